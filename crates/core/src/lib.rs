@@ -1,0 +1,14 @@
+//! The domain of youxiang: the plan as data (domains, indicators, targets, tasks,
+//! projects, versions), periods, and the pure evaluation functions (year check,
+//! time-proportional schedule and lights, progress measure, forecast).
+//!
+//! Nothing here does I/O or reads a clock: time is always passed in.
+
+pub mod plan;
+pub mod target;
+
+pub use plan::{
+    Accumulation, Aggregation, Domain, Indicator, IndicatorSource, KeyTask, Plan, PlanProblem,
+    Polarity, Project, Revision, TargetRevision,
+};
+pub use target::{Op, Target, TargetParseError};

@@ -1,0 +1,527 @@
+//! The plan as data: domains, indicators with their targets, key tasks, major projects,
+//! and the history of revised targets.
+//!
+//! A `Plan` is plain data (serde); `Plan::validate` checks everything at once and returns
+//! every problem, so an editor of a plan file sees the whole list in one pass.
+
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::fmt;
+
+use crate::target::{Op, Target};
+
+/// Whether a higher or a lower value is better. A property of the indicator, never of the
+/// target text (methods §1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Polarity {
+    #[default]
+    HigherIsBetter,
+    LowerIsBetter,
+}
+
+impl Polarity {
+    /// +1 for higher-is-better, −1 for lower-is-better (the `d` of methods §3).
+    pub fn direction(self) -> f64 {
+        match self {
+            Polarity::HigherIsBetter => 1.0,
+            Polarity::LowerIsBetter => -1.0,
+        }
+    }
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Polarity::HigherIsBetter => "越高越好",
+            Polarity::LowerIsBetter => "越低越好",
+        }
+    }
+}
+
+/// How values of an indicator combine over the places below a place.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "rule", rename_all = "snake_case")]
+pub enum Aggregation {
+    /// Counts and amounts add up.
+    Sum,
+    /// A rate: Σ numerator / Σ denominator × scale (e.g. 托位数 per 1,000 residents).
+    RatioOfSums {
+        numerator: String,
+        denominator: String,
+        #[serde(default = "one")]
+        scale: f64,
+    },
+    /// A mean weighted by each place's population (e.g. 人均预期寿命).
+    PopulationWeightedMean,
+    /// The most recent value reported for the place itself (standards, yes/no, …).
+    Latest,
+    /// Only meaningful for the place that reports it (a district-wide survey rate).
+    NotAggregable,
+}
+
+fn one() -> f64 {
+    1.0
+}
+
+impl Aggregation {
+    pub fn label_zh(&self) -> String {
+        match self {
+            Aggregation::Sum => "求和".into(),
+            Aggregation::RatioOfSums {
+                numerator,
+                denominator,
+                scale,
+            } => format!("比率(Σ{numerator} ÷ Σ{denominator} × {scale})"),
+            Aggregation::PopulationWeightedMean => "按人口加权平均".into(),
+            Aggregation::Latest => "取最新值".into(),
+            Aggregation::NotAggregable => "不可汇总".into(),
+        }
+    }
+}
+
+/// Whether a yearly value is that year's own figure or a running total since the plan's
+/// start (累计).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Accumulation {
+    #[default]
+    Annual,
+    Cumulative,
+}
+
+/// One of the plan's domains (领域), e.g. 幼有善育.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Domain {
+    /// Stable ASCII code, e.g. `YY`.
+    pub code: String,
+    /// Chinese name, e.g. `幼有善育`.
+    pub name: String,
+    /// The section of 二、重点任务 that covers it, e.g. `（一）`, and its lead unit.
+    pub lead_unit: String,
+    /// Short English name for the English interface.
+    #[serde(default)]
+    pub name_en: String,
+}
+
+/// Where an indicator comes from in the plan's text.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum IndicatorSource {
+    /// A row of the plan's table of five-year targets; `seq` is its 序号.
+    Table { seq: u32 },
+    /// A quantified target inside a key task; `task` is the task's code and `sentence` the
+    /// sentence it was read from, verbatim.
+    Task { task: String, sentence: String },
+}
+
+/// A measured quantity with unit, polarity, aggregation rule, baseline and yearly targets.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Indicator {
+    /// Stable code, e.g. `T01` for table row 1, `K1.2a` for the first target of task 1.2.
+    pub code: String,
+    pub name: String,
+    /// Unit as the plan writes it: `%`, `个`, `万人次`, `元`, `‰`.
+    pub unit: String,
+    pub domain: String,
+    pub polarity: Polarity,
+    pub aggregation: Aggregation,
+    #[serde(default)]
+    pub accumulation: Accumulation,
+    /// A pass/fail milestone (评估率 100 = passed).
+    #[serde(default)]
+    pub milestone: bool,
+    pub lead_unit: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub partner_units: Vec<String>,
+    /// A natural limit (e.g. 100 for a percentage), used by the progress measure when the
+    /// indicator has no target.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<f64>,
+    pub source: IndicatorSource,
+    /// The baseline (基期) cell as written.
+    pub baseline: Target,
+    /// The target per year, as written and parsed.
+    pub targets: BTreeMap<i32, Target>,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub note: String,
+}
+
+impl Indicator {
+    pub fn target(&self, year: i32) -> Option<&Target> {
+        self.targets.get(&year).filter(|t| t.is_set())
+    }
+
+    /// The last year that has a target, and that target.
+    pub fn final_target(&self) -> Option<(i32, &Target)> {
+        self.targets
+            .iter()
+            .rev()
+            .find(|(_, t)| t.is_set())
+            .map(|(y, t)| (*y, t))
+    }
+
+    pub fn is_table_row(&self) -> bool {
+        matches!(self.source, IndicatorSource::Table { .. })
+    }
+}
+
+/// A key task (重点任务) of 二、重点任务.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KeyTask {
+    /// `1.2` for the second task of section (一).
+    pub code: String,
+    pub domain: String,
+    pub title: String,
+    pub lead_unit: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub partner_units: Vec<String>,
+    /// The task's text, verbatim.
+    pub text: String,
+}
+
+/// A major project (重大项目), with the investment it plans.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Project {
+    pub code: String,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub domain: Option<String>,
+    pub lead_unit: String,
+    /// Total planned investment in 亿元.
+    pub investment_yi_yuan: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_year: Option<i32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_year: Option<i32>,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub sentence: String,
+}
+
+/// One revised target cell: what it was and what it became.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TargetRevision {
+    pub indicator: String,
+    pub year: i32,
+    pub old: String,
+    pub new: String,
+}
+
+/// A version of the plan after the first: its date, reason and the targets it changed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Revision {
+    pub version: u32,
+    /// `YYYY-MM-DD`, as the revision document dates it.
+    pub date: String,
+    pub reason: String,
+    pub changes: Vec<TargetRevision>,
+}
+
+/// The plan: what a county (or city, or province) promised, year by year.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Plan {
+    /// Stable ASCII code, e.g. `dinghai-qiyouxiang`.
+    pub code: String,
+    pub name: String,
+    pub issuer: String,
+    /// The place the plan is for (statistical code), e.g. `330902`.
+    #[serde(default)]
+    pub place: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub published: String,
+    pub baseline_year: i32,
+    pub target_years: Vec<i32>,
+    /// The current version: 1 for the plan as published, +1 for each revision.
+    #[serde(default = "first_version")]
+    pub version: u32,
+    pub domains: Vec<Domain>,
+    pub indicators: Vec<Indicator>,
+    #[serde(default)]
+    pub tasks: Vec<KeyTask>,
+    #[serde(default)]
+    pub projects: Vec<Project>,
+    #[serde(default)]
+    pub revisions: Vec<Revision>,
+}
+
+fn first_version() -> u32 {
+    1
+}
+
+/// One thing wrong with a plan, located precisely enough to fix it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PlanProblem {
+    /// Where: `指标 T06`, `指标 T06 2024年`, `任务 1.2`, `领域 YY`.
+    pub at: String,
+    pub message: String,
+}
+
+impl fmt::Display for PlanProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.at, self.message)
+    }
+}
+
+impl Plan {
+    pub fn indicator(&self, code: &str) -> Option<&Indicator> {
+        self.indicators.iter().find(|i| i.code == code)
+    }
+
+    pub fn domain(&self, code: &str) -> Option<&Domain> {
+        self.domains.iter().find(|d| d.code == code)
+    }
+
+    pub fn table_indicators(&self) -> impl Iterator<Item = &Indicator> {
+        self.indicators.iter().filter(|i| i.is_table_row())
+    }
+
+    pub fn task_indicators(&self) -> impl Iterator<Item = &Indicator> {
+        self.indicators.iter().filter(|i| !i.is_table_row())
+    }
+
+    pub fn final_year(&self) -> i32 {
+        self.target_years
+            .iter()
+            .copied()
+            .max()
+            .unwrap_or(self.baseline_year)
+    }
+
+    /// Checks the whole plan and returns every problem found (empty when valid).
+    pub fn validate(&self) -> Vec<PlanProblem> {
+        let mut problems = Vec::new();
+        let mut push = |at: String, message: String| problems.push(PlanProblem { at, message });
+
+        if self.code.trim().is_empty() {
+            push("方案".into(), "缺少方案编码 code".into());
+        }
+        if self.name.trim().is_empty() {
+            push("方案".into(), "缺少方案名称 name".into());
+        }
+        if self.target_years.is_empty() {
+            push("方案".into(), "缺少目标年份 target_years".into());
+        }
+        let years: BTreeSet<i32> = self.target_years.iter().copied().collect();
+        if years.len() != self.target_years.len() {
+            push("方案".into(), "目标年份 target_years 有重复".into());
+        }
+        if let Some(first) = years.iter().next()
+            && *first <= self.baseline_year
+        {
+            push(
+                "方案".into(),
+                format!(
+                    "目标年份 {first} 不晚于基期年份 {}",
+                    self.baseline_year
+                ),
+            );
+        }
+
+        let mut domain_codes = HashSet::new();
+        for d in &self.domains {
+            if !domain_codes.insert(d.code.as_str()) {
+                push(format!("领域 {}", d.code), "领域编码重复".into());
+            }
+            if d.name.trim().is_empty() {
+                push(format!("领域 {}", d.code), "缺少领域名称".into());
+            }
+            if d.lead_unit.trim().is_empty() {
+                push(format!("领域 {}", d.code), "缺少牵头单位".into());
+            }
+        }
+
+        let mut codes = HashSet::new();
+        let mut seqs = HashSet::new();
+        let task_codes: HashSet<&str> = self.tasks.iter().map(|t| t.code.as_str()).collect();
+        for ind in &self.indicators {
+            let at = format!("指标 {}({})", ind.code, ind.name);
+            if ind.code.trim().is_empty() {
+                push(format!("指标 {}", ind.name), "缺少指标编码".into());
+            } else if !codes.insert(ind.code.as_str()) {
+                push(at.clone(), "指标编码重复".into());
+            }
+            if ind.name.trim().is_empty() {
+                push(at.clone(), "缺少指标名称".into());
+            }
+            if !domain_codes.contains(ind.domain.as_str()) {
+                push(at.clone(), format!("未知领域“{}”", ind.domain));
+            }
+            if ind.lead_unit.trim().is_empty() {
+                push(at.clone(), "缺少牵头单位".into());
+            }
+            match &ind.source {
+                IndicatorSource::Table { seq } => {
+                    if !seqs.insert(*seq) {
+                        push(at.clone(), format!("表格序号 {seq} 重复"));
+                    }
+                }
+                IndicatorSource::Task { task, sentence } => {
+                    if !task_codes.contains(task.as_str()) {
+                        push(at.clone(), format!("未知重点任务“{task}”"));
+                    }
+                    if sentence.trim().is_empty() {
+                        push(at.clone(), "缺少出处原文 sentence".into());
+                    }
+                }
+            }
+            if let Aggregation::RatioOfSums {
+                numerator,
+                denominator,
+                scale,
+            } = &ind.aggregation
+            {
+                if numerator.trim().is_empty() || denominator.trim().is_empty() {
+                    push(at.clone(), "比率指标须写明分子和分母".into());
+                }
+                if !(scale.is_finite() && *scale > 0.0) {
+                    push(at.clone(), format!("比率倍数 scale 须为正数,现为 {scale}"));
+                }
+            }
+            check_cell(&mut push, &at, "基期", &ind.baseline);
+            if ind.targets.values().all(|t| !t.is_set()) {
+                push(at.clone(), "没有任何一年设定目标".into());
+            }
+            for (year, t) in &ind.targets {
+                if !years.contains(year) {
+                    push(
+                        format!("{at} {year}年"),
+                        format!("年份 {year} 不在方案目标年份 {:?} 内", self.target_years),
+                    );
+                }
+                check_cell(&mut push, &format!("{at} {year}年"), "目标", t);
+                if ind.milestone && t.is_set() && t.op != Op::Full && t.value != Some(100.0) {
+                    push(
+                        format!("{at} {year}年"),
+                        format!("达标类指标的目标应为 100 或“全覆盖”,现为“{}”", t.text),
+                    );
+                }
+            }
+        }
+
+        let mut seen_tasks = HashSet::new();
+        for t in &self.tasks {
+            let at = format!("任务 {}", t.code);
+            if !seen_tasks.insert(t.code.as_str()) {
+                push(at.clone(), "任务编号重复".into());
+            }
+            if !domain_codes.contains(t.domain.as_str()) {
+                push(at.clone(), format!("未知领域“{}”", t.domain));
+            }
+            if t.title.trim().is_empty() {
+                push(at.clone(), "缺少任务名称".into());
+            }
+            if t.lead_unit.trim().is_empty() {
+                push(at.clone(), "缺少牵头单位".into());
+            }
+        }
+
+        let mut seen_projects = HashSet::new();
+        for p in &self.projects {
+            let at = format!("项目 {}", p.code);
+            if !seen_projects.insert(p.code.as_str()) {
+                push(at.clone(), "项目编号重复".into());
+            }
+            if !(p.investment_yi_yuan.is_finite() && p.investment_yi_yuan >= 0.0) {
+                push(at.clone(), "计划投资须为非负数(亿元)".into());
+            }
+        }
+
+        for r in &self.revisions {
+            for c in &r.changes {
+                let at = format!("修订 v{} 指标 {} {}年", r.version, c.indicator, c.year);
+                if !codes.contains(c.indicator.as_str()) {
+                    push(at.clone(), "修订了不存在的指标".into());
+                }
+                if let Err(e) = Target::parse(&c.new) {
+                    push(at, e.to_string());
+                }
+            }
+        }
+        problems
+    }
+
+    /// Revises one target and records the change as a new version. The old text stays in
+    /// the history; the plan's current target is the new one.
+    pub fn revise_target(
+        &mut self,
+        indicator: &str,
+        year: i32,
+        new_text: &str,
+        date: &str,
+        reason: &str,
+    ) -> Result<u32, PlanProblem> {
+        let at = format!("指标 {indicator} {year}年");
+        if !self.target_years.contains(&year) {
+            return Err(PlanProblem {
+                at,
+                message: format!("年份 {year} 不在方案目标年份内"),
+            });
+        }
+        let new = Target::parse(new_text).map_err(|e| PlanProblem {
+            at: at.clone(),
+            message: e.to_string(),
+        })?;
+        let ind = self
+            .indicators
+            .iter_mut()
+            .find(|i| i.code == indicator)
+            .ok_or_else(|| PlanProblem {
+                at: at.clone(),
+                message: "指标不存在".into(),
+            })?;
+        let old = ind
+            .targets
+            .insert(year, new)
+            .map(|t| t.text)
+            .unwrap_or_default();
+        self.version += 1;
+        self.revisions.push(Revision {
+            version: self.version,
+            date: date.to_string(),
+            reason: reason.to_string(),
+            changes: vec![TargetRevision {
+                indicator: indicator.to_string(),
+                year,
+                old,
+                new: new_text.to_string(),
+            }],
+        });
+        Ok(self.version)
+    }
+
+    /// Every text a target cell has had, oldest first, with the version that set it.
+    pub fn target_history(&self, indicator: &str, year: i32) -> Vec<(u32, String)> {
+        let changes: Vec<(u32, &TargetRevision)> = self
+            .revisions
+            .iter()
+            .flat_map(|r| r.changes.iter().map(move |c| (r.version, c)))
+            .filter(|(_, c)| c.indicator == indicator && c.year == year)
+            .collect();
+        let mut history = Vec::new();
+        match changes.first() {
+            Some((_, c)) => history.push((1, c.old.clone())),
+            None => {
+                if let Some(t) = self.indicator(indicator).and_then(|i| i.targets.get(&year)) {
+                    history.push((1, t.text.clone()));
+                }
+            }
+        }
+        history.extend(changes.iter().map(|(v, c)| (*v, c.new.clone())));
+        history
+    }
+}
+
+fn check_cell(push: &mut impl FnMut(String, String), at: &str, what: &str, cell: &Target) {
+    match Target::parse(&cell.text) {
+        Err(e) => push(at.to_string(), format!("{what}{e}")),
+        Ok(parsed) => {
+            if parsed.op != cell.op || parsed.value != cell.value {
+                push(
+                    at.to_string(),
+                    format!(
+                        "{what}“{}”的解析结果({} {:?})与文件中写的({} {:?})不一致",
+                        cell.text, parsed.op, parsed.value, cell.op, cell.value
+                    ),
+                );
+            }
+        }
+    }
+}

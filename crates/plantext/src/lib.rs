@@ -1,0 +1,3 @@
+//! Plan texts into `youxiang_core::Plan`.
+
+pub mod planfile;
