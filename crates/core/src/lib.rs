@@ -12,3 +12,6 @@ pub use plan::{
     Polarity, Project, Revision, TargetRevision,
 };
 pub use target::{Op, Target, TargetParseError};
+
+pub mod eval;
+pub mod period;

@@ -1,3 +1,4 @@
 //! Plan texts into `youxiang_core::Plan`.
 
 pub mod planfile;
+pub mod published;

@@ -1,0 +1,1 @@
+//! Evaluation: year check, schedule lights, progress measure, UNSD ratio, forecast.

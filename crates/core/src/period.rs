@@ -1,0 +1,1 @@
+//! Periods: year, half, quarter, month, ISO week.

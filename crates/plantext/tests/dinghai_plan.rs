@@ -1,0 +1,1 @@
+//! The shipped Dinghai plan file.
