@@ -4,8 +4,10 @@
 //!
 //! Nothing here does I/O or reads a clock: time is always passed in.
 
+pub mod place;
 pub mod plan;
 pub mod target;
+pub mod value;
 
 pub use plan::{
     Accumulation, Aggregation, Domain, Indicator, IndicatorSource, KeyTask, Plan, PlanProblem,
