@@ -462,7 +462,7 @@ mod tests {
 
     #[test]
     fn ordering_is_chronological() {
-        let mut v = vec![
+        let mut v = [
             p("2024"),
             p("2024Q1"),
             p("2023-12"),

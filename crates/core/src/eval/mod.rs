@@ -1,1 +1,25 @@
-//! Evaluation: year check, schedule lights, progress measure, UNSD ratio, forecast.
+//! Evaluation: pure functions from values, targets and dates to statuses, each result
+//! carrying the formula in plain Chinese and the inputs it used (`Explanation`).
+//!
+//! - `year_check`: a year's value against that year's target (methods §1);
+//! - `schedule`: the time-proportional schedule (序时进度) and the lights (methods §2);
+//! - `progress`: the Open SDG progress measure and score (methods §3);
+//! - `unsd`: the UNSD progress-chart ratio (methods §3);
+//! - `forecast`: the final-year value by compound growth (default) or a straight line.
+
+pub mod explain;
+pub mod forecast;
+pub mod progress;
+pub mod schedule;
+pub mod unsd;
+pub mod year_check;
+
+pub use explain::{Explanation, InputValue};
+pub use forecast::{Forecast, ForecastMethod, forecast};
+pub use progress::{Combined, Point, Progress, ProgressInput, ProgressStatus, combine, progress};
+pub use schedule::{
+    Flow, Light, LightBands, Schedule, ScheduleInput, ScheduleMode, escalate, evaluate,
+    with_history,
+};
+pub use unsd::{UnsdRatio, UnsdStatus, unsd_ratio};
+pub use year_check::{YearCheck, YearStatus, check_year, check_year_cumulative};

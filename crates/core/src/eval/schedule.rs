@@ -1,0 +1,613 @@
+//! Within the year: the time-proportional schedule (序时进度) and the lights (methods §2).
+//!
+//! Three ways to judge a period, chosen from the target and the start value:
+//! - **proportional**: expected = B + (T − B)·f (a year-to-date flow: T·f); the gap is
+//!   (expected − A) ÷ |T − B| × 100 percentage points of the year's task, sign flipped
+//!   for lower-is-better;
+//! - **bound**: a strict or inclusive bound (`<5`, `≥28.07`) is checked directly;
+//! - **hold**: no task left (B already meets the target, or T = B): the schedule is the
+//!   target itself; green while A meets T, else the shortfall ÷ |T| × 100 against the
+//!   hold band.
+//!
+//! A bound that is not met is judged by the same shortfall rule as a hold year: both
+//! compare A with T directly. When T = 0 the shortfall has no scale, so any miss is red.
+//! No path divides by zero: every light is one of four values and every gap is finite.
+
+use serde::{Deserialize, Serialize};
+
+use super::explain::{Explanation, fmt_num};
+use crate::plan::Polarity;
+use crate::target::Target;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Light {
+    Green,
+    Yellow,
+    Red,
+    Grey,
+}
+
+impl Light {
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Light::Green => "达标",
+            Light::Yellow => "预警",
+            Light::Red => "滞后",
+            Light::Grey => "无数据",
+        }
+    }
+
+    /// The colour word used in sentences: 绿灯, 黄灯, 红灯, 灰灯.
+    pub fn colour_zh(self) -> &'static str {
+        match self {
+            Light::Green => "绿灯",
+            Light::Yellow => "黄灯",
+            Light::Red => "红灯",
+            Light::Grey => "灰灯",
+        }
+    }
+}
+
+/// The bands of the lights: local configuration (methods §2 defaults; 银川 uses
+/// yellow above 10, 三亚 red above 50).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct LightBands {
+    /// Yellow when the gap (percentage points) is above this.
+    pub yellow_above: f64,
+    /// Red when the gap is above this.
+    pub red_above: f64,
+    /// A run of this many yellow periods (the current one included) shows red; 0 turns
+    /// the rule off.
+    pub consecutive_yellow_for_red: u32,
+    /// Hold years and bounds: red when the shortfall is above this many percent of |T|.
+    pub hold_red_above: f64,
+}
+
+impl Default for LightBands {
+    fn default() -> Self {
+        LightBands {
+            yellow_above: 0.0,
+            red_above: 30.0,
+            consecutive_yellow_for_red: 2,
+            hold_red_above: 5.0,
+        }
+    }
+}
+
+/// Whether the reported value is a level (a rate, a count at a date) or a flow summed
+/// from 1 January (year-to-date).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Flow {
+    #[default]
+    Level,
+    YearToDate,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ScheduleMode {
+    Proportional,
+    Bound,
+    Hold,
+    /// Nothing to judge: no target, no data, or an input that is not a number.
+    None,
+}
+
+/// One period's inputs.
+#[derive(Debug, Clone, Copy)]
+pub struct ScheduleInput<'a> {
+    /// The year's target.
+    pub target: &'a Target,
+    pub polarity: Polarity,
+    /// B: the value at the start of the year (last year's actual, or the baseline).
+    /// Ignored for a year-to-date flow, whose start is 0.
+    pub start: Option<f64>,
+    /// A: the current value.
+    pub actual: Option<f64>,
+    /// f: the fraction of the year elapsed (see `Period::year_fraction_at_end`);
+    /// clamped to 0..=1.
+    pub fraction: f64,
+    pub flow: Flow,
+    /// Words for "as of when", e.g. `6月` or `2024年第2季度`, used in the sentence.
+    pub as_of: Option<&'a str>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Schedule {
+    /// The light shown, after the run-of-yellows rule (see `with_history`).
+    pub light: Light,
+    /// The light from the bands alone; store this one and pass it back as history.
+    pub band_light: Light,
+    pub mode: ScheduleMode,
+    /// The value expected now (the target itself for bound and hold).
+    pub expected: Option<f64>,
+    /// Percentage points behind schedule (negative: ahead); for bound and hold, the
+    /// shortfall in percent of |T| (0 when met).
+    pub gap: Option<f64>,
+    pub explanation: Explanation,
+}
+
+/// Judges one period by the bands (no history; see `with_history`).
+pub fn evaluate(input: &ScheduleInput<'_>, bands: &LightBands) -> Schedule {
+    let t = input.target;
+    let as_of = input.as_of.map(|s| format!("截至{s},")).unwrap_or_default();
+    let base_expl = |formula: String| {
+        Explanation::new(formula)
+            .text("目标", t.text.clone())
+            .text("指标方向", input.polarity.label_zh())
+            .text(
+                "数据类型",
+                match input.flow {
+                    Flow::Level => "时点值",
+                    Flow::YearToDate => "年初至今累计",
+                },
+            )
+            .opt("年初值B", input.start)
+            .opt("当前值A", input.actual)
+            .num("时间进度f", input.fraction)
+    };
+    let none = |formula: String| Schedule {
+        light: Light::Grey,
+        band_light: Light::Grey,
+        mode: ScheduleMode::None,
+        expected: None,
+        gap: None,
+        explanation: base_expl(formula),
+    };
+    let Some(aim) = t.aim().filter(|v| v.is_finite()) else {
+        return none(format!("{as_of}目标“{}”无数值,不亮灯 → 灰灯", t.text));
+    };
+    let Some(a) = input.actual.filter(|v| v.is_finite()) else {
+        return none(format!("{as_of}未报送当前值 → 灰灯"));
+    };
+    if !input.fraction.is_finite() {
+        return none(format!("{as_of}时间进度不是有效数值 → 灰灯"));
+    }
+    let f = input.fraction.clamp(0.0, 1.0);
+    let met = |v: f64| t.is_met(v, input.polarity).unwrap_or(false);
+
+    if t.is_bound() {
+        return direct(
+            ScheduleMode::Bound,
+            t,
+            aim,
+            a,
+            met(a),
+            bands,
+            base_expl,
+            &as_of,
+        );
+    }
+    let b = match input.flow {
+        Flow::YearToDate => 0.0,
+        Flow::Level => match input.start.filter(|v| v.is_finite()) {
+            Some(b) => b,
+            None => return none(format!("{as_of}缺少年初值,无法计算序时进度 → 灰灯")),
+        },
+    };
+    if aim == b || met(b) {
+        return direct(
+            ScheduleMode::Hold,
+            t,
+            aim,
+            a,
+            met(a),
+            bands,
+            base_expl,
+            &as_of,
+        );
+    }
+    let expected = b + (aim - b) * f;
+    let task = (aim - b).abs();
+    let behind = match input.polarity {
+        Polarity::HigherIsBetter => expected - a,
+        Polarity::LowerIsBetter => a - expected,
+    };
+    // Multiplying first keeps band edges exact (3 ÷ 10 × 100 is 30.000000000000004).
+    let gap = behind * 100.0 / task;
+    let light = band(gap, bands);
+    let due = f * 100.0;
+    let done = due - gap;
+    let verdict = if gap > 0.0 {
+        format!("落后{:.1}个百分点", gap)
+    } else {
+        format!("超前{:.1}个百分点", -gap)
+    };
+    let formula = format!(
+        "{as_of}应完成{due:.1}%,实际完成{done:.1}%,{verdict} → {}(期望值 = {} + ({} − {})×{:.4} = {};差距 = (期望值 − 当前值)÷|T − B|×100{})",
+        light.colour_zh(),
+        fmt_num(b),
+        fmt_num(aim),
+        fmt_num(b),
+        f,
+        fmt_num(expected),
+        if input.polarity == Polarity::LowerIsBetter {
+            ",越低越好取反"
+        } else {
+            ""
+        }
+    );
+    Schedule {
+        light,
+        band_light: light,
+        mode: ScheduleMode::Proportional,
+        expected: Some(expected),
+        gap: Some(gap),
+        explanation: base_expl(formula)
+            .num("期望值", expected)
+            .num("差距(百分点)", gap),
+    }
+}
+
+fn band(gap: f64, bands: &LightBands) -> Light {
+    if gap > bands.red_above {
+        Light::Red
+    } else if gap > bands.yellow_above {
+        Light::Yellow
+    } else {
+        Light::Green
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn direct(
+    mode: ScheduleMode,
+    t: &Target,
+    aim: f64,
+    a: f64,
+    met: bool,
+    bands: &LightBands,
+    expl: impl Fn(String) -> Explanation,
+    as_of: &str,
+) -> Schedule {
+    let why = match mode {
+        ScheduleMode::Bound => "约束性目标逐期直接比较",
+        _ => "本年无新增任务(年初已达目标或目标等于年初值),序时进度即目标本身",
+    };
+    let (light, gap, verdict) = if met {
+        (
+            Light::Green,
+            Some(0.0),
+            format!("当前值 {} 满足目标“{}”", fmt_num(a), t.text),
+        )
+    } else if aim == 0.0 {
+        (
+            Light::Red,
+            None,
+            format!(
+                "当前值 {} 未满足目标“{}”,目标为0,任何差距均为滞后",
+                fmt_num(a),
+                t.text
+            ),
+        )
+    } else {
+        let gap = (aim - a).abs() * 100.0 / aim.abs();
+        let light = if gap > bands.hold_red_above {
+            Light::Red
+        } else {
+            Light::Yellow
+        };
+        (
+            light,
+            Some(gap),
+            format!(
+                "当前值 {} 未满足目标“{}”,差距 = |T − A|÷|T|×100 = {:.1}%(超过{}%为红灯)",
+                fmt_num(a),
+                t.text,
+                gap,
+                fmt_num(bands.hold_red_above)
+            ),
+        )
+    };
+    let mut e = expl(format!("{as_of}{why}:{verdict} → {}", light.colour_zh()));
+    if let Some(g) = gap {
+        e = e.num("差距(%)", g);
+    }
+    Schedule {
+        light,
+        band_light: light,
+        mode,
+        expected: Some(aim),
+        gap,
+        explanation: e,
+    }
+}
+
+/// The light shown after a run of yellows: `previous` are the band lights of the earlier
+/// periods of the same indicator and place, oldest first (store `Schedule::band_light`,
+/// not the escalated light, so that a run is counted once). A yellow that completes a
+/// run of `consecutive_yellow_for_red` yellows shows red.
+pub fn escalate(band_light: Light, previous: &[Light], bands: &LightBands) -> Light {
+    let n = bands.consecutive_yellow_for_red as usize;
+    if band_light != Light::Yellow || n == 0 {
+        return band_light;
+    }
+    let run = 1 + previous
+        .iter()
+        .rev()
+        .take_while(|l| **l == Light::Yellow)
+        .count();
+    if run >= n { Light::Red } else { Light::Yellow }
+}
+
+/// Applies `escalate` to a result and says so in its formula.
+pub fn with_history(mut s: Schedule, previous: &[Light], bands: &LightBands) -> Schedule {
+    let shown = escalate(s.band_light, previous, bands);
+    if shown != s.light {
+        s.explanation.formula.push_str(&format!(
+            ";连续{}期黄灯 → 红灯",
+            bands.consecutive_yellow_for_red
+        ));
+        s.explanation = s.explanation.num(
+            "连续黄灯期数阈值",
+            f64::from(bands.consecutive_yellow_for_red),
+        );
+        s.light = shown;
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use Polarity::*;
+
+    fn t(s: &str) -> Target {
+        Target::parse(s).unwrap()
+    }
+
+    fn run(target: &str, pol: Polarity, b: Option<f64>, a: Option<f64>, f: f64) -> Schedule {
+        let target = t(target);
+        evaluate(
+            &ScheduleInput {
+                target: &target,
+                polarity: pol,
+                start: b,
+                actual: a,
+                fraction: f,
+                flow: Flow::Level,
+                as_of: Some("6月"),
+            },
+            &LightBands::default(),
+        )
+    }
+
+    #[test]
+    fn proportional_schedule_and_bands() {
+        // B 50, T 60, half year: expected 55.
+        let s = run("60", HigherIsBetter, Some(50.0), Some(55.0), 0.5);
+        assert_eq!(
+            (s.mode, s.expected, s.gap, s.light),
+            (
+                ScheduleMode::Proportional,
+                Some(55.0),
+                Some(0.0),
+                Light::Green
+            )
+        );
+        let s = run("60", HigherIsBetter, Some(50.0), Some(54.0), 0.5);
+        assert_eq!((s.gap, s.light), (Some(10.0), Light::Yellow));
+        let s = run("60", HigherIsBetter, Some(50.0), Some(52.0), 0.5);
+        assert_eq!((s.gap, s.light), (Some(30.0), Light::Yellow));
+        let s = run("60", HigherIsBetter, Some(50.0), Some(51.0), 0.5);
+        assert_eq!((s.gap, s.light), (Some(40.0), Light::Red));
+        let s = run("60", HigherIsBetter, Some(50.0), Some(58.0), 0.5);
+        assert_eq!((s.gap, s.light), (Some(-30.0), Light::Green));
+    }
+
+    #[test]
+    fn gap_of_exactly_thirty_is_yellow() {
+        let s = run("100", HigherIsBetter, Some(0.0), Some(20.0), 0.5);
+        assert_eq!((s.gap, s.light), (Some(30.0), Light::Yellow));
+    }
+
+    #[test]
+    fn lower_is_better_flips_the_sign() {
+        // B 12, T 10: expected at half year 11.
+        let s = run("10", LowerIsBetter, Some(12.0), Some(11.5), 0.5);
+        assert_eq!(
+            (s.expected, s.gap, s.light),
+            (Some(11.0), Some(25.0), Light::Yellow)
+        );
+        let s = run("10", LowerIsBetter, Some(12.0), Some(10.5), 0.5);
+        assert_eq!((s.gap, s.light), (Some(-25.0), Light::Green));
+    }
+
+    #[test]
+    fn year_to_date_flow_expects_t_times_f() {
+        let target = t("1200");
+        let s = evaluate(
+            &ScheduleInput {
+                target: &target,
+                polarity: HigherIsBetter,
+                start: Some(900.0),
+                actual: Some(480.0),
+                fraction: 0.5,
+                flow: Flow::YearToDate,
+                as_of: None,
+            },
+            &LightBands::default(),
+        );
+        assert_eq!(
+            (s.expected, s.gap, s.light),
+            (Some(600.0), Some(10.0), Light::Yellow)
+        );
+        assert!(
+            s.explanation
+                .formula
+                .contains("应完成50.0%,实际完成40.0%,落后10.0个百分点 → 黄灯"),
+            "{}",
+            s.explanation.formula
+        );
+    }
+
+    #[test]
+    fn bounds_are_checked_directly() {
+        let s = run("<5", LowerIsBetter, Some(3.0), Some(4.9), 0.1);
+        assert_eq!((s.mode, s.light), (ScheduleMode::Bound, Light::Green));
+        let s = run("<5", LowerIsBetter, Some(3.0), Some(5.0), 0.1);
+        assert_eq!(
+            (s.mode, s.light, s.gap),
+            (ScheduleMode::Bound, Light::Yellow, Some(0.0))
+        );
+        let s = run("<5", LowerIsBetter, Some(3.0), Some(5.5), 0.1);
+        assert_eq!((s.light, s.gap), (Light::Red, Some(10.0)));
+        let s = run("≥28.07", HigherIsBetter, None, Some(28.07), 0.9);
+        assert_eq!(s.light, Light::Green);
+    }
+
+    #[test]
+    fn hold_years_never_divide_by_zero() {
+        // 95 → 95.
+        let s = run("95", HigherIsBetter, Some(95.0), Some(95.0), 0.5);
+        assert_eq!(
+            (s.mode, s.light, s.gap),
+            (ScheduleMode::Hold, Light::Green, Some(0.0))
+        );
+        let s = run("95", HigherIsBetter, Some(95.0), Some(92.0), 0.5);
+        assert_eq!(s.light, Light::Yellow);
+        assert!((s.gap.unwrap() - 300.0 / 95.0).abs() < 1e-12);
+        let s = run("95", HigherIsBetter, Some(95.0), Some(80.0), 0.5);
+        assert_eq!(s.light, Light::Red);
+        // Start already beyond the target.
+        let s = run("90", HigherIsBetter, Some(96.0), Some(91.0), 0.5);
+        assert_eq!((s.mode, s.light), (ScheduleMode::Hold, Light::Green));
+        // Target 0 and missed: red, no gap number.
+        let s = run("0", LowerIsBetter, Some(0.0), Some(1.0), 0.5);
+        assert_eq!(
+            (s.mode, s.light, s.gap),
+            (ScheduleMode::Hold, Light::Red, None)
+        );
+        let s = run("0", LowerIsBetter, Some(0.0), Some(0.0), 0.5);
+        assert_eq!(s.light, Light::Green);
+    }
+
+    #[test]
+    fn grey_when_nothing_to_judge() {
+        assert_eq!(
+            run("60", HigherIsBetter, Some(50.0), None, 0.5).light,
+            Light::Grey
+        );
+        assert_eq!(
+            run("/", HigherIsBetter, Some(50.0), Some(1.0), 0.5).light,
+            Light::Grey
+        );
+        assert_eq!(
+            run("60", HigherIsBetter, None, Some(55.0), 0.5).light,
+            Light::Grey
+        );
+        assert_eq!(
+            run("60", HigherIsBetter, Some(50.0), Some(55.0), f64::NAN).light,
+            Light::Grey
+        );
+        assert_eq!(
+            run("60", HigherIsBetter, Some(f64::INFINITY), Some(55.0), 0.5).light,
+            Light::Grey
+        );
+    }
+
+    #[test]
+    fn full_coverage_aims_at_100() {
+        let s = run("全覆盖", HigherIsBetter, Some(80.0), Some(90.0), 0.5);
+        assert_eq!((s.expected, s.light), (Some(90.0), Light::Green));
+    }
+
+    #[test]
+    fn red_after_two_consecutive_yellows() {
+        let b = LightBands::default();
+        use Light::*;
+        assert_eq!(escalate(Yellow, &[], &b), Yellow);
+        assert_eq!(escalate(Yellow, &[Green], &b), Yellow);
+        assert_eq!(escalate(Yellow, &[Yellow], &b), Red);
+        assert_eq!(escalate(Yellow, &[Yellow, Green], &b), Yellow);
+        assert_eq!(escalate(Yellow, &[Red, Yellow, Yellow], &b), Red);
+        assert_eq!(escalate(Green, &[Yellow, Yellow], &b), Green);
+        assert_eq!(escalate(Grey, &[Yellow], &b), Grey);
+        let three = LightBands {
+            consecutive_yellow_for_red: 3,
+            ..b
+        };
+        assert_eq!(escalate(Yellow, &[Yellow], &three), Yellow);
+        assert_eq!(escalate(Yellow, &[Yellow, Yellow], &three), Red);
+        let off = LightBands {
+            consecutive_yellow_for_red: 0,
+            ..b
+        };
+        assert_eq!(escalate(Yellow, &[Yellow, Yellow], &off), Yellow);
+
+        let s = run("60", HigherIsBetter, Some(50.0), Some(54.0), 0.5);
+        let s = with_history(s, &[Yellow], &b);
+        assert_eq!((s.light, s.band_light), (Red, Yellow));
+        assert!(s.explanation.formula.contains("连续2期黄灯"));
+    }
+
+    #[test]
+    fn configurable_bands() {
+        let target = t("60");
+        let yinchuan = LightBands {
+            yellow_above: 10.0,
+            ..LightBands::default()
+        };
+        let s = evaluate(
+            &ScheduleInput {
+                target: &target,
+                polarity: HigherIsBetter,
+                start: Some(50.0),
+                actual: Some(54.5),
+                fraction: 0.5,
+                flow: Flow::Level,
+                as_of: None,
+            },
+            &yinchuan,
+        );
+        assert_eq!(s.light, Light::Green);
+        let j: LightBands = serde_json::from_str(r#"{"red_above": 50}"#).unwrap();
+        assert_eq!(
+            j,
+            LightBands {
+                red_above: 50.0,
+                ..LightBands::default()
+            }
+        );
+    }
+
+    #[test]
+    fn serializes_snake_case() {
+        assert_eq!(serde_json::to_value(Light::Yellow).unwrap(), "yellow");
+        assert_eq!(Light::Grey.label_zh(), "无数据");
+        assert_eq!(Light::Red.label_zh(), "滞后");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn never_nan_or_infinite(
+            tv in -1.0e6f64..1.0e6, b in -1.0e6f64..1.0e6, a in -1.0e6f64..1.0e6,
+            f in -0.5f64..1.5, op in 0usize..6, lower in proptest::bool::ANY, ytd in proptest::bool::ANY,
+            same in proptest::bool::ANY,
+        ) {
+            let prefix = ["", "<", ">", "≥", "≤", ""][op];
+            let tv = if same { b } else { tv };
+            let text = if op == 5 { "全覆盖".to_string() } else { format!("{prefix}{tv}") };
+            let target = t(&text);
+            let s = evaluate(
+                &ScheduleInput {
+                    target: &target,
+                    polarity: if lower { LowerIsBetter } else { HigherIsBetter },
+                    start: Some(b),
+                    actual: Some(a),
+                    fraction: f,
+                    flow: if ytd { Flow::YearToDate } else { Flow::Level },
+                    as_of: None,
+                },
+                &LightBands::default(),
+            );
+            proptest::prop_assert!(s.light != Light::Grey);
+            proptest::prop_assert!(s.gap.is_none_or(f64::is_finite));
+            proptest::prop_assert!(s.expected.is_none_or(f64::is_finite));
+            proptest::prop_assert!(!s.explanation.formula.contains("NaN") && !s.explanation.formula.contains("inf"));
+        }
+    }
+}
