@@ -53,6 +53,13 @@ fn the_shipped_plan_loads_with_zero_problems() {
     assert_eq!(plan.version, 1);
     assert!(plan.revisions.is_empty());
     assert!(plan.validate().is_empty(), "{:?}", plan.validate());
+    // Invisible characters of the seed are written as escapes, so an editor can see them.
+    let text = plan_text();
+    assert!(
+        !text.contains('\u{a0}'),
+        "raw U+00A0 in the plan file: write \\u00A0"
+    );
+    assert!(text.contains("\\u00A0"));
 }
 
 #[test]
@@ -90,26 +97,146 @@ fn seven_domains_with_the_lead_units_of_their_sections() {
 /// The table of five-year targets, typed from the seed: code, domain, name, unit, 2022,
 /// 2023 … 2027.
 const TABLE: [(&str, &str, &str, &str, [&str; 6]); 20] = [
-    ("T01", "YY", "每千人口拥有3岁以下婴幼儿托位数", "个", ["3.2", "3.8", "4.0", "4.5", "5.0", "5.5"]),
-    ("T02", "YY", "普惠托位占比", "%", ["50", "60", "62", "65", "68", "70"]),
-    ("T03", "YY", "0-3岁儿童发育监测筛查率", "%", ["80", "85", "90", "95", "95", "95"]),
-    ("T04", "XY", "通过全国学前教育普及普惠县省级评估率", "%", ["/", "/", "100", "100", "100", "100"]),
-    ("T05", "XY", "通过全国义务教育优质均衡发展县省级评估率", "%", ["/", "/", "/", "/", "100", "100"]),
-    ("T06", "LD", "城镇调查失业率", "%", ["4.7", "<5", "<5", "<5", "<5", "<5"]),
-    ("T07", "LD", "欠薪线索动态化解率", "%", ["93", "94", "94.5", "95", "95.5", "96"]),
-    ("T08", "LD", "全区开展职业技能培训累计数", "万人次", ["1.41", "2.82", "4.23", "5.39", "6.55", "7.71"]),
-    ("T09", "BY", "人均预期寿命", "岁", ["82.11", "82.40", "82.45", "82.50", "82.60", "82.70"]),
-    ("T10", "BY", "重大慢病过早死亡率", "%", ["10.87", "10.84", "10.79", "10.75", "10.31", "9.96"]),
-    ("T11", "BY", "“浙里惠民保.舟惠保”投保率", "%", ["20", "30", ">50", "70", "70", ">70"]),
-    ("T12", "LY", "每万老年人口拥有持证养老护理员数", "人", ["28", "30", "31", "32", "33", "34"]),
-    ("T13", "LY", "基本养老保险参保人数", "万人", ["25.18", "25.21", "25.24", "25.26", "25.28", "25.3"]),
-    ("T14", "LY", "长期护理保险覆盖人数", "万人", ["/", "/", "/", "/", "全覆盖", "全覆盖"]),
-    ("T15", "ZY", "城镇住房保障受益覆盖率", "%", ["28.04", "28.05", "28.06", "28.07", "≥28.07", "≥28.07"]),
-    ("T16", "ZY", "保障性租赁住房累计建设筹集套数", "套、间", ["1380", "2373", "3760", "4700", "4750", "4800"]),
-    ("T17", "ZY", "住宅小区专业物业服务覆盖率", "%", ["75", "85", "87.5", "90", "92.5", "95"]),
-    ("T18", "RF", "最低生活保障年人均标准", "元", ["12420", "13200", "13650", "14100", "14550", "15000"]),
-    ("T19", "RF", "困难群众医疗费用综合保障率", "%", ["80", "83", "84", "86", "88", "90"]),
-    ("T20", "RF", "“残疾人之家”覆盖率", "%", ["75", "100", "100", "100", "100", "100"]),
+    (
+        "T01",
+        "YY",
+        "每千人口拥有3岁以下婴幼儿托位数",
+        "个",
+        ["3.2", "3.8", "4.0", "4.5", "5.0", "5.5"],
+    ),
+    (
+        "T02",
+        "YY",
+        "普惠托位占比",
+        "%",
+        ["50", "60", "62", "65", "68", "70"],
+    ),
+    (
+        "T03",
+        "YY",
+        "0-3岁儿童发育监测筛查率",
+        "%",
+        ["80", "85", "90", "95", "95", "95"],
+    ),
+    (
+        "T04",
+        "XY",
+        "通过全国学前教育普及普惠县省级评估率",
+        "%",
+        ["/", "/", "100", "100", "100", "100"],
+    ),
+    (
+        "T05",
+        "XY",
+        "通过全国义务教育优质均衡发展县省级评估率",
+        "%",
+        ["/", "/", "/", "/", "100", "100"],
+    ),
+    (
+        "T06",
+        "LD",
+        "城镇调查失业率",
+        "%",
+        ["4.7", "<5", "<5", "<5", "<5", "<5"],
+    ),
+    (
+        "T07",
+        "LD",
+        "欠薪线索动态化解率",
+        "%",
+        ["93", "94", "94.5", "95", "95.5", "96"],
+    ),
+    (
+        "T08",
+        "LD",
+        "全区开展职业技能培训累计数",
+        "万人次",
+        ["1.41", "2.82", "4.23", "5.39", "6.55", "7.71"],
+    ),
+    (
+        "T09",
+        "BY",
+        "人均预期寿命",
+        "岁",
+        ["82.11", "82.40", "82.45", "82.50", "82.60", "82.70"],
+    ),
+    (
+        "T10",
+        "BY",
+        "重大慢病过早死亡率",
+        "%",
+        ["10.87", "10.84", "10.79", "10.75", "10.31", "9.96"],
+    ),
+    (
+        "T11",
+        "BY",
+        "“浙里惠民保.舟惠保”投保率",
+        "%",
+        ["20", "30", ">50", "70", "70", ">70"],
+    ),
+    (
+        "T12",
+        "LY",
+        "每万老年人口拥有持证养老护理员数",
+        "人",
+        ["28", "30", "31", "32", "33", "34"],
+    ),
+    (
+        "T13",
+        "LY",
+        "基本养老保险参保人数",
+        "万人",
+        ["25.18", "25.21", "25.24", "25.26", "25.28", "25.3"],
+    ),
+    (
+        "T14",
+        "LY",
+        "长期护理保险覆盖人数",
+        "万人",
+        ["/", "/", "/", "/", "全覆盖", "全覆盖"],
+    ),
+    (
+        "T15",
+        "ZY",
+        "城镇住房保障受益覆盖率",
+        "%",
+        ["28.04", "28.05", "28.06", "28.07", "≥28.07", "≥28.07"],
+    ),
+    (
+        "T16",
+        "ZY",
+        "保障性租赁住房累计建设筹集套数",
+        "套、间",
+        ["1380", "2373", "3760", "4700", "4750", "4800"],
+    ),
+    (
+        "T17",
+        "ZY",
+        "住宅小区专业物业服务覆盖率",
+        "%",
+        ["75", "85", "87.5", "90", "92.5", "95"],
+    ),
+    (
+        "T18",
+        "RF",
+        "最低生活保障年人均标准",
+        "元",
+        ["12420", "13200", "13650", "14100", "14550", "15000"],
+    ),
+    (
+        "T19",
+        "RF",
+        "困难群众医疗费用综合保障率",
+        "%",
+        ["80", "83", "84", "86", "88", "90"],
+    ),
+    (
+        "T20",
+        "RF",
+        "“残疾人之家”覆盖率",
+        "%",
+        ["75", "100", "100", "100", "100", "100"],
+    ),
 ];
 
 #[test]
@@ -119,7 +246,11 @@ fn twenty_table_indicators_cell_by_cell() {
     assert_eq!(rows.len(), 20);
     for (i, (ind, (code, domain, name, unit, cells))) in rows.iter().zip(TABLE).enumerate() {
         assert_eq!(ind.code, code);
-        assert_eq!(ind.source, IndicatorSource::Table { seq: i as u32 + 1 }, "{code}");
+        assert_eq!(
+            ind.source,
+            IndicatorSource::Table { seq: i as u32 + 1 },
+            "{code}"
+        );
         assert_eq!(ind.domain, domain, "{code}");
         assert_eq!(ind.name, name, "{code}");
         assert_eq!(ind.unit, unit, "{code}");
@@ -135,7 +266,12 @@ fn twenty_table_indicators_cell_by_cell() {
         let lead = &plan.domain(domain).unwrap().lead_unit;
         assert_eq!(&ind.lead_unit, lead, "{code}");
         assert_eq!(ind.limit, (unit == "%").then_some(100.0), "{code}");
-        if let Aggregation::RatioOfSums { numerator, denominator, .. } = &ind.aggregation {
+        if let Aggregation::RatioOfSums {
+            numerator,
+            denominator,
+            ..
+        } = &ind.aggregation
+        {
             assert!(!numerator.is_empty() && !denominator.is_empty(), "{code}");
         }
     }
@@ -159,7 +295,10 @@ fn table_properties_polarity_aggregation_accumulation() {
     for code in ["T06", "T10"] {
         assert_eq!(ind(code).polarity, Polarity::LowerIsBetter, "{code}");
     }
-    for i in plan.table_indicators().filter(|i| !["T06", "T10"].contains(&i.code.as_str())) {
+    for i in plan
+        .table_indicators()
+        .filter(|i| !["T06", "T10"].contains(&i.code.as_str()))
+    {
         assert_eq!(i.polarity, Polarity::HigherIsBetter, "{}", i.code);
     }
     let cumulative: Vec<&str> = plan
@@ -246,7 +385,14 @@ fn twenty_seven_key_tasks_with_their_section_leads() {
         ("RF", "区民政局"),
     ];
     for (task, (code, domain, title)) in plan.tasks.iter().zip(TASKS) {
-        assert_eq!((task.code.as_str(), task.domain.as_str(), task.title.as_str()), (code, domain, title));
+        assert_eq!(
+            (
+                task.code.as_str(),
+                task.domain.as_str(),
+                task.title.as_str()
+            ),
+            (code, domain, title)
+        );
         let lead = leads.iter().find(|(d, _)| *d == domain).unwrap().1;
         assert_eq!(task.lead_unit, lead, "{code}");
         assert!(task.text.chars().count() > 50, "{code}: text too short");
@@ -285,9 +431,12 @@ fn task_targets_quote_the_seed_and_belong_to_a_task() {
             .find(|t| &t.code == task)
             .unwrap_or_else(|| panic!("{}: unknown task {task}", ind.code));
         // Codes K<task><a, b, …> in text order.
-        let suffix = ind.code.strip_prefix(&format!("K{task}")).unwrap_or_else(|| {
-            panic!("{} should be K{task}<letter>", ind.code);
-        });
+        let suffix = ind
+            .code
+            .strip_prefix(&format!("K{task}"))
+            .unwrap_or_else(|| {
+                panic!("{} should be K{task}<letter>", ind.code);
+            });
         let letter = suffix.chars().next().unwrap();
         assert_eq!(suffix.chars().count(), 1, "{}", ind.code);
         let expected = match &last {
@@ -302,19 +451,41 @@ fn task_targets_quote_the_seed_and_belong_to_a_task() {
         assert_eq!(ind.lead_unit, t.lead_unit, "{}", ind.code);
         assert_eq!(ind.baseline.text, "/", "{}", ind.code);
         assert!(ind.targets.values().any(|c| c.is_set()), "{}", ind.code);
-        assert!(t.text.contains(sentence.as_str()), "{}: sentence not in task {task}", ind.code);
+        assert!(
+            t.text.contains(sentence.as_str()),
+            "{}: sentence not in task {task}",
+            ind.code
+        );
         if let Some(seed) = &seed {
-            assert!(seed.contains(sentence.as_str()), "{}: sentence not in the seed: {sentence}", ind.code);
+            assert!(
+                seed.contains(sentence.as_str()),
+                "{}: sentence not in the seed: {sentence}",
+                ind.code
+            );
         }
         if ind.milestone {
-            assert!(ind.targets.values().all(|c| c.op == Op::Full || c.value == Some(100.0)));
+            assert!(
+                ind.targets
+                    .values()
+                    .all(|c| c.op == Op::Full || c.value == Some(100.0))
+            );
         }
     }
     // Every task whose text states a number with a year has at least one target.
     for t in &plan.tasks {
-        let has = targets.iter().any(|i| matches!(&i.source, IndicatorSource::Task { task, .. } if *task == t.code));
-        if t.text.contains("到2027年") || t.text.contains("到\u{a0}2027") || t.text.contains("每年") {
-            assert!(has, "task {} states targets but none was transcribed", t.code);
+        let has = targets
+            .iter()
+            .any(|i| matches!(&i.source, IndicatorSource::Task { task, .. } if *task == t.code));
+        let text = t.text.replace('\u{a0}', "");
+        if ["到2023年", "到2024年", "到2027年", "每年"]
+            .iter()
+            .any(|w| text.contains(w))
+        {
+            assert!(
+                has,
+                "task {} states targets but none was transcribed",
+                t.code
+            );
         }
     }
 }
@@ -323,8 +494,16 @@ fn task_targets_quote_the_seed_and_belong_to_a_task() {
 fn the_examples_of_the_brief_are_transcribed_as_written() {
     let plan = plan();
     let by_name = |name: &str| {
-        let found: Vec<_> = plan.task_indicators().filter(|i| i.name.contains(name)).collect();
-        assert_eq!(found.len(), 1, "{name}: {:?}", found.iter().map(|i| &i.code).collect::<Vec<_>>());
+        let found: Vec<_> = plan
+            .task_indicators()
+            .filter(|i| i.name.contains(name))
+            .collect();
+        assert_eq!(
+            found.len(),
+            1,
+            "{name}: {:?}",
+            found.iter().map(|i| &i.code).collect::<Vec<_>>()
+        );
         found[0]
     };
     let only = |ind: &youxiang_core::Indicator| {
@@ -343,9 +522,16 @@ fn the_examples_of_the_brief_are_transcribed_as_written() {
     assert_eq!(only(i), (2027, "90%".into(), Op::Eq, Some(90.0)));
 
     let i = by_name("免费健康体检");
-    assert_eq!(i.targets.keys().copied().collect::<Vec<_>>(), YEARS.to_vec());
+    assert_eq!(
+        i.targets.keys().copied().collect::<Vec<_>>(),
+        YEARS.to_vec()
+    );
     for (year, t) in &i.targets {
-        assert_eq!((t.text.as_str(), t.op, t.value), ("6万人以上", Op::Ge, Some(6.0)), "{year}");
+        assert_eq!(
+            (t.text.as_str(), t.op, t.value),
+            ("6万人以上", Op::Ge, Some(6.0)),
+            "{year}"
+        );
     }
 
     let i = by_name("老旧小区数");
@@ -389,12 +575,24 @@ fn the_examples_of_the_brief_are_transcribed_as_written() {
     let s = "学生资助政策落实率、农村困难家庭危房改造补助率、避灾安置场所规范化率均达到100%";
     let three: Vec<_> = plan
         .task_indicators()
-        .filter(|i| matches!(&i.source, IndicatorSource::Task { sentence, .. } if sentence.contains(s)))
+        .filter(
+            |i| matches!(&i.source, IndicatorSource::Task { sentence, .. } if sentence.contains(s)),
+        )
         .map(|i| i.name.as_str())
         .collect();
-    assert_eq!(three, ["学生资助政策落实率", "农村困难家庭危房改造补助率", "避灾安置场所规范化率"]);
+    assert_eq!(
+        three,
+        [
+            "学生资助政策落实率",
+            "农村困难家庭危房改造补助率",
+            "避灾安置场所规范化率"
+        ]
+    );
     for name in three {
-        assert_eq!(only(by_name(name)), (2027, "100%".into(), Op::Eq, Some(100.0)));
+        assert_eq!(
+            only(by_name(name)),
+            (2027, "100%".into(), Op::Eq, Some(100.0))
+        );
     }
 }
 
@@ -408,7 +606,11 @@ fn the_major_project_total() {
     assert_eq!((p.start_year, p.end_year), (Some(2023), Some(2027)));
     assert_eq!(p.lead_unit, "舟山市定海区公共服务“七优享”工程工作专班");
     if let Some(seed) = seed() {
-        assert!(seed.contains(&p.sentence) && p.sentence.contains("89.88亿元"), "{}", p.sentence);
+        assert!(
+            seed.contains(&p.sentence) && p.sentence.contains("89.88亿元"),
+            "{}",
+            p.sentence
+        );
     }
 }
 
@@ -421,16 +623,29 @@ fn a_broken_copy_lists_every_problem_with_indicator_year_and_text() {
     };
     // T02 takes T01's code; T03 gets a target for 2030; T07's 2024 target becomes "约5".
     let broken = edit(text, "code = \"T02\"", "code = \"T01\"");
-    let broken = edit(broken, "2026 = \"95\", 2027 = \"95\" }", "2026 = \"95\", 2027 = \"95\", 2030 = \"96\" }");
+    let broken = edit(
+        broken,
+        "2026 = \"95\", 2027 = \"95\" }",
+        "2026 = \"95\", 2027 = \"95\", 2030 = \"96\" }",
+    );
     let broken = edit(broken, "2024 = \"94.5\"", "2024 = \"约5\"");
     let Err(PlanFileError::Invalid(problems)) = load(&broken) else {
         panic!("the broken copy loaded")
     };
     let all: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
-    let has = |parts: &[&str]| all.iter().any(|p| parts.iter().all(|part| p.contains(part)));
+    let has = |parts: &[&str]| {
+        all.iter()
+            .any(|p| parts.iter().all(|part| p.contains(part)))
+    };
     assert!(has(&["指标 T01(普惠托位占比)", "指标编码重复"]), "{all:#?}");
-    assert!(has(&["指标 T03(0-3岁儿童发育监测筛查率) 2030年", "2030"]), "{all:#?}");
-    assert!(has(&["指标 T07(欠薪线索动态化解率) 2024年", "约5"]), "{all:#?}");
+    assert!(
+        has(&["指标 T03(0-3岁儿童发育监测筛查率) 2030年", "2030"]),
+        "{all:#?}"
+    );
+    assert!(
+        has(&["指标 T07(欠薪线索动态化解率) 2024年", "约5"]),
+        "{all:#?}"
+    );
     assert_eq!(problems.len(), 3, "{all:#?}");
 }
 
@@ -449,6 +664,9 @@ fn revising_a_target_keeps_the_old_one_in_history() {
     assert!(plan.validate().is_empty());
     // The revised plan is written and read back with its history.
     let again = load(&youxiang_plantext::planfile::to_toml(&plan)).unwrap();
-    assert_eq!(again.target_history("T01", 2025), plan.target_history("T01", 2025));
+    assert_eq!(
+        again.target_history("T01", 2025),
+        plan.target_history("T01", 2025)
+    );
     assert_eq!(again.version, 2);
 }
