@@ -260,11 +260,11 @@ pub fn progress(input: &ProgressInput) -> Progress {
                 e = e.num("P", p);
             }
             let words = format!(
-                "P = 符号×方向×g÷|g*| = {}×{}×{}÷{}",
+                "P = 符号×方向×g÷|g*| = {}×{}×{:.6}÷{:.6}",
                 fmt_num(sign),
                 fmt_num(d),
-                fmt_num(g_cur),
-                fmt_num(g_target.abs())
+                g_cur,
+                g_target.abs()
             );
             if is_achieved {
                 return achieved_result(p, e, format!(";{words}"));
@@ -322,11 +322,11 @@ pub fn progress(input: &ProgressInput) -> Progress {
                 c: Some(c),
                 explanation: Explanation {
                     formula: format!(
-                        "无目标:P = 符号×方向×g = {};C = {};阈值 0.015C/0.005C/0 = {}/{}/0 → {};得分 {}",
-                        fmt_num(p),
+                        "无目标:P = 符号×方向×g = {:.6};C = {};阈值 0.015C/0.005C/0 = {:.6}/{:.6}/0 → {};得分 {}",
+                        p,
                         fmt_num(c),
-                        fmt_num(0.015 * c),
-                        fmt_num(0.005 * c),
+                        0.015 * c,
+                        0.005 * c,
                         status.label_zh(),
                         fmt_num(score)
                     ),
