@@ -8,14 +8,14 @@
 //! Where the target is achieved and the measure can also be taken, `p` carries it; where
 //! it cannot (case C: base = target, so the target's growth rate is 0), `p` is `None`.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::explain::{Explanation, fmt_num};
 use crate::plan::Polarity;
 
 /// A value and the year it is for. Years are `f64` so that a mid-year value can be
 /// placed at, say, 2024.5; whole years are exact.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Point {
     pub value: f64,
     pub year: f64,
@@ -34,7 +34,7 @@ impl Point {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ProgressStatus {
     TargetAchieved,

@@ -2,13 +2,13 @@
 //! CAGR_a = (v_t / v_b)^(1/(t − b)) − 1; projected v_T = v_t (1 + CAGR_a)^(T − t);
 //! r = (projected − v_b) / (target − v_b).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::explain::{Explanation, fmt_num};
 use super::progress::Point;
 use crate::plan::Polarity;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum UnsdStatus {
     TargetMet,

@@ -1,13 +1,13 @@
 //! The year target check (methods §1): a year with a target gets exactly one of met, not
 //! met, no data, no target.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::explain::{Explanation, fmt_num};
 use crate::plan::Polarity;
 use crate::target::Target;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum YearStatus {
     Met,
