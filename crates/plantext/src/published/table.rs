@@ -358,6 +358,21 @@ fn read_cell_rows(lines: &[SrcLine], from: usize, roles: &[Role], out: &mut Tabl
             return j;
         }
         if let Some(seq) = as_seq(&l.text) {
+            // A number where a row should start, out of sequence and followed by another
+            // cell value rather than a name: an extra cell of the previous row.
+            if let Some(prev) = out.rows.last()
+                && seq != prev.seq + 1
+                && next_nonempty(lines, j + 1)
+                    .is_some_and(|n| Target::parse(&strip_stars(&lines[n].text).0).is_ok())
+            {
+                out.unread.push(Unread {
+                    line: l.no,
+                    text: l.text.clone(),
+                    reason: format!("序号 {} 的行之后多出的单元格", prev.seq),
+                });
+                i = j + 1;
+                continue;
+            }
             let mut raw = RawRow {
                 domain: domain.clone(),
                 seq,

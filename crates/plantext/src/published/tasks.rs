@@ -270,14 +270,9 @@ fn lead_unit(heading: &str) -> String {
 }
 
 fn starts_at(chars: &[char], i: usize, pat: &str) -> bool {
-    let mut k = i;
-    for p in pat.chars() {
-        if chars.get(k) != Some(&p) {
-            return false;
-        }
-        k += 1;
-    }
-    true
+    pat.chars()
+        .enumerate()
+        .all(|(k, p)| chars.get(i + k) == Some(&p))
 }
 
 /// Whether `pat` ends right before position `i`.
@@ -629,6 +624,36 @@ fn scan_clause(
             while ne < ce && ascii_digit(chars[ne]).is_some() {
                 ne += 1;
             }
+        }
+        // A ratio or a range (`10/10万`, `0-3岁`, `5~6个`) is not a single target value.
+        if ne + 1 < ce
+            && matches!(chars[ne], '/' | '／' | '-' | '~' | '～' | '—' | '–' | '－')
+            && ascii_digit(chars[ne + 1]).is_some()
+        {
+            let mut e = ne + 1;
+            while e < ce
+                && (ascii_digit(chars[e]).is_some()
+                    || matches!(
+                        chars[e],
+                        '.' | '/' | '／' | '-' | '~' | '～' | '—' | '–' | '－'
+                    ))
+            {
+                e += 1;
+            }
+            let unit = longest_at(chars, e, UNITS);
+            let descriptor = unit.is_some_and(|u| DESCRIPTOR_UNITS.contains(&u));
+            let vb = skip_spaces_back(chars, i, seg);
+            let verb = longest_ending_at(chars, vb, COMPARATOR_VERBS)
+                .or_else(|| longest_ending_at(chars, vb, VALUE_VERBS));
+            if !descriptor && (verb.is_some() || marker_at(marks, cs, i).is_some()) {
+                let end = e + unit.map_or(0, |u| u.chars().count());
+                problems.push(format!(
+                    "“{}”是比值或区间,不能读作单一目标值",
+                    chars[i..end].iter().collect::<String>()
+                ));
+            }
+            i = e;
+            continue;
         }
         let number: String = chars[i..ne].iter().collect();
         let after = skip_spaces(chars, ne, ce);
