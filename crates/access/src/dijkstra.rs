@@ -60,12 +60,16 @@ pub fn multi_source(csr: &Csr, costs: &[f64], seeds: &[Seed], bound: f64) -> Nea
     let n = csr.node_count();
     let track = !csr.fixed_time_s.is_empty();
     let mut cost = vec![f64::INFINITY; n];
-    let mut length_m = if track { vec![f64::INFINITY; n] } else { Vec::new() };
+    let mut length_m = if track {
+        vec![f64::INFINITY; n]
+    } else {
+        Vec::new()
+    };
     let mut label = vec![UNREACHED; n];
     let mut heap: BinaryHeap<Reverse<(u64, u32)>> = BinaryHeap::with_capacity(seeds.len().max(64));
     for s in seeds {
         let v = s.node as usize;
-        if v >= n || !(s.cost >= 0.0) || !s.cost.is_finite() || s.cost > bound {
+        if v >= n || s.cost.is_nan() || s.cost < 0.0 || !s.cost.is_finite() || s.cost > bound {
             continue;
         }
         if s.cost < cost[v] {
@@ -168,13 +172,14 @@ pub fn k_nearest(csr: &Csr, costs: &[f64], seeds: &[Seed], k: usize, bound: f64)
         cost[ui * k + c] = du;
         label[ui * k + c] = lab;
         count[ui] += 1;
-        for a in csr.offsets[ui] as usize..csr.offsets[ui + 1] as usize {
-            let v = csr.targets[a] as usize;
+        let (lo, hi) = (csr.offsets[ui] as usize, csr.offsets[ui + 1] as usize);
+        for (&v, &w) in csr.targets[lo..hi].iter().zip(&costs[lo..hi]) {
+            let v = v as usize;
             let cv = count[v] as usize;
             if cv >= k || label[v * k..v * k + cv].contains(&lab) {
                 continue;
             }
-            heap.push(Reverse((key(du + costs[a]), v as u32, lab)));
+            heap.push(Reverse((key(du + w), v as u32, lab)));
         }
     }
     KNearest {
@@ -204,7 +209,14 @@ impl Workspace {
 
     /// Run a bounded search from `seeds` (node, cost) and call `visit(node, cost)` once for
     /// every node settled with cost ≤ `bound`.
-    pub fn run(&mut self, csr: &Csr, costs: &[f64], seeds: &[(u32, f64)], bound: f64, mut visit: impl FnMut(u32, f64)) {
+    pub fn run(
+        &mut self,
+        csr: &Csr,
+        costs: &[f64],
+        seeds: &[(u32, f64)],
+        bound: f64,
+        mut visit: impl FnMut(u32, f64),
+    ) {
         for &t in &self.touched {
             self.cost[t as usize] = f64::INFINITY;
         }
@@ -230,9 +242,10 @@ impl Workspace {
                 break;
             }
             visit(u, du);
-            for a in csr.offsets[ui] as usize..csr.offsets[ui + 1] as usize {
-                let v = csr.targets[a] as usize;
-                let nd = du + costs[a];
+            let (lo, hi) = (csr.offsets[ui] as usize, csr.offsets[ui + 1] as usize);
+            for (&v, &w) in csr.targets[lo..hi].iter().zip(&costs[lo..hi]) {
+                let v = v as usize;
+                let nd = du + w;
                 if nd < self.cost[v] && nd <= bound {
                     if self.cost[v].is_infinite() {
                         self.touched.push(v as u32);
@@ -263,8 +276,18 @@ mod tests {
     fn multi_source_line() {
         let g = line();
         let seeds = [
-            Seed { node: 0, cost: 0.0, length_m: 0.0, label: 7 },
-            Seed { node: 3, cost: 0.5, length_m: 0.5, label: 9 },
+            Seed {
+                node: 0,
+                cost: 0.0,
+                length_m: 0.0,
+                label: 7,
+            },
+            Seed {
+                node: 3,
+                cost: 0.5,
+                length_m: 0.5,
+                label: 9,
+            },
         ];
         let r = multi_source(&g, &g.length_m, &seeds, f64::INFINITY);
         assert_eq!(r.cost, vec![0.0, 1.0, 3.0, 0.5]);
@@ -278,8 +301,18 @@ mod tests {
     fn k_nearest_line() {
         let g = line();
         let seeds = [
-            Seed { node: 0, cost: 0.0, length_m: 0.0, label: 0 },
-            Seed { node: 3, cost: 0.0, length_m: 0.0, label: 1 },
+            Seed {
+                node: 0,
+                cost: 0.0,
+                length_m: 0.0,
+                label: 0,
+            },
+            Seed {
+                node: 3,
+                cost: 0.0,
+                length_m: 0.0,
+                label: 1,
+            },
         ];
         let r = k_nearest(&g, &g.length_m, &seeds, 2, f64::INFINITY);
         assert_eq!(r.costs_at(1), &[1.0, 5.0]);

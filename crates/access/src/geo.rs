@@ -30,7 +30,10 @@ pub fn chord2_for_distance_m(d: f64) -> f64 {
 
 /// True when (lon, lat) are finite and within WGS84 bounds.
 pub fn valid_lon_lat(lon: f64, lat: f64) -> bool {
-    lon.is_finite() && lat.is_finite() && (-180.0..=180.0).contains(&lon) && (-90.0..=90.0).contains(&lat)
+    lon.is_finite()
+        && lat.is_finite()
+        && (-180.0..=180.0).contains(&lon)
+        && (-90.0..=90.0).contains(&lat)
 }
 
 #[cfg(test)]

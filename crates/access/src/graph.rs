@@ -70,7 +70,11 @@ impl Csr {
         let m = arcs.len();
         let mut targets = vec![0u32; m];
         let mut length_m = vec![0f64; m];
-        let mut fixed = if has_fixed { vec![f64::NAN; m] } else { Vec::new() };
+        let mut fixed = if has_fixed {
+            vec![f64::NAN; m]
+        } else {
+            Vec::new()
+        };
         for &(t, h, len, fx) in arcs {
             let p = pos[t as usize] as usize;
             pos[t as usize] += 1;
@@ -128,7 +132,12 @@ pub struct Network {
 
 impl Network {
     /// Build a network from nodes and an edge list.
-    pub fn from_edges(lon: Vec<f64>, lat: Vec<f64>, osm_id: Vec<i64>, edges: Vec<Edge>) -> Result<Network> {
+    pub fn from_edges(
+        lon: Vec<f64>,
+        lat: Vec<f64>,
+        osm_id: Vec<i64>,
+        edges: Vec<Edge>,
+    ) -> Result<Network> {
         let n = lon.len();
         let mut arcs = Vec::with_capacity(edges.len() * 2);
         for e in &edges {
@@ -214,8 +223,8 @@ impl Network {
         Network::from_edges(lon, lat, ids, edges)
     }
 
-    /// Recompute every edge length from node coordinates (haversine). Used by builders.
-    pub(crate) fn segment_length(&self, a: u32, b: u32) -> f64 {
+    /// Haversine length between two nodes (metres).
+    pub fn segment_length(&self, a: u32, b: u32) -> f64 {
         haversine_m(
             self.lon[a as usize],
             self.lat[a as usize],
@@ -245,9 +254,9 @@ fn components(n: usize, edges: &[Edge]) -> (Vec<u32>, u32, usize) {
     }
     let mut comp = vec![0u32; n];
     let mut size = vec![0usize; n];
-    for v in 0..n {
+    for (v, c) in comp.iter_mut().enumerate() {
         let r = find(&mut parent, v as u32);
-        comp[v] = r;
+        *c = r;
         size[r as usize] += 1;
     }
     let (mut best, mut best_size) = (0u32, 0usize);
@@ -267,9 +276,27 @@ mod tests {
     #[test]
     fn reverse_csr_respects_oneway_and_parallel_edges() {
         let edges = vec![
-            Edge { from: 0, to: 1, length_m: 10.0, fixed_time_s: None, oneway: true },
-            Edge { from: 1, to: 2, length_m: 5.0, fixed_time_s: None, oneway: false },
-            Edge { from: 1, to: 2, length_m: 3.0, fixed_time_s: None, oneway: false },
+            Edge {
+                from: 0,
+                to: 1,
+                length_m: 10.0,
+                fixed_time_s: None,
+                oneway: true,
+            },
+            Edge {
+                from: 1,
+                to: 2,
+                length_m: 5.0,
+                fixed_time_s: None,
+                oneway: false,
+            },
+            Edge {
+                from: 1,
+                to: 2,
+                length_m: 3.0,
+                fixed_time_s: None,
+                oneway: false,
+            },
         ];
         let net = Network::from_edges(vec![0.0; 4], vec![0.0; 4], vec![0; 4], edges).unwrap();
         // Node 1 is reached walking from 0 and from 2 (twice, parallel) => reverse arcs at 1.
