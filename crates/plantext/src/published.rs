@@ -12,7 +12,8 @@
 //! * **The table.** Its header starts at a line `领域` (or `序号`) followed by header cells
 //!   (`序号`, `指标`, `单位`, `2022年`…, `完成值`, `牵头单位`), one per line; or a single
 //!   line with `|`/tab-separated header cells. The first year column is the baseline
-//!   unless a `完成值`/`基期` column says otherwise. Domain names may be split over lines
+//!   unless a `完成值`/`基期` column says otherwise (`2022年完成值`; a yearless `完成值` is
+//!   taken as the year before the first target year). Domain names may be split over lines
 //!   (`幼有` / `善育`), spaced (`幼 有 善 育`), or appear once for several rows (rowspan,
 //!   or an empty cell in a delimited row). Names end in `(unit)`; `☆` marks on names or
 //!   cells are removed and recorded. Cells are read by [`Target::parse`].
@@ -21,10 +22,11 @@
 //! * **Task targets.** Inside the key-task part (the top heading containing `任务`, up to
 //!   the next top heading): sections `(一)…` with their `(牵头单位:…)`, numbered tasks
 //!   `1.`, `2.`, …; every sentence is scanned for numbers with a unit or after a target
-//!   verb (`达到`, `达`, `保持在`, `控制在`, `不少于`, `超过`, …), for `全覆盖` and for
-//!   `清零` closing a clause. The year comes from a preceding `到20xx年` in the same
-//!   sentence, or `每年` (every target year); a target with neither is read only after a
-//!   target verb or as a closing `全覆盖`, and gets the plan's final year with a note.
+//!   verb (`达到`, `达`, `保持在`, `控制在`, `不少于`, `超过`, …), for `全覆盖` (also
+//!   `全区覆盖`, `应保尽保`) and for `清零` (read as `≤0`) closing a clause. The year
+//!   comes from a preceding `到20xx年` in the same sentence, or `每年` in the same clause
+//!   (every target year); a target with neither is read only after a target verb or as a
+//!   closing `全覆盖`/`清零`, and gets the plan's final year with a note.
 //!   Several names sharing one value (`A、B、C均达到100%`, `A率和B率100%`) give one
 //!   target each.
 //!

@@ -399,6 +399,21 @@ fn seed_task_targets() {
         );
     }
 
+    // Closing words: 应保尽保 kept as written, 清零 read as ≤0 (with or without a year).
+    let t = p
+        .task_targets
+        .iter()
+        .find(|t| t.target.text == "应保尽保")
+        .expect("应保尽保");
+    assert_eq!((t.task.as_str(), t.target.op), ("6.1", Op::Full));
+    let zero: Vec<(&str, &[i32])> = p
+        .task_targets
+        .iter()
+        .filter(|t| t.target.text == "≤0")
+        .map(|t| (t.task.as_str(), t.years.as_slice()))
+        .collect();
+    assert_eq!(zero, [("6.2", &[2027][..]), ("6.3", &[2024][..])]);
+
     // A target without a year gets the final year, and says so.
     let t = find("老年人口接受老年教育比例");
     assert_eq!(
@@ -659,6 +674,22 @@ fn unit_and_lead_columns_and_tab_separated_rows() {
         ("养老护理员数", "人", Some("县民政局"))
     );
     assert_eq!(r.targets[&2027].text, "34");
+}
+
+#[test]
+fn a_yearless_completed_column_is_the_year_before_the_first_target() {
+    let text = "| 领域 | 序号 | 指标 | 完成值 | 2025年 | 2027年 |\n| 弱有众扶 | 1 | 覆盖率(%) | 75 | 90% | 100 |\n";
+    let p = read_published(text);
+    assert!(p.unread.is_empty(), "{:#?}", p.unread);
+    assert_eq!(
+        (p.baseline_year, p.target_years.as_slice()),
+        (Some(2024), &[2025, 2027][..])
+    );
+    let r = &p.indicators[0];
+    assert_eq!(
+        (r.baseline.text.as_str(), r.targets[&2025].text.as_str()),
+        ("75", "90%")
+    );
 }
 
 #[test]

@@ -123,7 +123,9 @@ const NAME_PREFIXES: &[&str] = &[
     "每年", "实现", "巩固", "确保", "力争", "推进", "其中", "并", "且", "使",
 ];
 
-const FULL_ENDINGS: &[&str] = &["全覆盖", "全区覆盖", "全面覆盖", "全部覆盖"];
+/// Words that close a clause with a full-coverage target. Kept verbatim when
+/// `Target::parse` reads them; otherwise read as `全覆盖` with a note.
+const FULL_ENDINGS: &[&str] = &["全覆盖", "全区覆盖", "全面覆盖", "全部覆盖", "应保尽保"];
 
 /// A year context in a sentence.
 #[derive(Clone, Copy, PartialEq)]
@@ -765,15 +767,20 @@ fn scan_clause(
         let ws = end - w.chars().count();
         let name = clean_name(chars, seg, ws, marks);
         if !name.is_empty() {
+            let verbatim = Target::parse(w).is_ok_and(|t| t.op == youxiang_core::Op::Full);
             found.push(Found {
                 names: vec![name],
-                text: "全覆盖".into(),
-                display: (w != "全覆盖").then(|| format!("原文“{w}”,按“全覆盖”读取")),
+                text: if verbatim {
+                    w.into()
+                } else {
+                    "全覆盖".into()
+                },
+                display: (!verbatim).then(|| format!("原文“{w}”,按“全覆盖”读取")),
                 marker,
                 cumulative: false,
             });
         }
-    } else if ends_at(chars, end, "清零") && matches!(marker, Some(Marker::Year(_))) {
+    } else if ends_at(chars, end, "清零") {
         let mut ws = end - 2;
         for tail in ["动态", "实施", "实现", "全面"] {
             if ends_at(chars, ws, tail) {
