@@ -880,3 +880,23 @@ mod fuzz {
         }
     }
 }
+
+#[test]
+fn large_adversarial_input_stays_fast() {
+    let start = std::time::Instant::now();
+    let one_clause = format!(
+        "二、重点任务\n(一)x\n1.到2027年,{}。\n",
+        "累计达到1%、".repeat(2_000)
+    );
+    assert_eq!(read_published(&one_clause).task_targets.len(), 2_000);
+    let numbers = format!(
+        "二、重点任务\n(一)x\n1.到2027年,{}。\n",
+        "累计1x".repeat(20_000)
+    );
+    let _ = read_published(&numbers);
+    let headers = "序号\n".repeat(20_000);
+    let _ = read_published(&headers);
+    let lines = "幼有\n".repeat(20_000) + &"1\n".repeat(20_000);
+    let _ = read_published(&lines);
+    assert!(start.elapsed().as_secs() < 60, "{:?}", start.elapsed());
+}

@@ -30,6 +30,8 @@ pub(crate) fn polarity_by_name(name: &str) -> Polarity {
     }
 }
 
+const MAX_HEADER_CELLS: usize = 40;
+
 pub(crate) struct TableRead {
     pub rows: Vec<TableRow>,
     pub unread: Vec<Unread>,
@@ -265,7 +267,8 @@ pub(crate) fn read_table(lines: &[SrcLine]) -> TableRead {
         let mut header = Vec::new();
         let mut j = start;
         let mut header_end = start;
-        while j < lines.len() {
+        // A header has a few dozen cells at most; the cap keeps odd input linear.
+        while j < lines.len() && header.len() < MAX_HEADER_CELLS {
             let t = &lines[j].text;
             if t.is_empty() {
                 j += 1;

@@ -434,11 +434,16 @@ fn scan_paragraph(
                 continue;
             }
         };
-        for p in problems {
+        if !problems.is_empty() {
+            // One entry per sentence, however many numbers it has.
+            let mut reason: Vec<String> = problems.iter().take(5).cloned().collect();
+            if problems.len() > 5 {
+                reason.push(format!("等共 {} 处", problems.len()));
+            }
             unread.push(Unread {
                 line,
                 text: sentence.clone(),
-                reason: p,
+                reason: reason.join(";"),
             });
         }
         for f in found {
@@ -605,6 +610,7 @@ fn scan_clause(
     problems: &mut Vec<String>,
 ) {
     let mut seg = cs;
+    let first_cumulative = (cs..ce).find(|k| starts_at(chars, *k, "累计"));
     let mut i = cs;
     while i < ce {
         let is_start = ascii_digit(chars[i]).is_some()
@@ -738,7 +744,7 @@ fn scan_clause(
             .collect::<String>()
             .trim()
             .to_string();
-        let cumulative = chars[cs..i].iter().collect::<String>().contains("累计");
+        let cumulative = first_cumulative.is_some_and(|c| c < i);
         if name.is_empty() {
             problems.push(format!("目标“{text}”找不到指标名称"));
         } else {
