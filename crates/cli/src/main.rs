@@ -1,7 +1,9 @@
 //! `youxiang`: the command line of the youxiang system. Thin: it parses arguments, wires
 //! the crates together and prints; the work happens in the library crates.
 
+mod eval_cmd;
 mod plan_cmd;
+mod plan_import_cmd;
 mod table;
 
 use anyhow::Result;
@@ -25,6 +27,15 @@ enum Command {
     /// The plan: show it, check a plan file, import a published plan text.
     #[command(subcommand)]
     Plan(PlanCmd),
+    /// Evaluation measures for analysts.
+    #[command(subcommand)]
+    Eval(EvalCmd),
+}
+
+#[derive(Subcommand, Debug)]
+enum EvalCmd {
+    /// The Open SDG progress measure and score, with the UNSD progress-chart ratio.
+    Progress(eval_cmd::ProgressArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -33,6 +44,8 @@ enum PlanCmd {
     Show(plan_cmd::ShowArgs),
     /// Check a plan file and list every problem in it.
     Check(plan_cmd::CheckArgs),
+    /// Read a published plan text (such as the seed) and report what was read and what not.
+    Import(plan_import_cmd::ImportArgs),
 }
 
 fn main() {
@@ -50,5 +63,7 @@ fn run(cli: Cli) -> Result<()> {
             plan_cmd::run_show(&plan, args)
         }
         Command::Plan(PlanCmd::Check(args)) => plan_cmd::run_check(args),
+        Command::Plan(PlanCmd::Import(args)) => plan_import_cmd::run_import(args),
+        Command::Eval(EvalCmd::Progress(args)) => eval_cmd::run_progress(args),
     }
 }

@@ -311,7 +311,11 @@ mod tests {
         assert!(!t.is_within(d, v1));
         assert_eq!(t.subtree(d).len(), 4);
         assert_eq!(t.population(d, 2023), Some(15.0));
-        assert_eq!(t.population(d, 2024), Some(15.0), "carried forward from 2023");
+        assert_eq!(
+            t.population(d, 2024),
+            Some(15.0),
+            "carried forward from 2023"
+        );
         assert_eq!(t.population(d, 2022), None);
         assert_eq!(t.population(v1, 2025), Some(10.0));
         assert_eq!(t.path_names(v1), "地点d / 地点t1 / 地点v1");

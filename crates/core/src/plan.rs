@@ -90,6 +90,7 @@ pub enum Accumulation {
 
 /// One of the plan's domains (领域), e.g. 幼有善育.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Domain {
     /// Stable ASCII code, e.g. `YY`.
     pub code: String,
@@ -166,6 +167,7 @@ impl Indicator {
 
 /// A key task (重点任务) of 二、重点任务.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct KeyTask {
     /// `1.2` for the second task of section (一).
     pub code: String,
@@ -180,6 +182,7 @@ pub struct KeyTask {
 
 /// A major project (重大项目), with the investment it plans.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Project {
     pub code: String,
     pub name: String,
@@ -198,6 +201,7 @@ pub struct Project {
 
 /// One revised target cell: what it was and what it became.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct TargetRevision {
     pub indicator: String,
     pub year: i32,
@@ -207,6 +211,7 @@ pub struct TargetRevision {
 
 /// A version of the plan after the first: its date, reason and the targets it changed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Revision {
     pub version: u32,
     /// `YYYY-MM-DD`, as the revision document dates it.
@@ -308,10 +313,7 @@ impl Plan {
         {
             push(
                 "方案".into(),
-                format!(
-                    "目标年份 {first} 不晚于基期年份 {}",
-                    self.baseline_year
-                ),
+                format!("目标年份 {first} 不晚于基期年份 {}", self.baseline_year),
             );
         }
 

@@ -309,7 +309,10 @@ mod tests {
         assert_eq!(p("达到90%"), (Op::Eq, Some(90.0)));
         assert_eq!(p("—"), (Op::None, None));
         let t = Target::parse("6万人以上").unwrap();
-        assert_eq!((t.op, t.value, t.unit.as_deref()), (Op::Ge, Some(6.0), Some("万人")));
+        assert_eq!(
+            (t.op, t.value, t.unit.as_deref()),
+            (Op::Ge, Some(6.0), Some("万人"))
+        );
     }
 
     #[test]
@@ -320,7 +323,9 @@ mod tests {
 
     #[test]
     fn rejects_what_is_not_a_target() {
-        for bad in ["abc", "5-6", "≥", "以上", "约", "1.2.3", "<5以上", "5 6", "NaN", "1e999"] {
+        for bad in [
+            "abc", "5-6", "≥", "以上", "约", "1.2.3", "<5以上", "5 6", "NaN", "1e999",
+        ] {
             assert!(Target::parse(bad).is_err(), "{bad} should not parse");
         }
     }

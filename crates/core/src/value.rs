@@ -91,16 +91,23 @@ pub enum Transition {
     Submit,
     Approve,
     /// Sends a submitted value back to draft.
-    Reject { reason: String },
+    Reject {
+        reason: String,
+    },
     /// Unlocks an approved value; the reason is kept in the audit trail.
-    Reopen { reason: String },
+    Reopen {
+        reason: String,
+    },
 }
 
 /// Why a transition or an edit is not allowed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum StateError {
     #[error("状态为“{}”的数据不能{action}", .from.label_zh())]
-    NotAllowed { from: ValueState, action: &'static str },
+    NotAllowed {
+        from: ValueState,
+        action: &'static str,
+    },
     #[error("{0}须填写原因")]
     ReasonRequired(&'static str),
     #[error("数据已审核锁定,须先退回(重新打开)才能修改")]
