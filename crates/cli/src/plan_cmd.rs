@@ -116,7 +116,12 @@ fn render(plan: &Plan, with_tasks: bool) -> String {
         let domain = domain_name(plan, ind);
         let shown = if domain == last_domain { "" } else { domain };
         last_domain = domain;
-        table.row(indicator_row(shown.to_string(), ind.code.clone(), ind, years));
+        table.row(indicator_row(
+            shown.to_string(),
+            ind.code.clone(),
+            ind,
+            years,
+        ));
     }
     out.push_str(&table.render());
 
