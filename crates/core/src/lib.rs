@@ -6,6 +6,7 @@
 
 pub mod place;
 pub mod plan;
+pub mod scope;
 pub mod target;
 pub mod value;
 

@@ -8,6 +8,8 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::fmt;
 
+use crate::eval::Flow;
+use crate::period::PeriodKind;
 use crate::target::{Op, Target};
 
 /// Whether a higher or a lower value is better. A property of the indicator, never of the
@@ -56,6 +58,10 @@ pub enum Aggregation {
     Latest,
     /// Only meaningful for the place that reports it (a district-wide survey rate).
     NotAggregable,
+}
+
+fn yearly() -> PeriodKind {
+    PeriodKind::Year
 }
 
 fn one() -> f64 {
@@ -127,6 +133,13 @@ pub struct Indicator {
     pub aggregation: Aggregation,
     #[serde(default)]
     pub accumulation: Accumulation,
+    /// How often it is reported (yearly unless the plan file says otherwise).
+    #[serde(default = "yearly")]
+    pub frequency: PeriodKind,
+    /// Whether a report within the year is the level reached (default) or the amount so far
+    /// this year (a flow reported year-to-date); the schedule differs (methods §2).
+    #[serde(default)]
+    pub flow: Flow,
     /// A pass/fail milestone (评估率 100 = passed).
     #[serde(default)]
     pub milestone: bool,

@@ -253,3 +253,37 @@ mod tests {
         assert!(outlier_check(50.0, &flat, 3.5).unwrap().is_outlier);
     }
 }
+
+/// What a number is about: which indicator (and which of its series), where, when.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct ValueKey {
+    pub indicator: String,
+    pub place: String,
+    pub period: crate::period::Period,
+    pub component: Component,
+}
+
+impl fmt::Display for ValueKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}@{}@{}", self.indicator, self.place, self.period)?;
+        if self.component != Component::Value {
+            write!(f, "#{}", self.component.as_str())?;
+        }
+        Ok(())
+    }
+}
+
+/// A reported value with who reported it, when, why, and its review state.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Observation {
+    #[serde(flatten)]
+    pub key: ValueKey,
+    pub value: f64,
+    pub state: ValueState,
+    /// The user (login name) who last wrote the number.
+    pub reporter: String,
+    /// When the number was last written (UTC), as the store recorded it.
+    pub reported_at: chrono::NaiveDateTime,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub comment: String,
+}

@@ -12,6 +12,8 @@
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+use youxiang_core::eval::Flow;
+use youxiang_core::period::PeriodKind;
 use youxiang_core::{
     Accumulation, Aggregation, Domain, Indicator, IndicatorSource, KeyTask, Plan, PlanProblem,
     Polarity, Project, Revision, Target,
@@ -56,6 +58,18 @@ struct PlanHeader {
     version: u32,
 }
 
+fn yearly() -> PeriodKind {
+    PeriodKind::Year
+}
+
+fn is_yearly(k: &PeriodKind) -> bool {
+    *k == PeriodKind::Year
+}
+
+fn is_level(f: &Flow) -> bool {
+    *f == Flow::Level
+}
+
 fn first_version() -> u32 {
     1
 }
@@ -77,6 +91,10 @@ struct IndicatorEntry {
     aggregation: Aggregation,
     #[serde(default)]
     accumulation: Accumulation,
+    #[serde(default = "yearly", skip_serializing_if = "is_yearly")]
+    frequency: PeriodKind,
+    #[serde(default, skip_serializing_if = "is_level")]
+    flow: Flow,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     milestone: bool,
     lead_unit: String,
@@ -180,6 +198,8 @@ fn indicator_from_entry(e: IndicatorEntry, problems: &mut Vec<PlanProblem>) -> I
         polarity: e.polarity,
         aggregation: e.aggregation,
         accumulation: e.accumulation,
+        frequency: e.frequency,
+        flow: e.flow,
         milestone: e.milestone,
         lead_unit: e.lead_unit,
         partner_units: e.partner_units,
@@ -228,6 +248,8 @@ fn entry_from_indicator(i: &Indicator) -> IndicatorEntry {
         polarity: i.polarity,
         aggregation: i.aggregation.clone(),
         accumulation: i.accumulation,
+        frequency: i.frequency,
+        flow: i.flow,
         milestone: i.milestone,
         lead_unit: i.lead_unit.clone(),
         partner_units: i.partner_units.clone(),

@@ -192,6 +192,8 @@ impl ImportedPlan {
                 None => (domain_lead(&dcode), Vec::new()),
             };
             indicators.push(Indicator {
+                frequency: youxiang_core::period::PeriodKind::Year,
+                flow: Default::default(),
                 code: format!("T{:02}", r.seq),
                 name: r.name.clone(),
                 unit: r.unit.clone(),
@@ -234,6 +236,8 @@ impl ImportedPlan {
             let targets: BTreeMap<i32, Target> =
                 t.years.iter().map(|y| (*y, t.target.clone())).collect();
             indicators.push(Indicator {
+                frequency: youxiang_core::period::PeriodKind::Year,
+                flow: Default::default(),
                 code,
                 name: t.name.clone(),
                 unit: t.unit.clone(),
