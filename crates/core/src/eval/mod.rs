@@ -18,8 +18,8 @@ pub use explain::{Explanation, InputValue};
 pub use forecast::{Forecast, ForecastMethod, forecast};
 pub use progress::{Combined, Point, Progress, ProgressInput, ProgressStatus, combine, progress};
 pub use schedule::{
-    Flow, Light, LightBands, Schedule, ScheduleInput, ScheduleMode, escalate, evaluate,
-    with_history,
+    Flow, Judgement, Light, LightBands, Schedule, ScheduleInput, ScheduleMode, Unjudged, escalate,
+    evaluate, judge, with_history,
 };
 pub use unsd::{UnsdRatio, UnsdStatus, unsd_ratio};
 pub use year_check::{YearCheck, YearStatus, check_year, check_year_cumulative};

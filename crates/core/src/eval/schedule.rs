@@ -130,9 +130,117 @@ pub struct Schedule {
     pub explanation: Explanation,
 }
 
-/// Judges one period by the bands (no history; see `with_history`).
+/// Why a period has no light.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unjudged {
+    NoAim,
+    NoActual,
+    BadFraction,
+    NoStart,
+}
+
+/// The numbers of a period's judgement without the words: what the engine keeps for
+/// every indicator and place, and what `evaluate` explains.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Judgement {
+    pub band_light: Light,
+    pub mode: ScheduleMode,
+    pub expected: Option<f64>,
+    pub gap: Option<f64>,
+    /// For a proportional schedule: the start value B used.
+    pub start: Option<f64>,
+    pub unjudged: Option<Unjudged>,
+}
+
+/// Judges one period by the bands (no history), numbers only. `evaluate` gives the same
+/// light with its explanation.
+pub fn judge(input: &ScheduleInput<'_>, bands: &LightBands) -> Judgement {
+    let t = input.target;
+    let none = |why: Unjudged| Judgement {
+        band_light: Light::Grey,
+        mode: ScheduleMode::None,
+        expected: None,
+        gap: None,
+        start: None,
+        unjudged: Some(why),
+    };
+    let Some(aim) = t.aim().filter(|v| v.is_finite()) else {
+        return none(Unjudged::NoAim);
+    };
+    let Some(a) = input.actual.filter(|v| v.is_finite()) else {
+        return none(Unjudged::NoActual);
+    };
+    if !input.fraction.is_finite() {
+        return none(Unjudged::BadFraction);
+    }
+    let f = input.fraction.clamp(0.0, 1.0);
+    let met = |v: f64| t.is_met(v, input.polarity).unwrap_or(false);
+    if t.is_bound() {
+        return direct_judgement(ScheduleMode::Bound, aim, a, met(a), bands);
+    }
+    let b = match input.flow {
+        Flow::YearToDate => 0.0,
+        Flow::Level => match input.start.filter(|v| v.is_finite()) {
+            Some(b) => b,
+            None => return none(Unjudged::NoStart),
+        },
+    };
+    if aim == b || met(b) {
+        return direct_judgement(ScheduleMode::Hold, aim, a, met(a), bands);
+    }
+    let expected = b + (aim - b) * f;
+    let task = (aim - b).abs();
+    let behind = match input.polarity {
+        Polarity::HigherIsBetter => expected - a,
+        Polarity::LowerIsBetter => a - expected,
+    };
+    // Multiplying first keeps band edges exact (3 ÷ 10 × 100 is 30.000000000000004).
+    let gap = behind * 100.0 / task;
+    Judgement {
+        band_light: band(gap, bands),
+        mode: ScheduleMode::Proportional,
+        expected: Some(expected),
+        gap: Some(gap),
+        start: Some(b),
+        unjudged: None,
+    }
+}
+
+fn direct_judgement(
+    mode: ScheduleMode,
+    aim: f64,
+    a: f64,
+    met: bool,
+    bands: &LightBands,
+) -> Judgement {
+    let (band_light, gap) = if met {
+        (Light::Green, Some(0.0))
+    } else if aim == 0.0 {
+        (Light::Red, None)
+    } else {
+        let gap = (aim - a).abs() * 100.0 / aim.abs();
+        let light = if gap > bands.hold_red_above {
+            Light::Red
+        } else {
+            Light::Yellow
+        };
+        (light, Some(gap))
+    };
+    Judgement {
+        band_light,
+        mode,
+        expected: Some(aim),
+        gap,
+        start: None,
+        unjudged: None,
+    }
+}
+
+/// Judges one period by the bands (no history; see `with_history`), with the formula in
+/// words and the inputs.
 pub fn evaluate(input: &ScheduleInput<'_>, bands: &LightBands) -> Schedule {
     let t = input.target;
+    let j = judge(input, bands);
     let as_of = input.as_of.map(|s| format!("截至{s},")).unwrap_or_default();
     let base_expl = |formula: String| {
         Explanation::new(formula)
@@ -149,96 +257,91 @@ pub fn evaluate(input: &ScheduleInput<'_>, bands: &LightBands) -> Schedule {
             .opt("当前值A", input.actual)
             .num("时间进度f", input.fraction)
     };
-    let none = |formula: String| Schedule {
-        light: Light::Grey,
-        band_light: Light::Grey,
-        mode: ScheduleMode::None,
-        expected: None,
-        gap: None,
-        explanation: base_expl(formula),
-    };
-    let Some(aim) = t.aim().filter(|v| v.is_finite()) else {
-        return none(format!("{as_of}目标“{}”无数值,不亮灯 → 灰灯", t.text));
-    };
-    let Some(a) = input.actual.filter(|v| v.is_finite()) else {
-        return none(format!("{as_of}未报送当前值 → 灰灯"));
-    };
-    if !input.fraction.is_finite() {
-        return none(format!("{as_of}时间进度不是有效数值 → 灰灯"));
-    }
-    let f = input.fraction.clamp(0.0, 1.0);
-    let met = |v: f64| t.is_met(v, input.polarity).unwrap_or(false);
-
-    if t.is_bound() {
-        return direct(
-            ScheduleMode::Bound,
-            t,
-            aim,
-            a,
-            met(a),
-            bands,
-            base_expl,
-            &as_of,
-        );
-    }
-    let b = match input.flow {
-        Flow::YearToDate => 0.0,
-        Flow::Level => match input.start.filter(|v| v.is_finite()) {
-            Some(b) => b,
-            None => return none(format!("{as_of}缺少年初值,无法计算序时进度 → 灰灯")),
-        },
-    };
-    if aim == b || met(b) {
-        return direct(
-            ScheduleMode::Hold,
-            t,
-            aim,
-            a,
-            met(a),
-            bands,
-            base_expl,
-            &as_of,
-        );
-    }
-    let expected = b + (aim - b) * f;
-    let task = (aim - b).abs();
-    let behind = match input.polarity {
-        Polarity::HigherIsBetter => expected - a,
-        Polarity::LowerIsBetter => a - expected,
-    };
-    // Multiplying first keeps band edges exact (3 ÷ 10 × 100 is 30.000000000000004).
-    let gap = behind * 100.0 / task;
-    let light = band(gap, bands);
-    let due = f * 100.0;
-    let done = due - gap;
-    let verdict = if gap > 0.0 {
-        format!("落后{:.1}个百分点", gap)
-    } else {
-        format!("超前{:.1}个百分点", -gap)
-    };
-    let formula = format!(
-        "{as_of}应完成{due:.1}%,实际完成{done:.1}%,{verdict} → {}(期望值 = {} + ({} − {})×{:.4} = {};差距 = (期望值 − 当前值)÷|T − B|×100{})",
-        light.colour_zh(),
-        fmt_num(b),
-        fmt_num(aim),
-        fmt_num(b),
-        f,
-        fmt_num(expected),
-        if input.polarity == Polarity::LowerIsBetter {
-            ",越低越好取反"
-        } else {
-            ""
+    let schedule = |formula: String, explanation_extra: Option<(&str, f64)>| {
+        let mut e = base_expl(formula);
+        if let Some((name, v)) = explanation_extra {
+            e = e.num(name, v);
         }
-    );
-    Schedule {
-        light,
-        band_light: light,
-        mode: ScheduleMode::Proportional,
-        expected: Some(expected),
-        gap: Some(gap),
-        explanation: base_expl(formula)
-            .num("期望值", expected)
-            .num("差距(百分点)", gap),
+        Schedule {
+            light: j.band_light,
+            band_light: j.band_light,
+            mode: j.mode,
+            expected: j.expected,
+            gap: j.gap,
+            explanation: e,
+        }
+    };
+    match (j.mode, j.unjudged) {
+        (ScheduleMode::None, why) => {
+            let formula = match why {
+                Some(Unjudged::NoAim) => format!("{as_of}目标“{}”无数值,不亮灯 → 灰灯", t.text),
+                Some(Unjudged::NoActual) => format!("{as_of}未报送当前值 → 灰灯"),
+                Some(Unjudged::BadFraction) => {
+                    format!("{as_of}时间进度不是有效数值 → 灰灯")
+                }
+                Some(Unjudged::NoStart) | None => {
+                    format!("{as_of}缺少年初值,无法计算序时进度 → 灰灯")
+                }
+            };
+            schedule(formula, None)
+        }
+        (ScheduleMode::Proportional, _) => {
+            let (b, expected, gap) = (
+                j.start.unwrap_or(0.0),
+                j.expected.unwrap_or(0.0),
+                j.gap.unwrap_or(0.0),
+            );
+            let aim = t.aim().unwrap_or(0.0);
+            let f = input.fraction.clamp(0.0, 1.0);
+            let due = f * 100.0;
+            let done = due - gap;
+            let verdict = if gap > 0.0 {
+                format!("落后{:.1}个百分点", gap)
+            } else {
+                format!("超前{:.1}个百分点", -gap)
+            };
+            let formula = format!(
+                "{as_of}应完成{due:.1}%,实际完成{done:.1}%,{verdict} → {}(期望值 = {} + ({} − {})×{:.4} = {};差距 = (期望值 − 当前值)÷|T − B|×100{})",
+                j.band_light.colour_zh(),
+                fmt_num(b),
+                fmt_num(aim),
+                fmt_num(b),
+                f,
+                fmt_num(expected),
+                if input.polarity == Polarity::LowerIsBetter {
+                    ",越低越好取反"
+                } else {
+                    ""
+                }
+            );
+            let mut s = schedule(formula, Some(("期望值", expected)));
+            s.explanation = s.explanation.num("差距(百分点)", gap);
+            s
+        }
+        (mode, _) => {
+            let a = input.actual.unwrap_or(0.0);
+            let why = match mode {
+                ScheduleMode::Bound => "约束性目标逐期直接比较",
+                _ => "本年无新增任务(年初已达目标或目标等于年初值),序时进度即目标本身",
+            };
+            let verdict = match (j.band_light, j.gap) {
+                (Light::Green, _) => format!("当前值 {} 满足目标“{}”", fmt_num(a), t.text),
+                (_, None) => format!(
+                    "当前值 {} 未满足目标“{}”,目标为0,任何差距均为滞后",
+                    fmt_num(a),
+                    t.text
+                ),
+                (_, Some(gap)) => format!(
+                    "当前值 {} 未满足目标“{}”,差距 = |T − A|÷|T|×100 = {:.1}%(超过{}%为红灯)",
+                    fmt_num(a),
+                    t.text,
+                    gap,
+                    fmt_num(bands.hold_red_above)
+                ),
+            };
+            let formula = format!("{as_of}{why}:{verdict} → {}", j.band_light.colour_zh());
+            schedule(formula, j.gap.map(|g| ("差距(%)", g)))
+        }
     }
 }
 
@@ -249,70 +352,6 @@ fn band(gap: f64, bands: &LightBands) -> Light {
         Light::Yellow
     } else {
         Light::Green
-    }
-}
-
-#[allow(clippy::too_many_arguments)]
-fn direct(
-    mode: ScheduleMode,
-    t: &Target,
-    aim: f64,
-    a: f64,
-    met: bool,
-    bands: &LightBands,
-    expl: impl Fn(String) -> Explanation,
-    as_of: &str,
-) -> Schedule {
-    let why = match mode {
-        ScheduleMode::Bound => "约束性目标逐期直接比较",
-        _ => "本年无新增任务(年初已达目标或目标等于年初值),序时进度即目标本身",
-    };
-    let (light, gap, verdict) = if met {
-        (
-            Light::Green,
-            Some(0.0),
-            format!("当前值 {} 满足目标“{}”", fmt_num(a), t.text),
-        )
-    } else if aim == 0.0 {
-        (
-            Light::Red,
-            None,
-            format!(
-                "当前值 {} 未满足目标“{}”,目标为0,任何差距均为滞后",
-                fmt_num(a),
-                t.text
-            ),
-        )
-    } else {
-        let gap = (aim - a).abs() * 100.0 / aim.abs();
-        let light = if gap > bands.hold_red_above {
-            Light::Red
-        } else {
-            Light::Yellow
-        };
-        (
-            light,
-            Some(gap),
-            format!(
-                "当前值 {} 未满足目标“{}”,差距 = |T − A|÷|T|×100 = {:.1}%(超过{}%为红灯)",
-                fmt_num(a),
-                t.text,
-                gap,
-                fmt_num(bands.hold_red_above)
-            ),
-        )
-    };
-    let mut e = expl(format!("{as_of}{why}:{verdict} → {}", light.colour_zh()));
-    if let Some(g) = gap {
-        e = e.num("差距(%)", g);
-    }
-    Schedule {
-        light,
-        band_light: light,
-        mode,
-        expected: Some(aim),
-        gap,
-        explanation: e,
     }
 }
 
