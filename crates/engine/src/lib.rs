@@ -1,0 +1,414 @@
+//! The live evaluation engine: every reported value in memory, every roll-up over the
+//! place tree, every derived rate and every status (year check, schedule light, progress
+//! measure) kept current on each write — incrementally, exactly, with no batch run.
+//!
+//! Readers call `status`, `value` and `explain`; the one write path calls `apply` after
+//! the store has committed. `full_recompute` rebuilds everything from the own figures;
+//! the property tests assert that incremental and full give identical state.
+
+mod rollup;
+mod status;
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use youxiang_core::eval::LightBands;
+use youxiang_core::period::Period;
+use youxiang_core::place::{PlaceId, PlaceTree};
+use youxiang_core::value::{Component, Observation, ValueKey};
+use youxiang_core::{Aggregation, Indicator, Plan};
+
+use rollup::Series;
+pub use rollup::{Agg, MAX_ABS, MICRO, Rule, Shown, Topology, to_micro};
+pub use status::{Explained, PlaceFigure, Status};
+
+/// Why the engine refused a write.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum EngineError {
+    #[error("未知指标“{0}”")]
+    UnknownIndicator(String),
+    #[error("未知地点“{0}”")]
+    UnknownPlace(String),
+    #[error("数值 {value} 超出可处理范围(绝对值不超过 {max})", max = MAX_ABS)]
+    OutOfRange { value: f64 },
+}
+
+/// Settings of the evaluation that are local choices (methods §2).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct EngineConfig {
+    pub bands: LightBands,
+}
+
+/// What the engine knows about one indicator, resolved once.
+#[derive(Debug, Clone)]
+struct IndicatorInfo {
+    code: String,
+    value_rule: Rule,
+    /// For a ratio of sums: Σ numerator ÷ Σ denominator × scale.
+    ratio_scale: Option<f64>,
+}
+
+/// The series of one indicator in one period, by component.
+#[derive(Debug, Clone, Default, PartialEq)]
+struct PeriodSeries {
+    value: Option<usize>,
+    numerator: Option<usize>,
+    denominator: Option<usize>,
+}
+
+impl PeriodSeries {
+    fn get(&self, c: Component) -> Option<usize> {
+        match c {
+            Component::Value => self.value,
+            Component::Numerator => self.numerator,
+            Component::Denominator => self.denominator,
+        }
+    }
+
+    fn slot(&mut self, c: Component) -> &mut Option<usize> {
+        match c {
+            Component::Value => &mut self.value,
+            Component::Numerator => &mut self.numerator,
+            Component::Denominator => &mut self.denominator,
+        }
+    }
+}
+
+/// What a write changed: the places whose figure changed, and the statuses recomputed.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Applied {
+    pub places: Vec<PlaceId>,
+    pub statuses: usize,
+}
+
+pub struct Engine {
+    plan: Arc<Plan>,
+    tree: Arc<PlaceTree>,
+    topo: Topology,
+    config: EngineConfig,
+    indicators: Vec<IndicatorInfo>,
+    by_code: HashMap<String, usize>,
+    series: Vec<Series>,
+    /// Per indicator: its periods in order, with the series of each component.
+    periods: Vec<BTreeMap<Period, PeriodSeries>>,
+    /// Population weights per year (rounded to whole people; 1 where unknown).
+    weights: HashMap<i32, Arc<Vec<i64>>>,
+    /// Per indicator and target year: one status per place (None = nothing to show).
+    statuses: HashMap<(usize, i32), Vec<Option<Status>>>,
+    root: Option<PlaceId>,
+}
+
+impl Engine {
+    pub fn new(plan: Arc<Plan>, tree: Arc<PlaceTree>, config: EngineConfig) -> Engine {
+        let topo = Topology::new(&tree);
+        let indicators: Vec<IndicatorInfo> = plan.indicators.iter().map(info).collect();
+        let by_code = indicators
+            .iter()
+            .enumerate()
+            .map(|(i, ind)| (ind.code.clone(), i))
+            .collect();
+        let root = tree.id(&plan.place).or_else(|| {
+            (tree.roots().count() == 1)
+                .then(|| tree.roots().next())
+                .flatten()
+        });
+        let mut engine = Engine {
+            periods: vec![BTreeMap::new(); indicators.len()],
+            plan,
+            tree,
+            topo,
+            config,
+            indicators,
+            by_code,
+            series: Vec::new(),
+            weights: HashMap::new(),
+            statuses: HashMap::new(),
+            root,
+        };
+        engine.recompute_statuses();
+        engine
+    }
+
+    /// Builds an engine from stored observations: own figures first, then one full
+    /// recompute. Observations for unknown indicators or places are returned, not dropped
+    /// silently.
+    pub fn from_observations<'a>(
+        plan: Arc<Plan>,
+        tree: Arc<PlaceTree>,
+        config: EngineConfig,
+        observations: impl IntoIterator<Item = &'a Observation>,
+    ) -> (Engine, Vec<(ValueKey, EngineError)>) {
+        let mut engine = Engine::new(plan, tree, config);
+        let mut refused = Vec::new();
+        for o in observations {
+            if let Err(e) = engine.set_own(&o.key, Some(o.value)) {
+                refused.push((o.key.clone(), e));
+            }
+        }
+        engine.full_recompute();
+        (engine, refused)
+    }
+
+    pub fn plan(&self) -> &Plan {
+        &self.plan
+    }
+
+    pub fn tree(&self) -> &PlaceTree {
+        &self.tree
+    }
+
+    pub fn config(&self) -> &EngineConfig {
+        &self.config
+    }
+
+    /// The place the plan is for (its baseline belongs to it).
+    pub fn root(&self) -> Option<PlaceId> {
+        self.root
+    }
+
+    /// How many own figures the engine holds.
+    pub fn value_count(&self) -> usize {
+        self.series.iter().map(|s| s.reported_count()).sum()
+    }
+
+    /// Applies one committed change (a new or edited figure, or `None` for a deletion)
+    /// and brings every dependent roll-up and status up to date.
+    pub fn apply(&mut self, key: &ValueKey, value: Option<f64>) -> Result<Applied, EngineError> {
+        let (ind, changed) = self.set_own(key, value)?;
+        let places: Vec<PlaceId> = changed.into_iter().map(|p| PlaceId(p as u32)).collect();
+        let mut statuses = 0;
+        let years = self.plan.target_years.clone();
+        for &p in &places {
+            for &y in &years {
+                self.refresh_status(ind, p, y);
+                statuses += 1;
+            }
+        }
+        Ok(Applied { places, statuses })
+    }
+
+    /// Rebuilds every roll-up and status from the own figures.
+    pub fn full_recompute(&mut self) {
+        let topo = &self.topo;
+        for s in &mut self.series {
+            s.recompute(topo);
+        }
+        self.recompute_statuses();
+    }
+
+    fn recompute_statuses(&mut self) {
+        self.statuses.clear();
+        let years = self.plan.target_years.clone();
+        for ind in 0..self.indicators.len() {
+            for &y in &years {
+                let column: Vec<Option<Status>> = self
+                    .tree
+                    .ids()
+                    .map(|p| status::evaluate(self, ind, p, y))
+                    .collect();
+                self.statuses.insert((ind, y), column);
+            }
+        }
+    }
+
+    fn refresh_status(&mut self, ind: usize, p: PlaceId, year: i32) {
+        let s = status::evaluate(self, ind, p, year);
+        let n = self.tree.len();
+        let column = self
+            .statuses
+            .entry((ind, year))
+            .or_insert_with(|| vec![None; n]);
+        column[p.index()] = s;
+    }
+
+    /// Sets an own figure and carries it up; returns the indicator index and the places
+    /// whose shown figure changed.
+    fn set_own(
+        &mut self,
+        key: &ValueKey,
+        value: Option<f64>,
+    ) -> Result<(usize, Vec<usize>), EngineError> {
+        let ind = *self
+            .by_code
+            .get(&key.indicator)
+            .ok_or_else(|| EngineError::UnknownIndicator(key.indicator.clone()))?;
+        let place = self
+            .tree
+            .id(&key.place)
+            .ok_or_else(|| EngineError::UnknownPlace(key.place.clone()))?;
+        let micro = match value {
+            None => None,
+            Some(v) => Some(to_micro(v).ok_or(EngineError::OutOfRange { value: v })?),
+        };
+        let sid = match self.periods[ind]
+            .get(&key.period)
+            .and_then(|ps| ps.get(key.component))
+        {
+            Some(sid) => sid,
+            None if micro.is_none() => return Ok((ind, Vec::new())),
+            None => self.new_series(ind, key.period, key.component),
+        };
+        let changed = self.series[sid].set(&self.topo, place.index(), micro);
+        Ok((ind, changed))
+    }
+
+    fn new_series(&mut self, ind: usize, period: Period, component: Component) -> usize {
+        let rule = match (component, self.indicators[ind].ratio_scale) {
+            (Component::Numerator | Component::Denominator, _) => Rule::Sum,
+            (Component::Value, Some(_)) => Rule::OwnOnly,
+            (Component::Value, None) => self.indicators[ind].value_rule,
+        };
+        let weights = if rule == Rule::Weighted {
+            self.weights_for(period.year())
+        } else {
+            Arc::new(Vec::new())
+        };
+        let sid = self.series.len();
+        self.series.push(Series::new(rule, &self.topo, weights));
+        *self.periods[ind].entry(period).or_default().slot(component) = Some(sid);
+        sid
+    }
+
+    fn weights_for(&mut self, year: i32) -> Arc<Vec<i64>> {
+        let tree = &self.tree;
+        self.weights
+            .entry(year)
+            .or_insert_with(|| {
+                Arc::new(
+                    tree.ids()
+                        .map(|p| {
+                            tree.population(p, year)
+                                .filter(|w| *w >= 1.0)
+                                .map(|w| w.round() as i64)
+                                .unwrap_or(1)
+                        })
+                        .collect(),
+                )
+            })
+            .clone()
+    }
+
+    fn indicator_index(&self, code: &str) -> Option<usize> {
+        self.by_code.get(code).copied()
+    }
+
+    /// The figure shown for an indicator at a place in a period: the place's own figure,
+    /// or the roll-up of the places below, or for a rate the ratio of the summed
+    /// numerator and denominator.
+    pub fn value(&self, indicator: &str, place: &str, period: Period) -> Option<f64> {
+        let ind = self.indicator_index(indicator)?;
+        let p = self.tree.id(place)?;
+        self.value_at(ind, p, period)
+    }
+
+    fn value_at(&self, ind: usize, p: PlaceId, period: Period) -> Option<f64> {
+        let ps = self.periods[ind].get(&period)?;
+        self.value_in(ind, ps, p)
+    }
+
+    fn value_in(&self, ind: usize, ps: &PeriodSeries, p: PlaceId) -> Option<f64> {
+        let shown =
+            |sid: Option<usize>| sid.and_then(|s| self.series[s].shown(&self.topo, p.index()));
+        if let Some(scale) = self.indicators[ind].ratio_scale
+            && let (Some(num), Some(den)) = (shown(ps.numerator), shown(ps.denominator))
+            && den.sum.a != 0
+        {
+            return Some(num.sum.a as f64 / den.sum.a as f64 * scale);
+        }
+        shown(ps.value).map(|s| s.value)
+    }
+
+    /// Every period with a figure for this indicator at this place, in order.
+    pub fn series_at(&self, indicator: &str, place: &str) -> Vec<(Period, f64)> {
+        let (Some(ind), Some(p)) = (self.indicator_index(indicator), self.tree.id(place)) else {
+            return Vec::new();
+        };
+        self.periods[ind]
+            .iter()
+            .filter_map(|(period, ps)| self.value_in(ind, ps, p).map(|v| (*period, v)))
+            .collect()
+    }
+
+    /// The status of an indicator at a place for a target year.
+    pub fn status(&self, indicator: &str, place: &str, year: i32) -> Option<&Status> {
+        let ind = self.indicator_index(indicator)?;
+        let p = self.tree.id(place)?;
+        self.statuses.get(&(ind, year))?.get(p.index())?.as_ref()
+    }
+
+    /// Every status kept, for comparisons: (indicator, place code, year) → status.
+    pub fn all_statuses(&self) -> Vec<(String, String, i32, Status)> {
+        let mut out = Vec::new();
+        let mut keys: Vec<&(usize, i32)> = self.statuses.keys().collect();
+        keys.sort();
+        for key in keys {
+            for (i, s) in self.statuses[key].iter().enumerate() {
+                if let Some(s) = s {
+                    out.push((
+                        self.indicators[key.0].code.clone(),
+                        self.tree.get(PlaceId(i as u32)).code.clone(),
+                        key.1,
+                        *s,
+                    ));
+                }
+            }
+        }
+        out
+    }
+
+    /// Every shown figure of every series at every place, for comparisons.
+    pub fn all_figures(&self) -> Vec<(String, Period, Component, String, Agg)> {
+        let mut out = Vec::new();
+        for (ind, periods) in self.periods.iter().enumerate() {
+            for (period, ps) in periods {
+                for c in [
+                    Component::Value,
+                    Component::Numerator,
+                    Component::Denominator,
+                ] {
+                    let Some(sid) = ps.get(c) else { continue };
+                    for p in self.tree.ids() {
+                        let agg = self.series[sid].contribution(&self.topo, p.index());
+                        if agg.n > 0 {
+                            out.push((
+                                self.indicators[ind].code.clone(),
+                                *period,
+                                c,
+                                self.tree.get(p).code.clone(),
+                                agg,
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// Explains the figure and statuses of an indicator at a place in a period: where the
+    /// number comes from (own or the places below), the rule, and every status's inputs
+    /// and formula.
+    pub fn explain(&self, indicator: &str, place: &str, period: Period) -> Option<Explained> {
+        let ind = self.indicator_index(indicator)?;
+        let p = self.tree.id(place)?;
+        Some(status::explain(self, ind, p, period))
+    }
+
+    fn indicator(&self, ind: usize) -> &Indicator {
+        &self.plan.indicators[ind]
+    }
+}
+
+fn info(ind: &Indicator) -> IndicatorInfo {
+    let (value_rule, ratio_scale) = match &ind.aggregation {
+        Aggregation::Sum => (Rule::Sum, None),
+        Aggregation::RatioOfSums { scale, .. } => (Rule::OwnOnly, Some(*scale)),
+        Aggregation::PopulationWeightedMean => (Rule::Weighted, None),
+        Aggregation::Latest | Aggregation::NotAggregable => (Rule::OwnOnly, None),
+    };
+    IndicatorInfo {
+        code: ind.code.clone(),
+        value_rule,
+        ratio_scale,
+    }
+}

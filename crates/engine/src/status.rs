@@ -1,0 +1,317 @@
+//! The status of an indicator at a place in a target year, kept for every cell; and the
+//! full explanation of one figure, built on demand from the same inputs.
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use youxiang_core::eval::{
+    Forecast, ForecastMethod, Light, Point, Progress, ProgressInput, ProgressStatus, Schedule,
+    ScheduleInput, UnsdRatio, YearCheck, YearStatus, check_year, escalate, evaluate as schedule,
+    forecast, judge, progress, unsd_ratio, with_history,
+};
+use youxiang_core::period::{Period, PeriodKind};
+use youxiang_core::place::PlaceId;
+use youxiang_core::{Indicator, Target};
+
+use crate::Engine;
+
+/// What the overview, the status table and the ranking read for one cell.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Status {
+    /// The latest period in the year with a figure.
+    pub as_of: Option<Period>,
+    /// That figure.
+    pub value: Option<f64>,
+    /// True when the figure covers the whole year (a yearly figure, or one ending on
+    /// 31 December): only then is the year check final.
+    pub year_complete: bool,
+    /// The schedule light shown (after the run-of-yellows rule).
+    pub light: Light,
+    /// The light from the bands alone.
+    pub band_light: Light,
+    /// Percentage points behind schedule (negative: ahead).
+    pub gap: Option<f64>,
+    pub year: YearStatus,
+    pub progress: ProgressStatus,
+    pub score: Option<f64>,
+}
+
+/// One place's figure, as listed among the parts of a roll-up.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PlaceFigure {
+    pub code: String,
+    pub name: String,
+    pub value: Option<f64>,
+}
+
+/// Everything behind one figure and its statuses, in words and numbers.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Explained {
+    pub indicator: String,
+    pub indicator_name: String,
+    pub unit: String,
+    pub place: String,
+    pub place_name: String,
+    pub period: Period,
+    pub value: Option<f64>,
+    /// How the figure came about: reported by the place itself, or rolled up.
+    pub source: String,
+    /// The aggregation rule in words.
+    pub rule: String,
+    /// The figures of the places directly below, in the same period.
+    pub parts: Vec<PlaceFigure>,
+    pub target: Option<Target>,
+    pub year_check: YearCheck,
+    pub schedule: Option<Schedule>,
+    pub progress: Progress,
+    pub unsd: UnsdRatio,
+    pub forecast: Forecast,
+}
+
+/// The figures of one indicator at one place within a year, in time order; a yearly
+/// figure sorts after the sub-periods (it is the year's final word).
+fn figures_in_year(e: &Engine, ind: usize, p: PlaceId, year: i32) -> Vec<(Period, f64)> {
+    let mut v: Vec<(Period, f64)> = e.periods[ind]
+        .iter()
+        .filter(|(period, _)| period.year() == year)
+        .filter_map(|(period, ps)| e.value_in(ind, ps, p).map(|x| (*period, x)))
+        .collect();
+    v.sort_by_key(|(period, _)| (period.end(), period.kind() == PeriodKind::Year));
+    v
+}
+
+fn year_end(year: i32) -> Option<NaiveDate> {
+    NaiveDate::from_ymd_opt(year, 12, 31)
+}
+
+fn fraction(period: &Period) -> f64 {
+    if period.kind() == PeriodKind::Year {
+        1.0
+    } else {
+        period.year_fraction_at_end()
+    }
+}
+
+/// The figure that stands for a year: the yearly figure, else the latest; and whether it
+/// covers the whole year.
+fn year_figure(figures: &[(Period, f64)]) -> Option<(Period, f64, bool)> {
+    let (period, v) = *figures.last()?;
+    let complete =
+        period.kind() == PeriodKind::Year || Some(period.end()) >= year_end(period.year());
+    Some((period, v, complete))
+}
+
+/// B of the schedule: last year's figure at this place, or the plan's baseline for the
+/// place the plan is for.
+fn start_value(e: &Engine, ind: usize, p: PlaceId, year: i32) -> Option<f64> {
+    let prev = year_figure(&figures_in_year(e, ind, p, year - 1)).map(|(_, v, _)| v);
+    prev.or_else(|| {
+        (year - 1 == e.plan.baseline_year && Some(p) == e.root)
+            .then(|| e.indicator(ind).baseline.value)
+            .flatten()
+    })
+}
+
+fn base_point(e: &Engine, ind: usize, p: PlaceId) -> Option<Point> {
+    let by = e.plan.baseline_year;
+    let own = year_figure(&figures_in_year(e, ind, p, by)).map(|(_, v, _)| v);
+    let v = own.or_else(|| {
+        (Some(p) == e.root)
+            .then(|| e.indicator(ind).baseline.value)
+            .flatten()
+    })?;
+    Some(Point::new(v, by))
+}
+
+fn current_point(period: Period, v: f64, complete: bool) -> Point {
+    let t = if complete {
+        period.year() as f64
+    } else {
+        (period.year() - 1) as f64 + fraction(&period)
+    };
+    Point::new(v, t)
+}
+
+fn final_target_point(ind: &Indicator) -> Option<Point> {
+    let (y, t) = ind.final_target()?;
+    t.aim().map(|aim| Point::new(aim, y))
+}
+
+fn schedule_input<'a>(
+    ind: &Indicator,
+    target: &'a Target,
+    start: Option<f64>,
+    actual: f64,
+    period: &Period,
+) -> ScheduleInput<'a> {
+    ScheduleInput {
+        target,
+        polarity: ind.polarity,
+        start,
+        actual: Some(actual),
+        fraction: fraction(period),
+        flow: ind.flow,
+        as_of: None,
+    }
+}
+
+/// The kept status of one cell; `None` when there is neither a target nor a figure.
+pub(crate) fn evaluate(e: &Engine, ind: usize, p: PlaceId, year: i32) -> Option<Status> {
+    let indicator = e.indicator(ind);
+    let target = indicator.target(year);
+    let figures = figures_in_year(e, ind, p, year);
+    let latest = year_figure(&figures);
+    if target.is_none() && latest.is_none() {
+        return None;
+    }
+    let year_status = match (target, latest) {
+        (None, _) => YearStatus::NoTarget,
+        (Some(_), None) | (Some(_), Some((_, _, false))) => YearStatus::NoData,
+        (Some(t), Some((_, v, true))) => {
+            if t.is_met(v, indicator.polarity).unwrap_or(false) {
+                YearStatus::Met
+            } else {
+                YearStatus::NotMet
+            }
+        }
+    };
+    let bands = &e.config.bands;
+    let (light, band_light, gap) = match target {
+        Some(t) if !figures.is_empty() => {
+            let start = start_value(e, ind, p, year);
+            let mut history = Vec::with_capacity(figures.len());
+            let mut last = None;
+            for (period, v) in &figures {
+                let j = judge(&schedule_input(indicator, t, start, *v, period), bands);
+                if let Some(prev) = last.replace(j) {
+                    history.push(prev.band_light);
+                }
+            }
+            match last {
+                Some(j) => (escalate(j.band_light, &history, bands), j.band_light, j.gap),
+                None => (Light::Grey, Light::Grey, None),
+            }
+        }
+        _ => (Light::Grey, Light::Grey, None),
+    };
+    let prog = progress(&ProgressInput {
+        base: base_point(e, ind, p),
+        current: latest.map(|(period, v, complete)| current_point(period, v, complete)),
+        target: final_target_point(indicator),
+        polarity: indicator.polarity,
+        limit: indicator.limit,
+    });
+    Some(Status {
+        as_of: latest.map(|(period, _, _)| period),
+        value: latest.map(|(_, v, _)| v),
+        year_complete: latest.is_some_and(|(_, _, c)| c),
+        light,
+        band_light,
+        gap,
+        year: year_status,
+        progress: prog.status,
+        score: prog.score,
+    })
+}
+
+/// The full explanation of one figure at one period.
+pub(crate) fn explain(e: &Engine, ind: usize, p: PlaceId, period: Period) -> Explained {
+    let indicator = e.indicator(ind);
+    let place = e.tree.get(p);
+    let year = period.year();
+    let value = e.value_at(ind, p, period);
+    let target = indicator.target(year).cloned();
+    let parts: Vec<PlaceFigure> = e
+        .tree
+        .children(p)
+        .iter()
+        .map(|c| PlaceFigure {
+            code: e.tree.get(*c).code.clone(),
+            name: e.tree.get(*c).name.clone(),
+            value: e.value_at(ind, *c, period),
+        })
+        .collect();
+    let own = e.periods[ind].get(&period).is_some_and(|ps| {
+        [ps.value, ps.numerator, ps.denominator]
+            .into_iter()
+            .flatten()
+            .any(|sid| e.series[sid].own(p).is_some())
+    });
+    let reported_below = parts.iter().filter(|f| f.value.is_some()).count();
+    let source = match (value, own) {
+        (None, _) => "无数据:本级未填报,下级也无数据".to_string(),
+        (Some(_), true) => "本级填报(本级数据优先,不再叠加下级,避免重复计算)".to_string(),
+        (Some(_), false) => format!(
+            "由下级汇总:{} 个直接下级中 {} 个有数据",
+            parts.len(),
+            reported_below
+        ),
+    };
+
+    // The year's figures up to this period drive the schedule and its history.
+    let figures: Vec<(Period, f64)> = figures_in_year(e, ind, p, year)
+        .into_iter()
+        .filter(|(q, _)| q.end() <= period.end())
+        .collect();
+    let complete_figure = year_figure(&figures);
+    let year_check = check_year(
+        target.as_ref(),
+        indicator.polarity,
+        complete_figure.filter(|(_, _, c)| *c).map(|(_, v, _)| v),
+    );
+    let bands = &e.config.bands;
+    let schedule_result = match (&target, value) {
+        (Some(t), Some(v)) => {
+            let start = start_value(e, ind, p, year);
+            let history: Vec<Light> = figures
+                .iter()
+                .filter(|(q, _)| *q != period)
+                .map(|(q, x)| judge(&schedule_input(indicator, t, start, *x, q), bands).band_light)
+                .collect();
+            let as_of = period.label_zh();
+            let mut input = schedule_input(indicator, t, start, v, &period);
+            input.as_of = Some(&as_of);
+            Some(with_history(schedule(&input, bands), &history, bands))
+        }
+        _ => None,
+    };
+    let base = base_point(e, ind, p);
+    let current = value.map(|v| {
+        let complete = complete_figure.is_some_and(|(q, _, c)| c && q == period);
+        current_point(period, v, complete)
+    });
+    let target_point = final_target_point(indicator);
+    let prog = progress(&ProgressInput {
+        base,
+        current,
+        target: target_point,
+        polarity: indicator.polarity,
+        limit: indicator.limit,
+    });
+    let unsd = unsd_ratio(base, current, target_point, indicator.polarity);
+    let fc = forecast(
+        base,
+        current,
+        e.plan.final_year(),
+        ForecastMethod::default(),
+        indicator.limit,
+    );
+    Explained {
+        indicator: indicator.code.clone(),
+        indicator_name: indicator.name.clone(),
+        unit: indicator.unit.clone(),
+        place: place.code.clone(),
+        place_name: place.name.clone(),
+        period,
+        value,
+        source,
+        rule: indicator.aggregation.label_zh(),
+        parts,
+        target,
+        year_check,
+        schedule: schedule_result,
+        progress: prog,
+        unsd,
+        forecast: fc,
+    }
+}
