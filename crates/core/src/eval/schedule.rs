@@ -175,7 +175,11 @@ pub fn judge(input: &ScheduleInput<'_>, bands: &LightBands) -> Judgement {
     }
     let f = input.fraction.clamp(0.0, 1.0);
     let met = |v: f64| t.is_met(v, input.polarity).unwrap_or(false);
-    if t.is_bound() {
+    // A floor on an amount gathered over the year ("每年…6万人以上") is a task spread
+    // over the year like any other; every other bound holds at every moment.
+    let floor_on_flow = input.flow == Flow::YearToDate
+        && matches!(t.op, crate::target::Op::Ge | crate::target::Op::Gt);
+    if t.is_bound() && !floor_on_flow {
         return direct_judgement(ScheduleMode::Bound, aim, a, met(a), bands);
     }
     let b = match input.flow {
@@ -453,6 +457,35 @@ mod tests {
         );
         let s = run("10", LowerIsBetter, Some(12.0), Some(10.5), 0.5);
         assert_eq!((s.gap, s.light), (Some(-25.0), Light::Green));
+    }
+
+    #[test]
+    fn a_yearly_floor_on_a_flow_is_spread_over_the_year() {
+        // 每年免费健康体检6万人以上, reported year-to-date: 2.5 at mid-year is behind 3.
+        let target = t("6万人以上");
+        let input = ScheduleInput {
+            target: &target,
+            polarity: HigherIsBetter,
+            start: None,
+            actual: Some(2.5),
+            fraction: 0.5,
+            flow: Flow::YearToDate,
+            as_of: None,
+        };
+        let s = evaluate(&input, &LightBands::default());
+        assert_eq!(s.mode, ScheduleMode::Proportional);
+        assert_eq!(s.expected, Some(3.0));
+        assert_eq!(s.light, Light::Yellow);
+        // The same bound on a level is checked directly.
+        let level = ScheduleInput {
+            flow: Flow::Level,
+            start: Some(5.0),
+            ..input
+        };
+        assert_eq!(
+            evaluate(&level, &LightBands::default()).mode,
+            ScheduleMode::Bound
+        );
     }
 
     #[test]
