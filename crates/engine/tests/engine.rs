@@ -328,9 +328,15 @@ fn statuses_on_the_dinghai_plan_follow_methods_2() {
     assert_eq!(s.value, Some(52.0));
     assert_eq!(s.light, youxiang_core::eval::Light::Yellow, "{s:?}");
     assert!(!s.year_complete);
-    // One more yellow month turns red (2 consecutive yellows).
+    // The yellow after two yellows turns red (methods §2).
     put(&mut e, "2023-07", Component::Numerator, 53.0);
     put(&mut e, "2023-07", Component::Denominator, 100.0);
+    assert_eq!(
+        e.status("T02", "330902", 2023).unwrap().light,
+        youxiang_core::eval::Light::Yellow
+    );
+    put(&mut e, "2023-08", Component::Numerator, 54.0);
+    put(&mut e, "2023-08", Component::Denominator, 100.0);
     let s = *e.status("T02", "330902", 2023).unwrap();
     assert_eq!(s.band_light, youxiang_core::eval::Light::Yellow);
     assert_eq!(s.light, youxiang_core::eval::Light::Red);

@@ -59,7 +59,8 @@ pub struct LightBands {
     /// Red when the gap is above this.
     pub red_above: f64,
     /// A run of this many yellow periods (the current one included) shows red; 0 turns
-    /// the rule off.
+    /// the rule off. Default 3: "red also after 2 consecutive yellow periods" (methods
+    /// §2) — the yellow that follows two yellows shows red.
     pub consecutive_yellow_for_red: u32,
     /// Hold years and bounds: red when the shortfall is above this many percent of |T|.
     pub hold_red_above: f64,
@@ -70,7 +71,7 @@ impl Default for LightBands {
         LightBands {
             yellow_above: 0.0,
             red_above: 30.0,
-            consecutive_yellow_for_red: 2,
+            consecutive_yellow_for_red: 3,
             hold_red_above: 5.0,
         }
     }
@@ -381,7 +382,7 @@ pub fn with_history(mut s: Schedule, previous: &[Light], bands: &LightBands) -> 
     let shown = escalate(s.band_light, previous, bands);
     if shown != s.light {
         s.explanation.formula.push_str(&format!(
-            ";连续{}期黄灯 → 红灯",
+            ";连续{}期黄灯(含本期)→ 红灯",
             bands.consecutive_yellow_for_red
         ));
         s.explanation = s.explanation.num(
@@ -593,17 +594,17 @@ mod tests {
         use Light::*;
         assert_eq!(escalate(Yellow, &[], &b), Yellow);
         assert_eq!(escalate(Yellow, &[Green], &b), Yellow);
-        assert_eq!(escalate(Yellow, &[Yellow], &b), Red);
-        assert_eq!(escalate(Yellow, &[Yellow, Green], &b), Yellow);
+        assert_eq!(escalate(Yellow, &[Yellow], &b), Yellow);
+        assert_eq!(escalate(Yellow, &[Yellow, Yellow], &b), Red);
+        assert_eq!(escalate(Yellow, &[Yellow, Yellow, Green], &b), Yellow);
         assert_eq!(escalate(Yellow, &[Red, Yellow, Yellow], &b), Red);
         assert_eq!(escalate(Green, &[Yellow, Yellow], &b), Green);
-        assert_eq!(escalate(Grey, &[Yellow], &b), Grey);
-        let three = LightBands {
-            consecutive_yellow_for_red: 3,
+        assert_eq!(escalate(Grey, &[Yellow, Yellow], &b), Grey);
+        let two = LightBands {
+            consecutive_yellow_for_red: 2,
             ..b
         };
-        assert_eq!(escalate(Yellow, &[Yellow], &three), Yellow);
-        assert_eq!(escalate(Yellow, &[Yellow, Yellow], &three), Red);
+        assert_eq!(escalate(Yellow, &[Yellow], &two), Red);
         let off = LightBands {
             consecutive_yellow_for_red: 0,
             ..b
@@ -611,9 +612,9 @@ mod tests {
         assert_eq!(escalate(Yellow, &[Yellow, Yellow], &off), Yellow);
 
         let s = run("60", HigherIsBetter, Some(50.0), Some(54.0), 0.5);
-        let s = with_history(s, &[Yellow], &b);
+        let s = with_history(s, &[Yellow, Yellow], &b);
         assert_eq!((s.light, s.band_light), (Red, Yellow));
-        assert!(s.explanation.formula.contains("连续2期黄灯"));
+        assert!(s.explanation.formula.contains("连续3期黄灯(含本期)"));
     }
 
     #[test]
