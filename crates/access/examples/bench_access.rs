@@ -214,14 +214,16 @@ fn grid(args: &[String], repeats: usize) -> Res<()> {
     let net = Network::synthetic_grid(n, 50.0, 120.0, 30.0)?;
     let build = t0.elapsed().as_secs_f64();
     let nn = net.node_count();
-    // One facility per 1,000 nodes, spread by a fixed stride.
-    let stride = 997usize;
+    // One facility per 1,000 nodes, placed uniformly by a multiplicative hash (deterministic).
     let seeds: Vec<Seed> = (0..nn.div_ceil(1000))
-        .map(|i| Seed {
-            node: ((i * 1000 + (i * stride) % 1000) % nn) as u32,
-            cost: 0.0,
-            length_m: 0.0,
-            label: i as u32,
+        .map(|i| {
+            let h = (i as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 11;
+            Seed {
+                node: (h % nn as u64) as u32,
+                cost: 0.0,
+                length_m: 0.0,
+                label: i as u32,
+            }
         })
         .collect();
     let costs = net.reverse.costs(4.8 / 3.6);

@@ -53,6 +53,100 @@ fn key(c: f64) -> u64 {
     (c + 0.0).to_bits()
 }
 
+const NOT_IN_HEAP: u32 = u32::MAX;
+
+/// Indexed 4-ary min-heap with decrease-key: at most one entry per node, so the heap stays
+/// as small as the search frontier (better cache behaviour than lazy deletion on big graphs).
+struct FrontierHeap {
+    h: Vec<(f64, u32)>,
+    pos: Vec<u32>,
+}
+
+impl FrontierHeap {
+    const D: usize = 4;
+
+    fn new(n: usize) -> FrontierHeap {
+        FrontierHeap {
+            h: Vec::with_capacity(1024),
+            pos: vec![NOT_IN_HEAP; n],
+        }
+    }
+
+    #[inline]
+    fn push_or_decrease(&mut self, v: u32, k: f64) {
+        let p = self.pos[v as usize];
+        if p == NOT_IN_HEAP {
+            let i = self.h.len();
+            self.h.push((k, v));
+            self.up(i);
+        } else if k < self.h[p as usize].0 {
+            self.h[p as usize].0 = k;
+            self.up(p as usize);
+        }
+    }
+
+    #[inline]
+    fn up(&mut self, mut i: usize) {
+        let item = self.h[i];
+        while i > 0 {
+            let parent = (i - 1) / Self::D;
+            let pe = self.h[parent];
+            if pe.0 <= item.0 {
+                break;
+            }
+            self.h[i] = pe;
+            self.pos[pe.1 as usize] = i as u32;
+            i = parent;
+        }
+        self.h[i] = item;
+        self.pos[item.1 as usize] = i as u32;
+    }
+
+    #[inline]
+    fn pop(&mut self) -> Option<(f64, u32)> {
+        let top = *self.h.first()?;
+        self.pos[top.1 as usize] = NOT_IN_HEAP;
+        if let Some(last) = self.h.pop()
+            && !self.h.is_empty()
+        {
+            self.down(last);
+        }
+        Some(top)
+    }
+
+    /// Place `item` at the root and sift it down.
+    #[inline]
+    fn down(&mut self, item: (f64, u32)) {
+        let n = self.h.len();
+        let mut i = 0;
+        loop {
+            let c0 = Self::D * i + 1;
+            if c0 >= n {
+                break;
+            }
+            let cend = (c0 + Self::D).min(n);
+            let mut best = c0;
+            let mut bk = self.h[c0].0;
+            for c in c0 + 1..cend {
+                let k = self.h[c].0;
+                if k < bk {
+                    best = c;
+                    bk = k;
+                }
+            }
+            if bk >= item.0 {
+                break;
+            }
+            let be = self.h[best];
+            self.h[i] = be;
+            self.pos[be.1 as usize] = i as u32;
+            i = best;
+        }
+        self.h[i] = item;
+        self.pos[item.1 as usize] = i as u32;
+    }
+}
+
 /// One multi-source Dijkstra over `csr` with arc costs `costs`, stopped once the next node to
 /// settle costs more than `bound` (use `f64::INFINITY` for a full search). Nodes beyond the
 /// bound report `INFINITY`. Seeds with invalid nodes or non-finite/negative costs are ignored.
@@ -66,44 +160,40 @@ pub fn multi_source(csr: &Csr, costs: &[f64], seeds: &[Seed], bound: f64) -> Nea
         Vec::new()
     };
     let mut label = vec![UNREACHED; n];
-    let mut heap: BinaryHeap<Reverse<(u64, u32)>> = BinaryHeap::with_capacity(seeds.len().max(64));
+    let mut heap = FrontierHeap::new(n);
     for s in seeds {
         let v = s.node as usize;
         if v >= n || s.cost.is_nan() || s.cost < 0.0 || !s.cost.is_finite() || s.cost > bound {
             continue;
         }
         if s.cost < cost[v] {
-            cost[v] = s.cost;
+            cost[v] = s.cost + 0.0;
             label[v] = s.label;
             if track {
                 length_m[v] = s.length_m;
             }
-            heap.push(Reverse((key(s.cost), s.node)));
+            heap.push_or_decrease(s.node, cost[v]);
         }
     }
     let offsets = &csr.offsets;
     let targets = &csr.targets;
-    while let Some(Reverse((k, u))) = heap.pop() {
-        let du = f64::from_bits(k);
-        let ui = u as usize;
-        if du > cost[ui] {
-            continue; // stale entry
-        }
+    while let Some((du, u)) = heap.pop() {
         if du > bound {
             break;
         }
+        let ui = u as usize;
         let (lo, hi) = (offsets[ui] as usize, offsets[ui + 1] as usize);
         let lu = label[ui];
-        for a in lo..hi {
-            let v = targets[a] as usize;
-            let nd = du + costs[a];
+        for (a, (&v, &w)) in targets[lo..hi].iter().zip(&costs[lo..hi]).enumerate() {
+            let v = v as usize;
+            let nd = du + w;
             if nd < cost[v] {
                 cost[v] = nd;
                 label[v] = lu;
                 if track {
-                    length_m[v] = length_m[ui] + csr.length_m[a];
+                    length_m[v] = length_m[ui] + csr.length_m[lo + a];
                 }
-                heap.push(Reverse((key(nd), v as u32)));
+                heap.push_or_decrease(v as u32, nd);
             }
         }
     }

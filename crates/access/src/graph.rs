@@ -139,6 +139,40 @@ impl Network {
         edges: Vec<Edge>,
     ) -> Result<Network> {
         let n = lon.len();
+        if lat.len() != n || osm_id.len() != n {
+            return Err(AccessError::config(
+                "network",
+                format!(
+                    "{n} longitudes, {} latitudes, {} ids",
+                    lat.len(),
+                    osm_id.len()
+                ),
+            ));
+        }
+        if let Some(e) = edges
+            .iter()
+            .find(|e| e.from as usize >= n || e.to as usize >= n)
+        {
+            return Err(AccessError::config(
+                "network",
+                format!(
+                    "edge {} → {} refers to a node beyond the {n} nodes",
+                    e.from, e.to
+                ),
+            ));
+        }
+        if let Some(e) = edges.iter().find(|e| {
+            !(e.length_m >= 0.0 && e.length_m.is_finite())
+                || e.fixed_time_s.is_some_and(|t| !(t >= 0.0 && t.is_finite()))
+        }) {
+            return Err(AccessError::config(
+                "network",
+                format!(
+                    "edge {} → {} has a negative or non-finite length or time",
+                    e.from, e.to
+                ),
+            ));
+        }
         let mut arcs = Vec::with_capacity(edges.len() * 2);
         for e in &edges {
             // Walking u -> v is stored at v (reverse graph).
@@ -318,5 +352,30 @@ mod tests {
         assert_eq!(g.edges.len(), 2 * 10 * 9);
         assert_eq!(g.reverse.arc_count(), 4 * 10 * 9);
         assert!(g.segment_length(0, 1) > 49.0);
+    }
+
+    #[test]
+    fn bad_edges_are_errors() {
+        let e = |from, to, length_m| Edge {
+            from,
+            to,
+            length_m,
+            fixed_time_s: None,
+            oneway: false,
+        };
+        assert!(
+            Network::from_edges(vec![0.0; 2], vec![0.0; 2], vec![0; 2], vec![e(0, 2, 1.0)])
+                .is_err()
+        );
+        assert!(
+            Network::from_edges(
+                vec![0.0; 2],
+                vec![0.0; 2],
+                vec![0; 2],
+                vec![e(0, 1, f64::NAN)]
+            )
+            .is_err()
+        );
+        assert!(Network::from_edges(vec![0.0; 2], vec![0.0; 1], vec![0; 2], vec![]).is_err());
     }
 }
