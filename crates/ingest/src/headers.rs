@@ -1,0 +1,141 @@
+//! Matching a header row against the fields a file may have.
+
+use std::collections::HashMap;
+
+use crate::error::{Column, IngestError};
+use crate::table::{Row, header_key};
+
+/// A field a file may carry: its key, the header names accepted (Chinese first), and
+/// whether it is required.
+pub(crate) struct Field {
+    pub key: &'static str,
+    pub names: &'static [&'static str],
+    pub required: bool,
+}
+
+/// Where each field is, after matching the header row.
+pub(crate) struct Layout {
+    pub fields: HashMap<&'static str, (usize, Column)>,
+    /// Columns matched by the `dynamic` rule, with what it returned (e.g. a population year).
+    pub dynamic: Vec<(usize, Column, i32)>,
+}
+
+impl Layout {
+    pub fn get(&self, key: &str) -> Option<&(usize, Column)> {
+        self.fields.get(key)
+    }
+}
+
+/// How many rows at the top may precede the header (a title, a note).
+const HEADER_SEARCH_ROWS: usize = 10;
+
+/// Finds the header row (the first of the first rows that names a required field), matches
+/// every header cell, and reports unknown, duplicate and missing columns together.
+/// Rows above the header are ignored (a title); rows below it are returned as data.
+pub(crate) fn resolve(
+    file: &str,
+    rows: &[Row],
+    fields: &[Field],
+    ignored: &[&str],
+    dynamic: &dyn Fn(&str) -> Option<i32>,
+    hint: &str,
+) -> Result<(Layout, usize), Vec<IngestError>> {
+    let lookup = |text: &str| -> Option<&Field> {
+        let k = header_key(text);
+        fields
+            .iter()
+            .find(|f| f.names.iter().any(|n| header_key(n) == k))
+    };
+    let header_at = rows.iter().take(HEADER_SEARCH_ROWS).position(|r| {
+        r.cells
+            .iter()
+            .any(|c| lookup(&c.text).is_some_and(|f| f.required))
+    });
+    let Some(h) = header_at else {
+        let required: Vec<String> = fields
+            .iter()
+            .filter(|f| f.required)
+            .map(|f| f.names.join("/"))
+            .collect();
+        return Err(vec![IngestError::file(
+            file,
+            format!(
+                "找不到表头:文件前{HEADER_SEARCH_ROWS}行中没有含“{}”等列名的一行。{hint}",
+                required.join("”“")
+            ),
+        )]);
+    };
+    let header = &rows[h];
+    let mut errors = Vec::new();
+    let mut layout = Layout {
+        fields: HashMap::new(),
+        dynamic: Vec::new(),
+    };
+    let ignored_keys: Vec<String> = ignored.iter().map(|n| header_key(n)).collect();
+    let mut seen_dynamic: HashMap<i32, Column> = HashMap::new();
+    for (i, cell) in header.cells.iter().enumerate() {
+        let text = cell.text.as_str();
+        let column = Column::new(i, text);
+        if text.is_empty() {
+            // A column without a header is fine only while it is empty.
+            if let Some(r) = rows[h + 1..].iter().find(|r| !r.cell(i).text.is_empty()) {
+                errors.push(IngestError::cell(
+                    file,
+                    r.row,
+                    &column,
+                    &r.cell(i).text,
+                    "所在列没有列名(表头为空),无法判断是什么数据;请补上列名或删除该列",
+                ));
+            }
+            continue;
+        }
+        if let Some(f) = lookup(text) {
+            if let Some((_, first)) = layout.fields.get(f.key) {
+                errors.push(IngestError::cell(
+                    file,
+                    header.row,
+                    &column,
+                    text,
+                    format!("列名重复:与{}是同一列", first),
+                ));
+            } else {
+                layout.fields.insert(f.key, (i, column));
+            }
+        } else if let Some(n) = dynamic(text) {
+            if let Some(first) = seen_dynamic.get(&n) {
+                errors.push(IngestError::cell(
+                    file,
+                    header.row,
+                    &column,
+                    text,
+                    format!("列名重复:与{first}是同一列"),
+                ));
+            } else {
+                seen_dynamic.insert(n, column.clone());
+                layout.dynamic.push((i, column, n));
+            }
+        } else if !ignored_keys.contains(&header_key(text)) {
+            errors.push(IngestError::cell(
+                file,
+                header.row,
+                &column,
+                text,
+                format!("不是可识别的列名(为免漏读数据,未知列一律报错)。{hint}"),
+            ));
+        }
+    }
+    for f in fields.iter().filter(|f| f.required) {
+        if !layout.fields.contains_key(f.key) {
+            errors.push(IngestError::row(
+                file,
+                header.row,
+                format!("表头缺少必填列“{}”", f.names.join("/")),
+            ));
+        }
+    }
+    if errors.is_empty() {
+        Ok((layout, h + 1))
+    } else {
+        Err(errors)
+    }
+}

@@ -1,0 +1,30 @@
+//! Reading reported values and places from the files people actually have, checking them
+//! with row-and-column-exact messages, and writing per-reporter templates in Chinese.
+//!
+//! Pure apart from reading bytes: no database, no HTTP, no clock.
+//!
+//! * [`read_values`] — a values file (CSV in UTF-8, UTF-8 with BOM, UTF-16, GBK/GB18030, or
+//!   Excel `.xlsx`; detected by content) → [`ValueRow`]s. Blank rows are skipped; every
+//!   problem in the file is reported at once, never just the first.
+//! * [`validate`] — rows against a plan, a place tree and the uploading reporter's scope →
+//!   [`Validated`] (keys ready to store, errors, warnings). **An upload is all-or-nothing:**
+//!   when `errors` is non-empty the caller must write nothing.
+//! * [`write_template`] / [`write_template_csv`] — the per-reporter template.
+//! * [`read_divisions`] / [`read_places`] — places from the national divisions CSVs or a
+//!   generic places file.
+//!
+//! Every error is an [`IngestError`] whose `Display` reads like
+//! `values.csv 第12行 E列(数值):“abc”不是数字`.
+
+mod error;
+mod headers;
+pub mod parse;
+mod table;
+mod values;
+
+pub use error::{Column, IngestError, IngestWarning, column_letter};
+pub use table::{SourceFormat, TextEncoding, detect_format};
+pub use values::{
+    IGNORED_VALUE_COLUMNS, RowSource, VALUES_SHEET, ValueRow, ValuesFile, read_values,
+    read_values_file,
+};
