@@ -10,6 +10,7 @@ use std::fmt;
 
 use crate::eval::Flow;
 use crate::period::PeriodKind;
+use crate::place::Level;
 use crate::target::{Op, Target};
 
 /// Whether a higher or a lower value is better. A property of the indicator, never of the
@@ -140,6 +141,10 @@ pub struct Indicator {
     /// this year (a flow reported year-to-date); the schedule differs (methods §2).
     #[serde(default)]
     pub flow: Flow,
+    /// The level of the places that report it (村(社区), 镇(街道) …); `None`: the plan's
+    /// own place reports it. Completeness expects a report from every place at this level.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub report_level: Option<Level>,
     /// A pass/fail milestone (评估率 100 = passed).
     #[serde(default)]
     pub milestone: bool,

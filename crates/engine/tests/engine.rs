@@ -29,6 +29,7 @@ fn indicator(
         accumulation: Accumulation::Annual,
         frequency: youxiang_core::period::PeriodKind::Month,
         flow: Default::default(),
+        report_level: None,
         milestone: false,
         lead_unit: "单位".into(),
         partner_units: vec![],

@@ -14,6 +14,7 @@ use std::collections::BTreeMap;
 
 use youxiang_core::eval::Flow;
 use youxiang_core::period::PeriodKind;
+use youxiang_core::place::Level;
 use youxiang_core::{
     Accumulation, Aggregation, Domain, Indicator, IndicatorSource, KeyTask, Plan, PlanProblem,
     Polarity, Project, Revision, Target,
@@ -95,6 +96,8 @@ struct IndicatorEntry {
     frequency: PeriodKind,
     #[serde(default, skip_serializing_if = "is_level")]
     flow: Flow,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    report_level: Option<Level>,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     milestone: bool,
     lead_unit: String,
@@ -200,6 +203,7 @@ fn indicator_from_entry(e: IndicatorEntry, problems: &mut Vec<PlanProblem>) -> I
         accumulation: e.accumulation,
         frequency: e.frequency,
         flow: e.flow,
+        report_level: e.report_level,
         milestone: e.milestone,
         lead_unit: e.lead_unit,
         partner_units: e.partner_units,
@@ -250,6 +254,7 @@ fn entry_from_indicator(i: &Indicator) -> IndicatorEntry {
         accumulation: i.accumulation,
         frequency: i.frequency,
         flow: i.flow,
+        report_level: i.report_level,
         milestone: i.milestone,
         lead_unit: i.lead_unit.clone(),
         partner_units: i.partner_units.clone(),

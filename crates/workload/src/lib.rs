@@ -58,39 +58,20 @@ pub struct Generated {
     pub value: f64,
 }
 
-/// Which level reports an indicator in the demo.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Reporter {
-    District,
-    Town,
-    Village,
-}
-
-fn reporting_level(ind: &Indicator) -> Reporter {
-    match (&ind.aggregation, ind.milestone) {
-        (_, true) => Reporter::District,
-        (Aggregation::NotAggregable | Aggregation::Latest, _) => Reporter::District,
-        (Aggregation::RatioOfSums { .. }, _) if ind.frequency == PeriodKind::Month => {
-            Reporter::Village
-        }
-        _ => Reporter::Town,
-    }
-}
-
 /// How far along its task each indicator is in the demo (1 = exactly on schedule), and,
 /// for some, the point of the demo's last year after which it stalls — so that the
 /// overview shows green, yellow (recently slipped) and red (long behind).
 const PACE: [(f64, Option<f64>); 10] = [
-    (1.06, None),
-    (1.05, Some(0.6)),
+    (1.12, None),
+    (1.1, Some(0.66)),
     (0.78, None),
-    (1.02, None),
-    (0.55, None),
     (1.1, None),
-    (1.08, Some(0.62)),
+    (0.55, None),
+    (1.15, None),
+    (1.1, Some(0.66)),
     (0.62, None),
-    (1.0, None),
-    (1.04, Some(0.6)),
+    (1.08, None),
+    (1.1, Some(0.66)),
 ];
 
 /// The periods reported in the demo for an indicator's frequency, 2023 to the demo's
@@ -207,10 +188,11 @@ pub fn dinghai_demo(plan: &Plan, tree: &PlaceTree) -> Vec<Generated> {
             None => continue,
         };
         let (pace, stall) = PACE[n % PACE.len()];
-        let reporters: Vec<PlaceId> = match reporting_level(ind) {
-            Reporter::District => vec![district],
-            Reporter::Town => towns.clone(),
-            Reporter::Village => villages.clone(),
+        // The places the plan file says report it (the district itself by default).
+        let reporters: Vec<PlaceId> = match ind.report_level {
+            Some(Level::Town) => towns.clone(),
+            Some(Level::Village) => villages.clone(),
+            _ => vec![district],
         };
         let mut periods: Vec<Period> = match ind.baseline.value {
             Some(_) => Period::year_of(plan.baseline_year).into_iter().collect(),
@@ -245,7 +227,7 @@ pub fn dinghai_demo(plan: &Plan, tree: &PlaceTree) -> Vec<Generated> {
                 } else {
                     district_path(ind, baseline, year, fraction, pace * place_factor)
                 };
-                let v = cap(ind, v * (1.0 + rng.range(-0.004, 0.004)));
+                let v = cap(ind, v * (1.0 + rng.range(-0.0005, 0.0005)));
                 out.extend(figures_for(plan, tree, ind, p, period, v, reporters.len()));
             }
         }
@@ -276,12 +258,13 @@ fn figures_for(
         Aggregation::RatioOfSums { scale, .. } => {
             // A denominator the size of the place: residents for a per-1,000 rate, older
             // residents for a per-10,000 one, eligible units for a share.
+            // Residents (older residents for a per-10,000 rate) stand in for every
+            // denominator: large enough that rounding the numerator to whole units does
+            // not blur the schedule, whose yearly task can be a few points.
             let den = if *scale >= 10_000.0 {
-                (population * 0.22).round()
-            } else if *scale >= 1000.0 {
-                population.round()
+                (population * 0.22).round().max(1.0)
             } else {
-                (population / 10.0).round().max(1.0)
+                population.round().max(1.0)
             };
             let num = (v * den / scale).round();
             vec![

@@ -194,6 +194,7 @@ impl ImportedPlan {
             indicators.push(Indicator {
                 frequency: youxiang_core::period::PeriodKind::Year,
                 flow: Default::default(),
+                report_level: None,
                 code: format!("T{:02}", r.seq),
                 name: r.name.clone(),
                 unit: r.unit.clone(),
@@ -238,6 +239,7 @@ impl ImportedPlan {
             indicators.push(Indicator {
                 frequency: youxiang_core::period::PeriodKind::Year,
                 flow: Default::default(),
+                report_level: None,
                 code,
                 name: t.name.clone(),
                 unit: t.unit.clone(),
