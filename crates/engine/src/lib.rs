@@ -318,6 +318,36 @@ impl Engine {
         shown(ps.value).map(|s| s.value)
     }
 
+    /// The figure a place reported itself for a key (not a roll-up).
+    pub fn own_value(&self, key: &ValueKey) -> Option<f64> {
+        let ind = self.indicator_index(&key.indicator)?;
+        let p = self.tree.id(&key.place)?;
+        let sid = self.periods[ind].get(&key.period)?.get(key.component)?;
+        self.series[sid].own(p).map(|m| m as f64 / MICRO)
+    }
+
+    /// What the places beside this one (same parent) reported for the same indicator,
+    /// period and component: the peers of a robust outlier check.
+    pub fn sibling_values(&self, key: &ValueKey) -> Vec<f64> {
+        let Some(p) = self.tree.id(&key.place) else {
+            return Vec::new();
+        };
+        let Some(parent) = self.tree.parent(p) else {
+            return Vec::new();
+        };
+        self.tree
+            .children(parent)
+            .iter()
+            .filter(|c| **c != p)
+            .filter_map(|c| {
+                self.own_value(&ValueKey {
+                    place: self.tree.get(*c).code.clone(),
+                    ..key.clone()
+                })
+            })
+            .collect()
+    }
+
     /// Every period with a figure for this indicator at this place, in order.
     pub fn series_at(&self, indicator: &str, place: &str) -> Vec<(Period, f64)> {
         let (Some(ind), Some(p)) = (self.indicator_index(indicator), self.tree.id(place)) else {
