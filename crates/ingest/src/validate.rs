@@ -1,0 +1,360 @@
+//! Checking read rows against the plan, the places and the reporter's scope.
+//!
+//! **An upload is all-or-nothing.** `validate` never writes; it returns the rows ready to
+//! store, every error and every warning. When `errors` is non-empty the caller must store
+//! none of the rows (and show all the errors); warnings never block.
+
+use serde::Serialize;
+use std::collections::HashMap;
+
+use youxiang_core::period::{Period, PeriodKind};
+use youxiang_core::place::PlaceTree;
+use youxiang_core::plan::{Aggregation, Indicator, Plan};
+use youxiang_core::scope::Reporter;
+use youxiang_core::value::{Component, DEFAULT_OUTLIER_THRESHOLD, ValueKey, outlier_check};
+
+use crate::error::{Column, IngestError, IngestWarning};
+use crate::parse::parse_period;
+use crate::values::ValueRow;
+
+/// The result of checking an upload.
+#[derive(Debug, Clone, PartialEq, Serialize, Default)]
+pub struct Validated {
+    /// Key, value, comment and the row it came from, for every row that passed.
+    pub rows: Vec<(ValueKey, f64, String, usize)>,
+    /// Every problem; when not empty, nothing may be stored.
+    pub errors: Vec<IngestError>,
+    /// Things worth a second look that do not block (outliers, shares above 100).
+    pub warnings: Vec<IngestWarning>,
+}
+
+impl Validated {
+    /// Whether the upload may be stored (no errors; warnings allowed).
+    pub fn is_ok(&self) -> bool {
+        self.errors.is_empty()
+    }
+}
+
+/// How a period of this kind is written, as an example.
+pub fn period_example(kind: PeriodKind) -> &'static str {
+    match kind {
+        PeriodKind::Year => "2024",
+        PeriodKind::Half => "2024H1",
+        PeriodKind::Quarter => "2024Q1",
+        PeriodKind::Month => "2024-03",
+        PeriodKind::Week => "2024W05",
+    }
+}
+
+/// The components an indicator is reported in: 分子 and 分母 for a ratio of sums, else 数值.
+pub fn components(ind: &Indicator) -> &'static [Component] {
+    match ind.aggregation {
+        Aggregation::RatioOfSums { .. } => &[Component::Numerator, Component::Denominator],
+        _ => &[Component::Value],
+    }
+}
+
+fn reporter_label(r: &Reporter) -> String {
+    let mut s = r.name.clone();
+    if s.is_empty() {
+        s = r.login.clone();
+    }
+    let unit = if r.unit.is_empty() {
+        String::new()
+    } else {
+        format!("{},", r.unit)
+    };
+    format!("{s}({unit}{})", r.role.label_zh())
+}
+
+fn scope_places_label(r: &Reporter, tree: &PlaceTree) -> String {
+    if r.scope.places.is_empty() {
+        return "(无)".into();
+    }
+    r.scope
+        .places
+        .iter()
+        .map(|c| match tree.by_code(c) {
+            Some(p) => format!("{} {}", p.code, p.name),
+            None => c.clone(),
+        })
+        .collect::<Vec<_>>()
+        .join("、")
+}
+
+/// Checks every row and returns the keys to store, every error and every warning.
+///
+/// Errors: unknown indicator or place; a period that does not parse, whose kind is not
+/// the indicator's frequency, or whose year is outside the plan's baseline..final year; a
+/// component the indicator does not take (ratio-of-sums → 分子/分母 only; others → 数值
+/// only); a `%` on a value whose indicator's unit is not `%`; a row outside the reporter's
+/// scope (place or indicator) or a reporter whose role may not report; the same key twice
+/// in the file; a negative count (`Sum`) or a negative numerator/denominator.
+///
+/// Warnings: a value above the indicator's natural `limit` (a share above 100%); a value
+/// between 0 and 1 for a `%` indicator (typed as a fraction?); a robust outlier against
+/// `peers(key)` (median/MAD, z > 3.5, from `youxiang_core::value::outlier_check`).
+pub fn validate(
+    rows: &[ValueRow],
+    plan: &Plan,
+    tree: &PlaceTree,
+    reporter: &Reporter,
+    peers: impl Fn(&ValueKey) -> Vec<f64>,
+) -> Validated {
+    let mut out = Validated::default();
+    let mut seen: HashMap<ValueKey, usize> = HashMap::new();
+    let (first_year, last_year) = (plan.baseline_year, plan.final_year());
+    let who = reporter_label(reporter);
+    for r in rows {
+        let src = &r.source;
+        let file = src.file.as_str();
+        let mut errors = Vec::new();
+        if !reporter.role.can_report() {
+            errors.push(IngestError::row(file, r.row, format!("{who}无填报权限")));
+        }
+        let mut err = |col: &Column, value: &str, reason: String| {
+            errors.push(IngestError::cell(file, r.row, col, value, reason));
+        };
+        let ind = plan.indicator(&r.indicator);
+        if ind.is_none() {
+            err(
+                &src.indicator,
+                &r.indicator,
+                format!("不是本方案({})的指标编码", plan.name),
+            );
+        }
+        let place = tree.id(&r.place);
+        if place.is_none() {
+            err(&src.place, &r.place, "不是已登记的地点编码".into());
+        }
+        let period = match parse_period(&r.period) {
+            Ok(p) => Some(p),
+            Err(reason) => {
+                err(&src.period, &r.period, format!("不是有效的期间:{reason}"));
+                None
+            }
+        };
+        if let Some(p) = period {
+            if let Some(ind) = ind
+                && p.kind() != ind.frequency
+            {
+                err(
+                    &src.period,
+                    &r.period,
+                    format!(
+                        "是{}期间,但指标 {} 按{}填报,期间应写作 {} 这样的格式",
+                        p.kind().label_zh(),
+                        ind.code,
+                        ind.frequency.label_zh(),
+                        period_example(ind.frequency)
+                    ),
+                );
+            }
+            if !(first_year..=last_year).contains(&p.year()) {
+                err(
+                    &src.period,
+                    &r.period,
+                    format!("不在方案年份 {first_year}–{last_year} 之内"),
+                );
+            }
+        }
+        let comp_col = src.component.clone().unwrap_or_else(|| src.value.clone());
+        let comp_text = if r.component_text.is_empty() {
+            String::new()
+        } else {
+            r.component_text.clone()
+        };
+        if let Some(ind) = ind {
+            let allowed = components(ind);
+            if !allowed.contains(&r.component) {
+                let reason = match &ind.aggregation {
+                    Aggregation::RatioOfSums {
+                        numerator,
+                        denominator,
+                        ..
+                    } => format!(
+                        "分项不对:指标 {} 按比率汇总,须分两行填报 分子({numerator})和 分母({denominator}),不能填{}",
+                        ind.code,
+                        if comp_text.is_empty() {
+                            "空分项(即数值)".to_string()
+                        } else {
+                            format!("“{}”", r.component.label_zh())
+                        }
+                    ),
+                    _ => format!("分项不对:指标 {} 只填报 数值,不分 分子/分母", ind.code),
+                };
+                err(&comp_col, &comp_text, reason);
+            }
+            if r.percent && !(ind.unit == "%" && r.component == Component::Value) {
+                err(
+                    &src.value,
+                    &r.value_text,
+                    format!(
+                        "带百分号,但指标 {} 的{}单位是“{}”,请去掉百分号",
+                        ind.code,
+                        if r.component == Component::Value {
+                            ""
+                        } else {
+                            "分子/分母不是百分数;指标"
+                        },
+                        ind.unit
+                    ),
+                );
+            }
+            let counts =
+                matches!(ind.aggregation, Aggregation::Sum) || r.component != Component::Value;
+            if counts && r.value < 0.0 {
+                err(
+                    &src.value,
+                    &r.value_text,
+                    format!(
+                        "是负数,但指标 {} 的{}是计数或数量,不能为负",
+                        ind.code,
+                        if r.component == Component::Value {
+                            "数值".to_string()
+                        } else {
+                            r.component.label_zh().to_string()
+                        }
+                    ),
+                );
+            }
+            if !reporter.scope.covers_indicator(&ind.code) {
+                err(
+                    &src.indicator,
+                    &r.indicator,
+                    format!(
+                        "超出{who}的填报范围:该填报员负责的指标为 {}",
+                        reporter.scope.indicators.join("、")
+                    ),
+                );
+            }
+        }
+        if let Some(pid) = place
+            && !reporter.scope.covers_place(tree, pid)
+        {
+            err(
+                &src.place,
+                &r.place,
+                format!(
+                    "超出{who}的填报范围:地点 {} 不在其负责的 {} 之内",
+                    tree.path_names(pid),
+                    scope_places_label(reporter, tree)
+                ),
+            );
+        }
+        let (Some(ind), Some(_), Some(period), true) = (ind, place, period, errors.is_empty())
+        else {
+            out.errors.extend(errors);
+            continue;
+        };
+        let key = ValueKey {
+            indicator: r.indicator.clone(),
+            place: r.place.clone(),
+            period,
+            component: r.component,
+        };
+        if let Some(first) = seen.get(&key) {
+            out.errors.push(IngestError::row(
+                file,
+                r.row,
+                format!(
+                    "与第{first}行重复:同一指标 {}、地点 {}、期间 {}{} 在文件中出现两次(第{first}行和第{}行),请只保留一行",
+                    key.indicator,
+                    key.place,
+                    key.period,
+                    if key.component == Component::Value {
+                        String::new()
+                    } else {
+                        format!("、分项 {}", key.component.label_zh())
+                    },
+                    r.row
+                ),
+            ));
+            continue;
+        }
+        seen.insert(key.clone(), r.row);
+        warn_row(&mut out.warnings, r, ind, &key, &peers);
+        out.rows.push((key, r.value, r.comment.clone(), r.row));
+    }
+    out
+}
+
+fn warn_row(
+    warnings: &mut Vec<IngestWarning>,
+    r: &ValueRow,
+    ind: &Indicator,
+    key: &ValueKey,
+    peers: &impl Fn(&ValueKey) -> Vec<f64>,
+) {
+    let src = &r.source;
+    let mut warn = |reason: String| {
+        warnings.push(IngestWarning {
+            file: src.file.clone(),
+            row: Some(r.row),
+            column: Some(src.value.clone()),
+            value: r.value_text.clone(),
+            reason,
+        })
+    };
+    if r.component == Component::Value {
+        if let Some(limit) = ind.limit
+            && r.value > limit
+        {
+            warn(format!(
+                "超过指标 {} 的上限 {}{}(占比不应超过 {}),请核对",
+                ind.code,
+                fmt_num(limit),
+                ind.unit,
+                fmt_num(limit)
+            ));
+        }
+        if ind.unit == "%" && !r.percent && r.value > 0.0 && r.value < 1.0 {
+            warn(format!(
+                "在 0 与 1 之间;指标 {} 的单位是 %,35% 应填 35 而不是 0.35,请核对",
+                ind.code
+            ));
+        }
+    }
+    let peer_values = peers(key);
+    if let Some(check) = outlier_check(r.value, &peer_values, DEFAULT_OUTLIER_THRESHOLD)
+        && check.is_outlier
+    {
+        let how = match check.robust_z {
+            Some(z) => format!(
+                "与同类数据相比偏离较大:第{}行 数值 {},同类 {} 个数据的中位数 {},稳健 z 值 {:.1}(超过 {})",
+                r.row,
+                fmt_num(r.value),
+                peer_values.len(),
+                fmt_num(check.median),
+                z,
+                DEFAULT_OUTLIER_THRESHOLD
+            ),
+            None => format!(
+                "与同类数据相比偏离较大:第{}行 数值 {},同类 {} 个数据都等于 {}",
+                r.row,
+                fmt_num(r.value),
+                peer_values.len(),
+                fmt_num(check.median)
+            ),
+        };
+        warn(format!("{how};不影响上传,请核对是否填错"));
+    }
+}
+
+/// A number as people read it: no trailing `.0`, at most 4 decimals.
+pub(crate) fn fmt_num(x: f64) -> String {
+    if x.fract() == 0.0 && x.abs() < 1e15 {
+        format!("{x:.0}")
+    } else {
+        let s = format!("{x:.4}");
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    }
+}
+
+/// The default reporting deadline of a period: 10 days after its last day.
+pub const DEFAULT_DEADLINE_DAYS: i64 = 10;
+
+/// The default deadline for reporting `period`: [`DEFAULT_DEADLINE_DAYS`] after its end.
+pub fn default_deadline(period: &Period) -> chrono::NaiveDate {
+    period.end() + chrono::Duration::days(DEFAULT_DEADLINE_DAYS)
+}
