@@ -29,12 +29,10 @@ pub use error::{Column, IngestError, IngestWarning, column_letter};
 pub use places::{PLACES_SHEET, read_divisions, read_places};
 pub use table::{SourceFormat, TextEncoding, detect_format};
 pub use template::{
-    INSTRUCTIONS_SHEET, TEMPLATE_HEADERS, display_width, reporting_places, template_rows,
-    write_template, write_template_csv,
+    INSTRUCTIONS_SHEET, TEMPLATE_HEADERS, display_width, places_by_role, reporter_places,
+    template_rows, write_template, write_template_csv,
 };
-pub use validate::{
-    DEFAULT_DEADLINE_DAYS, Validated, components, default_deadline, period_example, validate,
-};
+pub use validate::{Validated, default_deadline, period_example, validate};
 pub use values::{
     IGNORED_VALUE_COLUMNS, RowSource, VALUES_SHEET, ValueRow, ValuesFile, read_values,
     read_values_file,

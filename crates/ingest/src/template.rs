@@ -5,12 +5,14 @@
 //! period, × every place the reporter reports for, × every period of that kind, × every
 //! component (分子 and 分母 for a ratio of sums, else 数值).
 //!
-//! Which places (the reporting-level rule): a town or village reporter reports for the
-//! **leaves** of its scope's subtrees (a town reporter whose town has villages fills one row
-//! per village; a town without villages in the tree is its own leaf); a department
-//! reporter, the programme office and an administrator report for the scope's **own
-//! roots** (a district department reports the district's figure). A viewer gets no
-//! template.
+//! Which places (the reporting-level rule): each indicator is reported by the places its
+//! `report_level` names under the plan's place — exactly the reports that
+//! `youxiang_core::completeness` expects — restricted to the reporter's scope. So a town
+//! reporter gets one row per village for an indicator villages report, and one row for its
+//! own town for an indicator towns report. When the plan's place is not in the tree (a
+//! custom hierarchy), the role decides instead: a town or village reporter reports for the
+//! **leaves** of its scope's subtrees; a department reporter, the programme office and an
+//! administrator for the scope's **own roots**. A viewer gets no template.
 
 use rust_xlsxwriter::{
     DataValidation, DataValidationErrorStyle, DataValidationRule, Format, FormatAlign,
@@ -20,13 +22,14 @@ use unicode_width::UnicodeWidthStr;
 
 use youxiang_core::period::Period;
 use youxiang_core::place::{PlaceId, PlaceTree};
-use youxiang_core::plan::{Aggregation, Plan};
+use youxiang_core::plan::{Aggregation, Indicator, Plan};
 use youxiang_core::scope::{Reporter, Role};
 use youxiang_core::value::Component;
 
 use crate::error::IngestError;
-use crate::validate::{DEFAULT_DEADLINE_DAYS, components, default_deadline, period_example};
+use crate::validate::{default_deadline, period_example};
 use crate::values::VALUES_SHEET;
+use youxiang_core::completeness::{DEFAULT_DUE_DAYS, required_components};
 
 /// The template's columns, in order.
 pub const TEMPLATE_HEADERS: [&str; 9] = [
@@ -46,8 +49,25 @@ pub const INSTRUCTIONS_SHEET: &str = "说明";
 
 const TEMPLATE_FILE: &str = "填报模板";
 
-/// The places a reporter reports for (see the module documentation), in tree order.
-pub fn reporting_places(tree: &PlaceTree, reporter: &Reporter) -> Vec<PlaceId> {
+/// The places a reporter reports an indicator for (see the module documentation).
+pub fn reporter_places(
+    plan: &Plan,
+    tree: &PlaceTree,
+    reporter: &Reporter,
+    ind: &Indicator,
+) -> Vec<PlaceId> {
+    if tree.id(&plan.place).is_none() {
+        return places_by_role(tree, reporter);
+    }
+    youxiang_core::completeness::reporting_places(plan, tree, ind)
+        .into_iter()
+        .filter(|p| reporter.scope.covers_place(tree, *p))
+        .collect()
+}
+
+/// The fallback rule when the plan's place is not in the tree: leaves of the scope's
+/// subtrees for town and village reporters, the scope's roots for everyone else.
+pub fn places_by_role(tree: &PlaceTree, reporter: &Reporter) -> Vec<PlaceId> {
     let roots: Vec<PlaceId> = reporter
         .scope
         .places
@@ -101,53 +121,61 @@ pub fn template_rows(
             outside.join("、")
         )));
     }
-    let places = reporting_places(tree, reporter);
-    if places.is_empty() {
-        return Err(fail(format!(
-            "填报员 {} 的范围内没有已登记的地点({})",
-            reporter.name,
-            reporter.scope.places.join("、")
-        )));
-    }
     let mut periods: Vec<Period> = periods.to_vec();
     periods.sort();
     periods.dedup();
-    let mut rows = Vec::new();
+    // Places in tree order (parents before children, siblings together).
+    let mut rank = vec![usize::MAX; tree.len()];
+    let mut order = 0;
+    for root in tree.roots() {
+        let mut stack = vec![root];
+        while let Some(id) = stack.pop() {
+            rank[id.index()] = order;
+            order += 1;
+            stack.extend(tree.children(id).iter().rev());
+        }
+    }
+    let mut cells: Vec<(Period, usize, usize, PlaceId, &Indicator, Component)> = Vec::new();
     for period in &periods {
-        for &pid in &places {
-            let place = tree.get(pid);
-            for ind in plan.indicators.iter().filter(|i| {
-                reporter.scope.covers_indicator(&i.code) && i.frequency == period.kind()
-            }) {
-                for &comp in components(ind) {
-                    let (name, unit) = match (&ind.aggregation, comp) {
-                        (Aggregation::RatioOfSums { numerator, .. }, Component::Numerator) => {
-                            (format!("{}(分子:{numerator})", ind.name), String::new())
-                        }
-                        (Aggregation::RatioOfSums { denominator, .. }, Component::Denominator) => {
-                            (format!("{}(分母:{denominator})", ind.name), String::new())
-                        }
-                        _ => (ind.name.clone(), ind.unit.clone()),
-                    };
-                    rows.push([
-                        ind.code.clone(),
-                        name,
-                        unit,
-                        place.code.clone(),
-                        place.name.clone(),
-                        period.to_string(),
-                        comp.label_zh().to_string(),
-                        String::new(),
-                        String::new(),
-                    ]);
+        for (i, ind) in plan.indicators.iter().enumerate().filter(|(_, i)| {
+            reporter.scope.covers_indicator(&i.code) && i.frequency == period.kind()
+        }) {
+            for pid in reporter_places(plan, tree, reporter, ind) {
+                for &comp in required_components(ind) {
+                    cells.push((*period, rank[pid.index()], i, pid, ind, comp));
                 }
             }
         }
     }
+    cells.sort_by(|a, b| (a.0, a.1, a.2, a.5).cmp(&(b.0, b.1, b.2, b.5)));
+    let mut rows = Vec::with_capacity(cells.len());
+    for (period, _, _, pid, ind, comp) in cells {
+        let place = tree.get(pid);
+        let (name, unit) = match (&ind.aggregation, comp) {
+            (Aggregation::RatioOfSums { numerator, .. }, Component::Numerator) => {
+                (format!("{}(分子:{numerator})", ind.name), String::new())
+            }
+            (Aggregation::RatioOfSums { denominator, .. }, Component::Denominator) => {
+                (format!("{}(分母:{denominator})", ind.name), String::new())
+            }
+            _ => (ind.name.clone(), ind.unit.clone()),
+        };
+        rows.push([
+            ind.code.clone(),
+            name,
+            unit,
+            place.code.clone(),
+            place.name.clone(),
+            period.to_string(),
+            comp.label_zh().to_string(),
+            String::new(),
+            String::new(),
+        ]);
+    }
     if rows.is_empty() {
         let kinds: Vec<&str> = periods.iter().map(|p| p.kind().label_zh()).collect();
         return Err(fail(format!(
-            "填报员 {} 负责的指标中没有按{}填报的指标",
+            "填报员 {} 的范围内没有按{}填报的指标和地点(指标由其规定的层级填报)",
             reporter.name,
             kinds.join("/")
         )));
@@ -298,12 +326,7 @@ fn fill_instructions(
     push("负责地点", scope_places.join("、"));
     push(
         "填报地点",
-        match reporter.role {
-            Role::TownReporter | Role::VillageReporter => {
-                "负责范围内最末一级的每个地点各填一行(如镇(街道)填报员按所辖各村(社区)填报)".into()
-            }
-            _ => "按负责地点本级填报(如区级部门填报全区数据)".into(),
-        },
+        "每个指标由方案规定的层级填报(见下方各指标的“填报层级”),本表只列出您负责范围内的地点,每个地点各填一行".into(),
     );
     push(
         "负责指标",
@@ -375,7 +398,7 @@ fn fill_instructions(
     push(
         "报送期限",
         format!(
-            "每期数据应在该期结束后 {DEFAULT_DEADLINE_DAYS} 日内报送(见上方各期间的截止日期;工作专班另有通知的以通知为准)。逾期仍可上传,但计入报送及时率。"
+            "每期数据应在该期结束后 {DEFAULT_DUE_DAYS} 日内报送(见上方各期间的截止日期;工作专班另有通知的以通知为准)。逾期仍可上传,但计入报送及时率。"
         ),
     );
     push("", String::new());
@@ -403,11 +426,14 @@ fn fill_instructions(
         push(
             &format!("指标 {}", ind.code),
             format!(
-                "{}(单位:{};{}填报,期间写作 {};{};牵头单位:{})",
+                "{}(单位:{};{}填报,期间写作 {};填报层级:{};{};牵头单位:{})",
                 ind.name,
                 ind.unit,
                 ind.frequency.label_zh(),
                 period_example(ind.frequency),
+                ind.report_level
+                    .map(|l| l.label_zh())
+                    .unwrap_or("方案所属地区本级"),
                 how,
                 ind.lead_unit
             ),

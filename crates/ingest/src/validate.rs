@@ -7,6 +7,7 @@
 use serde::Serialize;
 use std::collections::HashMap;
 
+use youxiang_core::completeness::{DEFAULT_DUE_DAYS, required_components};
 use youxiang_core::period::{Period, PeriodKind};
 use youxiang_core::place::PlaceTree;
 use youxiang_core::plan::{Aggregation, Indicator, Plan};
@@ -43,14 +44,6 @@ pub fn period_example(kind: PeriodKind) -> &'static str {
         PeriodKind::Quarter => "2024Q1",
         PeriodKind::Month => "2024-03",
         PeriodKind::Week => "2024W05",
-    }
-}
-
-/// The components an indicator is reported in: 分子 and 分母 for a ratio of sums, else 数值.
-pub fn components(ind: &Indicator) -> &'static [Component] {
-    match ind.aggregation {
-        Aggregation::RatioOfSums { .. } => &[Component::Numerator, Component::Denominator],
-        _ => &[Component::Value],
     }
 }
 
@@ -165,7 +158,7 @@ pub fn validate(
             r.component_text.clone()
         };
         if let Some(ind) = ind {
-            let allowed = components(ind);
+            let allowed = required_components(ind);
             if !allowed.contains(&r.component) {
                 let reason = match &ind.aggregation {
                     Aggregation::RatioOfSums {
@@ -273,6 +266,28 @@ pub fn validate(
             continue;
         }
         seen.insert(key.clone(), r.row);
+        if let (Some(level), Some(pid)) = (ind.report_level, place) {
+            let at = tree.get(pid).level;
+            if at != level {
+                out.warnings.push(IngestWarning {
+                    file: file.to_string(),
+                    row: Some(r.row),
+                    column: Some(src.place.clone()),
+                    value: r.place.clone(),
+                    reason: format!(
+                        "是{}一级,但指标 {} 规定由{}填报;{}",
+                        at.label_zh(),
+                        ind.code,
+                        level.label_zh(),
+                        if at < level {
+                            "此处填报的数值将取代下级数据的汇总,请确认"
+                        } else {
+                            "请确认地点是否填对"
+                        }
+                    ),
+                });
+            }
+        }
         warn_row(&mut out.warnings, r, ind, &key, &peers);
         out.rows.push((key, r.value, r.comment.clone(), r.row));
     }
@@ -351,10 +366,8 @@ pub(crate) fn fmt_num(x: f64) -> String {
     }
 }
 
-/// The default reporting deadline of a period: 10 days after its last day.
-pub const DEFAULT_DEADLINE_DAYS: i64 = 10;
-
-/// The default deadline for reporting `period`: [`DEFAULT_DEADLINE_DAYS`] after its end.
+/// The default deadline for reporting `period`: `DEFAULT_DUE_DAYS` (10) days after its
+/// last day, as `youxiang_core::completeness` counts timeliness.
 pub fn default_deadline(period: &Period) -> chrono::NaiveDate {
-    period.end() + chrono::Duration::days(DEFAULT_DEADLINE_DAYS)
+    period.end() + chrono::Duration::days(DEFAULT_DUE_DAYS)
 }

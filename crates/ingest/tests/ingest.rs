@@ -1,1 +1,14 @@
+//! The ingest crate's one integration-test binary.
 
+#[path = "ingest/common.rs"]
+mod common;
+#[path = "ingest/fuzz.rs"]
+mod fuzz;
+#[path = "ingest/places.rs"]
+mod places;
+#[path = "ingest/template.rs"]
+mod template;
+#[path = "ingest/validate.rs"]
+mod validate;
+#[path = "ingest/values.rs"]
+mod values;
