@@ -171,14 +171,16 @@ pub fn read_places(bytes: &[u8], file_name: &str) -> Result<Vec<Place>, Vec<Inge
         };
         let lon = coord(&mut errors, "lon", -180.0, 180.0);
         let lat = coord(&mut errors, "lat", -90.0, 90.0);
-        if lon.is_some() != lat.is_some() && errors.len() == before {
-            let missing = if lon.is_some() { "lat" } else { "lon" };
-            cell_err(
-                &mut errors,
-                missing,
-                "经度和纬度须同时填写或同时留空".into(),
-            );
-            if col(missing).is_none() {
+        let filled = |k: &str| col(k).is_some_and(|(i, _)| !r.cell(i).text.is_empty());
+        if filled("lon") != filled("lat") {
+            let missing = if filled("lon") { "lat" } else { "lon" };
+            if col(missing).is_some() {
+                cell_err(
+                    &mut errors,
+                    missing,
+                    "经度和纬度须同时填写或同时留空".into(),
+                );
+            } else {
                 errors.push(IngestError::row(
                     file,
                     r.row,
