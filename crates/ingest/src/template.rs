@@ -147,7 +147,7 @@ pub fn template_rows(
             }
         }
     }
-    cells.sort_by(|a, b| (a.0, a.1, a.2, a.5).cmp(&(b.0, b.1, b.2, b.5)));
+    cells.sort_by_key(|c| (c.0, c.1, c.2, c.5));
     let mut rows = Vec::with_capacity(cells.len());
     for (period, _, _, pid, ind, comp) in cells {
         let place = tree.get(pid);

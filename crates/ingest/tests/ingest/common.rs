@@ -1,6 +1,7 @@
 //! Shared fixtures: the real Dinghai plan, a small place tree, reporters.
 
 use std::path::PathBuf;
+use std::sync::OnceLock;
 
 use youxiang_core::place::PlaceTree;
 use youxiang_core::plan::Plan;
@@ -15,16 +16,26 @@ pub fn fixture(name: &str) -> Vec<u8> {
     std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
+/// The real Dinghai plan (loaded once).
 pub fn plan() -> Plan {
-    let path = repo_root().join("plans/dinghai-qiyouxiang.toml");
-    let text = std::fs::read_to_string(&path).expect("plan file");
-    youxiang_plantext::planfile::load(&text).expect("plan loads")
+    static PLAN: OnceLock<Plan> = OnceLock::new();
+    PLAN.get_or_init(|| {
+        let path = repo_root().join("plans/dinghai-qiyouxiang.toml");
+        let text = std::fs::read_to_string(&path).expect("plan file");
+        youxiang_plantext::planfile::load(&text).expect("plan loads")
+    })
+    .clone()
 }
 
+/// 定海区 → 昌国街道 (3 communities), 环南街道 (2 communities), from the fixture file.
 pub fn tree() -> PlaceTree {
-    let places = youxiang_ingest::read_places(&fixture("places.csv"), "places.csv")
-        .expect("fixture places read");
-    PlaceTree::build(places).expect("fixture places form a tree")
+    static TREE: OnceLock<PlaceTree> = OnceLock::new();
+    TREE.get_or_init(|| {
+        let places = youxiang_ingest::read_places(&fixture("places.csv"), "places.csv")
+            .expect("fixture places read");
+        PlaceTree::build(places).expect("fixture places form a tree")
+    })
+    .clone()
 }
 
 pub fn reporter(role: Role, places: &[&str], indicators: &[&str]) -> Reporter {
