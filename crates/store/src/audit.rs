@@ -1,0 +1,314 @@
+//! The audit trail: an append-only table whose rows are chained by SHA-256.
+//!
+//! Row `n` stores `prev_hash` (the hash of row `n − 1`, or 64 zeros for row 1) and
+//! `hash = SHA-256(prev_hash ‖ "\n" ‖ canonical(row))`, where `canonical` is the JSON array
+//! `[seq, at, actor, action, entity, place, indicator, period, old, new, reason]` (`at` as
+//! `YYYY-MM-DDTHH:MM:SS.ffffff`, absent fields as `null`). The last row's seq and hash are
+//! also kept in `audit_head`, updated in the same transaction as every append.
+//!
+//! [`Verifier`] recomputes the chain: an edited row fails its own hash, a deleted row leaves
+//! a gap in `seq` and a `prev_hash` that no longer matches, and a deleted tail disagrees with
+//! the head. Someone with full write access who rewrites the whole chain and the head
+//! consistently is not detected — export or notarise the head regularly for that.
+
+use chrono::NaiveDateTime;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// The `prev_hash` of the first row.
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// One row of the audit trail.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    pub seq: i64,
+    pub at: NaiveDateTime,
+    pub actor: String,
+    /// `value.write`, `value.delete`, `value.submit`, `value.approve`, `value.reject`,
+    /// `value.reopen`, `plan.save`, `places.save`, `reporters.save`.
+    pub action: String,
+    /// What changed: a value key `T01@330902@2024`, a plan code, `places`, `reporters`.
+    pub entity: String,
+    pub place: Option<String>,
+    pub indicator: Option<String>,
+    pub period: Option<String>,
+    /// The state before, as JSON text.
+    pub old: Option<String>,
+    /// The state after, as JSON text.
+    pub new: Option<String>,
+    pub reason: Option<String>,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+/// Which audit rows [`crate::Database::audit_query`] returns; `None` fields do not filter.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct AuditFilter {
+    pub place: Option<String>,
+    pub indicator: Option<String>,
+    pub actor: Option<String>,
+    pub action: Option<String>,
+    /// Rows at or after this time (UTC).
+    pub since: Option<NaiveDateTime>,
+    /// Rows before this time (UTC).
+    pub until: Option<NaiveDateTime>,
+    /// At most this many rows (newest first); `None` = 1,000.
+    pub limit: Option<usize>,
+}
+
+/// The outcome of recomputing the chain.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct AuditReport {
+    /// Rows read.
+    pub rows: u64,
+    pub ok: bool,
+    /// Every problem found, one line each.
+    pub problems: Vec<String>,
+    /// The stored head (last seq and hash), to export or notarise.
+    pub head_seq: i64,
+    pub head_hash: String,
+}
+
+/// The timestamp as it enters the hash (microseconds, no zone: always UTC).
+pub fn canonical_time(at: &NaiveDateTime) -> String {
+    at.format("%Y-%m-%dT%H:%M:%S%.6f").to_string()
+}
+
+/// The hash of a row given its fields and the previous row's hash.
+pub fn row_hash(prev_hash: &str, e: &AuditEntry) -> String {
+    let canonical = serde_json::json!([
+        e.seq,
+        canonical_time(&e.at),
+        e.actor,
+        e.action,
+        e.entity,
+        e.place,
+        e.indicator,
+        e.period,
+        e.old,
+        e.new,
+        e.reason,
+    ]);
+    let mut h = Sha256::new();
+    h.update(prev_hash.as_bytes());
+    h.update(b"\n");
+    h.update(canonical.to_string().as_bytes());
+    hex(&h.finalize())
+}
+
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        let _ = write!(s, "{b:02x}");
+    }
+    s
+}
+
+/// A row to append, before it has a place in the chain.
+#[derive(Debug, Clone)]
+pub(crate) struct NewAudit {
+    pub action: &'static str,
+    pub entity: String,
+    pub place: Option<String>,
+    pub indicator: Option<String>,
+    pub period: Option<String>,
+    pub old: Option<String>,
+    pub new: Option<String>,
+    pub reason: Option<String>,
+}
+
+/// Links new rows onto the chain, chunk by chunk (so a million rows need not be held at once).
+#[derive(Debug, Clone)]
+pub(crate) struct Appender {
+    pub seq: i64,
+    pub hash: String,
+    at: NaiveDateTime,
+    actor: String,
+}
+
+impl Appender {
+    /// Starts after the head (`seq`, `hash`).
+    pub fn new(seq: i64, hash: String, at: NaiveDateTime, actor: &str) -> Appender {
+        Appender {
+            seq,
+            hash,
+            at,
+            actor: actor.to_string(),
+        }
+    }
+
+    pub fn link(&mut self, rows: impl IntoIterator<Item = NewAudit>) -> Vec<AuditEntry> {
+        let rows = rows.into_iter();
+        let mut out = Vec::with_capacity(rows.size_hint().0);
+        for r in rows {
+            self.seq += 1;
+            let mut e = AuditEntry {
+                seq: self.seq,
+                at: self.at,
+                actor: self.actor.clone(),
+                action: r.action.to_string(),
+                entity: r.entity,
+                place: r.place,
+                indicator: r.indicator,
+                period: r.period,
+                old: r.old,
+                new: r.new,
+                reason: r.reason,
+                prev_hash: std::mem::take(&mut self.hash),
+                hash: String::new(),
+            };
+            e.hash = row_hash(&e.prev_hash, &e);
+            self.hash = e.hash.clone();
+            out.push(e);
+        }
+        out
+    }
+}
+
+/// Recomputes the chain row by row (fed in seq order, page by page).
+#[derive(Debug, Default)]
+pub(crate) struct Verifier {
+    rows: u64,
+    last_seq: i64,
+    last_hash: Option<String>,
+    problems: Vec<String>,
+}
+
+const MAX_PROBLEMS: usize = 1000;
+
+impl Verifier {
+    fn problem(&mut self, p: String) {
+        if self.problems.len() < MAX_PROBLEMS {
+            self.problems.push(p);
+        } else if self.problems.len() == MAX_PROBLEMS {
+            self.problems.push("……问题过多,其余从略".into());
+        }
+    }
+
+    pub fn feed(&mut self, e: &AuditEntry) {
+        self.rows += 1;
+        let expected_seq = self.last_seq + 1;
+        if e.seq != expected_seq {
+            if e.seq > expected_seq {
+                self.problem(format!(
+                    "审计记录缺失:序号 {}–{} 不存在(已被删除)",
+                    expected_seq,
+                    e.seq - 1
+                ));
+            } else {
+                self.problem(format!("审计记录序号 {} 乱序或重复", e.seq));
+            }
+        }
+        let expected_prev = self.last_hash.as_deref().unwrap_or(GENESIS);
+        let gap_at_start = self.last_hash.is_none() && e.seq != 1;
+        if e.prev_hash != expected_prev && !gap_at_start {
+            self.problem(format!(
+                "审计记录 {} 的前序哈希与上一条记录不符(链条断裂:其前的记录被删除或改写)",
+                e.seq
+            ));
+        }
+        let recomputed = row_hash(&e.prev_hash, e);
+        if recomputed != e.hash {
+            self.problem(format!(
+                "审计记录 {} 的哈希不符(该记录被改动:{} {} {})",
+                e.seq, e.action, e.entity, e.actor
+            ));
+        }
+        self.last_seq = e.seq;
+        self.last_hash = Some(e.hash.clone());
+    }
+
+    /// Compares the end of the chain with the stored head (`None` when the head row is gone).
+    pub fn finish(mut self, head: Option<(i64, String)>) -> AuditReport {
+        let (head_seq, head_hash) = match head {
+            Some(h) => h,
+            None => {
+                self.problem("审计链头(audit_head)缺失".into());
+                (0, GENESIS.to_string())
+            }
+        };
+        let last_hash = self
+            .last_hash
+            .clone()
+            .unwrap_or_else(|| GENESIS.to_string());
+        if head_seq > self.last_seq {
+            self.problem(format!(
+                "审计记录缺失:链头记录到序号 {head_seq},表中只到 {}(末尾记录被删除)",
+                self.last_seq
+            ));
+        } else if head_seq < self.last_seq {
+            self.problem(format!(
+                "审计链头停在序号 {head_seq},表中却有到 {} 的记录(记录绕过应用写入)",
+                self.last_seq
+            ));
+        } else if head_hash != last_hash {
+            self.problem(format!("审计链头哈希与最后一条记录(序号 {head_seq})不符"));
+        }
+        AuditReport {
+            rows: self.rows,
+            ok: self.problems.is_empty(),
+            problems: self.problems,
+            head_seq,
+            head_hash,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entries(n: usize) -> Vec<AuditEntry> {
+        let at = chrono::DateTime::from_timestamp(1_700_000_000, 123_456_000)
+            .map(|d| d.naive_utc())
+            .unwrap_or_default();
+        let rows: Vec<NewAudit> = (0..n)
+            .map(|i| NewAudit {
+                action: "value.write",
+                entity: format!("T01@p{i}@2024"),
+                place: Some(format!("p{i}")),
+                indicator: Some("T01".into()),
+                period: Some("2024".into()),
+                old: None,
+                new: Some(format!("{{\"value\":{i}}}")),
+                reason: None,
+            })
+            .collect();
+        Appender::new(0, GENESIS.into(), at, "张三").link(rows)
+    }
+
+    fn verify(rows: &[AuditEntry], head: Option<(i64, String)>) -> AuditReport {
+        let mut v = Verifier::default();
+        rows.iter().for_each(|e| v.feed(e));
+        v.finish(head)
+    }
+
+    #[test]
+    fn intact_chain_verifies_and_every_tampering_is_found() {
+        let rows = entries(5);
+        let head = Some((5, rows[4].hash.clone()));
+        assert!(verify(&rows, head.clone()).ok);
+
+        let mut edited = rows.clone();
+        edited[2].new = Some("{\"value\":99}".into());
+        let r = verify(&edited, head.clone());
+        assert!(
+            !r.ok && r.problems[0].contains("记录 3 的哈希不符"),
+            "{r:?}"
+        );
+
+        let mut middle = rows.clone();
+        middle.remove(2);
+        let r = verify(&middle, head.clone());
+        assert!(r.problems.iter().any(|p| p.contains("序号 3–3")), "{r:?}");
+
+        let tail = &rows[..4];
+        let r = verify(tail, head.clone());
+        assert!(r.problems.iter().any(|p| p.contains("末尾")), "{r:?}");
+
+        let r = verify(&rows, None);
+        assert!(!r.ok);
+        assert!(verify(&[], Some((0, GENESIS.into()))).ok);
+    }
+}

@@ -1,0 +1,270 @@
+//! Persistence for youxiang: one [`Database`] trait and two implementations —
+//! [`SqliteStore`] (an embedded file, the default) and [`PgStore`] (PostgreSQL, for
+//! production) — chosen by URL with [`connect`].
+//!
+//! Every write is one transaction that also appends to the hash-chained audit trail (see
+//! [`audit`]), so a number can never change without a trace. Only this crate speaks SQL.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), youxiang_store::StoreError> {
+//! let db = youxiang_store::connect("sqlite://youxiang.db").await?;
+//! db.migrate().await?;
+//! let report = db.audit_verify().await?;
+//! assert!(report.ok);
+//! # Ok(()) }
+//! ```
+
+pub mod audit;
+mod common;
+mod postgres;
+mod sqlite;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::NaiveDateTime;
+use serde::{Deserialize, Serialize};
+use youxiang_core::Plan;
+use youxiang_core::period::Period;
+use youxiang_core::place::Place;
+use youxiang_core::scope::Reporter;
+use youxiang_core::value::{Observation, StateError, Transition, ValueKey, ValueState};
+
+pub use audit::{AuditEntry, AuditFilter, AuditReport};
+pub use postgres::PgStore;
+pub use sqlite::SqliteStore;
+
+/// Everything that can go wrong at the store's boundary, in variants a caller can act on.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The value is approved (locked); it must be reopened before it can change. Nothing of
+    /// the batch was written.
+    #[error("数据 {key} 已审核锁定,须先重新打开才能修改或删除(本批数据均未写入)")]
+    Locked { key: ValueKey },
+    /// A review-state change that the state machine refuses. Nothing of the batch changed.
+    #[error("数据 {key}:{error}(本批数据均未改变)")]
+    IllegalTransition { key: ValueKey, error: StateError },
+    /// Something asked for does not exist (a value to delete or review, a plan version).
+    #[error("未找到:{0}")]
+    NotFound(String),
+    /// The write contradicts what is stored (e.g. an older plan version than the current).
+    #[error("冲突:{0}")]
+    Conflict(String),
+    /// The input is not acceptable (duplicate keys in a batch, non-finite numbers, a place
+    /// hierarchy that is not a tree, …).
+    #[error("数据无效:{0}")]
+    Invalid(String),
+    /// The URL names no backend this crate knows.
+    #[error("不支持的数据库地址“{0}”:应为 sqlite://文件、sqlite::memory: 或 postgres://…")]
+    UnsupportedUrl(String),
+    /// What is stored cannot be read back (a row edited outside the application).
+    #[error("数据库内容损坏:{0}")]
+    Corrupt(String),
+    #[error("数据库迁移失败:{0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// The database itself failed (connection, I/O, constraint).
+    #[error("数据库错误:{0}")]
+    Backend(#[from] sqlx::Error),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Which implementation is behind an `Arc<dyn Database>`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// One number to write: the key, the value and the reporter's comment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ValueWrite {
+    pub key: ValueKey,
+    pub value: f64,
+    #[serde(default)]
+    pub comment: String,
+}
+
+/// The file a batch came from, recorded in the uploads table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UploadInfo {
+    pub file_name: String,
+    /// Hex SHA-256 of the file's bytes.
+    pub sha256: String,
+    /// Data rows in the file.
+    pub rows: usize,
+}
+
+/// A recorded upload.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UploadRecord {
+    pub id: i64,
+    pub sha256: String,
+    pub file_name: String,
+    pub actor: String,
+    pub at: NaiveDateTime,
+    pub rows: i64,
+    /// How many values the upload changed (0 for a repeated upload).
+    pub changed: i64,
+}
+
+/// One value before and after a change: `old: None` for a new value, `new: None` for a
+/// deleted one.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ValueChange {
+    pub old: Option<Observation>,
+    pub new: Option<Observation>,
+}
+
+/// What a write did: the values it changed, and how many it skipped as unchanged.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct WriteOutcome {
+    pub changes: Vec<ValueChange>,
+    pub unchanged: usize,
+}
+
+/// Which values [`Database::get_values`] returns; `None` fields do not filter.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ValueFilter {
+    pub indicator: Option<String>,
+    pub place: Option<String>,
+    pub period: Option<Period>,
+    pub state: Option<ValueState>,
+}
+
+/// What [`Database::save_plan`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanSaved {
+    /// The version that was current before, if any (of the same plan code).
+    pub old_version: Option<u32>,
+    pub new_version: u32,
+    /// False when the identical document was already current (nothing written, no audit).
+    pub changed: bool,
+}
+
+/// One stored version of a plan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanVersionInfo {
+    pub code: String,
+    pub version: u32,
+    pub saved_at: NaiveDateTime,
+    pub saved_by: String,
+}
+
+/// What [`Database::save_places`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct PlacesSaved {
+    pub inserted: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+}
+
+/// The persistence boundary. Every method is one transaction: it either happens whole or
+/// not at all. Every change appends to the audit trail in the same transaction.
+#[async_trait]
+pub trait Database: Send + Sync {
+    fn backend(&self) -> Backend;
+
+    /// Applies the embedded migrations of this backend; running it again is harmless.
+    async fn migrate(&self) -> Result<()>;
+
+    /// Stores the plan as the current one. A new version keeps the old one in the plan
+    /// history; saving the identical document again changes nothing. An older version than
+    /// the current one of the same code is a [`StoreError::Conflict`]. Audited as
+    /// `plan.save` with the old and new version.
+    async fn save_plan(&self, plan: &Plan, actor: &str) -> Result<PlanSaved>;
+    /// The current plan.
+    async fn load_plan(&self) -> Result<Option<Plan>>;
+    /// Every stored version of the plan `code`, oldest first.
+    async fn plan_history(&self, code: &str) -> Result<Vec<PlanVersionInfo>>;
+    /// One stored version of a plan.
+    async fn load_plan_version(&self, code: &str, version: u32) -> Result<Option<Plan>>;
+
+    /// Inserts or updates the places (with population per year and coordinates), all or
+    /// nothing; places not in the list are kept. The stored places must still form a tree,
+    /// else [`StoreError::Invalid`] lists every problem. Audited as one `places.save`.
+    async fn save_places(&self, places: Vec<Place>, actor: &str) -> Result<PlacesSaved>;
+    /// Every place, in the order first saved.
+    async fn load_places(&self) -> Result<Vec<Place>>;
+
+    /// Inserts or updates users (role and scope); a stored password hash is kept. Audited
+    /// as one `reporters.save`.
+    async fn save_reporters(&self, reporters: Vec<Reporter>, actor: &str) -> Result<usize>;
+    async fn load_reporters(&self) -> Result<Vec<Reporter>>;
+
+    /// Writes numbers in one transaction. Unchanged values (same number and comment) are
+    /// skipped; an approved value anywhere in the batch fails the whole batch with
+    /// [`StoreError::Locked`]; new and changed values become drafts reported by `actor`
+    /// now (UTC), each with an audit row (`value.write`). With `source`, the upload is
+    /// recorded (also when nothing changed).
+    async fn write_values(
+        &self,
+        writes: &[ValueWrite],
+        actor: &str,
+        source: Option<&UploadInfo>,
+    ) -> Result<WriteOutcome>;
+
+    /// Deletes values (all or nothing): an approved one fails with `Locked`, a missing one
+    /// with `NotFound`. Audited as `value.delete` with the reason.
+    async fn delete_values(
+        &self,
+        keys: &[ValueKey],
+        actor: &str,
+        reason: &str,
+    ) -> Result<Vec<ValueChange>>;
+
+    /// Changes the review state of values (all or nothing) by [`ValueState::apply`].
+    /// Audited as `value.submit` / `value.approve` / `value.reject` / `value.reopen`, with
+    /// the reason of a rejection or reopening.
+    async fn transition(
+        &self,
+        keys: &[ValueKey],
+        transition: &Transition,
+        actor: &str,
+    ) -> Result<Vec<ValueChange>>;
+
+    /// One page of values in key order, after `after` (keyset paging: constant cost per
+    /// page however many rows there are).
+    async fn values_page(&self, after: Option<&ValueKey>, limit: usize)
+    -> Result<Vec<Observation>>;
+
+    /// Every value, read page by page (for the in-memory engine to boot). For very large
+    /// stores prefer [`Database::values_page`] to build columns without holding it all.
+    async fn load_values(&self) -> Result<Vec<Observation>> {
+        let mut all = Vec::new();
+        loop {
+            let page = self.values_page(all.last().map(|o: &Observation| &o.key), 50_000);
+            let page = page.await?;
+            let done = page.len() < 50_000;
+            all.extend(page);
+            if done {
+                return Ok(all);
+            }
+        }
+    }
+
+    /// Values matching a filter, in key order.
+    async fn get_values(&self, filter: &ValueFilter) -> Result<Vec<Observation>>;
+
+    /// Recorded uploads, newest first; with `sha256`, only uploads of that file.
+    async fn uploads(&self, sha256: Option<&str>) -> Result<Vec<UploadRecord>>;
+
+    /// Audit rows matching the filter, newest first.
+    async fn audit_query(&self, filter: &AuditFilter) -> Result<Vec<AuditEntry>>;
+    /// Recomputes the whole hash chain and compares it with the stored head.
+    async fn audit_verify(&self) -> Result<AuditReport>;
+}
+
+/// Opens the database named by `url` — `sqlite://path` (created if missing),
+/// `sqlite::memory:`, or `postgres://…` / `postgresql://…`. Does not migrate: call
+/// [`Database::migrate`].
+pub async fn connect(url: &str) -> Result<Arc<dyn Database>> {
+    if url.starts_with("sqlite:") {
+        Ok(Arc::new(SqliteStore::connect(url).await?))
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Arc::new(PgStore::connect(url).await?))
+    } else {
+        Err(StoreError::UnsupportedUrl(url.to_string()))
+    }
+}

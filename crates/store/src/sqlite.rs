@@ -1,0 +1,793 @@
+//! The SQLite implementation: one file in WAL mode with foreign keys on; writes take the
+//! write lock at once (`BEGIN IMMEDIATE`) and wait for it up to the busy timeout.
+//!
+//! Keys and audit rows travel as one JSON text per chunk of 50,000, unpacked by `json_each`
+//! inside SQLite (strings and integers survive JSON exactly); numbers are bound as binary
+//! doubles in multi-row `INSERT … VALUES`, since SQLite's decimal parser is not exact at the
+//! extremes (1e-300 came back as 9.999999999999999e-301).
+
+use std::collections::{BTreeMap, HashMap};
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::NaiveDateTime;
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
+    SqliteSynchronous,
+};
+use sqlx::{QueryBuilder, Row, SqliteConnection};
+use youxiang_core::Plan;
+use youxiang_core::place::Place;
+use youxiang_core::scope::Reporter;
+use youxiang_core::value::{Observation, Transition, ValueKey};
+
+use crate::audit::{Appender, AuditEntry, AuditFilter, AuditReport, NewAudit, Verifier};
+use crate::common::*;
+use crate::{
+    Backend, Database, PlacesSaved, PlanSaved, PlanVersionInfo, Result, StoreError, UploadInfo,
+    UploadRecord, ValueChange, ValueFilter, ValueWrite, WriteOutcome,
+};
+
+/// Rows per statement for batched reads and writes.
+const CHUNK: usize = 50_000;
+
+/// How long a writer waits for another writer's lock before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// The embedded default backend.
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+impl SqliteStore {
+    /// Opens `sqlite://path` (created if missing) or `sqlite::memory:`.
+    pub async fn connect(url: &str) -> Result<SqliteStore> {
+        let memory = url.contains(":memory:") || url.contains("mode=memory");
+        let mut options = SqliteConnectOptions::from_str(url)?
+            .create_if_missing(true)
+            .foreign_keys(true)
+            .busy_timeout(BUSY_TIMEOUT)
+            .synchronous(SqliteSynchronous::Normal)
+            .pragma("temp_store", "memory")
+            .pragma("cache_size", "-65536");
+        if !memory {
+            options = options.journal_mode(SqliteJournalMode::Wal);
+        }
+        let pool = SqlitePoolOptions::new()
+            // An in-memory database lives as long as its one connection.
+            .max_connections(if memory { 1 } else { 4 })
+            .min_connections(if memory { 1 } else { 0 })
+            .idle_timeout(if memory {
+                None
+            } else {
+                Some(Duration::from_secs(600))
+            })
+            .max_lifetime(None)
+            .acquire_timeout(BUSY_TIMEOUT)
+            .connect_with(options)
+            .await?;
+        Ok(SqliteStore { pool })
+    }
+
+    /// The pool, for tests and tools that need raw access (e.g. to show tampering).
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+}
+
+type Tx = sqlx::Transaction<'static, sqlx::Sqlite>;
+
+async fn begin(pool: &SqlitePool) -> Result<Tx> {
+    Ok(pool.begin_with("BEGIN IMMEDIATE").await?)
+}
+
+async fn head(conn: &mut SqliteConnection) -> Result<(i64, String)> {
+    let row = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or_else(|| StoreError::Corrupt("审计链头(audit_head)缺失".into()))?;
+    Ok((row.try_get(0)?, row.try_get(1)?))
+}
+
+fn parse_time(text: &str) -> Result<NaiveDateTime> {
+    NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S%.f")
+        .map_err(|e| StoreError::Corrupt(format!("时间“{text}”:{e}")))
+}
+
+const OBS_COLUMNS: &str = "o.indicator, o.place, o.period, o.component, o.value, o.state, o.reporter, o.reported_at, o.comment";
+
+/// An observation from the columns `OBS_COLUMNS`, starting at column `at`.
+fn obs_from_row(row: &SqliteRow, at: usize) -> Result<Observation> {
+    let period: String = row.try_get(at + 2)?;
+    let component: String = row.try_get(at + 3)?;
+    let state: String = row.try_get(at + 5)?;
+    let reported_at: String = row.try_get(at + 7)?;
+    Ok(Observation {
+        key: key_from(row.try_get(at)?, row.try_get(at + 1)?, &period, &component)?,
+        value: row.try_get(at + 4)?,
+        state: state_from(&state)?,
+        reporter: row.try_get(at + 6)?,
+        reported_at: parse_time(&reported_at)?,
+        comment: row.try_get(at + 8)?,
+    })
+}
+
+fn to_json<T: serde::Serialize>(v: &T) -> Result<String> {
+    serde_json::to_string(v).map_err(|e| StoreError::Invalid(e.to_string()))
+}
+
+fn key_tuple(k: &ValueKey) -> (&str, &str, String, &str) {
+    (
+        &k.indicator,
+        &k.place,
+        k.period.to_string(),
+        k.component.as_str(),
+    )
+}
+
+/// The stored values of `keys`, by index into `keys`.
+async fn existing<'k>(
+    conn: &mut SqliteConnection,
+    keys: impl ExactSizeIterator<Item = &'k ValueKey>,
+) -> Result<HashMap<usize, Observation>> {
+    let keys: Vec<&ValueKey> = keys.collect();
+    let mut found = HashMap::new();
+    for (c, chunk) in keys.chunks(CHUNK).enumerate() {
+        let json = to_json(&chunk.iter().map(|k| key_tuple(k)).collect::<Vec<_>>())?;
+        let sql = format!(
+            "SELECT j.key, {OBS_COLUMNS} FROM json_each(?1) AS j CROSS JOIN observations AS o \
+             ON o.indicator = j.value->>0 AND o.place = j.value->>1 \
+             AND o.period = j.value->>2 AND o.component = j.value->>3"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(json)
+            .fetch_all(&mut *conn)
+            .await?;
+        for row in rows {
+            let i: i64 = row.try_get(0)?;
+            found.insert(c * CHUNK + i as usize, obs_from_row(&row, 1)?);
+        }
+    }
+    Ok(found)
+}
+
+/// Appends rows to the chain and moves the head, inside the caller's transaction.
+async fn append_audit(
+    conn: &mut SqliteConnection,
+    appender: &mut Appender,
+    rows: Vec<NewAudit>,
+) -> Result<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let entries = appender.link(rows.by_ref().take(CHUNK));
+        insert_audit(conn, &entries).await?;
+    }
+    sqlx::query("UPDATE audit_head SET seq = ?1, hash = ?2 WHERE id = 1")
+        .bind(appender.seq)
+        .bind(&appender.hash)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+async fn insert_audit(conn: &mut SqliteConnection, entries: &[AuditEntry]) -> Result<()> {
+    let Some(first) = entries.first() else {
+        return Ok(());
+    };
+    let json = to_json(
+        &entries
+            .iter()
+            .map(|e| {
+                (
+                    e.seq,
+                    &e.action,
+                    &e.entity,
+                    &e.place,
+                    &e.indicator,
+                    &e.period,
+                    &e.old,
+                    &e.new,
+                    &e.reason,
+                    &e.prev_hash,
+                    &e.hash,
+                )
+            })
+            .collect::<Vec<_>>(),
+    )?;
+    sqlx::query(
+        "INSERT INTO audit (seq, at, actor, action, entity, place, indicator, period, old, new, \
+         reason, prev_hash, hash) \
+         SELECT j.value->>0, ?2, ?3, j.value->>1, j.value->>2, j.value->>3, j.value->>4, \
+         j.value->>5, j.value->>6, j.value->>7, j.value->>8, j.value->>9, j.value->>10 \
+         FROM json_each(?1) AS j",
+    )
+    .bind(json)
+    .bind(sqlite_time(&first.at))
+    .bind(&first.actor)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+async fn load_places_in(conn: &mut SqliteConnection) -> Result<Vec<Place>> {
+    let rows =
+        sqlx::query("SELECT code, name, level, parent, lon, lat FROM places ORDER BY ord, code")
+            .fetch_all(&mut *conn)
+            .await?;
+    let mut population: HashMap<String, BTreeMap<i32, f64>> = HashMap::new();
+    for row in sqlx::query("SELECT place, year, population FROM place_population")
+        .fetch_all(&mut *conn)
+        .await?
+    {
+        population
+            .entry(row.try_get(0)?)
+            .or_default()
+            .insert(row.try_get(1)?, row.try_get(2)?);
+    }
+    rows.iter()
+        .map(|row| {
+            let code: String = row.try_get(0)?;
+            let level: String = row.try_get(2)?;
+            Ok(Place {
+                population: population.remove(&code).unwrap_or_default(),
+                code,
+                name: row.try_get(1)?,
+                level: level_from(&level)?,
+                parent: row.try_get(3)?,
+                lon: row.try_get(4)?,
+                lat: row.try_get(5)?,
+            })
+        })
+        .collect()
+}
+
+fn plan_from(doc: &str) -> Result<Plan> {
+    serde_json::from_str(doc).map_err(|e| StoreError::Corrupt(format!("方案文档无法读取:{e}")))
+}
+
+fn audit_from_row(row: &SqliteRow) -> Result<AuditEntry> {
+    let at: String = row.try_get(1)?;
+    Ok(AuditEntry {
+        seq: row.try_get(0)?,
+        at: parse_time(&at)?,
+        actor: row.try_get(2)?,
+        action: row.try_get(3)?,
+        entity: row.try_get(4)?,
+        place: row.try_get(5)?,
+        indicator: row.try_get(6)?,
+        period: row.try_get(7)?,
+        old: row.try_get(8)?,
+        new: row.try_get(9)?,
+        reason: row.try_get(10)?,
+        prev_hash: row.try_get(11)?,
+        hash: row.try_get(12)?,
+    })
+}
+
+const AUDIT_COLUMNS: &str =
+    "seq, at, actor, action, entity, place, indicator, period, old, new, reason, prev_hash, hash";
+
+#[async_trait]
+impl Database for SqliteStore {
+    fn backend(&self) -> Backend {
+        Backend::Sqlite
+    }
+
+    async fn migrate(&self) -> Result<()> {
+        sqlx::migrate!("./migrations/sqlite")
+            .run(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn save_plan(&self, plan: &Plan, actor: &str) -> Result<PlanSaved> {
+        check_actor(actor)?;
+        let doc = to_json(plan)?;
+        let at = now();
+        let mut tx = begin(&self.pool).await?;
+        let (seq, hash) = head(&mut tx).await?;
+        let current = sqlx::query(
+            "SELECT c.code, c.version, v.document FROM current_plan c \
+             JOIN plan_versions v ON v.code = c.code AND v.version = c.version WHERE c.id = 1",
+        )
+        .fetch_optional(&mut *tx)
+        .await?;
+        let mut old_version = None;
+        let mut old_doc = None;
+        if let Some(row) = current {
+            let code: String = row.try_get(0)?;
+            let version: i64 = row.try_get(1)?;
+            if code == plan.code {
+                let version = version as u32;
+                if plan.version < version {
+                    return Err(StoreError::Conflict(format!(
+                        "方案 {code} 当前为第 {version} 版,不能用较旧的第 {} 版覆盖",
+                        plan.version
+                    )));
+                }
+                let document: String = row.try_get(2)?;
+                if plan.version == version && document == doc {
+                    return Ok(PlanSaved {
+                        old_version: Some(version),
+                        new_version: version,
+                        changed: false,
+                    });
+                }
+                old_version = Some(version);
+                old_doc = Some(document);
+            }
+        }
+        sqlx::query(
+            "INSERT INTO plan_versions (code, version, document, saved_at, saved_by) \
+             VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (code, version) DO UPDATE SET \
+             document = excluded.document, saved_at = excluded.saved_at, saved_by = excluded.saved_by",
+        )
+        .bind(&plan.code)
+        .bind(plan.version as i64)
+        .bind(&doc)
+        .bind(sqlite_time(&at))
+        .bind(actor)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO current_plan (id, code, version) VALUES (1, ?1, ?2) \
+             ON CONFLICT (id) DO UPDATE SET code = excluded.code, version = excluded.version",
+        )
+        .bind(&plan.code)
+        .bind(plan.version as i64)
+        .execute(&mut *tx)
+        .await?;
+        let mut appender = Appender::new(seq, hash, at, actor);
+        append_audit(
+            &mut tx,
+            &mut appender,
+            vec![plan_audit(plan, old_version, old_doc.as_deref(), &doc)],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(PlanSaved {
+            old_version,
+            new_version: plan.version,
+            changed: true,
+        })
+    }
+
+    async fn load_plan(&self) -> Result<Option<Plan>> {
+        let row = sqlx::query(
+            "SELECT v.document FROM current_plan c \
+             JOIN plan_versions v ON v.code = c.code AND v.version = c.version WHERE c.id = 1",
+        )
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| plan_from(&r.try_get::<String, _>(0)?))
+            .transpose()
+    }
+
+    async fn plan_history(&self, code: &str) -> Result<Vec<PlanVersionInfo>> {
+        let rows = sqlx::query(
+            "SELECT code, version, saved_at, saved_by FROM plan_versions WHERE code = ?1 \
+             ORDER BY version",
+        )
+        .bind(code)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let at: String = r.try_get(2)?;
+                Ok(PlanVersionInfo {
+                    code: r.try_get(0)?,
+                    version: r.try_get::<i64, _>(1)? as u32,
+                    saved_at: parse_time(&at)?,
+                    saved_by: r.try_get(3)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn load_plan_version(&self, code: &str, version: u32) -> Result<Option<Plan>> {
+        let row =
+            sqlx::query("SELECT document FROM plan_versions WHERE code = ?1 AND version = ?2")
+                .bind(code)
+                .bind(version as i64)
+                .fetch_optional(&self.pool)
+                .await?;
+        row.map(|r| plan_from(&r.try_get::<String, _>(0)?))
+            .transpose()
+    }
+
+    async fn save_places(&self, places: Vec<Place>, actor: &str) -> Result<PlacesSaved> {
+        check_actor(actor)?;
+        let at = now();
+        let mut tx = begin(&self.pool).await?;
+        let (seq, hash) = head(&mut tx).await?;
+        let stored = load_places_in(&mut tx).await?;
+        let (write, saved) = plan_places(stored, &places)?;
+        let next_ord: i64 = sqlx::query("SELECT COALESCE(MAX(ord), -1) + 1 FROM places")
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get(0)?;
+        for chunk in write.chunks(4000) {
+            let mut qb = QueryBuilder::<sqlx::Sqlite>::new(
+                "INSERT INTO places (code, name, level, parent, lon, lat, ord) ",
+            );
+            qb.push_values(chunk, |mut b, &i| {
+                let p = &places[i];
+                b.push_bind(p.code.as_str())
+                    .push_bind(p.name.as_str())
+                    .push_bind(level_text(p.level))
+                    .push_bind(p.parent.as_deref())
+                    .push_bind(p.lon)
+                    .push_bind(p.lat)
+                    .push_bind(next_ord + i as i64);
+            });
+            qb.push(
+                " ON CONFLICT (code) DO UPDATE SET name = excluded.name, level = excluded.level, \
+                 parent = excluded.parent, lon = excluded.lon, lat = excluded.lat",
+            );
+            qb.build().execute(&mut *tx).await?;
+            let codes: Vec<&str> = chunk.iter().map(|&i| places[i].code.as_str()).collect();
+            sqlx::query(
+                "DELETE FROM place_population WHERE place IN (SELECT value FROM json_each(?1))",
+            )
+            .bind(to_json(&codes)?)
+            .execute(&mut *tx)
+            .await?;
+            let pops: Vec<(&str, i32, f64)> = chunk
+                .iter()
+                .flat_map(|&i| {
+                    let p = &places[i];
+                    p.population.iter().map(|(y, n)| (p.code.as_str(), *y, *n))
+                })
+                .collect();
+            for rows in pops.chunks(10_000) {
+                let mut qb = QueryBuilder::<sqlx::Sqlite>::new(
+                    "INSERT INTO place_population (place, year, population) ",
+                );
+                qb.push_values(rows, |mut b, (place, year, n)| {
+                    b.push_bind(*place).push_bind(*year).push_bind(*n);
+                });
+                qb.build().execute(&mut *tx).await?;
+            }
+        }
+        if !write.is_empty() {
+            let mut appender = Appender::new(seq, hash, at, actor);
+            append_audit(
+                &mut tx,
+                &mut appender,
+                vec![places_audit(&saved, places.len())],
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(saved)
+    }
+
+    async fn load_places(&self) -> Result<Vec<Place>> {
+        let mut conn = self.pool.acquire().await?;
+        load_places_in(&mut conn).await
+    }
+
+    async fn save_reporters(&self, reporters: Vec<Reporter>, actor: &str) -> Result<usize> {
+        check_actor(actor)?;
+        validate_reporters(&reporters)?;
+        let at = now();
+        let mut tx = begin(&self.pool).await?;
+        let (seq, hash) = head(&mut tx).await?;
+        for r in &reporters {
+            sqlx::query(
+                "INSERT INTO reporters (login, name, unit, role, scope, updated_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (login) DO UPDATE SET \
+                 name = excluded.name, unit = excluded.unit, role = excluded.role, \
+                 scope = excluded.scope, updated_at = excluded.updated_at",
+            )
+            .bind(&r.login)
+            .bind(&r.name)
+            .bind(&r.unit)
+            .bind(r.role.as_str())
+            .bind(to_json(&r.scope)?)
+            .bind(sqlite_time(&at))
+            .execute(&mut *tx)
+            .await?;
+        }
+        if !reporters.is_empty() {
+            let mut appender = Appender::new(seq, hash, at, actor);
+            append_audit(&mut tx, &mut appender, vec![reporters_audit(&reporters)]).await?;
+        }
+        tx.commit().await?;
+        Ok(reporters.len())
+    }
+
+    async fn load_reporters(&self) -> Result<Vec<Reporter>> {
+        let rows =
+            sqlx::query("SELECT login, name, unit, role, scope FROM reporters ORDER BY login")
+                .fetch_all(&self.pool)
+                .await?;
+        rows.iter()
+            .map(|r| {
+                reporter_from(
+                    r.try_get(0)?,
+                    r.try_get(1)?,
+                    r.try_get(2)?,
+                    r.try_get(3)?,
+                    r.try_get(4)?,
+                )
+            })
+            .collect()
+    }
+
+    async fn write_values(
+        &self,
+        writes: &[ValueWrite],
+        actor: &str,
+        source: Option<&UploadInfo>,
+    ) -> Result<WriteOutcome> {
+        validate_writes(writes, actor)?;
+        let at = now();
+        let mut tx = begin(&self.pool).await?;
+        let (seq, hash) = head(&mut tx).await?;
+        let found = existing(&mut tx, writes.iter().map(|w| &w.key)).await?;
+        let plan = plan_writes(writes, found, actor, at)?;
+        // Numbers are bound as binary doubles (a decimal text round trip through SQLite's
+        // parser is not exact at the extremes); 8 parameters a row, within SQLite's 32,766.
+        let reported_at = sqlite_time(&at);
+        for chunk in plan.changed.chunks(4000) {
+            let mut qb = QueryBuilder::<sqlx::Sqlite>::new(
+                "INSERT INTO observations (indicator, place, period, component, value, comment, \
+                 state, reporter, reported_at) ",
+            );
+            qb.push_values(chunk, |mut b, &i| {
+                let w = &writes[i];
+                b.push_bind(w.key.indicator.as_str())
+                    .push_bind(w.key.place.as_str())
+                    .push_bind(w.key.period.to_string())
+                    .push_bind(w.key.component.as_str())
+                    .push_bind(w.value)
+                    .push_bind(w.comment.as_str())
+                    .push_bind("draft")
+                    .push_bind(actor)
+                    .push_bind(reported_at.as_str());
+            });
+            qb.push(
+                " ON CONFLICT (indicator, place, period, component) DO UPDATE SET \
+                 value = excluded.value, state = 'draft', reporter = excluded.reporter, \
+                 reported_at = excluded.reported_at, comment = excluded.comment",
+            );
+            qb.build().execute(&mut *tx).await?;
+        }
+        let mut appender = Appender::new(seq, hash, at, actor);
+        let audit_rows = plan
+            .changes
+            .iter()
+            .map(|c| value_audit("value.write", c, None))
+            .collect();
+        append_audit(&mut tx, &mut appender, audit_rows).await?;
+        if let Some(src) = source {
+            sqlx::query(
+                "INSERT INTO uploads (sha256, file_name, actor, at, rows, changed) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )
+            .bind(&src.sha256)
+            .bind(&src.file_name)
+            .bind(actor)
+            .bind(sqlite_time(&at))
+            .bind(src.rows as i64)
+            .bind(plan.changes.len() as i64)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(WriteOutcome {
+            changes: plan.changes,
+            unchanged: plan.unchanged,
+        })
+    }
+
+    async fn delete_values(
+        &self,
+        keys: &[ValueKey],
+        actor: &str,
+        reason: &str,
+    ) -> Result<Vec<ValueChange>> {
+        validate_keys(keys, actor)?;
+        let at = now();
+        let mut tx = begin(&self.pool).await?;
+        let (seq, hash) = head(&mut tx).await?;
+        let found = existing(&mut tx, keys.iter()).await?;
+        let changes = plan_delete(keys, found)?;
+        for chunk in keys.chunks(CHUNK) {
+            let json = to_json(&chunk.iter().map(key_tuple).collect::<Vec<_>>())?;
+            sqlx::query(
+                "DELETE FROM observations WHERE (indicator, place, period, component) IN \
+                 (SELECT j.value->>0, j.value->>1, j.value->>2, j.value->>3 FROM json_each(?1) AS j)",
+            )
+            .bind(json)
+            .execute(&mut *tx)
+            .await?;
+        }
+        let reason = (!reason.trim().is_empty()).then(|| reason.to_string());
+        let mut appender = Appender::new(seq, hash, at, actor);
+        let rows = changes
+            .iter()
+            .map(|c| value_audit("value.delete", c, reason.clone()))
+            .collect();
+        append_audit(&mut tx, &mut appender, rows).await?;
+        tx.commit().await?;
+        Ok(changes)
+    }
+
+    async fn transition(
+        &self,
+        keys: &[ValueKey],
+        transition: &Transition,
+        actor: &str,
+    ) -> Result<Vec<ValueChange>> {
+        validate_keys(keys, actor)?;
+        let at = now();
+        let mut tx = begin(&self.pool).await?;
+        let (seq, hash) = head(&mut tx).await?;
+        let found = existing(&mut tx, keys.iter()).await?;
+        let changes = plan_transition(keys, found, transition)?;
+        let Some(state) = changes
+            .first()
+            .and_then(|c| c.new.as_ref())
+            .map(|o| o.state)
+        else {
+            return Ok(changes);
+        };
+        for chunk in keys.chunks(CHUNK) {
+            let json = to_json(&chunk.iter().map(key_tuple).collect::<Vec<_>>())?;
+            sqlx::query(
+                "UPDATE observations SET state = ?2 WHERE (indicator, place, period, component) IN \
+                 (SELECT j.value->>0, j.value->>1, j.value->>2, j.value->>3 FROM json_each(?1) AS j)",
+            )
+            .bind(json)
+            .bind(state.as_str())
+            .execute(&mut *tx)
+            .await?;
+        }
+        let (action, reason) = transition_action(transition);
+        let mut appender = Appender::new(seq, hash, at, actor);
+        let rows = changes
+            .iter()
+            .map(|c| value_audit(action, c, reason.clone()))
+            .collect();
+        append_audit(&mut tx, &mut appender, rows).await?;
+        tx.commit().await?;
+        Ok(changes)
+    }
+
+    async fn values_page(
+        &self,
+        after: Option<&ValueKey>,
+        limit: usize,
+    ) -> Result<Vec<Observation>> {
+        let rows = match after {
+            None => {
+                let sql = format!(
+                    "SELECT {OBS_COLUMNS} FROM observations AS o \
+                     ORDER BY o.indicator, o.place, o.period, o.component LIMIT ?1"
+                );
+                sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .bind(limit as i64)
+                    .fetch_all(&self.pool)
+                    .await?
+            }
+            Some(k) => {
+                let sql = format!(
+                    "SELECT {OBS_COLUMNS} FROM observations AS o \
+                     WHERE (o.indicator, o.place, o.period, o.component) > (?1, ?2, ?3, ?4) \
+                     ORDER BY o.indicator, o.place, o.period, o.component LIMIT ?5"
+                );
+                sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .bind(&k.indicator)
+                    .bind(&k.place)
+                    .bind(k.period.to_string())
+                    .bind(k.component.as_str())
+                    .bind(limit as i64)
+                    .fetch_all(&self.pool)
+                    .await?
+            }
+        };
+        rows.iter().map(|r| obs_from_row(r, 0)).collect()
+    }
+
+    async fn get_values(&self, filter: &ValueFilter) -> Result<Vec<Observation>> {
+        let sql = format!(
+            "SELECT {OBS_COLUMNS} FROM observations AS o \
+             WHERE (?1 IS NULL OR o.indicator = ?1) AND (?2 IS NULL OR o.place = ?2) \
+             AND (?3 IS NULL OR o.period = ?3) AND (?4 IS NULL OR o.state = ?4) \
+             ORDER BY o.indicator, o.place, o.period, o.component"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(&filter.indicator)
+            .bind(&filter.place)
+            .bind(filter.period.map(|p| p.to_string()))
+            .bind(filter.state.map(|s| s.as_str()))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(|r| obs_from_row(r, 0)).collect()
+    }
+
+    async fn uploads(&self, sha256: Option<&str>) -> Result<Vec<UploadRecord>> {
+        let rows = sqlx::query(
+            "SELECT id, sha256, file_name, actor, at, rows, changed FROM uploads \
+             WHERE (?1 IS NULL OR sha256 = ?1) ORDER BY id DESC",
+        )
+        .bind(sha256)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let at: String = r.try_get(4)?;
+                Ok(UploadRecord {
+                    id: r.try_get(0)?,
+                    sha256: r.try_get(1)?,
+                    file_name: r.try_get(2)?,
+                    actor: r.try_get(3)?,
+                    at: parse_time(&at)?,
+                    rows: r.try_get(5)?,
+                    changed: r.try_get(6)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn audit_query(&self, filter: &AuditFilter) -> Result<Vec<AuditEntry>> {
+        let sql = format!(
+            "SELECT {AUDIT_COLUMNS} FROM audit \
+             WHERE (?1 IS NULL OR place = ?1) AND (?2 IS NULL OR indicator = ?2) \
+             AND (?3 IS NULL OR actor = ?3) AND (?4 IS NULL OR action = ?4) \
+             AND (?5 IS NULL OR at >= ?5) AND (?6 IS NULL OR at < ?6) \
+             ORDER BY seq DESC LIMIT ?7"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(&filter.place)
+            .bind(&filter.indicator)
+            .bind(&filter.actor)
+            .bind(&filter.action)
+            .bind(filter.since.as_ref().map(sqlite_time))
+            .bind(filter.until.as_ref().map(sqlite_time))
+            .bind(filter.limit.unwrap_or(1000) as i64)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(audit_from_row).collect()
+    }
+
+    async fn audit_verify(&self) -> Result<AuditReport> {
+        // One read transaction: a consistent snapshot of the chain and its head.
+        let mut tx = self.pool.begin().await?;
+        let head_row = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
+            .fetch_optional(&mut *tx)
+            .await?;
+        let head = match head_row {
+            Some(r) => Some((r.try_get(0)?, r.try_get(1)?)),
+            None => None,
+        };
+        let mut verifier = Verifier::default();
+        let mut after = 0i64;
+        loop {
+            let sql =
+                format!("SELECT {AUDIT_COLUMNS} FROM audit WHERE seq > ?1 ORDER BY seq LIMIT ?2");
+            let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(after)
+                .bind(CHUNK as i64)
+                .fetch_all(&mut *tx)
+                .await?;
+            for row in &rows {
+                let e = audit_from_row(row)?;
+                verifier.feed(&e);
+                after = e.seq;
+            }
+            if rows.len() < CHUNK {
+                break;
+            }
+        }
+        tx.rollback().await?;
+        Ok(verifier.finish(head))
+    }
+}

@@ -1,0 +1,1104 @@
+//! The store's one integration-test binary. Every test runs against both backends: SQLite
+//! (a fresh temporary file) and PostgreSQL (a fresh `yx_test_<random>` database created on
+//! the server named by `YOUXIANG_TEST_PG_URL`, default
+//! `postgres://postgres@127.0.0.1:5432/postgres`, and dropped afterwards).
+//!
+//! If PostgreSQL cannot be reached, the PostgreSQL half fails loudly — unless
+//! `YOUXIANG_SKIP_PG=1`, when it prints a SKIPPED line instead.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use sqlx::{Connection, Executor};
+use youxiang_core::Plan;
+use youxiang_core::period::Period;
+use youxiang_core::place::{Level, Place};
+use youxiang_core::scope::{Reporter, Role, Scope};
+use youxiang_core::value::{Component, StateError, Transition, ValueKey, ValueState};
+use youxiang_store::{
+    AuditFilter, Backend, Database, PgStore, SqliteStore, StoreError, UploadInfo, ValueFilter,
+    ValueWrite,
+};
+
+// ---------------------------------------------------------------------------------------
+// Harness: one fresh database per backend per test.
+
+#[derive(Clone)]
+enum Raw {
+    Sqlite(sqlx::SqlitePool),
+    Pg(sqlx::PgPool),
+}
+
+/// What a test body gets: the store under test, raw SQL access (to play the attacker),
+/// and how to open a second handle on the same database.
+#[derive(Clone)]
+struct Ctx {
+    db: Arc<dyn Database>,
+    raw: Raw,
+    url: String,
+}
+
+impl Ctx {
+    fn backend(&self) -> Backend {
+        self.db.backend()
+    }
+
+    async fn exec(&self, sql: &'static str) -> Result<u64, sqlx::Error> {
+        Ok(match &self.raw {
+            Raw::Sqlite(p) => p.execute(sql).await?.rows_affected(),
+            Raw::Pg(p) => p.execute(sql).await?.rows_affected(),
+        })
+    }
+
+    /// Removes the append-only triggers, as an attacker with full database access could.
+    async fn drop_audit_triggers(&self) {
+        match self.backend() {
+            Backend::Sqlite => {
+                self.exec("DROP TRIGGER audit_no_update")
+                    .await
+                    .expect("drop");
+                self.exec("DROP TRIGGER audit_no_delete")
+                    .await
+                    .expect("drop");
+            }
+            Backend::Postgres => {
+                self.exec("DROP TRIGGER audit_no_update_delete ON audit")
+                    .await
+                    .expect("drop");
+            }
+        }
+    }
+
+    async fn audit_rows(&self) -> usize {
+        self.db
+            .audit_query(&AuditFilter {
+                limit: Some(1_000_000),
+                ..Default::default()
+            })
+            .await
+            .expect("audit query")
+            .len()
+    }
+}
+
+static COUNTER: AtomicU64 = AtomicU64::new(0);
+
+fn unique(prefix: &str) -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    format!(
+        "{prefix}{}_{}_{}",
+        std::process::id(),
+        nanos % 1_000_000_000_000,
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+fn pg_admin_url() -> String {
+    std::env::var("YOUXIANG_TEST_PG_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+/// The admin URL with its database name replaced.
+fn with_database(url: &str, db: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let start = base.find("://").map(|i| i + 3).unwrap_or(0);
+    let base = match base[start..].find('/') {
+        Some(i) => &base[..start + i],
+        None => base,
+    };
+    match query {
+        Some(q) => format!("{base}/{db}?{q}"),
+        None => format!("{base}/{db}"),
+    }
+}
+
+async fn run_sqlite<F, Fut>(name: &str, body: &F)
+where
+    F: Fn(Ctx) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let path = std::env::temp_dir().join(format!("{}.db", unique("yx_test_")));
+    let url = format!("sqlite://{}", path.display());
+    let store = SqliteStore::connect(&url).await.expect("open sqlite");
+    store.migrate().await.expect("migrate sqlite");
+    let ctx = Ctx {
+        raw: Raw::Sqlite(store.pool().clone()),
+        db: Arc::new(store.clone()),
+        url,
+    };
+    let outcome = tokio::spawn(body(ctx)).await;
+    store.pool().close().await;
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+    if let Err(e) = outcome {
+        panic!("[sqlite] {name} failed: {e}");
+    }
+}
+
+async fn run_pg<F, Fut>(name: &str, body: &F)
+where
+    F: Fn(Ctx) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let admin_url = pg_admin_url();
+    let admin = tokio::time::timeout(
+        Duration::from_secs(10),
+        sqlx::PgConnection::connect(&admin_url),
+    )
+    .await;
+    let mut admin = match admin {
+        Ok(Ok(c)) => c,
+        failure => {
+            let why = match failure {
+                Ok(Err(e)) => e.to_string(),
+                _ => "timed out".to_string(),
+            };
+            if std::env::var("YOUXIANG_SKIP_PG").as_deref() == Ok("1") {
+                println!(
+                    "SKIPPED: PostgreSQL half of {name} ({admin_url} unreachable: {why}; YOUXIANG_SKIP_PG=1)"
+                );
+                return;
+            }
+            panic!(
+                "[postgres] {name}: cannot reach PostgreSQL at {admin_url}: {why}. \
+                 Run scripts/pg-ensure, set YOUXIANG_TEST_PG_URL, or set YOUXIANG_SKIP_PG=1 to skip."
+            );
+        }
+    };
+    let db_name = unique("yx_test_");
+    admin
+        .execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {db_name}")))
+        .await
+        .expect("create test database");
+    let url = with_database(&admin_url, &db_name);
+    let store = PgStore::connect(&url).await.expect("open postgres");
+    store.migrate().await.expect("migrate postgres");
+    let ctx = Ctx {
+        raw: Raw::Pg(store.pool().clone()),
+        db: Arc::new(store.clone()),
+        url,
+    };
+    let outcome = tokio::spawn(body(ctx)).await;
+    store.close().await;
+    let dropped = admin
+        .execute(sqlx::AssertSqlSafe(format!(
+            "DROP DATABASE IF EXISTS {db_name} WITH (FORCE)"
+        )))
+        .await;
+    if let Err(e) = outcome {
+        panic!("[postgres] {name} failed: {e}");
+    }
+    dropped.expect("drop test database");
+}
+
+/// Runs `body` on SQLite, then on PostgreSQL.
+async fn both<F, Fut>(name: &str, body: F)
+where
+    F: Fn(Ctx) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    run_sqlite(name, &body).await;
+    run_pg(name, &body).await;
+}
+
+// ---------------------------------------------------------------------------------------
+// Fixtures.
+
+fn key(indicator: &str, place: &str, period: &str) -> ValueKey {
+    ValueKey {
+        indicator: indicator.into(),
+        place: place.into(),
+        period: period.parse().expect("period"),
+        component: Component::Value,
+    }
+}
+
+fn w(indicator: &str, place: &str, period: &str, value: f64) -> ValueWrite {
+    ValueWrite {
+        key: key(indicator, place, period),
+        value,
+        comment: String::new(),
+    }
+}
+
+fn plan(version: u32, name: &str) -> Plan {
+    serde_json::from_value(serde_json::json!({
+        "code": "dinghai-qiyouxiang",
+        "name": name,
+        "issuer": "定海区人民政府",
+        "place": "330902",
+        "baseline_year": 2022,
+        "target_years": [2025, 2027],
+        "version": version,
+        "domains": [{"code": "YY", "name": "幼有善育", "lead_unit": "区卫健局"}],
+        "indicators": [],
+    }))
+    .expect("plan fixture")
+}
+
+fn place(code: &str, parent: Option<&str>, level: Level) -> Place {
+    Place {
+        code: code.into(),
+        name: format!("地点{code}"),
+        level,
+        parent: parent.map(Into::into),
+        lon: Some(122.106_789_123_456_78),
+        lat: Some(30.019_876_543_210_1),
+        population: [(2023, 1234.5), (2024, 1300.0)].into(),
+    }
+}
+
+fn places() -> Vec<Place> {
+    vec![
+        place("330902", None, Level::County),
+        place("330902001", Some("330902"), Level::Town),
+        place("330902001001", Some("330902001"), Level::Village),
+    ]
+}
+
+// ---------------------------------------------------------------------------------------
+// Tests.
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn migrate_twice_is_fine() {
+    both("migrate_twice_is_fine", |cx| async move {
+        cx.db.migrate().await.expect("second migrate");
+        cx.db.migrate().await.expect("third migrate");
+        // A store opened by URL through `connect` sees the same database.
+        let again = youxiang_store::connect(&cx.url)
+            .await
+            .expect("connect by url");
+        again.migrate().await.expect("migrate via connect");
+        assert_eq!(again.backend(), cx.backend());
+        let report = again.audit_verify().await.expect("verify");
+        assert!(report.ok && report.rows == 0, "{report:?}");
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connect_chooses_backend_by_url() {
+    let db = youxiang_store::connect("sqlite::memory:")
+        .await
+        .expect("memory");
+    db.migrate().await.expect("migrate memory");
+    assert_eq!(db.backend(), Backend::Sqlite);
+    db.write_values(&[w("T01", "p", "2024", 1.0)], "tester", None)
+        .await
+        .expect("write to memory");
+    assert_eq!(db.load_values().await.expect("load").len(), 1);
+    assert!(matches!(
+        youxiang_store::connect("mysql://x").await,
+        Err(StoreError::UnsupportedUrl(_))
+    ));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plan_save_load_and_history() {
+    both("plan_save_load_and_history", |cx| async move {
+        let db = &cx.db;
+        assert_eq!(db.load_plan().await.expect("load"), None);
+        let v1 = plan(1, "七优享工程实施方案");
+        let saved = db.save_plan(&v1, "office").await.expect("save v1");
+        assert!(saved.changed && saved.old_version.is_none());
+        assert_eq!(db.load_plan().await.expect("load"), Some(v1.clone()));
+
+        // The identical document again: nothing written, nothing audited.
+        let again = db.save_plan(&v1, "office").await.expect("save v1 again");
+        assert!(!again.changed);
+        assert_eq!(cx.audit_rows().await, 1);
+
+        let v2 = plan(2, "七优享工程实施方案(修订)");
+        let saved = db.save_plan(&v2, "office").await.expect("save v2");
+        assert_eq!((saved.old_version, saved.new_version), (Some(1), 2));
+        assert_eq!(db.load_plan().await.expect("load"), Some(v2.clone()));
+        let history = db.plan_history(&v1.code).await.expect("history");
+        assert_eq!(
+            history.iter().map(|h| h.version).collect::<Vec<_>>(),
+            vec![1, 2]
+        );
+        assert_eq!(history[1].saved_by, "office");
+        assert_eq!(
+            db.load_plan_version(&v1.code, 1).await.expect("v1"),
+            Some(v1.clone())
+        );
+
+        // Going back to an older version is refused.
+        assert!(matches!(
+            db.save_plan(&v1, "office").await,
+            Err(StoreError::Conflict(_))
+        ));
+        let audit = db
+            .audit_query(&AuditFilter {
+                action: Some("plan.save".into()),
+                ..Default::default()
+            })
+            .await
+            .expect("audit");
+        assert_eq!(audit.len(), 2);
+        assert!(
+            audit[0]
+                .old
+                .as_deref()
+                .unwrap_or("")
+                .contains("\"version\":1")
+        );
+        assert!(
+            audit[0]
+                .new
+                .as_deref()
+                .unwrap_or("")
+                .contains("\"version\":2")
+        );
+        assert!(db.audit_verify().await.expect("verify").ok);
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn places_and_reporters_round_trip() {
+    both("places_and_reporters_round_trip", |cx| async move {
+        let db = &cx.db;
+        let saved = db.save_places(places(), "admin").await.expect("save");
+        assert_eq!(saved.inserted, 3);
+        assert_eq!(db.load_places().await.expect("load"), places());
+
+        // The same again changes nothing and adds no audit row.
+        let saved = db.save_places(places(), "admin").await.expect("again");
+        assert_eq!((saved.inserted, saved.updated, saved.unchanged), (0, 0, 3));
+        assert_eq!(cx.audit_rows().await, 1);
+
+        // Update one, add one; the others are kept.
+        let mut town = place("330902001", Some("330902"), Level::Town);
+        town.name = "环南街道".into();
+        town.population = [(2025, 5.0e4)].into();
+        let new = place("330902002", Some("330902"), Level::Town);
+        let saved = db
+            .save_places(vec![town.clone(), new.clone()], "admin")
+            .await
+            .expect("upsert");
+        assert_eq!((saved.inserted, saved.updated), (1, 1));
+        let loaded = db.load_places().await.expect("load");
+        assert_eq!(loaded.len(), 4);
+        assert_eq!(loaded[1], town);
+        assert_eq!(loaded[3], new);
+
+        // A parent that does not exist: refused whole, nothing written.
+        let bad = vec![
+            place("330902003", Some("330902"), Level::Town),
+            place("x1", Some("nowhere"), Level::Village),
+        ];
+        match db.save_places(bad, "admin").await {
+            Err(StoreError::Invalid(msg)) => assert!(msg.contains("nowhere"), "{msg}"),
+            other => panic!("expected Invalid, got {other:?}"),
+        }
+        assert_eq!(db.load_places().await.expect("load").len(), 4);
+
+        let reporters = vec![
+            Reporter {
+                login: "wang".into(),
+                name: "王五".into(),
+                unit: "区卫健局".into(),
+                role: Role::DepartmentReporter,
+                scope: Scope {
+                    places: vec!["330902".into()],
+                    indicators: vec!["T01".into(), "T02".into()],
+                },
+            },
+            Reporter {
+                login: "li".into(),
+                name: "李四".into(),
+                unit: "环南街道".into(),
+                role: Role::TownReporter,
+                scope: Scope {
+                    places: vec!["330902001".into()],
+                    indicators: vec![],
+                },
+            },
+        ];
+        assert_eq!(
+            db.save_reporters(reporters.clone(), "admin")
+                .await
+                .expect("save reporters"),
+            2
+        );
+        let mut expected = reporters.clone();
+        expected.sort_by(|a, b| a.login.cmp(&b.login));
+        assert_eq!(db.load_reporters().await.expect("load reporters"), expected);
+        let mut changed = reporters[0].clone();
+        changed.role = Role::Office;
+        db.save_reporters(vec![changed.clone()], "admin")
+            .await
+            .expect("update reporter");
+        let loaded = db.load_reporters().await.expect("load reporters");
+        assert_eq!(loaded.len(), 2);
+        assert!(loaded.contains(&changed));
+        assert!(db.audit_verify().await.expect("verify").ok);
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn write_then_read() {
+    both("write_then_read", |cx| async move {
+        let db = &cx.db;
+        // Numbers that a text round trip could lose.
+        let awkward = [
+            0.1 + 0.2,
+            1.0 / 3.0,
+            123_456_789.123_456_79,
+            1e-300,
+            -2.5e17,
+            f64::MAX,
+            f64::MIN_POSITIVE,
+            5e-324,
+        ];
+        let mut writes: Vec<ValueWrite> = awkward
+            .iter()
+            .enumerate()
+            .map(|(i, v)| w("T01", &format!("p{i}"), "2024", *v))
+            .collect();
+        writes.push(ValueWrite {
+            key: ValueKey {
+                component: Component::Numerator,
+                ..key("T02", "p0", "2024-03")
+            },
+            value: 42.0,
+            comment: "含 \"引号\" 与 '单引号' 和换行\n".into(),
+        });
+        let before = chrono::Utc::now().naive_utc() - chrono::Duration::seconds(1);
+        let out = db.write_values(&writes, "张三", None).await.expect("write");
+        assert_eq!(out.changes.len(), writes.len());
+        assert_eq!(out.unchanged, 0);
+        for (c, wr) in out.changes.iter().zip(&writes) {
+            assert!(c.old.is_none());
+            let new = c.new.as_ref().expect("new");
+            assert_eq!(new.key, wr.key);
+            assert_eq!(new.state, ValueState::Draft);
+            assert_eq!(new.reporter, "张三");
+            assert!(new.reported_at >= before);
+        }
+        let mut stored = db.load_values().await.expect("load");
+        stored.sort_by(|a, b| a.key.cmp(&b.key));
+        let mut expected: Vec<_> = out.changes.iter().filter_map(|c| c.new.clone()).collect();
+        expected.sort_by(|a, b| a.key.cmp(&b.key));
+        assert_eq!(stored, expected);
+        for o in &stored {
+            let wr = writes.iter().find(|x| x.key == o.key).expect("written");
+            assert_eq!(o.value.to_bits(), wr.value.to_bits(), "{}", o.key);
+        }
+
+        // Filters.
+        let t02 = db
+            .get_values(&ValueFilter {
+                indicator: Some("T02".into()),
+                ..Default::default()
+            })
+            .await
+            .expect("filter");
+        assert_eq!(t02.len(), 1);
+        assert_eq!(t02[0].comment, "含 \"引号\" 与 '单引号' 和换行\n");
+        let p0 = db
+            .get_values(&ValueFilter {
+                place: Some("p0".into()),
+                period: Some("2024".parse::<Period>().expect("period")),
+                ..Default::default()
+            })
+            .await
+            .expect("filter");
+        assert_eq!(p0.len(), 1);
+        assert_eq!(p0[0].key.indicator, "T01");
+        let none = db
+            .get_values(&ValueFilter {
+                state: Some(ValueState::Approved),
+                ..Default::default()
+            })
+            .await
+            .expect("filter");
+        assert!(none.is_empty());
+
+        // Paging walks every row exactly once.
+        let mut paged = Vec::new();
+        loop {
+            let page = db
+                .values_page(
+                    paged
+                        .last()
+                        .map(|o: &youxiang_core::value::Observation| &o.key),
+                    4,
+                )
+                .await
+                .expect("page");
+            let n = page.len();
+            paged.extend(page);
+            if n < 4 {
+                break;
+            }
+        }
+        assert_eq!(paged.len(), writes.len());
+        let mut keys: Vec<_> = paged.iter().map(|o| o.key.clone()).collect();
+        keys.dedup();
+        assert_eq!(keys.len(), writes.len());
+
+        // Bad input is refused whole.
+        let dup = vec![w("T09", "p", "2024", 1.0), w("T09", "p", "2024", 2.0)];
+        assert!(matches!(
+            db.write_values(&dup, "张三", None).await,
+            Err(StoreError::Invalid(_))
+        ));
+        assert!(matches!(
+            db.write_values(&[w("T09", "p", "2024", f64::NAN)], "张三", None)
+                .await,
+            Err(StoreError::Invalid(_))
+        ));
+        assert_eq!(db.load_values().await.expect("load").len(), writes.len());
+        assert!(db.audit_verify().await.expect("verify").ok);
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rewriting_the_same_file_changes_nothing() {
+    both("rewriting_the_same_file_changes_nothing", |cx| async move {
+        let db = &cx.db;
+        let batch = vec![
+            w("T01", "a", "2024", 1.0),
+            w("T01", "b", "2024", 2.0),
+            ValueWrite {
+                comment: "估算".into(),
+                ..w("T01", "c", "2024", 3.0)
+            },
+        ];
+        let file = UploadInfo {
+            file_name: "环南街道.xlsx".into(),
+            sha256: "ab".repeat(32),
+            rows: 3,
+        };
+        let out = db
+            .write_values(&batch, "li", Some(&file))
+            .await
+            .expect("first");
+        assert_eq!(out.changes.len(), 3);
+        let audit = cx.audit_rows().await;
+        assert_eq!(audit, 3);
+
+        let out = db
+            .write_values(&batch, "li", Some(&file))
+            .await
+            .expect("second");
+        assert!(out.changes.is_empty());
+        assert_eq!(out.unchanged, 3);
+        assert_eq!(cx.audit_rows().await, audit, "no new audit rows");
+        let uploads = db.uploads(Some(&file.sha256)).await.expect("uploads");
+        assert_eq!(uploads.len(), 2);
+        assert_eq!((uploads[0].changed, uploads[1].changed), (0, 3));
+        assert_eq!(uploads[0].file_name, "环南街道.xlsx");
+        assert_eq!(uploads[0].rows, 3);
+
+        // A changed comment alone is a change; the old value comes back.
+        let mut edited = batch.clone();
+        edited[1].comment = "更正".into();
+        edited[2].value = 3.5;
+        let out = db.write_values(&edited, "wang", None).await.expect("third");
+        assert_eq!((out.changes.len(), out.unchanged), (2, 1));
+        let old = out.changes[1].old.as_ref().expect("old");
+        assert_eq!((old.value, old.reporter.as_str()), (3.0, "li"));
+        assert_eq!(out.changes[1].new.as_ref().map(|o| o.value), Some(3.5));
+        assert_eq!(cx.audit_rows().await, audit + 2);
+        assert!(db.audit_verify().await.expect("verify").ok);
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_approved_value_fails_the_whole_batch() {
+    both("an_approved_value_fails_the_whole_batch", |cx| async move {
+        let db = &cx.db;
+        db.write_values(
+            &[w("T01", "a", "2024", 1.0), w("T01", "b", "2024", 2.0)],
+            "li",
+            None,
+        )
+        .await
+        .expect("write");
+        let a = key("T01", "a", "2024");
+        db.transition(std::slice::from_ref(&a), &Transition::Submit, "li")
+            .await
+            .expect("submit");
+        db.transition(std::slice::from_ref(&a), &Transition::Approve, "office")
+            .await
+            .expect("approve");
+        let before = db.load_values().await.expect("load");
+        let audit = cx.audit_rows().await;
+
+        let batch = [
+            w("T01", "b", "2024", 20.0),
+            w("T01", "a", "2024", 10.0),
+            w("T01", "c", "2024", 30.0),
+        ];
+        match db.write_values(&batch, "li", None).await {
+            Err(StoreError::Locked { key }) => assert_eq!(key, a),
+            other => panic!("expected Locked, got {other:?}"),
+        }
+        assert_eq!(db.load_values().await.expect("load"), before);
+        assert_eq!(cx.audit_rows().await, audit);
+
+        // The same number again is not a change, so it passes even when approved.
+        let same = db
+            .write_values(&[w("T01", "a", "2024", 1.0)], "li", None)
+            .await
+            .expect("same number");
+        assert_eq!(same.unchanged, 1);
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn review_transitions() {
+    both("review_transitions", |cx| async move {
+        let db = &cx.db;
+        let a = key("T01", "a", "2024");
+        let b = key("T01", "b", "2024");
+        db.write_values(
+            &[w("T01", "a", "2024", 1.0), w("T01", "b", "2024", 2.0)],
+            "li",
+            None,
+        )
+        .await
+        .expect("write");
+        let state = |k: ValueKey| {
+            let db = db.clone();
+            async move {
+                db.get_values(&ValueFilter {
+                    indicator: Some(k.indicator.clone()),
+                    place: Some(k.place.clone()),
+                    ..Default::default()
+                })
+                .await
+                .expect("get")[0]
+                    .state
+            }
+        };
+
+        let ch = db
+            .transition(&[a.clone(), b.clone()], &Transition::Submit, "li")
+            .await
+            .expect("submit");
+        assert_eq!(ch.len(), 2);
+        assert_eq!(ch[0].old.as_ref().map(|o| o.state), Some(ValueState::Draft));
+        assert_eq!(
+            ch[0].new.as_ref().map(|o| o.state),
+            Some(ValueState::Submitted)
+        );
+        db.transition(std::slice::from_ref(&a), &Transition::Approve, "office")
+            .await
+            .expect("approve");
+        assert_eq!(state(a.clone()).await, ValueState::Approved);
+
+        // Illegal: submit an approved value; the batch fails whole (b stays submitted).
+        match db
+            .transition(&[b.clone(), a.clone()], &Transition::Approve, "office")
+            .await
+        {
+            Err(StoreError::IllegalTransition { key, .. }) => assert_eq!(key, a),
+            other => panic!("expected IllegalTransition, got {other:?}"),
+        }
+        assert_eq!(state(b.clone()).await, ValueState::Submitted);
+
+        // A rejection needs a reason.
+        match db
+            .transition(
+                std::slice::from_ref(&b),
+                &Transition::Reject { reason: " ".into() },
+                "office",
+            )
+            .await
+        {
+            Err(StoreError::IllegalTransition {
+                error: StateError::ReasonRequired(_),
+                ..
+            }) => {}
+            other => panic!("expected ReasonRequired, got {other:?}"),
+        }
+        db.transition(
+            std::slice::from_ref(&b),
+            &Transition::Reject {
+                reason: "口径错误".into(),
+            },
+            "office",
+        )
+        .await
+        .expect("reject");
+        assert_eq!(state(b.clone()).await, ValueState::Draft);
+
+        // Reopen the approved value with a reason; it becomes an editable draft.
+        db.transition(
+            std::slice::from_ref(&a),
+            &Transition::Reopen {
+                reason: "统计局更正".into(),
+            },
+            "office",
+        )
+        .await
+        .expect("reopen");
+        assert_eq!(state(a.clone()).await, ValueState::Draft);
+        db.write_values(&[w("T01", "a", "2024", 1.5)], "li", None)
+            .await
+            .expect("edit after reopen");
+
+        let reopen = db
+            .audit_query(&AuditFilter {
+                action: Some("value.reopen".into()),
+                ..Default::default()
+            })
+            .await
+            .expect("audit");
+        assert_eq!(reopen.len(), 1);
+        assert_eq!(reopen[0].reason.as_deref(), Some("统计局更正"));
+        assert_eq!(reopen[0].actor, "office");
+        assert_eq!(reopen[0].entity, "T01@a@2024");
+        let reject = db
+            .audit_query(&AuditFilter {
+                action: Some("value.reject".into()),
+                ..Default::default()
+            })
+            .await
+            .expect("audit");
+        assert_eq!(reject[0].reason.as_deref(), Some("口径错误"));
+
+        // A value that does not exist.
+        assert!(matches!(
+            db.transition(&[key("T01", "zz", "2024")], &Transition::Submit, "li")
+                .await,
+            Err(StoreError::NotFound(_))
+        ));
+        assert!(db.audit_verify().await.expect("verify").ok);
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn delete_values() {
+    both("delete_values", |cx| async move {
+        let db = &cx.db;
+        db.write_values(
+            &[w("T01", "a", "2024", 1.0), w("T01", "b", "2024", 2.0)],
+            "li",
+            None,
+        )
+        .await
+        .expect("write");
+        let a = key("T01", "a", "2024");
+        let b = key("T01", "b", "2024");
+        db.transition(std::slice::from_ref(&b), &Transition::Submit, "li")
+            .await
+            .expect("submit");
+        db.transition(std::slice::from_ref(&b), &Transition::Approve, "office")
+            .await
+            .expect("approve");
+
+        match db
+            .delete_values(&[a.clone(), b.clone()], "li", "重复填报")
+            .await
+        {
+            Err(StoreError::Locked { key }) => assert_eq!(key, b),
+            other => panic!("expected Locked, got {other:?}"),
+        }
+        assert_eq!(db.load_values().await.expect("load").len(), 2);
+        assert!(matches!(
+            db.delete_values(&[key("T01", "zz", "2024")], "li", "x")
+                .await,
+            Err(StoreError::NotFound(_))
+        ));
+
+        let gone = db
+            .delete_values(std::slice::from_ref(&a), "li", "重复填报")
+            .await
+            .expect("delete");
+        assert_eq!(gone.len(), 1);
+        assert!(gone[0].new.is_none());
+        assert_eq!(gone[0].old.as_ref().map(|o| o.value), Some(1.0));
+        let left = db.load_values().await.expect("load");
+        assert_eq!(left.len(), 1);
+        assert_eq!(left[0].key, b);
+        let audit = db
+            .audit_query(&AuditFilter {
+                action: Some("value.delete".into()),
+                ..Default::default()
+            })
+            .await
+            .expect("audit");
+        assert_eq!(audit.len(), 1);
+        assert_eq!(audit[0].reason.as_deref(), Some("重复填报"));
+        assert!(audit[0].new.is_none());
+        assert!(audit[0].old.is_some());
+        assert!(db.audit_verify().await.expect("verify").ok);
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn audit_query_filters() {
+    both("audit_query_filters", |cx| async move {
+        let db = &cx.db;
+        db.write_values(
+            &[w("T01", "a", "2024", 1.0), w("T02", "a", "2024", 2.0)],
+            "li",
+            None,
+        )
+        .await
+        .expect("write");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        let middle = chrono::Utc::now().naive_utc();
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        db.write_values(&[w("T01", "b", "2024", 3.0)], "wang", None)
+            .await
+            .expect("write");
+        db.save_places(places(), "admin").await.expect("places");
+
+        let q = |f: AuditFilter| {
+            let db = db.clone();
+            async move { db.audit_query(&f).await.expect("query") }
+        };
+        assert_eq!(q(AuditFilter::default()).await.len(), 4);
+        let by_place = q(AuditFilter {
+            place: Some("a".into()),
+            ..Default::default()
+        })
+        .await;
+        assert_eq!(by_place.len(), 2);
+        let by_indicator = q(AuditFilter {
+            indicator: Some("T01".into()),
+            ..Default::default()
+        })
+        .await;
+        assert_eq!(by_indicator.len(), 2);
+        assert!(by_indicator[0].seq > by_indicator[1].seq, "newest first");
+        let by_actor = q(AuditFilter {
+            actor: Some("wang".into()),
+            ..Default::default()
+        })
+        .await;
+        assert_eq!(by_actor.len(), 1);
+        assert_eq!(by_actor[0].place.as_deref(), Some("b"));
+        assert_eq!(by_actor[0].period.as_deref(), Some("2024"));
+        let since = q(AuditFilter {
+            since: Some(middle),
+            ..Default::default()
+        })
+        .await;
+        assert_eq!(since.len(), 2);
+        let until = q(AuditFilter {
+            until: Some(middle),
+            ..Default::default()
+        })
+        .await;
+        assert_eq!(until.len(), 2);
+        let combined = q(AuditFilter {
+            indicator: Some("T01".into()),
+            since: Some(middle),
+            ..Default::default()
+        })
+        .await;
+        assert_eq!(combined.len(), 1);
+        let limited = q(AuditFilter {
+            limit: Some(1),
+            ..Default::default()
+        })
+        .await;
+        assert_eq!(limited.len(), 1);
+        assert_eq!(limited[0].action, "places.save");
+        assert!(
+            limited[0]
+                .new
+                .as_deref()
+                .unwrap_or("")
+                .contains("\"inserted\":3")
+        );
+    })
+    .await;
+}
+
+/// Five audited changes to tamper with.
+async fn five_rows(db: &Arc<dyn Database>) {
+    for i in 0..5 {
+        db.write_values(&[w("T01", "a", "2024", i as f64)], "li", None)
+            .await
+            .expect("write");
+    }
+    let report = db.audit_verify().await.expect("verify");
+    assert!(report.ok, "{report:?}");
+    assert_eq!((report.rows, report.head_seq), (5, 5));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn audit_is_append_only() {
+    both("audit_is_append_only", |cx| async move {
+        five_rows(&cx.db).await;
+        assert!(
+            cx.exec("UPDATE audit SET actor = 'x' WHERE seq = 2")
+                .await
+                .is_err()
+        );
+        assert!(cx.exec("DELETE FROM audit WHERE seq = 5").await.is_err());
+        assert!(cx.exec("DELETE FROM audit_head").await.is_err());
+        assert!(cx.exec("UPDATE audit_head SET seq = 3").await.is_err());
+        assert!(cx.db.audit_verify().await.expect("verify").ok);
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn audit_verify_detects_an_edited_row() {
+    both("audit_verify_detects_an_edited_row", |cx| async move {
+        five_rows(&cx.db).await;
+        cx.drop_audit_triggers().await;
+        let n = cx
+            .exec("UPDATE audit SET new = '{\"value\":1000000}' WHERE seq = 3")
+            .await
+            .expect("tamper");
+        assert_eq!(n, 1);
+        let report = cx.db.audit_verify().await.expect("verify");
+        assert!(!report.ok);
+        assert!(
+            report
+                .problems
+                .iter()
+                .any(|p| p.contains("记录 3 的哈希不符")),
+            "{report:?}"
+        );
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn audit_verify_detects_a_deleted_middle_row() {
+    both(
+        "audit_verify_detects_a_deleted_middle_row",
+        |cx| async move {
+            five_rows(&cx.db).await;
+            cx.drop_audit_triggers().await;
+            cx.exec("DELETE FROM audit WHERE seq = 3")
+                .await
+                .expect("tamper");
+            let report = cx.db.audit_verify().await.expect("verify");
+            assert!(!report.ok);
+            assert_eq!(report.rows, 4);
+            assert!(
+                report.problems.iter().any(|p| p.contains("序号 3–3")),
+                "{report:?}"
+            );
+            assert!(
+                report
+                    .problems
+                    .iter()
+                    .any(|p| p.contains("记录 4 的前序哈希")),
+                "{report:?}"
+            );
+        },
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn audit_verify_detects_a_deleted_tail() {
+    both("audit_verify_detects_a_deleted_tail", |cx| async move {
+        five_rows(&cx.db).await;
+        cx.drop_audit_triggers().await;
+        cx.exec("DELETE FROM audit WHERE seq = 5")
+            .await
+            .expect("tamper");
+        let report = cx.db.audit_verify().await.expect("verify");
+        assert!(!report.ok);
+        assert!(
+            report.problems.iter().any(|p| p.contains("末尾记录被删除")),
+            "{report:?}"
+        );
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_writers_keep_the_chain() {
+    both("concurrent_writers_keep_the_chain", |cx| async move {
+        // Separate handles on the same database, as separate processes would have.
+        let mut tasks = Vec::new();
+        for t in 0..4 {
+            let db = youxiang_store::connect(&cx.url).await.expect("connect");
+            tasks.push(tokio::spawn(async move {
+                for i in 0..25 {
+                    let batch = [
+                        w("T01", &format!("w{t}"), "2024", i as f64),
+                        w("T02", &format!("w{t}-{i}"), "2024", 1.0),
+                    ];
+                    db.write_values(&batch, &format!("writer{t}"), None)
+                        .await
+                        .expect("concurrent write");
+                }
+            }));
+        }
+        for t in tasks {
+            t.await.expect("writer task");
+        }
+        let report = cx.db.audit_verify().await.expect("verify");
+        assert!(report.ok, "{report:?}");
+        assert_eq!(report.rows, 4 * 25 * 2);
+        assert_eq!(cx.db.load_values().await.expect("load").len(), 4 + 4 * 25);
+    })
+    .await;
+}
+
+/// 1,000,000 new values with their audit rows in one `write_values` on SQLite.
+/// `cargo test -p youxiang-store --release -- --ignored bulk --nocapture`
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "slow: a million rows (run with --release)"]
+async fn bulk_write_a_million_on_sqlite() {
+    let path = std::env::temp_dir().join(format!("{}.db", unique("yx_bulk_")));
+    let url = format!("sqlite://{}", path.display());
+    let db = youxiang_store::connect(&url).await.expect("open");
+    db.migrate().await.expect("migrate");
+    let writes: Vec<ValueWrite> = (0..1_000_000)
+        .map(|i| {
+            w(
+                &format!("T{:02}", i % 80),
+                &format!("3309{:08}", i / 80),
+                "2024",
+                i as f64,
+            )
+        })
+        .collect();
+    let t = Instant::now();
+    let out = db
+        .write_values(&writes, "bulk", None)
+        .await
+        .expect("bulk write");
+    let took = t.elapsed();
+    println!("write_values: 1,000,000 new rows with audit on SQLite in {took:.2?}");
+    assert_eq!(out.changes.len(), 1_000_000);
+    let t = Instant::now();
+    let again = db.write_values(&writes, "bulk", None).await.expect("again");
+    println!(
+        "write_values: the same million again (all unchanged) in {:.2?}",
+        t.elapsed()
+    );
+    assert_eq!(again.unchanged, 1_000_000);
+    let t = Instant::now();
+    assert_eq!(db.load_values().await.expect("load").len(), 1_000_000);
+    println!("load_values: a million in {:.2?}", t.elapsed());
+    let t = Instant::now();
+    assert!(db.audit_verify().await.expect("verify").ok);
+    println!("audit_verify: a million rows in {:.2?}", t.elapsed());
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+    assert!(took < Duration::from_secs(15), "took {took:?}");
+}
