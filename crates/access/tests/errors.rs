@@ -250,3 +250,59 @@ fn off_network_origins_and_empty_types_are_explicit() {
         Err(AccessError::Config { .. })
     ));
 }
+
+#[test]
+fn geojson_register_and_config_files() {
+    let p = tmp(
+        "ok.geojson",
+        r#"{"type":"FeatureCollection","features":[
+        {"type":"Feature","geometry":{"type":"Point","coordinates":[121.1,30.0]},"properties":{"type":"小学","name":"A","capacity":600}},
+        {"type":"Feature","geometry":{"type":"Polygon","coordinates":[[[121.0,30.0],[121.2,30.0],[121.2,30.2],[121.0,30.0]]]},"properties":{"facility_type":"clinic","id":7}}]}"#,
+    );
+    let f = read_facilities_geojson(&p).unwrap();
+    assert_eq!(f.len(), 2);
+    assert_eq!(
+        (f[0].facility_type.as_str(), f[0].capacity),
+        ("小学", Some(600.0))
+    );
+    assert_eq!(f[1].id, "7");
+    assert!((f[1].lon - 121.1).abs() < 1e-9, "{}", f[1].lon);
+
+    let p = tmp(
+        "reg.csv",
+        "\u{feff}类型,名称,经度,纬度,容量\n小学,实验小学,122.1,30.0,900\n",
+    );
+    let (f, _) = read_facilities_csv(&p, &FacilityCsvOptions::default()).unwrap();
+    assert_eq!(
+        (
+            f[0].facility_type.as_str(),
+            f[0].name.as_str(),
+            f[0].capacity
+        ),
+        ("小学", "实验小学", Some(900.0))
+    );
+
+    let p = tmp(
+        "tags.toml",
+        "[[rules]]\nkey = \"amenity\"\nvalue = \"school\"\ntype = \"小学\"\n",
+    );
+    let t = youxiang_access::TagTable::load(&p).unwrap();
+    assert_eq!(t.classify(&[("amenity", "school")]), Some("小学"));
+
+    let p = tmp(
+        "bad_profile.toml",
+        "name = \"x\"\n[[rules]]\ntype = \"a\"\nmin_count = 0\n",
+    );
+    let e = Profile::load(&p).unwrap_err().to_string();
+    assert!(
+        e.contains("bad_profile.toml") && e.contains("min_count"),
+        "{e}"
+    );
+    let p = tmp("empty_profile.toml", "name = \"x\"\nrules = []\n");
+    assert!(Profile::load(&p).is_err());
+    assert!(Profile::resolve("gb50180").is_ok());
+    assert!(matches!(
+        Profile::resolve("no/such/profile.toml"),
+        Err(AccessError::Io { .. })
+    ));
+}
