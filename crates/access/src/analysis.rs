@@ -348,7 +348,7 @@ impl<'a> Engine<'a> {
                 basket_covered,
             });
         }
-        let population: f64 = origins.iter().map(|o| o.population).sum();
+        let population: f64 = origins.iter().map(|o| o.population).sum::<f64>() + 0.0; // an empty float sum is -0.0
         let share = |c: f64, p: f64| (p > 0.0).then(|| c / p);
         let mut types = Vec::with_capacity(total);
         for (k, rule) in profile.rules.iter().enumerate() {
@@ -357,7 +357,8 @@ impl<'a> Engine<'a> {
                 .iter()
                 .filter(|o| o.types[k].covered)
                 .map(|o| o.population)
-                .sum();
+                .sum::<f64>()
+                + 0.0; // an empty float sum is -0.0
             let covered_origins = out.iter().filter(|o| o.types[k].covered).count();
             if *used == 0 {
                 notes.push(format!(
@@ -398,7 +399,8 @@ impl<'a> Engine<'a> {
             .iter()
             .filter(|o| o.basket_covered)
             .map(|o| o.population)
-            .sum();
+            .sum::<f64>()
+            + 0.0; // an empty float sum is -0.0
         let (mut off_n, mut off_p) = (0usize, 0f64);
         if is_net {
             for o in &out {
@@ -424,14 +426,15 @@ impl<'a> Engine<'a> {
         let places = places_map
             .into_iter()
             .map(|(place, ids)| {
-                let pop: f64 = ids.iter().map(|&i| out[i].population).sum();
+                let pop: f64 = ids.iter().map(|&i| out[i].population).sum::<f64>() + 0.0; // an empty float sum is -0.0
                 let shares = (0..total)
                     .map(|k| {
                         let c: f64 = ids
                             .iter()
                             .filter(|&&i| out[i].types[k].covered)
                             .map(|&i| out[i].population)
-                            .sum();
+                            .sum::<f64>()
+                            + 0.0; // an empty float sum is -0.0
                         share(c, pop)
                     })
                     .collect();
@@ -439,7 +442,8 @@ impl<'a> Engine<'a> {
                     .iter()
                     .filter(|&&i| out[i].basket_covered)
                     .map(|&i| out[i].population)
-                    .sum();
+                    .sum::<f64>()
+                    + 0.0; // an empty float sum is -0.0
                 PlaceSummary {
                     place,
                     population: pop,

@@ -224,6 +224,10 @@ fn off_network_origins_and_empty_types_are_explicit() {
     assert!(r.origins[0].types[0].covered);
     assert_eq!(r.types[1].facilities, 0);
     assert_eq!(r.types[1].covered_population, 0.0);
+    assert!(
+        r.types[1].covered_population.is_sign_positive(),
+        "no -0 in reports"
+    );
     assert!(r.origins.iter().all(|o| o.types[1].distance_m.is_none()));
     assert!(
         r.notes
