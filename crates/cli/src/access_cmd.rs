@@ -93,6 +93,9 @@ pub struct CoverageArgs {
     /// The GeoJSON holds every origin, covered or not.
     #[arg(long)]
     pub all_origins: bool,
+    /// Write one row per origin (distance, minutes, covered per type) as CSV to this file.
+    #[arg(long)]
+    pub csv: Option<PathBuf>,
 }
 
 #[derive(clap::Args, Debug)]
@@ -282,12 +285,54 @@ fn coverage(a: CoverageArgs) -> Result<()> {
         write_json(out, &gap_geojson(&report, a.all_origins))?;
         eprintln!("缺口图 gap map written to {}", out.display());
     }
+    if let Some(out) = &a.csv {
+        write_origins_csv(out, &report)?;
+        eprintln!("逐点结果 per-origin results written to {}", out.display());
+    }
     if a.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
         print_coverage(&report, secs);
     }
     Ok(())
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+/// One row per origin: id, place, lon, lat, population, snap_m, then per type
+/// `<type>_m`, `<type>_min`, `<type>_covered`, and `basket_covered`. Empty = unknown.
+fn write_origins_csv(path: &Path, r: &CoverageReport) -> Result<()> {
+    use std::fmt::Write as _;
+    let mut s = String::from("id,place,lon,lat,population,snap_m");
+    for t in &r.types {
+        let n = csv_field(&t.facility_type);
+        let _ = write!(s, ",{n}_m,{n}_min,{n}_covered");
+    }
+    s.push_str(",basket_covered\n");
+    let num = |x: Option<f64>| x.map_or(String::new(), |v| format!("{v:.1}"));
+    for o in &r.origins {
+        let _ = write!(
+            s,
+            "{},{},{},{},{},{}",
+            csv_field(&o.id),
+            csv_field(o.place.as_deref().unwrap_or("")),
+            o.lon,
+            o.lat,
+            o.population,
+            num(o.snap.map(|x| x.snap_m))
+        );
+        for t in &o.types {
+            let _ = write!(s, ",{},{},{}", num(t.distance_m), num(t.minutes), t.covered);
+        }
+        let _ = writeln!(s, ",{}", o.basket_covered);
+    }
+    std::fs::write(path, s).with_context(|| format!("cannot write {}", path.display()))
 }
 
 fn print_coverage(r: &CoverageReport, secs: f64) {
