@@ -139,8 +139,6 @@ struct Prepared {
     /// The province-level path (pace 1) per period of `Workload::periods`, for this
     /// indicator (`None` where the indicator does not report in that period).
     path: Vec<Option<f64>>,
-    /// Whether its yearly figures 2023–2025 are reported (the plan reports it yearly).
-    yearly: bool,
     limit: Option<f64>,
     milestone: bool,
 }
@@ -426,7 +424,6 @@ impl Workload {
                     index: index as u32,
                     kind,
                     path,
-                    yearly,
                     limit: ind.limit,
                     milestone: ind.milestone,
                 }
