@@ -57,6 +57,15 @@ impl Csr {
                 message: format!("{n} nodes, {} arcs (limit 2^32-1)", arcs.len()),
             });
         }
+        if let Some(a) = arcs.iter().find(|a| a.0 as usize >= n || a.1 as usize >= n) {
+            return Err(AccessError::config(
+                "network",
+                format!(
+                    "arc {} → {} refers to a node beyond the {n} nodes",
+                    a.0, a.1
+                ),
+            ));
+        }
         let mut deg = vec![0u32; n + 1];
         for &(t, _, _, _) in arcs {
             deg[t as usize + 1] += 1;
@@ -377,5 +386,6 @@ mod tests {
             .is_err()
         );
         assert!(Network::from_edges(vec![0.0; 2], vec![0.0; 1], vec![0; 2], vec![]).is_err());
+        assert!(Csr::from_arcs(2, &[(0, 5, 1.0, None)]).is_err());
     }
 }
