@@ -7,7 +7,7 @@
 #      checked against a sample of the engine's figures;
 #   3. a table of both.
 #
-#   bench/engine/run.sh            # the full Zhejiang workload (~30 M numbers; ~8 GB peak)
+#   bench/engine/run.sh            # the full Zhejiang workload (~30 M numbers; ~6.5 GB peak, ~6 min)
 #   bench/engine/run.sh --quick    # 5% of the villages, 2 months: CI smoke, < 1 minute
 #   bench/engine/run.sh -- ARGS    # extra arguments for bench_engine (e.g. --china --months 1)
 set -euo pipefail
