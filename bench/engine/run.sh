@@ -9,7 +9,7 @@
 #
 #   bench/engine/run.sh            # the full Zhejiang workload (~30 M numbers; ~6.5 GB peak, ~6 min)
 #   bench/engine/run.sh --quick    # 5% of the villages, 2 months: CI smoke, < 1 minute
-#   bench/engine/run.sh -- ARGS    # extra arguments for bench_engine (e.g. --china --months 1)
+#   bench/engine/run.sh -- ARGS    # extra arguments for bench_engine (e.g. --china --scale 0.25 --months 1 --no-yearly)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
