@@ -1,6 +1,8 @@
 //! `youxiang`: the command line of the youxiang system. Thin: it parses arguments, wires
 //! the crates together and prints; the work happens in the library crates.
 
+mod access_cmd;
+mod data_cmd;
 mod eval_cmd;
 mod plan_cmd;
 mod plan_import_cmd;
@@ -18,6 +20,10 @@ struct Cli {
     #[arg(long, global = true, env = "YOUXIANG_PLAN")]
     plan: Option<PathBuf>,
 
+    /// The database: sqlite://FILE (embedded, the default) or postgres://…
+    #[arg(long, global = true, env = "YOUXIANG_DB", default_value = data_cmd::DEFAULT_DB)]
+    db: String,
+
     #[command(subcommand)]
     command: Command,
 }
@@ -27,9 +33,32 @@ enum Command {
     /// The plan: show it, check a plan file, import a published plan text.
     #[command(subcommand)]
     Plan(PlanCmd),
+    /// Create or update a database with the plan, places and the administrator.
+    Init(data_cmd::InitArgs),
+    /// Set up the Dinghai demo: plan, 13 towns with villages, users, synthetic data.
+    Demo(data_cmd::DemoArgs),
+    /// Places: import a hierarchy or a villages file, show it.
+    #[command(subcommand)]
+    Places(data_cmd::PlacesCmd),
+    /// Reported values: upload a file, write a template.
+    #[command(subcommand)]
+    Values(data_cmd::ValuesCmd),
+    /// The status table with lights.
+    Status(data_cmd::StatusArgs),
+    /// Where a figure comes from and why its light is what it is.
+    Explain(data_cmd::ExplainArgs),
+    /// Expected versus received reports per reporter and period, on time or late.
+    Completeness(data_cmd::CompletenessArgs),
+    /// The audit trail: query it, or `audit verify` the hash chain.
+    Audit(data_cmd::AuditArgs),
     /// Evaluation measures for analysts.
     #[command(subcommand)]
     Eval(EvalCmd),
+    /// The 15-minute public-service circle on an OpenStreetMap walking network.
+    Access {
+        #[command(subcommand)]
+        cmd: access_cmd::AccessCmd,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -65,5 +94,14 @@ fn run(cli: Cli) -> Result<()> {
         Command::Plan(PlanCmd::Check(args)) => plan_cmd::run_check(args),
         Command::Plan(PlanCmd::Import(args)) => plan_import_cmd::run_import(args),
         Command::Eval(EvalCmd::Progress(args)) => eval_cmd::run_progress(args),
+        Command::Access { cmd } => access_cmd::run(cmd),
+        Command::Init(args) => data_cmd::run_init(&cli.db, cli.plan.as_deref(), args),
+        Command::Demo(args) => data_cmd::run_demo(&cli.db, cli.plan.as_deref(), args),
+        Command::Places(cmd) => data_cmd::run_places(&cli.db, cmd),
+        Command::Values(cmd) => data_cmd::run_values(&cli.db, cmd),
+        Command::Status(args) => data_cmd::run_status(&cli.db, args),
+        Command::Explain(args) => data_cmd::run_explain(&cli.db, args),
+        Command::Completeness(args) => data_cmd::run_completeness(&cli.db, args),
+        Command::Audit(args) => data_cmd::run_audit(&cli.db, args),
     }
 }

@@ -1,0 +1,457 @@
+//! The application service shared by the command line and the web: the one write path
+//! and the queries.
+//!
+//! Every write goes the same way — role and scope checked for every row, then one store
+//! transaction (which appends the audit rows), then the in-memory engine updated from what
+//! the store says changed — so the API, the web forms and bulk import cannot disagree.
+
+mod demo;
+mod status;
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock, RwLockReadGuard};
+
+use sha2::{Digest, Sha256};
+use youxiang_core::Plan;
+use youxiang_core::completeness::{CompletenessRow, Window, completeness};
+use youxiang_core::place::{Place, PlaceTree};
+use youxiang_core::scope::{Reporter, Role, Scope};
+use youxiang_core::value::{Transition, ValueKey};
+use youxiang_engine::{Engine, EngineConfig};
+use youxiang_ingest::{IngestError, IngestWarning};
+use youxiang_store::{
+    AuditEntry, AuditFilter, AuditReport, Database, StoreError, UploadInfo, ValueChange, ValueWrite,
+};
+
+pub use demo::{demo_reporters, load_demo};
+pub use status::{StatusFilter, StatusRow, status_rows};
+
+/// Everything that can go wrong in the service, in terms an interface can show.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("数据库尚未初始化:请先运行 youxiang init(或 youxiang demo)")]
+    NotInitialised,
+    #[error("无权操作:{}", .0.join(";"))]
+    Forbidden(Vec<String>),
+    #[error("未找到:{0}")]
+    NotFound(String),
+    #[error("数据无效:\n{}", .0.join("\n"))]
+    Invalid(Vec<String>),
+    /// An upload with errors: nothing was stored.
+    #[error("文件有 {} 处错误,本次上传未写入任何数据:\n{}", .errors.len(), .errors.iter().map(|e| format!("  {e}")).collect::<Vec<_>>().join("\n"))]
+    Upload {
+        errors: Vec<IngestError>,
+        warnings: Vec<IngestWarning>,
+    },
+}
+
+pub type Result<T, E = AppError> = std::result::Result<T, E>;
+
+/// What the service holds in memory: the plan, the places, the users and the engine.
+pub struct State {
+    pub plan: Arc<Plan>,
+    pub tree: Arc<PlaceTree>,
+    pub reporters: Vec<Reporter>,
+    pub engine: Engine,
+}
+
+impl State {
+    pub fn reporter(&self, login: &str) -> Option<&Reporter> {
+        self.reporters.iter().find(|r| r.login == login)
+    }
+}
+
+/// What a write did.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct WriteReport {
+    pub changed: usize,
+    pub unchanged: usize,
+    /// Places whose shown figures changed (the written places and the roll-ups above).
+    pub places_updated: usize,
+    pub warnings: Vec<IngestWarning>,
+}
+
+/// Where an upload is in its work, for progress bars.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UploadStep {
+    Read,
+    Validate,
+    Store,
+    Evaluate,
+}
+
+pub struct App {
+    db: Arc<dyn Database>,
+    /// Serialises writers so the engine sees changes in the order the store committed them.
+    write_lock: tokio::sync::Mutex<()>,
+    state: RwLock<State>,
+    config: EngineConfig,
+}
+
+/// The administrator every database starts with.
+pub const ADMIN_LOGIN: &str = "admin";
+
+impl App {
+    /// Opens an initialised database and builds the engine from its values.
+    pub async fn open(url: &str) -> Result<App> {
+        let db = youxiang_store::connect(url).await?;
+        db.migrate().await?;
+        let plan = db.load_plan().await?.ok_or(AppError::NotInitialised)?;
+        let places = db.load_places().await?;
+        let reporters = db.load_reporters().await?;
+        Self::assemble(db, plan, places, reporters, EngineConfig::default()).await
+    }
+
+    /// Creates (or updates) a database with a plan, places and the administrator.
+    pub async fn init(url: &str, plan: &Plan, places: Vec<Place>, actor: &str) -> Result<App> {
+        let db = youxiang_store::connect(url).await?;
+        db.migrate().await?;
+        db.save_plan(plan, actor).await?;
+        if !places.is_empty() {
+            db.save_places(places, actor).await?;
+        }
+        let places = db.load_places().await?;
+        let mut reporters = db.load_reporters().await?;
+        if !reporters.iter().any(|r| r.login == ADMIN_LOGIN) {
+            let admin = Reporter {
+                login: ADMIN_LOGIN.into(),
+                name: "系统管理员".into(),
+                unit: plan.issuer.clone(),
+                role: Role::Admin,
+                scope: Scope {
+                    places: roots_of(&places),
+                    indicators: vec![],
+                },
+            };
+            db.save_reporters(vec![admin], actor).await?;
+            reporters = db.load_reporters().await?;
+        }
+        Self::assemble(db, plan.clone(), places, reporters, EngineConfig::default()).await
+    }
+
+    async fn assemble(
+        db: Arc<dyn Database>,
+        plan: Plan,
+        places: Vec<Place>,
+        reporters: Vec<Reporter>,
+        config: EngineConfig,
+    ) -> Result<App> {
+        let tree = PlaceTree::build(places).map_err(|problems| {
+            AppError::Invalid(problems.iter().map(|p| p.to_string()).collect())
+        })?;
+        let values = db.load_values().await?;
+        let (engine, refused) =
+            Engine::from_observations(Arc::new(plan.clone()), Arc::new(tree), config, &values);
+        if !refused.is_empty() {
+            // Stored values the plan or places no longer know are not dropped silently.
+            return Err(AppError::Invalid(
+                refused
+                    .iter()
+                    .take(20)
+                    .map(|(k, e)| format!("已存数据 {k}:{e}"))
+                    .collect(),
+            ));
+        }
+        let state = State {
+            plan: Arc::new(plan),
+            tree: Arc::new(engine.tree().clone()),
+            reporters,
+            engine,
+        };
+        Ok(App {
+            db,
+            write_lock: tokio::sync::Mutex::new(()),
+            state: RwLock::new(state),
+            config,
+        })
+    }
+
+    pub fn db(&self) -> &Arc<dyn Database> {
+        &self.db
+    }
+
+    /// A read view of the current state. Hold it briefly: writers wait for it.
+    pub fn read(&self) -> RwLockReadGuard<'_, State> {
+        self.state.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn user(&self, login: &str) -> Result<Reporter> {
+        self.read()
+            .reporter(login)
+            .cloned()
+            .ok_or_else(|| AppError::Forbidden(vec![format!("用户“{login}”不存在")]))
+    }
+
+    /// Replaces the users' roles and scopes (keeps passwords).
+    pub async fn save_reporters(&self, reporters: Vec<Reporter>, actor: &str) -> Result<()> {
+        let _guard = self.write_lock.lock().await;
+        self.db.save_reporters(reporters, actor).await?;
+        let all = self.db.load_reporters().await?;
+        self.state
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .reporters = all;
+        Ok(())
+    }
+
+    /// Adds or updates places and rebuilds the engine over the new tree.
+    pub async fn save_places(&self, places: Vec<Place>, actor: &str) -> Result<usize> {
+        let _guard = self.write_lock.lock().await;
+        let n = places.len();
+        self.db.save_places(places, actor).await?;
+        self.rebuild().await?;
+        Ok(n)
+    }
+
+    async fn rebuild(&self) -> Result<()> {
+        let plan = self.db.load_plan().await?.ok_or(AppError::NotInitialised)?;
+        let places = self.db.load_places().await?;
+        let tree = PlaceTree::build(places).map_err(|problems| {
+            AppError::Invalid(problems.iter().map(|p| p.to_string()).collect())
+        })?;
+        let values = self.db.load_values().await?;
+        let (engine, _) =
+            Engine::from_observations(Arc::new(plan.clone()), Arc::new(tree), self.config, &values);
+        let mut state = self.state.write().unwrap_or_else(|e| e.into_inner());
+        state.plan = Arc::new(plan);
+        state.tree = Arc::new(engine.tree().clone());
+        state.engine = engine;
+        Ok(())
+    }
+
+    /// The one write path for numbers: role and scope of every row checked first (all
+    /// refusals listed at once, nothing written), then one store transaction with its
+    /// audit rows, then the engine.
+    pub async fn write_values(
+        &self,
+        login: &str,
+        writes: Vec<ValueWrite>,
+        source: Option<UploadInfo>,
+    ) -> Result<WriteReport> {
+        let who = self.user(login)?;
+        self.check_scope(&who, writes.iter().map(|w| &w.key))?;
+        let _guard = self.write_lock.lock().await;
+        let outcome = self
+            .db
+            .write_values(&writes, login, source.as_ref())
+            .await?;
+        let places_updated = self.apply(&outcome.changes);
+        Ok(WriteReport {
+            changed: outcome.changes.len(),
+            unchanged: outcome.unchanged,
+            places_updated,
+            warnings: Vec::new(),
+        })
+    }
+
+    /// Reads, validates and stores an uploaded file, all or nothing.
+    pub async fn upload(
+        &self,
+        login: &str,
+        bytes: &[u8],
+        file_name: &str,
+        progress: impl Fn(UploadStep),
+    ) -> Result<WriteReport> {
+        let who = self.user(login)?;
+        progress(UploadStep::Read);
+        let rows =
+            youxiang_ingest::read_values(bytes, file_name).map_err(|errors| AppError::Upload {
+                errors,
+                warnings: Vec::new(),
+            })?;
+        progress(UploadStep::Validate);
+        let validated = {
+            let state = self.read();
+            youxiang_ingest::validate(&rows, &state.plan, &state.tree, &who, |key| {
+                state.engine.sibling_values(key)
+            })
+        };
+        if !validated.errors.is_empty() {
+            return Err(AppError::Upload {
+                errors: validated.errors,
+                warnings: validated.warnings,
+            });
+        }
+        let writes: Vec<ValueWrite> = validated
+            .rows
+            .into_iter()
+            .map(|(key, value, comment, _row)| ValueWrite {
+                key,
+                value,
+                comment,
+            })
+            .collect();
+        let source = UploadInfo {
+            file_name: file_name.to_string(),
+            sha256: hex_sha256(bytes),
+            rows: rows.len(),
+        };
+        progress(UploadStep::Store);
+        let _guard = self.write_lock.lock().await;
+        let outcome = self.db.write_values(&writes, login, Some(&source)).await?;
+        progress(UploadStep::Evaluate);
+        let places_updated = self.apply(&outcome.changes);
+        Ok(WriteReport {
+            changed: outcome.changes.len(),
+            unchanged: outcome.unchanged,
+            places_updated,
+            warnings: validated.warnings,
+        })
+    }
+
+    /// Deletes numbers (refused when approved), with a reason kept in the audit trail.
+    pub async fn delete_values(
+        &self,
+        login: &str,
+        keys: Vec<ValueKey>,
+        reason: &str,
+    ) -> Result<usize> {
+        let who = self.user(login)?;
+        self.check_scope(&who, keys.iter())?;
+        let _guard = self.write_lock.lock().await;
+        let changes = self.db.delete_values(&keys, login, reason).await?;
+        self.apply(&changes);
+        Ok(changes.len())
+    }
+
+    /// Submits, approves, rejects or reopens numbers. Submitting needs the place in scope;
+    /// approving, rejecting and reopening need an approver role and the place strictly
+    /// below the approver's own roots (approval is bottom-up), or the office/admin.
+    pub async fn transition(
+        &self,
+        login: &str,
+        keys: Vec<ValueKey>,
+        t: Transition,
+    ) -> Result<usize> {
+        let who = self.user(login)?;
+        match t {
+            Transition::Submit => self.check_scope(&who, keys.iter())?,
+            _ => self.check_approver(&who, &keys)?,
+        }
+        let _guard = self.write_lock.lock().await;
+        let changes = self.db.transition(&keys, &t, login).await?;
+        Ok(changes.len())
+    }
+
+    fn check_scope<'a>(
+        &self,
+        who: &Reporter,
+        keys: impl Iterator<Item = &'a ValueKey>,
+    ) -> Result<()> {
+        if !who.role.can_report() {
+            return Err(AppError::Forbidden(vec![format!(
+                "{}({})无填报权限",
+                who.name,
+                who.role.label_zh()
+            )]));
+        }
+        let state = self.read();
+        let mut refused = Vec::new();
+        for key in keys {
+            let Some(place) = state.tree.id(&key.place) else {
+                refused.push(format!("地点“{}”不存在", key.place));
+                continue;
+            };
+            if !who.scope.covers(&state.tree, place, &key.indicator) {
+                refused.push(format!("{} 不在 {} 的填报范围内", key, who.name));
+            }
+            if refused.len() >= 50 {
+                refused.push("……(仅列出前 50 条)".into());
+                break;
+            }
+        }
+        if refused.is_empty() {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden(refused))
+        }
+    }
+
+    fn check_approver(&self, who: &Reporter, keys: &[ValueKey]) -> Result<()> {
+        let state = self.read();
+        let office = matches!(who.role, Role::Admin | Role::Office);
+        let mut refused = Vec::new();
+        for key in keys {
+            let Some(place) = state.tree.id(&key.place) else {
+                refused.push(format!("地点“{}”不存在", key.place));
+                continue;
+            };
+            let allowed = who.role.can_approve()
+                && who.scope.covers_indicator(&key.indicator)
+                && if office {
+                    who.scope.covers_place(&state.tree, place)
+                } else {
+                    who.scope.covers_below(&state.tree, place)
+                };
+            if !allowed {
+                refused.push(format!("{} 无权审核 {}", who.name, key));
+            }
+        }
+        if refused.is_empty() {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden(refused))
+        }
+    }
+
+    /// Brings the engine up to date with what the store committed; returns how many
+    /// places' figures changed.
+    fn apply(&self, changes: &[ValueChange]) -> usize {
+        let mut state = self.state.write().unwrap_or_else(|e| e.into_inner());
+        let mut places = std::collections::HashSet::new();
+        for c in changes {
+            let (key, value) = match (&c.new, &c.old) {
+                (Some(new), _) => (&new.key, Some(new.value)),
+                (None, Some(old)) => (&old.key, None),
+                (None, None) => continue,
+            };
+            // The store accepted it, so the plan and places know it: an error here would be
+            // a bug, and the value stays in the store for the next rebuild.
+            if let Ok(applied) = state.engine.apply(key, value) {
+                places.extend(applied.places);
+            }
+        }
+        places.len()
+    }
+
+    /// Completeness of reporting in a window, from the stored report times.
+    pub async fn completeness(&self, window: Window) -> Result<Vec<CompletenessRow>> {
+        let values = self.db.load_values().await?;
+        let received: HashMap<ValueKey, chrono::NaiveDateTime> =
+            values.into_iter().map(|o| (o.key, o.reported_at)).collect();
+        let state = self.read();
+        Ok(completeness(
+            &state.plan,
+            &state.tree,
+            &state.reporters,
+            &received,
+            window,
+        ))
+    }
+
+    pub async fn audit_query(&self, filter: &AuditFilter) -> Result<Vec<AuditEntry>> {
+        Ok(self.db.audit_query(filter).await?)
+    }
+
+    pub async fn audit_verify(&self) -> Result<AuditReport> {
+        Ok(self.db.audit_verify().await?)
+    }
+}
+
+/// The places without a parent in a list.
+pub fn roots_of(places: &[Place]) -> Vec<String> {
+    places
+        .iter()
+        .filter(|p| p.parent.is_none())
+        .map(|p| p.code.clone())
+        .collect()
+}
+
+fn hex_sha256(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
