@@ -193,6 +193,15 @@ pub trait Database: Send + Sync {
     async fn save_reporters(&self, reporters: Vec<Reporter>, actor: &str) -> Result<usize>;
     async fn load_reporters(&self) -> Result<Vec<Reporter>>;
 
+    // ---- Passwords (added for the web: sign-in) -------------------------------------
+    /// Stores a user's password hash (a PHC string such as Argon2id's). Audited as
+    /// `user.password` naming the user, never the hash. [`StoreError::NotFound`] when no
+    /// such user exists.
+    async fn set_password(&self, login: &str, hash: &str, actor: &str) -> Result<()>;
+    /// The stored password hash of a user; `None` when the user or the hash is absent.
+    async fn password_hash(&self, login: &str) -> Result<Option<String>>;
+    // ---- end of passwords --------------------------------------------------------------
+
     /// Writes numbers in one transaction. Unchanged values (same number and comment) are
     /// skipped; an approved value anywhere in the batch fails the whole batch with
     /// [`StoreError::Locked`]; new and changed values become drafts reported by `actor`

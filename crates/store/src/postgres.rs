@@ -505,6 +505,44 @@ impl Database for PgStore {
             .collect()
     }
 
+    // ---- Passwords (added for the web: sign-in) -------------------------------------
+    async fn set_password(&self, login: &str, hash: &str, actor: &str) -> Result<()> {
+        check_actor(actor)?;
+        let at = now();
+        let (mut tx, seq, prev) = begin(&self.pool).await?;
+        let done = sqlx::query(
+            "UPDATE reporters SET password_hash = $1, updated_at = $2 WHERE login = $3",
+        )
+        .bind(hash)
+        .bind(at)
+        .bind(login)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound(format!("用户“{login}”")));
+        }
+        let mut appender = Appender::new(seq, prev, at, actor);
+        let entry = crate::common::simple_audit(
+            "user.password",
+            login,
+            None,
+            Some(serde_json::json!({"login": login, "password": "changed"})),
+        );
+        append_audit(&mut tx, &mut appender, vec![entry]).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn password_hash(&self, login: &str) -> Result<Option<String>> {
+        let row: Option<(Option<String>,)> =
+            sqlx::query_as("SELECT password_hash FROM reporters WHERE login = $1")
+                .bind(login)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(row.and_then(|(h,)| h))
+    }
+    // ---- end of passwords --------------------------------------------------------------
+
     async fn write_values(
         &self,
         writes: &[ValueWrite],

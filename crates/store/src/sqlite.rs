@@ -1,10 +1,10 @@
 //! The SQLite implementation: one file in WAL mode with foreign keys on; writes take the
 //! write lock at once (`BEGIN IMMEDIATE`) and wait for it up to the busy timeout.
 //!
-//! Keys and audit rows travel as one JSON text per chunk of 50,000, unpacked by `json_each`
-//! inside SQLite (strings and integers survive JSON exactly); numbers are bound as binary
-//! doubles in multi-row `INSERT … VALUES`, since SQLite's decimal parser is not exact at the
-//! extremes (1e-300 came back as 9.999999999999999e-301).
+//! Rows are written with multi-row `INSERT … VALUES` of bound parameters (numbers bound as
+//! binary doubles: SQLite's decimal parser is not exact at the extremes — 1e-300 came back
+//! as 9.999999999999999e-301 through JSON). The keys to look up travel as one JSON text per
+//! 50,000, unpacked by `json_each` and joined on the primary key.
 
 use std::collections::{BTreeMap, HashMap};
 use std::str::FromStr;
@@ -136,18 +136,33 @@ async fn existing<'k>(
     let mut found = HashMap::new();
     for (c, chunk) in keys.chunks(CHUNK).enumerate() {
         let json = to_json(&chunk.iter().map(|k| key_tuple(k)).collect::<Vec<_>>())?;
-        let sql = format!(
-            "SELECT j.key, {OBS_COLUMNS} FROM json_each(?1) AS j CROSS JOIN observations AS o \
+        let rows = sqlx::query(
+            "SELECT j.key, o.value, o.state, o.reporter, o.reported_at, o.comment \
+             FROM json_each(?1) AS j CROSS JOIN observations AS o \
              ON o.indicator = j.value->>0 AND o.place = j.value->>1 \
-             AND o.period = j.value->>2 AND o.component = j.value->>3"
-        );
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(json)
-            .fetch_all(&mut *conn)
-            .await?;
+             AND o.period = j.value->>2 AND o.component = j.value->>3",
+        )
+        .bind(json)
+        .fetch_all(&mut *conn)
+        .await?;
         for row in rows {
-            let i: i64 = row.try_get(0)?;
-            found.insert(c * CHUNK + i as usize, obs_from_row(&row, 1)?);
+            let i = row.try_get::<i64, _>(0)? as usize;
+            let key = chunk
+                .get(i)
+                .ok_or_else(|| StoreError::Corrupt(format!("json_each 返回了越界的序号 {i}")))?;
+            let state: String = row.try_get(2)?;
+            let reported_at: String = row.try_get(4)?;
+            found.insert(
+                c * CHUNK + i,
+                Observation {
+                    key: (*key).clone(),
+                    value: row.try_get(1)?,
+                    state: state_from(&state)?,
+                    reporter: row.try_get(3)?,
+                    reported_at: parse_time(&reported_at)?,
+                    comment: row.try_get(5)?,
+                },
+            );
         }
     }
     Ok(found)
@@ -176,41 +191,29 @@ async fn append_audit(
 }
 
 async fn insert_audit(conn: &mut SqliteConnection, entries: &[AuditEntry]) -> Result<()> {
-    let Some(first) = entries.first() else {
-        return Ok(());
-    };
-    let json = to_json(
-        &entries
-            .iter()
-            .map(|e| {
-                (
-                    e.seq,
-                    &e.action,
-                    &e.entity,
-                    &e.place,
-                    &e.indicator,
-                    &e.period,
-                    &e.old,
-                    &e.new,
-                    &e.reason,
-                    &e.prev_hash,
-                    &e.hash,
-                )
-            })
-            .collect::<Vec<_>>(),
-    )?;
-    sqlx::query(
-        "INSERT INTO audit (seq, at, actor, action, entity, place, indicator, period, old, new, \
-         reason, prev_hash, hash) \
-         SELECT j.value->>0, ?2, ?3, j.value->>1, j.value->>2, j.value->>3, j.value->>4, \
-         j.value->>5, j.value->>6, j.value->>7, j.value->>8, j.value->>9, j.value->>10 \
-         FROM json_each(?1) AS j",
-    )
-    .bind(json)
-    .bind(sqlite_time(&first.at))
-    .bind(&first.actor)
-    .execute(&mut *conn)
-    .await?;
+    // 13 parameters a row: 2,500 rows a statement, within SQLite's limit of 32,766.
+    for chunk in entries.chunks(2500) {
+        let mut qb = QueryBuilder::<sqlx::Sqlite>::new(
+            "INSERT INTO audit (seq, at, actor, action, entity, place, indicator, period, old, \
+             new, reason, prev_hash, hash) ",
+        );
+        qb.push_values(chunk, |mut b, e| {
+            b.push_bind(e.seq)
+                .push_bind(sqlite_time(&e.at))
+                .push_bind(e.actor.as_str())
+                .push_bind(e.action.as_str())
+                .push_bind(e.entity.as_str())
+                .push_bind(e.place.as_deref())
+                .push_bind(e.indicator.as_deref())
+                .push_bind(e.period.as_deref())
+                .push_bind(e.old.as_deref())
+                .push_bind(e.new.as_deref())
+                .push_bind(e.reason.as_deref())
+                .push_bind(e.prev_hash.as_str())
+                .push_bind(e.hash.as_str());
+        });
+        qb.build().execute(&mut *conn).await?;
+    }
     Ok(())
 }
 
@@ -520,6 +523,45 @@ impl Database for SqliteStore {
             .collect()
     }
 
+    // ---- Passwords (added for the web: sign-in) -------------------------------------
+    async fn set_password(&self, login: &str, hash: &str, actor: &str) -> Result<()> {
+        check_actor(actor)?;
+        let at = now();
+        let mut tx = begin(&self.pool).await?;
+        let (seq, prev) = head(&mut tx).await?;
+        let done = sqlx::query(
+            "UPDATE reporters SET password_hash = ?1, updated_at = ?2 WHERE login = ?3",
+        )
+        .bind(hash)
+        .bind(sqlite_time(&at))
+        .bind(login)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound(format!("用户“{login}”")));
+        }
+        let mut appender = Appender::new(seq, prev, at, actor);
+        let entry = crate::common::simple_audit(
+            "user.password",
+            login,
+            None,
+            Some(serde_json::json!({"login": login, "password": "changed"})),
+        );
+        append_audit(&mut tx, &mut appender, vec![entry]).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn password_hash(&self, login: &str) -> Result<Option<String>> {
+        let row: Option<(Option<String>,)> =
+            sqlx::query_as("SELECT password_hash FROM reporters WHERE login = ?1")
+                .bind(login)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(row.and_then(|(h,)| h))
+    }
+    // ---- end of passwords --------------------------------------------------------------
+
     async fn write_values(
         &self,
         writes: &[ValueWrite],
@@ -533,9 +575,9 @@ impl Database for SqliteStore {
         let found = existing(&mut tx, writes.iter().map(|w| &w.key)).await?;
         let plan = plan_writes(writes, found, actor, at)?;
         // Numbers are bound as binary doubles (a decimal text round trip through SQLite's
-        // parser is not exact at the extremes); 8 parameters a row, within SQLite's 32,766.
+        // parser is not exact at the extremes); 9 parameters a row, 3,000 rows within SQLite's limit of 32,766.
         let reported_at = sqlite_time(&at);
-        for chunk in plan.changed.chunks(4000) {
+        for chunk in plan.changed.chunks(3000) {
             let mut qb = QueryBuilder::<sqlx::Sqlite>::new(
                 "INSERT INTO observations (indicator, place, period, component, value, comment, \
                  state, reporter, reported_at) ",
