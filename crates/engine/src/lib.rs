@@ -74,6 +74,38 @@ impl PeriodSeries {
     }
 }
 
+/// A period of an indicator with what the statuses need of it, computed once.
+#[derive(Debug, Clone, PartialEq)]
+struct PeriodInfo {
+    period: Period,
+    series: PeriodSeries,
+    year: i32,
+    /// f of methods §2 at the period's end (1 for a yearly figure).
+    fraction: f64,
+    /// Whether a figure of this period covers the whole year.
+    complete: bool,
+}
+
+impl PeriodInfo {
+    fn new(period: Period, series: PeriodSeries) -> PeriodInfo {
+        let is_year = period.kind() == youxiang_core::period::PeriodKind::Year;
+        let year = period.year();
+        let complete = is_year
+            || chrono::NaiveDate::from_ymd_opt(year, 12, 31).is_some_and(|d| period.end() >= d);
+        PeriodInfo {
+            period,
+            series,
+            year,
+            fraction: if is_year {
+                1.0
+            } else {
+                period.year_fraction_at_end()
+            },
+            complete,
+        }
+    }
+}
+
 /// What a write changed: the places whose figure changed, and the statuses recomputed.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Applied {
@@ -89,8 +121,11 @@ pub struct Engine {
     indicators: Vec<IndicatorInfo>,
     by_code: HashMap<String, usize>,
     series: Vec<Series>,
-    /// Per indicator: its periods in order, with the series of each component.
+    /// Per indicator: its periods, with the series of each component.
     periods: Vec<BTreeMap<Period, PeriodSeries>>,
+    /// Per indicator: the same periods in time order (by year, then end date, a yearly
+    /// figure after the sub-periods of its year), as the statuses read them.
+    order: Vec<Vec<PeriodInfo>>,
     /// Population weights per year (rounded to whole people; 1 where unknown).
     weights: HashMap<i32, Arc<Vec<i64>>>,
     /// Per indicator and target year: one status per place (None = nothing to show).
@@ -114,6 +149,7 @@ impl Engine {
         });
         let mut engine = Engine {
             periods: vec![BTreeMap::new(); indicators.len()],
+            order: vec![Vec::new(); indicators.len()],
             plan,
             tree,
             topo,
@@ -138,11 +174,27 @@ impl Engine {
         config: EngineConfig,
         observations: impl IntoIterator<Item = &'a Observation>,
     ) -> (Engine, Vec<(ValueKey, EngineError)>) {
+        Self::from_values(
+            plan,
+            tree,
+            config,
+            observations.into_iter().map(|o| (o.key.clone(), o.value)),
+        )
+    }
+
+    /// Like `from_observations`, from owned keys and numbers: a stream of millions of
+    /// values need never be held whole.
+    pub fn from_values(
+        plan: Arc<Plan>,
+        tree: Arc<PlaceTree>,
+        config: EngineConfig,
+        values: impl IntoIterator<Item = (ValueKey, f64)>,
+    ) -> (Engine, Vec<(ValueKey, EngineError)>) {
         let mut engine = Engine::new(plan, tree, config);
         let mut refused = Vec::new();
-        for o in observations {
-            if let Err(e) = engine.set_own(&o.key, Some(o.value)) {
-                refused.push((o.key.clone(), e));
+        for (key, value) in values {
+            if let Err(e) = engine.set_own(&key, Some(value)) {
+                refused.push((key, e));
             }
         }
         engine.full_recompute();
@@ -177,12 +229,8 @@ impl Engine {
         let (ind, changed) = self.set_own(key, value)?;
         let places: Vec<PlaceId> = changed.into_iter().map(|p| PlaceId(p as u32)).collect();
         let mut statuses = 0;
-        let years = self.plan.target_years.clone();
         for &p in &places {
-            for &y in &years {
-                self.refresh_status(ind, p, y);
-                statuses += 1;
-            }
+            statuses += self.refresh_statuses(ind, p);
         }
         Ok(Applied { places, statuses })
     }
@@ -197,28 +245,60 @@ impl Engine {
     }
 
     fn recompute_statuses(&mut self) {
-        self.statuses.clear();
+        let n = self.tree.len();
         let years = self.plan.target_years.clone();
-        for ind in 0..self.indicators.len() {
-            for &y in &years {
-                let column: Vec<Option<Status>> = self
-                    .tree
-                    .ids()
-                    .map(|p| status::evaluate(self, ind, p, y))
-                    .collect();
-                self.statuses.insert((ind, y), column);
+        let indicators = self.indicators.len();
+        // Indicators are independent: split them over two threads (the machines this runs
+        // on have two cores or more).
+        let this = &*self;
+        let columns: Vec<(usize, Vec<Vec<Option<Status>>>)> = std::thread::scope(|scope| {
+            let half = indicators.div_ceil(2);
+            let work = |range: std::ops::Range<usize>| {
+                range
+                    .map(|ind| {
+                        let mut by_year = vec![vec![None; n]; years.len()];
+                        for p in this.tree.ids() {
+                            for (y, s) in
+                                status::evaluate_years(this, ind, p).into_iter().enumerate()
+                            {
+                                by_year[y][p.index()] = s;
+                            }
+                        }
+                        (ind, by_year)
+                    })
+                    .collect::<Vec<_>>()
+            };
+            let second = scope.spawn(move || work(half..indicators));
+            let mut all = work(0..half);
+            all.extend(
+                second
+                    .join()
+                    .unwrap_or_else(|e| std::panic::resume_unwind(e)),
+            );
+            all
+        });
+        self.statuses.clear();
+        for (ind, by_year) in columns {
+            for (y, column) in years.iter().zip(by_year) {
+                self.statuses.insert((ind, *y), column);
             }
         }
     }
 
-    fn refresh_status(&mut self, ind: usize, p: PlaceId, year: i32) {
-        let s = status::evaluate(self, ind, p, year);
+    /// Re-evaluates every target year of one indicator at one place; returns how many
+    /// statuses were evaluated.
+    fn refresh_statuses(&mut self, ind: usize, p: PlaceId) -> usize {
+        let fresh = status::evaluate_years(self, ind, p);
         let n = self.tree.len();
-        let column = self
-            .statuses
-            .entry((ind, year))
-            .or_insert_with(|| vec![None; n]);
-        column[p.index()] = s;
+        let count = fresh.len();
+        for (year, s) in self.plan.target_years.clone().into_iter().zip(fresh) {
+            let column = self
+                .statuses
+                .entry((ind, year))
+                .or_insert_with(|| vec![None; n]);
+            column[p.index()] = s;
+        }
+        count
     }
 
     /// Sets an own figure and carries it up; returns the indicator index and the places
@@ -265,7 +345,23 @@ impl Engine {
         };
         let sid = self.series.len();
         self.series.push(Series::new(rule, &self.topo, weights));
-        *self.periods[ind].entry(period).or_default().slot(component) = Some(sid);
+        let ps = self.periods[ind].entry(period).or_default();
+        *ps.slot(component) = Some(sid);
+        let ps = ps.clone();
+        let order = &mut self.order[ind];
+        match order.iter_mut().find(|i| i.period == period) {
+            Some(info) => info.series = ps,
+            None => {
+                order.push(PeriodInfo::new(period, ps));
+                order.sort_by_key(|i| {
+                    (
+                        i.year,
+                        i.period.end(),
+                        i.period.kind() == youxiang_core::period::PeriodKind::Year,
+                    )
+                });
+            }
+        }
         sid
     }
 

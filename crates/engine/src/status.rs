@@ -7,7 +7,7 @@ use serde::Serialize;
 use youxiang_core::eval::{
     Forecast, ForecastMethod, Light, Point, Progress, ProgressInput, ProgressStatus, Schedule,
     ScheduleInput, UnsdRatio, YearCheck, YearStatus, check_year, escalate, evaluate as schedule,
-    forecast, judge, progress, unsd_ratio, with_history,
+    forecast, judge, measure, progress, unsd_ratio, with_history,
 };
 use youxiang_core::period::{Period, PeriodKind};
 use youxiang_core::place::PlaceId;
@@ -155,63 +155,117 @@ fn schedule_input<'a>(
     }
 }
 
-/// The kept status of one cell; `None` when there is neither a target nor a figure.
-pub(crate) fn evaluate(e: &Engine, ind: usize, p: PlaceId, year: i32) -> Option<Status> {
+/// The kept statuses of one indicator at one place, one per target year (`None` where
+/// there is neither a target nor a figure). The place's figures are read once, in the
+/// indicator's cached period order, and shared by every year.
+pub(crate) fn evaluate_years(e: &Engine, ind: usize, p: PlaceId) -> Vec<Option<Status>> {
     let indicator = e.indicator(ind);
-    let target = indicator.target(year);
-    let figures = figures_in_year(e, ind, p, year);
-    let latest = year_figure(&figures);
-    if target.is_none() && latest.is_none() {
-        return None;
-    }
-    let year_status = match (target, latest) {
-        (None, _) => YearStatus::NoTarget,
-        (Some(_), None) | (Some(_), Some((_, _, false))) => YearStatus::NoData,
-        (Some(t), Some((_, v, true))) => {
-            if t.is_met(v, indicator.polarity).unwrap_or(false) {
-                YearStatus::Met
-            } else {
-                YearStatus::NotMet
-            }
-        }
+    let order = &e.order[ind];
+    // (index into order, value) for every period with a figure, in time order.
+    let figures: Vec<(usize, f64)> = order
+        .iter()
+        .enumerate()
+        .filter_map(|(i, info)| e.value_in(ind, &info.series, p).map(|v| (i, v)))
+        .collect();
+    let in_year = |year: i32| -> &[(usize, f64)] {
+        let lo = figures.partition_point(|(i, _)| order[*i].year < year);
+        let hi = figures.partition_point(|(i, _)| order[*i].year <= year);
+        &figures[lo..hi]
     };
+    // The figure that stands for a year, and whether it covers the whole year.
+    let year_figure = |year: i32| {
+        in_year(year)
+            .last()
+            .map(|(i, v)| (*i, *v, order[*i].complete))
+    };
+    let root_baseline = (Some(p) == e.root)
+        .then_some(indicator.baseline.value)
+        .flatten();
+    let by = e.plan.baseline_year;
+    let base = year_figure(by)
+        .map(|(_, v, _)| v)
+        .or(root_baseline)
+        .map(|v| Point::new(v, by));
+    let final_target = final_target_point(indicator);
     let bands = &e.config.bands;
-    let (light, band_light, gap) = match target {
-        Some(t) if !figures.is_empty() => {
-            let start = start_value(e, ind, p, year);
-            let mut history = Vec::with_capacity(figures.len());
-            let mut last = None;
-            for (period, v) in &figures {
-                let j = judge(&schedule_input(indicator, t, start, *v, period), bands);
-                if let Some(prev) = last.replace(j) {
-                    history.push(prev.band_light);
+    e.plan
+        .target_years
+        .iter()
+        .map(|&year| {
+            let target = indicator.target(year);
+            let figs = in_year(year);
+            let latest = year_figure(year);
+            if target.is_none() && latest.is_none() {
+                return None;
+            }
+            let year_status = match (target, latest) {
+                (None, _) => YearStatus::NoTarget,
+                (Some(_), None) | (Some(_), Some((_, _, false))) => YearStatus::NoData,
+                (Some(t), Some((_, v, true))) => {
+                    if t.is_met(v, indicator.polarity).unwrap_or(false) {
+                        YearStatus::Met
+                    } else {
+                        YearStatus::NotMet
+                    }
                 }
-            }
-            match last {
-                Some(j) => (escalate(j.band_light, &history, bands), j.band_light, j.gap),
-                None => (Light::Grey, Light::Grey, None),
-            }
-        }
-        _ => (Light::Grey, Light::Grey, None),
-    };
-    let prog = progress(&ProgressInput {
-        base: base_point(e, ind, p),
-        current: latest.map(|(period, v, complete)| current_point(period, v, complete)),
-        target: final_target_point(indicator),
-        polarity: indicator.polarity,
-        limit: indicator.limit,
-    });
-    Some(Status {
-        as_of: latest.map(|(period, _, _)| period),
-        value: latest.map(|(_, v, _)| v),
-        year_complete: latest.is_some_and(|(_, _, c)| c),
-        light,
-        band_light,
-        gap,
-        year: year_status,
-        progress: prog.status,
-        score: prog.score,
-    })
+            };
+            let (light, band_light, gap) = match target {
+                Some(t) if !figs.is_empty() => {
+                    let start = year_figure(year - 1)
+                        .map(|(_, v, _)| v)
+                        .or(if year - 1 == by { root_baseline } else { None });
+                    let mut history = Vec::with_capacity(figs.len());
+                    let mut last = None;
+                    for (i, v) in figs {
+                        let input = ScheduleInput {
+                            target: t,
+                            polarity: indicator.polarity,
+                            start,
+                            actual: Some(*v),
+                            fraction: order[*i].fraction,
+                            flow: indicator.flow,
+                            as_of: None,
+                        };
+                        if let Some(prev) = last.replace(judge(&input, bands)) {
+                            history.push(prev.band_light);
+                        }
+                    }
+                    match last {
+                        Some(j) => (escalate(j.band_light, &history, bands), j.band_light, j.gap),
+                        None => (Light::Grey, Light::Grey, None),
+                    }
+                }
+                _ => (Light::Grey, Light::Grey, None),
+            };
+            let current = latest.map(|(i, v, complete)| {
+                let info = &order[i];
+                let t = if complete {
+                    info.year as f64
+                } else {
+                    (info.year - 1) as f64 + info.fraction
+                };
+                Point::new(v, t)
+            });
+            let m = measure(&ProgressInput {
+                base,
+                current,
+                target: final_target,
+                polarity: indicator.polarity,
+                limit: indicator.limit,
+            });
+            Some(Status {
+                as_of: latest.map(|(i, _, _)| order[i].period),
+                value: latest.map(|(_, v, _)| v),
+                year_complete: latest.is_some_and(|(_, _, c)| c),
+                light,
+                band_light,
+                gap,
+                year: year_status,
+                progress: m.status,
+                score: m.score,
+            })
+        })
+        .collect()
 }
 
 /// The full explanation of one figure at one period.

@@ -369,6 +369,21 @@ mod tests {
                 *lights.entry(format!("{:?}", s.light)).or_insert(0) += 1;
             }
         }
+        // The kept statuses and the on-demand explanation read the same figures: at every
+        // place, the light and progress kept equal those explained for the latest period.
+        for place in engine.tree().places() {
+            for ind in plan.table_indicators() {
+                let Some(s) = engine.status(&ind.code, &place.code, 2025) else {
+                    continue;
+                };
+                let Some(period) = s.as_of else { continue };
+                let e = engine.explain(&ind.code, &place.code, period).unwrap();
+                let light = e.schedule.as_ref().map(|x| x.light).unwrap_or(Light::Grey);
+                assert_eq!(light, s.light, "{} at {}", ind.code, place.code);
+                assert_eq!(e.progress.status, s.progress, "{} at {}", ind.code, place.code);
+                assert_eq!(e.value, s.value);
+            }
+        }
         for l in [Light::Green, Light::Yellow, Light::Red] {
             assert!(
                 lights.get(&format!("{l:?}")).copied().unwrap_or(0) > 0,

@@ -16,7 +16,10 @@ pub mod year_check;
 
 pub use explain::{Explanation, InputValue};
 pub use forecast::{Forecast, ForecastMethod, forecast};
-pub use progress::{Combined, Point, Progress, ProgressInput, ProgressStatus, combine, progress};
+pub use progress::{
+    Case, Combined, Measure, Point, Progress, ProgressInput, ProgressStatus, combine, measure,
+    progress,
+};
 pub use schedule::{
     Flow, Judgement, Light, LightBands, Schedule, ScheduleInput, ScheduleMode, Unjudged, escalate,
     evaluate, judge, with_history,

@@ -165,8 +165,131 @@ fn status_from(p: f64, high: f64, med: f64, low: f64) -> ProgressStatus {
     }
 }
 
-/// The progress measure, status and score of one series.
+/// Which rule of methods §3 decided a measure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Case {
+    MissingData,
+    BadTarget,
+    TooShort,
+    OppositeBaseCurrent,
+    TargetYearNotAfterBase,
+    OppositeBaseTarget,
+    Achieved,
+    WithTarget,
+    TargetEqualsBase,
+    WithoutTarget,
+    NotComputable,
+}
+
+/// The numbers of the progress measure without the words: what the engine keeps for every
+/// indicator and place; `progress` explains the same numbers.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Measure {
+    pub status: ProgressStatus,
+    pub p: Option<f64>,
+    pub score: Option<f64>,
+    pub c: Option<f64>,
+    pub case: Case,
+}
+
+/// The progress measure, status and score of one series, numbers only.
+pub fn measure(input: &ProgressInput) -> Measure {
+    let na = |case| Measure {
+        status: ProgressStatus::NotAvailable,
+        p: None,
+        score: None,
+        c: None,
+        case,
+    };
+    let (Some(base), Some(cur)) = (
+        input.base.filter(Point::is_finite),
+        input.current.filter(Point::is_finite),
+    ) else {
+        return na(Case::MissingData);
+    };
+    let target = match input.target {
+        Some(t) if !t.is_finite() => return na(Case::BadTarget),
+        t => t,
+    };
+    let d = input.polarity.direction();
+    let is_achieved = target.is_some_and(|t| achieved(cur.value, t.value, input.polarity));
+    let achieved_with = |p: Option<f64>| Measure {
+        status: ProgressStatus::TargetAchieved,
+        p,
+        score: Some(5.0),
+        c: None,
+        case: Case::Achieved,
+    };
+    let guard = |case| {
+        if is_achieved {
+            achieved_with(None)
+        } else {
+            na(case)
+        }
+    };
+    if cur.year - base.year < 1.0 {
+        return guard(Case::TooShort);
+    }
+    let b = nonzero(base.value);
+    if (b < 0.0) != (cur.value < 0.0) && cur.value != 0.0 {
+        return guard(Case::OppositeBaseCurrent);
+    }
+    let sign = if b < 0.0 { -1.0 } else { 1.0 };
+    let g_cur = growth(cur.value, b, cur.year, base.year);
+    match target {
+        Some(t) => {
+            let tv = nonzero(t.value);
+            if t.year - base.year <= 0.0 {
+                return guard(Case::TargetYearNotAfterBase);
+            }
+            if (tv < 0.0) != (b < 0.0) {
+                return guard(Case::OppositeBaseTarget);
+            }
+            let g_target = growth(tv, b, t.year, base.year);
+            let p = sign * d * g_cur / g_target.abs();
+            let p = p.is_finite().then_some(p);
+            if is_achieved {
+                return achieved_with(p);
+            }
+            let Some(p) = p else {
+                // g* = 0 (target equal to base) and not achieved: any move is away from
+                // a target the series already stood at.
+                return Measure {
+                    status: ProgressStatus::Deterioration,
+                    p: None,
+                    score: Some(-5.0),
+                    c: None,
+                    case: Case::TargetEqualsBase,
+                };
+            };
+            Measure {
+                status: status_from(p, HIGH, MED, LOW),
+                p: Some(p),
+                score: Some(score_with_target(p)),
+                c: None,
+                case: Case::WithTarget,
+            }
+        }
+        None => {
+            let p = sign * d * g_cur;
+            let c = input.limit.map(|l| limit_factor(b, l)).unwrap_or(1.0);
+            if !(p.is_finite() && c.is_finite()) {
+                return na(Case::NotComputable);
+            }
+            Measure {
+                status: status_from(p, 0.015 * c, 0.005 * c, 0.0),
+                p: Some(p),
+                score: Some(score_without_target(p, c)),
+                c: Some(c),
+                case: Case::WithoutTarget,
+            }
+        }
+    }
+}
+
+/// The progress measure, status and score of one series, with the formula in words.
 pub fn progress(input: &ProgressInput) -> Progress {
+    let m = measure(input);
     let mut e = Explanation::default()
         .text("指标方向", input.polarity.label_zh())
         .opt("基期值", input.base.map(|p| p.value))
@@ -178,85 +301,54 @@ pub fn progress(input: &ProgressInput) -> Progress {
     } else if let Some(l) = input.limit {
         e = e.num("自然上限L", l);
     }
-    let na = |e: Explanation, why: &str| Progress {
-        status: ProgressStatus::NotAvailable,
-        p: None,
-        score: None,
-        c: None,
-        explanation: Explanation {
-            formula: format!("{why} → 无法评估"),
-            ..e
-        },
+    let done = |formula: String, e: Explanation| Progress {
+        status: m.status,
+        p: m.p,
+        score: m.score,
+        c: m.c,
+        explanation: Explanation { formula, ..e },
     };
-    let (Some(base), Some(cur)) = (
-        input.base.filter(Point::is_finite),
-        input.current.filter(Point::is_finite),
-    ) else {
-        return na(e, "缺少基期值或当前值");
+    let why_na = match m.case {
+        Case::MissingData => Some("缺少基期值或当前值"),
+        Case::BadTarget => Some("目标值不是有效数值"),
+        Case::TooShort => Some("当前年与基期年相隔不足1年"),
+        Case::OppositeBaseCurrent => Some("基期值与当前值符号相反,增长率无定义"),
+        Case::TargetYearNotAfterBase => Some("目标年不晚于基期年"),
+        Case::OppositeBaseTarget => Some("基期值与目标值符号相反,目标增长率无定义"),
+        Case::NotComputable => Some("增长率无法计算"),
+        _ => None,
     };
-    let target = match input.target {
-        Some(t) if !t.is_finite() => return na(e, "目标值不是有效数值"),
-        t => t,
+    // The guards above are reported as "achieved" when the target is met anyway.
+    let (Some(base), Some(cur)) = (input.base, input.current) else {
+        return done(format!("{} → 无法评估", why_na.unwrap_or("")), e);
     };
-    let d = input.polarity.direction();
-
-    let is_achieved = target.is_some_and(|t| achieved(cur.value, t.value, input.polarity));
-    let achieved_result = |p: Option<f64>, e: Explanation, how: String| Progress {
-        status: ProgressStatus::TargetAchieved,
-        p,
-        score: Some(5.0),
-        c: None,
-        explanation: Explanation {
-            formula: format!(
-                "当前值 {} 已达到目标 {}{} → 已达标,得分 5",
-                fmt_num(cur.value),
-                fmt_num(target.map(|t| t.value).unwrap_or(f64::NAN)),
-                how
-            ),
-            ..e
-        },
+    let achieved_words = |how: String| {
+        format!(
+            "当前值 {} 已达到目标 {}{} → 已达标,得分 5",
+            fmt_num(cur.value),
+            fmt_num(input.target.map(|t| t.value).unwrap_or(f64::NAN)),
+            how
+        )
     };
-
-    if cur.year - base.year < 1.0 {
-        if is_achieved {
-            return achieved_result(None, e, String::new());
-        }
-        return na(e, "当前年与基期年相隔不足1年");
+    if let Some(why) = why_na {
+        return match m.status {
+            ProgressStatus::TargetAchieved => done(achieved_words(String::new()), e),
+            _ => done(format!("{why} → 无法评估"), e),
+        };
     }
     let b = nonzero(base.value);
-    if (b < 0.0) != (cur.value < 0.0) && cur.value != 0.0 {
-        if is_achieved {
-            return achieved_result(None, e, String::new());
-        }
-        return na(e, "基期值与当前值符号相反,增长率无定义");
-    }
     let sign = if b < 0.0 { -1.0 } else { 1.0 };
+    let d = input.polarity.direction();
     let g_cur = growth(cur.value, b, cur.year, base.year);
     if b != base.value {
         e = e.num("基期值(0按0.001计)", b);
     }
     e = e.num("当前增长率g", g_cur);
-
-    match target {
-        Some(t) => {
-            let tv = nonzero(t.value);
-            if t.year - base.year <= 0.0 {
-                if is_achieved {
-                    return achieved_result(None, e, String::new());
-                }
-                return na(e, "目标年不晚于基期年");
-            }
-            if (tv < 0.0) != (b < 0.0) {
-                if is_achieved {
-                    return achieved_result(None, e, String::new());
-                }
-                return na(e, "基期值与目标值符号相反,目标增长率无定义");
-            }
-            let g_target = growth(tv, b, t.year, base.year);
-            let p = sign * d * g_cur / g_target.abs();
-            let p = p.is_finite().then_some(p);
+    match (input.target, m.case) {
+        (Some(t), _) => {
+            let g_target = growth(nonzero(t.value), b, t.year, base.year);
             e = e.num("目标增长率g*", g_target);
-            if let Some(p) = p {
+            if let Some(p) = m.p {
                 e = e.num("P", p);
             }
             let words = format!(
@@ -266,73 +358,48 @@ pub fn progress(input: &ProgressInput) -> Progress {
                 g_cur,
                 g_target.abs()
             );
-            if is_achieved {
-                return achieved_result(p, e, format!(";{words}"));
-            }
-            let Some(p) = p else {
-                // g* = 0 (target equal to base) and not achieved: any move is away from
-                // a target the series already stood at.
-                let score = -5.0;
-                return Progress {
-                    status: ProgressStatus::Deterioration,
-                    p: None,
-                    score: Some(score),
-                    c: None,
-                    explanation: Explanation {
-                        formula: "目标值等于基期值,当前值已偏离目标 → 倒退,得分 -5".into(),
-                        ..e
-                    },
-                };
-            };
-            let status = status_from(p, HIGH, MED, LOW);
-            let score = score_with_target(p);
-            let score_words = if p >= 0.6 {
-                format!("min(7.1429×P − 4.2857, 5) = {}", fmt_num(score))
-            } else {
-                format!("max(4.1667×P − 2.5, −5) = {}", fmt_num(score))
-            };
-            Progress {
-                status,
-                p: Some(p),
-                score: Some(score),
-                c: None,
-                explanation: Explanation {
-                    formula: format!(
-                        "{words} = {};阈值 0.95/0.60/0 → {};得分 {score_words}",
-                        fmt_num(p),
-                        status.label_zh()
-                    ),
-                    ..e
-                },
+            match (m.case, m.p, m.score) {
+                (Case::Achieved, _, _) => done(achieved_words(format!(";{words}")), e),
+                (Case::TargetEqualsBase, _, _) => {
+                    done("目标值等于基期值,当前值已偏离目标 → 倒退,得分 -5".into(), e)
+                }
+                (_, Some(p), Some(score)) => {
+                    let score_words = if p >= 0.6 {
+                        format!("min(7.1429×P − 4.2857, 5) = {}", fmt_num(score))
+                    } else {
+                        format!("max(4.1667×P − 2.5, −5) = {}", fmt_num(score))
+                    };
+                    done(
+                        format!(
+                            "{words} = {};阈值 0.95/0.60/0 → {};得分 {score_words}",
+                            fmt_num(p),
+                            m.status.label_zh()
+                        ),
+                        e,
+                    )
+                }
+                _ => done("增长率无法计算 → 无法评估".into(), e),
             }
         }
-        None => {
-            let p = sign * d * g_cur;
-            let c = input.limit.map(|l| limit_factor(b, l)).unwrap_or(1.0);
-            if !(p.is_finite() && c.is_finite()) {
-                return na(e, "增长率无法计算");
-            }
-            let status = status_from(p, 0.015 * c, 0.005 * c, 0.0);
-            let score = score_without_target(p, c);
+        (None, _) => {
+            let (p, c, score) = (
+                m.p.unwrap_or(f64::NAN),
+                m.c.unwrap_or(1.0),
+                m.score.unwrap_or(f64::NAN),
+            );
             e = e.num("C", c).num("P", p);
-            Progress {
-                status,
-                p: Some(p),
-                score: Some(score),
-                c: Some(c),
-                explanation: Explanation {
-                    formula: format!(
-                        "无目标:P = 符号×方向×g = {:.6};C = {};阈值 0.015C/0.005C/0 = {:.6}/{:.6}/0 → {};得分 {}",
-                        p,
-                        fmt_num(c),
-                        0.015 * c,
-                        0.005 * c,
-                        status.label_zh(),
-                        fmt_num(score)
-                    ),
-                    ..e
-                },
-            }
+            done(
+                format!(
+                    "无目标:P = 符号×方向×g = {:.6};C = {};阈值 0.015C/0.005C/0 = {:.6}/{:.6}/0 → {};得分 {}",
+                    p,
+                    fmt_num(c),
+                    0.015 * c,
+                    0.005 * c,
+                    m.status.label_zh(),
+                    fmt_num(score)
+                ),
+                e,
+            )
         }
     }
 }
