@@ -256,21 +256,28 @@ impl App {
     ) -> Result<WriteReport> {
         let who = self.user(login)?;
         progress(UploadStep::Read);
-        let rows =
-            youxiang_ingest::read_values(bytes, file_name).map_err(|errors| AppError::Upload {
-                errors,
-                warnings: Vec::new(),
+        let (file, read_errors) =
+            youxiang_ingest::read_values_partial(bytes, file_name).map_err(|errors| {
+                AppError::Upload {
+                    errors,
+                    warnings: Vec::new(),
+                }
             })?;
+        let rows = file.rows;
         progress(UploadStep::Validate);
+        // The rows that read are validated too, so one pass reports every problem.
         let validated = {
             let state = self.read();
             youxiang_ingest::validate(&rows, &state.plan, &state.tree, &who, |key| {
                 state.engine.sibling_values(key)
             })
         };
-        if !validated.errors.is_empty() {
+        if !read_errors.is_empty() || !validated.errors.is_empty() {
+            let mut errors = read_errors;
+            errors.extend(validated.errors);
+            errors.sort_by_key(|e| e.row);
             return Err(AppError::Upload {
-                errors: validated.errors,
+                errors,
                 warnings: validated.warnings,
             });
         }

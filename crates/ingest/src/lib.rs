@@ -39,5 +39,5 @@ pub use template::{
 pub use validate::{Validated, default_deadline, period_example, validate};
 pub use values::{
     IGNORED_VALUE_COLUMNS, RowSource, VALUES_SHEET, ValueRow, ValuesFile, read_values,
-    read_values_file,
+    read_values_file, read_values_partial,
 };

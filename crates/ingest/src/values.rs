@@ -138,6 +138,23 @@ const HINT: &str = "可用列名:指标编码、地点编码、期间、分项�
 /// trailing `%` (recorded in `ValueRow::percent`; `validate` allows it only for indicators
 /// whose unit is `%`).
 pub fn read_values_file(bytes: &[u8], file_name: &str) -> Result<ValuesFile, Vec<IngestError>> {
+    let (file, errors) = read_values_partial(bytes, file_name)?;
+    if errors.is_empty() {
+        Ok(file)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Like [`read_values_file`], but a file whose header could be read gives back the rows
+/// that did read together with the errors of the rest, so that a caller can validate those
+/// rows too and report every problem of the upload in one pass. The contract is unchanged:
+/// with any error, nothing may be stored. A file that cannot be read at all (no header,
+/// damaged) is still an `Err`.
+pub fn read_values_partial(
+    bytes: &[u8],
+    file_name: &str,
+) -> Result<(ValuesFile, Vec<IngestError>), Vec<IngestError>> {
     let file = file_name;
     let table = read_table(bytes, file, VALUES_SHEET).map_err(|e| vec![e])?;
     let (layout, first_data) = resolve(
@@ -247,14 +264,13 @@ pub fn read_values_file(bytes: &[u8], file_name: &str) -> Result<ValuesFile, Vec
             source: source.clone(),
         });
     }
-    if errors.is_empty() {
-        Ok(ValuesFile {
+    Ok((
+        ValuesFile {
             format: table.format,
             rows,
-        })
-    } else {
-        Err(errors)
-    }
+        },
+        errors,
+    ))
 }
 
 #[cfg(test)]

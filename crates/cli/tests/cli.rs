@@ -1,0 +1,217 @@
+//! The one integration-test binary of the CLI: runs the real `youxiang` binary the way a
+//! user does and checks what it prints.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn youxiang(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_youxiang"))
+        .args(args)
+        .current_dir(repo())
+        .env_remove("YOUXIANG_DB")
+        .env_remove("YOUXIANG_PLAN")
+        .output()
+        .expect("the youxiang binary runs")
+}
+
+fn ok(args: &[&str]) -> String {
+    let out = youxiang(args);
+    assert!(
+        out.status.success(),
+        "youxiang {args:?} failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("UTF-8 output")
+}
+
+fn json(args: &[&str]) -> serde_json::Value {
+    serde_json::from_str(&ok(args)).expect("JSON output")
+}
+
+#[test]
+fn plan_show_prints_the_dinghai_table() {
+    let out = ok(&["plan", "show"]);
+    assert!(out.contains("舟山市定海区公共服务“七优享”工程实施方案"));
+    for cell in ["每千人口拥有3岁以下婴幼儿托位数", "≥28.07", "全覆盖", "<5", "12420"] {
+        assert!(out.contains(cell), "missing {cell}");
+    }
+    assert!(out.contains("20 项表内指标"), "{out}");
+    let plan = json(&["plan", "show", "--json"]);
+    assert_eq!(plan["indicators"].as_array().map(Vec::len), Some(82));
+}
+
+#[test]
+fn plan_check_lists_every_problem() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(repo().join("plans/dinghai-qiyouxiang.toml")).unwrap();
+    let broken = text
+        .replacen("2023 = \"3.8\"", "2023 = \"约3.8\"", 1)
+        .replacen("code = \"T02\"", "code = \"T01\"", 1);
+    let file = dir.path().join("broken.toml");
+    std::fs::write(&file, broken).unwrap();
+    let out = youxiang(&["plan", "check", file.to_str().unwrap()]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("约3.8") && err.contains("2023年"), "{err}");
+    assert!(err.contains("指标编码重复"), "{err}");
+}
+
+#[test]
+fn plan_import_reads_the_seed() {
+    let seed = repo().join("../shared/seed/dinghai-qiyouxiang-plan.txt");
+    if !seed.exists() {
+        eprintln!("SKIPPED: {} is absent", seed.display());
+        return;
+    }
+    let v = json(&["plan", "import", seed.to_str().unwrap(), "--json"]);
+    let rows = v["indicators"].as_array().unwrap();
+    assert_eq!(rows.len(), 20);
+    assert_eq!(rows[5]["targets"]["2023"]["op"], "<");
+    assert_eq!(rows[14]["targets"]["2026"]["op"], ">=");
+    assert_eq!(rows[13]["targets"]["2026"]["op"], "full");
+    assert!(v["task_targets"].as_array().unwrap().len() >= 40);
+    assert!(v["unread"].as_array().is_some());
+}
+
+#[test]
+fn eval_progress_reproduces_case_a() {
+    let v = json(&[
+        "eval",
+        "progress",
+        "--base",
+        "14.5@2015",
+        "--current",
+        "10.2@2023",
+        "--target",
+        "7.25@2030",
+        "--lower-is-better",
+        "--json",
+    ]);
+    assert_eq!(v["p"].as_f64(), Some(0.9525901792032172));
+    assert_eq!(v["score"].as_f64(), Some(2.5185563910306596));
+    assert_eq!(v["status"], "substantial_progress");
+    let bad = youxiang(&["eval", "progress", "--base", "14.5", "--current", "1@2020"]);
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--base"));
+}
+
+#[test]
+fn demo_status_explain_upload_completeness_and_audit() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("demo.db").display());
+    let out = ok(&["--db", &db, "demo"]);
+    assert!(out.contains("演示数据"), "{out}");
+
+    let rows = json(&["--db", &db, "status", "--json"]);
+    let rows = rows.as_array().unwrap();
+    assert_eq!(rows.len(), 20);
+    let lights: Vec<&str> = rows.iter().filter_map(|r| r["light"].as_str()).collect();
+    for l in ["green", "yellow", "red"] {
+        assert!(lights.contains(&l), "{lights:?}");
+    }
+    let table = ok(&["--db", &db, "status", "--place", "330902003", "--domain", "幼有善育"]);
+    assert!(table.contains("环南街道") && table.contains("普惠托位占比"), "{table}");
+
+    let why = json(&["--db", &db, "explain", "T02", "330902", "2025-09", "--json"]);
+    assert!(why["source"].as_str().unwrap().contains("由下级汇总"));
+    assert_eq!(why["parts"].as_array().unwrap().len(), 13);
+    assert!(why["schedule"]["explanation"]["formula"].as_str().unwrap().contains("应完成"));
+
+    // A bad file is refused whole, naming row and column; nothing changes.
+    let before = json(&["--db", &db, "status", "--json"]);
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(
+        &bad,
+        "指标编码,地点编码,期间,分项,数值\nT02,330902003001,2025-09,分子,abc\nT99,330902003001,2025-09,分子,1\n",
+    )
+    .unwrap();
+    let out = youxiang(&["--db", &db, "values", "import", bad.to_str().unwrap(), "--as", "admin"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("第2行") && err.contains("E列") && err.contains("abc"), "{err}");
+    assert!(err.contains("第3行") && err.contains("T99"), "{err}");
+    assert_eq!(json(&["--db", &db, "status", "--json"]), before);
+
+    // Outside the uploader's scope: refused.
+    let other = dir.path().join("other.csv");
+    std::fs::write(
+        &other,
+        "指标编码,地点编码,期间,分项,数值\nT02,330902003001,2025-09,分子,1000\nT02,330902003001,2025-09,分母,1500\n",
+    )
+    .unwrap();
+    let out = youxiang(&[
+        "--db",
+        &db,
+        "values",
+        "import",
+        other.to_str().unwrap(),
+        "--as",
+        "town-330902002",
+    ]);
+    assert!(!out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+
+    // In scope: stored, and the roll-up moves; the same file again changes nothing.
+    let out = ok(&[
+        "--db",
+        &db,
+        "values",
+        "import",
+        other.to_str().unwrap(),
+        "--as",
+        "town-330902003",
+    ]);
+    assert!(out.contains("上传成功"), "{out}");
+    let again = ok(&[
+        "--db",
+        &db,
+        "values",
+        "import",
+        other.to_str().unwrap(),
+        "--as",
+        "town-330902003",
+    ]);
+    assert!(again.contains("0 条数据有变化"), "{again}");
+    let audit = json(&["--db", &db, "audit", "--place", "330902003001", "--indicator", "T02", "--json"]);
+    assert!(audit.as_array().unwrap().iter().any(|r| r["actor"] == "town-330902003"));
+    assert!(ok(&["--db", &db, "audit", "verify"]).contains("审计链完整"));
+
+    let template = dir.path().join("t.xlsx");
+    ok(&[
+        "--db",
+        &db,
+        "values",
+        "template",
+        "--as",
+        "village-330902003001",
+        "--period",
+        "2025-10",
+        "--out",
+        template.to_str().unwrap(),
+    ]);
+    assert!(std::fs::read(&template).unwrap().starts_with(b"PK"));
+
+    let c = json(&[
+        "--db",
+        &db,
+        "completeness",
+        "--from",
+        "2025-09-01",
+        "--to",
+        "2025-09-30",
+        "--as-of",
+        "2025-10-20",
+        "--json",
+    ]);
+    let c = c.as_array().unwrap();
+    let expected: u64 = c.iter().map(|r| r["expected"].as_u64().unwrap()).sum();
+    let missing: u64 = c.iter().map(|r| r["missing"].as_u64().unwrap()).sum();
+    assert!(expected > 0 && missing > 0, "{expected} {missing}");
+
+    let places = ok(&["--db", &db, "places", "show"]);
+    assert!(places.contains("金塘镇") && places.contains("千岛街道"), "{places}");
+}
