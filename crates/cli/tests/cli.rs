@@ -37,7 +37,13 @@ fn json(args: &[&str]) -> serde_json::Value {
 fn plan_show_prints_the_dinghai_table() {
     let out = ok(&["plan", "show"]);
     assert!(out.contains("舟山市定海区公共服务“七优享”工程实施方案"));
-    for cell in ["每千人口拥有3岁以下婴幼儿托位数", "≥28.07", "全覆盖", "<5", "12420"] {
+    for cell in [
+        "每千人口拥有3岁以下婴幼儿托位数",
+        "≥28.07",
+        "全覆盖",
+        "<5",
+        "12420",
+    ] {
         assert!(out.contains(cell), "missing {cell}");
     }
     assert!(out.contains("20 项表内指标"), "{out}");
@@ -114,13 +120,29 @@ fn demo_status_explain_upload_completeness_and_audit() {
     for l in ["green", "yellow", "red"] {
         assert!(lights.contains(&l), "{lights:?}");
     }
-    let table = ok(&["--db", &db, "status", "--place", "330902003", "--domain", "幼有善育"]);
-    assert!(table.contains("环南街道") && table.contains("普惠托位占比"), "{table}");
+    let table = ok(&[
+        "--db",
+        &db,
+        "status",
+        "--place",
+        "330902003",
+        "--domain",
+        "幼有善育",
+    ]);
+    assert!(
+        table.contains("环南街道") && table.contains("普惠托位占比"),
+        "{table}"
+    );
 
     let why = json(&["--db", &db, "explain", "T02", "330902", "2025-09", "--json"]);
     assert!(why["source"].as_str().unwrap().contains("由下级汇总"));
     assert_eq!(why["parts"].as_array().unwrap().len(), 13);
-    assert!(why["schedule"]["explanation"]["formula"].as_str().unwrap().contains("应完成"));
+    assert!(
+        why["schedule"]["explanation"]["formula"]
+            .as_str()
+            .unwrap()
+            .contains("应完成")
+    );
 
     // A bad file is refused whole, naming row and column; nothing changes.
     let before = json(&["--db", &db, "status", "--json"]);
@@ -130,10 +152,21 @@ fn demo_status_explain_upload_completeness_and_audit() {
         "指标编码,地点编码,期间,分项,数值\nT02,330902003001,2025-09,分子,abc\nT99,330902003001,2025-09,分子,1\n",
     )
     .unwrap();
-    let out = youxiang(&["--db", &db, "values", "import", bad.to_str().unwrap(), "--as", "admin"]);
+    let out = youxiang(&[
+        "--db",
+        &db,
+        "values",
+        "import",
+        bad.to_str().unwrap(),
+        "--as",
+        "admin",
+    ]);
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("第2行") && err.contains("E列") && err.contains("abc"), "{err}");
+    assert!(
+        err.contains("第2行") && err.contains("E列") && err.contains("abc"),
+        "{err}"
+    );
     assert!(err.contains("第3行") && err.contains("T99"), "{err}");
     assert_eq!(json(&["--db", &db, "status", "--json"]), before);
 
@@ -153,7 +186,11 @@ fn demo_status_explain_upload_completeness_and_audit() {
         "--as",
         "town-330902002",
     ]);
-    assert!(!out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    assert!(
+        !out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
 
     // In scope: stored, and the roll-up moves; the same file again changes nothing.
     let out = ok(&[
@@ -176,8 +213,23 @@ fn demo_status_explain_upload_completeness_and_audit() {
         "town-330902003",
     ]);
     assert!(again.contains("0 条数据有变化"), "{again}");
-    let audit = json(&["--db", &db, "audit", "--place", "330902003001", "--indicator", "T02", "--json"]);
-    assert!(audit.as_array().unwrap().iter().any(|r| r["actor"] == "town-330902003"));
+    let audit = json(&[
+        "--db",
+        &db,
+        "audit",
+        "--place",
+        "330902003001",
+        "--indicator",
+        "T02",
+        "--json",
+    ]);
+    assert!(
+        audit
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["actor"] == "town-330902003")
+    );
     assert!(ok(&["--db", &db, "audit", "verify"]).contains("审计链完整"));
 
     let template = dir.path().join("t.xlsx");
@@ -213,5 +265,8 @@ fn demo_status_explain_upload_completeness_and_audit() {
     assert!(expected > 0 && missing > 0, "{expected} {missing}");
 
     let places = ok(&["--db", &db, "places", "show"]);
-    assert!(places.contains("金塘镇") && places.contains("千岛街道"), "{places}");
+    assert!(
+        places.contains("金塘镇") && places.contains("千岛街道"),
+        "{places}"
+    );
 }

@@ -380,7 +380,11 @@ mod tests {
                 let e = engine.explain(&ind.code, &place.code, period).unwrap();
                 let light = e.schedule.as_ref().map(|x| x.light).unwrap_or(Light::Grey);
                 assert_eq!(light, s.light, "{} at {}", ind.code, place.code);
-                assert_eq!(e.progress.status, s.progress, "{} at {}", ind.code, place.code);
+                assert_eq!(
+                    e.progress.status, s.progress,
+                    "{} at {}",
+                    ind.code, place.code
+                );
                 assert_eq!(e.value, s.value);
             }
         }
