@@ -41,6 +41,11 @@ pub struct StatusRow {
     pub light_zh: String,
     pub gap: Option<f64>,
     pub year_status: YearStatus,
+    /// Whether the figure covers the whole year (only then is the year check final).
+    pub year_complete: bool,
+    /// The year check in words: 达标 / 未达标 / 无目标 / 无数据, or 年度未结束 while the
+    /// year's figures are still coming in.
+    pub year_label: String,
     pub progress: ProgressStatus,
     pub score: Option<f64>,
 }
@@ -131,6 +136,16 @@ pub fn status_rows(state: &State, filter: &StatusFilter) -> Result<Vec<StatusRow
             light_zh: light.label_zh().to_string(),
             gap,
             year_status: status.map(|s| s.year).unwrap_or(YearStatus::NoData),
+            year_complete: status.is_some_and(|s| s.year_complete),
+            year_label: match status {
+                Some(s)
+                    if s.value.is_some() && !s.year_complete && s.year == YearStatus::NoData =>
+                {
+                    "年度未结束".into()
+                }
+                Some(s) => s.year.label_zh().into(),
+                None => YearStatus::NoData.label_zh().into(),
+            },
             progress: status
                 .map(|s| s.progress)
                 .unwrap_or(ProgressStatus::NotAvailable),

@@ -416,7 +416,7 @@ pub fn run_status(db: &str, args: StatusArgs) -> Result<()> {
             ("单位", Align::Left),
             ("截至", Align::Left),
             ("序时进度", Align::Left),
-            ("落后(百分点)", Align::Right),
+            ("落后(百分点,负为超前)", Align::Right),
             ("年度", Align::Left),
             ("进展", Align::Left),
         ]);
@@ -442,7 +442,7 @@ pub fn run_status(db: &str, args: StatusArgs) -> Result<()> {
                 r.as_of.map(|p| p.to_string()).unwrap_or_default(),
                 light_mark(r.light),
                 r.gap.map(|g| format!("{g:.1}")).unwrap_or_default(),
-                r.year_status.label_zh().into(),
+                r.year_label.clone(),
                 r.progress.label_zh().into(),
             ]);
         }
