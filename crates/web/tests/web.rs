@@ -1,0 +1,719 @@
+//! The web crate's one integration-test binary: the real router on port 0 over a fresh
+//! SQLite copy of the demo database, spoken to over HTTP.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use youxiang_app::App;
+use youxiang_web::{DEMO_PASSWORD, WebConfig};
+
+const PLAN: &str = include_str!("../../../plans/dinghai-qiyouxiang.toml");
+const PLACES: &str = include_str!("../../../data/dinghai-places.csv");
+const DISTRICT: &str = "330902";
+const TOWN: &str = "330902002";
+const OTHER_TOWN: &str = "330902003";
+
+fn scratch() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("youxiang-web-tests-{}", std::process::id()));
+    let _ = std::fs::create_dir_all(&dir);
+    dir
+}
+
+/// The demo database with every demo user's password set, built once per test run.
+fn template() -> &'static PathBuf {
+    static T: OnceLock<PathBuf> = OnceLock::new();
+    T.get_or_init(|| {
+        std::thread::spawn(|| {
+            let path = scratch().join("template.db");
+            for s in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{s}", path.display()));
+            }
+            let rt = tokio::runtime::Runtime::new().expect("runtime");
+            rt.block_on(async {
+                let plan = youxiang_plantext::planfile::load(PLAN).expect("plan");
+                let places =
+                    youxiang_ingest::read_places(PLACES.as_bytes(), "places.csv").expect("places");
+                let url = format!("sqlite://{}", path.display());
+                let app = App::init(&url, &plan, places, "test").await.expect("init");
+                youxiang_app::load_demo(&app).await.expect("demo");
+                youxiang_web::set_demo_passwords(&app)
+                    .await
+                    .expect("passwords");
+            });
+            drop(rt);
+            // Closing the pool checkpoints the WAL into the file; wait for it.
+            let wal = PathBuf::from(format!("{}-wal", path.display()));
+            for _ in 0..100 {
+                if !wal.exists() {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            path
+        })
+        .join()
+        .expect("template thread")
+    })
+}
+
+struct Server {
+    base: String,
+    app: Arc<App>,
+}
+
+async fn start_with(config: WebConfig) -> Server {
+    let template = template();
+    static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    let path = scratch().join(format!("t{n}.db"));
+    for s in ["", "-wal", "-shm"] {
+        let from = format!("{}{s}", template.display());
+        let to = format!("{}{s}", path.display());
+        let _ = std::fs::remove_file(&to);
+        if std::path::Path::new(&from).exists() {
+            std::fs::copy(&from, &to).expect("copy db");
+        }
+    }
+    let app = Arc::new(
+        App::open(&format!("sqlite://{}", path.display()))
+            .await
+            .expect("open"),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let router = youxiang_web::router(app.clone(), config);
+    tokio::spawn(async move {
+        let _ = axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await;
+    });
+    Server {
+        base: format!("http://{addr}"),
+        app,
+    }
+}
+
+async fn start() -> Server {
+    start_with(WebConfig::default()).await
+}
+
+/// A client with its own session.
+struct Client {
+    http: reqwest::Client,
+    base: String,
+    cookie: Option<String>,
+    csrf: Option<String>,
+}
+
+impl Server {
+    fn anon(&self) -> Client {
+        Client {
+            http: reqwest::Client::new(),
+            base: self.base.clone(),
+            cookie: None,
+            csrf: None,
+        }
+    }
+
+    async fn signed_in(&self, login: &str) -> Client {
+        let mut c = self.anon();
+        let (status, body) = c.sign_in(login, DEMO_PASSWORD).await;
+        assert_eq!(status, StatusCode::OK, "sign in {login}: {body}");
+        c
+    }
+}
+
+impl Client {
+    async fn sign_in(&mut self, login: &str, password: &str) -> (StatusCode, Value) {
+        let resp = self
+            .http
+            .post(format!("{}/api/v1/session", self.base))
+            .json(&json!({"login": login, "password": password}))
+            .send()
+            .await
+            .expect("send");
+        let status = resp.status();
+        if let Some(c) = resp.headers().get("set-cookie") {
+            let c = c.to_str().expect("cookie");
+            assert!(
+                c.contains("HttpOnly") && c.contains("SameSite=Strict"),
+                "{c}"
+            );
+            self.cookie = c.split(';').next().map(String::from);
+        }
+        let body: Value = resp.json().await.unwrap_or(Value::Null);
+        self.csrf = body["csrf_token"].as_str().map(String::from);
+        (status, body)
+    }
+
+    fn with(&self, rb: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        let mut rb = rb;
+        if let Some(c) = &self.cookie {
+            rb = rb.header("cookie", c);
+        }
+        if let Some(t) = &self.csrf {
+            rb = rb.header("x-csrf-token", t);
+        }
+        rb
+    }
+
+    async fn get(&self, path: &str) -> (StatusCode, Value) {
+        let resp = self
+            .with(self.http.get(format!("{}{path}", self.base)))
+            .send()
+            .await
+            .expect("send");
+        let status = resp.status();
+        (status, resp.json().await.unwrap_or(Value::Null))
+    }
+
+    async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        let resp = self
+            .with(self.http.post(format!("{}{path}", self.base)))
+            .json(&body)
+            .send()
+            .await
+            .expect("send");
+        let status = resp.status();
+        (status, resp.json().await.unwrap_or(Value::Null))
+    }
+
+    async fn upload(&self, name: &str, bytes: Vec<u8>) -> (StatusCode, Value) {
+        let part = reqwest::multipart::Part::bytes(bytes).file_name(name.to_string());
+        let form = reqwest::multipart::Form::new().part("file", part);
+        let resp = self
+            .with(self.http.post(format!("{}/api/v1/uploads", self.base)))
+            .multipart(form)
+            .send()
+            .await
+            .expect("send");
+        let status = resp.status();
+        (status, resp.json().await.unwrap_or(Value::Null))
+    }
+}
+
+fn value(indicator: &str, place: &str, period: &str, v: f64) -> Value {
+    json!([{"indicator": indicator, "place": place, "period": period, "value": v, "comment": "测试"}])
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn api_reads_docs_and_headers() {
+    let s = start().await;
+    let anon = s.anon();
+    let (st, body) = anon.get("/api/v1/status").await;
+    assert_eq!(st, StatusCode::UNAUTHORIZED, "{body}");
+    assert_eq!(body["error"], "unauthorized");
+
+    let (st, doc) = anon.get("/api/openapi.json").await;
+    assert_eq!(st, StatusCode::OK);
+    for p in [
+        "/api/v1/plan",
+        "/api/v1/places",
+        "/api/v1/status",
+        "/api/v1/overview",
+        "/api/v1/explain/{indicator}/{place}/{period}",
+        "/api/v1/completeness",
+        "/api/v1/audit",
+        "/api/v1/values",
+        "/api/v1/values/transition",
+        "/api/v1/uploads",
+        "/api/v1/session",
+    ] {
+        assert!(doc["paths"][p].is_object(), "openapi lacks {p}");
+    }
+    let resp = reqwest::get(format!("{}/api/docs/", s.base))
+        .await
+        .expect("docs");
+    assert_eq!(resp.status(), StatusCode::OK);
+    let csp = resp
+        .headers()
+        .get("content-security-policy")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"),
+        "{csp}"
+    );
+    assert_eq!(resp.headers()["x-content-type-options"], "nosniff");
+    assert_eq!(resp.headers()["x-frame-options"], "DENY");
+    assert!(resp.headers().contains_key("referrer-policy"));
+    assert!(resp.text().await.unwrap_or_default().contains("swagger"));
+
+    let viewer = s.signed_in("viewer").await;
+    let (st, plan) = viewer.get("/api/v1/plan").await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(plan["domains"].as_array().map(Vec::len), Some(7));
+    let (st, places) = viewer
+        .get(&format!("/api/v1/places?under={DISTRICT}&depth=1"))
+        .await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(
+        places.as_array().map(Vec::len),
+        Some(14),
+        "district + 13 towns"
+    );
+    let (st, rows) = viewer.get("/api/v1/status").await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(rows.as_array().map(Vec::len), Some(20));
+    assert!(rows[0]["light_zh"].is_string() && rows[0]["unit"].is_string());
+    let (st, ov) = viewer.get("/api/v1/overview?period=2025-06").await;
+    assert_eq!(st, StatusCode::OK, "{ov}");
+    assert_eq!(ov["domains"].as_array().map(Vec::len), Some(7));
+    assert_eq!(ov["headline"].as_array().map(Vec::len), Some(20));
+    let l = &ov["lights"];
+    let total: u64 = ["green", "yellow", "red", "grey"]
+        .iter()
+        .map(|k| l[k].as_u64().unwrap_or(0))
+        .sum();
+    assert_eq!(total, 20);
+    assert!(
+        ov["headline"][0]["series"]
+            .as_array()
+            .is_some_and(|s| !s.is_empty()),
+        "sparkline data"
+    );
+    let (st, ex) = viewer
+        .get(&format!("/api/v1/explain/T02/{DISTRICT}/2025-09"))
+        .await;
+    assert_eq!(st, StatusCode::OK, "{ex}");
+    assert_eq!(ex["indicator"], "T02");
+    let (st, _) = viewer
+        .get(&format!("/api/v1/explain/T99/{DISTRICT}/2025-09"))
+        .await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
+    let (st, e) = viewer.get("/api/v1/status?period=2025-13").await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    let (st, _) = viewer.get("/api/v1/status?place=nowhere").await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
+    let (st, e) = viewer.get("/api/v1/status?year=abc").await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    let (st, c) = viewer
+        .get("/api/v1/completeness?from=2025-07-01&as_of=2025-10-15")
+        .await;
+    assert_eq!(st, StatusCode::OK, "{c}");
+    assert!(c.as_array().is_some_and(|c| !c.is_empty()));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_in_csrf_and_throttle() {
+    let s = start_with(WebConfig {
+        lockout: Duration::from_secs(60),
+        ..WebConfig::default()
+    })
+    .await;
+    let mut c = s.anon();
+    let (st, body) = c.sign_in("office", "wrong-password").await;
+    assert_eq!(st, StatusCode::UNAUTHORIZED, "{body}");
+    let (st, _) = c.sign_in("nobody", "whatever1").await;
+    assert_eq!(st, StatusCode::UNAUTHORIZED);
+
+    // A session without its CSRF token cannot write.
+    let mut town = s.signed_in(&format!("town-{TOWN}")).await;
+    let (st, me) = town.get("/api/v1/session").await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(me["role"], "town_reporter");
+    let token = town.csrf.take();
+    let (st, body) = town
+        .post("/api/v1/values", value("T08", TOWN, "2025-09", 7.0))
+        .await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
+    assert_eq!(body["error"], "csrf");
+    town.csrf = Some("0".repeat(64));
+    let (st, _) = town
+        .post("/api/v1/values", value("T08", TOWN, "2025-09", 7.0))
+        .await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
+    town.csrf = token;
+    let (st, body) = town
+        .post("/api/v1/values", value("T08", TOWN, "2025-09", 7.0))
+        .await;
+    assert_eq!(st, StatusCode::OK, "{body}");
+
+    // Five failures lock the login, even for the right password afterwards.
+    let mut v = s.anon();
+    for _ in 0..4 {
+        let (st, _) = v.sign_in("viewer", "wrong-password").await;
+        assert_eq!(st, StatusCode::UNAUTHORIZED);
+    }
+    let (st, _) = v.sign_in("viewer", "wrong-password").await;
+    assert_eq!(st, StatusCode::UNAUTHORIZED);
+    let (st, body) = v.sign_in("viewer", DEMO_PASSWORD).await;
+    assert_eq!(st, StatusCode::TOO_MANY_REQUESTS, "{body}");
+    assert_eq!(body["error"], "throttled");
+    // The address allows more failures (an office shares one address) before it locks.
+    let (st, _) = s.anon().sign_in("office", DEMO_PASSWORD).await;
+    assert_eq!(st, StatusCode::OK);
+    for i in 0..13 {
+        let (st, _) = s
+            .anon()
+            .sign_in(&format!("guess{i}"), "wrong-password")
+            .await;
+        assert_eq!(st, StatusCode::UNAUTHORIZED);
+    }
+    let (st, _) = s.anon().sign_in("office", DEMO_PASSWORD).await;
+    assert_eq!(
+        st,
+        StatusCode::TOO_MANY_REQUESTS,
+        "the address is locked after 20 failures"
+    );
+
+    // Signing out ends the session.
+    let (st, _) = town.get("/api/v1/session").await;
+    assert_eq!(st, StatusCode::OK);
+    let resp = town
+        .with(town.http.delete(format!("{}/api/v1/session", town.base)))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(resp.status(), StatusCode::NO_CONTENT);
+    let (st, _) = town.get("/api/v1/session").await;
+    assert_eq!(st, StatusCode::UNAUTHORIZED);
+
+    // The password change is audited without the hash.
+    let rows = s
+        .app
+        .audit_query(&youxiang_store::AuditFilter {
+            action: Some("user.password".into()),
+            ..Default::default()
+        })
+        .await
+        .expect("audit");
+    assert!(!rows.is_empty());
+    assert!(
+        rows.iter()
+            .all(|r| !r.new.clone().unwrap_or_default().contains("argon2"))
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_written_value_changes_the_overview_and_approval_locks_it() {
+    let s = start().await;
+    let town = s.signed_in(&format!("town-{TOWN}")).await;
+    let office = s.signed_in("office").await;
+    let row = |ov: &Value| {
+        ov["headline"]
+            .as_array()
+            .and_then(|h| h.iter().find(|r| r["indicator"] == "T08").cloned())
+            .unwrap_or(Value::Null)
+    };
+    let (_, before) = office.get("/api/v1/overview?period=2025-09").await;
+    let before = row(&before)["value"].as_f64().expect("T08 has a value");
+    let (_, own) = town
+        .get(&format!(
+            "/api/v1/values?indicator=T08&place={TOWN}&period=2025-09"
+        ))
+        .await;
+    let old = own[0]["value"].as_f64().unwrap_or(0.0);
+    let (st, w) = town
+        .post(
+            "/api/v1/values",
+            value("T08", TOWN, "2025-09", old + 1000.0),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{w}");
+    assert_eq!(w["changed"], 1);
+    assert!(w["places_updated"].as_u64().unwrap_or(0) >= 2);
+    let (_, after) = office.get("/api/v1/overview?period=2025-09").await;
+    let after = row(&after)["value"].as_f64().expect("T08 value");
+    assert!((after - before - 1000.0).abs() < 1e-6, "{before} → {after}");
+
+    // Submit, approve (office approves towns), then the value is locked.
+    let key = json!([{"indicator": "T08", "place": TOWN, "period": "2025-09"}]);
+    let (st, b) = town
+        .post(
+            "/api/v1/values/transition",
+            json!({"action": "submit", "keys": key}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{b}");
+    let (st, b) = town
+        .post(
+            "/api/v1/values/transition",
+            json!({"action": "approve", "keys": key}),
+        )
+        .await;
+    assert_eq!(
+        st,
+        StatusCode::FORBIDDEN,
+        "a town cannot approve its own figure: {b}"
+    );
+    let (st, b) = office
+        .post(
+            "/api/v1/values/transition",
+            json!({"action": "approve", "keys": key}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{b}");
+    let (st, b) = town
+        .post("/api/v1/values", value("T08", TOWN, "2025-09", 1.0))
+        .await;
+    assert_eq!(st, StatusCode::CONFLICT, "{b}");
+    assert_eq!(b["error"], "locked");
+    let (st, b) = office
+        .post(
+            "/api/v1/values/transition",
+            json!({"action": "reopen", "keys": key}),
+        )
+        .await;
+    assert_eq!(
+        st,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "reopen needs a reason: {b}"
+    );
+
+    // The audit trail shows it, for the office only.
+    let (st, a) = office
+        .get(&format!("/api/v1/audit?indicator=T08&place={TOWN}&limit=5"))
+        .await;
+    assert_eq!(st, StatusCode::OK, "{a}");
+    assert_eq!(a[0]["action"], "value.approve");
+    let (st, _) = town.get("/api/v1/audit").await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
+
+    // Bad input is a 422 listing every problem, never a 500.
+    let (st, b) = town
+        .post(
+            "/api/v1/values",
+            json!([
+                {"indicator": "T99", "place": TOWN, "period": "2025-09", "value": 1},
+                {"indicator": "T08", "place": TOWN, "period": "2025-99", "value": 1},
+                {"indicator": "T08", "place": TOWN, "period": "2025-08", "value": 1e300}
+            ]),
+        )
+        .await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+    assert_eq!(b["details"].as_array().map(Vec::len), Some(3), "{b}");
+    let (st, _) = town.post("/api/v1/values", json!({"not": "a list"})).await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bad_upload_lists_every_error_by_row_and_column() {
+    let s = start().await;
+    let town = s.signed_in(&format!("town-{TOWN}")).await;
+    let csv = format!(
+        "指标编码,地点编码,期间,数值,备注\nT08,{TOWN},2025-09,12,好\nT08,{TOWN},2025-08,abc,\nT08,{OTHER_TOWN},2025-09,3,\n"
+    );
+    let (st, b) = town.upload("values.csv", csv.into_bytes()).await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+    assert_eq!(b["error"], "upload");
+    let errors = b["errors"].as_array().cloned().unwrap_or_default();
+    assert!(
+        errors
+            .iter()
+            .any(|e| e["row"] == 3 && e["column"] == "D" && e["value"] == "abc"),
+        "{b}"
+    );
+    assert!(
+        errors.iter().any(|e| e["row"] == 4),
+        "out of scope row: {b}"
+    );
+    assert!(
+        b["details"][0]
+            .as_str()
+            .unwrap_or_default()
+            .contains("第3行"),
+        "{b}"
+    );
+    // Nothing was written.
+    let (_, v) = town
+        .get(&format!(
+            "/api/v1/values?indicator=T08&place={TOWN}&period=2025-09"
+        ))
+        .await;
+    assert_ne!(v[0]["value"], 12.0);
+    let good = format!("指标编码,地点编码,期间,数值\nT08,{TOWN},2025-09,12\n");
+    let (st, b) = town.upload("values.csv", good.into_bytes()).await;
+    assert_eq!(st, StatusCode::OK, "{b}");
+    assert_eq!(b["changed"], 1);
+}
+
+/// The whole matrix: every role × every action × in or out of scope; exactly the allowed
+/// cells succeed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn role_action_scope_matrix() {
+    let s = start().await;
+    let (village_in, village_out) = {
+        let state = s.app.read();
+        let v = state
+            .reporters
+            .iter()
+            .find(|r| r.login.starts_with("village-") && r.scope.places[0].starts_with(TOWN))
+            .map(|r| r.scope.places[0].clone())
+            .expect("a village of the town");
+        let other = state
+            .tree
+            .places()
+            .iter()
+            .find(|p| p.parent.as_deref() == Some(TOWN) && p.code != v)
+            .map(|p| p.code.clone())
+            .expect("another village");
+        (v, other)
+    };
+    // Users: (login, role) — the department reporter wjj leads the health indicators.
+    let wjj_ind = {
+        let state = s.app.read();
+        state
+            .reporter("wjj")
+            .map(|r| r.scope.indicators[0].clone())
+            .expect("wjj")
+    };
+    let other_ind = if wjj_ind == "T08" { "T09" } else { "T08" };
+    let users = [
+        "admin".to_string(),
+        "office".into(),
+        "wjj".into(),
+        format!("town-{TOWN}"),
+        format!("village-{village_in}"),
+        "viewer".into(),
+    ];
+    // Cells: (action, in_scope) per user → the place/indicator to try.
+    #[derive(Clone, Copy, Debug, PartialEq)]
+    enum Action {
+        ReadValues,
+        Write,
+        Approve,
+        Audit,
+    }
+    let target = |login: &str, in_scope: bool| -> (String, String) {
+        match login {
+            l if l.starts_with("village-") => (
+                if in_scope {
+                    village_in.clone()
+                } else {
+                    village_out.clone()
+                },
+                other_ind.to_string(),
+            ),
+            l if l.starts_with("town-") => (
+                if in_scope {
+                    village_in.clone()
+                } else {
+                    OTHER_TOWN.to_string()
+                },
+                other_ind.to_string(),
+            ),
+            "wjj" => (
+                TOWN.to_string(),
+                if in_scope {
+                    wjj_ind.clone()
+                } else {
+                    other_ind.to_string()
+                },
+            ),
+            // admin, office, viewer: the whole district in scope; no place outside it.
+            _ => (village_in.clone(), other_ind.to_string()),
+        }
+    };
+    let expected = |login: &str, action: Action, in_scope: bool| -> bool {
+        let role = match login {
+            "admin" | "office" => "office",
+            "wjj" => "dept",
+            "viewer" => "viewer",
+            l if l.starts_with("town-") => "town",
+            _ => "village",
+        };
+        match action {
+            Action::Audit => role == "office",
+            Action::ReadValues => in_scope,
+            Action::Write => in_scope && role != "viewer",
+            // Approval: office anywhere; a department or town below its roots; a village never.
+            Action::Approve => in_scope && matches!(role, "office" | "dept" | "town"),
+        }
+    };
+    let mut failures = Vec::new();
+    let mut cells = 0;
+    for login in &users {
+        let c = s.signed_in(login).await;
+        for in_scope in [true, false] {
+            if matches!(login.as_str(), "admin" | "office" | "viewer") && !in_scope {
+                continue; // their scope is the whole district
+            }
+            let (place, ind) = target(login, in_scope);
+            for action in [
+                Action::ReadValues,
+                Action::Write,
+                Action::Approve,
+                Action::Audit,
+            ] {
+                // Make sure there is a submitted value to approve, written by the office.
+                if action == Action::Approve {
+                    let office = s.signed_in("office").await;
+                    let k = json!([{"indicator": ind, "place": place, "period": "2025-09"}]);
+                    let _ = office
+                        .post(
+                            "/api/v1/values/transition",
+                            json!({"action": "reopen", "reason": "测试", "keys": k}),
+                        )
+                        .await;
+                    let _ = office
+                        .post(
+                            "/api/v1/values/transition",
+                            json!({"action": "reject", "reason": "测试", "keys": k}),
+                        )
+                        .await;
+                    let (st, b) = office
+                        .post("/api/v1/values", value(&ind, &place, "2025-09", 5.0))
+                        .await;
+                    assert_eq!(st, StatusCode::OK, "setup write {ind}@{place}: {b}");
+                    let (st, b) = office
+                        .post(
+                            "/api/v1/values/transition",
+                            json!({"action": "submit", "keys": k}),
+                        )
+                        .await;
+                    assert_eq!(st, StatusCode::OK, "setup submit: {b}");
+                }
+                let (st, body) = match action {
+                    Action::ReadValues => {
+                        c.get(&format!("/api/v1/values?indicator={ind}&place={place}"))
+                            .await
+                    }
+                    Action::Write => {
+                        c.post(
+                            "/api/v1/values",
+                            value(&ind, &place, "2025-08", 4.0 + cells as f64),
+                        )
+                        .await
+                    }
+                    Action::Approve => {
+                        let k = json!([{"indicator": ind, "place": place, "period": "2025-09"}]);
+                        c.post(
+                            "/api/v1/values/transition",
+                            json!({"action": "approve", "keys": k}),
+                        )
+                        .await
+                    }
+                    Action::Audit => c.get("/api/v1/audit?limit=1").await,
+                };
+                cells += 1;
+                let want = expected(login, action, in_scope);
+                let ok = st == StatusCode::OK;
+                let refused = st == StatusCode::FORBIDDEN && body["error"] == "forbidden";
+                if !(want && ok || !want && refused) {
+                    failures.push(format!(
+                        "{login} {action:?} {} ({ind}@{place}): expected {}, got {st} {body}",
+                        if in_scope { "in scope" } else { "out of scope" },
+                        if want { "200" } else { "403" }
+                    ));
+                }
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {cells} cells wrong:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    assert!(cells >= 36);
+}
