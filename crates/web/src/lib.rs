@@ -6,6 +6,7 @@
 pub mod api;
 pub mod auth;
 pub mod error;
+pub mod pages;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -76,6 +77,7 @@ pub fn router(app: Arc<App>, config: WebConfig) -> Router {
     };
     Router::new()
         .merge(api::routes())
+        .merge(pages::routes())
         .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", api::ApiDoc::openapi()))
         .with_state(web)
         .layer(DefaultBodyLimit::max(config.body_limit))

@@ -717,3 +717,200 @@ async fn role_action_scope_matrix() {
     );
     assert!(cells >= 36);
 }
+
+/// A browser without JavaScript: sign in through the form, then every page.
+struct Browser {
+    http: reqwest::Client,
+    base: String,
+    cookies: Vec<String>,
+}
+
+impl Browser {
+    fn new(base: &str) -> Browser {
+        Browser {
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .expect("client"),
+            base: base.to_string(),
+            cookies: vec![],
+        }
+    }
+
+    fn keep(&mut self, resp: &reqwest::Response) {
+        for c in resp.headers().get_all("set-cookie") {
+            if let Some(kv) = c.to_str().ok().and_then(|c| c.split(';').next()) {
+                let name = kv.split('=').next().unwrap_or_default().to_string();
+                self.cookies.retain(|c| !c.starts_with(&format!("{name}=")));
+                self.cookies.push(kv.to_string());
+            }
+        }
+    }
+
+    async fn get(&mut self, path: &str) -> (StatusCode, String) {
+        let resp = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .header("cookie", self.cookies.join("; "))
+            .send()
+            .await
+            .expect("get");
+        self.keep(&resp);
+        let st = resp.status();
+        (st, resp.text().await.unwrap_or_default())
+    }
+
+    async fn post_form(&mut self, path: &str, form: &[(&str, &str)]) -> (StatusCode, String) {
+        let resp = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header("cookie", self.cookies.join("; "))
+            .form(form)
+            .send()
+            .await
+            .expect("post");
+        self.keep(&resp);
+        let st = resp.status();
+        (st, resp.text().await.unwrap_or_default())
+    }
+}
+
+fn hidden(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    html.split(&marker)
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap_or_default()
+        .to_string()
+}
+
+async fn sign_in_form(b: &mut Browser, login: &str) -> String {
+    let (st, html) = b.get("/login").await;
+    assert_eq!(st, StatusCode::OK);
+    let csrf = hidden(&html, "csrf");
+    let (st, _) = b
+        .post_form(
+            "/login",
+            &[
+                ("login", login),
+                ("password", DEMO_PASSWORD),
+                ("csrf", &csrf),
+            ],
+        )
+        .await;
+    assert_eq!(st, StatusCode::SEE_OTHER, "sign-in redirects");
+    let (st, html) = b.get("/overview").await;
+    assert_eq!(st, StatusCode::OK);
+    hidden(&html, "csrf")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_work_without_javascript() {
+    let s = start().await;
+    let mut b = Browser::new(&s.base);
+    let (st, _) = b.get("/overview").await;
+    assert_eq!(st, StatusCode::SEE_OTHER, "signed out → sign-in page");
+    // A sign-in form without its token is refused.
+    let (st, _) = b
+        .post_form(
+            "/login",
+            &[
+                ("login", "office"),
+                ("password", DEMO_PASSWORD),
+                ("csrf", "x"),
+            ],
+        )
+        .await;
+    assert_eq!(st, StatusCode::UNAUTHORIZED);
+    let csrf = sign_in_form(&mut b, "office").await;
+    assert_eq!(csrf.len(), 64);
+    let (_, html) = b.get("/overview?period=2025-09").await;
+    for text in [
+        "驾驶舱",
+        "● 达标",
+        "幼有善育",
+        "T08",
+        "<svg class=\"spark\"",
+    ] {
+        assert!(html.contains(text), "overview lacks {text}");
+    }
+    assert!(!html.contains("<script>"), "no inline script");
+    for (path, text) in [
+        (
+            format!("/indicator/T08?place={DISTRICT}"),
+            "为什么是这个灯号",
+        ),
+        (format!("/place/{TOWN}"), "昌国街道"),
+        ("/entry".to_string(), "name=\"csrf\""),
+        ("/upload".to_string(), "multipart/form-data"),
+        ("/approvals".to_string(), "审核"),
+        (
+            "/completeness?from=2025-07-01&as_of=2025-10-15".to_string(),
+            "应报",
+        ),
+        (
+            "/audit?action=value.write&limit=20".to_string(),
+            "value.write",
+        ),
+        ("/static/app.css".to_string(), "@media print"),
+        ("/static/charts.js".to_string(), "data-chart"),
+    ] {
+        let (st, html) = b.get(&path).await;
+        assert_eq!(st, StatusCode::OK, "{path}");
+        assert!(html.contains(text), "{path} lacks {text}");
+    }
+    let (st, _) = b.get("/static/htmx.min.js").await;
+    assert_eq!(st, StatusCode::OK);
+    // English switch persists in a cookie.
+    let (st, _) = b.get("/lang?to=en&back=/overview").await;
+    assert_eq!(st, StatusCode::SEE_OTHER);
+    let (_, html) = b.get("/overview").await;
+    assert!(html.contains("on track") && html.contains("Overview"));
+    let (st, _) = b.get("/lang?to=zh&back=//evil.example").await;
+    assert_eq!(st, StatusCode::SEE_OTHER);
+
+    // A town reporter enters a value: saved, and a bad number is shown next to its field.
+    let mut t = Browser::new(&s.base);
+    let csrf = sign_in_form(&mut t, &format!("town-{TOWN}")).await;
+    let (st, html) = t
+        .post_form(
+            "/entry",
+            &[
+                ("csrf", &csrf),
+                ("place", TOWN),
+                ("period", "2025-09"),
+                ("v:T08:value", "abc"),
+            ],
+        )
+        .await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("“abc”不是有效的数字"), "{html}");
+    let (st, html) = t
+        .post_form(
+            "/entry",
+            &[
+                ("csrf", &csrf),
+                ("place", TOWN),
+                ("period", "2025-09"),
+                ("v:T08:value", "4321"),
+            ],
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(html.contains("已保存:1 条变更"), "{html}");
+    let (st, _) = t
+        .post_form(
+            "/entry",
+            &[
+                ("csrf", "wrong"),
+                ("place", TOWN),
+                ("period", "2025-09"),
+                ("v:T08:value", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
+    // Audit is the office's.
+    let (st, _) = t.get("/audit").await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
+}
