@@ -407,20 +407,15 @@ impl App {
     /// places' figures changed.
     fn apply(&self, changes: &[ValueChange]) -> usize {
         let mut state = self.state.write().unwrap_or_else(|e| e.into_inner());
-        let mut places = std::collections::HashSet::new();
-        for c in changes {
-            let (key, value) = match (&c.new, &c.old) {
-                (Some(new), _) => (&new.key, Some(new.value)),
-                (None, Some(old)) => (&old.key, None),
-                (None, None) => continue,
-            };
-            // The store accepted it, so the plan and places know it: an error here would be
-            // a bug, and the value stays in the store for the next rebuild.
-            if let Ok(applied) = state.engine.apply(key, value) {
-                places.extend(applied.places);
-            }
-        }
-        places.len()
+        let changes = changes.iter().filter_map(|c| match (&c.new, &c.old) {
+            (Some(new), _) => Some((&new.key, Some(new.value))),
+            (None, Some(old)) => Some((&old.key, None)),
+            (None, None) => None,
+        });
+        // The store accepted every change, so the plan and places know them: a refusal here
+        // would be a bug, and the value stays in the store for the next rebuild.
+        let (applied, _refused) = state.engine.apply_batch(changes);
+        applied.places.len()
     }
 
     /// Completeness of reporting in a window, from the stored report times.

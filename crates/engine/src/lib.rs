@@ -235,6 +235,37 @@ impl Engine {
         Ok(Applied { places, statuses })
     }
 
+    /// Applies many committed changes at once: every roll-up is carried up per change, but
+    /// each (indicator, place) whose figure changed is re-evaluated once, however many of
+    /// the changes touched it (a district above a million village writes is evaluated
+    /// once, not a million times). Changes the engine refuses are returned.
+    pub fn apply_batch<'a>(
+        &mut self,
+        changes: impl IntoIterator<Item = (&'a ValueKey, Option<f64>)>,
+    ) -> (Applied, Vec<(ValueKey, EngineError)>) {
+        let mut touched: std::collections::BTreeSet<(usize, usize)> = Default::default();
+        let mut refused = Vec::new();
+        for (key, value) in changes {
+            match self.set_own(key, value) {
+                Ok((ind, places)) => touched.extend(places.into_iter().map(|p| (ind, p))),
+                Err(e) => refused.push((key.clone(), e)),
+            }
+        }
+        let mut statuses = 0;
+        let mut places = std::collections::BTreeSet::new();
+        for (ind, p) in touched {
+            statuses += self.refresh_statuses(ind, PlaceId(p as u32));
+            places.insert(PlaceId(p as u32));
+        }
+        (
+            Applied {
+                places: places.into_iter().collect(),
+                statuses,
+            },
+            refused,
+        )
+    }
+
     /// Rebuilds every roll-up and status from the own figures.
     pub fn full_recompute(&mut self) {
         let topo = &self.topo;

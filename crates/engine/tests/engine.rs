@@ -205,6 +205,8 @@ proptest! {
         let tree = Arc::new(tree(&parents, &pops));
         let plan = Arc::new(plan());
         let mut live = Engine::new(plan.clone(), tree.clone(), EngineConfig::default());
+        let mut batched = Engine::new(plan.clone(), tree.clone(), EngineConfig::default());
+        let mut batch: Vec<(ValueKey, Option<f64>)> = Vec::new();
         let mut current: BTreeMap<ValueKey, f64> = BTreeMap::new();
         for op in ops {
             match op {
@@ -212,11 +214,13 @@ proptest! {
                     let k = key(ind, place % places, period, comp);
                     let v = value as f64 / 10.0;
                     live.apply(&k, Some(v)).unwrap();
+                    batch.push((k.clone(), Some(v)));
                     current.insert(k, v);
                 }
                 Op::Delete { ind, place, period, comp } => {
                     let k = key(ind, place % places, period, comp);
                     live.apply(&k, None).unwrap();
+                    batch.push((k.clone(), None));
                     current.remove(&k);
                 }
             }
@@ -228,6 +232,10 @@ proptest! {
         prop_assert_eq!(live.value_count(), current.len());
         prop_assert_eq!(live.all_figures(), full.all_figures());
         prop_assert_eq!(live.all_statuses(), full.all_statuses());
+        let (_, refused) = batched.apply_batch(batch.iter().map(|(k, v)| (k, *v)));
+        prop_assert!(refused.is_empty());
+        prop_assert_eq!(batched.all_figures(), full.all_figures());
+        prop_assert_eq!(batched.all_statuses(), full.all_statuses());
 
         // Sums against the independent reference, at every place and period.
         for period in PERIODS {

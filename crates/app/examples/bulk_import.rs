@@ -1,0 +1,122 @@
+//! The bulk-upload benchmark of methods §7: a CSV of N value rows (default 1,000,000) over
+//! the Zhejiang workload's places, uploaded through the one write path (`App::upload`:
+//! read, validate, one SQLite transaction with the audit rows, engine update), all or
+//! nothing. Prints the time of each step.
+//!
+//!   cargo run --release -p youxiang-app --example bulk_import -- [ROWS] [DB_DIR]
+//!
+//! Generated files go to `work-data/` (gitignored).
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use youxiang_app::App;
+use youxiang_workload::zhejiang::{Options, Workload};
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let rows: usize = std::env::args()
+        .nth(1)
+        .map(|s| s.parse())
+        .transpose()?
+        .unwrap_or(1_000_000);
+    let root = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."));
+    let out = std::env::args()
+        .nth(2)
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("work-data/bulk-import"));
+    std::fs::create_dir_all(&out)?;
+    let divisions = root.join("../shared/data/divisions");
+    let text = std::fs::read_to_string(root.join("plans/dinghai-qiyouxiang.toml"))?;
+    let mut plan = youxiang_plantext::planfile::load(&text)?;
+    plan.place = "33".into();
+    // The workload reports every indicator monthly at village level (methods §7).
+    for ind in &mut plan.indicators {
+        ind.frequency = youxiang_core::period::PeriodKind::Month;
+        ind.report_level = Some(youxiang_core::place::Level::Village);
+    }
+    // Every village, enough months for `rows` numbers (about 0.8 M numbers a month).
+    let months = (rows as f64 / 780_000.0).ceil().clamp(1.0, 36.0) as u32;
+    let workload = Workload::build(
+        &divisions,
+        &plan,
+        Options {
+            months,
+            yearly: false,
+            ..Options::default()
+        },
+    )?;
+    let csv = out.join("values.csv");
+    let started = Instant::now();
+    let mut w = std::io::BufWriter::new(std::fs::File::create(&csv)?);
+    writeln!(w, "指标编码,地点编码,期间,分项,数值")?;
+    let mut written = 0;
+    for g in workload.values(&plan).take(rows) {
+        let comp = match g.key.component {
+            youxiang_core::value::Component::Value => "数值",
+            youxiang_core::value::Component::Numerator => "分子",
+            youxiang_core::value::Component::Denominator => "分母",
+        };
+        writeln!(
+            w,
+            "{},{},{},{},{}",
+            g.key.indicator, g.key.place, g.key.period, comp, g.value
+        )?;
+        written += 1;
+    }
+    w.flush()?;
+    drop(w);
+    println!(
+        "generated {written} rows ({} places) in {:.1} s",
+        workload.places().len(),
+        started.elapsed().as_secs_f64()
+    );
+
+    let db_file = out.join("bulk.db");
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", db_file.display()));
+    }
+    let url = format!("sqlite://{}", db_file.display());
+    let app = App::init(&url, &plan, workload.places().to_vec(), "bench").await?;
+    let bytes = std::fs::read(&csv)?;
+    let started = Instant::now();
+    let last = std::sync::Mutex::new(Instant::now());
+    let report = app
+        .upload("admin", &bytes, "values.csv", |step| {
+            if let Ok(mut l) = last.lock() {
+                println!(
+                    "  step {step:?} begins at {:.2} s",
+                    started.elapsed().as_secs_f64()
+                );
+                *l = Instant::now();
+            }
+        })
+        .await;
+    let report = match report {
+        Ok(r) => r,
+        Err(youxiang_app::AppError::Upload { errors, .. }) => {
+            for e in errors.iter().take(10) {
+                eprintln!("{e}");
+            }
+            return Err(format!("{} errors", errors.len()).into());
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let total = started.elapsed().as_secs_f64();
+    println!(
+        "upload of {written} rows: {total:.2} s total ({} changed, {} unchanged, {} places updated, {} warnings)",
+        report.changed,
+        report.unchanged,
+        report.places_updated,
+        report.warnings.len()
+    );
+    let started = Instant::now();
+    let again = app.upload("admin", &bytes, "values.csv", |_| {}).await?;
+    println!(
+        "the same file again: {:.2} s ({} changed)",
+        started.elapsed().as_secs_f64(),
+        again.changed
+    );
+    Ok(())
+}
