@@ -240,6 +240,7 @@ pub fn routes() -> Router<Shared> {
         .route("/approvals", get(approvals).post(approvals_post))
         .route("/completeness", get(completeness))
         .route("/audit", get(audit))
+        .route("/favicon.ico", get(|| async { StatusCode::NO_CONTENT }))
         .route(
             "/static/app.css",
             get(|| asset("text/css", include_bytes!("../static/app.css"))),
@@ -992,7 +993,12 @@ fn entry_fields(
                 error: errors.get(&id).cloned().unwrap_or_default(),
                 code: ind.code.clone(),
                 name: ind.name.clone(),
-                unit: ind.unit.clone(),
+                // A ratio's parts are counts, not the ratio's unit.
+                unit: if *comp == youxiang_core::value::Component::Value {
+                    ind.unit.clone()
+                } else {
+                    String::new()
+                },
                 component_label: if c.en {
                     comp.as_str().into()
                 } else {
@@ -1152,11 +1158,22 @@ async fn entry_post(
             }
         }
     }
+    // The form shows the current figures: a field left as shown is not a change (the
+    // engine's figure is rounded to millionths, the stored one may carry more digits).
+    {
+        let state = web.app.read();
+        writes.retain(|w| {
+            state
+                .engine
+                .own_value(&w.key)
+                .is_none_or(|cur| (cur - w.value).abs() > 1e-6 * cur.abs().max(1.0))
+        });
+    }
     if !field_errors.is_empty() {
         errors.push(format!("{} 处数值无效", field_errors.len()));
     }
     if errors.is_empty() && writes.is_empty() {
-        errors.push("没有填写任何数值".into());
+        errors.push("没有修改任何数值".into());
     }
     if !errors.is_empty() {
         return entry_page(

@@ -1,0 +1,100 @@
+// Browser tests of the pages (node's test runner + playwright-core + Debian's chromium).
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { chromium } from "playwright-core";
+
+const BASE = process.env.BASE ?? "http://127.0.0.1:18089";
+const SHOTS = process.env.SHOTS ?? "artifacts/screenshots";
+const PASSWORD = "demo2025";
+const TOWN = "330902002";
+let browser;
+
+before(async () => {
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+      "--disable-component-update", "--disable-sync", "--no-first-run"],
+  });
+});
+after(async () => { await browser?.close(); });
+
+async function signIn(login, viewport = { width: 1366, height: 768 }) {
+  const page = await browser.newPage({ viewport, locale: "zh-CN" });
+  const errors = [];
+  page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
+  page.on("pageerror", (e) => errors.push(String(e)));
+  await page.goto(`${BASE}/login`);
+  await page.fill("#login", login);
+  await page.fill("#password", PASSWORD);
+  await Promise.all([page.waitForURL(/\/overview/), page.click("button[type=submit]")]);
+  page.consoleErrors = errors;
+  return page;
+}
+
+async function t08(page) {
+  await page.goto(`${BASE}/overview?period=2025-09`);
+  const row = page.locator("tr", { has: page.locator("a", { hasText: "T08" }) });
+  return (await row.locator("td.num").nth(1).innerText()).trim();
+}
+
+test("sign in, enter a value, see the light and the overview change", async () => {
+  const page = await signIn(`town-${TOWN}`);
+  assert.match(await page.title(), /驾驶舱/);
+  await page.screenshot({ path: `${SHOTS}/01-overview.png`, fullPage: true });
+  const before = await t08(page);
+  await page.goto(`${BASE}/entry?place=${TOWN}&period=2025-09`);
+  await page.fill('input[name="v:T08:value"]', "abc").catch(() => {});
+  await page.fill('input[name="v:T08:value"]', "98765");
+  await page.click("form[method=post] button.primary");
+  await page.waitForSelector(".ok");
+  assert.match(await page.locator(".ok").innerText(), /已保存:1 条变更/);
+  await page.screenshot({ path: `${SHOTS}/02-entry-saved.png`, fullPage: true });
+  const after = await t08(page);
+  assert.notEqual(after, before, `T08 should change (${before} → ${after})`);
+  await page.screenshot({ path: `${SHOTS}/03-overview-after.png`, fullPage: true });
+  assert.deepEqual(page.consoleErrors, [], "no console errors (CSP)");
+});
+
+test("upload a bad file and see the exact error", async () => {
+  const page = await signIn(`town-${TOWN}`);
+  await page.goto(`${BASE}/upload`);
+  const csv = `指标编码,地点编码,期间,数值\nT08,${TOWN},2025-09,12\nT08,${TOWN},2025-08,abc\n`;
+  await page.setInputFiles("#file", { name: "values.csv", mimeType: "text/csv", buffer: Buffer.from(csv) });
+  await page.click("button.primary");
+  await page.waitForSelector("#upload-errors");
+  const text = await page.locator("#upload-errors").innerText();
+  assert.match(text, /第3行/);
+  assert.match(text, /D列/);
+  assert.match(text, /abc/);
+  await page.screenshot({ path: `${SHOTS}/04-upload-errors.png`, fullPage: true });
+});
+
+test("a village reporter cannot see another village's form", async () => {
+  const page = await signIn("viewer");
+  // Find the demo village reporter's village and a sibling village.
+  await page.goto(`${BASE}/api/v1/places?under=${TOWN}&depth=1`);
+  const places = JSON.parse(await page.locator("body").innerText());
+  await page.close();
+  const villages = places.filter((p) => p.parent === TOWN).map((p) => p.code);
+  const own = villages[0];
+  const other = villages[1];
+  const v = await signIn(`village-${own}`, { width: 390, height: 844 });
+  await v.goto(`${BASE}/entry?place=${other}&period=2025-09`);
+  const options = await v.locator("#place option").evaluateAll((os) => os.map((o) => o.value));
+  assert.deepEqual(options, [own]);
+  assert.equal(await v.locator('input[name="place"][type=hidden]').getAttribute("value"), own);
+  const otherName = places.find((p) => p.code === other).name;
+  assert.ok(!(await v.content()).includes(otherName), "no trace of the other village");
+  await v.screenshot({ path: `${SHOTS}/05-village-entry-phone.png`, fullPage: true });
+});
+
+test("indicator page with charts, and English", async () => {
+  const page = await signIn("office");
+  await page.goto(`${BASE}/indicator/T08?place=330902`);
+  await page.waitForSelector("[data-chart] svg", { timeout: 10000 });
+  await page.screenshot({ path: `${SHOTS}/06-indicator.png`, fullPage: true });
+  await page.goto(`${BASE}/lang?to=en&back=/overview`);
+  assert.match(await page.content(), /on track/);
+  await page.screenshot({ path: `${SHOTS}/07-overview-en.png`, fullPage: true });
+  assert.deepEqual(page.consoleErrors, [], "no console errors (CSP)");
+});

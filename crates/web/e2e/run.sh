@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Browser tests: Debian's chromium driven by playwright-core against `youxiang serve` on a
+# fresh demo database. Screenshots go to artifacts/screenshots/ (gitignored).
+#   crates/web/e2e/run.sh            # builds the release binary first
+#   YOUXIANG_BIN=path/to/youxiang crates/web/e2e/run.sh
+set -euo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../../.." && pwd)
+cd "$ROOT"
+
+if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then
+  echo "== installing chromium and fonts-noto-cjk (apt-get)"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null
+fi
+if [ ! -d "$HERE/node_modules/playwright-core" ]; then
+  (cd "$HERE" && npm ci --no-audit --no-fund)
+fi
+
+BIN=${YOUXIANG_BIN:-}
+if [ -z "$BIN" ]; then
+  cargo build --release -p youxiang-cli
+  BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release/youxiang"
+fi
+
+WORK=$(mktemp -d)
+DB="sqlite://$WORK/e2e.db"
+"$BIN" --db "$DB" demo --fresh >/dev/null
+PORT=${E2E_PORT:-18089}
+"$BIN" --db "$DB" serve --addr "127.0.0.1:$PORT" >"$WORK/serve.log" 2>&1 &
+PID=$!
+trap 'kill $PID 2>/dev/null || true; rm -rf "$WORK"' EXIT
+for _ in $(seq 1 100); do
+  if curl -fsS "http://127.0.0.1:$PORT/login" >/dev/null 2>&1; then break; fi
+  sleep 0.2
+done
+
+mkdir -p "$ROOT/artifacts/screenshots"
+BASE="http://127.0.0.1:$PORT" SHOTS="$ROOT/artifacts/screenshots" node --test "$HERE/pages.test.mjs"
