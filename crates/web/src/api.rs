@@ -115,7 +115,9 @@ fn parse_date(text: &str, what: &str) -> ApiResult<NaiveDate> {
 }
 
 fn parse_time(text: &str, what: &str) -> ApiResult<NaiveDateTime> {
-    NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S")
+    chrono::DateTime::parse_from_rfc3339(text)
+        .map(|t| t.naive_utc())
+        .or_else(|_| NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S"))
         .or_else(|_| parse_date(text, what).map(|d| d.and_time(chrono::NaiveTime::MIN)))
         .map_err(|_| {
             ApiError::invalid(format!(
@@ -281,7 +283,8 @@ pub struct PlacesQuery {
     /// Only this place and its subtree.
     pub under: Option<String>,
     /// How many levels below `under` (0 = the place only).
-    pub depth: Option<u16>,
+    #[param(minimum = 0, maximum = 100)]
+    pub depth: Option<u8>,
 }
 
 #[utoipa::path(get, path = "/api/v1/places", tag = "plan", params(PlacesQuery),
@@ -297,6 +300,9 @@ async fn places(
     q: Result<Query<PlacesQuery>, QueryRejection>,
 ) -> ApiResult<Json<Vec<PlaceOut>>> {
     let q = query(q)?;
+    if q.depth.is_some_and(|d| d > 100) {
+        return Err(ApiError::invalid("depth 应在 0 到 100 之间"));
+    }
     let state = web.app.read();
     let tree = &state.tree;
     let ids: Vec<_> = match &q.under {
@@ -307,7 +313,10 @@ async fn places(
             let base = tree.depth(root);
             tree.subtree(root)
                 .into_iter()
-                .filter(|id| q.depth.is_none_or(|d| tree.depth(*id) - base <= d))
+                .filter(|id| {
+                    q.depth
+                        .is_none_or(|d| tree.depth(*id) - base <= u16::from(d))
+                })
                 .collect()
         }
         None => tree.ids().collect(),
@@ -355,6 +364,7 @@ pub struct StatusQuery {
     pub year: Option<i32>,
     /// A period within the year (`2025-06`, `2025Q2`, `2025H1`, `2025`): figures and lights
     /// as of that period.
+    #[param(pattern = r"^[0-9]{4}(H[12]|Q[1-4]|-(0[1-9]|1[0-2])|W(0[1-9]|[1-4][0-9]|5[0-3]))?$")]
     pub period: Option<String>,
     /// Domain code or name.
     pub domain: Option<String>,
@@ -452,6 +462,14 @@ pub fn rows_for(state: &AppState, filter: &StatusFilter) -> ApiResult<Vec<Status
     {
         return Err(ApiError::NotFound(format!("地点“{p}”")));
     }
+    if let Some(y) = filter.period.map(|p| p.year()).or(filter.year)
+        && !state.plan.target_years.contains(&y)
+    {
+        return Err(ApiError::NotFound(format!(
+            "{y} 年不是方案目标年份({:?})",
+            state.plan.target_years
+        )));
+    }
     status_rows(state, filter).map_err(ApiError::invalid)
 }
 
@@ -546,6 +564,7 @@ pub struct OverviewQuery {
     pub place: Option<String>,
     pub year: Option<i32>,
     /// As of this period (`2025-06`).
+    #[param(pattern = r"^[0-9]{4}(H[12]|Q[1-4]|-(0[1-9]|1[0-2])|W(0[1-9]|[1-4][0-9]|5[0-3]))?$")]
     pub period: Option<String>,
 }
 
@@ -670,7 +689,7 @@ async fn overview(
     params(
         ("indicator" = String, Path, description = "指标代码,如 T02"),
         ("place" = String, Path, description = "地点代码,如 330902"),
-        ("period" = String, Path, description = "期间,如 2025-09"),
+        ("period" = String, Path, description = "期间,如 2025-09", pattern = r"^[0-9]{4}(H[12]|Q[1-4]|-(0[1-9]|1[0-2])|W(0[1-9]|[1-4][0-9]|5[0-3]))?$"),
     ),
     responses(
         (status = 200, description = "数值来源、规则、各项状态及其输入与公式", body = Object),
@@ -700,13 +719,18 @@ async fn explain(
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct CompletenessQuery {
-    /// First day of the window (`2025-01-01`); 1 January of `as_of`'s year when absent.
+    /// First day of the window (`2025-01-01`); 1 January of `as_of`'s year when absent; at
+    /// most six years before `to`.
+    #[param(format = Date)]
     pub from: Option<String>,
     /// Last day of the window; `as_of` when absent.
+    #[param(format = Date)]
     pub to: Option<String>,
     /// The day to judge by; today when absent.
+    #[param(format = Date)]
     pub as_of: Option<String>,
     /// Days after a period's end by which a report is due (10).
+    #[param(minimum = 0, maximum = 366)]
     pub due_days: Option<i64>,
 }
 
@@ -741,12 +765,13 @@ pub fn completeness_window(q: &CompletenessQuery) -> ApiResult<Window> {
         Some(t) => parse_date(t, "to")?,
         None => today,
     };
-    if from > to {
-        return Err(ApiError::invalid("from 晚于 to"));
-    }
-    if (to - from).num_days() > 366 * 6 {
-        return Err(ApiError::invalid("时间窗口不能超过 6 年"));
-    }
+    // from after to is an empty window (no rows), not an error.
+    let to = to.max(from.pred_opt().unwrap_or(from));
+    // At most six years back from `to` (the whole plan period): older reports are not due.
+    let from = from.max(
+        to.checked_sub_signed(chrono::Duration::days(366 * 6))
+            .unwrap_or(to),
+    );
     let due_days = q.due_days.unwrap_or(DEFAULT_DUE_DAYS);
     if !(0..=366).contains(&due_days) {
         return Err(ApiError::invalid("due_days 应在 0 到 366 之间"));
@@ -807,12 +832,15 @@ pub struct AuditQuery {
     pub actor: Option<String>,
     /// `value.write`, `value.approve`, `user.password`, …
     pub action: Option<String>,
-    /// From this time on (`2025-06-01` or `2025-06-01T08:00:00`, UTC).
+    /// From this time on (`2025-06-01T08:00:00Z`, or `2025-06-01`, UTC).
+    #[param(format = DateTime)]
     pub since: Option<String>,
     /// Before this time.
+    #[param(format = DateTime)]
     pub until: Option<String>,
     /// At most this many rows, newest first (100; at most 1,000).
-    pub limit: Option<usize>,
+    #[param(minimum = 1, maximum = 1000)]
+    pub limit: Option<u32>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -847,7 +875,11 @@ pub fn audit_filter(q: &AuditQuery) -> ApiResult<AuditFilter> {
             .as_deref()
             .map(|t| parse_time(t, "until"))
             .transpose()?,
-        limit: Some(q.limit.unwrap_or(100).clamp(1, 1000)),
+        limit: Some(match q.limit {
+            None => 100,
+            Some(n @ 1..=1000) => n as usize,
+            Some(n) => return Err(ApiError::invalid(format!("limit {n} 应在 1 到 1000 之间"))),
+        }),
     })
 }
 
@@ -900,11 +932,14 @@ async fn audit(
 pub struct ValuesQuery {
     pub indicator: Option<String>,
     pub place: Option<String>,
+    #[param(pattern = r"^[0-9]{4}(H[12]|Q[1-4]|-(0[1-9]|1[0-2])|W(0[1-9]|[1-4][0-9]|5[0-3]))?$")]
     pub period: Option<String>,
     /// `draft`, `submitted`, `approved`.
+    #[param(pattern = "^(draft|submitted|approved)$")]
     pub state: Option<String>,
     /// At most this many rows (1,000; at most 10,000).
-    pub limit: Option<usize>,
+    #[param(minimum = 1, maximum = 10000)]
+    pub limit: Option<u32>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -928,6 +963,7 @@ pub struct ValueOut {
         (status = 200, description = "已报数据(仅本人范围内的地点和指标)", body = Vec<ValueOut>),
         (status = 401, description = "未登录", body = ErrorBody),
         (status = 403, description = "所问地点或指标不在本人范围内", body = ErrorBody),
+        (status = 404, description = "地点不存在", body = ErrorBody),
         (status = 422, description = "参数无效", body = ErrorBody),
     ))]
 async fn get_values(
@@ -969,7 +1005,11 @@ async fn get_values(
             return Err(ApiError::Forbidden(refused));
         }
     }
-    let limit = q.limit.unwrap_or(1000).clamp(1, 10_000);
+    let limit = match q.limit {
+        None => 1000,
+        Some(n @ 1..=10_000) => n as usize,
+        Some(n) => return Err(ApiError::invalid(format!("limit {n} 应在 1 到 10000 之间"))),
+    };
     let values = web.app.db().get_values(&filter).await?;
     let state = web.app.read();
     let out = values
@@ -1004,10 +1044,13 @@ pub struct ValueIn {
     pub indicator: String,
     pub place: String,
     /// `2025`, `2025H1`, `2025Q2`, `2025-06`, `2025W05`.
+    #[schema(pattern = r"^[0-9]{4}(H[12]|Q[1-4]|-(0[1-9]|1[0-2])|W(0[1-9]|[1-4][0-9]|5[0-3]))?$")]
     pub period: String,
     /// `value` (default), `numerator`, `denominator`.
     #[serde(default)]
+    #[schema(pattern = "^(value|numerator|denominator)$")]
     pub component: Option<String>,
+    #[schema(minimum = -1e12, maximum = 1e12)]
     pub value: f64,
     #[serde(default)]
     pub comment: Option<String>,
@@ -1018,8 +1061,10 @@ pub struct ValueIn {
 pub struct KeyIn {
     pub indicator: String,
     pub place: String,
+    #[schema(pattern = r"^[0-9]{4}(H[12]|Q[1-4]|-(0[1-9]|1[0-2])|W(0[1-9]|[1-4][0-9]|5[0-3]))?$")]
     pub period: String,
     #[serde(default)]
+    #[schema(pattern = "^(value|numerator|denominator)$")]
     pub component: Option<String>,
 }
 
@@ -1100,6 +1145,7 @@ pub struct WriteOut {
         (status = 200, description = "已写入(全部或全不)", body = WriteOut),
         (status = 401, description = "未登录", body = ErrorBody),
         (status = 403, description = "无权填报(逐条列出)或 CSRF 令牌无效", body = ErrorBody),
+        (status = 404, description = "指标或地点不存在(逐条列出)", body = ErrorBody),
         (status = 409, description = "数据已审核锁定", body = ErrorBody),
         (status = 422, description = "数据无效(逐条列出)", body = ErrorBody),
     ))]
@@ -1112,9 +1158,20 @@ async fn post_values(
     who.check_csrf_header(&headers)?;
     let values = json_body(body)?;
     if values.is_empty() {
-        return Err(ApiError::invalid("没有要写入的数据"));
+        return Ok(Json(WriteOut {
+            changed: 0,
+            unchanged: 0,
+            places_updated: 0,
+            warnings: vec![],
+        }));
     }
-    let writes = to_writes(&web.app.read(), &values).map_err(ApiError::Invalid)?;
+    let writes = to_writes(&web.app.read(), &values).map_err(|errors| {
+        if errors.iter().any(|e| e.contains("不存在")) {
+            ApiError::NotFound(errors.join(";"))
+        } else {
+            ApiError::Invalid(errors)
+        }
+    })?;
     let report = web.app.write_values(&who.user.login, writes, None).await?;
     Ok(Json(WriteOut {
         changed: report.changed,
@@ -1127,6 +1184,7 @@ async fn post_values(
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct TransitionIn {
     /// `submit`, `approve`, `reject`, `reopen`.
+    #[schema(pattern = "^(submit|approve|reject|reopen)$")]
     pub action: String,
     /// Required for `reject` and `reopen`.
     #[serde(default)]
@@ -1141,7 +1199,7 @@ pub fn parse_transition(action: &str, reason: Option<&str>) -> ApiResult<Transit
         "approve" => Ok(Transition::Approve),
         "reject" | "reopen" => {
             let reason = reason
-                .ok_or_else(|| ApiError::invalid(format!("{action} 需要填写原因(reason)")))?
+                .ok_or_else(|| ApiError::Conflict(format!("{action} 需要填写原因(reason)")))?
                 .to_string();
             Ok(if action == "reject" {
                 Transition::Reject { reason }
@@ -1180,7 +1238,7 @@ async fn transition(
     let body = json_body(body)?;
     let t = parse_transition(&body.action, body.reason.as_deref())?;
     if body.keys.is_empty() {
-        return Err(ApiError::invalid("没有指定数据(keys)"));
+        return Ok(Json(TransitionOut { changed: 0 }));
     }
     let mut keys = Vec::new();
     let mut errors = Vec::new();
@@ -1241,6 +1299,7 @@ pub async fn read_upload(mut mp: Multipart) -> ApiResult<(String, Vec<u8>, Optio
     params(("X-CSRF-Token" = String, Header, description = "会话的 CSRF 令牌")),
     responses(
         (status = 200, description = "已写入(全部或全不)", body = WriteOut),
+        (status = 400, description = "不是 multipart/form-data 请求"),
         (status = 401, description = "未登录", body = ErrorBody),
         (status = 403, description = "CSRF 令牌无效", body = ErrorBody),
         (status = 409, description = "数据已审核锁定", body = ErrorBody),
