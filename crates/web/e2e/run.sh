@@ -25,7 +25,7 @@ fi
 
 WORK=$(mktemp -d)
 DB="sqlite://$WORK/e2e.db"
-"$BIN" --db "$DB" demo --fresh >/dev/null
+"$BIN" --db "$DB" demo --fresh --no-serve >/dev/null
 PORT=${E2E_PORT:-18089}
 "$BIN" --db "$DB" serve --addr "127.0.0.1:$PORT" >"$WORK/serve.log" 2>&1 &
 PID=$!

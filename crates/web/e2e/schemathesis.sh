@@ -19,7 +19,7 @@ if [ -z "$BIN" ]; then
 fi
 WORK=$(mktemp -d)
 DB="sqlite://$WORK/st.db"
-"$BIN" --db "$DB" demo --fresh >/dev/null
+"$BIN" --db "$DB" demo --fresh --no-serve >/dev/null
 PORT=${ST_PORT:-18091}
 "$BIN" --db "$DB" serve --addr "127.0.0.1:$PORT" >"$WORK/serve.log" 2>&1 &
 PID=$!
