@@ -159,6 +159,12 @@ pub struct DemoArgs {
     /// Start from an empty database (deletes the SQLite file first).
     #[arg(long)]
     pub fresh: bool,
+    /// Set up the database only; do not start the web server.
+    #[arg(long)]
+    pub no_serve: bool,
+    /// Where the web server listens.
+    #[arg(long, default_value = "127.0.0.1:8080", env = "YOUXIANG_ADDR")]
+    pub addr: std::net::SocketAddr,
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime> {
@@ -700,7 +706,21 @@ pub fn run_demo(db: &str, plan_file: Option<&Path>, args: DemoArgs) -> Result<()
             count(Light::Red),
             count(Light::Grey)
         );
-        Ok(())
+        drop(state);
+        let n = youxiang_web::set_demo_passwords(&app).await?;
+        println!(
+            "演示账号 {n} 个(admin、office、viewer、wjj、town-330902003 …),密码均为 {}",
+            youxiang_web::DEMO_PASSWORD
+        );
+        if args.no_serve {
+            return Ok(());
+        }
+        youxiang_web::serve_with(
+            std::sync::Arc::new(app),
+            args.addr,
+            youxiang_web::WebConfig::default(),
+        )
+        .await
     })
 }
 

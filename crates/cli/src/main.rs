@@ -6,7 +6,9 @@ mod data_cmd;
 mod eval_cmd;
 mod plan_cmd;
 mod plan_import_cmd;
+mod serve_cmd;
 mod table;
+mod users_cmd;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
@@ -37,6 +39,11 @@ enum Command {
     Init(data_cmd::InitArgs),
     /// Set up the Dinghai demo: plan, 13 towns with villages, users, synthetic data.
     Demo(data_cmd::DemoArgs),
+    /// The web interface and the JSON API (OpenAPI at /api/openapi.json, docs at /api/docs).
+    Serve(serve_cmd::ServeArgs),
+    /// Users: add, list, change a password.
+    #[command(subcommand)]
+    Users(users_cmd::UsersCmd),
     /// Places: import a hierarchy or a villages file, show it.
     #[command(subcommand)]
     Places(data_cmd::PlacesCmd),
@@ -95,6 +102,8 @@ fn run(cli: Cli) -> Result<()> {
         Command::Plan(PlanCmd::Import(args)) => plan_import_cmd::run_import(args),
         Command::Eval(EvalCmd::Progress(args)) => eval_cmd::run_progress(args),
         Command::Access { cmd } => access_cmd::run(cmd),
+        Command::Serve(args) => serve_cmd::run(&cli.db, args),
+        Command::Users(cmd) => users_cmd::run(&cli.db, cmd),
         Command::Init(args) => data_cmd::run_init(&cli.db, cli.plan.as_deref(), args),
         Command::Demo(args) => data_cmd::run_demo(&cli.db, cli.plan.as_deref(), args),
         Command::Places(cmd) => data_cmd::run_places(&cli.db, cmd),

@@ -110,7 +110,7 @@ fn eval_progress_reproduces_case_a() {
 fn demo_status_explain_upload_completeness_and_audit() {
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite://{}", dir.path().join("demo.db").display());
-    let out = ok(&["--db", &db, "demo"]);
+    let out = ok(&["--db", &db, "demo", "--no-serve"]);
     assert!(out.contains("演示数据"), "{out}");
 
     let rows = json(&["--db", &db, "status", "--json"]);
