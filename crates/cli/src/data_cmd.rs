@@ -695,8 +695,8 @@ pub fn run_demo(db: &str, plan_file: Option<&Path>, args: DemoArgs) -> Result<()
             youxiang_workload::DEMO_LABEL,
             started.elapsed().as_secs_f64()
         );
-        let state = app.read();
-        let rows = status_rows(&state, &StatusFilter::default()).map_err(|e| anyhow::anyhow!(e))?;
+        let rows =
+            status_rows(&app.read(), &StatusFilter::default()).map_err(|e| anyhow::anyhow!(e))?;
         let count = |l: Light| rows.iter().filter(|r| r.light == l).count();
         println!(
             "定海区 {} 年:● 达标 {} ▲ 预警 {} ■ 滞后 {} ○ 无数据 {}(youxiang status 查看明细)",
@@ -706,7 +706,6 @@ pub fn run_demo(db: &str, plan_file: Option<&Path>, args: DemoArgs) -> Result<()
             count(Light::Red),
             count(Light::Grey)
         );
-        drop(state);
         let n = youxiang_web::set_demo_passwords(&app).await?;
         println!(
             "演示账号 {n} 个(admin、office、viewer、wjj、town-330902003 …),密码均为 {}",
