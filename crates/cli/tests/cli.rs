@@ -270,3 +270,41 @@ fn demo_status_explain_upload_completeness_and_audit() {
         "{places}"
     );
 }
+
+#[test]
+fn access_coverage_runs_on_porto_alegre() {
+    let d = repo().join("../shared/data/osm/porto-alegre");
+    if !d.join("poa_osm.pbf").exists() {
+        eprintln!("SKIPPED: {} is absent", d.display());
+        return;
+    }
+    let pbf = d.join("poa_osm.pbf");
+    let grid = d.join("poa_hexgrid.csv");
+    let out = ok(&[
+        "access",
+        "coverage",
+        "--pbf",
+        pbf.to_str().unwrap(),
+        "--origins",
+        grid.to_str().unwrap(),
+        "--facilities",
+        grid.to_str().unwrap(),
+        "--facility-columns",
+        "schools,healthcare",
+    ]);
+    assert!(out.contains("覆盖率") && out.contains("basket"), "{out}");
+    assert!(out.contains("812935"), "{out}");
+    let bad = youxiang(&[
+        "access",
+        "coverage",
+        "--pbf",
+        grid.to_str().unwrap(),
+        "--origins",
+        grid.to_str().unwrap(),
+        "--facilities",
+        grid.to_str().unwrap(),
+        "--facility-columns",
+        "schools",
+    ]);
+    assert!(!bad.status.success(), "a CSV given as PBF must be refused");
+}
