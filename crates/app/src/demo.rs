@@ -136,21 +136,10 @@ pub async fn load_demo(app: &App) -> Result<usize> {
             skipped_villages.insert(g.key.place.clone());
             continue;
         }
-        let who = reporters
-            .iter()
-            .filter(|r| r.role != Role::Viewer && r.role != Role::Office)
-            .filter(|r| r.scope.covers(&tree, place, &g.key.indicator))
-            .max_by_key(|r| {
-                r.scope
-                    .places
-                    .iter()
-                    .filter_map(|c| tree.id(c))
-                    .map(|root| tree.depth(root))
-                    .max()
-                    .unwrap_or(0)
-            })
-            .map(|r| r.login.clone())
-            .unwrap_or_else(|| "office".into());
+        let who =
+            youxiang_core::completeness::responsible(&reporters, &tree, place, &g.key.indicator)
+                .map(|r| r.login.clone())
+                .unwrap_or_else(|| "office".into());
         by_reporter.entry(who).or_default().push(ValueWrite {
             key: g.key,
             value: g.value,

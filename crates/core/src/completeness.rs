@@ -92,7 +92,7 @@ pub fn periods_between(kind: PeriodKind, from: NaiveDate, to: NaiveDate) -> Vec<
 /// Who answers for reports of `indicator` at `place`: the reporting user whose scope
 /// covers it most closely (the deepest scope root), village before town before
 /// department.
-fn responsible<'a>(
+pub fn responsible<'a>(
     reporters: &'a [Reporter],
     tree: &PlaceTree,
     place: PlaceId,
