@@ -18,4 +18,5 @@ pub use plan::{
 pub use target::{Op, Target, TargetParseError};
 
 pub mod eval;
+pub mod manage;
 pub mod period;

@@ -1,0 +1,929 @@
+//! 月排名: the monthly ranking of towns or departments (methods §4).
+//!
+//! The rule, configurable and printed with every ranking ([`RankRule::describe_zh`]):
+//!
+//! - for unit i and indicator k in its scope, s_ik = min(A ÷ expected, cap), or
+//!   min(expected ÷ A, cap) for a lower-is-better indicator (cap 1.2 by default);
+//! - zero guard as in methods §3: a zero value in the ratio (numerator or denominator)
+//!   counts as 0.001, so 0 ÷ 0 is 1 (met exactly) and nothing is divided by zero; a
+//!   negative ratio counts as 0; NaN or infinite inputs count as no data;
+//! - an indicator with no actual or no expected value is listed as 无数据 and not scored;
+//! - the unit's base score = the weighted mean over domains (those with at least one
+//!   scored indicator) of the mean s_ik within the domain, × 100 (points). Equal weights
+//!   by default; a domain missing from a non-empty weight table weighs 1; a negative or
+//!   non-finite weight counts as 0; when the weights of the scored domains sum to 0 they
+//!   are taken as equal;
+//! - total = base + Σ points × rate over the extra terms (任务按期完成率, 督办按期办结率,
+//!   报送及时率); a rate is clamped to [0, 1]; a rate that does not apply (None, missing
+//!   or not finite) scores full points and is shown as 不适用;
+//! - a unit with no scored indicator has no score: it is listed after every ranked unit,
+//!   without a rank, as 无数据;
+//! - ranks are competition style (1, 2, 2, 4): scores equal after rounding to
+//!   `tie_decimals` decimals share a rank; rows with a rank are sorted by rank then unit
+//!   name, unranked rows by unit name;
+//! - the bottom `bottom_n` are the ranked units whose rank is at or below the rank of the
+//!   `bottom_n`-th from last (ties at the boundary are all in). Nobody is in the bottom
+//!   when no more than `bottom_n` units are ranked, and units sharing first place never
+//!   are.
+
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::eval::explain::fmt_num;
+
+/// The value a zero in a ratio is replaced with (methods §3).
+pub const ZERO_GUARD: f64 = 0.001;
+
+/// An extra term added to the base score.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TermKind {
+    /// 任务按期完成率: milestones of the unit's tasks and projects done by their dates.
+    TaskOnTime,
+    /// 督办按期办结率: supervision orders closed on time.
+    OrderClosure,
+    /// 报送及时率: reports filed on time.
+    Timeliness,
+}
+
+impl TermKind {
+    pub const ALL: [TermKind; 3] = [
+        TermKind::TaskOnTime,
+        TermKind::OrderClosure,
+        TermKind::Timeliness,
+    ];
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            TermKind::TaskOnTime => "任务按期完成率",
+            TermKind::OrderClosure => "督办按期办结率",
+            TermKind::Timeliness => "报送及时率",
+        }
+    }
+
+    /// Same as [`TermKind::label_zh`].
+    pub fn label(self) -> &'static str {
+        self.label_zh()
+    }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            TermKind::TaskOnTime => "task on-time rate",
+            TermKind::OrderClosure => "supervision-order on-time closure rate",
+            TermKind::Timeliness => "reporting timeliness rate",
+        }
+    }
+}
+
+/// One extra term: `points × rate` is added to the base score.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RankTerm {
+    pub kind: TermKind,
+    pub points: f64,
+}
+
+/// The ranking rule (methods §4 defaults).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RankRule {
+    /// Upper cap of each s_ik (1.2).
+    pub cap: f64,
+    /// Weight per domain code; empty = equal weights.
+    pub domain_weights: BTreeMap<String, f64>,
+    /// Extra terms (each 5 points by default).
+    pub terms: Vec<RankTerm>,
+    /// How many units from the bottom are flagged (3).
+    pub bottom_n: usize,
+    /// How many consecutive months in the bottom raise a supervision order (2).
+    pub consecutive_months: u32,
+    /// Scores equal after rounding to this many decimals share a rank (4).
+    pub tie_decimals: u32,
+}
+
+impl Default for RankRule {
+    fn default() -> Self {
+        RankRule {
+            cap: 1.2,
+            domain_weights: BTreeMap::new(),
+            terms: TermKind::ALL
+                .iter()
+                .map(|&kind| RankTerm { kind, points: 5.0 })
+                .collect(),
+            bottom_n: 3,
+            consecutive_months: 2,
+            tie_decimals: 4,
+        }
+    }
+}
+
+impl RankRule {
+    /// The weight of a domain under this rule, before normalisation.
+    pub fn weight_of(&self, domain: &str) -> f64 {
+        if self.domain_weights.is_empty() {
+            return 1.0;
+        }
+        let w = self.domain_weights.get(domain).copied().unwrap_or(1.0);
+        if w.is_finite() && w > 0.0 { w } else { 0.0 }
+    }
+
+    fn cap_value(&self) -> f64 {
+        if self.cap.is_finite() && self.cap > 0.0 {
+            self.cap
+        } else {
+            1.2
+        }
+    }
+
+    /// The whole rule in Chinese, as printed with every ranking.
+    pub fn describe_zh(&self) -> String {
+        let cap = fmt_num(self.cap_value());
+        let mut s = String::new();
+        s.push_str("排名规则:\n");
+        s.push_str(&format!(
+            "1. 单项得分 s = min(实际值 ÷ 序时目标值, {cap});越低越好的指标 s = min(序时目标值 ÷ 实际值, {cap})。\n"
+        ));
+        s.push_str(&format!(
+            "2. 零值保护:比值中为 0 的数按 {} 计(0 ÷ 0 记为 1),比值为负按 0 计,不出现无穷大或非数。\n",
+            fmt_num(ZERO_GUARD)
+        ));
+        s.push_str("3. 缺少实际值或目标值的指标列为“无数据”,不计分,也不按 0 分计。\n");
+        if self.domain_weights.is_empty() {
+            s.push_str(
+                "4. 基础分 = 各领域(至少有一项计分指标)内单项得分平均值的加权平均 × 100,各领域权重相等。\n",
+            );
+        } else {
+            let ws: Vec<String> = self
+                .domain_weights
+                .iter()
+                .map(|(d, w)| format!("{d} {}", fmt_num(*w)))
+                .collect();
+            s.push_str(&format!(
+                "4. 基础分 = 各领域(至少有一项计分指标)内单项得分平均值的加权平均 × 100;领域权重:{};未列出的领域权重为 1。\n",
+                ws.join("、")
+            ));
+        }
+        if self.terms.is_empty() {
+            s.push_str("5. 无附加项:总分 = 基础分。\n");
+        } else {
+            let ts: Vec<String> = self
+                .terms
+                .iter()
+                .map(|t| format!("{} × {} 分", t.kind.label_zh(), fmt_num(t.points)))
+                .collect();
+            s.push_str(&format!(
+                "5. 总分 = 基础分 + {};比率取 0–1,不适用的项按满分计并注明“不适用”。\n",
+                ts.join(" + ")
+            ));
+        }
+        s.push_str(&format!(
+            "6. 总分四舍五入到 {} 位小数后相同者名次并列(如 1、2、2、4)。\n",
+            self.tie_decimals
+        ));
+        s.push_str("7. 没有任何计分指标的单位不排名次,列于最后,注明“无数据”。\n");
+        s.push_str(&format!(
+            "8. 排名后 {} 位(边界并列者一并计入)连续 {} 个月的单位列入督办。",
+            self.bottom_n, self.consecutive_months
+        ));
+        s
+    }
+
+    /// The whole rule in English, as printed with every ranking.
+    pub fn describe_en(&self) -> String {
+        let cap = fmt_num(self.cap_value());
+        let mut s = String::new();
+        s.push_str("Ranking rule:\n");
+        s.push_str(&format!(
+            "1. Indicator score s = min(actual ÷ expected to date, {cap}); for lower-is-better indicators s = min(expected ÷ actual, {cap}).\n"
+        ));
+        s.push_str(&format!(
+            "2. Zero guard: a zero in the ratio counts as {} (0 ÷ 0 scores 1); a negative ratio counts as 0; never infinite or NaN.\n",
+            fmt_num(ZERO_GUARD)
+        ));
+        s.push_str("3. An indicator without an actual or an expected value is listed as no data, not scored (and not scored zero).\n");
+        if self.domain_weights.is_empty() {
+            s.push_str("4. Base score = weighted mean over domains (with at least one scored indicator) of the mean indicator score within the domain × 100; all domains weigh the same.\n");
+        } else {
+            let ws: Vec<String> = self
+                .domain_weights
+                .iter()
+                .map(|(d, w)| format!("{d} {}", fmt_num(*w)))
+                .collect();
+            s.push_str(&format!(
+                "4. Base score = weighted mean over domains (with at least one scored indicator) of the mean indicator score within the domain × 100; weights: {}; unlisted domains weigh 1.\n",
+                ws.join(", ")
+            ));
+        }
+        if self.terms.is_empty() {
+            s.push_str("5. No extra terms: total = base.\n");
+        } else {
+            let ts: Vec<String> = self
+                .terms
+                .iter()
+                .map(|t| format!("{} × {} points", t.kind.label_en(), fmt_num(t.points)))
+                .collect();
+            s.push_str(&format!(
+                "5. Total = base + {}; rates are in 0–1; a term that does not apply scores full points and is marked n/a.\n",
+                ts.join(" + ")
+            ));
+        }
+        s.push_str(&format!(
+            "6. Totals equal after rounding to {} decimals share a rank (1, 2, 2, 4).\n",
+            self.tie_decimals
+        ));
+        s.push_str(
+            "7. A unit with no scored indicator gets no rank and is listed last as no data.\n",
+        );
+        s.push_str(&format!(
+            "8. Units in the bottom {} (ties at the boundary included) for {} consecutive months are flagged for supervision.",
+            self.bottom_n, self.consecutive_months
+        ));
+        s
+    }
+}
+
+/// One indicator's figures for one unit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IndicatorInput {
+    pub indicator: String,
+    pub domain: String,
+    pub lower_is_better: bool,
+    /// The current value A; None = no data.
+    pub actual: Option<f64>,
+    /// The value expected by now on the time-proportional schedule; None = no data.
+    pub expected: Option<f64>,
+}
+
+/// One unit's inputs to the ranking.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UnitInput {
+    pub unit: String,
+    pub indicators: Vec<IndicatorInput>,
+    /// Rates in [0, 1] for the extra terms; None (or missing) = not applicable.
+    #[serde(default)]
+    pub term_rates: BTreeMap<TermKind, Option<f64>>,
+}
+
+/// The mean indicator score of one domain.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DomainScore {
+    pub domain: String,
+    /// Mean s_ik over the domain's scored indicators (a ratio, not ×100).
+    pub mean: f64,
+    /// How many indicators were scored.
+    pub indicators: usize,
+}
+
+/// One extra term as scored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TermScore {
+    pub kind: TermKind,
+    /// The rate used (clamped to [0, 1]); None = not applicable (full points).
+    pub rate: Option<f64>,
+    /// The points awarded.
+    pub points: f64,
+}
+
+/// One unit's line in a ranking.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RankRow {
+    pub unit: String,
+    /// None for a unit with no scored indicator (无数据).
+    pub rank: Option<u32>,
+    /// Total score: base + terms.
+    pub score: Option<f64>,
+    /// Base score (points, ×100).
+    pub base: Option<f64>,
+    pub domains: Vec<DomainScore>,
+    pub terms: Vec<TermScore>,
+    /// Indicator codes listed as no data.
+    pub no_data: Vec<String>,
+    pub previous_rank: Option<u32>,
+    /// previous rank − rank: positive = moved up.
+    pub change: Option<i32>,
+    /// In the bottom `bottom_n` this month.
+    pub bottom: bool,
+}
+
+/// A ranking, with the rule it was computed by.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Ranking {
+    pub rule: RankRule,
+    pub rows: Vec<RankRow>,
+}
+
+impl Ranking {
+    /// The row of a unit.
+    pub fn row(&self, unit: &str) -> Option<&RankRow> {
+        self.rows.iter().find(|r| r.unit == unit)
+    }
+
+    /// Units in the bottom `bottom_n` by rank, ties at the boundary included (see the
+    /// module documentation).
+    pub fn bottom_units(&self, bottom_n: usize) -> BTreeSet<String> {
+        let mut ranks: Vec<u32> = self.rows.iter().filter_map(|r| r.rank).collect();
+        ranks.sort_unstable();
+        if bottom_n == 0 || ranks.len() <= bottom_n {
+            return BTreeSet::new();
+        }
+        let threshold = ranks[ranks.len() - bottom_n];
+        self.rows
+            .iter()
+            .filter(|r| matches!(r.rank, Some(k) if k >= threshold && k > 1))
+            .map(|r| r.unit.clone())
+            .collect()
+    }
+}
+
+/// The indicator score s_ik, or None when the indicator has no data.
+pub fn indicator_score(rule: &RankRule, input: &IndicatorInput) -> Option<f64> {
+    let a = input.actual.filter(|v| v.is_finite())?;
+    let e = input.expected.filter(|v| v.is_finite())?;
+    let guard = |v: f64| if v == 0.0 { ZERO_GUARD } else { v };
+    let (num, den) = if input.lower_is_better {
+        (guard(e), guard(a))
+    } else {
+        (guard(a), guard(e))
+    };
+    let r = num / den;
+    let r = if r.is_finite() && r > 0.0 { r } else { 0.0 };
+    Some(r.min(rule.cap_value()))
+}
+
+fn round_to(v: f64, decimals: u32) -> f64 {
+    let f = 10f64.powi(decimals.min(12) as i32);
+    let r = (v * f).round() / f;
+    if r == 0.0 { 0.0 } else { r }
+}
+
+/// Scores one unit (without rank).
+pub fn score_unit(rule: &RankRule, input: &UnitInput) -> RankRow {
+    let mut by_domain: BTreeMap<&str, (f64, usize)> = BTreeMap::new();
+    let mut no_data = Vec::new();
+    for ind in &input.indicators {
+        match indicator_score(rule, ind) {
+            Some(s) => {
+                let e = by_domain.entry(ind.domain.as_str()).or_insert((0.0, 0));
+                e.0 += s;
+                e.1 += 1;
+            }
+            None => no_data.push(ind.indicator.clone()),
+        }
+    }
+    let domains: Vec<DomainScore> = by_domain
+        .iter()
+        .map(|(d, (sum, n))| DomainScore {
+            domain: (*d).to_string(),
+            mean: sum / *n as f64,
+            indicators: *n,
+        })
+        .collect();
+    let base = if domains.is_empty() {
+        None
+    } else {
+        let mut weights: Vec<f64> = domains.iter().map(|d| rule.weight_of(&d.domain)).collect();
+        let total: f64 = weights.iter().sum();
+        if !(total.is_finite() && total > 0.0) {
+            weights = vec![1.0; domains.len()];
+        }
+        let total: f64 = weights.iter().sum();
+        let mean: f64 = domains
+            .iter()
+            .zip(&weights)
+            .map(|(d, w)| d.mean * w)
+            .sum::<f64>()
+            / total;
+        Some(mean * 100.0)
+    };
+    let terms: Vec<TermScore> = rule
+        .terms
+        .iter()
+        .map(|t| {
+            let points = if t.points.is_finite() { t.points } else { 0.0 };
+            let rate = input
+                .term_rates
+                .get(&t.kind)
+                .copied()
+                .flatten()
+                .filter(|r| r.is_finite())
+                .map(|r| r.clamp(0.0, 1.0));
+            TermScore {
+                kind: t.kind,
+                rate,
+                points: points * rate.unwrap_or(1.0),
+            }
+        })
+        .collect();
+    let score = base.map(|b| b + terms.iter().map(|t| t.points).sum::<f64>());
+    RankRow {
+        unit: input.unit.clone(),
+        rank: None,
+        score,
+        base,
+        domains,
+        terms,
+        no_data,
+        previous_rank: None,
+        change: None,
+        bottom: false,
+    }
+}
+
+/// Ranks the units by the rule; `previous` (last month's ranking) gives the change.
+pub fn rank(rule: &RankRule, inputs: &[UnitInput], previous: Option<&Ranking>) -> Ranking {
+    let mut rows: Vec<(Option<f64>, RankRow)> = inputs
+        .iter()
+        .map(|i| {
+            let row = score_unit(rule, i);
+            (row.score.map(|s| round_to(s, rule.tie_decimals)), row)
+        })
+        .collect();
+    rows.sort_by(|(ka, a), (kb, b)| match (ka, kb) {
+        (Some(x), Some(y)) => y.total_cmp(x).then_with(|| a.unit.cmp(&b.unit)),
+        (Some(_), None) => std::cmp::Ordering::Less,
+        (None, Some(_)) => std::cmp::Ordering::Greater,
+        (None, None) => a.unit.cmp(&b.unit),
+    });
+    let mut out: Vec<RankRow> = Vec::with_capacity(rows.len());
+    let mut last_key: Option<f64> = None;
+    let mut last_rank = 0u32;
+    for (i, (key, mut row)) in rows.into_iter().enumerate() {
+        if let Some(k) = key {
+            let r = if last_key == Some(k) {
+                last_rank
+            } else {
+                (i + 1) as u32
+            };
+            last_key = Some(k);
+            last_rank = r;
+            row.rank = Some(r);
+        }
+        if let Some(prev) = previous.and_then(|p| p.row(&row.unit)) {
+            row.previous_rank = prev.rank;
+            if let (Some(p), Some(c)) = (prev.rank, row.rank) {
+                row.change = Some(p as i32 - c as i32);
+            }
+        }
+        out.push(row);
+    }
+    let mut ranking = Ranking {
+        rule: rule.clone(),
+        rows: out,
+    };
+    let bottom = ranking.bottom_units(rule.bottom_n);
+    for row in &mut ranking.rows {
+        row.bottom = bottom.contains(&row.unit);
+    }
+    ranking
+}
+
+/// Units in the bottom `rule.bottom_n` (by rank, ties at the boundary included) in each
+/// of the last `rule.consecutive_months` rankings of `history` (oldest first, one per
+/// consecutive month). Empty when the history is shorter than that or the run length is
+/// 0. Sorted by unit name.
+pub fn flag_bottom_runs(history: &[Ranking], rule: &RankRule) -> Vec<String> {
+    let n = rule.consecutive_months as usize;
+    if n == 0 || history.len() < n {
+        return Vec::new();
+    }
+    let mut recent = history[history.len() - n..].iter();
+    let Some(first) = recent.next() else {
+        return Vec::new();
+    };
+    let mut set = first.bottom_units(rule.bottom_n);
+    for r in recent {
+        let b = r.bottom_units(rule.bottom_n);
+        set.retain(|u| b.contains(u));
+    }
+    set.into_iter().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ind(code: &str, domain: &str, a: Option<f64>, e: Option<f64>) -> IndicatorInput {
+        IndicatorInput {
+            indicator: code.into(),
+            domain: domain.into(),
+            lower_is_better: false,
+            actual: a,
+            expected: e,
+        }
+    }
+
+    fn lower(code: &str, domain: &str, a: f64, e: f64) -> IndicatorInput {
+        IndicatorInput {
+            lower_is_better: true,
+            ..ind(code, domain, Some(a), Some(e))
+        }
+    }
+
+    fn unit(name: &str, indicators: Vec<IndicatorInput>) -> UnitInput {
+        UnitInput {
+            unit: name.into(),
+            indicators,
+            term_rates: BTreeMap::new(),
+        }
+    }
+
+    fn no_terms() -> RankRule {
+        RankRule {
+            terms: vec![],
+            ..RankRule::default()
+        }
+    }
+
+    fn close(a: f64, b: f64) -> bool {
+        (a - b).abs() < 1e-9
+    }
+
+    #[test]
+    fn worked_example_by_hand() {
+        // Domain YY: 0.9 and 1.2 (capped from 1.5) → mean 1.05.
+        // Domain XY: lower-is-better 10 expected, 8 actual → 1.25 → capped 1.2.
+        // base = (1.05 + 1.2) / 2 × 100 = 112.5
+        // terms: task 0.8 × 5 = 4, closure None → 5, timeliness 1.0 → 5: total 126.5
+        let mut u = unit(
+            "城东街道",
+            vec![
+                ind("YY1", "YY", Some(90.0), Some(100.0)),
+                ind("YY2", "YY", Some(15.0), Some(10.0)),
+                lower("XY1", "XY", 8.0, 10.0),
+                ind("XY2", "XY", None, Some(3.0)),
+            ],
+        );
+        u.term_rates.insert(TermKind::TaskOnTime, Some(0.8));
+        u.term_rates.insert(TermKind::OrderClosure, None);
+        u.term_rates.insert(TermKind::Timeliness, Some(1.0));
+        let r = rank(&RankRule::default(), &[u], None);
+        let row = &r.rows[0];
+        assert_eq!(row.rank, Some(1));
+        assert!(close(row.base.unwrap(), 112.5));
+        assert!(close(row.score.unwrap(), 126.5));
+        assert_eq!(row.no_data, vec!["XY2".to_string()]);
+        assert_eq!(row.domains.len(), 2);
+        assert_eq!(row.domains[0].domain, "XY");
+        assert_eq!(row.domains[0].indicators, 1);
+        assert!(close(row.domains[1].mean, 1.05));
+        assert_eq!(row.terms[1].rate, None);
+        assert!(close(row.terms[1].points, 5.0));
+        assert!(close(row.terms[0].points, 4.0));
+    }
+
+    #[test]
+    fn cap_and_lower_is_better() {
+        let rule = no_terms();
+        assert_eq!(
+            indicator_score(&rule, &ind("a", "d", Some(300.0), Some(100.0))),
+            Some(1.2)
+        );
+        assert_eq!(
+            indicator_score(&rule, &lower("a", "d", 5.0, 4.0)),
+            Some(0.8)
+        );
+        assert_eq!(
+            indicator_score(&rule, &lower("a", "d", 1.0, 4.0)),
+            Some(1.2)
+        );
+        let custom = RankRule {
+            cap: 2.0,
+            ..no_terms()
+        };
+        assert_eq!(
+            indicator_score(&custom, &ind("a", "d", Some(300.0), Some(100.0))),
+            Some(2.0)
+        );
+    }
+
+    #[test]
+    fn zero_guard() {
+        let rule = no_terms();
+        // expected 0: A ÷ 0.001, capped.
+        assert_eq!(
+            indicator_score(&rule, &ind("a", "d", Some(5.0), Some(0.0))),
+            Some(1.2)
+        );
+        // lower-is-better with actual 0: expected ÷ 0.001, capped.
+        assert_eq!(
+            indicator_score(&rule, &lower("a", "d", 0.0, 2.0)),
+            Some(1.2)
+        );
+        // 0 ÷ 0 is met exactly.
+        assert_eq!(
+            indicator_score(&rule, &ind("a", "d", Some(0.0), Some(0.0))),
+            Some(1.0)
+        );
+        assert_eq!(
+            indicator_score(&rule, &lower("a", "d", 0.0, 0.0)),
+            Some(1.0)
+        );
+        // Negative ratio floors at 0.
+        assert_eq!(
+            indicator_score(&rule, &ind("a", "d", Some(-3.0), Some(2.0))),
+            Some(0.0)
+        );
+        // Non-finite input is no data.
+        assert_eq!(
+            indicator_score(&rule, &ind("a", "d", Some(f64::NAN), Some(2.0))),
+            None
+        );
+        assert_eq!(
+            indicator_score(&rule, &ind("a", "d", Some(1.0), Some(f64::INFINITY))),
+            None
+        );
+    }
+
+    #[test]
+    fn ties_share_a_rank_competition_style() {
+        let rule = no_terms();
+        let inputs = vec![
+            unit("甲", vec![ind("a", "d", Some(1.0), Some(1.0))]),
+            unit("乙", vec![ind("a", "d", Some(0.9), Some(1.0))]),
+            unit("丙", vec![ind("a", "d", Some(0.9), Some(1.0))]),
+            unit("丁", vec![ind("a", "d", Some(0.5), Some(1.0))]),
+            unit("戊", vec![ind("a", "d", None, Some(1.0))]),
+        ];
+        let r = rank(&rule, &inputs, None);
+        let got: Vec<(&str, Option<u32>)> =
+            r.rows.iter().map(|x| (x.unit.as_str(), x.rank)).collect();
+        assert_eq!(
+            got,
+            vec![
+                ("甲", Some(1)),
+                ("丙", Some(2)),
+                ("乙", Some(2)),
+                ("丁", Some(4)),
+                ("戊", None)
+            ]
+        );
+        // 丙 < 乙 by code point, so 丙 first among the tied.
+        assert!("丙" < "乙");
+        // Near-equal after rounding also tie.
+        let inputs = vec![
+            unit("a", vec![ind("a", "d", Some(1.0), Some(1.0))]),
+            unit("b", vec![ind("a", "d", Some(1.0 - 1e-9), Some(1.0))]),
+        ];
+        let r = rank(&rule, &inputs, None);
+        assert_eq!(r.rows[0].rank, Some(1));
+        assert_eq!(r.rows[1].rank, Some(1));
+    }
+
+    #[test]
+    fn no_data_unit_is_listed_without_rank() {
+        let rule = RankRule::default();
+        let inputs = vec![
+            unit("无", vec![ind("a", "d", None, None)]),
+            unit("有", vec![ind("a", "d", Some(1.0), Some(1.0))]),
+        ];
+        let r = rank(&rule, &inputs, None);
+        assert_eq!(r.rows[0].unit, "有");
+        assert_eq!(r.rows[1].unit, "无");
+        assert_eq!(r.rows[1].rank, None);
+        assert_eq!(r.rows[1].score, None);
+        assert_eq!(r.rows[1].base, None);
+        assert_eq!(r.rows[1].no_data, vec!["a".to_string()]);
+        assert!(!r.rows[1].bottom);
+    }
+
+    #[test]
+    fn domain_weights() {
+        let mut rule = no_terms();
+        rule.domain_weights.insert("A".into(), 3.0);
+        rule.domain_weights.insert("B".into(), 1.0);
+        let u = unit(
+            "u",
+            vec![
+                ind("a", "A", Some(1.0), Some(1.0)),
+                ind("b", "B", Some(0.6), Some(1.0)),
+            ],
+        );
+        let r = rank(&rule, std::slice::from_ref(&u), None);
+        // (3 × 1 + 1 × 0.6) / 4 × 100 = 90
+        assert!(close(r.rows[0].score.unwrap(), 90.0));
+        // Equal weights: 80.
+        let r = rank(&no_terms(), std::slice::from_ref(&u), None);
+        assert!(close(r.rows[0].score.unwrap(), 80.0));
+        // All-zero weights fall back to equal.
+        let mut zero = no_terms();
+        zero.domain_weights.insert("A".into(), 0.0);
+        zero.domain_weights.insert("B".into(), 0.0);
+        let r = rank(&zero, &[u], None);
+        assert!(close(r.rows[0].score.unwrap(), 80.0));
+    }
+
+    #[test]
+    fn terms_clamped_and_not_applicable() {
+        let rule = RankRule::default();
+        let mut u = unit("u", vec![ind("a", "d", Some(1.0), Some(1.0))]);
+        u.term_rates.insert(TermKind::TaskOnTime, Some(1.5));
+        u.term_rates.insert(TermKind::OrderClosure, Some(-1.0));
+        // Timeliness missing: not applicable.
+        let row = &rank(&rule, &[u], None).rows[0];
+        assert_eq!(row.terms[0].rate, Some(1.0));
+        assert!(close(row.terms[0].points, 5.0));
+        assert_eq!(row.terms[1].rate, Some(0.0));
+        assert!(close(row.terms[1].points, 0.0));
+        assert_eq!(row.terms[2].rate, None);
+        assert!(close(row.score.unwrap(), 110.0));
+    }
+
+    #[test]
+    fn change_of_rank_and_bottom() {
+        let rule = no_terms();
+        let mk = |vals: &[(&str, f64)]| -> Vec<UnitInput> {
+            vals.iter()
+                .map(|(n, v)| unit(n, vec![ind("a", "d", Some(*v), Some(1.0))]))
+                .collect()
+        };
+        let m1 = rank(
+            &rule,
+            &mk(&[("a", 1.0), ("b", 0.9), ("c", 0.8), ("d", 0.7), ("e", 0.6)]),
+            None,
+        );
+        assert_eq!(m1.bottom_units(3), ["c", "d", "e"].map(String::from).into());
+        let m2 = rank(
+            &rule,
+            &mk(&[("a", 0.5), ("b", 0.9), ("c", 0.8), ("d", 0.7), ("e", 1.0)]),
+            Some(&m1),
+        );
+        let a = m2.row("a").unwrap();
+        assert_eq!(
+            (a.previous_rank, a.rank, a.change),
+            (Some(1), Some(5), Some(-4))
+        );
+        let e = m2.row("e").unwrap();
+        assert_eq!(e.change, Some(4));
+        assert!(m2.row("d").unwrap().bottom);
+        assert!(!m2.row("e").unwrap().bottom);
+        assert_eq!(
+            flag_bottom_runs(&[m1.clone(), m2.clone()], &rule),
+            vec!["c".to_string(), "d".to_string()]
+        );
+        assert!(flag_bottom_runs(&[m2], &rule).is_empty());
+    }
+
+    #[test]
+    fn bottom_includes_ties_at_the_boundary() {
+        let rule = no_terms();
+        let vals = [("a", 1.0), ("b", 0.9), ("c", 0.8), ("d", 0.8), ("e", 0.7)];
+        let inputs: Vec<UnitInput> = vals
+            .iter()
+            .map(|(n, v)| unit(n, vec![ind("a", "d", Some(*v), Some(1.0))]))
+            .collect();
+        let r = rank(&rule, &inputs, None);
+        // Ranks 1, 2, 3, 3, 5: the 3rd from last is rank 3.
+        assert_eq!(r.bottom_units(3), ["c", "d", "e"].map(String::from).into());
+        assert_eq!(r.bottom_units(1), ["e"].map(String::from).into());
+        // No bottom when there are no more units than bottom_n.
+        let r = rank(&rule, &inputs[..3], None);
+        assert!(r.bottom_units(3).is_empty());
+    }
+
+    #[test]
+    fn describe_mentions_everything() {
+        let mut rule = RankRule::default();
+        let zh = rule.describe_zh();
+        for w in [
+            "1.2",
+            "0.001",
+            "无数据",
+            "任务按期完成率",
+            "并列",
+            "权重相等",
+        ] {
+            assert!(zh.contains(w), "{w} missing from {zh}");
+        }
+        rule.domain_weights.insert("YY".into(), 2.0);
+        assert!(rule.describe_zh().contains("YY 2"));
+        let en = rule.describe_en();
+        for w in ["1.2", "0.001", "no data", "share a rank", "YY 2"] {
+            assert!(en.contains(w), "{w} missing from {en}");
+        }
+    }
+
+    #[test]
+    fn serde_round_trip() {
+        let mut u = unit("u", vec![ind("a", "d", Some(1.0), Some(1.0))]);
+        u.term_rates.insert(TermKind::OrderClosure, Some(0.5));
+        let r = rank(&RankRule::default(), &[u.clone()], None);
+        let json = serde_json::to_string(&r).unwrap();
+        assert!(json.contains("\"order_closure\""));
+        let back: Ranking = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, r);
+        let uj = serde_json::to_string(&u).unwrap();
+        assert_eq!(serde_json::from_str::<UnitInput>(&uj).unwrap(), u);
+        let rule: RankRule = serde_json::from_str("{\"cap\": 1.5}").unwrap();
+        assert_eq!(rule.bottom_n, 3);
+    }
+
+    mod props {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn opt_val() -> impl Strategy<Value = Option<f64>> {
+            prop_oneof![
+                1 => Just(None),
+                1 => Just(Some(0.0)),
+                1 => Just(Some(f64::NAN)),
+                6 => (-50.0f64..200.0).prop_map(Some),
+                2 => (0u8..5).prop_map(|v| Some(v as f64)),
+            ]
+        }
+
+        fn inputs() -> impl Strategy<Value = Vec<UnitInput>> {
+            prop::collection::vec(
+                (
+                    prop::collection::vec((0u8..3, any::<bool>(), opt_val(), opt_val()), 0..5),
+                    prop::collection::vec(prop::option::of(-0.5f64..1.5), 3),
+                ),
+                0..8,
+            )
+            .prop_map(|units| {
+                units
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, (inds, rates))| UnitInput {
+                        unit: format!("u{i}"),
+                        indicators: inds
+                            .into_iter()
+                            .enumerate()
+                            .map(|(k, (d, lower, a, e))| IndicatorInput {
+                                indicator: format!("k{k}"),
+                                domain: format!("D{d}"),
+                                lower_is_better: lower,
+                                actual: a,
+                                expected: e,
+                            })
+                            .collect(),
+                        term_rates: TermKind::ALL.iter().copied().zip(rates).collect(),
+                    })
+                    .collect()
+            })
+        }
+
+        proptest! {
+            #[test]
+            fn order_agrees_with_scores(inputs in inputs()) {
+                let rule = RankRule::default();
+                let r = rank(&rule, &inputs, None);
+                prop_assert_eq!(r.rows.len(), inputs.len());
+                for w in r.rows.windows(2) {
+                    match (w[0].score, w[1].score) {
+                        (Some(a), Some(b)) => {
+                            prop_assert!(round_to(a, 4) >= round_to(b, 4));
+                            prop_assert!(w[0].rank <= w[1].rank);
+                            let tie = round_to(a, 4) == round_to(b, 4);
+                            prop_assert_eq!(tie, w[0].rank == w[1].rank);
+                        }
+                        (None, Some(_)) => prop_assert!(false, "unscored before scored"),
+                        _ => {}
+                    }
+                }
+                for (i, row) in r.rows.iter().enumerate() {
+                    prop_assert_eq!(row.rank.is_some(), row.score.is_some());
+                    if let Some(k) = row.rank {
+                        // Competition ranking: rank = 1 + number strictly better.
+                        let better = r.rows[..i]
+                            .iter()
+                            .filter(|o| o.rank.is_some() && o.rank != row.rank)
+                            .count();
+                        prop_assert_eq!(k as usize, better + 1);
+                    }
+                }
+            }
+
+            #[test]
+            fn scores_are_finite(inputs in inputs()) {
+                let r = rank(&RankRule::default(), &inputs, None);
+                for row in &r.rows {
+                    if let Some(s) = row.score { prop_assert!(s.is_finite()); }
+                    if let Some(b) = row.base {
+                        prop_assert!(b.is_finite());
+                        prop_assert!((0.0..=120.0 + 1e-9).contains(&b));
+                    }
+                    for d in &row.domains { prop_assert!(d.mean.is_finite()); }
+                }
+            }
+
+            #[test]
+            fn permutation_does_not_matter(inputs in inputs(), seed in any::<u64>()) {
+                let rule = RankRule::default();
+                let a = rank(&rule, &inputs, None);
+                let mut shuffled = inputs.clone();
+                // A deterministic shuffle from the seed.
+                let mut s = seed;
+                for i in (1..shuffled.len()).rev() {
+                    s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                    let j = (s >> 33) as usize % (i + 1);
+                    shuffled.swap(i, j);
+                }
+                let b = rank(&rule, &shuffled, Some(&a));
+                let b_plain = rank(&rule, &shuffled, None);
+                prop_assert_eq!(&a, &b_plain);
+                for row in &b.rows {
+                    prop_assert_eq!(row.change, Some(0).filter(|_| row.rank.is_some()));
+                }
+            }
+        }
+    }
+}

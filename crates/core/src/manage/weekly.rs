@@ -1,0 +1,459 @@
+//! 周计划: each department's weekly plan, carried over week to week, and the programme
+//! office's week view with the departments that did not file.
+
+use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, Weekday};
+use serde::{Deserialize, Serialize};
+use std::cmp::Ordering;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+
+/// An ISO 8601 week: weeks start on Monday and belong to the year of their Thursday, so
+/// 2026-W01 starts on 2025-12-29 and 2020-W53 exists. Always valid when built through
+/// [`IsoWeek::new`], [`IsoWeek::from_date`] or parsing. Written `2025-W27` (parsing also
+/// accepts `2025W27`); serialized as that string.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct IsoWeek {
+    pub year: i32,
+    pub week: u32,
+}
+
+/// Why a text is not an ISO week.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum IsoWeekError {
+    #[error("无法识别的周“{0}”:应写作 2025-W27")]
+    Unrecognized(String),
+    #[error("{year} 年没有第 {week} 周(ISO 周,该年共 {weeks} 周)")]
+    NoSuchWeek { year: i32, week: u32, weeks: u32 },
+}
+
+impl IsoWeek {
+    /// The week, if it exists in that ISO year.
+    pub fn new(year: i32, week: u32) -> Option<IsoWeek> {
+        NaiveDate::from_isoywd_opt(year, week, Weekday::Mon)?;
+        Some(IsoWeek { year, week })
+    }
+
+    /// The week containing `date`.
+    pub fn from_date(date: NaiveDate) -> IsoWeek {
+        let w = date.iso_week();
+        IsoWeek {
+            year: w.year(),
+            week: w.week(),
+        }
+    }
+
+    /// 52 or 53.
+    pub fn weeks_in_year(year: i32) -> u32 {
+        if NaiveDate::from_isoywd_opt(year, 53, Weekday::Mon).is_some() {
+            53
+        } else {
+            52
+        }
+    }
+
+    pub fn monday(&self) -> NaiveDate {
+        NaiveDate::from_isoywd_opt(self.year, self.week, Weekday::Mon)
+            .expect("an IsoWeek is always valid")
+    }
+
+    pub fn sunday(&self) -> NaiveDate {
+        self.monday() + Duration::days(6)
+    }
+
+    pub fn contains(&self, date: NaiveDate) -> bool {
+        IsoWeek::from_date(date) == *self
+    }
+
+    pub fn next(&self) -> IsoWeek {
+        IsoWeek::from_date(self.monday() + Duration::days(7))
+    }
+
+    pub fn previous(&self) -> IsoWeek {
+        IsoWeek::from_date(self.monday() - Duration::days(7))
+    }
+
+    /// `2025年第27周`.
+    pub fn label_zh(&self) -> String {
+        format!("{}年第{}周", self.year, self.week)
+    }
+
+    /// Same as [`IsoWeek::label_zh`].
+    pub fn label(&self) -> String {
+        self.label_zh()
+    }
+
+    /// `Week 27, 2025`.
+    pub fn label_en(&self) -> String {
+        format!("Week {}, {}", self.week, self.year)
+    }
+}
+
+impl fmt::Display for IsoWeek {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04}-W{:02}", self.year, self.week)
+    }
+}
+
+impl FromStr for IsoWeek {
+    type Err = IsoWeekError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let bad = || IsoWeekError::Unrecognized(s.to_string());
+        let t = s.trim();
+        let (y, w) = t
+            .split_once("-W")
+            .or_else(|| t.split_once('W'))
+            .or_else(|| t.split_once("-w"))
+            .or_else(|| t.split_once('w'))
+            .ok_or_else(bad)?;
+        if y.len() != 4
+            || !y.bytes().all(|b| b.is_ascii_digit())
+            || w.is_empty()
+            || w.len() > 2
+            || !w.bytes().all(|b| b.is_ascii_digit())
+        {
+            return Err(bad());
+        }
+        let year: i32 = y.parse().map_err(|_| bad())?;
+        let week: u32 = w.parse().map_err(|_| bad())?;
+        IsoWeek::new(year, week).ok_or(IsoWeekError::NoSuchWeek {
+            year,
+            week,
+            weeks: IsoWeek::weeks_in_year(year),
+        })
+    }
+}
+
+impl TryFrom<String> for IsoWeek {
+    type Error = IsoWeekError;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        s.parse()
+    }
+}
+
+impl From<IsoWeek> for String {
+    fn from(w: IsoWeek) -> String {
+        w.to_string()
+    }
+}
+
+/// The state of one item of a weekly plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WeekItemStatus {
+    /// 计划
+    Planned,
+    /// 已完成
+    Done,
+    /// 结转: not done in an earlier week, carried into this one.
+    Carried,
+}
+
+impl WeekItemStatus {
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            WeekItemStatus::Planned => "计划",
+            WeekItemStatus::Done => "已完成",
+            WeekItemStatus::Carried => "结转",
+        }
+    }
+
+    /// Same as [`WeekItemStatus::label_zh`].
+    pub fn label(self) -> &'static str {
+        self.label_zh()
+    }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            WeekItemStatus::Planned => "planned",
+            WeekItemStatus::Done => "done",
+            WeekItemStatus::Carried => "carried over",
+        }
+    }
+}
+
+/// One line of a weekly plan.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WeekItem {
+    pub text: String,
+    pub status: WeekItemStatus,
+    /// The work item (task or project id) it advances, if any.
+    #[serde(default)]
+    pub work_item: Option<String>,
+}
+
+/// A unit's plan for one week.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WeeklyPlan {
+    pub unit: String,
+    pub week: IsoWeek,
+    pub items: Vec<WeekItem>,
+    pub filed_at: NaiveDateTime,
+    pub filed_by: String,
+}
+
+/// The items of `previous` not done (planned or already carried) become the next week's
+/// carried items, in order.
+pub fn carry_over(previous: &WeeklyPlan) -> Vec<WeekItem> {
+    previous
+        .items
+        .iter()
+        .filter(|i| i.status != WeekItemStatus::Done)
+        .map(|i| WeekItem {
+            text: i.text.clone(),
+            status: WeekItemStatus::Carried,
+            work_item: i.work_item.clone(),
+        })
+        .collect()
+}
+
+/// One unit's line in the week view.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WeekRow {
+    pub unit: String,
+    pub filed: bool,
+    /// Items still in the state 计划.
+    pub planned: usize,
+    pub done: usize,
+    pub carried: usize,
+    pub filed_at: Option<NaiveDateTime>,
+    pub filed_by: Option<String>,
+    /// Whether the unit is one of those expected to file.
+    pub expected: bool,
+}
+
+impl WeekRow {
+    pub fn total(&self) -> usize {
+        self.planned + self.done + self.carried
+    }
+}
+
+/// The programme office's view of one week.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WeekView {
+    pub week: IsoWeek,
+    /// The expected units in the order given, then any other unit that filed (by name).
+    pub rows: Vec<WeekRow>,
+    /// Expected units that did not file for the week.
+    pub missing: Vec<String>,
+}
+
+impl WeekView {
+    /// Builds the view from the plans of `week` (plans of other weeks are ignored; of
+    /// several plans of one unit the last filed counts).
+    pub fn build(week: IsoWeek, expected_units: &[String], plans: &[WeeklyPlan]) -> WeekView {
+        let mut latest: BTreeMap<&str, &WeeklyPlan> = BTreeMap::new();
+        for p in plans.iter().filter(|p| p.week == week) {
+            match latest.get(p.unit.as_str()) {
+                Some(q) if q.filed_at.cmp(&p.filed_at) == Ordering::Greater => {}
+                _ => {
+                    latest.insert(p.unit.as_str(), p);
+                }
+            }
+        }
+        let row = |unit: &str, expected: bool| -> WeekRow {
+            match latest.get(unit) {
+                Some(p) => {
+                    let count =
+                        |s: WeekItemStatus| p.items.iter().filter(|i| i.status == s).count();
+                    WeekRow {
+                        unit: unit.to_string(),
+                        filed: true,
+                        planned: count(WeekItemStatus::Planned),
+                        done: count(WeekItemStatus::Done),
+                        carried: count(WeekItemStatus::Carried),
+                        filed_at: Some(p.filed_at),
+                        filed_by: Some(p.filed_by.clone()),
+                        expected,
+                    }
+                }
+                None => WeekRow {
+                    unit: unit.to_string(),
+                    filed: false,
+                    planned: 0,
+                    done: 0,
+                    carried: 0,
+                    filed_at: None,
+                    filed_by: None,
+                    expected,
+                },
+            }
+        };
+        let mut rows = Vec::new();
+        let mut missing = Vec::new();
+        let mut listed = std::collections::BTreeSet::new();
+        for u in expected_units {
+            if !listed.insert(u.as_str()) {
+                continue;
+            }
+            let r = row(u, true);
+            if !r.filed {
+                missing.push(u.clone());
+            }
+            rows.push(r);
+        }
+        for u in latest.keys() {
+            if !listed.contains(u) {
+                rows.push(row(u, false));
+            }
+        }
+        WeekView {
+            week,
+            rows,
+            missing,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    fn w(s: &str) -> IsoWeek {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn parse_display_labels() {
+        let x = w("2025-W27");
+        assert_eq!(
+            x,
+            IsoWeek {
+                year: 2025,
+                week: 27
+            }
+        );
+        assert_eq!(x.to_string(), "2025-W27");
+        assert_eq!(w("2025W07").to_string(), "2025-W07");
+        assert_eq!(x.label_zh(), "2025年第27周");
+        assert_eq!(x.label_en(), "Week 27, 2025");
+        assert_eq!(x.monday(), d("2025-06-30"));
+        assert_eq!(x.sunday(), d("2025-07-06"));
+        for bad in [
+            "",
+            "2025",
+            "2025-W",
+            "25-W01",
+            "2025-W001",
+            "2025-Wx",
+            "2025-W00",
+        ] {
+            assert!(bad.parse::<IsoWeek>().is_err(), "{bad}");
+        }
+        let err = "2025-W53".parse::<IsoWeek>().unwrap_err();
+        assert!(matches!(err, IsoWeekError::NoSuchWeek { weeks: 52, .. }));
+        assert!(err.to_string().contains("2025"));
+    }
+
+    #[test]
+    fn week_53_and_year_boundaries() {
+        let w53 = w("2020-W53");
+        assert_eq!(w53.monday(), d("2020-12-28"));
+        assert_eq!(w53.sunday(), d("2021-01-03"));
+        assert_eq!(IsoWeek::from_date(d("2021-01-03")), w53);
+        assert_eq!(w53.next(), w("2021-W01"));
+        assert_eq!(w("2021-W01").previous(), w53);
+        assert_eq!(w("2020-W52").next(), w53);
+        assert_eq!(IsoWeek::weeks_in_year(2020), 53);
+        assert_eq!(IsoWeek::weeks_in_year(2025), 52);
+        assert_eq!(IsoWeek::weeks_in_year(2026), 53);
+
+        let w1 = w("2026-W01");
+        assert_eq!(w1.monday(), d("2025-12-29"));
+        assert_eq!(IsoWeek::from_date(d("2025-12-29")), w1);
+        assert_eq!(IsoWeek::from_date(d("2025-12-28")), w("2025-W52"));
+        assert_eq!(w1.previous(), w("2025-W52"));
+        assert_eq!(w("2025-W52").next(), w1);
+        assert!(w1.contains(d("2026-01-04")));
+        assert!(!w1.contains(d("2026-01-05")));
+        assert!(w("2025-W52") < w1);
+    }
+
+    #[test]
+    fn serde_as_string() {
+        let x = w("2026-W01");
+        assert_eq!(serde_json::to_string(&x).unwrap(), "\"2026-W01\"");
+        assert_eq!(serde_json::from_str::<IsoWeek>("\"2026-W01\"").unwrap(), x);
+        assert!(serde_json::from_str::<IsoWeek>("\"2025-W53\"").is_err());
+    }
+
+    fn item(text: &str, status: WeekItemStatus) -> WeekItem {
+        WeekItem {
+            text: text.into(),
+            status,
+            work_item: Some("task:1.2".into()),
+        }
+    }
+
+    fn plan(unit: &str, week: &str, items: Vec<WeekItem>, at: &str) -> WeeklyPlan {
+        WeeklyPlan {
+            unit: unit.into(),
+            week: w(week),
+            items,
+            filed_at: d(at).and_hms_opt(9, 0, 0).unwrap(),
+            filed_by: format!("{unit}填报员"),
+        }
+    }
+
+    #[test]
+    fn carry_over_undone() {
+        use WeekItemStatus::*;
+        let p = plan(
+            "区民政局",
+            "2025-W52",
+            vec![item("a", Planned), item("b", Done), item("c", Carried)],
+            "2025-12-22",
+        );
+        let next = carry_over(&p);
+        assert_eq!(next.len(), 2);
+        assert_eq!(next[0].text, "a");
+        assert!(next.iter().all(|i| i.status == Carried));
+        assert_eq!(next[0].work_item.as_deref(), Some("task:1.2"));
+    }
+
+    #[test]
+    fn week_view() {
+        use WeekItemStatus::*;
+        let expected: Vec<String> = ["区民政局", "区教育局", "区卫健局"]
+            .map(String::from)
+            .to_vec();
+        let plans = vec![
+            plan(
+                "区民政局",
+                "2026-W01",
+                vec![item("a", Planned)],
+                "2025-12-29",
+            ),
+            plan(
+                "区民政局",
+                "2026-W01",
+                vec![item("a", Done), item("b", Carried), item("c", Planned)],
+                "2025-12-31",
+            ),
+            plan("区教育局", "2025-W52", vec![item("x", Done)], "2025-12-22"),
+            plan("区文旅局", "2026-W01", vec![], "2025-12-30"),
+        ];
+        let v = WeekView::build(w("2026-W01"), &expected, &plans);
+        assert_eq!(
+            v.missing,
+            vec!["区教育局".to_string(), "区卫健局".to_string()]
+        );
+        assert_eq!(v.rows.len(), 4);
+        let r = &v.rows[0];
+        assert!(r.filed && r.expected);
+        assert_eq!((r.planned, r.done, r.carried, r.total()), (1, 1, 1, 3));
+        assert_eq!(
+            r.filed_at,
+            Some(d("2025-12-31").and_hms_opt(9, 0, 0).unwrap())
+        );
+        assert!(!v.rows[1].filed);
+        assert_eq!(v.rows[3].unit, "区文旅局");
+        assert!(v.rows[3].filed && !v.rows[3].expected);
+    }
+}
