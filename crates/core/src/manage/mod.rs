@@ -27,4 +27,5 @@ pub use weekly::{
 };
 pub use work::{
     AttachmentRef, Milestone, ProgressUpdate, WorkItem, WorkKind, WorkProblem, YearInvestment,
+    unit_on_time_rates,
 };

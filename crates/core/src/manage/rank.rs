@@ -780,6 +780,79 @@ mod tests {
     }
 
     #[test]
+    fn bottom_runs_window() {
+        let rule = no_terms();
+        let mk = |vals: &[(&str, f64)]| -> Ranking {
+            let inputs: Vec<UnitInput> = vals
+                .iter()
+                .map(|(n, v)| unit(n, vec![ind("a", "d", Some(*v), Some(1.0))]))
+                .collect();
+            rank(&rule, &inputs, None)
+        };
+        let m1 = mk(&[("a", 0.1), ("b", 0.9), ("c", 0.95), ("d", 1.0), ("e", 1.1)]);
+        let m2 = mk(&[("a", 1.1), ("b", 0.5), ("c", 0.6), ("d", 0.7), ("e", 1.0)]);
+        let m3 = mk(&[("a", 0.1), ("b", 0.5), ("c", 0.6), ("d", 1.1), ("e", 1.0)]);
+        // Only the last two months count: a was bottom in m1 and m3 but not m2.
+        assert_eq!(
+            flag_bottom_runs(&[m1.clone(), m2.clone(), m3.clone()], &rule),
+            vec!["b".to_string(), "c".to_string()]
+        );
+        let three = RankRule {
+            consecutive_months: 3,
+            ..no_terms()
+        };
+        assert_eq!(
+            flag_bottom_runs(&[m1.clone(), m2.clone(), m3.clone()], &three),
+            vec!["b".to_string(), "c".to_string()]
+        );
+        let off = RankRule {
+            consecutive_months: 0,
+            ..no_terms()
+        };
+        assert!(flag_bottom_runs(&[m1, m2, m3], &off).is_empty());
+        assert!(flag_bottom_runs(&[], &rule).is_empty());
+    }
+
+    #[test]
+    fn unit_without_indicators_and_empty_input() {
+        let r = rank(&RankRule::default(), &[], None);
+        assert!(r.rows.is_empty());
+        let r = rank(&RankRule::default(), &[unit("空", vec![])], None);
+        assert_eq!(r.rows[0].rank, None);
+        assert!(r.rows[0].no_data.is_empty());
+        // Terms are still shown for an unranked unit.
+        assert_eq!(r.rows[0].terms.len(), 3);
+    }
+
+    #[test]
+    fn no_data_unit_keeps_previous_rank_without_change() {
+        let rule = no_terms();
+        let m1 = rank(
+            &rule,
+            &[
+                unit("a", vec![ind("a", "d", Some(1.0), Some(1.0))]),
+                unit("b", vec![ind("a", "d", Some(0.5), Some(1.0))]),
+            ],
+            None,
+        );
+        let m2 = rank(
+            &rule,
+            &[
+                unit("a", vec![ind("a", "d", None, Some(1.0))]),
+                unit("b", vec![ind("a", "d", Some(0.5), Some(1.0))]),
+                unit("c", vec![ind("a", "d", Some(0.7), Some(1.0))]),
+            ],
+            Some(&m1),
+        );
+        let a = m2.row("a").unwrap();
+        assert_eq!((a.rank, a.previous_rank, a.change), (None, Some(1), None));
+        let c = m2.row("c").unwrap();
+        assert_eq!((c.rank, c.previous_rank, c.change), (Some(1), None, None));
+        let b = m2.row("b").unwrap();
+        assert_eq!(b.change, Some(0));
+    }
+
+    #[test]
     fn describe_mentions_everything() {
         let mut rule = RankRule::default();
         let zh = rule.describe_zh();
@@ -793,6 +866,12 @@ mod tests {
         ] {
             assert!(zh.contains(w), "{w} missing from {zh}");
         }
+        let bare = RankRule {
+            terms: vec![],
+            ..RankRule::default()
+        };
+        assert!(bare.describe_zh().contains("无附加项"));
+        assert!(bare.describe_en().contains("No extra terms"));
         rule.domain_weights.insert("YY".into(), 2.0);
         assert!(rule.describe_zh().contains("YY 2"));
         let en = rule.describe_en();

@@ -1108,6 +1108,33 @@ mod tests {
     }
 
     #[test]
+    fn custom_escalation_levels() {
+        let rule = EscalationRule {
+            remind_days_before: vec![7, 7, 0],
+            levels: vec![(10, "二级".into()), (3, "一级".into())],
+        };
+        let o = in_state(OrderState::Returned); // deadline 2025-06-30
+        assert_eq!(o.escalation(d("2025-07-02"), &rule), None);
+        assert_eq!(
+            o.escalation(d("2025-07-03"), &rule),
+            Some((1, "一级".into()))
+        );
+        assert_eq!(
+            o.escalation(d("2025-07-10"), &rule),
+            Some((2, "二级".into()))
+        );
+        assert_eq!(o.due_reminders(d("2025-06-23"), &rule), vec![7]);
+        assert_eq!(o.due_reminders(d("2025-06-30"), &rule), vec![0]);
+        let none = EscalationRule {
+            remind_days_before: vec![],
+            levels: vec![],
+        };
+        assert_eq!(o.escalation(d("2025-09-01"), &none), None);
+        let r: EscalationRule = serde_json::from_str("{}").unwrap();
+        assert_eq!(r, EscalationRule::default());
+    }
+
+    #[test]
     fn reminders() {
         let rule = EscalationRule::default();
         let o = in_state(OrderState::InProgress); // deadline 2025-06-30
@@ -1229,7 +1256,48 @@ mod tests {
             ]
         }
 
+        fn any_order() -> impl Strategy<Value = Order> {
+            (0usize..7, 0u8..3, -20i64..20, prop::option::of(-20i64..20)).prop_map(
+                |(s, unit, dl, closed)| {
+                    let state = OrderState::ALL[s];
+                    let mut o = in_state(state);
+                    o.lead_unit = format!("U{unit}");
+                    o.deadline = d("2025-07-01") + chrono::Duration::days(dl);
+                    if state == OrderState::Closed {
+                        let c = closed.unwrap_or(0);
+                        o.closed_at = Some(t("2025-07-01") + chrono::Duration::days(c));
+                    }
+                    o
+                },
+            )
+        }
+
         proptest! {
+            #[test]
+            fn stats_add_up(orders in prop::collection::vec(any_order(), 0..30), off in -30i64..30) {
+                let today = d("2025-07-01") + chrono::Duration::days(off);
+                let s = unit_stats(&orders, today);
+                let (total, units) = s.split_last().unwrap();
+                prop_assert!(total.total);
+                prop_assert_eq!(total.raised, orders.len());
+                prop_assert_eq!(units.iter().map(|u| u.raised).sum::<usize>(), total.raised);
+                prop_assert_eq!(units.iter().map(|u| u.due).sum::<usize>(), total.due);
+                for u in &s {
+                    prop_assert_eq!(u.raised, u.closed + u.open);
+                    prop_assert!(u.closed_on_time <= u.closed && u.overdue <= u.open);
+                    prop_assert!(u.due <= u.raised);
+                    match (u.closure_rate, u.overdue_rate) {
+                        (Some(c), Some(o)) => {
+                            prop_assert!(u.due > 0);
+                            prop_assert!((0.0..=1.0).contains(&c) && (0.0..=1.0).contains(&o));
+                            prop_assert!((c + o - 1.0).abs() < 1e-12);
+                        }
+                        (None, None) => prop_assert_eq!(u.due, 0),
+                        _ => prop_assert!(false, "one rate without the other"),
+                    }
+                }
+            }
+
             #[test]
             fn random_sequences_stay_consistent(
                 steps in prop::collection::vec((action(), 0i64..60), 0..40)

@@ -53,25 +53,61 @@ impl IsoWeek {
         }
     }
 
+    /// The Monday of the week. Never panics: for a week built by hand that does not
+    /// exist (e.g. `IsoWeek { year: 2025, week: 53 }`) it counts on from week 1, so
+    /// 2025-W53 gives the Monday of 2026-W01.
     pub fn monday(&self) -> NaiveDate {
-        NaiveDate::from_isoywd_opt(self.year, self.week, Weekday::Mon)
-            .expect("an IsoWeek is always valid")
+        if let Some(d) = NaiveDate::from_isoywd_opt(self.year, self.week, Weekday::Mon) {
+            return d;
+        }
+        NaiveDate::from_isoywd_opt(self.year, 1, Weekday::Mon)
+            .and_then(|d| d.checked_add_signed(Duration::weeks(self.week as i64 - 1)))
+            .unwrap_or(if self.year < 0 {
+                NaiveDate::MIN
+            } else {
+                NaiveDate::MAX
+            })
+    }
+
+    /// Whether the week exists in its ISO year (always true unless built by hand).
+    pub fn is_valid(&self) -> bool {
+        IsoWeek::new(self.year, self.week).is_some()
     }
 
     pub fn sunday(&self) -> NaiveDate {
-        self.monday() + Duration::days(6)
+        let m = self.monday();
+        m.checked_add_signed(Duration::days(6)).unwrap_or(m)
     }
 
     pub fn contains(&self, date: NaiveDate) -> bool {
         IsoWeek::from_date(date) == *self
     }
 
+    /// The following week (the same week at the end of chrono's calendar).
     pub fn next(&self) -> IsoWeek {
-        IsoWeek::from_date(self.monday() + Duration::days(7))
+        let m = self.monday();
+        IsoWeek::from_date(m.checked_add_signed(Duration::days(7)).unwrap_or(m))
     }
 
+    /// The week before (the same week at the start of chrono's calendar).
     pub fn previous(&self) -> IsoWeek {
-        IsoWeek::from_date(self.monday() - Duration::days(7))
+        let m = self.monday();
+        IsoWeek::from_date(m.checked_sub_signed(Duration::days(7)).unwrap_or(m))
+    }
+
+    /// The weeks from `self` to `last`, both included (empty when `last` is earlier).
+    pub fn through(&self, last: IsoWeek) -> Vec<IsoWeek> {
+        let mut out = Vec::new();
+        let mut w = *self;
+        while w <= last {
+            out.push(w);
+            let n = w.next();
+            if n == w {
+                break;
+            }
+            w = n;
+        }
+        out
     }
 
     /// `2025年第27周`.
@@ -373,6 +409,60 @@ mod tests {
         assert!(w1.contains(d("2026-01-04")));
         assert!(!w1.contains(d("2026-01-05")));
         assert!(w("2025-W52") < w1);
+    }
+
+    #[test]
+    fn hand_built_invalid_week_does_not_panic() {
+        let x = IsoWeek {
+            year: 2025,
+            week: 53,
+        };
+        assert!(!x.is_valid());
+        assert_eq!(x.monday(), d("2025-12-29"));
+        assert_eq!(x.next(), w("2026-W02"));
+        let z = IsoWeek {
+            year: 2025,
+            week: 0,
+        };
+        assert_eq!(z.monday(), d("2024-12-23"));
+        let far = IsoWeek {
+            year: i32::MAX,
+            week: u32::MAX,
+        };
+        let _ = (far.monday(), far.sunday(), far.next(), far.previous());
+        assert_eq!(
+            w("2025-W51").through(w("2026-W02")),
+            vec![w("2025-W51"), w("2025-W52"), w("2026-W01"), w("2026-W02")]
+        );
+        assert!(w("2026-W02").through(w("2025-W51")).is_empty());
+    }
+
+    mod props {
+        use super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            #[test]
+            fn weeks_round_trip(days in 0i64..(400 * 366)) {
+                let date = d("1900-01-01") + Duration::days(days);
+                let x = IsoWeek::from_date(date);
+                prop_assert!(x.is_valid());
+                prop_assert!(x.contains(date));
+                prop_assert!(x.monday() <= date && date <= x.sunday());
+                prop_assert_eq!(x.monday().weekday(), Weekday::Mon);
+                prop_assert_eq!(x.sunday() - x.monday(), Duration::days(6));
+                prop_assert_eq!(x.to_string().parse::<IsoWeek>().unwrap(), x);
+                prop_assert_eq!(x.next().previous(), x);
+                prop_assert_eq!(x.next().monday() - x.monday(), Duration::days(7));
+                prop_assert!(x.previous() < x && x < x.next());
+                prop_assert!(x.week >= 1 && x.week <= IsoWeek::weeks_in_year(x.year));
+            }
+
+            #[test]
+            fn parse_never_panics(s in "\\PC{0,12}") {
+                let _ = s.parse::<IsoWeek>();
+            }
+        }
     }
 
     #[test]

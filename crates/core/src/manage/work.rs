@@ -4,7 +4,7 @@
 
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::plan::Plan;
 
@@ -313,6 +313,30 @@ impl WorkItem {
     }
 }
 
+/// The task on-time rate of each lead unit, pooled over the milestones of the items it
+/// leads: milestones done by their date ÷ milestones due by `today`. None for a unit
+/// with nothing due (the ranking then scores the term as not applicable). Feeds
+/// [`crate::manage::rank::TermKind::TaskOnTime`].
+pub fn unit_on_time_rates(items: &[WorkItem], today: NaiveDate) -> BTreeMap<String, Option<f64>> {
+    let mut counts: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+    for item in items {
+        let e = counts.entry(item.lead_unit.as_str()).or_insert((0, 0));
+        for m in item.milestones.iter().filter(|m| m.due <= today) {
+            e.1 += 1;
+            if m.done_on.is_some_and(|d| d <= m.due && d <= today) {
+                e.0 += 1;
+            }
+        }
+    }
+    counts
+        .into_iter()
+        .map(|(u, (ok, due))| {
+            let rate = (due > 0).then(|| ok as f64 / due as f64);
+            (u.to_string(), rate)
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -406,6 +430,26 @@ mod tests {
         assert_eq!(t.on_time_rate(today), Some(0.25));
         assert_eq!(t.next_milestone_id(), 6);
         assert!(ms(1, "2025-03-31", Some("2025-03-31")).done_on_time());
+    }
+
+    #[test]
+    fn unit_rates_pool_milestones() {
+        let mut items = WorkItem::from_plan(&plan());
+        items[0].milestones = vec![
+            ms(1, "2025-03-31", Some("2025-03-30")),
+            ms(2, "2025-04-30", None),
+        ];
+        items[1].milestones = vec![
+            ms(1, "2025-05-31", Some("2025-05-31")),
+            ms(2, "2025-12-31", None),
+        ];
+        let mut other = items[0].clone();
+        other.lead_unit = "区民政局".into();
+        other.milestones = vec![ms(1, "2025-12-31", None)];
+        items.push(other);
+        let r = unit_on_time_rates(&items, d("2025-06-30"));
+        assert_eq!(r["区卫健局"], Some(2.0 / 3.0));
+        assert_eq!(r["区民政局"], None);
     }
 
     #[test]
