@@ -19,8 +19,8 @@ pub use rank::{
     UnitInput, flag_bottom_runs, rank,
 };
 pub use supervise::{
-    EscalationRule, Extension, Order, OrderAction, OrderDraft, OrderError, OrderEvent, OrderSource,
-    OrderState, ReviewCheck, ReviewChecklist, UnitOrderStats, unit_stats,
+    ActionKind, EscalationRule, Extension, Order, OrderAction, OrderDraft, OrderError, OrderEvent,
+    OrderSource, OrderState, ReviewCheck, ReviewChecklist, UnitOrderStats, unit_stats,
 };
 pub use weekly::{
     IsoWeek, IsoWeekError, WeekItem, WeekItemStatus, WeekRow, WeekView, WeeklyPlan, carry_over,

@@ -913,7 +913,16 @@ mod tests {
             prop::collection::vec(
                 (
                     prop::collection::vec((0u8..3, any::<bool>(), opt_val(), opt_val()), 0..5),
-                    prop::collection::vec(prop::option::of(-0.5f64..1.5), 3),
+                    prop::collection::vec(
+                        prop_oneof![
+                            Just(None),
+                            Just(Some(0.0)),
+                            Just(Some(1.0)),
+                            Just(Some(0.5)),
+                            (-0.5f64..1.5).prop_map(Some),
+                        ],
+                        3,
+                    ),
                 ),
                 0..8,
             )

@@ -310,16 +310,86 @@ pub enum OrderAction {
     Return { reason: String },
 }
 
+/// The kind of an [`OrderAction`], without its data: what a page offers as buttons.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActionKind {
+    Assign,
+    Accept,
+    RequestExtension,
+    DecideExtension,
+    Feedback,
+    Approve,
+    Return,
+}
+
+impl ActionKind {
+    pub const ALL: [ActionKind; 7] = [
+        ActionKind::Assign,
+        ActionKind::Accept,
+        ActionKind::RequestExtension,
+        ActionKind::DecideExtension,
+        ActionKind::Feedback,
+        ActionKind::Approve,
+        ActionKind::Return,
+    ];
+
+    /// Accept, RequestExtension and Feedback are the lead unit's; the rest the programme
+    /// office's.
+    pub fn by_lead_unit(self) -> bool {
+        matches!(
+            self,
+            ActionKind::Accept | ActionKind::RequestExtension | ActionKind::Feedback
+        )
+    }
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            ActionKind::Assign => "交办",
+            ActionKind::Accept => "签收",
+            ActionKind::RequestExtension => "申请延期",
+            ActionKind::DecideExtension => "延期审批",
+            ActionKind::Feedback => "反馈",
+            ActionKind::Approve => "审结通过",
+            ActionKind::Return => "退回",
+        }
+    }
+
+    /// Same as [`ActionKind::label_zh`].
+    pub fn label(self) -> &'static str {
+        self.label_zh()
+    }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            ActionKind::Assign => "assign",
+            ActionKind::Accept => "accept",
+            ActionKind::RequestExtension => "request extension",
+            ActionKind::DecideExtension => "decide extension",
+            ActionKind::Feedback => "feedback",
+            ActionKind::Approve => "approve (close)",
+            ActionKind::Return => "return",
+        }
+    }
+}
+
 impl OrderAction {
     /// Whether the action is the lead unit's (Accept, RequestExtension, Feedback); the
     /// rest are the programme office's.
     pub fn by_lead_unit(&self) -> bool {
-        matches!(
-            self,
-            OrderAction::Accept
-                | OrderAction::RequestExtension { .. }
-                | OrderAction::Feedback { .. }
-        )
+        self.kind().by_lead_unit()
+    }
+
+    pub fn kind(&self) -> ActionKind {
+        match self {
+            OrderAction::Assign => ActionKind::Assign,
+            OrderAction::Accept => ActionKind::Accept,
+            OrderAction::RequestExtension { .. } => ActionKind::RequestExtension,
+            OrderAction::DecideExtension { .. } => ActionKind::DecideExtension,
+            OrderAction::Feedback { .. } => ActionKind::Feedback,
+            OrderAction::Approve { .. } => ActionKind::Approve,
+            OrderAction::Return { .. } => ActionKind::Return,
+        }
     }
 
     pub fn label_zh(&self) -> &'static str {
@@ -568,6 +638,28 @@ impl Order {
             }
             _ => Err(refused()),
         }
+    }
+
+    /// The kinds of action the state machine accepts now, given a well-formed payload
+    /// (a reason, a later deadline, a passed checklist). A request for extension is
+    /// offered only on or before the deadline (`today` ≤ deadline).
+    pub fn available_actions(&self, today: NaiveDate) -> Vec<ActionKind> {
+        use ActionKind as K;
+        use OrderState as S;
+        let kinds: &[K] = match self.state {
+            S::Registered => &[K::Assign],
+            S::Assigned => &[K::Accept, K::RequestExtension],
+            S::InProgress => &[K::RequestExtension, K::Feedback],
+            S::ExtensionRequested => &[K::DecideExtension],
+            S::Answered => &[K::Approve, K::Return],
+            S::Closed => &[],
+            S::Returned => &[K::Accept, K::Feedback],
+        };
+        kinds
+            .iter()
+            .copied()
+            .filter(|k| *k != K::RequestExtension || today <= self.deadline)
+            .collect()
     }
 
     /// The state an extension request was made from (办理中 if unknown).
@@ -1067,12 +1159,43 @@ mod tests {
     }
 
     #[test]
+    fn available_actions_agree_with_apply() {
+        let payload = |k: ActionKind| match k {
+            ActionKind::Assign => OrderAction::Assign,
+            ActionKind::Accept => OrderAction::Accept,
+            ActionKind::RequestExtension => ext("2025-08-30"),
+            ActionKind::DecideExtension => OrderAction::DecideExtension { approve: true },
+            ActionKind::Feedback => feedback(),
+            ActionKind::Approve => approve(),
+            ActionKind::Return => ret(),
+        };
+        for state in OrderState::ALL {
+            for day in ["2025-06-10", "2025-06-30", "2025-07-01"] {
+                let o = in_state(state);
+                let avail = o.available_actions(d(day));
+                for k in ActionKind::ALL {
+                    let ok = o.clone().apply(payload(k), "x", t(day)).is_ok();
+                    assert_eq!(avail.contains(&k), ok, "{state:?} {k:?} {day}");
+                }
+            }
+        }
+        assert!(
+            in_state(OrderState::Closed)
+                .available_actions(d("2025-06-01"))
+                .is_empty()
+        );
+    }
+
+    #[test]
     fn by_lead_unit() {
         let lead: Vec<bool> = all_actions().iter().map(|a| a.by_lead_unit()).collect();
         assert_eq!(
             lead,
             vec![false, true, true, false, false, true, false, false]
         );
+        for a in all_actions() {
+            assert_eq!(a.by_lead_unit(), a.kind().by_lead_unit());
+        }
     }
 
     #[test]
