@@ -448,7 +448,8 @@ pub struct Extension {
 }
 
 /// Why an action was refused.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize)]
+#[serde(rename_all = "snake_case", tag = "problem")]
 pub enum OrderError {
     #[error("督办单处于“{}”状态,不能“{}”", state.label_zh(), action)]
     NotAllowed { state: OrderState, action: String },

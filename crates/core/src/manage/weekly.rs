@@ -20,10 +20,11 @@ pub struct IsoWeek {
 }
 
 /// Why a text is not an ISO week.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize)]
+#[serde(rename_all = "snake_case", tag = "problem")]
 pub enum IsoWeekError {
-    #[error("无法识别的周“{0}”:应写作 2025-W27")]
-    Unrecognized(String),
+    #[error("无法识别的周“{text}”:应写作 2025-W27")]
+    Unrecognized { text: String },
     #[error("{year} 年没有第 {week} 周(ISO 周,该年共 {weeks} 周)")]
     NoSuchWeek { year: i32, week: u32, weeks: u32 },
 }
@@ -136,7 +137,9 @@ impl FromStr for IsoWeek {
     type Err = IsoWeekError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let bad = || IsoWeekError::Unrecognized(s.to_string());
+        let bad = || IsoWeekError::Unrecognized {
+            text: s.to_string(),
+        };
         let t = s.trim();
         let (y, w) = t
             .split_once("-W")
@@ -385,6 +388,8 @@ mod tests {
         let err = "2025-W53".parse::<IsoWeek>().unwrap_err();
         assert!(matches!(err, IsoWeekError::NoSuchWeek { weeks: 52, .. }));
         assert!(err.to_string().contains("2025"));
+        let json = serde_json::to_string(&"x".parse::<IsoWeek>().unwrap_err()).unwrap();
+        assert_eq!(json, r#"{"problem":"unrecognized","text":"x"}"#);
     }
 
     #[test]

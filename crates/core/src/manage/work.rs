@@ -113,7 +113,8 @@ pub struct WorkItem {
 }
 
 /// A problem found by [`WorkItem::validate`].
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error, Serialize)]
+#[serde(rename_all = "snake_case", tag = "problem")]
 pub enum WorkProblem {
     #[error("{item}:{field}不能为空")]
     Empty { item: String, field: &'static str },
@@ -537,6 +538,9 @@ mod tests {
             3
         );
         assert!(has(&|p| matches!(p, WorkProblem::BadChecksum { .. })));
+        for p in &problems {
+            serde_json::to_string(p).unwrap();
+        }
         let msg = problems[0].to_string();
         assert!(msg.starts_with("重点任务1.2"), "{msg}");
     }
