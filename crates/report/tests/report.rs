@@ -1,0 +1,254 @@
+//! The report rendered to its three formats and read back: the PDF through poppler
+//! (`pdftotext`, `pdftoppm`, Debian's poppler-utils), the docx by unzipping it, the HTML as
+//! text.
+
+use std::io::Read;
+use std::path::PathBuf;
+use std::process::Command;
+use youxiang_report::*;
+
+const HEADINGS: [&str; 6] = [
+    "一、总体情况",
+    "二、各领域进展",
+    "三、滞后指标及原因、措施",
+    "四、月度排名",
+    "五、督办情况",
+    "六、群众满意度调查",
+];
+
+fn tmpdir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("youxiang-report-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn has(cmd: &str) -> bool {
+    Command::new(cmd).arg("-v").output().is_ok()
+}
+
+#[test]
+fn html_is_self_contained_with_every_section() {
+    let r = sample();
+    let h = render_html(&r);
+    for s in HEADINGS {
+        assert!(h.contains(s), "missing {s}");
+    }
+    assert!(
+        !h.to_lowercase().contains("<script"),
+        "no script allowed (CSP)"
+    );
+    assert!(
+        !h.contains("src=") && !h.contains("<link"),
+        "no external assets"
+    );
+    assert!(h.contains("http://www.w3.org/2000/svg"));
+    // charts (a), (b) × 6 and (c) × 2
+    assert_eq!(
+        h.matches("<svg").count(),
+        1 + r.trends.len() + r.rankings.len()
+    );
+    assert!(h.contains("@media print"));
+    // units on numbers, words with colours, missing entries said
+    assert!(h.contains("4.10个") && h.contains("65.6%") && h.contains("±3.5分"));
+    assert!(h.contains("● 达标") && h.contains("■ 滞后"));
+    assert!(h.contains("未填报"));
+    assert!(h.contains("连续两月后三位") && h.contains("↑2") && h.contains("↓1"));
+    assert!(h.contains(r.data_note.as_deref().unwrap()));
+}
+
+#[test]
+fn optional_parts_may_be_absent() {
+    let mut r = sample();
+    r.survey = None;
+    r.lagging.clear();
+    r.trends.clear();
+    r.supervision.overdue_open.clear();
+    let h = render_html(&r);
+    assert!(!h.contains("六、群众满意度调查"));
+    assert!(h.contains("本季度无红灯、黄灯指标"));
+    assert!(h.contains("无逾期未办结的督办单"));
+    let d = render_docx(&r).unwrap();
+    assert!(!document_xml(&d).contains("六、群众满意度调查"));
+    if let Ok(f) = find_cjk_font() {
+        let pdf = render_pdf(&r, &f).unwrap();
+        assert!(pdf.starts_with(b"%PDF"));
+    }
+}
+
+#[test]
+fn inconsistent_trend_is_refused() {
+    let mut r = sample();
+    r.trends[0].actual.pop();
+    let e = render_docx(&r).unwrap_err().to_string();
+    assert!(e.contains("T01"), "{e}");
+}
+
+#[test]
+fn sample_round_trips_through_json() {
+    let r = sample();
+    let j = serde_json::to_string(&r).unwrap();
+    let back: QuarterlyReport = serde_json::from_str(&j).unwrap();
+    assert_eq!(r, back);
+}
+
+fn document_xml(docx: &[u8]) -> String {
+    let mut z = zip::ZipArchive::new(std::io::Cursor::new(docx)).unwrap();
+    let mut s = String::new();
+    z.by_name("word/document.xml")
+        .unwrap()
+        .read_to_string(&mut s)
+        .unwrap();
+    s
+}
+
+#[test]
+fn docx_has_real_headings_tables_and_page_numbers() {
+    let r = sample();
+    let d = render_docx(&r).unwrap();
+    assert!(d.starts_with(b"PK"));
+    let doc = document_xml(&d);
+    for s in HEADINGS {
+        assert!(doc.contains(s), "missing {s}");
+    }
+    assert!(doc.contains(r#"<w:pStyle w:val="Heading1" />"#));
+    assert!(doc.contains(r#"<w:pStyle w:val="Heading2" />"#));
+    assert!(
+        doc.matches("<w:tbl>").count() >= 15,
+        "tables are real Word tables"
+    );
+    assert!(doc.contains("4.10个") && doc.contains("未填报") && doc.contains("65.6%"));
+    let mut z = zip::ZipArchive::new(std::io::Cursor::new(&d[..])).unwrap();
+    let mut styles = String::new();
+    z.by_name("word/styles.xml")
+        .unwrap()
+        .read_to_string(&mut styles)
+        .unwrap();
+    assert!(styles.contains(r#"w:val="heading 1""#));
+    let mut footer = String::new();
+    for i in 0..z.len() {
+        let mut f = z.by_index(i).unwrap();
+        if f.name().starts_with("word/footer") {
+            f.read_to_string(&mut footer).unwrap();
+        }
+    }
+    assert!(footer.contains("PAGE") && footer.contains("NUMPAGES"));
+
+    // optional: LibreOffice proves it opens
+    if has("soffice") {
+        let dir = tmpdir("docx");
+        let f = dir.join("r.docx");
+        std::fs::write(&f, &d).unwrap();
+        let ok = Command::new("soffice")
+            .args(["--headless", "--convert-to", "pdf", "--outdir"])
+            .arg(&dir)
+            .arg(&f)
+            .status()
+            .map(|s| s.success())
+            .unwrap_or(false);
+        assert!(
+            ok && dir.join("r.pdf").exists(),
+            "LibreOffice could not open the docx"
+        );
+    } else {
+        eprintln!("note: soffice not installed; skipping the optional LibreOffice conversion");
+    }
+}
+
+#[test]
+fn pdf_renders_chinese_pages() {
+    let r = sample();
+    let poppler = has("pdftoppm") && has("pdftotext");
+    let fonts = match find_cjk_font() {
+        Ok(f) => f,
+        Err(e) => {
+            let msg = e.to_string();
+            assert!(msg.contains("fonts-noto-cjk") && msg.contains("YOUXIANG_CJK_FONT"));
+            if poppler {
+                panic!(
+                    "no CJK font on this machine: {msg}\n(apt-get install -y fonts-noto-cjk poppler-utils)"
+                );
+            }
+            eprintln!("SKIP pdf check: neither poppler-utils nor a CJK font is installed: {msg}");
+            return;
+        }
+    };
+    let pdf = render_pdf(&r, &fonts).unwrap();
+    assert!(pdf.starts_with(b"%PDF"));
+    assert!(pdf.len() < 2 * 1024 * 1024, "PDF is {} bytes", pdf.len());
+    if !poppler {
+        eprintln!(
+            "SKIP pdf page check: pdftoppm/pdftotext not installed (apt-get install -y poppler-utils)"
+        );
+        return;
+    }
+    let dir = tmpdir("pdf");
+    let f = dir.join("r.pdf");
+    std::fs::write(&f, &pdf).unwrap();
+
+    let out = Command::new("pdftotext")
+        .arg("-layout")
+        .arg(&f)
+        .arg("-")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    for s in HEADINGS {
+        assert!(text.contains(s), "PDF text lacks {s}");
+    }
+    assert!(text.contains(&r.title));
+    for s in [
+        "4.10个",
+        "93.8%",
+        "65.6%",
+        "96.8分",
+        "未填报",
+        "连续两月后三位",
+        "±3.5分",
+        "4012套、间",
+    ] {
+        assert!(text.contains(s), "PDF text lacks {s}");
+    }
+    let pages = text.matches('\u{c}').count().max(1);
+    assert!((4..=20).contains(&pages), "{pages} pages");
+    // pdftotext drops the spaces around CJK text: compare without them
+    let compact: String = text.chars().filter(|c| *c != ' ').collect();
+    assert!(
+        compact.contains(&format!("第1页/共{pages}页")),
+        "footer with page count"
+    );
+    assert!(compact.contains(&format!("第{pages}页/共{pages}页")));
+
+    let st = Command::new("pdftoppm")
+        .args(["-png", "-r", "60"])
+        .arg(&f)
+        .arg(dir.join("p"))
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let mut pngs: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.path().extension().is_some_and(|x| x == "png"))
+        .collect();
+    pngs.sort_by_key(|e| e.path());
+    assert_eq!(pngs.len(), pages, "one PNG per page");
+    for p in &pngs {
+        let len = p.metadata().unwrap().len();
+        // a blank A4 page at 60 dpi compresses to ~1 kB; a page with text is far larger
+        assert!(
+            len > 5_000,
+            "{} looks blank ({len} bytes)",
+            p.path().display()
+        );
+    }
+    eprintln!(
+        "PDF: {} bytes, {pages} pages, font {} #{} ({}), pages in {}",
+        pdf.len(),
+        fonts.regular.path.display(),
+        fonts.regular.index,
+        fonts.regular.family,
+        dir.display()
+    );
+}
