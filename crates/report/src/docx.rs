@@ -28,11 +28,11 @@ fn small(text: impl Into<String>) -> Paragraph {
 }
 
 fn h1(text: &str) -> Paragraph {
-    p(text).style("Heading1")
+    p(text).style("Heading1").keep_next(true)
 }
 
 fn h2(text: &str) -> Paragraph {
-    p(text).style("Heading2")
+    p(text).style("Heading2").keep_next(true)
 }
 
 #[derive(Clone, Copy)]
@@ -327,7 +327,7 @@ pub fn render(r: &QuarterlyReport) -> Result<Vec<u8>, ReportError> {
                 "状态",
                 "说明",
             ],
-            &[5, 20, 10, 10, 10, 9, 20],
+            &[6, 20, 10, 10, 10, 9, 19],
             rows,
             false,
         ));
@@ -414,7 +414,7 @@ pub fn render(r: &QuarterlyReport) -> Result<Vec<u8>, ReportError> {
             .collect();
         d = d.add_table(table(
             &["指标", "地区", "状态", "差距", "牵头单位", "原因", "措施"],
-            &[14, 7, 8, 14, 8, 20, 20],
+            &[13, 8, 8, 13, 9, 19, 19],
             rows,
             false,
         ));

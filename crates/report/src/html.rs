@@ -33,7 +33,8 @@ tr.total td { font-weight: bold; background: #f6f8fa; }
 .up { color: var(--green); } .down { color: var(--red); } .flag { color: var(--red); }
 .rule, .small { color: var(--muted); font-size: .82rem; }
 figure { margin: 1rem 0; text-align: center; }
-figure svg { max-width: 100%; height: auto; }
+figure svg { width: 100%; height: auto; }
+th { white-space: nowrap; }
 figcaption { color: var(--muted); font-size: .85rem; }
 .trends { display: grid; grid-template-columns: 1fr 1fr; gap: .6rem 1.2rem; }
 details { text-align: left; font-size: .85rem; }
@@ -133,7 +134,7 @@ pub fn render(r: &QuarterlyReport) -> String {
         let _ = write!(o, "<li>{}</li>", esc(k));
     }
     o.push_str("</ol>");
-    o.push_str(&figure(&draw::domain_lights(r, 640.0), None));
+    o.push_str(&figure(&draw::domain_lights(r, 560.0), None));
     o.push_str("</section>\n");
 
     // 二、各领域进展
@@ -171,7 +172,7 @@ pub fn render(r: &QuarterlyReport) -> String {
             fmt::H_TRENDS
         );
         for t in &r.trends {
-            let d = draw::trend(t, 440.0, 170.0);
+            let d = draw::trend(t, 300.0, 150.0);
             let mut tb = format!(
                 r#"<table><thead><tr><th>期别</th><th class="num">实际值（{u}）</th><th class="num">目标路径（{u}）</th></tr></thead><tbody>"#,
                 u = esc(&t.unit)
@@ -261,7 +262,7 @@ pub fn render(r: &QuarterlyReport) -> String {
             r#"</tbody></table><p class="rule">排名规则：{}</p>"#,
             esc(&rk.rule)
         );
-        o.push_str(&figure(&draw::ranking(rk, 640.0), None));
+        o.push_str(&figure(&draw::ranking(rk, 560.0), None));
     }
     o.push_str("</section>\n");
 

@@ -185,6 +185,37 @@ impl<'a> Layout<'a> {
         self.y += 20.0;
     }
 
+    /// The height a table takes when it is not broken.
+    fn table_h(&self, cols: &[Col], rows: &[Vec<Cell>]) -> f32 {
+        let row = |r: &[Cell]| {
+            let n = r
+                .iter()
+                .zip(cols)
+                .map(|(cell, c)| self.m(cell.bold).wrap(&cell.text, 8.8, c.w - 8.0).len())
+                .max()
+                .unwrap_or(1)
+                .max(1);
+            n as f32 * 12.6 + 6.0
+        };
+        let head: Vec<Cell> = cols
+            .iter()
+            .map(|c| Cell {
+                text: c.title.into(),
+                color: None,
+                bold: true,
+            })
+            .collect();
+        row(&head) + rows.iter().map(|r| row(r)).sum::<f32>()
+    }
+
+    /// Starts a new page unless `h` points fit, when `h` fits on an empty page: keeps a heading
+    /// with the short block that follows it.
+    fn keep(&mut self, h: f32) {
+        if h <= PH - MB - MT {
+            self.ensure(h);
+        }
+    }
+
     fn table(&mut self, cols: &[Col], rows: &[Vec<Cell>], last_is_total: bool) {
         const PAD: f32 = 4.0;
         const FS: f32 = 8.8;
@@ -527,7 +558,7 @@ fn layout(r: &QuarterlyReport, l: &mut Layout) {
     // 四、月度排名
     l.h1(fmt::H_RANKING);
     for (i, rk) in r.rankings.iter().enumerate() {
-        l.h2(&format!("{}{}({})", fmt::ordinal(i), rk.title, rk.period));
+        l.h2(&format!("{}{}（{}）", fmt::ordinal(i), rk.title, rk.period));
         let cols = [
             col("名次", 40.0, Align::Center),
             col("单位", 100.0, Align::Left),
@@ -624,8 +655,8 @@ fn layout(r: &QuarterlyReport, l: &mut Layout) {
         .collect();
     rows.push(sup_row(&r.supervision.totals, true));
     l.table(&cols, &rows, true);
-    l.h2("逾期未办结督办单");
     if r.supervision.overdue_open.is_empty() {
+        l.h2("逾期未办结督办单");
         l.para("无逾期未办结的督办单。");
     } else {
         let cols = [
@@ -657,13 +688,13 @@ fn layout(r: &QuarterlyReport, l: &mut Layout) {
                 ]
             })
             .collect();
+        l.keep(24.0 + l.table_h(&cols, &rows));
+        l.h2("逾期未办结督办单");
         l.table(&cols, &rows, false);
     }
 
     // 六、群众满意度调查
     if let Some(s) = &r.survey {
-        l.h1(fmt::H_SURVEY);
-        l.para(&format!("{}。{}。", s.title, s.method));
         let cols = [
             col("项目", 163.0, Align::Left),
             col("满意度指数", 110.0, Align::Right),
@@ -682,6 +713,11 @@ fn layout(r: &QuarterlyReport, l: &mut Layout) {
                 ]
             })
             .collect();
+        let intro = format!("{}。{}。", s.title, s.method);
+        let intro_h = l.reg.wrap(&intro, BODY, CW).len() as f32 * BODY * 1.75 + 4.0;
+        l.keep(40.0 + intro_h + l.table_h(&cols, &rows));
+        l.h1(fmt::H_SURVEY);
+        l.para(&intro);
         l.table(&cols, &rows, false);
     }
 }
