@@ -7,8 +7,10 @@ use crate::text::Measurer;
 use crate::{FontSource, Light, QuarterlyReport, ReportError, fmt};
 use krilla::Document;
 use krilla::color::rgb;
+use krilla::destination::XyzDestination;
 use krilla::geom::{PathBuilder, Point, Rect};
 use krilla::metadata::Metadata;
+use krilla::outline::{Outline, OutlineNode};
 use krilla::page::PageSettings;
 use krilla::paint::{Fill, Stroke, StrokeDash};
 use krilla::text::{Font, TextDirection};
@@ -68,8 +70,9 @@ struct Layout<'a> {
     reg: Measurer<'a>,
     bold: Measurer<'a>,
     pages: Vec<Vec<Shape>>,
-    /// The headings and the page each starts on, for the PDF outline.
     y: f32,
+    /// The headings (level, text, page index, y), for the PDF outline (bookmarks).
+    marks: Vec<(u8, String, usize, f32)>,
 }
 
 impl<'a> Layout<'a> {
@@ -170,9 +173,14 @@ impl<'a> Layout<'a> {
         self.para_at(ML + 26.0, CW - 26.0, text, BODY, false, BLACK, BODY * 1.75);
         self.y += 3.0;
     }
+    fn mark(&mut self, level: u8, t: &str) {
+        let page = self.pages.len().saturating_sub(1);
+        self.marks.push((level, t.to_string(), page, self.y));
+    }
     fn h1(&mut self, t: &str) {
         self.ensure(16.0 + 120.0);
         self.y += 8.0;
+        self.mark(0, t);
         self.put_text(ML, self.y + 15.0, 15.0, true, ACCENT, Anchor::Start, t);
         self.y += 22.0;
         self.hline(ML, ML + CW, self.y, ACCENT, 1.0);
@@ -181,6 +189,7 @@ impl<'a> Layout<'a> {
     fn h2(&mut self, t: &str) {
         self.ensure(13.0 + 90.0);
         self.y += 4.0;
+        self.mark(1, t);
         self.put_text(ML, self.y + 12.0, 12.0, true, BLACK, Anchor::Start, t);
         self.y += 20.0;
     }
@@ -459,7 +468,7 @@ fn layout(r: &QuarterlyReport, l: &mut Layout) {
             .map(|x| {
                 vec![
                     c(&x.code),
-                    c(format!("{}({})", x.name, x.unit)),
+                    c(format!("{}（{}）", x.name, x.unit)),
                     c(fmt::target(&x.target, &x.unit)),
                     c(fmt::with_unit(x.value.as_deref(), &x.unit)),
                     c(fmt::with_unit(x.expected.as_deref(), &x.unit)),
@@ -831,6 +840,7 @@ pub fn render(r: &QuarterlyReport, fonts: &FontSource) -> Result<Vec<u8>, Report
         bold: Measurer::new(&bold_face.data, bold_face.index),
         pages: vec![Vec::new()],
         y: MT,
+        marks: Vec::new(),
     };
     layout(r, &mut l);
     closing(&mut l, r);
@@ -950,6 +960,7 @@ pub fn render(r: &QuarterlyReport, fonts: &FontSource) -> Result<Vec<u8>, Report
         s.finish();
         page.finish();
     }
+    doc.set_outline(outline(&l.marks));
     doc.set_metadata(
         Metadata::new()
             .title(r.title.clone())
@@ -958,4 +969,30 @@ pub fn render(r: &QuarterlyReport, fonts: &FontSource) -> Result<Vec<u8>, Report
             .description(format!("{} {} 季度分析报告", r.place, r.quarter)),
     );
     doc.finish().map_err(|e| ReportError::Pdf(format!("{e:?}")))
+}
+
+/// The bookmarks: each 一、… heading with its （一）… sub-headings.
+fn outline(marks: &[(u8, String, usize, f32)]) -> Outline {
+    let mut o = Outline::new();
+    let mut cur: Option<OutlineNode> = None;
+    for (level, text, page, y) in marks {
+        let node = OutlineNode::new(
+            text.clone(),
+            XyzDestination::new(*page, Point::from_xy(0.0, (y - 10.0).max(0.0))),
+        );
+        if *level == 0 {
+            if let Some(n) = cur.take() {
+                o.push_child(n);
+            }
+            cur = Some(node);
+        } else if let Some(n) = cur.as_mut() {
+            n.push_child(node);
+        } else {
+            o.push_child(node);
+        }
+    }
+    if let Some(n) = cur {
+        o.push_child(n);
+    }
+    o
 }

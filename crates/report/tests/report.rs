@@ -176,6 +176,10 @@ fn pdf_renders_chinese_pages() {
     let pdf = render_pdf(&r, &fonts).unwrap();
     assert!(pdf.starts_with(b"%PDF"));
     assert!(pdf.len() < 2 * 1024 * 1024, "PDF is {} bytes", pdf.len());
+    assert!(
+        pdf.windows(9).any(|w| w == b"/Outlines"),
+        "bookmarks for the headings"
+    );
     if !poppler {
         eprintln!(
             "SKIP pdf page check: pdftoppm/pdftotext not installed (apt-get install -y poppler-utils)"
@@ -251,4 +255,53 @@ fn pdf_renders_chinese_pages() {
         fonts.regular.family,
         dir.display()
     );
+}
+
+/// A much larger quarter: 13 towns × many lagging indicators, long entered texts, an
+/// unbreakable string wider than its column, many supervised units. Everything must still
+/// render, and the page count in the footer must match.
+#[test]
+fn a_large_report_breaks_over_many_pages() {
+    let mut r = sample();
+    let base = r.lagging.clone();
+    for k in 0..12 {
+        for g in &base {
+            let mut g = g.clone();
+            g.place = format!("第{k}号测试镇");
+            g.cause = g.cause.map(|c| c.repeat(3));
+            r.lagging.push(g);
+        }
+    }
+    r.lagging[0].measures = Some("X".repeat(300));
+    for k in 0..60 {
+        let mut u = r.supervision.units[0].clone();
+        u.unit = format!("测试单位{k}");
+        r.supervision.units.push(u);
+    }
+    r.domains[0].indicators[0].reason = "很长的说明，".repeat(40);
+    let h = render_html(&r);
+    assert!(h.contains("第11号测试镇"));
+    let d = render_docx(&r).unwrap();
+    assert!(document_xml(&d).contains("测试单位59"));
+    let Ok(fonts) = find_cjk_font() else {
+        eprintln!("SKIP large PDF: no CJK font");
+        return;
+    };
+    let pdf = render_pdf(&r, &fonts).unwrap();
+    assert!(pdf.len() < 2 * 1024 * 1024, "PDF is {} bytes", pdf.len());
+    if !has("pdftotext") {
+        return;
+    }
+    let dir = tmpdir("large");
+    let f = dir.join("r.pdf");
+    std::fs::write(&f, &pdf).unwrap();
+    let out = Command::new("pdftotext").arg(&f).arg("-").output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let pages = text.matches('\u{c}').count();
+    assert!(pages > 15, "{pages} pages");
+    let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    assert!(compact.contains(&format!("第{pages}页/共{pages}页")));
+    assert!(compact.contains("测试单位59") && compact.contains("第11号测试镇"));
+    // the 300-character string is cut over lines, not lost
+    assert!(compact.matches('X').count() >= 300);
 }
