@@ -31,6 +31,8 @@ tr.total td { font-weight: bold; background: #f6f8fa; }
 .light { font-weight: bold; white-space: nowrap; }
 .missing { color: var(--red); font-weight: bold; }
 .up { color: var(--green); } .down { color: var(--red); } .flag { color: var(--red); }
+table.lagtab { table-layout: fixed; }
+table.lagtab td { overflow-wrap: anywhere; }
 .rule, .small { color: var(--muted); font-size: .82rem; }
 figure { margin: 1rem 0; text-align: center; }
 figure svg { width: 100%; height: auto; }
@@ -44,6 +46,7 @@ footer { margin-top: 2rem; text-align: right; }
 @page { size: A4; margin: 18mm 16mm 18mm; }
 @media print {
   body { background: #fff; font-size: 10.5pt; }
+  table { font-size: 8.5pt; }
   main { max-width: none; padding: 0; }
   h2, h3 { break-after: avoid; page-break-after: avoid; }
   tr, figure, .kpis, .lag { break-inside: avoid; page-break-inside: avoid; }
@@ -198,7 +201,7 @@ pub fn render(r: &QuarterlyReport) -> String {
     if r.lagging.is_empty() {
         o.push_str("<p>本季度无红灯、黄灯指标。</p>");
     } else {
-        o.push_str(r#"<div class="wide"><table><thead><tr><th>指标</th><th>地区</th><th>状态</th><th class="num">当前值</th><th class="num">序时进度</th><th>差距</th><th>牵头单位</th><th>原因</th><th>措施</th></tr></thead><tbody>"#);
+        o.push_str(r#"<div class="wide"><table class="lagtab"><colgroup><col style="width:16%"><col style="width:8%"><col style="width:8%"><col style="width:17%"><col style="width:9%"><col style="width:21%"><col style="width:21%"></colgroup><thead><tr><th>指标</th><th>地区</th><th>状态</th><th>当前值 / 序时进度 / 差距</th><th>牵头单位</th><th>原因</th><th>措施</th></tr></thead><tbody>"#);
         for g in &r.lagging {
             let cell = |v: &Option<String>| {
                 let t = fmt::entered(v);
@@ -210,7 +213,7 @@ pub fn render(r: &QuarterlyReport) -> String {
             };
             let _ = write!(
                 o,
-                r#"<tr class="lag"><td>{} {}</td><td>{}</td>{}<td class="num">{}</td><td class="num">{}</td><td>{}</td><td>{}</td>{}{}</tr>"#,
+                r#"<tr class="lag"><td>{} {}</td><td>{}</td>{}<td>{} / {}<br>{}</td><td>{}</td>{}{}</tr>"#,
                 esc(&g.code),
                 esc(&g.name),
                 esc(&g.place),

@@ -201,6 +201,24 @@ mod tests {
     }
 
     #[test]
+    fn kinsoku_holds_at_every_width() {
+        let m = Measurer::new(&[], 0);
+        let t = "无数据的单位列为“无数据”，不按零分计（见附表）。并列者名次相同，应达4.38个，实际4.10个。";
+        for w in 30..200 {
+            let lines = m.wrap(t, 10.0, w as f32);
+            assert_eq!(lines.concat(), t, "width {w}");
+            for l in &lines[1..] {
+                let c = l.chars().next().unwrap();
+                assert!(!no_start(c), "width {w}: line starts with {c}: {lines:?}");
+            }
+            for l in &lines[..lines.len() - 1] {
+                let c = l.chars().last().unwrap();
+                assert!(!no_end(c), "width {w}: line ends with {c}: {lines:?}");
+            }
+        }
+    }
+
+    #[test]
     fn long_piece_is_cut() {
         let m = Measurer::new(&[], 0);
         let lines = m.wrap("abcdefghijklmnopqrstuvwxyz", 10.0, 30.0);
