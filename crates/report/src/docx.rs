@@ -2,11 +2,12 @@
 //! table of contents), real tables, the page number in the footer. The charts are given as
 //! their data tables (editable, and readable without pictures).
 
+use crate::draw::{self, Drawing};
 use crate::draw::{light_label, short_num};
-use crate::{Light, QuarterlyReport, RankChange, ReportError, fmt};
+use crate::{FontSource, Light, QuarterlyReport, RankChange, ReportError, fmt};
 use docx_rs::{
     AlignmentType, Docx, Footer, Header, LineSpacing, NumPages, PageMargin, PageNum, Paragraph,
-    Run, RunFonts, Shading, ShdType, Style, StyleType, Table, TableCell, TableRow, WidthType,
+    Pic, Run, RunFonts, Shading, ShdType, Style, StyleType, Table, TableCell, TableRow, WidthType,
 };
 
 const BODY_FONT: &str = "宋体";
@@ -15,7 +16,7 @@ const LATIN: &str = "Times New Roman";
 /// Text width of A4 with 2.5 cm / 2.2 cm margins, in twips.
 const TW: usize = 11906 - 2 * 1247;
 
-fn fonts(east: &str) -> RunFonts {
+fn run_fonts(east: &str) -> RunFonts {
     RunFonts::new().east_asia(east).ascii(LATIN).hi_ansi(LATIN)
 }
 
@@ -127,7 +128,37 @@ fn table(header: &[&str], widths: &[usize], rows: Vec<Vec<Cell>>, total_row: boo
     Table::new(trs).set_grid(tw).width(TW, WidthType::Dxa)
 }
 
-pub fn render(r: &QuarterlyReport) -> Result<Vec<u8>, ReportError> {
+/// Pixels per point of the chart pictures (216 dpi: sharp in print, small files).
+const PX: f32 = 3.0;
+/// EMU per point.
+const EMU: f32 = 12700.0;
+/// The text width in points.
+const TW_PT: f32 = TW as f32 / 20.0;
+
+/// A paragraph with the drawings side by side as pictures, centred; `None` when they could
+/// not be drawn (no font).
+fn pictures(ds: &[Drawing], fonts: Option<&FontSource>) -> Option<Paragraph> {
+    let fonts = fonts?;
+    let mut par = Paragraph::new().align(AlignmentType::Center);
+    for (i, d) in ds.iter().enumerate() {
+        let png = crate::raster::png(d, fonts, PX)?;
+        let pic = Pic::new_with_dimensions(png, (d.w * PX).ceil() as u32, (d.h * PX).ceil() as u32)
+            .size((d.w * EMU) as u32, (d.h * EMU) as u32);
+        if i > 0 {
+            par = par.add_run(Run::new().add_text("  "));
+        }
+        par = par.add_run(Run::new().add_image(pic));
+    }
+    Some(par)
+}
+
+fn caption(text: impl Into<String>) -> Paragraph {
+    Paragraph::new()
+        .add_run(Run::new().add_text(text).size(18).color("57606A"))
+        .align(AlignmentType::Center)
+}
+
+pub fn render(r: &QuarterlyReport, fonts: Option<&FontSource>) -> Result<Vec<u8>, ReportError> {
     let mut d = Docx::new()
         .page_size(11906, 16838)
         .page_margin(PageMargin {
@@ -139,7 +170,7 @@ pub fn render(r: &QuarterlyReport) -> Result<Vec<u8>, ReportError> {
             footer: 720,
             gutter: 0,
         })
-        .default_fonts(fonts(BODY_FONT))
+        .default_fonts(run_fonts(BODY_FONT))
         .default_size(21)
         .add_style(
             Style::new("Heading1", StyleType::Paragraph)
@@ -147,7 +178,7 @@ pub fn render(r: &QuarterlyReport) -> Result<Vec<u8>, ReportError> {
                 .based_on("Normal")
                 .next("Normal")
                 .outline_lvl(0)
-                .fonts(fonts(HEAD_FONT))
+                .fonts(run_fonts(HEAD_FONT))
                 .size(32)
                 .bold()
                 .color("0B5CAD")
@@ -159,7 +190,7 @@ pub fn render(r: &QuarterlyReport) -> Result<Vec<u8>, ReportError> {
                 .based_on("Normal")
                 .next("Normal")
                 .outline_lvl(1)
-                .fonts(fonts(HEAD_FONT))
+                .fonts(run_fonts(HEAD_FONT))
                 .size(26)
                 .bold()
                 .line_spacing(LineSpacing::new().before(240).after(80)),
@@ -168,7 +199,7 @@ pub fn render(r: &QuarterlyReport) -> Result<Vec<u8>, ReportError> {
             Style::new("Title", StyleType::Paragraph)
                 .name("Title")
                 .based_on("Normal")
-                .fonts(fonts(HEAD_FONT))
+                .fonts(run_fonts(HEAD_FONT))
                 .size(40)
                 .bold()
                 .align(AlignmentType::Center)
@@ -259,37 +290,42 @@ pub fn render(r: &QuarterlyReport) -> Result<Vec<u8>, ReportError> {
     for (i, k) in r.summary.key_points.iter().enumerate() {
         d = d.add_paragraph(p(format!("{}. {}", i + 1, k)));
     }
-    d = d.add_paragraph(small(format!(
-        "图1 各领域指标亮灯情况（{}）（数据表）",
-        r.quarter
-    )));
-    let rows: Vec<Vec<Cell>> = r
-        .domains
-        .iter()
-        .map(|x| {
-            vec![
-                cl(&x.name),
-                cr(format!("{}项", x.lights.green)),
-                cr(format!("{}项", x.lights.yellow)),
-                cr(format!("{}项", x.lights.red)),
-                cr(format!("{}项", x.lights.no_data)),
-                cr(format!("{}项", x.lights.total())),
-            ]
-        })
-        .collect();
-    d = d.add_table(table(
-        &[
-            "领域",
-            "● 绿灯/达标",
-            "▲ 黄灯/预警",
-            "■ 红灯/滞后",
-            "○ 无数据",
-            "合计",
-        ],
-        &[3, 2, 2, 2, 2, 2],
-        rows,
-        false,
-    ));
+    let chart_a = draw::domain_lights(r, TW_PT);
+    if let Some(pic) = pictures(std::slice::from_ref(&chart_a), fonts) {
+        d = d.add_paragraph(pic).add_paragraph(caption(&chart_a.title));
+    } else {
+        d = d.add_paragraph(small(format!(
+            "图1 各领域指标亮灯情况（{}）（数据表）",
+            r.quarter
+        )));
+        let rows: Vec<Vec<Cell>> = r
+            .domains
+            .iter()
+            .map(|x| {
+                vec![
+                    cl(&x.name),
+                    cr(format!("{}项", x.lights.green)),
+                    cr(format!("{}项", x.lights.yellow)),
+                    cr(format!("{}项", x.lights.red)),
+                    cr(format!("{}项", x.lights.no_data)),
+                    cr(format!("{}项", x.lights.total())),
+                ]
+            })
+            .collect();
+        d = d.add_table(table(
+            &[
+                "领域",
+                "● 绿灯/达标",
+                "▲ 黄灯/预警",
+                "■ 红灯/滞后",
+                "○ 无数据",
+                "合计",
+            ],
+            &[3, 2, 2, 2, 2, 2],
+            rows,
+            false,
+        ));
+    }
 
     // 二、各领域进展
     d = d.add_paragraph(h1(fmt::H_DOMAINS));
@@ -332,7 +368,35 @@ pub fn render(r: &QuarterlyReport) -> Result<Vec<u8>, ReportError> {
             false,
         ));
     }
-    if !r.trends.is_empty() {
+    let trend_pics: Option<Vec<Paragraph>> = r
+        .trends
+        .chunks(2)
+        .map(|c| {
+            let ds: Vec<Drawing> = c
+                .iter()
+                .map(|t| draw::trend(t, (TW_PT - 12.0) / 2.0, 150.0))
+                .collect();
+            pictures(&ds, fonts)
+        })
+        .collect();
+    if let (false, Some(pics)) = (r.trends.is_empty(), trend_pics) {
+        d = d
+            .add_paragraph(h2(&format!(
+                "{}{}",
+                fmt::ordinal(r.domains.len()),
+                fmt::H_TRENDS
+            )))
+            .add_paragraph(small(
+                "实线为实际值，虚线为年度目标路径（按序时进度）；图中末点标注最新值及单位。",
+            ));
+        for p in pics {
+            d = d.add_paragraph(p);
+        }
+        d = d.add_paragraph(caption(format!(
+            "图2 核心指标趋势与目标路径（{}）",
+            r.quarter
+        )));
+    } else if !r.trends.is_empty() {
         d = d
             .add_paragraph(h2(&format!("{}{}", fmt::ordinal(r.domains.len()), fmt::H_TRENDS)))
             .add_paragraph(small(format!(
@@ -464,6 +528,10 @@ pub fn render(r: &QuarterlyReport) -> Result<Vec<u8>, ReportError> {
                 false,
             ))
             .add_paragraph(small(format!("排名规则：{}", rk.rule)));
+        let chart = draw::ranking(rk, TW_PT);
+        if let Some(pic) = pictures(std::slice::from_ref(&chart), fonts) {
+            d = d.add_paragraph(pic).add_paragraph(caption(&chart.title));
+        }
     }
 
     // 五、督办情况

@@ -380,7 +380,7 @@ pub fn trend(t: &Trend, width: f32, height: f32) -> Drawing {
         format!("{} {}（{}）", t.code, t.name, t.unit),
     );
     let left = 44.0;
-    let right = 10.0;
+    let right = 20.0;
     let top = 36.0;
     let bottom = 22.0;
     let vals: Vec<f64> = t

@@ -18,6 +18,7 @@ mod draw;
 mod font;
 mod html;
 mod pdf;
+mod raster;
 mod sample;
 mod text;
 
@@ -441,10 +442,22 @@ pub fn render_pdf(r: &QuarterlyReport, fonts: &FontSource) -> Result<Vec<u8>, Re
 
 /// Renders the report as an editable Word document (.docx) that Word, WPS and LibreOffice
 /// open: real heading styles (标题 1/2, so the navigation pane and a table of contents work),
-/// real tables, page numbers in the footer. The charts appear as their data tables.
+/// real tables, page numbers in the footer. The charts are PNG pictures drawn with the
+/// system's CJK font ([`find_cjk_font`]); when there is none they appear as their data
+/// tables instead.
 pub fn render_docx(r: &QuarterlyReport) -> Result<Vec<u8>, ReportError> {
+    let fonts = find_cjk_font().ok();
+    render_docx_with(r, fonts.as_ref())
+}
+
+/// Like [`render_docx`] with the font for the chart pictures given; `None` gives the charts
+/// as data tables.
+pub fn render_docx_with(
+    r: &QuarterlyReport,
+    fonts: Option<&FontSource>,
+) -> Result<Vec<u8>, ReportError> {
     r.check()?;
-    docx::render(r)
+    docx::render(r, fonts)
 }
 
 /// Shared wording and number formatting for the three renderers.
