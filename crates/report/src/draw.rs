@@ -53,8 +53,7 @@ pub enum Shape {
         width: f32,
         dash: bool,
     },
-    /// A small filled marker (circle in SVG, square-ish diamond in PDF is not needed: a
-    /// circle approximated by a polygon).
+    /// A small filled circle (a data point).
     Dot { x: f32, y: f32, r: f32, color: Rgb },
     Text {
         x: f32,
@@ -355,6 +354,29 @@ fn nice_range(lo: f64, hi: f64) -> (f64, f64) {
     (lo - pad, hi + pad)
 }
 
+/// Round tick values (1, 2, 2.5 or 5 × 10^k apart) inside `lo..=hi`, at least about `n`.
+pub fn ticks(lo: f64, hi: f64, n: usize) -> Vec<f64> {
+    let span = hi - lo;
+    if span.is_nan() || span <= 0.0 || !span.is_finite() {
+        return vec![lo];
+    }
+    let raw = span / n.max(1) as f64;
+    let mag = 10f64.powf(raw.log10().floor());
+    // the largest round step that still gives about `n` lines
+    let step = [5.0, 2.5, 2.0, 1.0]
+        .iter()
+        .map(|m| m * mag)
+        .find(|s| *s <= raw)
+        .unwrap_or(mag);
+    let mut v = (lo / step).ceil() * step;
+    let mut out = Vec::new();
+    while v <= hi + step * 1e-9 && out.len() < 20 {
+        out.push(if v.abs() < step * 1e-9 { 0.0 } else { v });
+        v += step;
+    }
+    out
+}
+
 /// Trend numbers: up to 2 decimals, trailing zeros trimmed.
 pub fn short_num(v: f64) -> String {
     let s = if v.abs() >= 1000.0 {
@@ -445,9 +467,8 @@ pub fn trend(t: &Trend, width: f32, height: f32) -> Drawing {
         true,
     );
     d.text(width - 45.0, 24.5, 8.0, MUTED, Anchor::Start, "目标路径");
-    // grid: 3 horizontal lines
-    for k in 0..3 {
-        let v = lo + (hi - lo) * (k as f64 + 0.5) / 3.0;
+    // grid: round values, about 3 lines
+    for v in ticks(lo, hi, 3) {
         let y = ys(v);
         d.line(vec![(left, y), (width - right, y)], GRID, 0.5, false);
         d.text(left - 4.0, y + 3.0, 7.5, MUTED, Anchor::End, short_num(v));
@@ -642,4 +663,28 @@ pub fn ranking(rk: &Ranking, width: f32) -> Drawing {
     );
     d.desc = desc.join(";");
     d
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ticks_are_round() {
+        assert_eq!(ticks(87.9, 95.6, 3), vec![90.0, 92.5, 95.0]);
+        assert_eq!(
+            ticks(3700.0, 4800.0, 3),
+            vec![3750.0, 4000.0, 4250.0, 4500.0, 4750.0]
+        );
+        assert_eq!(ticks(3.7, 4.6, 3), vec![3.75, 4.0, 4.25, 4.5]);
+        assert_eq!(ticks(5.0, 5.0, 3), vec![5.0]);
+    }
+
+    #[test]
+    fn svg_escapes_text() {
+        let mut d = Drawing::new(10.0, 10.0, "a<b".into());
+        d.text(0.0, 0.0, 9.0, BLACK, Anchor::Start, "<script>");
+        let s = d.to_svg();
+        assert!(!s.contains("<script") && s.contains("&lt;script&gt;") && s.contains("a&lt;b"));
+    }
 }

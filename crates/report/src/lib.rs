@@ -8,7 +8,7 @@
 //! - to PDF ([`render_pdf`]) with a system CJK font ([`find_cjk_font`]), subset and embedded,
 //!   charts drawn as vectors, headers and footers with 第 N 页 / 共 M 页;
 //! - to an editable Word document ([`render_docx`]) with real headings and tables; the charts
-//!   appear there as their data tables.
+//!   are PNG pictures of the same drawings (or their data tables when no CJK font is found).
 //!
 //! Every number that is shown carries its unit. Colours carry meaning never alone: each light
 //! is also written as a word (达标 / 预警 / 滞后 / 无数据).

@@ -157,7 +157,10 @@ fn docx_has_real_headings_tables_and_page_numbers() {
         let dir = tmpdir("docx");
         let f = dir.join("r.docx");
         std::fs::write(&f, &d).unwrap();
+        // a profile of its own, so that no other LibreOffice instance holds the lock
+        let profile = format!("-env:UserInstallation=file://{}", dir.join("lo").display());
         let ok = Command::new("soffice")
+            .arg(profile)
             .args(["--headless", "--convert-to", "pdf", "--outdir"])
             .arg(&dir)
             .arg(&f)
