@@ -410,6 +410,7 @@ pub fn trend(t: &Trend, width: f32, height: f32) -> Drawing {
         .iter()
         .chain(t.target_path.iter())
         .flatten()
+        .filter(|v| v.is_finite())
         .copied()
         .collect();
     let (lo, hi) = if vals.is_empty() {
@@ -498,7 +499,7 @@ pub fn trend(t: &Trend, width: f32, height: f32) -> Drawing {
         .target_path
         .iter()
         .enumerate()
-        .filter_map(|(i, v)| v.map(|v| (xs(i), ys(v))))
+        .filter_map(|(i, v)| v.filter(|v| v.is_finite()).map(|v| (xs(i), ys(v))))
         .collect();
     if tp.len() > 1 {
         d.line(tp, MUTED, 1.2, true);
@@ -508,7 +509,7 @@ pub fn trend(t: &Trend, width: f32, height: f32) -> Drawing {
         .actual
         .iter()
         .enumerate()
-        .filter_map(|(i, v)| v.map(|v| (xs(i), ys(v))))
+        .filter_map(|(i, v)| v.filter(|v| v.is_finite()).map(|v| (xs(i), ys(v))))
         .collect();
     if ap.len() > 1 {
         d.line(ap.clone(), ACCENT, 1.6, false);
@@ -527,7 +528,7 @@ pub fn trend(t: &Trend, width: f32, height: f32) -> Drawing {
         .iter()
         .enumerate()
         .rev()
-        .find_map(|(i, v)| v.map(|v| (i, v)))
+        .find_map(|(i, v)| v.filter(|v| v.is_finite()).map(|v| (i, v)))
     {
         let anchor = if i + 1 >= n {
             Anchor::End
@@ -569,7 +570,12 @@ pub fn ranking(rk: &Ranking, width: f32) -> Drawing {
     let n = rk.rows.len().max(1) as f32;
     let h = top + n * row_h + 22.0;
     let mut d = Drawing::new(width, h, format!("{}得分（{}）", rk.title, rk.period));
-    let scores: Vec<f64> = rk.rows.iter().filter_map(|r| r.score).collect();
+    let scores: Vec<f64> = rk
+        .rows
+        .iter()
+        .filter_map(|r| r.score)
+        .filter(|v| v.is_finite())
+        .collect();
     let max = scores.iter().cloned().fold(0.0, f64::max).max(1.0);
     let min_axis = {
         let lo = scores.iter().cloned().fold(f64::INFINITY, f64::min);
@@ -593,7 +599,7 @@ pub fn ranking(rk: &Ranking, width: f32) -> Drawing {
             Anchor::End,
             r.unit.clone(),
         );
-        match r.score {
+        match r.score.filter(|v| v.is_finite()) {
             Some(s) => {
                 let flagged = !r.flags.is_empty();
                 let c = if flagged {

@@ -326,3 +326,41 @@ fn a_large_report_breaks_over_many_pages() {
     // the 300-character string is cut over lines, not lost
     assert!(compact.matches('X').count() >= 300);
 }
+
+/// An empty report and one with non-finite numbers render in every format without panicking.
+#[test]
+fn degenerate_reports_still_render() {
+    let mut empty: QuarterlyReport = serde_json::from_str(
+        r#"{"title":"","programme":"","place":"","quarter":"","as_of":"","generated_at":"",
+        "issuer":"","data_note":null,
+        "summary":{"lights":{"green":0,"yellow":0,"red":0,"no_data":0},"counted":"","key_points":[]},
+        "domains":[],"lagging":[],"rankings":[],
+        "supervision":{"scope":"","units":[],"totals":{"unit":"合计","raised":0,"closed":0,"overdue":0,"closure_rate":null,"overdue_rate":null},"overdue_open":[]},
+        "survey":null,"trends":[]}"#,
+    )
+    .unwrap();
+    let mut odd = sample();
+    odd.trends[0].actual[1] = Some(f64::NAN);
+    odd.trends[1].target_path = vec![Some(f64::INFINITY); odd.trends[1].periods.len()];
+    odd.trends[2].actual = vec![None; odd.trends[2].periods.len()];
+    odd.rankings[0].rows[0].score = Some(f64::NAN);
+    let mut one_period = sample();
+    one_period.trends.truncate(1);
+    one_period.trends[0].periods.truncate(1);
+    one_period.trends[0].actual.truncate(1);
+    one_period.trends[0].target_path.truncate(1);
+    empty.title = "空报告".into();
+    let fonts = find_cjk_font().ok();
+    for r in [&empty, &odd, &one_period] {
+        assert!(render_html(r).contains("一、总体情况"));
+        assert!(
+            render_docx_with(r, fonts.as_ref())
+                .unwrap()
+                .starts_with(b"PK")
+        );
+        if let Some(f) = &fonts {
+            let pdf = render_pdf(r, f).unwrap();
+            assert!(pdf.starts_with(b"%PDF") && !pdf.windows(3).any(|w| w == b"NaN"));
+        }
+    }
+}
