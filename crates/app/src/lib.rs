@@ -6,6 +6,8 @@
 //! the store says changed — so the API, the web forms and bulk import cannot disagree.
 
 mod demo;
+mod mail;
+pub mod manage;
 mod status;
 
 use std::collections::HashMap;
@@ -24,7 +26,11 @@ use youxiang_store::{
 };
 
 pub use demo::{demo_reporters, load_demo};
-pub use status::{StatusFilter, StatusRow, status_rows};
+pub use manage::{
+    LagNote, ManageConfig, Notice, NoticeKind, OrderFilter, RankBy, RankingReport, SweepReport,
+    Versioned,
+};
+pub use status::{StatusFilter, StatusRow, latest_year, status_rows};
 
 /// Everything that can go wrong in the service, in terms an interface can show.
 #[derive(Debug, thiserror::Error)]
@@ -238,6 +244,8 @@ impl App {
             .write_values(&writes, login, source.as_ref())
             .await?;
         let places_updated = self.apply(&outcome.changes);
+        drop(_guard);
+        self.after_values_changed(outcome.changes.len()).await?;
         Ok(WriteReport {
             changed: outcome.changes.len(),
             unchanged: outcome.unchanged,
@@ -300,6 +308,8 @@ impl App {
         let outcome = self.db.write_values(&writes, login, Some(&source)).await?;
         progress(UploadStep::Evaluate);
         let places_updated = self.apply(&outcome.changes);
+        drop(_guard);
+        self.after_values_changed(outcome.changes.len()).await?;
         Ok(WriteReport {
             changed: outcome.changes.len(),
             unchanged: outcome.unchanged,
@@ -339,6 +349,10 @@ impl App {
         }
         let _guard = self.write_lock.lock().await;
         let changes = self.db.transition(&keys, &t, login).await?;
+        drop(_guard);
+        if let Transition::Reject { reason } = &t {
+            self.notify_rejected(login, &changes, reason).await?;
+        }
         Ok(changes.len())
     }
 
@@ -416,6 +430,62 @@ impl App {
         // would be a bug, and the value stays in the store for the next rebuild.
         let (applied, _refused) = state.engine.apply_batch(changes);
         applied.places.len()
+    }
+
+    /// What follows a change of figures: an order for every headline light that turned
+    /// red (when configured).
+    async fn after_values_changed(&self, changed: usize) -> Result<()> {
+        if changed == 0 {
+            return Ok(());
+        }
+        let config = self.manage_config().await?;
+        if config.auto_red_light {
+            self.sweep_red_lights(&config).await?;
+        }
+        Ok(())
+    }
+
+    /// Tells each reporter whose numbers were sent back, with the reason.
+    async fn notify_rejected(
+        &self,
+        login: &str,
+        changes: &[ValueChange],
+        reason: &str,
+    ) -> Result<()> {
+        let mut by_reporter: std::collections::BTreeMap<&str, Vec<&ValueKey>> = Default::default();
+        for c in changes {
+            if let Some(old) = &c.old {
+                by_reporter
+                    .entry(old.reporter.as_str())
+                    .or_default()
+                    .push(&old.key);
+            }
+        }
+        let at = chrono::Utc::now().naive_utc();
+        for (reporter, keys) in by_reporter {
+            if self.read().reporter(reporter).is_none() {
+                continue;
+            }
+            let list: Vec<String> = keys.iter().take(10).map(|k| k.to_string()).collect();
+            self.notify(
+                reporter,
+                manage::NoticeKind::Rejected,
+                &format!(
+                    "reject:{login}:{}:{}",
+                    at.and_utc().timestamp_micros(),
+                    keys.len()
+                ),
+                &format!("{} 条数据被退回", keys.len()),
+                &format!(
+                    "{login} 退回:{reason}。{}{}",
+                    list.join("、"),
+                    if keys.len() > 10 { " 等" } else { "" }
+                ),
+                "/entry",
+            )
+            .await?;
+        }
+        Ok(())
     }
 
     /// Completeness of reporting in a window, from the stored report times.

@@ -17,6 +17,7 @@
 pub mod audit;
 mod common;
 mod postgres;
+pub mod records;
 mod sqlite;
 
 use std::sync::Arc;
@@ -32,6 +33,7 @@ use youxiang_core::value::{Observation, StateError, Transition, ValueKey, ValueS
 
 pub use audit::{AuditEntry, AuditFilter, AuditReport};
 pub use postgres::PgStore;
+pub use records::{AttachmentMeta, Record, RecordFilter, RecordWrite};
 pub use sqlite::SqliteStore;
 
 /// Everything that can go wrong at the store's boundary, in variants a caller can act on.
@@ -258,6 +260,28 @@ pub trait Database: Send + Sync {
 
     /// Recorded uploads, newest first; with `sha256`, only uploads of that file.
     async fn uploads(&self, sha256: Option<&str>) -> Result<Vec<UploadRecord>>;
+
+    // ---- Management records (the management loop) ---------------------------------
+    /// Inserts or changes records, all or nothing: a version that does not match what is
+    /// stored fails the whole batch with [`StoreError::Conflict`] (or `NotFound`). Each
+    /// record gets an audit row with its action, old and new body and note.
+    async fn put_records(&self, writes: &[RecordWrite], actor: &str) -> Result<Vec<Record>>;
+    /// One record.
+    async fn get_record(&self, kind: &str, id: &str) -> Result<Option<Record>>;
+    /// Records matching the filter, by id.
+    async fn list_records(&self, filter: &RecordFilter) -> Result<Vec<Record>>;
+    /// Keeps a file (content-addressed: the same bytes are kept once). Audited as
+    /// `attachment.upload` when new.
+    async fn put_attachment(
+        &self,
+        name: &str,
+        mime: &str,
+        bytes: &[u8],
+        actor: &str,
+    ) -> Result<AttachmentMeta>;
+    /// A kept file and its bytes.
+    async fn get_attachment(&self, sha256: &str) -> Result<Option<(AttachmentMeta, Vec<u8>)>>;
+    // ---- end of management records -------------------------------------------------
 
     /// Audit rows matching the filter, newest first.
     async fn audit_query(&self, filter: &AuditFilter) -> Result<Vec<AuditEntry>>;

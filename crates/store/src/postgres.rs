@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
 use async_trait::async_trait;
+use chrono::NaiveDateTime;
 use sqlx::postgres::{PgPool, PgPoolOptions, PgRow};
 use sqlx::{PgConnection, Row};
 use youxiang_core::Plan;
@@ -15,6 +16,7 @@ use youxiang_core::value::{Observation, Transition, ValueKey};
 
 use crate::audit::{Appender, AuditEntry, AuditFilter, AuditReport, NewAudit, Verifier};
 use crate::common::*;
+use crate::records::*;
 use crate::{
     Backend, Database, PlacesSaved, PlanSaved, PlanVersionInfo, Result, StoreError, UploadInfo,
     UploadRecord, ValueChange, ValueFilter, ValueWrite, WriteOutcome,
@@ -244,6 +246,28 @@ fn audit_from_row(row: &PgRow) -> Result<AuditEntry> {
         reason: row.try_get(10)?,
         prev_hash: row.try_get(11)?,
         hash: row.try_get(12)?,
+    })
+}
+
+const RECORD_COLUMNS: &str =
+    "kind, id, unit, state, due, body, version, created_at, created_by, updated_at, updated_by";
+
+fn record_from_row(row: &PgRow) -> Result<Record> {
+    let kind: String = row.try_get(0)?;
+    let id: String = row.try_get(1)?;
+    let body: String = row.try_get(5)?;
+    Ok(Record {
+        body: parse_body(&kind, &id, &body)?,
+        unit: row.try_get(2)?,
+        state: row.try_get(3)?,
+        due: row.try_get(4)?,
+        version: row.try_get(6)?,
+        created_at: row.try_get(7)?,
+        created_by: row.try_get(8)?,
+        updated_at: row.try_get(9)?,
+        updated_by: row.try_get(10)?,
+        kind,
+        id,
     })
 }
 
@@ -767,6 +791,165 @@ impl Database for PgStore {
                 })
             })
             .collect()
+    }
+
+    async fn put_records(&self, writes: &[RecordWrite], actor: &str) -> Result<Vec<Record>> {
+        check_actor(actor)?;
+        validate_record_writes(writes)?;
+        let at = now();
+        // The audit head is locked for the transaction: writers of records are serialised,
+        // so a version read here cannot change before the commit.
+        let (mut tx, seq, hash) = begin(&self.pool).await?;
+        let mut audits = Vec::with_capacity(writes.len());
+        let mut written = Vec::with_capacity(writes.len());
+        for w in writes {
+            let stored: Option<(i64, String, NaiveDateTime, String)> = sqlx::query_as(
+                "SELECT version, body, created_at, created_by FROM records \
+                 WHERE kind = $1 AND id = $2 FOR UPDATE",
+            )
+            .bind(&w.kind)
+            .bind(&w.id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let version = check_version(w, stored.as_ref().map(|s| s.0))?;
+            let (created_at, created_by) = match &stored {
+                Some((_, _, c_at, c_by)) => (*c_at, c_by.clone()),
+                None => (at, actor.to_string()),
+            };
+            sqlx::query(
+                "INSERT INTO records (kind, id, unit, state, due, body, version, created_at, \
+                 created_by, updated_at, updated_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, \
+                 $10, $11) ON CONFLICT (kind, id) DO UPDATE SET unit = excluded.unit, \
+                 state = excluded.state, due = excluded.due, body = excluded.body, \
+                 version = excluded.version, updated_at = excluded.updated_at, \
+                 updated_by = excluded.updated_by",
+            )
+            .bind(&w.kind)
+            .bind(&w.id)
+            .bind(&w.unit)
+            .bind(&w.state)
+            .bind(w.due)
+            .bind(w.body.to_string())
+            .bind(version)
+            .bind(created_at)
+            .bind(&created_by)
+            .bind(at)
+            .bind(actor)
+            .execute(&mut *tx)
+            .await?;
+            audits.push(record_audit(w, stored.as_ref().map(|s| s.1.as_str())));
+            written.push(Record {
+                kind: w.kind.clone(),
+                id: w.id.clone(),
+                unit: w.unit.clone(),
+                state: w.state.clone(),
+                due: w.due,
+                body: w.body.clone(),
+                version,
+                created_at,
+                created_by,
+                updated_at: at,
+                updated_by: actor.to_string(),
+            });
+        }
+        let mut appender = Appender::new(seq, hash, at, actor);
+        append_audit(&mut tx, &mut appender, audits).await?;
+        tx.commit().await?;
+        Ok(written)
+    }
+
+    async fn get_record(&self, kind: &str, id: &str) -> Result<Option<Record>> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {RECORD_COLUMNS} FROM records WHERE kind = $1 AND id = $2"
+        )))
+        .bind(kind)
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(record_from_row).transpose()
+    }
+
+    async fn list_records(&self, filter: &RecordFilter) -> Result<Vec<Record>> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {RECORD_COLUMNS} FROM records WHERE kind = $1 \
+             AND ($2::text IS NULL OR unit = $2) AND ($3::text IS NULL OR state = $3) \
+             AND ($4::date IS NULL OR (due IS NOT NULL AND due <= $4)) \
+             AND ($5::text IS NULL OR left(id, length($5)) = $5) ORDER BY id COLLATE \"C\""
+        )))
+        .bind(&filter.kind)
+        .bind(filter.unit.as_deref())
+        .bind(filter.state.as_deref())
+        .bind(filter.due_by)
+        .bind(filter.id_prefix.as_deref())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(record_from_row).collect()
+    }
+
+    async fn put_attachment(
+        &self,
+        name: &str,
+        mime: &str,
+        bytes: &[u8],
+        actor: &str,
+    ) -> Result<AttachmentMeta> {
+        check_actor(actor)?;
+        validate_attachment(name, bytes)?;
+        let sha = attachment_sha(bytes);
+        if let Some((meta, _)) = self.get_attachment(&sha).await? {
+            return Ok(meta);
+        }
+        let at = now();
+        let meta = AttachmentMeta {
+            sha256: sha,
+            name: name.to_string(),
+            mime: mime.to_string(),
+            size: bytes.len() as i64,
+            uploaded_by: actor.to_string(),
+            uploaded_at: at,
+        };
+        let (mut tx, seq, hash) = begin(&self.pool).await?;
+        sqlx::query(
+            "INSERT INTO attachments (sha256, name, mime, size, bytes, uploaded_by, uploaded_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (sha256) DO NOTHING",
+        )
+        .bind(&meta.sha256)
+        .bind(&meta.name)
+        .bind(&meta.mime)
+        .bind(meta.size)
+        .bind(bytes)
+        .bind(actor)
+        .bind(at)
+        .execute(&mut *tx)
+        .await?;
+        let mut appender = Appender::new(seq, hash, at, actor);
+        append_audit(&mut tx, &mut appender, vec![attachment_audit(&meta)]).await?;
+        tx.commit().await?;
+        Ok(meta)
+    }
+
+    async fn get_attachment(&self, sha256: &str) -> Result<Option<(AttachmentMeta, Vec<u8>)>> {
+        let row = sqlx::query(
+            "SELECT sha256, name, mime, size, uploaded_by, uploaded_at, bytes FROM attachments \
+             WHERE sha256 = $1",
+        )
+        .bind(sha256)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| {
+            Ok((
+                AttachmentMeta {
+                    sha256: r.try_get(0)?,
+                    name: r.try_get(1)?,
+                    mime: r.try_get(2)?,
+                    size: r.try_get(3)?,
+                    uploaded_by: r.try_get(4)?,
+                    uploaded_at: r.try_get(5)?,
+                },
+                r.try_get(6)?,
+            ))
+        })
+        .transpose()
     }
 
     async fn audit_query(&self, filter: &AuditFilter) -> Result<Vec<AuditEntry>> {

@@ -24,6 +24,7 @@ use youxiang_core::value::{Observation, Transition, ValueKey};
 
 use crate::audit::{Appender, AuditEntry, AuditFilter, AuditReport, NewAudit, Verifier};
 use crate::common::*;
+use crate::records::*;
 use crate::{
     Backend, Database, PlacesSaved, PlanSaved, PlanVersionInfo, Result, StoreError, UploadInfo,
     UploadRecord, ValueChange, ValueFilter, ValueWrite, WriteOutcome,
@@ -111,6 +112,37 @@ fn obs_from_row(row: &SqliteRow, at: usize) -> Result<Observation> {
         reporter: row.try_get(at + 6)?,
         reported_at: parse_time(&reported_at)?,
         comment: row.try_get(at + 8)?,
+    })
+}
+
+const RECORD_COLUMNS: &str =
+    "kind, id, unit, state, due, body, version, created_at, created_by, updated_at, updated_by";
+
+fn record_from_row(row: &SqliteRow) -> Result<Record> {
+    let kind: String = row.try_get(0)?;
+    let id: String = row.try_get(1)?;
+    let due: Option<String> = row.try_get(4)?;
+    let due = due
+        .map(|d| {
+            chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d")
+                .map_err(|e| StoreError::Corrupt(format!("记录 {kind}:{id} 的期限“{d}”:{e}")))
+        })
+        .transpose()?;
+    let body: String = row.try_get(5)?;
+    let created_at: String = row.try_get(7)?;
+    let updated_at: String = row.try_get(9)?;
+    Ok(Record {
+        body: parse_body(&kind, &id, &body)?,
+        unit: row.try_get(2)?,
+        state: row.try_get(3)?,
+        due,
+        version: row.try_get(6)?,
+        created_at: parse_time(&created_at)?,
+        created_by: row.try_get(8)?,
+        updated_at: parse_time(&updated_at)?,
+        updated_by: row.try_get(10)?,
+        kind,
+        id,
     })
 }
 
@@ -777,6 +809,166 @@ impl Database for SqliteStore {
                 })
             })
             .collect()
+    }
+
+    async fn put_records(&self, writes: &[RecordWrite], actor: &str) -> Result<Vec<Record>> {
+        check_actor(actor)?;
+        validate_record_writes(writes)?;
+        let at = now();
+        let mut tx = begin(&self.pool).await?;
+        let (seq, hash) = head(&mut tx).await?;
+        let mut audits = Vec::with_capacity(writes.len());
+        let mut written = Vec::with_capacity(writes.len());
+        for w in writes {
+            let stored: Option<(i64, String, String, String)> = sqlx::query_as(
+                "SELECT version, body, created_at, created_by FROM records \
+                 WHERE kind = ?1 AND id = ?2",
+            )
+            .bind(&w.kind)
+            .bind(&w.id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let version = check_version(w, stored.as_ref().map(|s| s.0))?;
+            let (created_at, created_by) = match &stored {
+                Some((_, _, c_at, c_by)) => (parse_time(c_at)?, c_by.clone()),
+                None => (at, actor.to_string()),
+            };
+            sqlx::query(
+                "INSERT INTO records (kind, id, unit, state, due, body, version, created_at, \
+                 created_by, updated_at, updated_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, \
+                 ?10, ?11) ON CONFLICT (kind, id) DO UPDATE SET unit = excluded.unit, \
+                 state = excluded.state, due = excluded.due, body = excluded.body, \
+                 version = excluded.version, updated_at = excluded.updated_at, \
+                 updated_by = excluded.updated_by",
+            )
+            .bind(&w.kind)
+            .bind(&w.id)
+            .bind(&w.unit)
+            .bind(&w.state)
+            .bind(w.due.map(|d| d.to_string()))
+            .bind(w.body.to_string())
+            .bind(version)
+            .bind(sqlite_time(&created_at))
+            .bind(&created_by)
+            .bind(sqlite_time(&at))
+            .bind(actor)
+            .execute(&mut *tx)
+            .await?;
+            audits.push(record_audit(w, stored.as_ref().map(|s| s.1.as_str())));
+            written.push(Record {
+                kind: w.kind.clone(),
+                id: w.id.clone(),
+                unit: w.unit.clone(),
+                state: w.state.clone(),
+                due: w.due,
+                body: w.body.clone(),
+                version,
+                created_at,
+                created_by,
+                updated_at: at,
+                updated_by: actor.to_string(),
+            });
+        }
+        let mut appender = Appender::new(seq, hash, at, actor);
+        append_audit(&mut tx, &mut appender, audits).await?;
+        tx.commit().await?;
+        Ok(written)
+    }
+
+    async fn get_record(&self, kind: &str, id: &str) -> Result<Option<Record>> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {RECORD_COLUMNS} FROM records WHERE kind = ?1 AND id = ?2"
+        )))
+        .bind(kind)
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(record_from_row).transpose()
+    }
+
+    async fn list_records(&self, filter: &RecordFilter) -> Result<Vec<Record>> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {RECORD_COLUMNS} FROM records WHERE kind = ?1 \
+             AND (?2 IS NULL OR unit = ?2) AND (?3 IS NULL OR state = ?3) \
+             AND (?4 IS NULL OR (due IS NOT NULL AND due <= ?4)) \
+             AND (?5 IS NULL OR substr(id, 1, length(?5)) = ?5) ORDER BY id"
+        )))
+        .bind(&filter.kind)
+        .bind(filter.unit.as_deref())
+        .bind(filter.state.as_deref())
+        .bind(filter.due_by.map(|d| d.to_string()))
+        .bind(filter.id_prefix.as_deref())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(record_from_row).collect()
+    }
+
+    async fn put_attachment(
+        &self,
+        name: &str,
+        mime: &str,
+        bytes: &[u8],
+        actor: &str,
+    ) -> Result<AttachmentMeta> {
+        check_actor(actor)?;
+        validate_attachment(name, bytes)?;
+        let sha = attachment_sha(bytes);
+        if let Some((meta, _)) = self.get_attachment(&sha).await? {
+            return Ok(meta);
+        }
+        let at = now();
+        let meta = AttachmentMeta {
+            sha256: sha,
+            name: name.to_string(),
+            mime: mime.to_string(),
+            size: bytes.len() as i64,
+            uploaded_by: actor.to_string(),
+            uploaded_at: at,
+        };
+        let mut tx = begin(&self.pool).await?;
+        let (seq, hash) = head(&mut tx).await?;
+        sqlx::query(
+            "INSERT INTO attachments (sha256, name, mime, size, bytes, uploaded_by, uploaded_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (sha256) DO NOTHING",
+        )
+        .bind(&meta.sha256)
+        .bind(&meta.name)
+        .bind(&meta.mime)
+        .bind(meta.size)
+        .bind(bytes)
+        .bind(actor)
+        .bind(sqlite_time(&at))
+        .execute(&mut *tx)
+        .await?;
+        let mut appender = Appender::new(seq, hash, at, actor);
+        append_audit(&mut tx, &mut appender, vec![attachment_audit(&meta)]).await?;
+        tx.commit().await?;
+        Ok(meta)
+    }
+
+    async fn get_attachment(&self, sha256: &str) -> Result<Option<(AttachmentMeta, Vec<u8>)>> {
+        let row = sqlx::query(
+            "SELECT sha256, name, mime, size, uploaded_by, uploaded_at, bytes FROM attachments \
+             WHERE sha256 = ?1",
+        )
+        .bind(sha256)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| {
+            let at: String = r.try_get(5)?;
+            Ok((
+                AttachmentMeta {
+                    sha256: r.try_get(0)?,
+                    name: r.try_get(1)?,
+                    mime: r.try_get(2)?,
+                    size: r.try_get(3)?,
+                    uploaded_by: r.try_get(4)?,
+                    uploaded_at: parse_time(&at)?,
+                },
+                r.try_get(6)?,
+            ))
+        })
+        .transpose()
     }
 
     async fn audit_query(&self, filter: &AuditFilter) -> Result<Vec<AuditEntry>> {

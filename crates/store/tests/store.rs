@@ -1102,3 +1102,161 @@ async fn bulk_write_a_million_on_sqlite() {
     }
     assert!(took < Duration::from_secs(15), "took {took:?}");
 }
+
+// ---------------------------------------------------------------------------------------
+// Management records and attachments.
+
+fn rec(id: &str, n: i64, version: Option<i64>) -> youxiang_store::RecordWrite {
+    youxiang_store::RecordWrite::of(
+        "order",
+        id,
+        &serde_json::json!({"title": "督办", "n": n}),
+        version,
+        "order.raise",
+    )
+    .expect("body")
+    .unit("区卫健局")
+    .state("registered")
+    .due(chrono::NaiveDate::from_ymd_opt(2025, 7, 1))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn records_are_versioned_all_or_nothing_and_audited() {
+    both(
+        "records_are_versioned_all_or_nothing_and_audited",
+        |cx| async move {
+            let db = &cx.db;
+            let saved = db
+                .put_records(
+                    &[rec("DB-2025-0001", 1, None), rec("DB-2025-0002", 2, None)],
+                    "office",
+                )
+                .await
+                .expect("insert");
+            assert_eq!(saved[0].version, 1);
+            // Inserting again is a conflict; a stale version too; nothing of the batch lands.
+            let err = db
+                .put_records(
+                    &[
+                        rec("DB-2025-0001", 9, Some(1)),
+                        rec("DB-2025-0002", 9, None),
+                    ],
+                    "office",
+                )
+                .await
+                .expect_err("exists");
+            assert!(matches!(err, StoreError::Conflict(_)), "{err}");
+            let one = db
+                .get_record("order", "DB-2025-0001")
+                .await
+                .expect("get")
+                .expect("some");
+            assert_eq!(
+                one.body["n"], 1,
+                "the first write of the failed batch was rolled back"
+            );
+            let changed = db
+                .put_records(
+                    &[rec("DB-2025-0001", 3, Some(1))
+                        .state("assigned")
+                        .note("交办")],
+                    "office",
+                )
+                .await
+                .expect("update");
+            assert_eq!(changed[0].version, 2);
+            let err = db
+                .put_records(&[rec("DB-2025-0001", 4, Some(1))], "wjj")
+                .await
+                .expect_err("stale");
+            assert!(err.to_string().contains("已被他人修改"), "{err}");
+            let err = db
+                .put_records(&[rec("DB-2025-0009", 4, Some(1))], "wjj")
+                .await
+                .expect_err("missing");
+            assert!(matches!(err, StoreError::NotFound(_)), "{err}");
+            let one = db
+                .get_record("order", "DB-2025-0001")
+                .await
+                .expect("get")
+                .expect("some");
+            assert_eq!(
+                (one.version, one.state.as_str(), one.body["n"].as_i64()),
+                (2, "assigned", Some(3))
+            );
+            assert_eq!(one.created_by, "office");
+
+            let mut filter = youxiang_store::RecordFilter::kind("order");
+            assert_eq!(db.list_records(&filter).await.expect("list").len(), 2);
+            filter.state = Some("assigned".into());
+            assert_eq!(db.list_records(&filter).await.expect("list").len(), 1);
+            filter.state = None;
+            filter.due_by = chrono::NaiveDate::from_ymd_opt(2025, 6, 30);
+            assert!(db.list_records(&filter).await.expect("list").is_empty());
+            filter.due_by = None;
+            filter.id_prefix = Some("DB-2025-000".into());
+            filter.unit = Some("区卫健局".into());
+            assert_eq!(db.list_records(&filter).await.expect("list").len(), 2);
+            assert!(
+                db.list_records(&youxiang_store::RecordFilter::kind("notice"))
+                    .await
+                    .expect("list")
+                    .is_empty()
+            );
+
+            let trail = db
+                .audit_query(&AuditFilter {
+                    action: Some("order.raise".into()),
+                    ..AuditFilter::default()
+                })
+                .await
+                .expect("audit");
+            assert_eq!(trail.len(), 3, "two inserts and one change");
+            let change = trail
+                .iter()
+                .find(|e| e.reason.as_deref() == Some("交办"))
+                .expect("note kept");
+            assert!(change.old.as_deref().unwrap_or("").contains("\"n\":1"));
+            assert!(db.audit_verify().await.expect("verify").ok);
+        },
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn attachments_are_kept_once_by_content() {
+    both("attachments_are_kept_once_by_content", |cx| async move {
+        let db = &cx.db;
+        let bytes = "整改报告\n".repeat(1000).into_bytes();
+        let a = db
+            .put_attachment("整改报告.txt", "text/plain", &bytes, "wjj")
+            .await
+            .expect("put");
+        let b = db
+            .put_attachment("copy.txt", "text/plain", &bytes, "jyj")
+            .await
+            .expect("again");
+        assert_eq!(a, b, "the same bytes are kept once, under the first name");
+        let (meta, back) = db
+            .get_attachment(&a.sha256)
+            .await
+            .expect("get")
+            .expect("some");
+        assert_eq!((meta.size as usize, back), (bytes.len(), bytes));
+        assert!(db.get_attachment("00").await.expect("get").is_none());
+        let err = db
+            .put_attachment("../etc/passwd", "text/plain", b"x", "wjj")
+            .await
+            .expect_err("name");
+        assert!(matches!(err, StoreError::Invalid(_)), "{err}");
+        let trail = db
+            .audit_query(&AuditFilter {
+                action: Some("attachment.upload".into()),
+                ..AuditFilter::default()
+            })
+            .await
+            .expect("audit");
+        assert_eq!(trail.len(), 1);
+    })
+    .await;
+}

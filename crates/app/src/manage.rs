@@ -1,0 +1,1501 @@
+//! The management loop as a service: work items (清单化管理), weekly plans (周计划), the
+//! monthly ranking (月排名), supervision orders (随时督办), causes and measures of lagging
+//! indicators, and the in-app inbox. The rules live in `youxiang_core::manage`; this module
+//! checks who may do what, stores the records (every change audited by the store) and
+//! raises orders and notices when the figures call for them.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime};
+use serde::{Deserialize, Serialize};
+use youxiang_core::completeness::Window;
+use youxiang_core::eval::Light;
+use youxiang_core::manage::{
+    ActionKind, EscalationRule, IndicatorInput, IsoWeek, Order, OrderAction, OrderDraft,
+    OrderSource, OrderState, RankRule, Ranking, TermKind, UnitInput, UnitOrderStats, WeekItem,
+    WeekView, WeeklyPlan, WorkItem, flag_bottom_runs, rank, unit_on_time_rates, unit_stats,
+};
+use youxiang_core::period::{Period, PeriodKind};
+use youxiang_core::place::Level;
+use youxiang_core::plan::Polarity;
+use youxiang_core::scope::{Reporter, Role};
+use youxiang_store::{Record, RecordFilter, RecordWrite, StoreError};
+
+use crate::{App, AppError, Result, State};
+
+pub const KIND_WORK: &str = "work";
+pub const KIND_WEEKLY: &str = "weekly";
+pub const KIND_ORDER: &str = "order";
+pub const KIND_NOTICE: &str = "notice";
+pub const KIND_LAG_NOTE: &str = "lag_note";
+pub const KIND_RANKING: &str = "ranking";
+pub const KIND_CONFIG: &str = "config";
+pub const KIND_PROFILE: &str = "profile";
+
+const CONFIG_ID: &str = "manage";
+
+/// A stored value with the version to quote when changing it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Versioned<T> {
+    pub version: i64,
+    pub updated_at: NaiveDateTime,
+    pub updated_by: String,
+    #[serde(flatten)]
+    pub item: T,
+}
+
+fn versioned<T: serde::de::DeserializeOwned>(r: &Record) -> Result<Versioned<T>> {
+    Ok(Versioned {
+        version: r.version,
+        updated_at: r.updated_at,
+        updated_by: r.updated_by.clone(),
+        item: r.decode()?,
+    })
+}
+
+/// The configuration of the management loop, kept in the database and changed by the
+/// programme office: the ranking rule, reminders and escalation, and when orders are
+/// raised by themselves.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ManageConfig {
+    pub rank: RankRule,
+    pub escalation: EscalationRule,
+    /// Raise an order when a headline indicator's light turns red at the district or a town.
+    pub auto_red_light: bool,
+    /// Raise an order for a unit in the bottom of the ranking N months running (the rule's
+    /// `bottom_n` and `consecutive_months`), when a ranking is published.
+    pub auto_bottom_rank: bool,
+    /// Days a unit has to answer an order raised automatically.
+    pub auto_order_days: u32,
+}
+
+impl Default for ManageConfig {
+    fn default() -> Self {
+        ManageConfig {
+            rank: RankRule::default(),
+            escalation: EscalationRule::default(),
+            auto_red_light: true,
+            auto_bottom_rank: true,
+            auto_order_days: 15,
+        }
+    }
+}
+
+/// Whom a ranking ranks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RankBy {
+    Town,
+    Department,
+}
+
+impl RankBy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RankBy::Town => "town",
+            RankBy::Department => "department",
+        }
+    }
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            RankBy::Town => "镇(街道)",
+            RankBy::Department => "牵头部门",
+        }
+    }
+}
+
+impl std::str::FromStr for RankBy {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        match s {
+            "town" | "镇街" | "镇(街道)" => Ok(RankBy::Town),
+            "department" | "dept" | "部门" => Ok(RankBy::Department),
+            other => Err(format!("排名对象“{other}”无效:应为 town 或 department")),
+        }
+    }
+}
+
+/// A month's ranking with the months before it in the year, for the history and the change.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RankingReport {
+    pub by: RankBy,
+    pub month: Period,
+    /// The rule in words, printed with every ranking.
+    pub rule_zh: String,
+    pub rule_en: String,
+    pub ranking: Ranking,
+    /// Rank of every unit in each month of the year up to `month`, oldest first.
+    pub history: Vec<(Period, BTreeMap<String, Option<u32>>)>,
+    /// Units in the bottom for the configured run of months (to be supervised).
+    pub flagged: Vec<String>,
+    /// When this month's ranking was published, if it was.
+    pub published_at: Option<NaiveDateTime>,
+}
+
+/// A unit's cause and measures for an indicator that lags (for the quarterly analysis).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LagNote {
+    pub indicator: String,
+    pub place: String,
+    /// The period the note answers for (a quarter or a month).
+    pub period: Period,
+    pub unit: String,
+    pub cause: String,
+    pub measure: String,
+    pub at: NaiveDateTime,
+    pub by: String,
+}
+
+/// What an inbox message is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NoticeKind {
+    NewOrder,
+    OrderChanged,
+    DeadlineSoon,
+    Overdue,
+    RedLight,
+    Rejected,
+}
+
+impl NoticeKind {
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            NoticeKind::NewOrder => "新督办单",
+            NoticeKind::OrderChanged => "督办单进展",
+            NoticeKind::DeadlineSoon => "即将到期",
+            NoticeKind::Overdue => "已逾期",
+            NoticeKind::RedLight => "红灯预警",
+            NoticeKind::Rejected => "数据被退回",
+        }
+    }
+}
+
+/// One message in a user's inbox.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Notice {
+    pub id: String,
+    pub login: String,
+    pub kind: NoticeKind,
+    pub title: String,
+    pub body: String,
+    /// The page it is about, e.g. `/orders/DB-2025-0001`.
+    pub link: String,
+    pub created_at: NaiveDateTime,
+    pub read_at: Option<NaiveDateTime>,
+    /// What happened to the e-mail copy, when SMTP is configured.
+    #[serde(default)]
+    pub email: Option<String>,
+}
+
+/// A user's e-mail address for notices (optional).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Profile {
+    pub email: Option<String>,
+}
+
+/// What a sweep did.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SweepReport {
+    pub raised: Vec<String>,
+    pub reminders: usize,
+    pub escalations: usize,
+}
+
+/// Which orders to list.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct OrderFilter {
+    pub unit: Option<String>,
+    pub state: Option<OrderState>,
+    /// Only open orders past their deadline on `today`.
+    pub overdue: bool,
+}
+
+fn now() -> NaiveDateTime {
+    chrono::Utc::now().naive_utc()
+}
+
+fn is_office(r: &Reporter) -> bool {
+    matches!(r.role, Role::Admin | Role::Office)
+}
+
+fn forbid(who: &Reporter, what: &str) -> AppError {
+    AppError::Forbidden(vec![format!(
+        "{}({})无权{what}",
+        who.name,
+        who.role.label_zh()
+    )])
+}
+
+fn state_code(s: OrderState) -> String {
+    serde_json::to_value(s)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
+fn audit_action(kind: ActionKind) -> &'static str {
+    match kind {
+        ActionKind::Assign => "order.assign",
+        ActionKind::Accept => "order.accept",
+        ActionKind::RequestExtension => "order.request_extension",
+        ActionKind::DecideExtension => "order.decide_extension",
+        ActionKind::Feedback => "order.feedback",
+        ActionKind::Approve => "order.approve",
+        ActionKind::Return => "order.return",
+    }
+}
+
+fn month_end(month: Period) -> NaiveDate {
+    month.end()
+}
+
+/// The month before, or None in January (a ranking compares within the year).
+fn previous_month(month: Period) -> Option<Period> {
+    month.pred().filter(|p| p.year() == month.year())
+}
+
+impl App {
+    fn who(&self, login: &str) -> Result<Reporter> {
+        self.read()
+            .reporter(login)
+            .cloned()
+            .ok_or_else(|| AppError::Forbidden(vec![format!("用户“{login}”不存在")]))
+    }
+
+    // ---- configuration ---------------------------------------------------------------
+
+    /// The stored configuration, or the defaults.
+    pub async fn manage_config(&self) -> Result<ManageConfig> {
+        match self.db().get_record(KIND_CONFIG, CONFIG_ID).await? {
+            Some(r) => Ok(r.decode()?),
+            None => Ok(ManageConfig::default()),
+        }
+    }
+
+    /// Replaces the configuration (programme office); audited with old and new.
+    pub async fn set_manage_config(&self, login: &str, config: &ManageConfig) -> Result<()> {
+        let who = self.who(login)?;
+        if !is_office(&who) {
+            return Err(forbid(&who, "修改排名规则和督办设置"));
+        }
+        let mut problems = Vec::new();
+        if !(config.rank.cap.is_finite() && config.rank.cap > 0.0) {
+            problems.push(format!("封顶值 {} 应为正数", config.rank.cap));
+        }
+        for (d, w) in &config.rank.domain_weights {
+            if !(w.is_finite() && *w >= 0.0) {
+                problems.push(format!("领域“{d}”的权重 {w} 应为非负数"));
+            }
+        }
+        for t in &config.rank.terms {
+            if !(t.points.is_finite() && t.points >= 0.0) {
+                problems.push(format!(
+                    "{} 的分值 {} 应为非负数",
+                    t.kind.label_zh(),
+                    t.points
+                ));
+            }
+        }
+        if config.rank.consecutive_months == 0 {
+            problems.push("连续月数应至少为 1".into());
+        }
+        if !problems.is_empty() {
+            return Err(AppError::Invalid(problems));
+        }
+        let stored = self.db().get_record(KIND_CONFIG, CONFIG_ID).await?;
+        let w = RecordWrite::of(
+            KIND_CONFIG,
+            CONFIG_ID,
+            config,
+            stored.map(|r| r.version),
+            "config.manage",
+        )?;
+        self.db().put_records(&[w], login).await?;
+        Ok(())
+    }
+
+    // ---- work items (清单化管理) -------------------------------------------------------
+
+    /// Every key task and major project: the stored ones, and those of the plan not yet
+    /// edited (version 0).
+    pub async fn work_items(&self) -> Result<Vec<Versioned<WorkItem>>> {
+        let stored = self
+            .db()
+            .list_records(&RecordFilter::kind(KIND_WORK))
+            .await?;
+        let mut by_id: BTreeMap<String, Versioned<WorkItem>> = BTreeMap::new();
+        for r in &stored {
+            by_id.insert(r.id.clone(), versioned(r)?);
+        }
+        let plan = self.read().plan.clone();
+        let mut out = Vec::new();
+        for item in WorkItem::from_plan(&plan) {
+            match by_id.remove(&item.id) {
+                Some(v) => out.push(v),
+                None => out.push(Versioned {
+                    version: 0,
+                    updated_at: NaiveDateTime::default(),
+                    updated_by: String::new(),
+                    item,
+                }),
+            }
+        }
+        out.extend(by_id.into_values());
+        Ok(out)
+    }
+
+    pub async fn work_item(&self, id: &str) -> Result<Versioned<WorkItem>> {
+        self.work_items()
+            .await?
+            .into_iter()
+            .find(|w| w.item.id == id)
+            .ok_or_else(|| AppError::NotFound(format!("任务/项目“{id}”")))
+    }
+
+    fn may_edit_work(&self, who: &Reporter, item: &WorkItem) -> bool {
+        is_office(who)
+            || (who.role.can_report()
+                && (who.unit == item.lead_unit || item.partner_units.contains(&who.unit)))
+    }
+
+    /// Saves a work item (measures, milestones, investment), checked by
+    /// [`WorkItem::validate`]. `version` is the one read (0 for a plan item not yet
+    /// stored). The office, or the lead or a partner unit.
+    pub async fn save_work_item(
+        &self,
+        login: &str,
+        item: WorkItem,
+        version: i64,
+    ) -> Result<Versioned<WorkItem>> {
+        let who = self.who(login)?;
+        let current = self.work_item(&item.id).await.ok();
+        let owner_check = current.as_ref().map(|c| &c.item).unwrap_or(&item);
+        if !self.may_edit_work(&who, owner_check) {
+            return Err(forbid(&who, &format!("修改“{}”", item.title)));
+        }
+        if let Some(c) = &current
+            && !is_office(&who)
+            && (c.item.lead_unit != item.lead_unit || c.item.partner_units != item.partner_units)
+        {
+            return Err(forbid(&who, "更改牵头和配合单位"));
+        }
+        let problems = item.validate();
+        if !problems.is_empty() {
+            return Err(AppError::Invalid(
+                problems.iter().map(|p| p.to_string()).collect(),
+            ));
+        }
+        let w = RecordWrite::of(
+            KIND_WORK,
+            &item.id,
+            &item,
+            (version > 0).then_some(version),
+            "work.save",
+        )?
+        .unit(&item.lead_unit);
+        let saved = self.db().put_records(&[w], login).await?;
+        versioned(&saved[0])
+    }
+
+    /// Adds a progress update with evidence files (name, MIME type, bytes).
+    pub async fn add_progress(
+        &self,
+        login: &str,
+        id: &str,
+        text: &str,
+        files: Vec<(String, String, Vec<u8>)>,
+    ) -> Result<Versioned<WorkItem>> {
+        let who = self.who(login)?;
+        let mut current = self.work_item(id).await?;
+        if !self.may_edit_work(&who, &current.item) {
+            return Err(forbid(&who, &format!("填报“{}”的进展", current.item.title)));
+        }
+        if text.trim().is_empty() {
+            return Err(AppError::Invalid(vec!["进展说明不能为空".into()]));
+        }
+        let mut attachments = Vec::new();
+        for (name, mime, bytes) in files {
+            let meta = self
+                .db()
+                .put_attachment(&name, &mime, &bytes, login)
+                .await?;
+            attachments.push(youxiang_core::manage::AttachmentRef {
+                id: meta.sha256.clone(),
+                name,
+                size: meta.size as u64,
+                sha256: meta.sha256,
+            });
+        }
+        current
+            .item
+            .updates
+            .push(youxiang_core::manage::ProgressUpdate {
+                at: now(),
+                actor: login.to_string(),
+                text: text.trim().to_string(),
+                attachments,
+            });
+        let version = current.version;
+        self.save_work_item(login, current.item, version).await
+    }
+
+    /// Work items with milestones past due and not done on `today`.
+    pub async fn overdue_work(&self, today: NaiveDate) -> Result<Vec<Versioned<WorkItem>>> {
+        Ok(self
+            .work_items()
+            .await?
+            .into_iter()
+            .filter(|w| !w.item.overdue_milestones(today).is_empty())
+            .collect())
+    }
+
+    // ---- weekly plans (周计划) ---------------------------------------------------------
+
+    /// The departments expected to file weekly plans: the lead units of the plan's
+    /// indicators and tasks.
+    pub fn departments(&self) -> Vec<String> {
+        let state = self.read();
+        let mut units: BTreeSet<String> = state
+            .plan
+            .indicators
+            .iter()
+            .map(|i| i.lead_unit.clone())
+            .collect();
+        units.extend(state.plan.tasks.iter().map(|t| t.lead_unit.clone()));
+        units.retain(|u| !u.trim().is_empty());
+        units.into_iter().collect()
+    }
+
+    /// Files (or refiles) a unit's plan for a week. A reporter files for their own unit;
+    /// the office for any. Items of last week not done are carried over when the plan
+    /// does not list them already.
+    pub async fn file_weekly(
+        &self,
+        login: &str,
+        unit: &str,
+        week: IsoWeek,
+        items: Vec<WeekItem>,
+    ) -> Result<Versioned<WeeklyPlan>> {
+        let who = self.who(login)?;
+        if !(is_office(&who) || (who.role.can_report() && who.unit == unit)) {
+            return Err(forbid(&who, &format!("填报“{unit}”的周计划")));
+        }
+        let mut problems = Vec::new();
+        for (i, item) in items.iter().enumerate() {
+            if item.text.trim().is_empty() {
+                problems.push(format!("第 {} 项:内容不能为空", i + 1));
+            }
+        }
+        if items.is_empty() {
+            problems.push("周计划至少要有一项".into());
+        }
+        if !problems.is_empty() {
+            return Err(AppError::Invalid(problems));
+        }
+        let mut items = items;
+        if let Some(prev) = self
+            .db()
+            .get_record(KIND_WEEKLY, &weekly_id(week.previous(), unit))
+            .await?
+        {
+            let prev: WeeklyPlan = prev.decode()?;
+            for carried in youxiang_core::manage::carry_over(&prev) {
+                if !items.iter().any(|i| i.text.trim() == carried.text.trim()) {
+                    items.push(carried);
+                }
+            }
+        }
+        let plan = WeeklyPlan {
+            unit: unit.to_string(),
+            week,
+            items,
+            filed_at: now(),
+            filed_by: login.to_string(),
+        };
+        let id = weekly_id(week, unit);
+        let stored = self.db().get_record(KIND_WEEKLY, &id).await?;
+        let w = RecordWrite::of(
+            KIND_WEEKLY,
+            &id,
+            &plan,
+            stored.map(|r| r.version),
+            "weekly.file",
+        )?
+        .unit(unit);
+        let saved = self.db().put_records(&[w], login).await?;
+        versioned(&saved[0])
+    }
+
+    /// One unit's plan for a week, if filed.
+    pub async fn weekly_plan(&self, unit: &str, week: IsoWeek) -> Result<Option<WeeklyPlan>> {
+        Ok(self
+            .db()
+            .get_record(KIND_WEEKLY, &weekly_id(week, unit))
+            .await?
+            .map(|r| r.decode())
+            .transpose()?)
+    }
+
+    /// The programme office's week view: every department, filed or not.
+    pub async fn week_view(&self, week: IsoWeek) -> Result<(WeekView, Vec<WeeklyPlan>)> {
+        let filter = RecordFilter {
+            id_prefix: Some(format!("{week}|")),
+            ..RecordFilter::kind(KIND_WEEKLY)
+        };
+        let plans: Vec<WeeklyPlan> = self
+            .db()
+            .list_records(&filter)
+            .await?
+            .iter()
+            .map(|r| r.decode())
+            .collect::<std::result::Result<_, _>>()?;
+        Ok((WeekView::build(week, &self.departments(), &plans), plans))
+    }
+
+    // ---- lag notes (原因和措施) ---------------------------------------------------------
+
+    /// A unit's cause and measures for a lagging indicator at a place (in the user's scope).
+    pub async fn save_lag_note(
+        &self,
+        login: &str,
+        indicator: &str,
+        place: &str,
+        period: Period,
+        cause: &str,
+        measure: &str,
+    ) -> Result<LagNote> {
+        let who = self.who(login)?;
+        {
+            let state = self.read();
+            if state.plan.indicator(indicator).is_none() {
+                return Err(AppError::NotFound(format!("指标“{indicator}”")));
+            }
+            let Some(p) = state.tree.id(place) else {
+                return Err(AppError::NotFound(format!("地点“{place}”")));
+            };
+            if !(is_office(&who)
+                || (who.role.can_report() && who.scope.covers(&state.tree, p, indicator)))
+            {
+                return Err(forbid(
+                    &who,
+                    &format!("填写 {indicator} 在 {place} 的原因和措施"),
+                ));
+            }
+        }
+        if cause.trim().is_empty() && measure.trim().is_empty() {
+            return Err(AppError::Invalid(vec!["原因和措施至少填写一项".into()]));
+        }
+        let note = LagNote {
+            indicator: indicator.to_string(),
+            place: place.to_string(),
+            period,
+            unit: who.unit.clone(),
+            cause: cause.trim().to_string(),
+            measure: measure.trim().to_string(),
+            at: now(),
+            by: login.to_string(),
+        };
+        let id = format!("{period}|{indicator}|{place}");
+        let stored = self.db().get_record(KIND_LAG_NOTE, &id).await?;
+        let w = RecordWrite::of(
+            KIND_LAG_NOTE,
+            &id,
+            &note,
+            stored.map(|r| r.version),
+            "lag_note.save",
+        )?
+        .unit(&who.unit);
+        self.db().put_records(&[w], login).await?;
+        Ok(note)
+    }
+
+    /// The notes of a period (all when None).
+    pub async fn lag_notes(&self, period: Option<Period>) -> Result<Vec<LagNote>> {
+        let filter = RecordFilter {
+            id_prefix: period.map(|p| format!("{p}|")),
+            ..RecordFilter::kind(KIND_LAG_NOTE)
+        };
+        Ok(self
+            .db()
+            .list_records(&filter)
+            .await?
+            .iter()
+            .map(|r| r.decode())
+            .collect::<std::result::Result<_, _>>()?)
+    }
+
+    // ---- ranking (月排名) --------------------------------------------------------------
+
+    /// The units ranked: the towns under the plan's place, or the lead departments.
+    pub fn rank_units(&self, by: RankBy) -> Vec<(String, String)> {
+        let state = self.read();
+        match by {
+            RankBy::Town => {
+                let Some(root) = state.tree.id(&state.plan.place) else {
+                    return Vec::new();
+                };
+                state
+                    .tree
+                    .children(root)
+                    .iter()
+                    .map(|t| state.tree.get(*t))
+                    .filter(|t| t.level == Level::Town)
+                    .map(|t| (t.name.clone(), t.code.clone()))
+                    .collect()
+            }
+            RankBy::Department => {
+                let mut units: BTreeSet<String> = BTreeSet::new();
+                for i in state.plan.indicators.iter().filter(|i| i.is_table_row()) {
+                    units.insert(i.lead_unit.clone());
+                }
+                units
+                    .into_iter()
+                    .map(|u| (u, state.plan.place.clone()))
+                    .collect()
+            }
+        }
+    }
+
+    /// The inputs of a month's ranking: for each unit and each headline indicator in its
+    /// scope, the latest figure of the year up to the month and the value the schedule
+    /// expected then; the extra terms' rates.
+    pub async fn rank_inputs(&self, by: RankBy, month: Period) -> Result<Vec<UnitInput>> {
+        if month.kind() != PeriodKind::Month {
+            return Err(AppError::Invalid(vec![format!(
+                "排名按月进行:“{month}”不是月份(如 2025-06)"
+            )]));
+        }
+        let end = month_end(month);
+        let config = self.manage_config().await?;
+        let orders: Vec<Order> = self.orders_all().await?;
+        let order_rates: HashMap<String, Option<f64>> = unit_stats(&orders, end)
+            .into_iter()
+            .map(|s| (s.unit, s.closure_rate))
+            .collect();
+        let works: Vec<WorkItem> = self
+            .work_items()
+            .await?
+            .into_iter()
+            .map(|w| w.item)
+            .collect();
+        let task_rates = unit_on_time_rates(&works, end);
+        let timeliness = self.timeliness(month).await?;
+        let units = self.rank_units(by);
+        let state = self.read();
+        let mut inputs = Vec::new();
+        let headline: Vec<_> = state
+            .plan
+            .indicators
+            .iter()
+            .filter(|i| i.is_table_row())
+            .collect();
+        // For towns, only indicators some town reports that year take part.
+        let town_indicators: BTreeSet<String> = headline
+            .iter()
+            .filter(|i| {
+                units
+                    .iter()
+                    .any(|(_, code)| latest_in(&state, &i.code, code, month).is_some())
+            })
+            .map(|i| i.code.clone())
+            .collect();
+        for (unit, place) in &units {
+            let mut indicators = Vec::new();
+            for ind in &headline {
+                let in_scope = match by {
+                    RankBy::Department => ind.lead_unit == *unit,
+                    RankBy::Town => town_indicators.contains(&ind.code),
+                };
+                if !in_scope {
+                    continue;
+                }
+                let (actual, expected) = match latest_in(&state, &ind.code, place, month) {
+                    Some(p) => {
+                        let e = state.engine.explain(&ind.code, place, p);
+                        let value = e.as_ref().and_then(|e| e.value);
+                        let expected = e.and_then(|e| e.schedule.and_then(|s| s.expected));
+                        (value, expected)
+                    }
+                    None => (None, None),
+                };
+                indicators.push(IndicatorInput {
+                    indicator: ind.code.clone(),
+                    domain: ind.domain.clone(),
+                    lower_is_better: ind.polarity == Polarity::LowerIsBetter,
+                    actual,
+                    expected: actual.and(expected),
+                });
+            }
+            let mut term_rates = BTreeMap::new();
+            for term in &config.rank.terms {
+                let rate = match term.kind {
+                    TermKind::TaskOnTime => task_rates.get(unit).copied().flatten(),
+                    TermKind::OrderClosure => order_rates.get(unit).copied().flatten(),
+                    TermKind::Timeliness => timeliness.get(unit).copied().flatten(),
+                };
+                term_rates.insert(term.kind, rate);
+            }
+            inputs.push(UnitInput {
+                unit: unit.clone(),
+                indicators,
+                term_rates,
+            });
+        }
+        Ok(inputs)
+    }
+
+    /// On-time share of each unit's reports due in the month (None when none were due).
+    async fn timeliness(&self, month: Period) -> Result<HashMap<String, Option<f64>>> {
+        let from = month.start();
+        let to = month.end();
+        let rows = self
+            .completeness(Window {
+                from,
+                to,
+                today: to + Duration::days(60),
+                due_days: 10,
+            })
+            .await?;
+        let mut sums: HashMap<String, (usize, usize)> = HashMap::new();
+        for r in rows {
+            let e = sums.entry(r.unit).or_default();
+            e.0 += r.on_time;
+            e.1 += r.expected;
+        }
+        Ok(sums
+            .into_iter()
+            .map(|(u, (on_time, expected))| {
+                (u, (expected > 0).then(|| on_time as f64 / expected as f64))
+            })
+            .collect())
+    }
+
+    /// A month's ranking with its history in the year and the units to supervise.
+    pub async fn ranking(&self, by: RankBy, month: Period) -> Result<RankingReport> {
+        let config = self.manage_config().await?;
+        let mut months = vec![month];
+        let mut m = month;
+        while let Some(p) = previous_month(m) {
+            months.push(p);
+            m = p;
+        }
+        months.reverse();
+        let mut rankings: Vec<Ranking> = Vec::new();
+        let mut history = Vec::new();
+        for m in &months {
+            let inputs = self.rank_inputs(by, *m).await?;
+            let r = rank(&config.rank, &inputs, rankings.last());
+            history.push((
+                *m,
+                r.rows
+                    .iter()
+                    .map(|row| (row.unit.clone(), row.rank))
+                    .collect(),
+            ));
+            rankings.push(r);
+        }
+        let flagged = flag_bottom_runs(&rankings, &config.rank);
+        let published_at = self
+            .db()
+            .get_record(KIND_RANKING, &ranking_id(by, month))
+            .await?
+            .map(|r| r.created_at);
+        Ok(RankingReport {
+            by,
+            month,
+            rule_zh: config.rank.describe_zh(),
+            rule_en: config.rank.describe_en(),
+            ranking: rankings.pop().unwrap_or(Ranking {
+                rule: config.rank.clone(),
+                rows: Vec::new(),
+            }),
+            history,
+            flagged,
+            published_at,
+        })
+    }
+
+    /// Publishes a month's ranking (kept as it was computed, audited) and raises orders
+    /// for the units in the bottom the configured run of months.
+    pub async fn publish_ranking(
+        &self,
+        login: &str,
+        by: RankBy,
+        month: Period,
+    ) -> Result<(RankingReport, Vec<String>)> {
+        let who = self.who(login)?;
+        if !is_office(&who) {
+            return Err(forbid(&who, "发布排名"));
+        }
+        let report = self.ranking(by, month).await?;
+        let id = ranking_id(by, month);
+        let stored = self.db().get_record(KIND_RANKING, &id).await?;
+        let w = RecordWrite::of(
+            KIND_RANKING,
+            &id,
+            &report,
+            stored.map(|r| r.version),
+            "ranking.publish",
+        )?;
+        self.db().put_records(&[w], login).await?;
+        let config = self.manage_config().await?;
+        let mut raised = Vec::new();
+        if config.auto_bottom_rank {
+            for unit in &report.flagged {
+                let source = OrderSource::BottomRank {
+                    by: by.as_str().into(),
+                    month: month.to_string(),
+                    unit: unit.clone(),
+                };
+                let draft = OrderDraft {
+                    id: String::new(),
+                    title: format!(
+                        "【排名督办】{unit}连续{}个月排名后{}位",
+                        config.rank.consecutive_months, config.rank.bottom_n
+                    ),
+                    body: format!(
+                        "{unit}在{}的{}月排名中连续{}个月位列后{}位,请分析原因、制定整改措施并按期反馈。",
+                        month,
+                        by.label_zh(),
+                        config.rank.consecutive_months,
+                        config.rank.bottom_n
+                    ),
+                    source,
+                    lead_unit: unit.clone(),
+                    partner_units: Vec::new(),
+                    deadline: now().date() + Duration::days(config.auto_order_days as i64),
+                };
+                if let Some(id) = self.raise_automatic(draft).await? {
+                    raised.push(id);
+                }
+            }
+        }
+        let report = self.ranking(by, month).await?;
+        Ok((report, raised))
+    }
+
+    // ---- supervision orders (随时督办) -------------------------------------------------
+
+    async fn orders_all(&self) -> Result<Vec<Order>> {
+        Ok(self
+            .db()
+            .list_records(&RecordFilter::kind(KIND_ORDER))
+            .await?
+            .iter()
+            .map(|r| r.decode())
+            .collect::<std::result::Result<_, _>>()?)
+    }
+
+    /// Orders the user may see: all for the office and viewers, else those of the user's
+    /// unit (lead or partner).
+    pub async fn orders(
+        &self,
+        login: &str,
+        filter: &OrderFilter,
+        today: NaiveDate,
+    ) -> Result<Vec<Versioned<Order>>> {
+        let who = self.who(login)?;
+        let all_visible = is_office(&who) || who.role == Role::Viewer;
+        let records = self
+            .db()
+            .list_records(&RecordFilter::kind(KIND_ORDER))
+            .await?;
+        let mut out = Vec::new();
+        for r in &records {
+            let o: Versioned<Order> = versioned(r)?;
+            let mine = o.item.lead_unit == who.unit || o.item.partner_units.contains(&who.unit);
+            if !(all_visible || mine) {
+                continue;
+            }
+            if let Some(u) = &filter.unit
+                && !(o.item.lead_unit == *u || o.item.partner_units.contains(u))
+            {
+                continue;
+            }
+            if filter.state.is_some_and(|s| s != o.item.state) {
+                continue;
+            }
+            if filter.overdue && !(o.item.state.is_open() && o.item.is_overdue(today)) {
+                continue;
+            }
+            out.push(o);
+        }
+        out.sort_by(|a, b| b.item.id.cmp(&a.item.id));
+        Ok(out)
+    }
+
+    /// One order, if the user may see it.
+    pub async fn order(&self, login: &str, id: &str) -> Result<Versioned<Order>> {
+        let who = self.who(login)?;
+        let r = self
+            .db()
+            .get_record(KIND_ORDER, id)
+            .await?
+            .ok_or_else(|| AppError::NotFound(format!("督办单“{id}”")))?;
+        let o: Versioned<Order> = versioned(&r)?;
+        let mine = o.item.lead_unit == who.unit || o.item.partner_units.contains(&who.unit);
+        if !(is_office(&who) || who.role == Role::Viewer || mine) {
+            return Err(forbid(&who, &format!("查看督办单 {id}")));
+        }
+        Ok(o)
+    }
+
+    async fn next_order_id(&self, year: i32) -> Result<String> {
+        let prefix = format!("DB-{year}-");
+        let filter = RecordFilter {
+            id_prefix: Some(prefix.clone()),
+            ..RecordFilter::kind(KIND_ORDER)
+        };
+        let n = self
+            .db()
+            .list_records(&filter)
+            .await?
+            .iter()
+            .filter_map(|r| r.id[prefix.len()..].parse::<u32>().ok())
+            .max()
+            .unwrap_or(0);
+        Ok(format!("{prefix}{:04}", n + 1))
+    }
+
+    async fn store_new_order(&self, order: &Order, actor: &str) -> Result<()> {
+        let w = RecordWrite::of(KIND_ORDER, &order.id, order, None, "order.raise")?
+            .unit(&order.lead_unit)
+            .state(&state_code(order.state))
+            .due(Some(order.deadline))
+            .note(order.source.label_zh());
+        self.db().put_records(&[w], actor).await?;
+        Ok(())
+    }
+
+    /// Raises an order by hand (programme office) in 立项; `assign` sends it at once (交办).
+    pub async fn raise_order(
+        &self,
+        login: &str,
+        mut draft: OrderDraft,
+        assign: bool,
+    ) -> Result<Versioned<Order>> {
+        let who = self.who(login)?;
+        if !is_office(&who) {
+            return Err(forbid(&who, "立项督办单"));
+        }
+        let mut problems = Vec::new();
+        if draft.title.trim().is_empty() {
+            problems.push("标题不能为空".to_string());
+        }
+        if draft.lead_unit.trim().is_empty() {
+            problems.push("牵头单位不能为空".to_string());
+        }
+        let today = now().date();
+        if draft.deadline < today {
+            problems.push(format!("办理期限 {} 早于今天 {today}", draft.deadline));
+        }
+        if !problems.is_empty() {
+            return Err(AppError::Invalid(problems));
+        }
+        let at = now();
+        for _ in 0..3 {
+            draft.id = self.next_order_id(at.year()).await?;
+            let mut order = Order::new(draft.clone(), login, at);
+            if assign {
+                order
+                    .apply(OrderAction::Assign, login, at)
+                    .map_err(|e| AppError::Invalid(vec![e.to_string()]))?;
+            }
+            match self.store_new_order(&order, login).await {
+                Ok(()) => {
+                    if assign {
+                        self.notify_order(&order, NoticeKind::NewOrder).await?;
+                    }
+                    return self.order(login, &order.id).await;
+                }
+                // Someone else took the number in between: take the next one.
+                Err(AppError::Store(StoreError::Conflict(_))) => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        Err(AppError::Invalid(vec!["督办单编号冲突,请重试".into()]))
+    }
+
+    /// Raises and assigns an automatic order unless one for the same matter is open (or
+    /// the very same source was raised before). Returns the new order's id.
+    async fn raise_automatic(&self, mut draft: OrderDraft) -> Result<Option<String>> {
+        let existing = self.orders_all().await?;
+        let key = draft.source.key();
+        let same_matter = |o: &Order| match (&o.source, &draft.source) {
+            (
+                OrderSource::RedLight {
+                    indicator: a,
+                    place: pa,
+                    ..
+                },
+                OrderSource::RedLight {
+                    indicator: b,
+                    place: pb,
+                    ..
+                },
+            ) => a == b && pa == pb,
+            (
+                OrderSource::BottomRank {
+                    by: a, unit: ua, ..
+                },
+                OrderSource::BottomRank {
+                    by: b, unit: ub, ..
+                },
+            ) => a == b && ua == ub,
+            _ => false,
+        };
+        if existing
+            .iter()
+            .any(|o| o.source.key() == key || (o.state.is_open() && same_matter(o)))
+        {
+            return Ok(None);
+        }
+        let at = now();
+        for _ in 0..3 {
+            draft.id = self.next_order_id(at.year()).await?;
+            let mut order = Order::new(draft.clone(), "system", at);
+            order
+                .apply(OrderAction::Assign, "system", at)
+                .map_err(|e| AppError::Invalid(vec![e.to_string()]))?;
+            match self.store_new_order(&order, "system").await {
+                Ok(()) => {
+                    self.notify_order(&order, NoticeKind::NewOrder).await?;
+                    return Ok(Some(order.id));
+                }
+                Err(AppError::Store(StoreError::Conflict(_))) => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(None)
+    }
+
+    /// Acts on an order: the lead unit accepts, asks for more time and answers; the office
+    /// assigns, decides extensions, approves (with the closing checklist) or returns.
+    /// `version` is the one the user saw: a change in between is refused.
+    pub async fn act_on_order(
+        &self,
+        login: &str,
+        id: &str,
+        action: OrderAction,
+        version: i64,
+    ) -> Result<Versioned<Order>> {
+        let who = self.who(login)?;
+        let current = self.order(login, id).await?;
+        let kind = action.kind();
+        let allowed = if kind.by_lead_unit() {
+            (who.role.can_report() && who.unit == current.item.lead_unit) || is_office(&who)
+        } else {
+            is_office(&who)
+        };
+        if !allowed {
+            return Err(forbid(
+                &who,
+                &format!("对督办单 {id} 执行“{}”", kind.label_zh()),
+            ));
+        }
+        let mut order = current.item.clone();
+        let note = match &action {
+            OrderAction::RequestExtension { reason, .. } => Some(reason.clone()),
+            OrderAction::Feedback { text } => Some(text.clone()),
+            OrderAction::Return { reason } => Some(reason.clone()),
+            _ => None,
+        };
+        order
+            .apply(action, login, now())
+            .map_err(|e| AppError::Invalid(vec![e.to_string()]))?;
+        let mut w = RecordWrite::of(KIND_ORDER, id, &order, Some(version), audit_action(kind))?
+            .unit(&order.lead_unit)
+            .state(&state_code(order.state))
+            .due(Some(order.deadline));
+        if let Some(n) = note {
+            w = w.note(n);
+        }
+        self.db().put_records(&[w], login).await?;
+        let notice = match kind {
+            ActionKind::Assign => Some(NoticeKind::NewOrder),
+            ActionKind::Return | ActionKind::Approve | ActionKind::DecideExtension => {
+                Some(NoticeKind::OrderChanged)
+            }
+            _ => None,
+        };
+        if let Some(n) = notice {
+            self.notify_order(&order, n).await?;
+        }
+        if matches!(kind, ActionKind::Feedback | ActionKind::RequestExtension) {
+            self.notify_office(
+                NoticeKind::OrderChanged,
+                &format!("order:{id}:v{}", version + 1),
+                &format!("督办单 {id} {}", kind.label_zh()),
+                &format!("{}:{}", order.lead_unit, order.title),
+                &format!("/orders/{id}"),
+            )
+            .await?;
+        }
+        self.order(login, id).await
+    }
+
+    /// Closure and overdue rates per lead unit on `today`, with a totals row.
+    pub async fn order_stats(&self, today: NaiveDate) -> Result<Vec<UnitOrderStats>> {
+        Ok(unit_stats(&self.orders_all().await?, today))
+    }
+
+    /// Raises orders for red lights, sends reminders before deadlines and escalation
+    /// notices after them. Idempotent: running it twice on a day changes nothing more.
+    pub async fn sweep(&self, today: NaiveDate) -> Result<SweepReport> {
+        let config = self.manage_config().await?;
+        let mut report = SweepReport::default();
+        if config.auto_red_light {
+            report.raised = self.sweep_red_lights(&config).await?;
+        }
+        for o in self.orders_all().await? {
+            if !o.state.is_open() {
+                continue;
+            }
+            for days in o.due_reminders(today, &config.escalation) {
+                let sent = self
+                    .notify_unit(
+                        &o.lead_unit,
+                        NoticeKind::DeadlineSoon,
+                        &format!("order:{}:remind:{}:{days}", o.id, o.deadline),
+                        &format!("督办单 {} 还有 {days} 天到期", o.id),
+                        &format!("{}(办理期限 {})", o.title, o.deadline),
+                        &format!("/orders/{}", o.id),
+                    )
+                    .await?;
+                report.reminders += sent;
+            }
+            if let Some((level, label)) = o.escalation(today, &config.escalation) {
+                let key = format!("order:{}:escalate:{}:{level}", o.id, o.deadline);
+                let title = format!(
+                    "督办单 {} 已逾期 {} 天:{label}",
+                    o.id,
+                    o.days_overdue(today)
+                );
+                let body = format!("{}(办理期限 {},第 {level} 级)", o.title, o.deadline);
+                let link = format!("/orders/{}", o.id);
+                let mut sent = self
+                    .notify_unit(
+                        &o.lead_unit,
+                        NoticeKind::Overdue,
+                        &key,
+                        &title,
+                        &body,
+                        &link,
+                    )
+                    .await?;
+                sent += self
+                    .notify_office(NoticeKind::Overdue, &key, &title, &body, &link)
+                    .await?;
+                if sent > 0 {
+                    report.escalations += 1;
+                }
+            }
+        }
+        Ok(report)
+    }
+
+    /// Orders for the headline indicators whose light is red at the district or a town.
+    pub(crate) async fn sweep_red_lights(&self, config: &ManageConfig) -> Result<Vec<String>> {
+        let mut drafts = Vec::new();
+        {
+            let state = self.read();
+            let Some(root) = state.tree.id(&state.plan.place) else {
+                return Ok(Vec::new());
+            };
+            let mut places = vec![root];
+            places.extend(
+                state
+                    .tree
+                    .children(root)
+                    .iter()
+                    .copied()
+                    .filter(|t| state.tree.get(*t).level == Level::Town),
+            );
+            for ind in state.plan.indicators.iter().filter(|i| i.is_table_row()) {
+                for p in &places {
+                    let place = state.tree.get(*p);
+                    let Some(year) = crate::status::latest_year(&state, &place.code) else {
+                        continue;
+                    };
+                    let Some(s) = state.engine.status(&ind.code, &place.code, year) else {
+                        continue;
+                    };
+                    if s.light != Light::Red {
+                        continue;
+                    }
+                    let period = s.as_of.map(|p| p.to_string()).unwrap_or(year.to_string());
+                    let lead_unit = if *p == root {
+                        ind.lead_unit.clone()
+                    } else {
+                        place.name.clone()
+                    };
+                    let partner_units = if *p == root {
+                        ind.partner_units.clone()
+                    } else {
+                        vec![ind.lead_unit.clone()]
+                    };
+                    drafts.push(OrderDraft {
+                        id: String::new(),
+                        title: format!("【红灯督办】{}·{}", place.name, ind.name),
+                        body: format!(
+                            "{}的“{}”({})截至{}亮红灯{}。请分析原因,制定整改措施,按期反馈。",
+                            place.name,
+                            ind.name,
+                            ind.code,
+                            period,
+                            s.gap
+                                .map(|g| format!(",落后序时进度 {g:.1} 个百分点"))
+                                .unwrap_or_default()
+                        ),
+                        source: OrderSource::RedLight {
+                            indicator: ind.code.clone(),
+                            place: place.code.clone(),
+                            period,
+                        },
+                        lead_unit,
+                        partner_units,
+                        deadline: now().date() + Duration::days(config.auto_order_days as i64),
+                    });
+                }
+            }
+        }
+        let mut raised = Vec::new();
+        for d in drafts {
+            let red = (d.title.clone(), d.lead_unit.clone(), d.source.key());
+            if let Some(id) = self.raise_automatic(d).await? {
+                self.notify_unit(
+                    &red.1,
+                    NoticeKind::RedLight,
+                    &red.2,
+                    &red.0,
+                    &format!("已自动立项督办单 {id}"),
+                    &format!("/orders/{id}"),
+                )
+                .await?;
+                raised.push(id);
+            }
+        }
+        Ok(raised)
+    }
+
+    // ---- inbox (站内消息) --------------------------------------------------------------
+
+    /// The user's inbox, newest first.
+    pub async fn inbox(&self, login: &str) -> Result<Vec<Notice>> {
+        let filter = RecordFilter {
+            unit: Some(login.to_string()),
+            ..RecordFilter::kind(KIND_NOTICE)
+        };
+        let mut out: Vec<Notice> = self
+            .db()
+            .list_records(&filter)
+            .await?
+            .iter()
+            .map(|r| r.decode())
+            .collect::<std::result::Result<_, _>>()?;
+        out.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(b.id.cmp(&a.id)));
+        Ok(out)
+    }
+
+    /// Marks notices read (only the user's own).
+    pub async fn mark_read(&self, login: &str, ids: &[String]) -> Result<usize> {
+        let mut writes = Vec::new();
+        for id in ids {
+            let Some(r) = self.db().get_record(KIND_NOTICE, id).await? else {
+                return Err(AppError::NotFound(format!("消息“{id}”")));
+            };
+            if r.unit != login {
+                return Err(AppError::Forbidden(vec![format!("消息“{id}”不是你的")]));
+            }
+            let mut n: Notice = r.decode()?;
+            if n.read_at.is_some() {
+                continue;
+            }
+            n.read_at = Some(now());
+            writes.push(
+                RecordWrite::of(KIND_NOTICE, id, &n, Some(r.version), "notice.read")?
+                    .unit(login)
+                    .state("read"),
+            );
+        }
+        let n = writes.len();
+        if n > 0 {
+            self.db().put_records(&writes, login).await?;
+        }
+        Ok(n)
+    }
+
+    /// Sets (or clears) a user's e-mail address for notices; the user or an admin.
+    pub async fn set_email(&self, login: &str, target: &str, email: Option<&str>) -> Result<()> {
+        let who = self.who(login)?;
+        if !(who.login == target || who.role == Role::Admin) {
+            return Err(forbid(&who, &format!("修改 {target} 的邮箱")));
+        }
+        self.who(target)?;
+        if let Some(e) = email
+            && !(e.contains('@') && !e.contains(char::is_whitespace) && e.len() <= 254)
+        {
+            return Err(AppError::Invalid(vec![format!("邮箱“{e}”格式不对")]));
+        }
+        let stored = self.db().get_record(KIND_PROFILE, target).await?;
+        let w = RecordWrite::of(
+            KIND_PROFILE,
+            target,
+            &Profile {
+                email: email.map(str::to_string),
+            },
+            stored.map(|r| r.version),
+            "profile.email",
+        )?
+        .unit(target);
+        self.db().put_records(&[w], login).await?;
+        Ok(())
+    }
+
+    /// Sends a notice to one user unless one with the same key was sent; returns 1 if sent.
+    pub(crate) async fn notify(
+        &self,
+        login: &str,
+        kind: NoticeKind,
+        key: &str,
+        title: &str,
+        body: &str,
+        link: &str,
+    ) -> Result<usize> {
+        let id = format!("{login}|{key}");
+        if self.db().get_record(KIND_NOTICE, &id).await?.is_some() {
+            return Ok(0);
+        }
+        let mut notice = Notice {
+            id: id.clone(),
+            login: login.to_string(),
+            kind,
+            title: title.to_string(),
+            body: body.to_string(),
+            link: link.to_string(),
+            created_at: now(),
+            read_at: None,
+            email: None,
+        };
+        if let Some(mailer) = crate::mail::Mailer::from_env() {
+            let to = match self.db().get_record(KIND_PROFILE, login).await? {
+                Some(r) => r.decode::<Profile>()?.email,
+                None => None,
+            };
+            if let Some(to) = to {
+                notice.email = Some(mailer.send(&to, &notice).await);
+            }
+        }
+        let w = RecordWrite::of(KIND_NOTICE, &id, &notice, None, "notice.send")?
+            .unit(login)
+            .state("unread");
+        match self.db().put_records(&[w], "system").await {
+            Ok(_) => Ok(1),
+            // Sent by someone else in between: once is enough.
+            Err(StoreError::Conflict(_)) => Ok(0),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Notices to every user of a unit; to the programme office when the unit has nobody.
+    async fn notify_unit(
+        &self,
+        unit: &str,
+        kind: NoticeKind,
+        key: &str,
+        title: &str,
+        body: &str,
+        link: &str,
+    ) -> Result<usize> {
+        let logins: Vec<String> = self
+            .read()
+            .reporters
+            .iter()
+            .filter(|r| r.unit == unit)
+            .map(|r| r.login.clone())
+            .collect();
+        if logins.is_empty() {
+            let body = format!("(“{unit}”尚无用户,转工作专班){body}");
+            return self.notify_office(kind, key, title, &body, link).await;
+        }
+        let mut sent = 0;
+        for l in logins {
+            sent += self.notify(&l, kind, key, title, body, link).await?;
+        }
+        Ok(sent)
+    }
+
+    async fn notify_office(
+        &self,
+        kind: NoticeKind,
+        key: &str,
+        title: &str,
+        body: &str,
+        link: &str,
+    ) -> Result<usize> {
+        let logins: Vec<String> = self
+            .read()
+            .reporters
+            .iter()
+            .filter(|r| r.role == Role::Office)
+            .map(|r| r.login.clone())
+            .collect();
+        let mut sent = 0;
+        for l in logins {
+            sent += self.notify(&l, kind, key, title, body, link).await?;
+        }
+        Ok(sent)
+    }
+
+    async fn notify_order(&self, order: &Order, kind: NoticeKind) -> Result<usize> {
+        let key = format!(
+            "order:{}:{}:{}",
+            order.id,
+            state_code(order.state),
+            order.events.len()
+        );
+        let title = match kind {
+            NoticeKind::NewOrder => format!("新督办单 {}:{}", order.id, order.title),
+            _ => format!("督办单 {} {}", order.id, order.state.label_zh()),
+        };
+        let body = format!(
+            "{}(牵头 {},办理期限 {})",
+            order.title, order.lead_unit, order.deadline
+        );
+        let link = format!("/orders/{}", order.id);
+        let mut sent = self
+            .notify_unit(&order.lead_unit, kind, &key, &title, &body, &link)
+            .await?;
+        if kind == NoticeKind::NewOrder {
+            for p in &order.partner_units {
+                sent += self
+                    .notify_unit(p, kind, &key, &format!("(配合){title}"), &body, &link)
+                    .await?;
+            }
+        }
+        Ok(sent)
+    }
+}
+
+fn weekly_id(week: IsoWeek, unit: &str) -> String {
+    format!("{week}|{unit}")
+}
+
+fn ranking_id(by: RankBy, month: Period) -> String {
+    format!("{}|{month}", by.as_str())
+}
+
+/// The latest period of `month`'s year, ending by the month's end, with a figure.
+fn latest_in(state: &State, indicator: &str, place: &str, month: Period) -> Option<Period> {
+    let end = month.end();
+    state
+        .engine
+        .series_at(indicator, place)
+        .into_iter()
+        .filter(|(p, _)| p.year() == month.year() && p.end() <= end)
+        .max_by_key(|(p, _)| (p.end(), p.kind() == PeriodKind::Year))
+        .map(|(p, _)| p)
+}
