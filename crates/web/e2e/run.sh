@@ -36,4 +36,4 @@ for _ in $(seq 1 100); do
 done
 
 mkdir -p "$ROOT/artifacts/screenshots"
-BASE="http://127.0.0.1:$PORT" SHOTS="$ROOT/artifacts/screenshots" node --test "$HERE/pages.test.mjs"
+BASE="http://127.0.0.1:$PORT" SHOTS="$ROOT/artifacts/screenshots" node --test "$HERE"/*.test.mjs

@@ -94,22 +94,22 @@ pub fn routes() -> Router<Shared> {
         .route("/api/v1/uploads", post(upload))
 }
 
-fn json_body<T>(body: Result<Json<T>, JsonRejection>) -> ApiResult<T> {
+pub(crate) fn json_body<T>(body: Result<Json<T>, JsonRejection>) -> ApiResult<T> {
     body.map(|Json(t)| t)
         .map_err(|e| ApiError::invalid(format!("请求体无效:{}", e.body_text())))
 }
 
-fn query<T>(q: Result<Query<T>, QueryRejection>) -> ApiResult<T> {
+pub(crate) fn query<T>(q: Result<Query<T>, QueryRejection>) -> ApiResult<T> {
     q.map(|Query(t)| t)
         .map_err(|e| ApiError::invalid(format!("查询参数无效:{}", e.body_text())))
 }
 
-fn parse_period(text: &str) -> ApiResult<Period> {
+pub(crate) fn parse_period(text: &str) -> ApiResult<Period> {
     text.parse::<Period>()
         .map_err(|e| ApiError::invalid(format!("期间“{text}”无效:{e}")))
 }
 
-fn parse_date(text: &str, what: &str) -> ApiResult<NaiveDate> {
+pub(crate) fn parse_date(text: &str, what: &str) -> ApiResult<NaiveDate> {
     NaiveDate::parse_from_str(text, "%Y-%m-%d")
         .map_err(|_| ApiError::invalid(format!("{what}“{text}”不是日期(应为 2025-06-30)")))
 }

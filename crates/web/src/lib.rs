@@ -6,6 +6,7 @@
 pub mod api;
 pub mod auth;
 pub mod error;
+pub mod manage;
 pub mod pages;
 
 use std::net::SocketAddr;
@@ -78,7 +79,11 @@ pub fn router(app: Arc<App>, config: WebConfig) -> Router {
     Router::new()
         .merge(api::routes())
         .merge(pages::routes())
-        .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", api::ApiDoc::openapi()))
+        .merge(manage::routes())
+        .merge(SwaggerUi::new("/api/docs").url(
+            "/api/openapi.json",
+            api::ApiDoc::openapi().merge_from(manage::ManageDoc::openapi()),
+        ))
         .with_state(web)
         .layer(DefaultBodyLimit::max(config.body_limit))
         .layer(header(header::CONTENT_SECURITY_POLICY, CSP))

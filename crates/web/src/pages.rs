@@ -150,7 +150,12 @@ fn is_en(headers: &HeaderMap) -> bool {
     auth::cookie(headers, "lang") == Some("en")
 }
 
-fn chrome(web: &Shared, headers: &HeaderMap, who: Option<&Authed>, path: &str) -> Chrome {
+pub(crate) fn chrome(
+    web: &Shared,
+    headers: &HeaderMap,
+    who: Option<&Authed>,
+    path: &str,
+) -> Chrome {
     Chrome {
         en: is_en(headers),
         user: who.map(|a| UserView {
@@ -186,7 +191,7 @@ pub fn num(v: Option<f64>, unit: &str) -> String {
     }
 }
 
-fn render<T: Template>(t: &T) -> Response {
+pub(crate) fn render<T: Template>(t: &T) -> Response {
     match t.render() {
         Ok(html) => Html(html).into_response(),
         Err(e) => ApiError::Internal(format!("template: {e}")).into_response(),
@@ -202,7 +207,7 @@ struct MessagePage {
 }
 
 /// An error as a page (status code kept).
-fn error_page(c: Chrome, e: ApiError) -> Response {
+pub(crate) fn error_page(c: Chrome, e: ApiError) -> Response {
     let status = e.status();
     if status == StatusCode::UNAUTHORIZED {
         return Redirect::to("/login").into_response();
@@ -222,7 +227,7 @@ fn error_page(c: Chrome, e: ApiError) -> Response {
 
 /// The signed-in user of a page, or a redirect to the sign-in page.
 #[allow(clippy::result_large_err)]
-fn need(web: &Shared, headers: &HeaderMap) -> Result<Authed, Response> {
+pub(crate) fn need(web: &Shared, headers: &HeaderMap) -> Result<Authed, Response> {
     auth::session_of(web, headers).ok_or_else(|| Redirect::to("/login").into_response())
 }
 

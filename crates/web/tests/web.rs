@@ -11,6 +11,8 @@ use serde_json::{Value, json};
 use youxiang_app::App;
 use youxiang_web::{DEMO_PASSWORD, WebConfig};
 
+mod manage;
+
 const PLAN: &str = include_str!("../../../plans/dinghai-qiyouxiang.toml");
 const PLACES: &str = include_str!("../../../data/dinghai-places.csv");
 const DISTRICT: &str = "330902";
