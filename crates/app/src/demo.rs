@@ -152,3 +152,187 @@ pub async fn load_demo(app: &App) -> Result<usize> {
     }
     Ok(total)
 }
+
+/// The demo's management loop: milestones on a few key tasks (one overdue), a project's
+/// investment, two weeks of weekly plans (one department missing), causes and measures
+/// for the red lights, an order by hand taken through its states, and the orders the red
+/// lights raised by themselves (raised when the values were written).
+pub async fn load_demo_management(app: &App) -> Result<()> {
+    use chrono::NaiveDate;
+    use youxiang_core::manage::{
+        IsoWeek, Milestone, OrderAction, OrderDraft, OrderSource, ReviewChecklist, WeekItem,
+        WeekItemStatus, YearInvestment,
+    };
+    let date = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).expect("valid demo date");
+    let items = app.work_items().await?;
+    for (n, w) in items.iter().take(6).enumerate() {
+        let mut item = w.item.clone();
+        item.milestones = vec![
+            Milestone {
+                id: 1,
+                title: "制定细化执行方案".into(),
+                due: date(2025, 3, 31),
+                done_on: Some(date(2025, 3, 20)),
+                evidence: "方案印发文件".into(),
+            },
+            Milestone {
+                id: 2,
+                title: "完成年度建设任务过半".into(),
+                due: date(2025, 6, 30),
+                done_on: (n % 3 != 1).then(|| date(2025, 6, 28)),
+                evidence: String::new(),
+            },
+            Milestone {
+                id: 3,
+                title: "完成年度目标并验收".into(),
+                due: date(2025, 12, 31),
+                done_on: None,
+                evidence: String::new(),
+            },
+        ];
+        if item.kind == youxiang_core::manage::WorkKind::Project {
+            item.investment = vec![
+                YearInvestment {
+                    year: 2024,
+                    planned_yi_yuan: 20.0,
+                    completed_yi_yuan: Some(21.3),
+                },
+                YearInvestment {
+                    year: 2025,
+                    planned_yi_yuan: 22.0,
+                    completed_yi_yuan: Some(15.6),
+                },
+            ];
+        }
+        app.save_work_item("office", item, w.version).await?;
+    }
+    let departments = app.departments();
+    for week in [IsoWeek::new(2025, 38), IsoWeek::new(2025, 39)]
+        .into_iter()
+        .flatten()
+    {
+        for (i, unit) in departments.iter().enumerate() {
+            // One department does not file the second week: the week view flags it.
+            if week.week == 39 && i == departments.len() - 1 {
+                continue;
+            }
+            let login = app
+                .read()
+                .reporters
+                .iter()
+                .find(|r| &r.unit == unit)
+                .map(|r| r.login.clone())
+                .unwrap_or_else(|| "office".into());
+            let items = vec![
+                WeekItem {
+                    text: format!("{unit}:推进本领域重点任务月度节点"),
+                    status: if week.week == 38 {
+                        WeekItemStatus::Done
+                    } else {
+                        WeekItemStatus::Planned
+                    },
+                    work_item: None,
+                },
+                WeekItem {
+                    text: format!("{unit}:核实并报送本月指标数据"),
+                    status: if week.week == 38 && i % 2 == 0 {
+                        WeekItemStatus::Planned
+                    } else {
+                        WeekItemStatus::Done
+                    },
+                    work_item: None,
+                },
+            ];
+            app.file_weekly(&login, unit, week, items).await?;
+        }
+    }
+    // Causes and measures for the district's red and yellow lights.
+    let lagging: Vec<(String, String, String)> = {
+        let s = app.read();
+        s.plan
+            .indicators
+            .iter()
+            .filter(|i| i.is_table_row())
+            .filter_map(|i| {
+                let st = s.engine.status(&i.code, &s.plan.place, 2025)?;
+                matches!(
+                    st.light,
+                    youxiang_core::eval::Light::Red | youxiang_core::eval::Light::Yellow
+                )
+                .then(|| (i.code.clone(), s.plan.place.clone(), i.lead_unit.clone()))
+            })
+            .collect()
+    };
+    let quarter = youxiang_core::period::Period::quarter(2025, 3).expect("valid quarter");
+    for (k, (ind, place, unit)) in lagging.iter().enumerate() {
+        if k % 3 == 2 {
+            continue; // left unanswered: the report prints 未填报
+        }
+        let login = app
+            .read()
+            .reporters
+            .iter()
+            .find(|r| &r.unit == unit)
+            .map(|r| r.login.clone())
+            .unwrap_or_else(|| "office".into());
+        app.save_lag_note(
+            &login,
+            ind,
+            place,
+            quarter,
+            "项目建设周期较长,部分设施年内尚未投用(演示)",
+            "倒排工期、挂图作战,每月调度进度,年底前完成验收(演示)",
+        )
+        .await?;
+    }
+    // One order by hand, taken through its states.
+    let lead = departments.first().cloned().unwrap_or_default();
+    let lead_login = app
+        .read()
+        .reporters
+        .iter()
+        .find(|r| r.unit == lead)
+        .map(|r| r.login.clone());
+    let today = chrono::Utc::now().naive_utc().date();
+    let order = app
+        .raise_order(
+            "office",
+            OrderDraft {
+                id: String::new(),
+                title: "【专班交办】婴幼儿托位建设进度督办".into(),
+                body: "请牵头单位梳理托育机构建设清单,明确时间表,按期反馈进展(演示)".into(),
+                source: OrderSource::Manual,
+                lead_unit: lead.clone(),
+                partner_units: vec!["区住建局".into()],
+                deadline: today + chrono::Duration::days(10),
+            },
+            true,
+        )
+        .await?;
+    if let Some(login) = lead_login {
+        let o = app
+            .act_on_order(&login, &order.item.id, OrderAction::Accept, order.version)
+            .await?;
+        let o = app
+            .act_on_order(
+                &login,
+                &o.item.id,
+                OrderAction::Feedback {
+                    text: "已完成托育机构摸排,新增托位 120 个(演示)".into(),
+                },
+                o.version,
+            )
+            .await?;
+        app.act_on_order(
+            "office",
+            &o.item.id,
+            OrderAction::Approve {
+                checklist: ReviewChecklist::all(),
+            },
+            o.version,
+        )
+        .await?;
+    }
+    app.sweep(today).await?;
+    Ok(())
+}

@@ -8,6 +8,7 @@
 mod demo;
 mod mail;
 pub mod manage;
+pub mod quarterly;
 mod status;
 
 use std::collections::HashMap;
@@ -25,11 +26,12 @@ use youxiang_store::{
     AuditEntry, AuditFilter, AuditReport, Database, StoreError, UploadInfo, ValueChange, ValueWrite,
 };
 
-pub use demo::{demo_reporters, load_demo};
+pub use demo::{demo_reporters, load_demo, load_demo_management};
 pub use manage::{
     LagNote, ManageConfig, Notice, NoticeKind, OrderFilter, RankBy, RankingReport, SweepReport,
     Versioned,
 };
+pub use quarterly::ReportFormat;
 pub use status::{StatusFilter, StatusRow, latest_year, status_rows};
 
 /// Everything that can go wrong in the service, in terms an interface can show.

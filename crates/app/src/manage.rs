@@ -82,6 +82,14 @@ impl Default for ManageConfig {
     }
 }
 
+/// What a ranking reads besides the figures.
+struct RankData {
+    config: ManageConfig,
+    orders: Vec<Order>,
+    works: Vec<WorkItem>,
+    received: HashMap<youxiang_core::value::ValueKey, NaiveDateTime>,
+}
+
 /// Whom a ranking ranks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -663,26 +671,45 @@ impl App {
     /// scope, the latest figure of the year up to the month and the value the schedule
     /// expected then; the extra terms' rates.
     pub async fn rank_inputs(&self, by: RankBy, month: Period) -> Result<Vec<UnitInput>> {
+        let data = self.rank_data().await?;
+        self.rank_inputs_with(&data, by, month)
+    }
+
+    /// What every month's ranking reads besides the figures, loaded once.
+    async fn rank_data(&self) -> Result<RankData> {
+        let values = self.db().load_values().await?;
+        Ok(RankData {
+            config: self.manage_config().await?,
+            orders: self.orders_all().await?,
+            works: self
+                .work_items()
+                .await?
+                .into_iter()
+                .map(|w| w.item)
+                .collect(),
+            received: values.into_iter().map(|o| (o.key, o.reported_at)).collect(),
+        })
+    }
+
+    fn rank_inputs_with(
+        &self,
+        data: &RankData,
+        by: RankBy,
+        month: Period,
+    ) -> Result<Vec<UnitInput>> {
         if month.kind() != PeriodKind::Month {
             return Err(AppError::Invalid(vec![format!(
                 "排名按月进行:“{month}”不是月份(如 2025-06)"
             )]));
         }
         let end = month_end(month);
-        let config = self.manage_config().await?;
-        let orders: Vec<Order> = self.orders_all().await?;
-        let order_rates: HashMap<String, Option<f64>> = unit_stats(&orders, end)
+        let config = &data.config;
+        let order_rates: HashMap<String, Option<f64>> = unit_stats(&data.orders, end)
             .into_iter()
             .map(|s| (s.unit, s.closure_rate))
             .collect();
-        let works: Vec<WorkItem> = self
-            .work_items()
-            .await?
-            .into_iter()
-            .map(|w| w.item)
-            .collect();
-        let task_rates = unit_on_time_rates(&works, end);
-        let timeliness = self.timeliness(month).await?;
+        let task_rates = unit_on_time_rates(&data.works, end);
+        let timeliness = self.timeliness(data, month);
         let units = self.rank_units(by);
         let state = self.read();
         let mut inputs = Vec::new();
@@ -748,34 +775,38 @@ impl App {
     }
 
     /// On-time share of each unit's reports due in the month (None when none were due).
-    async fn timeliness(&self, month: Period) -> Result<HashMap<String, Option<f64>>> {
-        let from = month.start();
+    fn timeliness(&self, data: &RankData, month: Period) -> HashMap<String, Option<f64>> {
         let to = month.end();
-        let rows = self
-            .completeness(Window {
-                from,
+        let state = self.read();
+        let rows = youxiang_core::completeness::completeness(
+            &state.plan,
+            &state.tree,
+            &state.reporters,
+            &data.received,
+            Window {
+                from: month.start(),
                 to,
                 today: to + Duration::days(60),
                 due_days: 10,
-            })
-            .await?;
+            },
+        );
         let mut sums: HashMap<String, (usize, usize)> = HashMap::new();
         for r in rows {
             let e = sums.entry(r.unit).or_default();
             e.0 += r.on_time;
             e.1 += r.expected;
         }
-        Ok(sums
-            .into_iter()
+        sums.into_iter()
             .map(|(u, (on_time, expected))| {
                 (u, (expected > 0).then(|| on_time as f64 / expected as f64))
             })
-            .collect())
+            .collect()
     }
 
     /// A month's ranking with its history in the year and the units to supervise.
     pub async fn ranking(&self, by: RankBy, month: Period) -> Result<RankingReport> {
-        let config = self.manage_config().await?;
+        let data = self.rank_data().await?;
+        let config = data.config.clone();
         let mut months = vec![month];
         let mut m = month;
         while let Some(p) = previous_month(m) {
@@ -786,7 +817,7 @@ impl App {
         let mut rankings: Vec<Ranking> = Vec::new();
         let mut history = Vec::new();
         for m in &months {
-            let inputs = self.rank_inputs(by, *m).await?;
+            let inputs = self.rank_inputs_with(&data, by, *m)?;
             let r = rank(&config.rank, &inputs, rankings.last());
             history.push((
                 *m,
@@ -1498,4 +1529,125 @@ fn latest_in(state: &State, indicator: &str, place: &str, month: Period) -> Opti
         .filter(|(p, _)| p.year() == month.year() && p.end() <= end)
         .max_by_key(|(p, _)| (p.end(), p.kind() == PeriodKind::Year))
         .map(|(p, _)| p)
+}
+
+/// A ranking as an Excel workbook: the ranking sheet (rank, unit, score, change, domain
+/// means, terms, no-data indicators, flags), the history sheet and the rule.
+pub fn ranking_xlsx(report: &RankingReport) -> Result<Vec<u8>> {
+    use rust_xlsxwriter::{Format, Workbook};
+    let fail =
+        |e: rust_xlsxwriter::XlsxError| AppError::Invalid(vec![format!("生成 Excel 失败:{e}")]);
+    let mut book = Workbook::new();
+    let bold = Format::new().set_bold();
+    let two = Format::new().set_num_format("0.00");
+    let title = format!(
+        "{}{}月度排名",
+        report.month.label_zh(),
+        report.by.label_zh()
+    );
+    let sheet = book.add_worksheet();
+    sheet.set_name("排名").map_err(fail)?;
+    sheet.write_with_format(0, 0, &title, &bold).map_err(fail)?;
+    let mut domains: Vec<String> = Vec::new();
+    for row in &report.ranking.rows {
+        for d in &row.domains {
+            if !domains.contains(&d.domain) {
+                domains.push(d.domain.clone());
+            }
+        }
+    }
+    let mut headers: Vec<String> = vec![
+        "名次".into(),
+        "单位".into(),
+        "得分(分)".into(),
+        "指标得分(分)".into(),
+        "上月名次".into(),
+        "名次变化".into(),
+    ];
+    headers.extend(domains.iter().map(|d| format!("{d} 领域均值(比值)")));
+    let terms: Vec<TermKind> = report.ranking.rule.terms.iter().map(|t| t.kind).collect();
+    headers.extend(terms.iter().map(|t| format!("{}(比率)", t.label_zh())));
+    headers.extend(["无数据指标".to_string(), "标记".to_string()]);
+    for (c, h) in headers.iter().enumerate() {
+        sheet
+            .write_with_format(2, c as u16, h.as_str(), &bold)
+            .map_err(fail)?;
+    }
+    for (i, row) in report.ranking.rows.iter().enumerate() {
+        let r = 3 + i as u32;
+        let mut c: u16 = 0;
+        match row.rank {
+            Some(k) => sheet.write(r, c, k).map_err(fail)?,
+            None => sheet.write(r, c, "—").map_err(fail)?,
+        };
+        c += 1;
+        sheet.write(r, c, row.unit.as_str()).map_err(fail)?;
+        c += 1;
+        for v in [row.score, row.base] {
+            match v {
+                Some(v) => sheet.write_with_format(r, c, v, &two).map_err(fail)?,
+                None => sheet.write(r, c, "无数据").map_err(fail)?,
+            };
+            c += 1;
+        }
+        if let Some(p) = row.previous_rank {
+            sheet.write(r, c, p).map_err(fail)?;
+        }
+        c += 1;
+        if let Some(ch) = row.change {
+            sheet.write(r, c, ch).map_err(fail)?;
+        }
+        c += 1;
+        for d in &domains {
+            if let Some(ds) = row.domains.iter().find(|x| &x.domain == d) {
+                sheet.write_with_format(r, c, ds.mean, &two).map_err(fail)?;
+            }
+            c += 1;
+        }
+        for t in &terms {
+            if let Some(rate) = row.terms.iter().find(|x| x.kind == *t).and_then(|x| x.rate) {
+                sheet.write_with_format(r, c, rate, &two).map_err(fail)?;
+            } else {
+                sheet.write(r, c, "不适用").map_err(fail)?;
+            }
+            c += 1;
+        }
+        sheet.write(r, c, row.no_data.join("、")).map_err(fail)?;
+        c += 1;
+        let flag = if report.flagged.contains(&row.unit) {
+            "连续后三位·督办"
+        } else if row.bottom {
+            "后三位"
+        } else {
+            ""
+        };
+        sheet.write(r, c, flag).map_err(fail)?;
+    }
+    let after = 4 + report.ranking.rows.len() as u32;
+    sheet
+        .write_with_format(after, 0, "排名规则", &bold)
+        .map_err(fail)?;
+    sheet
+        .write(after + 1, 0, report.rule_zh.as_str())
+        .map_err(fail)?;
+    sheet.set_column_width(1, 18).map_err(fail)?;
+
+    let hist = book.add_worksheet();
+    hist.set_name("历史名次").map_err(fail)?;
+    hist.write_with_format(0, 0, "单位", &bold).map_err(fail)?;
+    for (j, (month, _)) in report.history.iter().enumerate() {
+        hist.write_with_format(0, 1 + j as u16, month.label_zh(), &bold)
+            .map_err(fail)?;
+    }
+    for (i, row) in report.ranking.rows.iter().enumerate() {
+        let r = 1 + i as u32;
+        hist.write(r, 0, row.unit.as_str()).map_err(fail)?;
+        for (j, (_, ranks)) in report.history.iter().enumerate() {
+            if let Some(Some(k)) = ranks.get(&row.unit) {
+                hist.write(r, 1 + j as u16, *k).map_err(fail)?;
+            }
+        }
+    }
+    hist.set_column_width(0, 18).map_err(fail)?;
+    book.save_to_buffer().map_err(fail)
 }

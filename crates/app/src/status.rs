@@ -102,15 +102,9 @@ pub fn status_rows(state: &State, filter: &StatusFilter) -> Result<Vec<StatusRow
             .unwrap_or_default();
         let status = state.engine.status(&ind.code, &place_code, year).copied();
         let (as_of, value, light, gap) = match filter.period {
-            Some(period) => match state.engine.explain(&ind.code, &place_code, period) {
-                Some(e) => {
-                    let (light, gap) = e
-                        .schedule
-                        .as_ref()
-                        .map(|s| (s.light, s.gap))
-                        .unwrap_or((Light::Grey, None));
-                    (e.value.map(|_| period), e.value, light, gap)
-                }
+            // The light as `explain` judges it, without building its text.
+            Some(period) => match state.engine.as_of(&ind.code, &place_code, period) {
+                Some(a) => (a.value.map(|_| period), a.value, a.light, a.gap),
                 None => (None, None, Light::Grey, None),
             },
             None => (

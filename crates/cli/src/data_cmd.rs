@@ -690,6 +690,7 @@ pub fn run_demo(db: &str, plan_file: Option<&Path>, args: DemoArgs) -> Result<()
         let app = App::init(db, &plan, places, "demo").await?;
         let started = std::time::Instant::now();
         let n = youxiang_app::load_demo(&app).await?;
+        youxiang_app::load_demo_management(&app).await?;
         println!(
             "演示数据已就绪({}):{db},写入 {n} 条数据,用时 {:.1} 秒",
             youxiang_workload::DEMO_LABEL,

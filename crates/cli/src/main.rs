@@ -4,6 +4,7 @@
 mod access_cmd;
 mod data_cmd;
 mod eval_cmd;
+mod manage_cmd;
 mod plan_cmd;
 mod plan_import_cmd;
 mod serve_cmd;
@@ -61,6 +62,24 @@ enum Command {
     /// Evaluation measures for analysts.
     #[command(subcommand)]
     Eval(EvalCmd),
+    /// 月排名: the monthly ranking of towns or departments, its rule printed with it.
+    Rank(manage_cmd::RankArgs),
+    /// 随时督办: supervision orders.
+    #[command(subcommand)]
+    Orders(manage_cmd::OrdersCmd),
+    /// 清单化管理: key tasks and major projects, milestones, investment, progress.
+    #[command(subcommand)]
+    Tasks(manage_cmd::TasksCmd),
+    /// 周计划: weekly plans and the week view.
+    #[command(subcommand)]
+    Weekly(manage_cmd::WeeklyCmd),
+    /// The cause and measures of a lagging indicator (for the quarterly analysis).
+    LagNote(manage_cmd::LagNoteArgs),
+    /// The in-app inbox of a user.
+    Inbox(manage_cmd::InboxArgs),
+    /// Reports: `report quarterly 2025Q3 --format html|pdf|docx`.
+    #[command(subcommand)]
+    Report(manage_cmd::ReportCmd),
     /// The 15-minute public-service circle on an OpenStreetMap walking network.
     Access {
         #[command(subcommand)]
@@ -112,5 +131,12 @@ fn run(cli: Cli) -> Result<()> {
         Command::Explain(args) => data_cmd::run_explain(&cli.db, args),
         Command::Completeness(args) => data_cmd::run_completeness(&cli.db, args),
         Command::Audit(args) => data_cmd::run_audit(&cli.db, args),
+        Command::Rank(args) => manage_cmd::run_rank(&cli.db, args),
+        Command::Orders(cmd) => manage_cmd::run_orders(&cli.db, cmd),
+        Command::Tasks(cmd) => manage_cmd::run_tasks(&cli.db, cmd),
+        Command::Weekly(cmd) => manage_cmd::run_weekly(&cli.db, cmd),
+        Command::LagNote(args) => manage_cmd::run_lag_note(&cli.db, args),
+        Command::Inbox(args) => manage_cmd::run_inbox(&cli.db, args),
+        Command::Report(cmd) => manage_cmd::run_report(&cli.db, cmd),
     }
 }

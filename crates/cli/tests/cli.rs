@@ -308,3 +308,158 @@ fn access_coverage_runs_on_porto_alegre() {
     ]);
     assert!(!bad.status.success(), "a CSV given as PBF must be refused");
 }
+
+#[test]
+fn management_loop_through_the_binary() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("loop.db").display());
+    ok(&["--db", &db, "demo", "--no-serve"]);
+
+    let rank = ok(&["--db", &db, "rank", "2025-06", "--by", "town"]);
+    assert!(
+        rank.contains("排名规则") && rank.contains("金塘镇"),
+        "{rank}"
+    );
+    let xlsx = dir.path().join("rank.xlsx");
+    let r = json(&[
+        "--db",
+        &db,
+        "rank",
+        "2025-06",
+        "--by",
+        "department",
+        "--json",
+        "--xlsx",
+        xlsx.to_str().unwrap(),
+    ]);
+    assert!(r["rule_zh"].as_str().unwrap().contains("1.2"));
+    assert!(std::fs::read(&xlsx).unwrap().starts_with(b"PK"));
+    let bad = youxiang(&["--db", &db, "rank", "2025Q2"]);
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("不是月份"));
+
+    let raised = ok(&[
+        "--db",
+        &db,
+        "orders",
+        "raise",
+        "--title",
+        "托位建设督办",
+        "--lead-unit",
+        "区卫健局",
+        "--deadline",
+        "2099-12-31",
+    ]);
+    let id = raised
+        .split_whitespace()
+        .find(|w| w.starts_with("DB-"))
+        .unwrap()
+        .trim_end_matches(|c: char| !c.is_ascii_alphanumeric())
+        .to_string();
+    let id = id.split('(').next().unwrap().to_string();
+    let refused = youxiang(&["--db", &db, "orders", "act", &id, "accept", "--as", "jyj"]);
+    assert!(
+        !refused.status.success(),
+        "another department cannot accept"
+    );
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("无权"));
+    ok(&["--db", &db, "orders", "act", &id, "accept", "--as", "wjj"]);
+    ok(&[
+        "--db",
+        &db,
+        "orders",
+        "act",
+        &id,
+        "feedback",
+        "--text",
+        "已完成",
+        "--as",
+        "wjj",
+    ]);
+    let half = youxiang(&[
+        "--db",
+        &db,
+        "orders",
+        "act",
+        &id,
+        "approve",
+        "--checks",
+        "facts_clear",
+    ]);
+    assert!(String::from_utf8_lossy(&half.stderr).contains("审结核查未通过"));
+    let done = ok(&[
+        "--db", &db, "orders", "act", &id, "approve", "--checks", "all",
+    ]);
+    assert!(done.contains("审结通过"), "{done}");
+    let stats = ok(&["--db", &db, "orders", "stats"]);
+    assert!(
+        stats.contains("合计") && stats.contains("区卫健局"),
+        "{stats}"
+    );
+    let list = json(&["--db", &db, "orders", "list", "--json", "--as", "wjj"]);
+    assert!(list.as_array().unwrap().iter().all(|o| {
+        o["lead_unit"] == "区卫健局"
+            || o["partner_units"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|p| p == "区卫健局")
+    }));
+
+    let inbox = ok(&["--db", &db, "inbox", "--as", "wjj"]);
+    assert!(inbox.contains(&id), "{inbox}");
+
+    ok(&[
+        "--db",
+        &db,
+        "weekly",
+        "file",
+        "--unit",
+        "区卫健局",
+        "--week",
+        "2025-W45",
+        "--item",
+        "托育摸排",
+        "--as",
+        "wjj",
+    ]);
+    let week = ok(&["--db", &db, "weekly", "view", "--week", "2025-W45"]);
+    assert!(
+        week.contains("未报送") && week.contains("区卫健局"),
+        "{week}"
+    );
+
+    let tasks = ok(&["--db", &db, "tasks", "list"]);
+    assert!(tasks.contains("task:1.1"), "{tasks}");
+    ok(&[
+        "--db",
+        &db,
+        "tasks",
+        "milestone",
+        "task:1.1",
+        "--title",
+        "摸排",
+        "--due",
+        "2025-01-31",
+    ]);
+    let overdue = ok(&["--db", &db, "tasks", "list", "--overdue"]);
+    assert!(overdue.contains("task:1.1"), "{overdue}");
+
+    let html = dir.path().join("q3.html");
+    ok(&[
+        "--db",
+        &db,
+        "report",
+        "quarterly",
+        "2025Q3",
+        "--format",
+        "html",
+        "--out",
+        html.to_str().unwrap(),
+    ]);
+    let text = std::fs::read_to_string(&html).unwrap();
+    assert!(
+        text.contains("2025年第3季度") && text.contains("督办"),
+        "report html"
+    );
+}

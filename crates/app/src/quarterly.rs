@@ -1,0 +1,478 @@
+//! 季分析: the quarterly analysis report, assembled from the same figures, lights,
+//! rankings and orders the dashboard shows, then rendered by `youxiang_report` as HTML,
+//! PDF or Word.
+
+use chrono::{Datelike, NaiveDate};
+use youxiang_core::eval::Light;
+use youxiang_core::manage::{RankRow, unit_stats};
+use youxiang_core::period::{Period, PeriodKind};
+use youxiang_core::place::Level;
+use youxiang_report as report;
+
+use crate::manage::{OrderFilter, RankBy};
+use crate::{App, AppError, Result, State};
+
+/// The output formats of the report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReportFormat {
+    Html,
+    Pdf,
+    Docx,
+}
+
+impl std::str::FromStr for ReportFormat {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        match s {
+            "html" => Ok(ReportFormat::Html),
+            "pdf" => Ok(ReportFormat::Pdf),
+            "docx" | "word" => Ok(ReportFormat::Docx),
+            other => Err(format!("格式“{other}”无效:应为 html、pdf 或 docx")),
+        }
+    }
+}
+
+impl ReportFormat {
+    pub fn extension(self) -> &'static str {
+        match self {
+            ReportFormat::Html => "html",
+            ReportFormat::Pdf => "pdf",
+            ReportFormat::Docx => "docx",
+        }
+    }
+
+    pub fn mime(self) -> &'static str {
+        match self {
+            ReportFormat::Html => "text/html; charset=utf-8",
+            ReportFormat::Pdf => "application/pdf",
+            ReportFormat::Docx => {
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+            }
+        }
+    }
+}
+
+fn light(l: Light) -> report::Light {
+    match l {
+        Light::Green => report::Light::Green,
+        Light::Yellow => report::Light::Yellow,
+        Light::Red => report::Light::Red,
+        Light::Grey => report::Light::NoData,
+    }
+}
+
+/// A number as people write it: at most two decimals, no trailing zeros.
+pub fn number(v: f64) -> String {
+    let s = format!("{v:.2}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if s == "-0" { "0".into() } else { s.into() }
+}
+
+fn count(c: &mut report::LightCounts, l: report::Light) {
+    match l {
+        report::Light::Green => c.green += 1,
+        report::Light::Yellow => c.yellow += 1,
+        report::Light::Red => c.red += 1,
+        report::Light::NoData => c.no_data += 1,
+    }
+}
+
+/// The latest period of the year, ending by `end`, with a figure.
+fn latest_by(state: &State, indicator: &str, place: &str, end: NaiveDate) -> Option<Period> {
+    state
+        .engine
+        .series_at(indicator, place)
+        .into_iter()
+        .filter(|(p, _)| p.year() == end.year() && p.end() <= end)
+        .max_by_key(|(p, _)| (p.end(), p.kind() == PeriodKind::Year))
+        .map(|(p, _)| p)
+}
+
+/// One indicator at one place as of a date: value, expected, light, gap.
+struct Judged {
+    period: Option<Period>,
+    value: Option<f64>,
+    expected: Option<f64>,
+    light: Light,
+    gap: Option<f64>,
+}
+
+fn judge(state: &State, indicator: &str, place: &str, end: NaiveDate) -> Judged {
+    let Some(p) = latest_by(state, indicator, place, end) else {
+        return Judged {
+            period: None,
+            value: None,
+            expected: None,
+            light: Light::Grey,
+            gap: None,
+        };
+    };
+    let e = state.engine.explain(indicator, place, p);
+    let schedule = e.as_ref().and_then(|e| e.schedule.clone());
+    Judged {
+        period: Some(p),
+        value: e.as_ref().and_then(|e| e.value),
+        expected: schedule.as_ref().and_then(|s| s.expected),
+        light: schedule.as_ref().map(|s| s.light).unwrap_or(Light::Grey),
+        gap: schedule.and_then(|s| s.gap),
+    }
+}
+
+fn rank_change(row: &RankRow) -> report::RankChange {
+    match (row.change, row.previous_rank) {
+        (_, None) => report::RankChange::New,
+        (Some(c), _) if c > 0 => report::RankChange::Up(c as u32),
+        (Some(c), _) if c < 0 => report::RankChange::Down((-c) as u32),
+        _ => report::RankChange::Same,
+    }
+}
+
+impl App {
+    /// Assembles the quarterly analysis of `quarter` (e.g. 2025Q3) for the plan's place.
+    pub async fn quarterly_report(
+        &self,
+        login: &str,
+        quarter: Period,
+        today: NaiveDate,
+    ) -> Result<report::QuarterlyReport> {
+        if quarter.kind() != PeriodKind::Quarter {
+            return Err(AppError::Invalid(vec![format!(
+                "季分析按季度生成:“{quarter}”不是季度(如 2025Q3)"
+            )]));
+        }
+        let end = quarter.end();
+        let last_month = Period::containing(PeriodKind::Month, end)
+            .map_err(|e| AppError::Invalid(vec![e.to_string()]))?;
+        let mut rankings = Vec::new();
+        let mut rank_points = Vec::new();
+        for by in [RankBy::Town, RankBy::Department] {
+            let r = self.ranking(by, last_month).await?;
+            let rows: Vec<report::RankRow> = r
+                .ranking
+                .rows
+                .iter()
+                .map(|row| {
+                    let mut flags = Vec::new();
+                    if r.flagged.contains(&row.unit) {
+                        flags.push(format!(
+                            "连续{}个月后{}位",
+                            r.ranking.rule.consecutive_months, r.ranking.rule.bottom_n
+                        ));
+                    }
+                    if row.rank.is_none() {
+                        flags.push("无数据,未排名".into());
+                    }
+                    report::RankRow {
+                        rank: row.rank.unwrap_or(0),
+                        unit: row.unit.clone(),
+                        score: row.score,
+                        change: rank_change(row),
+                        flags,
+                    }
+                })
+                .collect();
+            if let (Some(first), Some(last)) =
+                (rows.first(), rows.iter().rfind(|x| x.score.is_some()))
+            {
+                rank_points.push(format!(
+                    "{}{}月度排名:{}居首({}分),{}居末({}分)。",
+                    last_month.label_zh(),
+                    by.label_zh(),
+                    first.unit,
+                    first.score.map(number).unwrap_or_default(),
+                    last.unit,
+                    last.score.map(number).unwrap_or_default()
+                ));
+            }
+            rankings.push(report::Ranking {
+                kind: match by {
+                    RankBy::Town => report::RankingKind::Town,
+                    RankBy::Department => report::RankingKind::Department,
+                },
+                title: format!("{}月度排名", by.label_zh()),
+                period: last_month.label_zh(),
+                score_unit: "分".into(),
+                rule: r.rule_zh.clone(),
+                rows,
+            });
+        }
+        let orders = self.orders(login, &OrderFilter::default(), today).await?;
+        let orders: Vec<_> = orders.into_iter().map(|o| o.item).collect();
+        let stats = unit_stats(&orders, today);
+        let notes = self.lag_notes(None).await?;
+        let config = self.manage_config().await?;
+
+        let state = self.read();
+        let plan = state.plan.clone();
+        let root = plan.place.clone();
+        let root_name = state
+            .tree
+            .by_code(&root)
+            .map(|p| p.name.clone())
+            .unwrap_or_else(|| root.clone());
+        let towns: Vec<(String, String)> = state
+            .tree
+            .id(&root)
+            .map(|r| {
+                state
+                    .tree
+                    .children(r)
+                    .iter()
+                    .map(|t| state.tree.get(*t))
+                    .filter(|t| t.level == Level::Town)
+                    .map(|t| (t.code.clone(), t.name.clone()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let year = quarter.year();
+        let mut total = report::LightCounts::default();
+        let mut domains = Vec::new();
+        let mut lagging = Vec::new();
+        let mut trends = Vec::new();
+        let note_for = |ind: &str, place: &str| {
+            notes
+                .iter()
+                .filter(|n| n.indicator == ind && n.place == place && n.period.end() <= end)
+                .filter(|n| n.period.year() == year)
+                .max_by_key(|n| (n.period.end(), n.at))
+        };
+        let lag_row = |ind: &youxiang_core::plan::Indicator,
+                       place: &str,
+                       place_name: &str,
+                       j: &Judged,
+                       lead: &str| {
+            let note = note_for(&ind.code, place);
+            report::LaggingIndicator {
+                code: ind.code.clone(),
+                name: ind.name.clone(),
+                unit: ind.unit.clone(),
+                place: place_name.to_string(),
+                light: light(j.light),
+                value: j.value.map(number),
+                expected: j.expected.map(number),
+                gap: match (j.value, j.expected, j.gap) {
+                    (Some(v), Some(e), Some(g)) => format!(
+                        "差{}{}(落后序时进度{}个百分点)",
+                        number((e - v).abs()),
+                        ind.unit,
+                        number(g)
+                    ),
+                    (_, _, Some(g)) => format!("落后{}个百分点", number(g)),
+                    _ => "—".into(),
+                },
+                lead_unit: lead.to_string(),
+                cause: note.map(|n| n.cause.clone()).filter(|c| !c.is_empty()),
+                measures: note.map(|n| n.measure.clone()).filter(|c| !c.is_empty()),
+            }
+        };
+        for d in &plan.domains {
+            let mut counts = report::LightCounts::default();
+            let mut rows = Vec::new();
+            for ind in plan
+                .indicators
+                .iter()
+                .filter(|i| i.is_table_row() && i.domain == d.code)
+            {
+                let j = judge(&state, &ind.code, &root, end);
+                let l = light(j.light);
+                count(&mut counts, l);
+                count(&mut total, l);
+                let target = ind
+                    .targets
+                    .get(&year)
+                    .map(|t| t.text.clone())
+                    .unwrap_or_else(|| "/".into());
+                let reason = match (j.value, j.expected, j.gap) {
+                    (Some(v), Some(e), Some(g)) if g > 0.0 => format!(
+                        "应达{}{u},实际{}{u},落后{}个百分点",
+                        number(e),
+                        number(v),
+                        number(g),
+                        u = ind.unit
+                    ),
+                    (Some(v), Some(e), _) => {
+                        format!("应达{}{u},实际{}{u}", number(e), number(v), u = ind.unit)
+                    }
+                    (Some(_), None, _) => "本年无可比目标".into(),
+                    _ => "截至本季度末无数据".into(),
+                };
+                rows.push(report::IndicatorRow {
+                    code: ind.code.clone(),
+                    name: ind.name.clone(),
+                    unit: ind.unit.clone(),
+                    target,
+                    value: j.value.map(number),
+                    value_period: j.period.map(|p| p.label_zh()),
+                    expected: j.expected.map(number),
+                    light: l,
+                    reason,
+                });
+                if matches!(j.light, Light::Red | Light::Yellow) {
+                    lagging.push(lag_row(ind, &root, &root_name, &j, &ind.lead_unit));
+                }
+                for (code, name) in &towns {
+                    let tj = judge(&state, &ind.code, code, end);
+                    if tj.light == Light::Red {
+                        lagging.push(lag_row(ind, code, name, &tj, name));
+                    }
+                }
+                // The trend: every figure from the start of last year to the quarter's end,
+                // against the schedule the dashboard draws.
+                let series: Vec<(Period, f64)> = state
+                    .engine
+                    .series_at(&ind.code, &root)
+                    .into_iter()
+                    .filter(|(p, _)| {
+                        p.year() >= year - 1 && p.end() <= end && p.kind() != PeriodKind::Year
+                    })
+                    .collect();
+                if !series.is_empty() {
+                    let target_path = series
+                        .iter()
+                        .map(|(p, _)| {
+                            state
+                                .engine
+                                .explain(&ind.code, &root, *p)
+                                .and_then(|e| e.schedule.and_then(|s| s.expected))
+                        })
+                        .collect();
+                    trends.push(report::Trend {
+                        code: ind.code.clone(),
+                        name: ind.name.clone(),
+                        unit: ind.unit.clone(),
+                        light: l,
+                        periods: series.iter().map(|(p, _)| p.to_string()).collect(),
+                        actual: series.iter().map(|(_, v)| Some(*v)).collect(),
+                        target_path,
+                    });
+                }
+            }
+            domains.push(report::DomainStatus {
+                code: d.code.clone(),
+                name: d.name.clone(),
+                lead_unit: d.lead_unit.clone(),
+                lights: counts,
+                indicators: rows,
+            });
+        }
+        drop(state);
+
+        let row = |s: &youxiang_core::manage::UnitOrderStats| report::SupervisionRow {
+            unit: s.unit.clone(),
+            raised: s.raised as u32,
+            closed: s.closed as u32,
+            overdue: s.overdue as u32,
+            closure_rate: s.closure_rate.map(|r| r * 100.0),
+            overdue_rate: s.overdue_rate.map(|r| r * 100.0),
+        };
+        let totals = stats
+            .iter()
+            .find(|s| s.total)
+            .map(row)
+            .unwrap_or(report::SupervisionRow {
+                unit: "合计".into(),
+                raised: 0,
+                closed: 0,
+                overdue: 0,
+                closure_rate: None,
+                overdue_rate: None,
+            });
+        let overdue_open = orders
+            .iter()
+            .filter(|o| o.state.is_open() && o.is_overdue(today))
+            .map(|o| report::OverdueOrder {
+                number: o.id.clone(),
+                subject: o.title.clone(),
+                lead_unit: o.lead_unit.clone(),
+                deadline: o.deadline.to_string(),
+                days_overdue: o.days_overdue(today),
+                state: o.state.label_zh().into(),
+                escalation: o.escalation(today, &config.escalation).map(|(_, l)| l),
+            })
+            .collect();
+
+        let mut key_points = vec![format!(
+            "截至{},{}项核心指标中,绿灯{}项、黄灯{}项、红灯{}项、无数据{}项。",
+            format!("{}末", quarter.label_zh()),
+            total.total(),
+            total.green,
+            total.yellow,
+            total.red,
+            total.no_data
+        )];
+        let reds: Vec<String> = domains
+            .iter()
+            .flat_map(|d| d.indicators.iter())
+            .filter(|r| r.light == report::Light::Red)
+            .map(|r| r.name.clone())
+            .collect();
+        if !reds.is_empty() {
+            key_points.push(format!("亮红灯的指标:{}。", reds.join("、")));
+        }
+        key_points.extend(rank_points);
+        key_points.push(format!(
+            "督办单共{}件,已审结{}件,逾期{}件{}。",
+            totals.raised,
+            totals.closed,
+            totals.overdue,
+            totals
+                .closure_rate
+                .map(|r| format!(",按期办结率{}%", number(r)))
+                .unwrap_or_default()
+        ));
+
+        Ok(report::QuarterlyReport {
+            title: format!("{}“七优享”工程{}分析报告", root_name, quarter.label_zh()),
+            programme: plan.name.clone(),
+            place: root_name,
+            quarter: quarter.label_zh(),
+            as_of: end.format("%Y年%-m月%-d日").to_string(),
+            generated_at: chrono::Utc::now()
+                .naive_utc()
+                .format("%Y-%m-%d %H:%M UTC")
+                .to_string(),
+            issuer: plan.issuer.clone(),
+            data_note: Some("数据与驾驶舱同源,按序时进度评价".into()),
+            summary: report::Summary {
+                lights: total,
+                counted: format!("{}项核心指标", total.total()),
+                key_points,
+            },
+            domains,
+            lagging,
+            rankings,
+            supervision: report::Supervision {
+                scope: format!("截至{today}的全部督办单"),
+                units: stats.iter().filter(|s| !s.total).map(row).collect(),
+                totals,
+                overdue_open,
+            },
+            survey: None,
+            trends,
+        })
+    }
+
+    /// The quarterly report rendered in a format.
+    pub async fn quarterly_report_file(
+        &self,
+        login: &str,
+        quarter: Period,
+        today: NaiveDate,
+        format: ReportFormat,
+    ) -> Result<Vec<u8>> {
+        let r = self.quarterly_report(login, quarter, today).await?;
+        let bytes = match format {
+            ReportFormat::Html => report::render_html(&r).into_bytes(),
+            ReportFormat::Pdf => {
+                let fonts =
+                    report::find_cjk_font().map_err(|e| AppError::Invalid(vec![e.to_string()]))?;
+                report::render_pdf(&r, &fonts)
+                    .map_err(|e| AppError::Invalid(vec![e.to_string()]))?
+            }
+            ReportFormat::Docx => {
+                report::render_docx(&r).map_err(|e| AppError::Invalid(vec![e.to_string()]))?
+            }
+        };
+        Ok(bytes)
+    }
+}
