@@ -104,7 +104,14 @@ async fn management_loop_end_to_end() {
         .expect("accept");
     // A stale version is refused, nothing changes.
     let err = app
-        .act_on_order("wjj", &o.item.id, OrderAction::Accept, o.version - 1)
+        .act_on_order(
+            "wjj",
+            &o.item.id,
+            OrderAction::Feedback {
+                text: "旧页面".into(),
+            },
+            o.version - 1,
+        )
         .await
         .expect_err("stale");
     assert!(err.to_string().contains("已被他人修改"), "{err}");
