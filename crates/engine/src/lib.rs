@@ -11,6 +11,7 @@ mod status;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use youxiang_core::eval::LightBands;
 use youxiang_core::period::Period;
@@ -20,7 +21,7 @@ use youxiang_core::{Aggregation, Indicator, Plan};
 
 use rollup::Series;
 pub use rollup::{Agg, MAX_ABS, MICRO, Rule, Shown, Topology, to_micro};
-pub use status::{Explained, PlaceFigure, Status};
+pub use status::{AsOf, Explained, PlaceFigure, Status};
 
 /// Why the engine refused a write.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -113,7 +114,17 @@ pub struct Applied {
     pub statuses: usize,
 }
 
+/// The source of every engine's generation: unique in the process, so an engine rebuilt
+/// from scratch never repeats a generation an earlier engine had.
+static GENERATION: AtomicU64 = AtomicU64::new(1);
+
+fn next_generation() -> u64 {
+    GENERATION.fetch_add(1, Ordering::Relaxed)
+}
+
 pub struct Engine {
+    /// Changes on every change of state (see `generation`).
+    generation: u64,
     plan: Arc<Plan>,
     tree: Arc<PlaceTree>,
     topo: Topology,
@@ -148,6 +159,7 @@ impl Engine {
                 .flatten()
         });
         let mut engine = Engine {
+            generation: next_generation(),
             periods: vec![BTreeMap::new(); indicators.len()],
             order: vec![Vec::new(); indicators.len()],
             plan,
@@ -218,6 +230,14 @@ impl Engine {
         self.root
     }
 
+    /// A number that changes whenever anything the engine answers may have changed (every
+    /// `apply`, `apply_batch` and `full_recompute`), and that no other engine in the
+    /// process ever had: an answer computed at one generation is current exactly as long as
+    /// the generation stays the same (what a response cache keys on).
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
     /// How many own figures the engine holds.
     pub fn value_count(&self) -> usize {
         self.series.iter().map(|s| s.reported_count()).sum()
@@ -226,6 +246,7 @@ impl Engine {
     /// Applies one committed change (a new or edited figure, or `None` for a deletion)
     /// and brings every dependent roll-up and status up to date.
     pub fn apply(&mut self, key: &ValueKey, value: Option<f64>) -> Result<Applied, EngineError> {
+        self.generation = next_generation();
         let (ind, changed) = self.set_own(key, value)?;
         let places: Vec<PlaceId> = changed.into_iter().map(|p| PlaceId(p as u32)).collect();
         let mut statuses = 0;
@@ -243,6 +264,7 @@ impl Engine {
         &mut self,
         changes: impl IntoIterator<Item = (&'a ValueKey, Option<f64>)>,
     ) -> (Applied, Vec<(ValueKey, EngineError)>) {
+        self.generation = next_generation();
         let mut touched: std::collections::BTreeSet<(usize, usize)> = Default::default();
         let mut refused = Vec::new();
         for (key, value) in changes {
@@ -268,6 +290,7 @@ impl Engine {
 
     /// Rebuilds every roll-up and status from the own figures.
     pub fn full_recompute(&mut self) {
+        self.generation = next_generation();
         let topo = &self.topo;
         for s in &mut self.series {
             s.recompute(topo);
@@ -549,6 +572,14 @@ impl Engine {
         let ind = self.indicator_index(indicator)?;
         let p = self.tree.id(place)?;
         Some(status::explain(self, ind, p, period))
+    }
+
+    /// The figure of a period and its schedule light as of that period: the `value`,
+    /// `schedule.light` and `schedule.gap` of `explain`, computed without any text.
+    pub fn as_of(&self, indicator: &str, place: &str, period: Period) -> Option<AsOf> {
+        let ind = self.indicator_index(indicator)?;
+        let p = self.tree.id(place)?;
+        Some(status::as_of(self, ind, p, period))
     }
 
     fn indicator(&self, ind: usize) -> &Indicator {

@@ -36,6 +36,16 @@ pub struct Status {
     pub score: Option<f64>,
 }
 
+/// The figure of one period and its schedule light as of that period: exactly what
+/// `explain` reports as `value`, `schedule.light` and `schedule.gap`, without the words.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct AsOf {
+    pub value: Option<f64>,
+    /// Grey when there is no figure in that period or no target for its year.
+    pub light: Light,
+    pub gap: Option<f64>,
+}
+
 /// One place's figure, as listed among the parts of a roll-up.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PlaceFigure {
@@ -266,6 +276,66 @@ pub(crate) fn evaluate_years(e: &Engine, ind: usize, p: PlaceId) -> Vec<Option<S
             })
         })
         .collect()
+}
+
+/// The schedule light of one figure as of its period, the way `explain` judges it (the
+/// same start, the same history of the year's earlier figures in the same order), but
+/// without building any text: what the status table as of a period needs per row.
+pub(crate) fn as_of(e: &Engine, ind: usize, p: PlaceId, period: Period) -> AsOf {
+    let indicator = e.indicator(ind);
+    let value = e.value_at(ind, p, period);
+    let year = period.year();
+    let grey = AsOf {
+        value,
+        light: Light::Grey,
+        gap: None,
+    };
+    let (Some(target), Some(v)) = (indicator.target(year), value) else {
+        return grey;
+    };
+    let order = &e.order[ind];
+    // The order `figures_in_year` gives: by end date, a yearly figure last, then by period.
+    let key = |q: &Period| (q.end(), q.kind() == PeriodKind::Year, *q);
+    let start = order
+        .iter()
+        .filter(|i| i.year == year - 1)
+        .filter_map(|i| e.value_in(ind, &i.series, p).map(|x| (i.period, x)))
+        .max_by_key(|(q, _)| key(q))
+        .map(|(_, x)| x)
+        .or_else(|| {
+            (year - 1 == e.plan.baseline_year && Some(p) == e.root)
+                .then(|| indicator.baseline.value)
+                .flatten()
+        });
+    let input = |actual: f64, fraction: f64| ScheduleInput {
+        target,
+        polarity: indicator.polarity,
+        start,
+        actual: Some(actual),
+        fraction,
+        flow: indicator.flow,
+        as_of: None,
+    };
+    let bands = &e.config.bands;
+    let mut earlier: Vec<(Period, f64, f64)> = order
+        .iter()
+        .filter(|i| i.year == year && i.period != period && i.period.end() <= period.end())
+        .filter_map(|i| {
+            e.value_in(ind, &i.series, p)
+                .map(|x| (i.period, x, i.fraction))
+        })
+        .collect();
+    earlier.sort_by_key(|(q, _, _)| key(q));
+    let history: Vec<Light> = earlier
+        .iter()
+        .map(|(_, x, f)| judge(&input(*x, *f), bands).band_light)
+        .collect();
+    let j = judge(&input(v, fraction(&period)), bands);
+    AsOf {
+        value,
+        light: escalate(j.band_light, &history, bands),
+        gap: j.gap,
+    }
 }
 
 /// The full explanation of one figure at one period.

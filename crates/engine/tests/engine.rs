@@ -209,17 +209,20 @@ proptest! {
         let mut batch: Vec<(ValueKey, Option<f64>)> = Vec::new();
         let mut current: BTreeMap<ValueKey, f64> = BTreeMap::new();
         for op in ops {
+            let generation = live.generation();
             match op {
                 Op::Write { ind, place, period, comp, value } => {
                     let k = key(ind, place % places, period, comp);
                     let v = value as f64 / 10.0;
                     live.apply(&k, Some(v)).unwrap();
+                    prop_assert!(live.generation() != generation, "every write changes the generation");
                     batch.push((k.clone(), Some(v)));
                     current.insert(k, v);
                 }
                 Op::Delete { ind, place, period, comp } => {
                     let k = key(ind, place % places, period, comp);
                     live.apply(&k, None).unwrap();
+                    prop_assert!(live.generation() != generation, "every delete changes the generation");
                     batch.push((k.clone(), None));
                     current.remove(&k);
                 }
@@ -236,6 +239,23 @@ proptest! {
         prop_assert!(refused.is_empty());
         prop_assert_eq!(batched.all_figures(), full.all_figures());
         prop_assert_eq!(batched.all_statuses(), full.all_statuses());
+
+        // The status-only path as of a period says what the explanation says.
+        for code in INDS {
+            for period in PERIODS {
+                let p: Period = period.parse().unwrap();
+                for place in tree.places() {
+                    let e = live.explain(code, &place.code, p).unwrap();
+                    let a = live.as_of(code, &place.code, p).unwrap();
+                    prop_assert_eq!(a.value, e.value);
+                    prop_assert_eq!(
+                        (a.light, a.gap),
+                        e.schedule.as_ref().map(|s| (s.light, s.gap)).unwrap_or((youxiang_core::eval::Light::Grey, None)),
+                        "{} at {} as of {}", code, place.code, period
+                    );
+                }
+            }
+        }
 
         // Sums against the independent reference, at every place and period.
         for period in PERIODS {

@@ -5,9 +5,10 @@
 
 use std::collections::BTreeMap;
 
+use axum::body::Bytes;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Multipart, Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -483,12 +484,50 @@ pub fn rows_for(state: &AppState, filter: &StatusFilter) -> ApiResult<Vec<Status
 async fn status(
     State(web): State<Shared>,
     _who: Authed,
+    uri: Uri,
     q: Result<Query<StatusQuery>, QueryRejection>,
-) -> ApiResult<Json<Vec<StatusRowOut>>> {
+) -> ApiResult<Response> {
     let filter = status_filter(&query(q)?)?;
-    let state = web.app.read();
-    let rows = rows_for(&state, &filter)?;
-    Ok(Json(rows.iter().map(StatusRowOut::from).collect()))
+    cached_json(&web, "status", &uri, |state| {
+        let rows = rows_for(state, &filter)?;
+        Ok(rows.iter().map(StatusRowOut::from).collect::<Vec<_>>())
+    })
+}
+
+/// The answer of a read that depends only on the query and the engine's state (not on who
+/// asks: the caller has checked the session), from the response cache when it was computed
+/// at the engine's current generation, else computed under the read lock and kept.
+fn cached_json<T: Serialize>(
+    web: &crate::Web,
+    endpoint: &str,
+    uri: &Uri,
+    compute: impl FnOnce(&AppState) -> ApiResult<T>,
+) -> ApiResult<Response> {
+    let key = format!("{endpoint}?{}", uri.query().unwrap_or(""));
+    let (generation, out) = {
+        let state = web.app.read();
+        let generation = state.engine.generation();
+        if let Some(body) = web.cache.get(generation, &key) {
+            return Ok(json_bytes(body));
+        }
+        (generation, compute(&state)?)
+    };
+    let body = Bytes::from(
+        serde_json::to_vec(&out).map_err(|e| ApiError::Internal(format!("JSON: {e}")))?,
+    );
+    web.cache.put(generation, &key, body.clone());
+    Ok(json_bytes(body))
+}
+
+fn json_bytes(body: Bytes) -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        body,
+    )
+        .into_response()
 }
 
 #[derive(Debug, Default, Clone, Copy, Serialize, ToSchema)]
@@ -678,11 +717,11 @@ pub fn build_overview(state: &AppState, q: &OverviewQuery) -> ApiResult<Overview
 async fn overview(
     State(web): State<Shared>,
     _who: Authed,
+    uri: Uri,
     q: Result<Query<OverviewQuery>, QueryRejection>,
-) -> ApiResult<Json<OverviewOut>> {
+) -> ApiResult<Response> {
     let q = query(q)?;
-    let state = web.app.read();
-    Ok(Json(build_overview(&state, &q)?))
+    cached_json(&web, "overview", &uri, |state| build_overview(state, &q))
 }
 
 #[utoipa::path(get, path = "/api/v1/explain/{indicator}/{place}/{period}", tag = "status",

@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod cache;
 pub mod error;
 pub mod manage;
 pub mod pages;
@@ -56,6 +57,8 @@ pub struct Web {
     pub config: WebConfig,
     pub sessions: auth::Sessions,
     pub throttle: auth::Throttle,
+    /// Status and overview answers for the engine's current generation.
+    pub cache: cache::ResponseCache,
 }
 
 pub type Shared = Arc<Web>;
@@ -72,6 +75,7 @@ pub fn router(app: Arc<App>, config: WebConfig) -> Router {
         throttle: auth::Throttle::new(config.max_failures, config.lockout),
         app,
         config: config.clone(),
+        cache: cache::ResponseCache::new(),
     });
     let header = |name: HeaderName, value: &'static str| {
         SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))

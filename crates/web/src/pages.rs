@@ -77,6 +77,11 @@ const MESSAGES: &[(&str, &str, &str)] = &[
     ("targets", "年度目标", "Yearly targets"),
     ("by_town", "各镇(街道)", "By town"),
     ("map", "各镇(街道)位置与灯号", "Towns on the map"),
+    (
+        "map_note",
+        "位置示意图:每个点是一个镇(街道)在地点文件中的经纬度(演示数据中多数为示意位置),颜色为灯号;不是行政区划边界图,未使用任何边界数据。",
+        "Location sketch: each dot is a town's longitude/latitude from the places file (mostly illustrative in the demo data), coloured by its light; not a boundary map, no boundary data is used.",
+    ),
     ("component", "分项", "Component"),
     ("save", "保存", "Save"),
     (
@@ -188,6 +193,19 @@ pub fn num(v: Option<f64>, unit: &str) -> String {
             }
         }
         _ => "—".into(),
+    }
+}
+
+/// A target as the plan writes it, with the unit only when it names a number: `4.0 %`,
+/// but `/` (no numeric target), `全覆盖` or `—` (no target) as they are.
+pub fn target_text(text: &str, value: Option<f64>, unit: &str) -> String {
+    let text = text.trim();
+    if text.is_empty() {
+        "—".into()
+    } else if value.is_none() || unit.is_empty() || text.ends_with(unit) {
+        text.into()
+    } else {
+        format!("{text} {unit}")
     }
 }
 
@@ -565,11 +583,14 @@ fn overview_page(
                 code: h.row.indicator.clone(),
                 name: h.row.name.clone(),
                 domain: h.row.domain_name.clone(),
-                target: if h.row.target.is_empty() {
-                    "—".into()
-                } else {
-                    format!("{} {}", h.row.target, h.row.unit)
-                },
+                target: target_text(
+                    &h.row.target,
+                    h.targets
+                        .iter()
+                        .find(|t| t.year == h.row.year)
+                        .and_then(|t| t.value),
+                    &h.row.unit,
+                ),
                 value: num(h.row.value, &h.row.unit),
                 as_of: h.row.as_of_zh.clone().unwrap_or_default(),
                 light: api::light_str(light),
@@ -860,7 +881,7 @@ async fn indicator(
             .collect(),
         targets: std::iter::once((state.plan.baseline_year, &ind.baseline))
             .chain(ind.targets.iter().map(|(y, t)| (*y, t)))
-            .map(|(y, t)| (y, format!("{} {}", t.text, ind.unit)))
+            .map(|(y, t)| (y, target_text(&t.text, t.value, &ind.unit)))
             .collect(),
         towns: towns
             .iter()

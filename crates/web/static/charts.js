@@ -45,8 +45,8 @@
       return {
         tooltip: { formatter: function (p) { return p.data.name + ":" + p.data.text; } },
         grid: { left: 50, right: 20, top: 10, bottom: 30 },
-        xAxis: { type: "value", scale: true, name: "经度" },
-        yAxis: { type: "value", scale: true, name: "纬度" },
+        xAxis: { type: "value", scale: true, name: "经度 °E" },
+        yAxis: { type: "value", scale: true, name: "纬度 °N" },
         series: [{ type: "scatter", symbolSize: 22, label: { show: true, formatter: "{b}", position: "top" },
           data: s.points.map(function (p) {
             return { name: p.name, value: [p.lon, p.lat], text: p.label, itemStyle: { color: palette[p.light] || palette.grey } };

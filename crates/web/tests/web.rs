@@ -498,6 +498,96 @@ async fn a_written_value_changes_the_overview_and_approval_locks_it() {
     assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
 }
 
+/// What the status and overview endpoints answer, computed afresh from the app's state
+/// (no cache), through JSON text as the client reads it.
+fn fresh(s: &Server, path: &str) -> Value {
+    let v = fresh_value(s, path);
+    serde_json::from_slice(&serde_json::to_vec(&v).expect("json")).expect("json")
+}
+
+fn fresh_value(s: &Server, path: &str) -> Value {
+    use youxiang_web::api::{OverviewQuery, StatusQuery, StatusRowOut, build_overview};
+    let state = s.app.read();
+    let period = path.split("period=").nth(1).map(String::from);
+    if path.starts_with("/api/v1/overview") {
+        let q = OverviewQuery {
+            place: None,
+            year: None,
+            period,
+        };
+        serde_json::to_value(build_overview(&state, &q).expect("overview")).expect("json")
+    } else {
+        let q = StatusQuery {
+            place: None,
+            year: None,
+            period,
+            domain: None,
+            all: None,
+        };
+        let filter = youxiang_web::api::status_filter(&q).expect("filter");
+        let rows = youxiang_web::api::rows_for(&state, &filter).expect("rows");
+        serde_json::to_value(rows.iter().map(StatusRowOut::from).collect::<Vec<_>>()).expect("json")
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cached_answers_are_never_older_than_the_last_write() {
+    let s = start().await;
+    let town = s.signed_in(&format!("town-{TOWN}")).await;
+    let viewer = s.signed_in("viewer").await;
+    let paths = [
+        "/api/v1/status",
+        "/api/v1/status?period=2025-09",
+        "/api/v1/overview",
+        "/api/v1/overview?period=2025-09",
+    ];
+    let (_, own) = town
+        .get(&format!(
+            "/api/v1/values?indicator=T08&place={TOWN}&period=2025-09"
+        ))
+        .await;
+    let old = own[0]["value"].as_f64().unwrap_or(0.0);
+    for round in 1..=3 {
+        for path in paths {
+            // Twice: the second answer comes from the cache.
+            for _ in 0..2 {
+                let (st, got) = viewer.get(path).await;
+                assert_eq!(st, StatusCode::OK, "{path}: {got}");
+                assert_eq!(got, fresh(&s, path), "round {round}: {path}");
+            }
+        }
+        let (st, w) = town
+            .post(
+                "/api/v1/values",
+                value("T08", TOWN, "2025-09", old + 1000.0 * f64::from(round)),
+            )
+            .await;
+        assert_eq!(st, StatusCode::OK, "{w}");
+        assert_eq!(w["changed"], 1);
+        // Right after the write every answer shows it.
+        let (_, st_rows) = viewer.get("/api/v1/status?period=2025-09").await;
+        let t08 = st_rows
+            .as_array()
+            .and_then(|r| r.iter().find(|r| r["indicator"] == "T08").cloned())
+            .unwrap_or(Value::Null);
+        let district = s
+            .app
+            .read()
+            .engine
+            .value("T08", DISTRICT, "2025-09".parse().unwrap());
+        assert_eq!(t08["value"].as_f64(), district, "round {round}");
+        for path in paths {
+            let (_, got) = viewer.get(path).await;
+            assert_eq!(got, fresh(&s, path), "after write {round}: {path}");
+        }
+    }
+    // Errors are answered, not kept.
+    let (st, _) = viewer.get("/api/v1/status?place=nowhere").await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
+    let (st, _) = viewer.get("/api/v1/status?place=nowhere").await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_bad_upload_lists_every_error_by_row_and_column() {
     let s = start().await;
@@ -837,6 +927,22 @@ async fn pages_work_without_javascript() {
         assert!(html.contains(text), "overview lacks {text}");
     }
     assert!(!html.contains("<script>"), "no inline script");
+    // A target of kind `/` (no numeric target) shows as written, without a unit.
+    assert!(
+        !html.contains("/ %") && !html.contains("全覆盖 %"),
+        "a target without a number carries no unit"
+    );
+    for path in [
+        format!("/place/{TOWN}?period=2025-09"),
+        format!("/indicator/T05?place={DISTRICT}"),
+    ] {
+        let (st, html) = b.get(&path).await;
+        assert_eq!(st, StatusCode::OK, "{path}");
+        assert!(
+            !html.contains("/ %"),
+            "{path}: a target `/` shows without a unit"
+        );
+    }
     for (path, text) in [
         (
             format!("/indicator/T08?place={DISTRICT}"),

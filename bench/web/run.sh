@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# wrk (Debian) against the status and overview endpoints of `youxiang serve` (release), on
+# the Dinghai demo data and on the Zhejiang workload (real province/cities/counties/towns,
+# 24,946 generated villages, 26,435 places; the first MONTHS months of village values
+# uploaded through the one write path by the bulk_import example). Methods §7: ≥ 5,000
+# requests/s, p99 < 25 ms, zero errors, two cores.
+#
+#   bench/web/run.sh              # demo and Zhejiang (3 months: 2.39 M numbers)
+#   DUR=10s MONTHS=1 bench/web/run.sh
+#   ONLY=demo bench/web/run.sh
+#
+# Each path is asked twice: as is (after the first request the answer comes from the
+# response cache, valid until the next write), and with a distinct dummy parameter on
+# every request (`&n=…`, which the API ignores), so that every answer is computed afresh.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$ROOT"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
+case "$CARGO_TARGET_DIR" in /*) ;; *) CARGO_TARGET_DIR="$ROOT/$CARGO_TARGET_DIR" ;; esac
+DUR=${DUR:-20s}
+MONTHS=${MONTHS:-3}
+THREADS=${THREADS:-2}
+CONNS=${CONNS:-32}
+PORT=${PORT:-18090}
+WORK="$ROOT/work-data/bench-web"
+mkdir -p "$WORK"
+command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
+
+cargo build -q --release -p youxiang-cli
+BIN="$CARGO_TARGET_DIR/release/youxiang"
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "wrk -t$THREADS -c$CONNS -d$DUR --latency (same machine as the server)"
+
+cat >"$WORK/fresh.lua" <<'LUA'
+-- A distinct query on every request: the answer is computed, never taken from the cache.
+local n = 0
+request = function()
+  n = n + 1
+  local sep = string.find(wrk.path, "?", 1, true) and "&" or "?"
+  return wrk.format(nil, wrk.path .. sep .. "n=" .. n .. "-" .. math.random(1e9))
+end
+LUA
+
+PID=""
+stop() { [ -z "$PID" ] || { kill "$PID" 2>/dev/null || true; wait "$PID" 2>/dev/null || true; PID=""; }; }
+trap stop EXIT
+
+serve() { # db login password
+  "$BIN" --db "$1" serve --addr "127.0.0.1:$PORT" >"$WORK/serve.log" 2>&1 &
+  PID=$!
+  for _ in $(seq 1 600); do
+    curl -fsS "http://127.0.0.1:$PORT/login" >/dev/null 2>&1 && break
+    sleep 0.2
+  done
+  COOKIE=$(curl -fsS -i -X POST -H 'content-type: application/json' \
+    -d "{\"login\":\"$2\",\"password\":\"$3\"}" "http://127.0.0.1:$PORT/api/v1/session" |
+    grep -i '^set-cookie:' | sed 's/^[^:]*: //; s/;.*//')
+}
+
+run() { # label path
+  local url="http://127.0.0.1:$PORT$2" size
+  size=$(curl -fsS -H "Cookie: $COOKIE" "$url" | wc -c)
+  for mode in cached fresh; do
+    local script=()
+    [ "$mode" = fresh ] && script=(-s "$WORK/fresh.lua")
+    local out
+    out=$(wrk -t"$THREADS" -c"$CONNS" -d"$DUR" --latency "${script[@]}" -H "Cookie: $COOKIE" "$url")
+    local rps p50 p90 p99 errs non2xx
+    rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
+    p50=$(awk '$1=="50%" {print $2}' <<<"$out")
+    p90=$(awk '$1=="90%" {print $2}' <<<"$out")
+    p99=$(awk '$1=="99%" {print $2}' <<<"$out")
+    errs=$(grep -o 'Socket errors:.*' <<<"$out" || echo "Socket errors: none")
+    non2xx=$(grep -o 'Non-2xx or 3xx responses: [0-9]*' <<<"$out" || echo "non-2xx: 0")
+    printf '| %s | `%s` | %s | %s B | %s | %s | %s | %s | %s; %s |\n' \
+      "$1" "$2" "$mode" "$size" "$rps" "$p50" "$p90" "$p99" "$errs" "$non2xx"
+  done
+}
+
+header() {
+  echo
+  echo "| data | path | answer | size | req/s | p50 | p90 | p99 | errors |"
+  echo "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | --- |"
+}
+
+if [ "${ONLY:-demo}" = demo ] || [ -z "${ONLY:-}" ]; then
+  DB="sqlite://$WORK/demo.db"
+  "$BIN" --db "$DB" demo --fresh --no-serve >/dev/null
+  serve "$DB" viewer demo2025
+  header
+  for p in /api/v1/status /api/v1/overview "/api/v1/status?period=2025-06" "/api/v1/overview?period=2025-06"; do
+    run demo "$p"
+  done
+  stop
+fi
+
+if [ "${ONLY:-zhejiang}" = zhejiang ] || [ -z "${ONLY:-}" ]; then
+  if [ ! -d ../shared/data/divisions ]; then
+    echo "../shared/data/divisions is missing: the Zhejiang workload cannot be built" >&2
+    exit 1
+  fi
+  ZDIR="$WORK/zhejiang-$MONTHS"
+  if [ ! -f "$ZDIR/bulk.db" ]; then
+    # 798,272 numbers a month (20 indicators, 24,946 villages, rates as two numbers).
+    rows=$((MONTHS * 798272))
+    echo "building the Zhejiang database: $rows numbers through App::upload (bulk_import example)"
+    cargo run -q --release -p youxiang-app --example bulk_import -- "$rows" "$ZDIR"
+  fi
+  ZDB="sqlite://$ZDIR/bulk.db"
+  printf '%s\n' 'bench-password' | "$BIN" --db "$ZDB" users passwd admin --password-stdin >/dev/null
+  t0=$(date +%s.%N)
+  serve "$ZDB" admin bench-password
+  echo "zhejiang: server up (values loaded into the engine) in $(echo "$(date +%s.%N) - $t0" | bc) s"
+  last=$(printf '2023-%02d' "$MONTHS")
+  header
+  for p in /api/v1/status /api/v1/overview "/api/v1/status?period=$last" "/api/v1/overview?period=$last"; do
+    run zhejiang "$p"
+  done
+  stop
+fi
