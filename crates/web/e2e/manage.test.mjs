@@ -99,7 +99,8 @@ test("office raises an order, the lead unit answers it through the forms, the of
   assert.match(await office.locator("h1").innerText(), /审结通过/);
   assert.equal(await office.locator("#timeline li").count(), 6);
   await office.screenshot({ path: `${SHOTS}/25-order-closed.png`, fullPage: true });
-  assert.deepEqual(office.consoleErrors, [], "no console errors (CSP)");
+  // The refused review above answers 422 on purpose; nothing else may fail.
+  assert.deepEqual(office.consoleErrors.filter((e) => !e.includes("422")), [], "no console errors (CSP)");
   assert.deepEqual(wjj.consoleErrors, [], "no console errors (CSP)");
 });
 
