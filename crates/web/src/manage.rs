@@ -1438,7 +1438,18 @@ async fn task_page(
         } else {
             it.partner_units.join("、")
         },
-        domain: it.domain.clone().unwrap_or_default(),
+        domain: it
+            .domain
+            .as_deref()
+            .map(|d| {
+                let plan = web.app.read().plan.clone();
+                plan.domains
+                    .iter()
+                    .find(|x| x.code == d || x.name == d)
+                    .map(|x| x.name.clone())
+                    .unwrap_or_else(|| d.to_string())
+            })
+            .unwrap_or_default(),
         measures: it.measures.clone(),
         milestones,
         investment,
