@@ -304,7 +304,7 @@ pub(crate) fn as_of(e: &Engine, ind: usize, p: PlaceId, period: Period) -> AsOf 
         .map(|(_, x)| x)
         .or_else(|| {
             (year - 1 == e.plan.baseline_year && Some(p) == e.root)
-                .then(|| indicator.baseline.value)
+                .then_some(indicator.baseline.value)
                 .flatten()
         });
     let input = |actual: f64, fraction: f64| ScheduleInput {
