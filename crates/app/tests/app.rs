@@ -440,3 +440,138 @@ async fn ranking_weekly_tasks_and_the_quarterly_report() {
     }
     std::fs::remove_dir_all(dir).ok();
 }
+
+/// A minimal SMTP relay that accepts one message and hands back the conversation.
+async fn fake_relay() -> (u16, tokio::task::JoinHandle<String>) {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let handle = tokio::spawn(async move {
+        let (socket, _) = listener.accept().await.expect("accept");
+        let (read, mut write) = socket.into_split();
+        let mut lines = BufReader::new(read).lines();
+        let mut seen = String::new();
+        write
+            .write_all(b"220 relay ESMTP\r\n")
+            .await
+            .expect("greet");
+        let mut in_data = false;
+        while let Ok(Some(line)) = lines.next_line().await {
+            seen.push_str(&line);
+            seen.push('\n');
+            let reply: &[u8] = if in_data {
+                if line == "." {
+                    in_data = false;
+                    b"250 queued\r\n"
+                } else {
+                    continue;
+                }
+            } else if line.starts_with("EHLO") || line.starts_with("HELO") {
+                b"250 relay\r\n"
+            } else if line.starts_with("DATA") {
+                in_data = true;
+                b"354 go on\r\n"
+            } else if line.starts_with("QUIT") {
+                write.write_all(b"221 bye\r\n").await.ok();
+                break;
+            } else {
+                b"250 ok\r\n"
+            };
+            write.write_all(reply).await.expect("reply");
+        }
+        seen
+    });
+    (port, handle)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn notices_are_mailed_when_smtp_is_configured() {
+    let (app, dir) = demo("mail").await;
+    // Without an address nothing is mailed and nothing fails.
+    let (port, relay) = fake_relay().await;
+    // SAFETY: this test binary's tests run one per process under nextest; no other thread
+    // reads the environment while it is set.
+    unsafe {
+        std::env::set_var("YOUXIANG_SMTP_URL", format!("smtp://127.0.0.1:{port}"));
+        std::env::set_var("YOUXIANG_SMTP_FROM", "youxiang@dinghai.example");
+    }
+    assert!(
+        app.set_email("wjj", "wjj", Some("not an address"))
+            .await
+            .is_err()
+    );
+    assert!(
+        app.set_email("jyj", "wjj", Some("x@y.cn")).await.is_err(),
+        "not someone else's"
+    );
+    app.set_email("wjj", "wjj", Some("wjj@example.gov.cn"))
+        .await
+        .expect("email");
+    let o = app
+        .raise_order(
+            "office",
+            OrderDraft {
+                id: String::new(),
+                title: "邮件测试督办".into(),
+                body: String::new(),
+                source: OrderSource::Manual,
+                lead_unit: "区卫健局".into(),
+                partner_units: vec![],
+                deadline: today() + Duration::days(5),
+            },
+            true,
+        )
+        .await
+        .expect("raise");
+    let seen = tokio::time::timeout(std::time::Duration::from_secs(20), relay)
+        .await
+        .expect("the relay was reached")
+        .expect("relay task");
+    assert!(seen.contains("RCPT TO:<wjj@example.gov.cn>"), "{seen}");
+    let notice = app
+        .inbox("wjj")
+        .await
+        .expect("inbox")
+        .into_iter()
+        .find(|n| n.title.contains(&o.item.id))
+        .expect("the notice");
+    assert_eq!(notice.email.as_deref(), Some("已发送至 wjj@example.gov.cn"));
+    // A relay that is gone fails the copy, never the action.
+    unsafe {
+        std::env::set_var("YOUXIANG_SMTP_URL", "smtp://127.0.0.1:9");
+    }
+    let o2 = app
+        .raise_order(
+            "office",
+            OrderDraft {
+                id: String::new(),
+                title: "邮件失败测试".into(),
+                body: String::new(),
+                source: OrderSource::Manual,
+                lead_unit: "区卫健局".into(),
+                partner_units: vec![],
+                deadline: today() + Duration::days(5),
+            },
+            true,
+        )
+        .await
+        .expect("the action succeeds though the mail fails");
+    let failed = app
+        .inbox("wjj")
+        .await
+        .expect("inbox")
+        .into_iter()
+        .find(|n| n.title.contains(&o2.item.id))
+        .expect("the notice");
+    assert!(
+        failed.email.as_deref().is_some_and(|e| e.contains("失败")),
+        "{:?}",
+        failed.email
+    );
+    unsafe {
+        std::env::remove_var("YOUXIANG_SMTP_URL");
+    }
+    std::fs::remove_dir_all(dir).ok();
+}

@@ -73,6 +73,9 @@ enum Command {
     /// 周计划: weekly plans and the week view.
     #[command(subcommand)]
     Weekly(manage_cmd::WeeklyCmd),
+    /// The management loop's settings (ranking rule, escalation, automatic orders) as JSON;
+    /// `--set FILE` replaces them.
+    Config(manage_cmd::ConfigArgs),
     /// The cause and measures of a lagging indicator (for the quarterly analysis).
     LagNote(manage_cmd::LagNoteArgs),
     /// The in-app inbox of a user.
@@ -135,6 +138,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Orders(cmd) => manage_cmd::run_orders(&cli.db, cmd),
         Command::Tasks(cmd) => manage_cmd::run_tasks(&cli.db, cmd),
         Command::Weekly(cmd) => manage_cmd::run_weekly(&cli.db, cmd),
+        Command::Config(args) => manage_cmd::run_config(&cli.db, args),
         Command::LagNote(args) => manage_cmd::run_lag_note(&cli.db, args),
         Command::Inbox(args) => manage_cmd::run_inbox(&cli.db, args),
         Command::Report(cmd) => manage_cmd::run_report(&cli.db, cmd),

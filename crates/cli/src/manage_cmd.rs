@@ -221,6 +221,17 @@ pub enum WeeklyCmd {
     },
 }
 
+/// The management loop's settings: the ranking rule (cap, domain weights, extra terms,
+/// bottom N, run of months), reminders and escalation, automatic orders.
+#[derive(clap::Args, Debug)]
+pub struct ConfigArgs {
+    /// Replace the settings with this JSON file (as `config` prints them); programme office.
+    #[arg(long)]
+    pub set: Option<PathBuf>,
+    #[command(flatten)]
+    pub actor: Actor,
+}
+
 #[derive(clap::Args, Debug)]
 pub struct LagNoteArgs {
     pub indicator: String,
@@ -815,6 +826,26 @@ pub fn run_weekly(db: &str, cmd: WeeklyCmd) -> Result<()> {
                 }
             }
         }
+        Ok(())
+    })
+}
+
+pub fn run_config(db: &str, args: ConfigArgs) -> Result<()> {
+    runtime()?.block_on(async {
+        let app = open(db).await?;
+        if let Some(path) = &args.set {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("无法读取 {}", path.display()))?;
+            let config: youxiang_app::ManageConfig = serde_json::from_str(&text)
+                .with_context(|| format!("{} 不是有效的设置(JSON)", path.display()))?;
+            app.set_manage_config(&args.actor.login, &config).await?;
+            eprintln!("已更新设置;排名规则:");
+            eprintln!("{}", config.rank.describe_zh());
+        }
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&app.manage_config().await?)?
+        );
         Ok(())
     })
 }

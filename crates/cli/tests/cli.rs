@@ -334,6 +334,31 @@ fn management_loop_through_the_binary() {
     ]);
     assert!(r["rule_zh"].as_str().unwrap().contains("1.2"));
     assert!(std::fs::read(&xlsx).unwrap().starts_with(b"PK"));
+    // The rule is configuration: change the cap and the terms, and the ranking prints it.
+    let mut config = json(&["--db", &db, "config"]);
+    config["rank"]["cap"] = serde_json::json!(1.1);
+    config["rank"]["terms"] = serde_json::json!([]);
+    let file = dir.path().join("config.json");
+    std::fs::write(&file, config.to_string()).unwrap();
+    let refused = youxiang(&[
+        "--db",
+        &db,
+        "config",
+        "--set",
+        file.to_str().unwrap(),
+        "--as",
+        "wjj",
+    ]);
+    assert!(
+        !refused.status.success(),
+        "only the programme office sets the rule"
+    );
+    ok(&["--db", &db, "config", "--set", file.to_str().unwrap()]);
+    let rank = ok(&["--db", &db, "rank", "2025-06", "--by", "town"]);
+    assert!(
+        rank.contains("1.1") && !rank.contains("报送及时率"),
+        "{rank}"
+    );
     let bad = youxiang(&["--db", &db, "rank", "2025Q2"]);
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("不是月份"));
