@@ -42,7 +42,9 @@ CSRF=$(printf '%s\n' "$RESP" | grep -o '"csrf_token":"[0-9a-f]*"' | cut -d'"' -f
 # The management loop's endpoints (tag `manage`) are excluded for now: their OpenAPI
 # declarations are too loose (arrays declared as objects, no patterns or minimum lengths),
 # so schemathesis reports schema mismatches, not server errors; tests/manage.rs covers
-# them over HTTP. Tightening those declarations is the next step.
+# them over HTTP. Tightening those declarations is the next step. The period pattern
+# stops at week 52: whether a year has a week 53 is a calendar fact a pattern cannot
+# state, and a generated 7886W53 would be a "valid" request the server rightly refuses.
 "$VENV/bin/schemathesis" run "http://127.0.0.1:$PORT/api/openapi.json" \
   --checks all --max-examples "${ST_EXAMPLES:-30}" --workers 1 \
   --exclude-method DELETE --exclude-path /api/v1/uploads --exclude-tag manage \

@@ -365,7 +365,7 @@ pub struct StatusQuery {
     pub year: Option<i32>,
     /// A period within the year (`2025-06`, `2025Q2`, `2025H1`, `2025`): figures and lights
     /// as of that period.
-    #[param(pattern = r"^[0-9]{4}(H[12]|Q[1-4]|-(0[1-9]|1[0-2])|W(0[1-9]|[1-4][0-9]|5[0-3]))?$")]
+    #[param(pattern = r"^[0-9]{4}(H[12]|Q[1-4]|-(0[1-9]|1[0-2])|W(0[1-9]|[1-4][0-9]|5[0-2]))?$")]
     pub period: Option<String>,
     /// Domain code or name.
     pub domain: Option<String>,
@@ -603,7 +603,7 @@ pub struct OverviewQuery {
     pub place: Option<String>,
     pub year: Option<i32>,
     /// As of this period (`2025-06`).
-    #[param(pattern = r"^[0-9]{4}(H[12]|Q[1-4]|-(0[1-9]|1[0-2])|W(0[1-9]|[1-4][0-9]|5[0-3]))?$")]
+    #[param(pattern = r"^[0-9]{4}(H[12]|Q[1-4]|-(0[1-9]|1[0-2])|W(0[1-9]|[1-4][0-9]|5[0-2]))?$")]
     pub period: Option<String>,
 }
 
@@ -728,7 +728,7 @@ async fn overview(
     params(
         ("indicator" = String, Path, description = "指标代码,如 T02"),
         ("place" = String, Path, description = "地点代码,如 330902"),
-        ("period" = String, Path, description = "期间,如 2025-09", pattern = r"^[0-9]{4}(H[12]|Q[1-4]|-(0[1-9]|1[0-2])|W(0[1-9]|[1-4][0-9]|5[0-3]))?$"),
+        ("period" = String, Path, description = "期间,如 2025-09", pattern = r"^[0-9]{4}(H[12]|Q[1-4]|-(0[1-9]|1[0-2])|W(0[1-9]|[1-4][0-9]|5[0-2]))?$"),
     ),
     responses(
         (status = 200, description = "数值来源、规则、各项状态及其输入与公式", body = Object),
@@ -971,7 +971,7 @@ async fn audit(
 pub struct ValuesQuery {
     pub indicator: Option<String>,
     pub place: Option<String>,
-    #[param(pattern = r"^[0-9]{4}(H[12]|Q[1-4]|-(0[1-9]|1[0-2])|W(0[1-9]|[1-4][0-9]|5[0-3]))?$")]
+    #[param(pattern = r"^[0-9]{4}(H[12]|Q[1-4]|-(0[1-9]|1[0-2])|W(0[1-9]|[1-4][0-9]|5[0-2]))?$")]
     pub period: Option<String>,
     /// `draft`, `submitted`, `approved`.
     #[param(pattern = "^(draft|submitted|approved)$")]
@@ -1083,7 +1083,7 @@ pub struct ValueIn {
     pub indicator: String,
     pub place: String,
     /// `2025`, `2025H1`, `2025Q2`, `2025-06`, `2025W05`.
-    #[schema(pattern = r"^[0-9]{4}(H[12]|Q[1-4]|-(0[1-9]|1[0-2])|W(0[1-9]|[1-4][0-9]|5[0-3]))?$")]
+    #[schema(pattern = r"^[0-9]{4}(H[12]|Q[1-4]|-(0[1-9]|1[0-2])|W(0[1-9]|[1-4][0-9]|5[0-2]))?$")]
     pub period: String,
     /// `value` (default), `numerator`, `denominator`.
     #[serde(default)]
@@ -1100,7 +1100,7 @@ pub struct ValueIn {
 pub struct KeyIn {
     pub indicator: String,
     pub place: String,
-    #[schema(pattern = r"^[0-9]{4}(H[12]|Q[1-4]|-(0[1-9]|1[0-2])|W(0[1-9]|[1-4][0-9]|5[0-3]))?$")]
+    #[schema(pattern = r"^[0-9]{4}(H[12]|Q[1-4]|-(0[1-9]|1[0-2])|W(0[1-9]|[1-4][0-9]|5[0-2]))?$")]
     pub period: String,
     #[serde(default)]
     #[schema(pattern = "^(value|numerator|denominator)$")]
