@@ -21,7 +21,8 @@ use youxiang_core::plan::Polarity;
 use youxiang_core::scope::{Reporter, Role};
 use youxiang_store::{Record, RecordFilter, RecordWrite, StoreError};
 
-use crate::{App, AppError, Result, State};
+use crate::quarterly::latest_by;
+use crate::{App, AppError, Result};
 
 pub const KIND_WORK: &str = "work";
 pub const KIND_WEEKLY: &str = "weekly";
@@ -266,13 +267,6 @@ fn previous_month(month: Period) -> Option<Period> {
 }
 
 impl App {
-    fn who(&self, login: &str) -> Result<Reporter> {
-        self.read()
-            .reporter(login)
-            .cloned()
-            .ok_or_else(|| AppError::Forbidden(vec![format!("用户“{login}”不存在")]))
-    }
-
     // ---- configuration ---------------------------------------------------------------
 
     /// The stored configuration, or the defaults.
@@ -285,7 +279,7 @@ impl App {
 
     /// Replaces the configuration (programme office); audited with old and new.
     pub async fn set_manage_config(&self, login: &str, config: &ManageConfig) -> Result<()> {
-        let who = self.who(login)?;
+        let who = self.user(login)?;
         if !is_office(&who) {
             return Err(forbid(&who, "修改排名规则和督办设置"));
         }
@@ -378,7 +372,7 @@ impl App {
         item: WorkItem,
         version: i64,
     ) -> Result<Versioned<WorkItem>> {
-        let who = self.who(login)?;
+        let who = self.user(login)?;
         let current = self.work_item(&item.id).await.ok();
         let owner_check = current.as_ref().map(|c| &c.item).unwrap_or(&item);
         if !self.may_edit_work(&who, owner_check) {
@@ -416,7 +410,7 @@ impl App {
         text: &str,
         files: Vec<(String, String, Vec<u8>)>,
     ) -> Result<Versioned<WorkItem>> {
-        let who = self.who(login)?;
+        let who = self.user(login)?;
         let mut current = self.work_item(id).await?;
         if !self.may_edit_work(&who, &current.item) {
             return Err(forbid(&who, &format!("填报“{}”的进展", current.item.title)));
@@ -487,7 +481,7 @@ impl App {
         week: IsoWeek,
         items: Vec<WeekItem>,
     ) -> Result<Versioned<WeeklyPlan>> {
-        let who = self.who(login)?;
+        let who = self.user(login)?;
         if !(is_office(&who) || (who.role.can_report() && who.unit == unit)) {
             return Err(forbid(&who, &format!("填报“{unit}”的周计划")));
         }
@@ -575,7 +569,7 @@ impl App {
         cause: &str,
         measure: &str,
     ) -> Result<LagNote> {
-        let who = self.who(login)?;
+        let who = self.user(login)?;
         {
             let state = self.read();
             if state.plan.indicator(indicator).is_none() {
@@ -725,7 +719,7 @@ impl App {
             .filter(|i| {
                 units
                     .iter()
-                    .any(|(_, code)| latest_in(&state, &i.code, code, month).is_some())
+                    .any(|(_, code)| latest_by(&state, &i.code, code, month.end()).is_some())
             })
             .map(|i| i.code.clone())
             .collect();
@@ -739,7 +733,7 @@ impl App {
                 if !in_scope {
                     continue;
                 }
-                let (actual, expected) = match latest_in(&state, &ind.code, place, month) {
+                let (actual, expected) = match latest_by(&state, &ind.code, place, month.end()) {
                     Some(p) => {
                         let e = state.engine.explain(&ind.code, place, p);
                         let value = e.as_ref().and_then(|e| e.value);
@@ -857,7 +851,7 @@ impl App {
         by: RankBy,
         month: Period,
     ) -> Result<(RankingReport, Vec<String>)> {
-        let who = self.who(login)?;
+        let who = self.user(login)?;
         if !is_office(&who) {
             return Err(forbid(&who, "发布排名"));
         }
@@ -871,7 +865,7 @@ impl App {
             stored.map(|r| r.version),
             "ranking.publish",
         )?;
-        self.db().put_records(&[w], login).await?;
+        let published = self.db().put_records(&[w], login).await?;
         let config = self.manage_config().await?;
         let mut raised = Vec::new();
         if config.auto_bottom_rank {
@@ -904,7 +898,8 @@ impl App {
                 }
             }
         }
-        let report = self.ranking(by, month).await?;
+        let mut report = report;
+        report.published_at = Some(published[0].created_at);
         Ok((report, raised))
     }
 
@@ -928,7 +923,7 @@ impl App {
         filter: &OrderFilter,
         today: NaiveDate,
     ) -> Result<Vec<Versioned<Order>>> {
-        let who = self.who(login)?;
+        let who = self.user(login)?;
         let all_visible = is_office(&who) || who.role == Role::Viewer;
         let records = self
             .db()
@@ -960,7 +955,7 @@ impl App {
 
     /// One order, if the user may see it.
     pub async fn order(&self, login: &str, id: &str) -> Result<Versioned<Order>> {
-        let who = self.who(login)?;
+        let who = self.user(login)?;
         let r = self
             .db()
             .get_record(KIND_ORDER, id)
@@ -1008,7 +1003,7 @@ impl App {
         mut draft: OrderDraft,
         assign: bool,
     ) -> Result<Versioned<Order>> {
-        let who = self.who(login)?;
+        let who = self.user(login)?;
         if !is_office(&who) {
             return Err(forbid(&who, "立项督办单"));
         }
@@ -1113,7 +1108,7 @@ impl App {
         action: OrderAction,
         version: i64,
     ) -> Result<Versioned<Order>> {
-        let who = self.who(login)?;
+        let who = self.user(login)?;
         let current = self.order(login, id).await?;
         let kind = action.kind();
         let allowed = if kind.by_lead_unit() {
@@ -1361,11 +1356,11 @@ impl App {
 
     /// Sets (or clears) a user's e-mail address for notices; the user or an admin.
     pub async fn set_email(&self, login: &str, target: &str, email: Option<&str>) -> Result<()> {
-        let who = self.who(login)?;
+        let who = self.user(login)?;
         if !(who.login == target || who.role == Role::Admin) {
             return Err(forbid(&who, &format!("修改 {target} 的邮箱")));
         }
-        self.who(target)?;
+        self.user(target)?;
         if let Some(e) = email
             && !(e.contains('@') && !e.contains(char::is_whitespace) && e.len() <= 254)
         {
@@ -1517,18 +1512,6 @@ fn weekly_id(week: IsoWeek, unit: &str) -> String {
 
 fn ranking_id(by: RankBy, month: Period) -> String {
     format!("{}|{month}", by.as_str())
-}
-
-/// The latest period of `month`'s year, ending by the month's end, with a figure.
-fn latest_in(state: &State, indicator: &str, place: &str, month: Period) -> Option<Period> {
-    let end = month.end();
-    state
-        .engine
-        .series_at(indicator, place)
-        .into_iter()
-        .filter(|(p, _)| p.year() == month.year() && p.end() <= end)
-        .max_by_key(|(p, _)| (p.end(), p.kind() == PeriodKind::Year))
-        .map(|(p, _)| p)
 }
 
 /// A ranking as an Excel workbook: the ranking sheet (rank, unit, score, change, domain

@@ -77,8 +77,13 @@ fn count(c: &mut report::LightCounts, l: report::Light) {
     }
 }
 
-/// The latest period of the year, ending by `end`, with a figure.
-fn latest_by(state: &State, indicator: &str, place: &str, end: NaiveDate) -> Option<Period> {
+/// The latest period of `end`'s year, ending by `end`, with a figure.
+pub(crate) fn latest_by(
+    state: &State,
+    indicator: &str,
+    place: &str,
+    end: NaiveDate,
+) -> Option<Period> {
     state
         .engine
         .series_at(indicator, place)

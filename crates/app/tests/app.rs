@@ -190,8 +190,6 @@ async fn management_loop_end_to_end() {
     assert!(wjj.closed >= 1 && wjj.closed_on_time >= 1);
 
     // Reminders before a deadline, escalation after it; each once.
-    let later = o.item.deadline; // closed: no reminders for it
-    let _ = later;
     let soon = app
         .raise_order(
             "office",

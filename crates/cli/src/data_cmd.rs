@@ -167,7 +167,7 @@ pub struct DemoArgs {
     pub addr: std::net::SocketAddr,
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime> {
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -175,7 +175,7 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
         .context("无法启动异步运行时")
 }
 
-async fn open(db: &str) -> Result<App> {
+pub(crate) async fn open(db: &str) -> Result<App> {
     App::open(db)
         .await
         .with_context(|| format!("无法打开数据库 {db}"))

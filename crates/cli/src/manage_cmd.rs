@@ -6,14 +6,15 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
 use chrono::NaiveDate;
+use youxiang_app::ReportFormat;
 use youxiang_app::manage::{OrderFilter, RankBy};
-use youxiang_app::{App, ReportFormat};
 use youxiang_core::manage::{
     IsoWeek, Milestone, OrderAction, OrderDraft, OrderSource, OrderState, ReviewCheck,
     ReviewChecklist, WeekItem, WeekItemStatus, YearInvestment,
 };
 use youxiang_core::period::Period;
 
+use crate::data_cmd::{open, runtime};
 use crate::table::{Align, Table};
 
 #[derive(clap::Args, Debug, Clone)]
@@ -274,20 +275,6 @@ pub enum ReportCmd {
         #[command(flatten)]
         actor: Actor,
     },
-}
-
-async fn open(db: &str) -> Result<App> {
-    App::open(db)
-        .await
-        .with_context(|| format!("无法打开数据库 {db}"))
-}
-
-fn runtime() -> Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .context("无法启动异步运行时")
 }
 
 fn pct(r: Option<f64>) -> String {
