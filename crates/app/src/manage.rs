@@ -587,6 +587,11 @@ impl App {
                 ));
             }
         }
+        if !matches!(period.kind(), PeriodKind::Quarter | PeriodKind::Month) {
+            return Err(AppError::Invalid(vec![format!(
+                "期间“{period}”应为季度(2025Q3)或月份(2025-09)"
+            )]));
+        }
         if cause.trim().is_empty() && measure.trim().is_empty() {
             return Err(AppError::Invalid(vec!["原因和措施至少填写一项".into()]));
         }

@@ -108,9 +108,23 @@ enum PlanCmd {
 
 fn main() {
     let cli = Cli::parse();
+    if !matches!(cli.command, Command::Serve(_) | Command::Demo(_)) {
+        quiet_on_closed_pipe();
+    }
     if let Err(err) = run(cli) {
         eprintln!("错误:{err:#}");
         std::process::exit(1);
+    }
+}
+
+/// A command piped into `head` stops quietly when the reader goes away, as other Unix tools
+/// do, instead of panicking in `println!`. Not for the server: it must outlive a client
+/// that hangs up (its sockets would otherwise raise SIGPIPE on some paths).
+fn quiet_on_closed_pipe() {
+    #[cfg(unix)]
+    // SAFETY: called once at start-up, before any thread exists; SIG_DFL is a valid handler.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }
 

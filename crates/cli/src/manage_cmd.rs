@@ -345,7 +345,7 @@ pub fn run_rank(db: &str, args: RankArgs) -> Result<()> {
             ]);
         }
         print!("{}", t.render());
-        println!("\n{}", report.rule_zh);
+        println!("\n排名规则:\n{}", report.rule_zh);
         if !raised.is_empty() {
             println!("已自动立项督办单:{}", raised.join("、"));
         }

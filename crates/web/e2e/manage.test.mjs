@@ -107,7 +107,8 @@ test("office raises an order, the lead unit answers it through the forms, the of
 test("ranking, weekly, tasks and inbox pages", async () => {
   const office = await signIn("office");
   await office.goto(`${BASE}/ranking?month=2025-06&by=town`);
-  assert.match(await office.locator("pre.rule").innerText(), /排名规则/);
+  assert.match(await office.locator("pre.rule").innerText(), /单项得分/);
+  assert.doesNotMatch(await office.locator("pre.rule").innerText(), /排名规则/);
   await office.screenshot({ path: `${SHOTS}/26-ranking.png`, fullPage: true });
   await office.goto(`${BASE}/weekly`);
   await office.screenshot({ path: `${SHOTS}/27-weekly.png`, fullPage: true });

@@ -66,7 +66,9 @@ use crate::pages::{Chrome, chrome, error_page, need, render};
         RaiseIn,
         LagNoteIn,
         ReadIn,
-        ProgressForm
+        ProgressForm,
+        TaskPutDoc,
+        OrderActionDoc
     ))
 )]
 pub struct ManageDoc;
@@ -291,7 +293,7 @@ pub struct TasksQuery {
 
 #[utoipa::path(get, path = "/api/v1/tasks", tag = "manage", params(TasksQuery),
     responses(
-        (status = 200, description = "重点任务和重大项目(里程碑、投资、进展)", body = Object),
+        (status = 200, description = "重点任务和重大项目(里程碑、投资、进展)", body = Vec<Object>),
         (status = 401, description = "未登录", body = ErrorBody),
         (status = 422, description = "参数无效", body = ErrorBody),
     ))]
@@ -328,6 +330,36 @@ async fn api_task(
     Ok(Json(task_json(&who.user, &w, today())))
 }
 
+/// `PUT /api/v1/tasks/{id}` as the OpenAPI document states it (the server reads [`TaskPut`]):
+/// the object `GET` returned, changed, with its version.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct TaskPutDoc {
+    /// The version as last read (409 when someone saved since).
+    #[schema(minimum = 0)]
+    version: i64,
+    /// The same id as in the path.
+    #[schema(min_length = 1)]
+    id: String,
+    #[schema(pattern = "^(task|project)$")]
+    kind: String,
+    code: String,
+    title: String,
+    domain: Option<String>,
+    lead_unit: String,
+    partner_units: Vec<String>,
+    measures: String,
+    /// `{id, title, due (2025-12-31), done_on, note}`.
+    #[schema(value_type = Vec<Object>)]
+    milestones: Vec<()>,
+    /// `{year, planned, done}` in 亿元.
+    #[schema(value_type = Vec<Object>)]
+    investment: Vec<()>,
+    #[schema(value_type = Vec<Object>)]
+    updates: Vec<()>,
+    total_investment_yi_yuan: Option<f64>,
+}
+
 #[derive(Debug, Deserialize)]
 struct TaskPut {
     version: i64,
@@ -338,7 +370,7 @@ struct TaskPut {
 #[utoipa::path(put, path = "/api/v1/tasks/{id}", tag = "manage",
     params(("id" = String, Path, description = "task:1.2 或 project:P01"),
         ("X-CSRF-Token" = String, Header, description = "会话的 CSRF 令牌")),
-    request_body(content = Object, description = "GET 返回的对象(含 version),修改后整体提交"),
+    request_body(content = TaskPutDoc, description = "GET 返回的对象(含 version),修改后整体提交"),
     responses(
         (status = 200, description = "已保存", body = Object),
         (status = 401, description = "未登录", body = ErrorBody),
@@ -374,10 +406,11 @@ async fn api_task_put(
 #[allow(dead_code)]
 pub struct ProgressForm {
     /// 进展说明
+    #[schema(min_length = 1, pattern = r"\S")]
     pub text: String,
-    /// Evidence files (repeat the field for several).
-    #[schema(value_type = Vec<String>, format = Binary)]
-    pub file: Vec<Vec<u8>>,
+    /// Evidence files (repeat the field for several; none is fine).
+    #[schema(value_type = Option<Vec<String>>, format = Binary)]
+    pub file: Option<Vec<Vec<u8>>>,
 }
 
 type Files = Vec<(String, String, Vec<u8>)>;
@@ -395,10 +428,12 @@ async fn read_progress(mut mp: Multipart) -> ApiResult<(String, Files, Option<St
             "text" => text = field.text().await.map_err(bad)?,
             "csrf" => csrf = field.text().await.ok(),
             "file" => {
-                let name = field
-                    .file_name()
-                    .map(|n| n.rsplit(['/', '\\']).next().unwrap_or(n).to_string())
-                    .unwrap_or_default();
+                // A browser sends an empty part with `filename=""` when no file was
+                // chosen; a part without any filename is not a file at all.
+                let Some(name) = field.file_name() else {
+                    return Err(ApiError::invalid("附件(file)必须是文件(缺少 filename)"));
+                };
+                let name = name.rsplit(['/', '\\']).next().unwrap_or(name).to_string();
                 let mime = field
                     .content_type()
                     .unwrap_or("application/octet-stream")
@@ -487,7 +522,8 @@ async fn api_attachment(
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct WeekQuery {
-    /// ISO week `2025-W39`; this week when absent.
+    /// ISO week `2025-W39`; this week when absent or empty.
+    #[param(pattern = r"^([0-9]{4}-W(0[1-9]|[1-4][0-9]|5[0-2]))?$")]
     pub week: Option<String>,
 }
 
@@ -515,9 +551,10 @@ async fn api_weekly(
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct WeekItemIn {
+    #[schema(min_length = 1, pattern = r"\S")]
     pub text: String,
-    /// `planned`, `done`, `carried`.
-    #[schema(pattern = "^(planned|done|carried)$")]
+    /// `planned` (also when absent or empty), `done`, `carried`.
+    #[schema(pattern = "^(planned|done|carried)?$")]
     #[serde(default)]
     pub status: Option<String>,
     /// The task or project it advances (`task:1.2`).
@@ -527,12 +564,13 @@ pub struct WeekItemIn {
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct WeeklyIn {
-    /// ISO week `2025-W39`.
-    #[schema(pattern = r"^[0-9]{4}-W[0-9]{2}$")]
+    /// ISO week `2025-W39` (a week 53 exists only in some years and is accepted then).
+    #[schema(pattern = r"^[0-9]{4}-W(0[1-9]|[1-4][0-9]|5[0-2])$")]
     pub week: String,
     /// The unit; the user's own when absent (the office may file for any).
     #[serde(default)]
     pub unit: Option<String>,
+    #[schema(min_items = 1)]
     pub items: Vec<WeekItemIn>,
 }
 
@@ -582,6 +620,9 @@ async fn api_weekly_file(
 ) -> ApiResult<Json<Value>> {
     who.check_csrf_header(&headers)?;
     let body = json_body(body)?;
+    if body.week.trim().is_empty() {
+        return Err(ApiError::invalid("周计划须写明周(week,如 2025-W39)"));
+    }
     let week = parse_week(Some(&body.week))?;
     let items = week_items(&body.items)?;
     let unit = body
@@ -602,11 +643,11 @@ async fn api_weekly_file(
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct RankQuery {
-    /// Month `2025-06`; the month of the latest figures when absent.
-    #[param(pattern = r"^[0-9]{4}-(0[1-9]|1[0-2])$")]
+    /// Month `2025-06`; the month of the latest figures when absent or empty.
+    #[param(pattern = r"^([0-9]{4}-(0[1-9]|1[0-2]))?$")]
     pub month: Option<String>,
-    /// `town` (default) or `department`.
-    #[param(pattern = "^(town|department)$")]
+    /// `town` (default when absent or empty) or `department`.
+    #[param(pattern = "^(town|department)?$")]
     pub by: Option<String>,
 }
 
@@ -679,6 +720,11 @@ async fn api_ranking_publish(
 ) -> ApiResult<Json<Value>> {
     who.check_csrf_header(&headers)?;
     let body = json_body(body)?;
+    if body.month.trim().is_empty() || body.by.trim().is_empty() {
+        return Err(ApiError::invalid(
+            "发布排名须写明月份(month,如 2025-06)和排名对象(by:town 或 department)",
+        ));
+    }
     let month = parse_month(&web, Some(&body.month))?;
     let by = parse_by(Some(&body.by))?;
     let (report, raised) = web.app.publish_ranking(&who.user.login, by, month).await?;
@@ -694,7 +740,10 @@ pub struct OrdersQuery {
     /// Lead or partner unit.
     pub unit: Option<String>,
     /// `registered`, `assigned`, `in_progress`, `extension_requested`, `answered`,
-    /// `closed`, `returned`.
+    /// `closed`, `returned` (or the Chinese name: 立项, 交办, …); all when absent or empty.
+    #[param(
+        pattern = "^(registered|assigned|in_progress|extension_requested|answered|closed|returned|立项|交办|办理中|申请延期|已反馈|审结通过|退回)?$"
+    )]
     pub state: Option<String>,
     /// Only open orders past their deadline.
     pub overdue: Option<bool>,
@@ -721,7 +770,7 @@ fn order_filter(unit: Option<&str>, state: Option<&str>, overdue: bool) -> ApiRe
 
 #[utoipa::path(get, path = "/api/v1/orders", tag = "manage", params(OrdersQuery),
     responses(
-        (status = 200, description = "你能看到的督办单(工作专班、查看者看全部,其他人看本单位牵头或配合的)", body = Object),
+        (status = 200, description = "你能看到的督办单(工作专班、查看者看全部,其他人看本单位牵头或配合的)", body = Vec<Object>),
         (status = 401, description = "未登录", body = ErrorBody),
         (status = 422, description = "参数无效", body = ErrorBody),
     ))]
@@ -762,9 +811,12 @@ async fn api_order(
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct RaiseIn {
+    #[schema(min_length = 1, pattern = r"\S")]
     pub title: String,
     #[serde(default)]
     pub body: String,
+    /// The lead unit's name as in the plan (`区教育局`).
+    #[schema(min_length = 1, pattern = r"\S")]
     pub lead_unit: String,
     #[serde(default)]
     pub partner_units: Vec<String>,
@@ -818,6 +870,33 @@ async fn raise(web: &Shared, who: &Authed, b: &RaiseIn) -> ApiResult<Versioned<O
         .await?)
 }
 
+/// `POST /api/v1/orders/{id}/actions` as the OpenAPI document states it (the server reads
+/// [`ActionIn`]); which fields an action needs, and whether the order's state allows it, are
+/// checked by the server (422 with the reason).
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct OrderActionDoc {
+    #[schema(
+        pattern = "^(assign|accept|request_extension|decide_extension|feedback|approve|return)$"
+    )]
+    action: String,
+    /// The order's version as last read (409 when someone changed it since).
+    #[schema(minimum = 0)]
+    version: i64,
+    /// request_extension: the new deadline, later than the current one.
+    #[schema(format = Date)]
+    new_deadline: Option<String>,
+    /// request_extension, return.
+    reason: Option<String>,
+    /// decide_extension.
+    approve: Option<bool>,
+    /// feedback.
+    text: Option<String>,
+    /// approve: the six checks, each `true`.
+    #[schema(value_type = Option<Object>)]
+    checklist: Option<()>,
+}
+
 #[derive(Debug, Deserialize)]
 struct ActionIn {
     version: i64,
@@ -825,10 +904,35 @@ struct ActionIn {
     action: OrderAction,
 }
 
+/// Reads an action body, refusing fields the action does not take (a client that sends
+/// `text` with `accept` has misunderstood the action; silently dropping it would lose it).
+fn action_in(body: Value) -> ApiResult<ActionIn> {
+    let Some(fields) = body.as_object() else {
+        return Err(ApiError::invalid("请求体应为 JSON 对象"));
+    };
+    let takes: &[&str] = match fields.get("action").and_then(Value::as_str) {
+        Some("request_extension") => &["new_deadline", "reason"],
+        Some("decide_extension") => &["approve"],
+        Some("feedback") => &["text"],
+        Some("approve") => &["checklist"],
+        Some("return") => &["reason"],
+        _ => &[],
+    };
+    let extra: Vec<String> = fields
+        .keys()
+        .filter(|k| !["action", "version"].contains(&k.as_str()) && !takes.contains(&k.as_str()))
+        .map(|k| format!("字段 {k} 不适用于该操作"))
+        .collect();
+    if !extra.is_empty() {
+        return Err(ApiError::Invalid(extra));
+    }
+    serde_json::from_value(body).map_err(|e| ApiError::invalid(format!("请求体无效:{e}")))
+}
+
 #[utoipa::path(post, path = "/api/v1/orders/{id}/actions", tag = "manage",
     params(("id" = String, Path, description = "DB-2025-0001"),
         ("X-CSRF-Token" = String, Header, description = "会话的 CSRF 令牌")),
-    request_body(content = Object, description = "{\"action\": \"assign|accept|request_extension|decide_extension|feedback|approve|return\", \"version\": n, …}:request_extension 带 new_deadline 和 reason;decide_extension 带 approve;feedback 带 text;approve 带 checklist(六项全部为 true);return 带 reason", example = json!({"action": "accept", "version": 1})),
+    request_body(content = OrderActionDoc, description = "request_extension 带 new_deadline 和 reason;decide_extension 带 approve;feedback 带 text;approve 带 checklist(六项全部为 true);return 带 reason", example = json!({"action": "accept", "version": 1})),
     responses(
         (status = 200, description = "已执行;返回督办单", body = Object),
         (status = 401, description = "未登录", body = ErrorBody),
@@ -842,10 +946,10 @@ async fn api_order_action(
     who: Authed,
     headers: HeaderMap,
     Path(id): Path<String>,
-    body: Result<Json<ActionIn>, JsonRejection>,
+    body: Result<Json<Value>, JsonRejection>,
 ) -> ApiResult<Json<Value>> {
     who.check_csrf_header(&headers)?;
-    let b = json_body(body)?;
+    let b = action_in(json_body(body)?)?;
     let o = web
         .app
         .act_on_order(&who.user.login, &id, b.action, b.version)
@@ -855,7 +959,7 @@ async fn api_order_action(
 
 #[utoipa::path(get, path = "/api/v1/orders/stats", tag = "manage",
     responses(
-        (status = 200, description = "各牵头单位的督办统计:按期办结率、逾期率(0–1),末行为合计", body = Object),
+        (status = 200, description = "各牵头单位的督办统计:按期办结率、逾期率(0–1),末行为合计", body = Vec<Object>),
         (status = 401, description = "未登录", body = ErrorBody),
     ))]
 async fn api_order_stats(State(web): State<Shared>, _who: Authed) -> ApiResult<Json<Value>> {
@@ -893,13 +997,14 @@ async fn api_sweep(
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct LagQuery {
-    /// A quarter `2025Q3` or a month; all when absent.
+    /// A quarter `2025Q3` or a month; all when absent or empty.
+    #[param(pattern = r"^([0-9]{4}(Q[1-4]|-(0[1-9]|1[0-2])))?$")]
     pub period: Option<String>,
 }
 
 #[utoipa::path(get, path = "/api/v1/lag-notes", tag = "manage", params(LagQuery),
     responses(
-        (status = 200, description = "滞后指标的原因和措施", body = Object),
+        (status = 200, description = "滞后指标的原因和措施", body = Vec<Object>),
         (status = 401, description = "未登录", body = ErrorBody),
         (status = 422, description = "期间无效", body = ErrorBody),
     ))]
@@ -919,9 +1024,12 @@ async fn api_lag_notes(
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct LagNoteIn {
+    #[schema(min_length = 1, pattern = r"\S")]
     pub indicator: String,
+    #[schema(min_length = 1, pattern = r"\S")]
     pub place: String,
     /// `2025Q3` or `2025-09`.
+    #[schema(pattern = r"^[0-9]{4}(Q[1-4]|-(0[1-9]|1[0-2]))$")]
     pub period: String,
     #[serde(default)]
     pub cause: String,
@@ -966,7 +1074,7 @@ async fn api_lag_note_save(
 
 #[utoipa::path(get, path = "/api/v1/inbox", tag = "manage",
     responses(
-        (status = 200, description = "站内消息,新的在前(read_at 为空即未读)", body = Object),
+        (status = 200, description = "站内消息,新的在前(read_at 为空即未读)", body = Vec<Object>),
         (status = 401, description = "未登录", body = ErrorBody),
     ))]
 async fn api_inbox(State(web): State<Shared>, who: Authed) -> ApiResult<Json<Value>> {
@@ -1006,8 +1114,8 @@ async fn api_inbox_read(
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ReportQuery {
-    /// `html` (default), `pdf` or `docx`.
-    #[param(pattern = "^(html|pdf|docx)$")]
+    /// `html` (default, also when empty), `pdf` or `docx`.
+    #[param(pattern = "^(html|pdf|docx)?$")]
     pub format: Option<String>,
 }
 
@@ -1055,9 +1163,13 @@ async fn quarterly_file(
 }
 
 #[utoipa::path(get, path = "/api/v1/reports/quarterly/{quarter}", tag = "manage",
-    params(("quarter" = String, Path, description = "2025Q3"), ReportQuery),
+    params(("quarter" = String, Path, description = "2025Q3", pattern = r"^[0-9]{4}Q[1-4]$"), ReportQuery),
     responses(
-        (status = 200, description = "季分析报告(文件名 季分析-2025Q3.pdf 等)", content_type = "application/pdf"),
+        (status = 200, description = "季分析报告(文件名 季分析-2025Q3.pdf 等)", content(
+            (String = "text/html"),
+            (Vec<u8> = "application/pdf"),
+            (Vec<u8> = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+        )),
         (status = 401, description = "未登录", body = ErrorBody),
         (status = 403, description = "无权查看", body = ErrorBody),
         (status = 422, description = "季度或格式无效;或没有中文字体(消息中写明要安装的软件包)", body = ErrorBody),

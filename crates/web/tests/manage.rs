@@ -58,6 +58,23 @@ async fn an_order_from_raising_to_the_closing_review() {
     let (st, o) = office.post("/api/v1/orders", draft).await;
     assert_eq!(st, StatusCode::OK, "{o}");
     let id = o["id"].as_str().expect("id").to_string();
+
+    // Writes name what they are about: no week, month or ranking object taken by default,
+    // and causes and measures belong to a quarter or a month.
+    for (path, body, says) in [
+        ("/api/v1/weekly", json!({"week": "", "items": [{"text": "x"}]}), "week"),
+        ("/api/v1/ranking/publish", json!({"month": "", "by": "town"}), "month"),
+        ("/api/v1/ranking/publish", json!({"month": "2025-06", "by": ""}), "by"),
+        (
+            "/api/v1/lag-notes",
+            json!({"indicator": "T01", "place": "330902", "period": "2025", "cause": "x"}),
+            "季度",
+        ),
+    ] {
+        let (st, e) = office.post(path, body).await;
+        assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{path}: {e}");
+        assert!(e.to_string().contains(says), "{path}: {e}");
+    }
     assert_eq!(o["state"], "assigned");
     assert!(
         o["actions"].as_array().is_some_and(|a| a.is_empty()),
@@ -97,6 +114,16 @@ async fn an_order_from_raising_to_the_closing_review() {
     assert_eq!(e["error"], "forbidden");
     let (st, _) = town.get(&format!("/api/v1/orders/{id}")).await;
     assert_eq!(st, StatusCode::FORBIDDEN);
+
+    // A field the action does not take is refused, not dropped.
+    let (st, e) = act(
+        &wjj,
+        &id,
+        json!({"action": "accept", "version": v, "text": "已签收"}),
+    )
+    .await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    assert!(e.to_string().contains("字段 text 不适用于该操作"), "{e}");
 
     // Accept; a stale version is refused.
     let (st, o) = act(&wjj, &id, json!({"action": "accept", "version": v})).await;
@@ -328,7 +355,7 @@ async fn ranking_weekly_tasks_and_report() {
         assert!(
             r["rule_zh"]
                 .as_str()
-                .is_some_and(|t| t.contains("排名规则") && t.contains("并列"))
+                .is_some_and(|t| t.starts_with("1. 单项得分") && t.contains("并列"))
         );
         let rows = r["ranking"]["rows"].as_array().expect("rows");
         assert!(!rows.is_empty());

@@ -138,7 +138,6 @@ impl RankRule {
     pub fn describe_zh(&self) -> String {
         let cap = fmt_num(self.cap_value());
         let mut s = String::new();
-        s.push_str("排名规则:\n");
         s.push_str(&format!(
             "1. 单项得分 s = min(实际值 ÷ 序时目标值, {cap});越低越好的指标 s = min(序时目标值 ÷ 实际值, {cap})。\n"
         ));
@@ -191,7 +190,6 @@ impl RankRule {
     pub fn describe_en(&self) -> String {
         let cap = fmt_num(self.cap_value());
         let mut s = String::new();
-        s.push_str("Ranking rule:\n");
         s.push_str(&format!(
             "1. Indicator score s = min(actual ÷ expected to date, {cap}); for lower-is-better indicators s = min(expected ÷ actual, {cap}).\n"
         ));
