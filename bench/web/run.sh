@@ -52,9 +52,44 @@ serve() { # db login password
     curl -fsS "http://127.0.0.1:$PORT/login" >/dev/null 2>&1 && break
     sleep 0.2
   done
-  COOKIE=$(curl -fsS -i -X POST -H 'content-type: application/json' \
-    -d "{\"login\":\"$2\",\"password\":\"$3\"}" "http://127.0.0.1:$PORT/api/v1/session" |
-    grep -i '^set-cookie:' | sed 's/^[^:]*: //; s/;.*//')
+  local resp
+  resp=$(curl -fsS -i -X POST -H 'content-type: application/json' \
+    -d "{\"login\":\"$2\",\"password\":\"$3\"}" "http://127.0.0.1:$PORT/api/v1/session")
+  COOKIE=$(printf '%s\n' "$resp" | grep -i '^set-cookie:' | sed 's/^[^:]*: //; s/;.*//')
+  CSRF=$(printf '%s\n' "$resp" | grep -o '"csrf_token":"[0-9a-f]*"' | cut -d'"' -f4)
+}
+
+cat >"$WORK/write.lua" <<'LUA'
+-- One value per request through POST /api/v1/values, a different number each time (so every
+-- request is a change: the database commit with its audit row, every dependent roll-up and
+-- status, the red-light sweep). Key from the environment: W_IND, W_PLACE, W_PERIOD, W_COMP.
+local n = 0
+local ind, place, period, comp =
+  os.getenv("W_IND"), os.getenv("W_PLACE"), os.getenv("W_PERIOD"), os.getenv("W_COMP")
+request = function()
+  n = n + 1
+  local body = string.format(
+    '[{"indicator":"%s","place":"%s","period":"%s","component":"%s","value":%d}]',
+    ind, place, period, comp, 1000 + n)
+  return wrk.format("POST", nil, {["Content-Type"] = "application/json"}, body)
+end
+LUA
+
+# Writes one value at a time (one connection: a reporter submitting), methods §7: p99 under
+# 25 ms through the HTTP API with the database commit.
+write_run() { # label indicator place period component
+  local out rps p50 p90 p99 errs non2xx
+  out=$(W_IND=$2 W_PLACE=$3 W_PERIOD=$4 W_COMP=$5 wrk -t1 -c1 -d"$DUR" --latency \
+    -s "$WORK/write.lua" -H "Cookie: $COOKIE" -H "X-CSRF-Token: $CSRF" \
+    "http://127.0.0.1:$PORT/api/v1/values")
+  rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
+  p50=$(awk '$1=="50%" {print $2}' <<<"$out")
+  p90=$(awk '$1=="90%" {print $2}' <<<"$out")
+  p99=$(awk '$1=="99%" {print $2}' <<<"$out")
+  errs=$(grep -o 'Socket errors:.*' <<<"$out" || echo "Socket errors: none")
+  non2xx=$(grep -o 'Non-2xx or 3xx responses: [0-9]*' <<<"$out" || echo "non-2xx: 0")
+  printf '| %s | `POST /api/v1/values` (%s %s %s %s) | write | – | %s | %s | %s | %s | %s; %s |\n' \
+    "$1" "$2" "$3" "$4" "$5" "$rps" "$p50" "$p90" "$p99" "$errs" "$non2xx"
 }
 
 run() { # label path
@@ -92,6 +127,9 @@ if [ "${ONLY:-demo}" = demo ] || [ -z "${ONLY:-}" ]; then
     run demo "$p"
   done
   stop
+  serve "$DB" office demo2025
+  write_run demo T01 330902002001 2026-01 numerator
+  stop
 fi
 
 if [ "${ONLY:-zhejiang}" = zhejiang ] || [ -z "${ONLY:-}" ]; then
@@ -116,5 +154,9 @@ if [ "${ONLY:-zhejiang}" = zhejiang ] || [ -z "${ONLY:-}" ]; then
   for p in /api/v1/status /api/v1/overview "/api/v1/status?period=$last" "/api/v1/overview?period=$last"; do
     run zhejiang "$p"
   done
+  # The first number of the uploaded file (a village's, 2023-01), written again and again.
+  IFS=, read -r w_ind w_place w_period w_comp _ < <(sed -n 2p "$ZDIR/values.csv")
+  case "$w_comp" in 分子) w_comp=numerator ;; 分母) w_comp=denominator ;; *) w_comp=value ;; esac
+  write_run zhejiang "$w_ind" "$w_place" "$w_period" "$w_comp"
   stop
 fi

@@ -873,7 +873,8 @@ impl App {
         let published = self.db().put_records(&[w], login).await?;
         let config = self.manage_config().await?;
         let mut raised = Vec::new();
-        if config.auto_bottom_rank {
+        if config.auto_bottom_rank && !report.flagged.is_empty() {
+            let mut existing = self.orders_all().await?;
             for unit in &report.flagged {
                 let source = OrderSource::BottomRank {
                     by: by.as_str().into(),
@@ -898,7 +899,7 @@ impl App {
                     partner_units: Vec::new(),
                     deadline: now().date() + Duration::days(config.auto_order_days as i64),
                 };
-                if let Some(id) = self.raise_automatic(draft).await? {
+                if let Some(id) = self.raise_automatic(draft, &mut existing).await? {
                     raised.push(id);
                 }
             }
@@ -1052,8 +1053,15 @@ impl App {
 
     /// Raises and assigns an automatic order unless one for the same matter is open (or
     /// the very same source was raised before). Returns the new order's id.
-    async fn raise_automatic(&self, mut draft: OrderDraft) -> Result<Option<String>> {
-        let existing = self.orders_all().await?;
+    /// Raises an order unless one exists for the same source, or an open one for the same
+    /// matter. `existing` is every order, read once by the caller (a sweep after a write
+    /// considers every red light; reading the orders for each would put dozens of queries on
+    /// the write path); a raised order is added to it.
+    async fn raise_automatic(
+        &self,
+        mut draft: OrderDraft,
+        existing: &mut Vec<Order>,
+    ) -> Result<Option<String>> {
         let key = draft.source.key();
         let same_matter = |o: &Order| match (&o.source, &draft.source) {
             (
@@ -1094,7 +1102,9 @@ impl App {
             match self.store_new_order(&order, "system").await {
                 Ok(()) => {
                     self.notify_order(&order, NoticeKind::NewOrder).await?;
-                    return Ok(Some(order.id));
+                    let id = order.id.clone();
+                    existing.push(order);
+                    return Ok(Some(id));
                 }
                 Err(AppError::Store(StoreError::Conflict(_))) => continue,
                 Err(e) => return Err(e),
@@ -1294,9 +1304,13 @@ impl App {
             }
         }
         let mut raised = Vec::new();
+        if drafts.is_empty() {
+            return Ok(raised);
+        }
+        let mut existing = self.orders_all().await?;
         for d in drafts {
             let red = (d.title.clone(), d.lead_unit.clone(), d.source.key());
-            if let Some(id) = self.raise_automatic(d).await? {
+            if let Some(id) = self.raise_automatic(d, &mut existing).await? {
                 self.notify_unit(
                     &red.1,
                     NoticeKind::RedLight,

@@ -62,9 +62,21 @@ async fn an_order_from_raising_to_the_closing_review() {
     // Writes name what they are about: no week, month or ranking object taken by default,
     // and causes and measures belong to a quarter or a month.
     for (path, body, says) in [
-        ("/api/v1/weekly", json!({"week": "", "items": [{"text": "x"}]}), "week"),
-        ("/api/v1/ranking/publish", json!({"month": "", "by": "town"}), "month"),
-        ("/api/v1/ranking/publish", json!({"month": "2025-06", "by": ""}), "by"),
+        (
+            "/api/v1/weekly",
+            json!({"week": "", "items": [{"text": "x"}]}),
+            "week",
+        ),
+        (
+            "/api/v1/ranking/publish",
+            json!({"month": "", "by": "town"}),
+            "month",
+        ),
+        (
+            "/api/v1/ranking/publish",
+            json!({"month": "2025-06", "by": ""}),
+            "by",
+        ),
         (
             "/api/v1/lag-notes",
             json!({"indicator": "T01", "place": "330902", "period": "2025", "cause": "x"}),
