@@ -64,6 +64,7 @@ cat >"$WORK/write.lua" <<'LUA'
 -- request is a change: the database commit with its audit row, every dependent roll-up and
 -- status, the red-light sweep). Key from the environment: W_IND, W_PLACE, W_PERIOD, W_COMP.
 local n = 0
+wrk.headers["Content-Type"] = "application/json"
 local ind, place, period, comp =
   os.getenv("W_IND"), os.getenv("W_PLACE"), os.getenv("W_PERIOD"), os.getenv("W_COMP")
 request = function()
@@ -71,7 +72,7 @@ request = function()
   local body = string.format(
     '[{"indicator":"%s","place":"%s","period":"%s","component":"%s","value":%d}]',
     ind, place, period, comp, 1000 + n)
-  return wrk.format("POST", nil, {["Content-Type"] = "application/json"}, body)
+  return wrk.format("POST", nil, nil, body)
 end
 LUA
 
