@@ -293,7 +293,7 @@ pub async fn load_demo_management(app: &App) -> Result<()> {
         .iter()
         .find(|r| r.unit == lead)
         .map(|r| r.login.clone());
-    let today = chrono::Utc::now().naive_utc().date();
+    let today = crate::manage::today();
     let order = app
         .raise_order(
             "office",

@@ -226,6 +226,11 @@ fn now() -> NaiveDateTime {
     chrono::Utc::now().naive_utc()
 }
 
+/// Today in Beijing: the day deadlines and due dates are judged by.
+pub fn today() -> NaiveDate {
+    youxiang_core::china_time::beijing_date(now())
+}
+
 fn is_office(r: &Reporter) -> bool {
     matches!(r.role, Role::Admin | Role::Office)
 }
@@ -897,7 +902,7 @@ impl App {
                     source,
                     lead_unit: unit.clone(),
                     partner_units: Vec::new(),
-                    deadline: now().date() + Duration::days(config.auto_order_days as i64),
+                    deadline: today() + Duration::days(config.auto_order_days as i64),
                 };
                 if let Some(id) = self.raise_automatic(draft, &mut existing).await? {
                     raised.push(id);
@@ -1020,7 +1025,7 @@ impl App {
         if draft.lead_unit.trim().is_empty() {
             problems.push("牵头单位不能为空".to_string());
         }
-        let today = now().date();
+        let today = today();
         if draft.deadline < today {
             problems.push(format!("办理期限 {} 早于今天 {today}", draft.deadline));
         }
@@ -1298,7 +1303,7 @@ impl App {
                         },
                         lead_unit,
                         partner_units,
-                        deadline: now().date() + Duration::days(config.auto_order_days as i64),
+                        deadline: today() + Duration::days(config.auto_order_days as i64),
                     });
                 }
             }

@@ -432,10 +432,10 @@ impl App {
             place: root_name,
             quarter: quarter.label_zh(),
             as_of: end.format("%Y年%-m月%-d日").to_string(),
-            generated_at: chrono::Utc::now()
-                .naive_utc()
-                .format("%Y-%m-%d %H:%M UTC")
-                .to_string(),
+            generated_at: format!(
+                "{}(北京时间)",
+                youxiang_core::china_time::show_minute(chrono::Utc::now().naive_utc())
+            ),
             issuer: plan.issuer.clone(),
             data_note: Some("数据与驾驶舱同源,按序时进度评价".into()),
             summary: report::Summary {

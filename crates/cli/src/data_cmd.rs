@@ -3,7 +3,7 @@
 //! `youxiang_app::App`, the one write path.
 
 use anyhow::{Context, Result, bail};
-use chrono::{NaiveDate, NaiveDateTime, Utc};
+use chrono::{NaiveDate, NaiveDateTime};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::{Path, PathBuf};
 
@@ -520,7 +520,7 @@ pub fn run_explain(db: &str, args: ExplainArgs) -> Result<()> {
 }
 
 pub fn run_completeness(db: &str, args: CompletenessArgs) -> Result<()> {
-    let today = args.as_of.unwrap_or_else(|| Utc::now().date_naive());
+    let today = args.as_of.unwrap_or_else(youxiang_app::manage::today);
     let from = args
         .from
         .or_else(|| NaiveDate::from_ymd_opt(chrono::Datelike::year(&today), 1, 1))
@@ -655,7 +655,9 @@ pub fn run_audit(db: &str, args: AuditArgs) -> Result<()> {
         for r in &rows {
             t.row(vec![
                 r.seq.to_string(),
-                r.at.format("%Y-%m-%d %H:%M:%S").to_string(),
+                youxiang_core::china_time::beijing(r.at)
+                    .format("%Y-%m-%d %H:%M:%S")
+                    .to_string(),
                 r.actor.clone(),
                 r.action.clone(),
                 r.entity.clone(),

@@ -8,6 +8,7 @@ use anyhow::{Context, Result, bail};
 use chrono::NaiveDate;
 use youxiang_app::ReportFormat;
 use youxiang_app::manage::{OrderFilter, RankBy};
+use youxiang_core::china_time::show_minute;
 use youxiang_core::manage::{
     IsoWeek, Milestone, OrderAction, OrderDraft, OrderSource, OrderState, ReviewCheck,
     ReviewChecklist, WeekItem, WeekItemStatus, YearInvestment,
@@ -29,8 +30,7 @@ pub struct Actor {
 
 impl Actor {
     fn today(&self) -> NaiveDate {
-        self.today
-            .unwrap_or_else(|| chrono::Utc::now().naive_utc().date())
+        self.today.unwrap_or_else(youxiang_app::manage::today)
     }
 }
 
@@ -306,7 +306,7 @@ pub fn run_rank(db: &str, args: RankArgs) -> Result<()> {
             report.by.label_zh(),
             report
                 .published_at
-                .map(|t| format!("(已于 {} 发布)", t.format("%Y-%m-%d %H:%M")))
+                .map(|t| format!("(已于 {} 发布)", show_minute(t)))
                 .unwrap_or_default()
         );
         let mut t = Table::new(&[
@@ -447,7 +447,7 @@ pub fn run_orders(db: &str, cmd: OrdersCmd) -> Result<()> {
                 for e in &o.events {
                     println!(
                         "  {} {} {} → {}{}",
-                        e.at.format("%Y-%m-%d %H:%M"),
+                        show_minute(e.at),
                         e.actor,
                         e.from.label_zh(),
                         e.to.label_zh(),
@@ -648,7 +648,7 @@ pub fn run_tasks(db: &str, cmd: TasksCmd) -> Result<()> {
                 for u in &i.updates {
                     println!(
                         "  {} {}:{}{}",
-                        u.at.format("%Y-%m-%d %H:%M"),
+                        show_minute(u.at),
                         u.actor,
                         u.text,
                         if u.attachments.is_empty() {
@@ -882,7 +882,7 @@ pub fn run_inbox(db: &str, args: InboxArgs) -> Result<()> {
                 "{} [{}] {} {}\n    {}  ({})",
                 if n.read_at.is_none() { "●" } else { " " },
                 n.kind.label_zh(),
-                n.created_at.format("%Y-%m-%d %H:%M"),
+                show_minute(n.created_at),
                 n.title,
                 n.body,
                 n.id

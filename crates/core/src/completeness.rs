@@ -189,7 +189,7 @@ pub fn completeness(
                 match times.and_then(|t| t.into_iter().max()) {
                     Some(at) => {
                         row.received += 1;
-                        if at.date() <= due {
+                        if crate::china_time::beijing_date(at) <= due {
                             row.on_time += 1;
                         } else {
                             row.late += 1;

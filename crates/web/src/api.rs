@@ -794,7 +794,7 @@ pub struct CompletenessOut {
 pub fn completeness_window(q: &CompletenessQuery) -> ApiResult<Window> {
     let today = match &q.as_of {
         Some(t) => parse_date(t, "as_of")?,
-        None => chrono::Utc::now().date_naive(),
+        None => youxiang_app::manage::today(),
     };
     let from = match &q.from {
         Some(t) => parse_date(t, "from")?,

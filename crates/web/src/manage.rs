@@ -21,6 +21,7 @@ use serde_json::{Value, json};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 use youxiang_app::manage::ranking_xlsx;
 use youxiang_app::{OrderFilter, RankBy, ReportFormat, Versioned};
+use youxiang_core::china_time::show_minute;
 use youxiang_core::manage::{
     ActionKind, IsoWeek, Milestone, Order, OrderAction, OrderDraft, OrderSource, OrderState,
     ReviewCheck, ReviewChecklist, WeekItem, WeekItemStatus, WorkItem,
@@ -116,7 +117,7 @@ pub fn routes() -> Router<Shared> {
 // Shared helpers
 
 fn today() -> NaiveDate {
-    chrono::Utc::now().date_naive()
+    youxiang_app::manage::today()
 }
 
 fn is_office(u: &Reporter) -> bool {
@@ -1522,7 +1523,7 @@ async fn task_page(
         .iter()
         .rev()
         .map(|u| UpdateView {
-            at: u.at.format("%Y-%m-%d %H:%M").to_string(),
+            at: show_minute(u.at),
             actor: u.actor.clone(),
             text: u.text.clone(),
             files: u
@@ -1728,7 +1729,7 @@ async fn weekly_page(
                 .map(|t| {
                     format!(
                         "{}({})",
-                        t.format("%Y-%m-%d %H:%M"),
+                        show_minute(t),
                         r.filed_by.clone().unwrap_or_default()
                     )
                 })
@@ -1739,11 +1740,7 @@ async fn weekly_page(
     let can_file = who.user.role.can_report() && !is_office(&who.user);
     let mine = ok_or_page!(web.app.weekly_plan(&unit, week).await, c);
     let my_status = match &mine {
-        Some(p) => format!(
-            "已报送 {}({} 项)",
-            p.filed_at.format("%Y-%m-%d %H:%M"),
-            p.items.len()
-        ),
+        Some(p) => format!("已报送 {}({} 项)", show_minute(p.filed_at), p.items.len()),
         None => "未报送".into(),
     };
     let mut items: Vec<WeekItem> = match mine {
@@ -1984,7 +1981,7 @@ async fn ranking_page(
         history,
         published: r
             .published_at
-            .map(|t| format!("已于 {} 发布", t.format("%Y-%m-%d %H:%M")))
+            .map(|t| format!("已于 {} 发布", show_minute(t)))
             .unwrap_or_else(|| "尚未发布".into()),
         office: is_office(&who.user),
         notice: q.get("ok").cloned().unwrap_or_default(),
@@ -2207,7 +2204,7 @@ async fn order_page(
         .events
         .iter()
         .map(|e| EventView {
-            at: e.at.format("%Y-%m-%d %H:%M").to_string(),
+            at: show_minute(e.at),
             actor: e.actor.clone(),
             action: e.action.label_zh().into(),
             from: e.from.label_zh().into(),
@@ -2268,11 +2265,7 @@ async fn order_page(
         flag: row.flag,
         flag_class: row.class,
         body: format!("{}\n{}", o.title, o.body),
-        created: format!(
-            "{}({})",
-            o.created_at.format("%Y-%m-%d %H:%M"),
-            o.created_by
-        ),
+        created: format!("{}({})", show_minute(o.created_at), o.created_by),
         events,
         extensions,
         actions,
@@ -2385,7 +2378,7 @@ fn notice_views(list: &[youxiang_app::Notice]) -> Vec<NoticeView> {
             } else {
                 String::new()
             },
-            at: n.created_at.format("%Y-%m-%d %H:%M").to_string(),
+            at: show_minute(n.created_at),
             unread: n.read_at.is_none(),
         })
         .collect()
@@ -2565,11 +2558,7 @@ async fn my_page(State(web): State<Shared>, headers: HeaderMap) -> Response {
     let plan = ok_or_page!(web.app.weekly_plan(&unit, week).await, c);
     let (week_status, week_filed) = match plan {
         Some(p) => (
-            format!(
-                "已报送 {}({} 项)",
-                p.filed_at.format("%Y-%m-%d %H:%M"),
-                p.items.len()
-            ),
+            format!("已报送 {}({} 项)", show_minute(p.filed_at), p.items.len()),
             true,
         ),
         None => ("未报送".to_string(), false),

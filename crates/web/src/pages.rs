@@ -1441,7 +1441,7 @@ async fn approvals_page(
                     (o.key.component.label_zh().to_string(), false),
                     (num(Some(o.value), &unit), true),
                     (o.reporter.clone(), false),
-                    (o.reported_at.format("%Y-%m-%d %H:%M").to_string(), false),
+                    (youxiang_core::china_time::show_minute(o.reported_at), false),
                 ],
             )
         })
@@ -1667,7 +1667,12 @@ async fn audit(
                 String::new(),
                 vec![
                     (e.seq.to_string(), true),
-                    (e.at.format("%Y-%m-%d %H:%M:%S").to_string(), false),
+                    (
+                        youxiang_core::china_time::beijing(e.at)
+                            .format("%Y-%m-%d %H:%M:%S")
+                            .to_string(),
+                        false,
+                    ),
                     (e.actor, false),
                     (e.action, false),
                     (e.entity, false),

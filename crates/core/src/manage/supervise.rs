@@ -14,6 +14,8 @@
 //! application's check; [`OrderAction::by_lead_unit`] says whose action it is.
 
 use chrono::{NaiveDate, NaiveDateTime};
+
+use crate::china_time::beijing_date;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -588,11 +590,11 @@ impl Order {
                 },
                 S::Assigned | S::InProgress,
             ) => {
-                if at.date() > self.deadline {
+                if beijing_date(at) > self.deadline {
                     Err(OrderError::ExtensionAfterDeadline {
                         state,
                         deadline: self.deadline,
-                        asked: at.date(),
+                        asked: beijing_date(at),
                     })
                 } else if *new_deadline <= self.deadline {
                     Err(OrderError::ExtensionNotLater {
@@ -747,7 +749,9 @@ impl Order {
     /// Closed (审结通过) on or before the deadline in force.
     pub fn closed_on_time(&self) -> bool {
         self.state == OrderState::Closed
-            && self.closed_at.is_some_and(|c| c.date() <= self.deadline)
+            && self
+                .closed_at
+                .is_some_and(|c| beijing_date(c) <= self.deadline)
     }
 
     /// The highest escalation level reached on `today` (1-based) and its label. None
@@ -1463,7 +1467,7 @@ mod tests {
                     }
                     for x in &o.extensions {
                         prop_assert!(x.new_deadline > x.old_deadline);
-                        prop_assert!(x.asked_at.date() <= x.old_deadline);
+                        prop_assert!(beijing_date(x.asked_at) <= x.old_deadline);
                     }
                 }
             }
