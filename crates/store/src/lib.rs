@@ -133,6 +133,11 @@ pub struct ValueFilter {
     pub place: Option<String>,
     pub period: Option<Period>,
     pub state: Option<ValueState>,
+    /// Only values after this key in key order (indicator, place, period, component):
+    /// keyset paging, each page costs the same however deep.
+    pub after: Option<ValueKey>,
+    /// At most this many values (in key order).
+    pub limit: Option<usize>,
 }
 
 /// What [`Database::save_plan`] did.

@@ -758,13 +758,21 @@ impl Database for PgStore {
             "SELECT {OBS_COLUMNS} FROM observations AS o \
              WHERE ($1::text IS NULL OR o.indicator = $1) AND ($2::text IS NULL OR o.place = $2) \
              AND ($3::text IS NULL OR o.period = $3) AND ($4::text IS NULL OR o.state = $4) \
-             ORDER BY o.indicator, o.place, o.period, o.component"
+             AND ($5::text IS NULL OR (o.indicator, o.place, o.period, o.component) > ($5, $6, $7, $8)) \
+             ORDER BY o.indicator, o.place, o.period, o.component LIMIT $9::bigint"
         );
+        let after = filter.after.as_ref();
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(&filter.indicator)
             .bind(&filter.place)
             .bind(filter.period.map(|p| p.to_string()))
             .bind(filter.state.map(|s| s.as_str()))
+            .bind(after.map(|k| k.indicator.as_str()))
+            .bind(after.map(|k| k.place.as_str()))
+            .bind(after.map(|k| k.period.to_string()))
+            .bind(after.map(|k| k.component.as_str()))
+            // LIMIT NULL is no limit.
+            .bind(filter.limit.map(|n| n.min(i64::MAX as usize) as i64))
             .fetch_all(&self.pool)
             .await?;
         rows.iter().map(|r| obs_from_row(r, 0)).collect()

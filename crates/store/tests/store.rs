@@ -526,6 +526,31 @@ async fn write_then_read() {
             .expect("filter");
         assert!(none.is_empty());
 
+        // A filtered query pages the same way: `after` + `limit` walk its rows once, in order.
+        let all = db.get_values(&ValueFilter::default()).await.expect("all");
+        let mut walked = Vec::new();
+        loop {
+            let page = db
+                .get_values(&ValueFilter {
+                    after: walked
+                        .last()
+                        .map(|o: &youxiang_core::value::Observation| o.key.clone()),
+                    limit: Some(3),
+                    ..Default::default()
+                })
+                .await
+                .expect("page");
+            let n = page.len();
+            walked.extend(page);
+            if n < 3 {
+                break;
+            }
+        }
+        assert_eq!(
+            walked.iter().map(|o| &o.key).collect::<Vec<_>>(),
+            all.iter().map(|o| &o.key).collect::<Vec<_>>()
+        );
+
         // Paging walks every row exactly once.
         let mut paged = Vec::new();
         loop {

@@ -979,6 +979,9 @@ pub struct ValuesQuery {
     /// At most this many rows (1,000; at most 10,000).
     #[param(minimum = 1, maximum = 10000)]
     pub limit: Option<u32>,
+    /// The next page: the `X-Next-After` header of the previous answer
+    /// (`indicator|place|period|component`); rows come in that key order.
+    pub after: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -999,7 +1002,8 @@ pub struct ValueOut {
 
 #[utoipa::path(get, path = "/api/v1/values", tag = "values", params(ValuesQuery),
     responses(
-        (status = 200, description = "已报数据(仅本人范围内的地点和指标)", body = Vec<ValueOut>),
+        (status = 200, description = "已报数据(仅本人范围内的地点和指标),按 指标、地点、期间、分项 排序;还有下一页时带 X-Next-After 头(作为下一次的 after 参数)", body = Vec<ValueOut>,
+            headers(("X-Next-After" = String, description = "下一页的 after 参数;没有下一页时不出现"))),
         (status = 401, description = "未登录", body = ErrorBody),
         (status = 403, description = "所问地点或指标不在本人范围内", body = ErrorBody),
         (status = 404, description = "地点不存在", body = ErrorBody),
@@ -1009,7 +1013,7 @@ async fn get_values(
     State(web): State<Shared>,
     who: Authed,
     q: Result<Query<ValuesQuery>, QueryRejection>,
-) -> ApiResult<Json<Vec<ValueOut>>> {
+) -> ApiResult<Response> {
     let q = query(q)?;
     let state_filter = match q.state.as_deref() {
         None => None,
@@ -1017,11 +1021,28 @@ async fn get_values(
             ApiError::invalid(format!("状态“{s}”无效(draft/submitted/approved)"))
         })?),
     };
-    let filter = ValueFilter {
+    let after = match q.after.as_deref().map(str::trim).filter(|a| !a.is_empty()) {
+        None => None,
+        Some(a) => {
+            let parts: Vec<&str> = a.split('|').collect();
+            let [indicator, place, period, component] = parts[..] else {
+                return Err(ApiError::invalid(format!(
+                    "after“{a}”无效(应为 指标|地点|期间|分项,取自上一页的 X-Next-After)"
+                )));
+            };
+            Some(
+                key_of(indicator, place, period, Some(component))
+                    .map_err(|e| ApiError::invalid(format!("after“{a}”无效:{e}")))?,
+            )
+        }
+    };
+    let mut filter = ValueFilter {
         indicator: q.indicator.clone(),
         place: q.place.clone(),
         period: q.period.as_deref().map(parse_period).transpose()?,
         state: state_filter,
+        after,
+        limit: None,
     };
     {
         let state = web.app.read();
@@ -1049,18 +1070,41 @@ async fn get_values(
         Some(n @ 1..=10_000) => n as usize,
         Some(n) => return Err(ApiError::invalid(format!("limit {n} 应在 1 到 10000 之间"))),
     };
-    let values = web.app.db().get_values(&filter).await?;
-    let state = web.app.read();
-    let out = values
-        .into_iter()
-        .filter(|o| {
-            state
+    // Read in pages from the store (never the whole table at once), keep what the user's
+    // scope covers, stop at the limit: memory and time bounded by the page, not the data.
+    let chunk = limit.max(1000);
+    filter.limit = Some(chunk);
+    let mut kept = Vec::new();
+    let mut more = false;
+    'pages: loop {
+        let page = web.app.db().get_values(&filter).await?;
+        let full = page.len() == chunk;
+        filter.after = page.last().map(|o| o.key.clone());
+        let state = web.app.read();
+        for o in page {
+            let in_scope = state
                 .tree
                 .id(&o.key.place)
-                .is_some_and(|id| who.user.scope.covers(&state.tree, id, &o.key.indicator))
-        })
-        .filter(|o| o.value.is_finite())
-        .take(limit)
+                .is_some_and(|id| who.user.scope.covers(&state.tree, id, &o.key.indicator));
+            if in_scope && o.value.is_finite() {
+                if kept.len() == limit {
+                    more = true;
+                    break 'pages;
+                }
+                kept.push(o);
+            }
+        }
+        if !full {
+            break;
+        }
+    }
+    let next = if more {
+        kept.last().map(|o| o.key.clone())
+    } else {
+        None
+    };
+    let out: Vec<ValueOut> = kept
+        .into_iter()
         .map(|o| ValueOut {
             indicator: o.key.indicator,
             place: o.key.place,
@@ -1074,7 +1118,21 @@ async fn get_values(
             comment: o.comment,
         })
         .collect();
-    Ok(Json(out))
+    let mut resp = Json(out).into_response();
+    if let Some(k) = next {
+        let cursor = format!(
+            "{}|{}|{}|{}",
+            k.indicator,
+            k.place,
+            k.period,
+            k.component.as_str()
+        );
+        // Codes are plain text; one that is not a valid header value just has no link.
+        if let Ok(v) = HeaderValue::from_str(&cursor) {
+            resp.headers_mut().insert("x-next-after", v);
+        }
+    }
+    Ok(resp)
 }
 
 /// One number to write.

@@ -303,6 +303,67 @@ async fn api_reads_docs_and_headers() {
         .await;
     assert_eq!(st, StatusCode::OK, "{c}");
     assert!(c.as_array().is_some_and(|c| !c.is_empty()));
+
+    // Values come in pages: X-Next-After leads to the next, the pages together are the
+    // whole answer once each, in key order, and a town reporter's pages hold only its town.
+    let town = s.signed_in(&format!("town-{TOWN}")).await;
+    let (st, e) = town.get("/api/v1/values?after=T01|x").await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    for (client, query) in [(&viewer, "indicator=T02&limit=500"), (&town, "limit=700")] {
+        let mut after: Option<String> = None;
+        let mut keys: Vec<String> = Vec::new();
+        let mut pages = 0;
+        loop {
+            let mut url = format!("{}/api/v1/values?{query}", s.base);
+            if let Some(a) = &after {
+                url.push_str(&format!("&after={}", urlencode(a)));
+            }
+            let resp = client
+                .with(client.http.get(url))
+                .send()
+                .await
+                .expect("send");
+            assert_eq!(resp.status(), StatusCode::OK);
+            after = resp
+                .headers()
+                .get("x-next-after")
+                .map(|v| v.to_str().expect("ascii").to_string());
+            let rows: Value = resp.json().await.expect("json");
+            for r in rows.as_array().expect("rows") {
+                if client.cookie == town.cookie {
+                    assert!(
+                        r["place"].as_str().is_some_and(|p| p.starts_with(TOWN)),
+                        "{r}"
+                    );
+                }
+                keys.push(format!(
+                    "{}|{}|{}|{}",
+                    r["indicator"].as_str().unwrap_or(""),
+                    r["place"].as_str().unwrap_or(""),
+                    r["period"].as_str().unwrap_or(""),
+                    r["component"].as_str().unwrap_or("")
+                ));
+            }
+            pages += 1;
+            if after.is_none() {
+                break;
+            }
+        }
+        assert!(pages > 1, "{query}: one page only ({} rows)", keys.len());
+        let mut sorted = keys.clone();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!(sorted.len(), keys.len(), "{query}: a row twice");
+    }
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
