@@ -981,6 +981,9 @@ pub struct ValuesQuery {
     pub limit: Option<u32>,
     /// The next page: the `X-Next-After` header of the previous answer
     /// (`indicator|place|period|component`); rows come in that key order.
+    #[param(
+        pattern = r"^([^|]+\|[^|]+\|[0-9]{4}(H[12]|Q[1-4]|-(0[1-9]|1[0-2])|W(0[1-9]|[1-4][0-9]|5[0-2]))?\|(value|numerator|denominator))?$"
+    )]
     pub after: Option<String>,
 }
 
@@ -1021,20 +1024,13 @@ async fn get_values(
             ApiError::invalid(format!("状态“{s}”无效(draft/submitted/approved)"))
         })?),
     };
-    let after = match q.after.as_deref().map(str::trim).filter(|a| !a.is_empty()) {
+    let after = match q.after.as_deref().filter(|a| !a.is_empty()) {
         None => None,
-        Some(a) => {
-            let parts: Vec<&str> = a.split('|').collect();
-            let [indicator, place, period, component] = parts[..] else {
-                return Err(ApiError::invalid(format!(
-                    "after“{a}”无效(应为 指标|地点|期间|分项,取自上一页的 X-Next-After)"
-                )));
-            };
-            Some(
-                key_of(indicator, place, period, Some(component))
-                    .map_err(|e| ApiError::invalid(format!("after“{a}”无效:{e}")))?,
-            )
-        }
+        Some(a) => Some(cursor_key(a).ok_or_else(|| {
+            ApiError::invalid(format!(
+                "after“{a}”无效(应为 指标|地点|期间|分项,取自上一页的 X-Next-After)"
+            ))
+        })?),
     };
     let mut filter = ValueFilter {
         indicator: q.indicator.clone(),
@@ -1163,6 +1159,24 @@ pub struct KeyIn {
     #[serde(default)]
     #[schema(pattern = "^(value|numerator|denominator)$")]
     pub component: Option<String>,
+}
+
+/// A paging cursor exactly as `X-Next-After` writes it: no spaces trimmed, no other
+/// spellings of the period or the component.
+fn cursor_key(text: &str) -> Option<ValueKey> {
+    let parts: Vec<&str> = text.split('|').collect();
+    let [indicator, place, period, component] = parts[..] else {
+        return None;
+    };
+    if indicator.is_empty() || place.is_empty() {
+        return None;
+    }
+    let key = key_of(indicator, place, period, Some(component)).ok()?;
+    let canonical = key.indicator == indicator
+        && key.place == place
+        && key.period.to_string() == period
+        && key.component.as_str() == component;
+    canonical.then_some(key)
 }
 
 fn key_of(
