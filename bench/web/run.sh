@@ -79,18 +79,24 @@ LUA
 # Writes one value at a time (one connection: a reporter submitting), methods §7: p99 under
 # 25 ms through the HTTP API with the database commit.
 write_run() { # label indicator place period component
-  local out rps p50 p90 p99 errs non2xx
+  local out
   out=$(W_IND=$2 W_PLACE=$3 W_PERIOD=$4 W_COMP=$5 wrk -t1 -c1 -d"$DUR" --latency \
     -s "$WORK/write.lua" -H "Cookie: $COOKIE" -H "X-CSRF-Token: $CSRF" \
     "http://127.0.0.1:$PORT/api/v1/values")
+  row "$1" "\`POST /api/v1/values\` ($2 $3 $4 $5)" write "–" "$out"
+}
+
+# One table row from wrk's output: req/s, p50, p90, p99, socket errors, non-2xx answers.
+row() { # label what mode size wrk-output
+  local out=$5 rps p50 p90 p99 errs non2xx
   rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
   p50=$(awk '$1=="50%" {print $2}' <<<"$out")
   p90=$(awk '$1=="90%" {print $2}' <<<"$out")
   p99=$(awk '$1=="99%" {print $2}' <<<"$out")
   errs=$(grep -o 'Socket errors:.*' <<<"$out" || echo "Socket errors: none")
   non2xx=$(grep -o 'Non-2xx or 3xx responses: [0-9]*' <<<"$out" || echo "non-2xx: 0")
-  printf '| %s | `POST /api/v1/values` (%s %s %s %s) | write | – | %s | %s | %s | %s | %s; %s |\n' \
-    "$1" "$2" "$3" "$4" "$5" "$rps" "$p50" "$p90" "$p99" "$errs" "$non2xx"
+  printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s; %s |\n' \
+    "$1" "$2" "$3" "$4" "$rps" "$p50" "$p90" "$p99" "$errs" "$non2xx"
 }
 
 run() { # label path
@@ -101,15 +107,7 @@ run() { # label path
     [ "$mode" = fresh ] && script=(-s "$WORK/fresh.lua")
     local out
     out=$(wrk -t"$THREADS" -c"$CONNS" -d"$DUR" --latency "${script[@]}" -H "Cookie: $COOKIE" "$url")
-    local rps p50 p90 p99 errs non2xx
-    rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
-    p50=$(awk '$1=="50%" {print $2}' <<<"$out")
-    p90=$(awk '$1=="90%" {print $2}' <<<"$out")
-    p99=$(awk '$1=="99%" {print $2}' <<<"$out")
-    errs=$(grep -o 'Socket errors:.*' <<<"$out" || echo "Socket errors: none")
-    non2xx=$(grep -o 'Non-2xx or 3xx responses: [0-9]*' <<<"$out" || echo "non-2xx: 0")
-    printf '| %s | `%s` | %s | %s B | %s | %s | %s | %s | %s; %s |\n' \
-      "$1" "$2" "$mode" "$size" "$rps" "$p50" "$p90" "$p99" "$errs" "$non2xx"
+    row "$1" "\`$2\`" "$mode" "$size B" "$out"
   done
 }
 
