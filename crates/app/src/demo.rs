@@ -157,6 +157,15 @@ pub async fn load_demo(app: &App) -> Result<usize> {
 /// investment, two weeks of weekly plans (one department missing), causes and measures
 /// for the red lights, an order by hand taken through its states, and the orders the red
 /// lights raised by themselves (raised when the values were written).
+/// The first reporter of a unit, who files for it in the demo.
+fn reporter_of(app: &App, unit: &str) -> Option<String> {
+    app.read()
+        .reporters
+        .iter()
+        .find(|r| r.unit == unit)
+        .map(|r| r.login.clone())
+}
+
 pub async fn load_demo_management(app: &App) -> Result<()> {
     use chrono::NaiveDate;
     use youxiang_core::manage::{
@@ -216,13 +225,7 @@ pub async fn load_demo_management(app: &App) -> Result<()> {
             if week.week == 39 && i == departments.len() - 1 {
                 continue;
             }
-            let login = app
-                .read()
-                .reporters
-                .iter()
-                .find(|r| &r.unit == unit)
-                .map(|r| r.login.clone())
-                .unwrap_or_else(|| "office".into());
+            let login = reporter_of(app, unit).unwrap_or_else(|| "office".into());
             let items = vec![
                 WeekItem {
                     text: format!("{unit}:推进本领域重点任务月度节点"),
@@ -268,13 +271,7 @@ pub async fn load_demo_management(app: &App) -> Result<()> {
         if k % 3 == 2 {
             continue; // left unanswered: the report prints 未填报
         }
-        let login = app
-            .read()
-            .reporters
-            .iter()
-            .find(|r| &r.unit == unit)
-            .map(|r| r.login.clone())
-            .unwrap_or_else(|| "office".into());
+        let login = reporter_of(app, unit).unwrap_or_else(|| "office".into());
         app.save_lag_note(
             &login,
             ind,
@@ -287,12 +284,7 @@ pub async fn load_demo_management(app: &App) -> Result<()> {
     }
     // One order by hand, taken through its states.
     let lead = departments.first().cloned().unwrap_or_default();
-    let lead_login = app
-        .read()
-        .reporters
-        .iter()
-        .find(|r| r.unit == lead)
-        .map(|r| r.login.clone());
+    let lead_login = reporter_of(app, &lead);
     let today = crate::manage::today();
     let order = app
         .raise_order(
