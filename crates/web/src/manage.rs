@@ -908,26 +908,30 @@ struct ActionIn {
 /// Reads an action body, refusing fields the action does not take (a client that sends
 /// `text` with `accept` has misunderstood the action; silently dropping it would lose it).
 fn action_in(body: Value) -> ApiResult<ActionIn> {
-    let Some(fields) = body.as_object() else {
+    let Some(sent) = body
+        .as_object()
+        .map(|m| m.keys().cloned().collect::<Vec<_>>())
+    else {
         return Err(ApiError::invalid("请求体应为 JSON 对象"));
     };
-    let takes: &[&str] = match fields.get("action").and_then(Value::as_str) {
-        Some("request_extension") => &["new_deadline", "reason"],
-        Some("decide_extension") => &["approve"],
-        Some("feedback") => &["text"],
-        Some("approve") => &["checklist"],
-        Some("return") => &["reason"],
-        _ => &[],
-    };
-    let extra: Vec<String> = fields
-        .keys()
-        .filter(|k| !["action", "version"].contains(&k.as_str()) && !takes.contains(&k.as_str()))
+    let read: ActionIn =
+        serde_json::from_value(body).map_err(|e| ApiError::invalid(format!("请求体无效:{e}")))?;
+    // The fields an action takes are the ones it writes back (serde keeps what the core
+    // type declares and ignores the rest, so the comparison is what finds them).
+    let takes: Vec<String> = serde_json::to_value(&read.action)
+        .ok()
+        .and_then(|v| v.as_object().map(|m| m.keys().cloned().collect()))
+        .unwrap_or_default();
+    let extra: Vec<String> = sent
+        .iter()
+        .filter(|k| k.as_str() != "version" && !takes.contains(k))
         .map(|k| format!("字段 {k} 不适用于该操作"))
         .collect();
-    if !extra.is_empty() {
-        return Err(ApiError::Invalid(extra));
+    if extra.is_empty() {
+        Ok(read)
+    } else {
+        Err(ApiError::Invalid(extra))
     }
-    serde_json::from_value(body).map_err(|e| ApiError::invalid(format!("请求体无效:{e}")))
 }
 
 #[utoipa::path(post, path = "/api/v1/orders/{id}/actions", tag = "manage",
