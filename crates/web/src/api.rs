@@ -1165,18 +1165,22 @@ pub struct KeyIn {
 /// spellings of the period or the component.
 fn cursor_key(text: &str) -> Option<ValueKey> {
     let parts: Vec<&str> = text.split('|').collect();
-    let [indicator, place, period, component] = parts[..] else {
+    let [indicator, place, period_text, component_text] = parts[..] else {
         return None;
     };
     if indicator.is_empty() || place.is_empty() {
         return None;
     }
-    let key = key_of(indicator, place, period, Some(component)).ok()?;
-    let canonical = key.indicator == indicator
-        && key.place == place
-        && key.period.to_string() == period
-        && key.component.as_str() == component;
-    canonical.then_some(key)
+    // A cursor is a position in key order: its codes need not exist, and are kept verbatim.
+    let period: Period = period_text.parse().ok()?;
+    let component = Component::parse(component_text)?;
+    let canonical = period.to_string() == period_text && component.as_str() == component_text;
+    canonical.then(|| ValueKey {
+        indicator: indicator.to_string(),
+        place: place.to_string(),
+        period,
+        component,
+    })
 }
 
 fn key_of(
