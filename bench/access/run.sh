@@ -20,10 +20,8 @@ RES="$OUT/results.jsonl"
 mkdir -p "$OUT"
 : > "$RES"
 
-if [[ ! -f "$DATA/poa_osm.pbf" ]]; then
-  echo "SKIPPED: $DATA/poa_osm.pbf not found" >&2
-  exit 0
-fi
+. scripts/lib/checks.sh
+[[ -f "$DATA/poa_osm.pbf" ]] || yx_skip "access benchmark" "$DATA/poa_osm.pbf not found"
 
 if (( QUICK )); then REPEATS=1; SIZES="100000"; SCIPY_SIZES="100000"; else REPEATS=5; SIZES="100000 1000000 10000000"; SCIPY_SIZES="100000 1000000 10000000"; fi
 

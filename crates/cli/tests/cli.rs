@@ -69,11 +69,9 @@ fn plan_check_lists_every_problem() {
 
 #[test]
 fn plan_import_reads_the_seed() {
-    let seed = repo().join("../shared/seed/dinghai-qiyouxiang-plan.txt");
-    if !seed.exists() {
-        eprintln!("SKIPPED: {} is absent", seed.display());
+    let Some(seed) = youxiang_testkit::shared("seed/dinghai-qiyouxiang-plan.txt") else {
         return;
-    }
+    };
     let v = json(&["plan", "import", seed.to_str().unwrap(), "--json"]);
     let rows = v["indicators"].as_array().unwrap();
     assert_eq!(rows.len(), 20);
@@ -273,11 +271,10 @@ fn demo_status_explain_upload_completeness_and_audit() {
 
 #[test]
 fn access_coverage_runs_on_porto_alegre() {
-    let d = repo().join("../shared/data/osm/porto-alegre");
-    if !d.join("poa_osm.pbf").exists() {
-        eprintln!("SKIPPED: {} is absent", d.display());
+    if youxiang_testkit::shared("data/osm/porto-alegre/poa_osm.pbf").is_none() {
         return;
     }
+    let d = repo().join("../shared/data/osm/porto-alegre");
     let pbf = d.join("poa_osm.pbf");
     let grid = d.join("poa_hexgrid.csv");
     let out = ok(&[

@@ -27,17 +27,8 @@ fn plan() -> Plan {
 
 /// The published plan, or `None` (with a message) where the seed is not present.
 fn seed() -> Option<String> {
-    let path = repo_root().join("../shared/seed/dinghai-qiyouxiang-plan.txt");
-    match std::fs::read_to_string(&path) {
-        Ok(text) => Some(text),
-        Err(e) => {
-            println!(
-                "SKIPPED: the published plan {} is not readable ({e}); the checks against its text did not run",
-                path.display()
-            );
-            None
-        }
-    }
+    let path = youxiang_testkit::shared("seed/dinghai-qiyouxiang-plan.txt")?;
+    Some(std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display())))
 }
 
 #[test]

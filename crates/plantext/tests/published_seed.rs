@@ -11,17 +11,8 @@ fn repo_root() -> PathBuf {
 }
 
 fn seed_text() -> Option<String> {
-    let path = repo_root().join("../shared/seed/dinghai-qiyouxiang-plan.txt");
-    match std::fs::read_to_string(&path) {
-        Ok(t) => Some(t),
-        Err(e) => {
-            println!(
-                "SKIP: shared seed {} is absent ({e}); the seed tests do not run",
-                path.display()
-            );
-            None
-        }
-    }
+    let path = youxiang_testkit::shared("seed/dinghai-qiyouxiang-plan.txt")?;
+    Some(std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display())))
 }
 
 /// The seed's table as it is published: domain, 序号, name, unit, baseline, 2023…2027.

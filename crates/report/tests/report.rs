@@ -172,7 +172,10 @@ fn docx_has_real_headings_tables_and_page_numbers() {
             "LibreOffice could not open the docx"
         );
     } else {
-        eprintln!("note: soffice not installed; skipping the optional LibreOffice conversion");
+        youxiang_testkit::skip(
+            "libreoffice",
+            "soffice is not installed: the docx was not opened in LibreOffice",
+        );
     }
 }
 
@@ -190,7 +193,10 @@ fn pdf_renders_chinese_pages() {
                     "no CJK font on this machine: {msg}\n(apt-get install -y fonts-noto-cjk poppler-utils)"
                 );
             }
-            eprintln!("SKIP pdf check: neither poppler-utils nor a CJK font is installed: {msg}");
+            youxiang_testkit::skip(
+                "cjk-font",
+                format!("neither poppler-utils nor a CJK font is installed: {msg}"),
+            );
             return;
         }
     };
@@ -202,8 +208,9 @@ fn pdf_renders_chinese_pages() {
         "bookmarks for the headings"
     );
     if !poppler {
-        eprintln!(
-            "SKIP pdf page check: pdftoppm/pdftotext not installed (apt-get install -y poppler-utils)"
+        youxiang_testkit::skip(
+            "poppler",
+            "pdftoppm/pdftotext not installed (apt-get install -y poppler-utils)",
         );
         return;
     }
@@ -305,7 +312,7 @@ fn a_large_report_breaks_over_many_pages() {
     let d = render_docx(&r).unwrap();
     assert!(document_xml(&d).contains("测试单位59"));
     let Ok(fonts) = find_cjk_font() else {
-        eprintln!("SKIP large PDF: no CJK font");
+        youxiang_testkit::skip("cjk-font", "no CJK font: the large PDF was not rendered");
         return;
     };
     let pdf = render_pdf(&r, &fonts).unwrap();

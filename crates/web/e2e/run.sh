@@ -8,22 +8,24 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../../.." && pwd)
 cd "$ROOT"
 
-# A tool that genuinely cannot be installed here skips the run with a clear message (exit 0);
-# a test that fails fails the run.
-skip() { echo "SKIPPED browser tests: $*" >&2; exit 0; }
-have_browser() { command -v chromium >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; }
-if ! have_browser; then
+. "$ROOT/scripts/lib/checks.sh"
+
+# A tool that genuinely cannot be installed here skips the run with a clear message and exit
+# status 77 (scripts/test records it as skipped; under CI=true that fails the run unless
+# allow-listed); a test that fails fails the run.
+missing=$(yx_missing_browser_tools)
+if [ -n "$missing" ]; then
   SUDO=""
   [ "$(id -u)" = 0 ] || SUDO="sudo -n"
-  echo "== installing chromium and fonts-noto-cjk (apt-get)"
+  echo "== installing $missing (apt-get)"
   { $SUDO apt-get update -qq &&
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; } ||
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing >/dev/null; } ||
     true
-  have_browser || skip "Debian's chromium and fonts-noto-cjk are missing and apt-get could not install them"
+  missing=$(yx_missing_browser_tools)
+  [ -z "$missing" ] || yx_skip "browser tests" "missing: $missing (apt-get could not install them)"
 fi
-command -v node >/dev/null 2>&1 || skip "node is missing"
 if [ ! -d "$HERE/node_modules/playwright-core" ]; then
-  (cd "$HERE" && npm ci --no-audit --no-fund) || skip "npm ci (playwright-core) failed: no npm registry?"
+  (cd "$HERE" && npm ci --no-audit --no-fund) || yx_skip "browser tests" "npm ci (playwright-core) failed: no npm registry?"
 fi
 
 BIN=${YOUXIANG_BIN:-}
@@ -45,4 +47,4 @@ for _ in $(seq 1 100); do
 done
 
 mkdir -p "$ROOT/artifacts/screenshots"
-BASE="http://127.0.0.1:$PORT" SHOTS="$ROOT/artifacts/screenshots" node --test "$HERE"/*.test.mjs
+BASE="http://127.0.0.1:$PORT" SHOTS="$ROOT/artifacts/screenshots" node --test --test-reporter=tap "$HERE"/*.test.mjs

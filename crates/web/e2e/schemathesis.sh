@@ -8,9 +8,10 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../../.." && pwd)
 cd "$ROOT"
 VENV="$ROOT/work-data/venv-web"
-# A tool that genuinely cannot be installed here skips the run with a clear message (exit 0);
-# a failing check fails the run.
-skip() { echo "SKIPPED schemathesis: $*" >&2; exit 0; }
+. "$ROOT/scripts/lib/checks.sh"
+# A tool that genuinely cannot be installed here skips the run with a clear message and exit
+# status 77 (see scripts/lib/steps.sh); a failing check fails the run.
+skip() { yx_skip schemathesis "$*"; }
 if [ ! -x "$VENV/bin/schemathesis" ]; then
   rm -rf "$VENV"
   python3 -m venv "$VENV" || skip "python3 -m venv failed (python3-venv missing?)"
@@ -28,7 +29,7 @@ DB="sqlite://$WORK/st.db"
 PORT=${ST_PORT:-18091}
 "$BIN" --db "$DB" serve --addr "127.0.0.1:$PORT" >"$WORK/serve.log" 2>&1 &
 PID=$!
-trap 'kill $PID 2>/dev/null || true; cat "$WORK/serve.log" | grep -v "已启动" || true; rm -rf "$WORK"' EXIT
+trap 'kill $PID 2>/dev/null || true; grep -v "已启动" "$WORK/serve.log" || true; rm -rf "$WORK"' EXIT
 for _ in $(seq 1 100); do
   curl -fsS "http://127.0.0.1:$PORT/api/openapi.json" >/dev/null 2>&1 && break
   sleep 0.2

@@ -9,16 +9,8 @@ use youxiang_ingest::{read_divisions, read_places};
 use crate::common::{fixture, messages, repo_root};
 
 fn divisions_dir() -> Option<PathBuf> {
-    let dir = repo_root().join("../shared/data/divisions");
-    if dir.join("streets.csv").exists() {
-        Some(dir)
-    } else {
-        println!(
-            "skipped: the shared divisions data is not at {} (tests that need it do nothing)",
-            dir.display()
-        );
-        None
-    }
+    youxiang_testkit::shared("data/divisions/streets.csv")?;
+    Some(repo_root().join("../shared/data/divisions"))
 }
 
 #[test]
@@ -104,10 +96,7 @@ fn fixture_places_with_population_and_coordinates() {
 #[test]
 fn the_repository_dinghai_places_file_reads_and_joins_the_divisions() {
     let path = repo_root().join("data/dinghai-places.csv");
-    let Ok(bytes) = std::fs::read(&path) else {
-        println!("skipped: {} is absent", path.display());
-        return;
-    };
+    let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let places =
         read_places(&bytes, "dinghai-places.csv").unwrap_or_else(|e| panic!("{:#?}", messages(&e)));
     assert!(places.len() > 200);

@@ -1,0 +1,145 @@
+//! Helpers shared by the tests of every crate (a dev-dependency only): skipping loudly, and
+//! small plan and place fixtures.
+//!
+//! A test that cannot run its check on this machine (a shared data file, a font, a tool is
+//! absent) calls [`skip`] instead of returning quietly. Outside CI that prints a
+//! `SKIPPED [key]: why` line and the test returns. Under CI (`CI=true`) a skip is a failure
+//! unless its key is named in the allow-list `scripts/ci-skips-allowed`, which
+//! `scripts/test` passes on as `YOUXIANG_CI_SKIPS_ALLOWED`: a suite that can skip a check
+//! and still pass cannot be trusted to have run it.
+
+use std::fmt::Display;
+use std::path::{Path, PathBuf};
+
+/// Whether this run is a CI run (`CI=true`, as CI systems set it).
+pub fn under_ci() -> bool {
+    matches!(
+        std::env::var("CI")
+            .as_deref()
+            .map(str::to_ascii_lowercase)
+            .as_deref(),
+        Ok("true" | "1" | "yes")
+    )
+}
+
+/// Whether the CI allow-list names `key`.
+pub fn skip_allowed(key: &str) -> bool {
+    std::env::var("YOUXIANG_CI_SKIPS_ALLOWED")
+        .map(|list| list.split([' ', ',', '\n']).any(|k| k == key))
+        .unwrap_or(false)
+}
+
+/// Records that the rest of the calling test does not run here, and why. Under CI, panics
+/// unless `key` is allowed to skip. The caller returns right after.
+#[track_caller]
+pub fn skip(key: &str, why: impl Display) {
+    let line = format!("SKIPPED [{key}]: {why}");
+    if under_ci() && !skip_allowed(key) {
+        panic!(
+            "{line}\nUnder CI a skipped check is a failure: install what it needs, or name \
+             `{key}` in scripts/ci-skips-allowed with the reason."
+        );
+    }
+    eprintln!("{line}");
+}
+
+/// The repository root (this crate lives in `crates/testkit`).
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// `../shared/<rel>` from the repository root when it exists; otherwise records the skip
+/// (key `shared-data`) and gives `None`.
+#[track_caller]
+pub fn shared(rel: &str) -> Option<PathBuf> {
+    let p = repo_root().join("../shared").join(rel);
+    if p.exists() {
+        Some(p)
+    } else {
+        skip("shared-data", format!("{} is absent", p.display()));
+        None
+    }
+}
+
+/// A plan (place `330902`, 2022–2027) whose indicators are the given codes, each yearly,
+/// `latest`, taking any finite number; and a tree of the plan's place with the given places
+/// right below it. For tests of the layers below the plan (the store, the engine) that need
+/// checked writes but not the Dinghai plan.
+pub fn simple_plan_and_tree(
+    indicators: &[String],
+    places: &[String],
+) -> (youxiang_core::Plan, youxiang_core::place::PlaceTree) {
+    use youxiang_core::place::{Level, Place, PlaceTree};
+    use youxiang_core::plan::{Aggregation, Indicator, IndicatorSource, Plan, Polarity};
+    let plan = Plan {
+        code: "test-plan".into(),
+        name: "测试方案".into(),
+        issuer: "定海区人民政府".into(),
+        place: "330902".into(),
+        published: String::new(),
+        baseline_year: 2022,
+        target_years: vec![2025, 2027],
+        version: 1,
+        domains: vec![],
+        indicators: indicators
+            .iter()
+            .map(|code| Indicator {
+                code: code.clone(),
+                name: code.clone(),
+                unit: "个".into(),
+                domain: "YY".into(),
+                polarity: Polarity::HigherIsBetter,
+                aggregation: Aggregation::Latest,
+                accumulation: Default::default(),
+                frequency: youxiang_core::period::PeriodKind::Year,
+                flow: Default::default(),
+                report_level: None,
+                milestone: false,
+                lead_unit: "区卫健局".into(),
+                partner_units: vec![],
+                limit: None,
+                source: IndicatorSource::Table { seq: 1 },
+                baseline: youxiang_core::Target::parse("1").expect("baseline"),
+                targets: Default::default(),
+                note: String::new(),
+            })
+            .collect(),
+        tasks: vec![],
+        projects: vec![],
+        revisions: vec![],
+    };
+    let place = |code: &str, parent: Option<&str>, level| Place {
+        code: code.into(),
+        name: format!("地点{code}"),
+        level,
+        parent: parent.map(Into::into),
+        lon: None,
+        lat: None,
+        population: Default::default(),
+    };
+    let mut all = vec![place("330902", None, Level::County)];
+    all.extend(
+        places
+            .iter()
+            .map(|c| place(c, Some("330902"), Level::Other)),
+    );
+    (plan, PlaceTree::build(all).expect("a tree"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_allow_list_is_split_on_spaces_commas_and_lines() {
+        // SAFETY: the only test of this crate: nothing reads the environment concurrently.
+        let old = std::env::var("YOUXIANG_CI_SKIPS_ALLOWED").ok();
+        unsafe { std::env::set_var("YOUXIANG_CI_SKIPS_ALLOWED", "libreoffice,a b\nc") };
+        assert!(skip_allowed("libreoffice") && skip_allowed("b") && skip_allowed("c"));
+        assert!(!skip_allowed("libre") && !skip_allowed("shared-data"));
+        match old {
+            Some(v) => unsafe { std::env::set_var("YOUXIANG_CI_SKIPS_ALLOWED", v) },
+            None => unsafe { std::env::remove_var("YOUXIANG_CI_SKIPS_ALLOWED") },
+        }
+    }
+}
