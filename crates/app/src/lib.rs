@@ -15,11 +15,11 @@ use std::collections::HashMap;
 use std::sync::{Arc, RwLock, RwLockReadGuard};
 
 use sha2::{Digest, Sha256};
-use youxiang_core::Plan;
 use youxiang_core::completeness::{CompletenessRow, Window, completeness};
 use youxiang_core::place::{Place, PlaceTree};
 use youxiang_core::scope::{Reporter, Role, Scope};
 use youxiang_core::value::{Transition, ValueKey};
+use youxiang_core::{CheckedWrite, Plan};
 use youxiang_engine::{Engine, EngineConfig};
 use youxiang_ingest::{IngestError, IngestWarning};
 use youxiang_store::{
@@ -152,16 +152,7 @@ impl App {
         let values = db.load_values().await?;
         let (engine, refused) =
             Engine::from_observations(Arc::new(plan.clone()), Arc::new(tree), config, &values);
-        if !refused.is_empty() {
-            // Stored values the plan or places no longer know are not dropped silently.
-            return Err(AppError::Invalid(
-                refused
-                    .iter()
-                    .take(20)
-                    .map(|(k, e)| format!("已存数据 {k}:{e}"))
-                    .collect(),
-            ));
-        }
+        quarantine(&*db, &refused).await?;
         let state = State {
             plan: Arc::new(plan),
             tree: Arc::new(engine.tree().clone()),
@@ -220,8 +211,9 @@ impl App {
             AppError::Invalid(problems.iter().map(|p| p.to_string()).collect())
         })?;
         let values = self.db.load_values().await?;
-        let (engine, _) =
+        let (engine, refused) =
             Engine::from_observations(Arc::new(plan.clone()), Arc::new(tree), self.config, &values);
+        quarantine(&*self.db, &refused).await?;
         let mut state = self.state.write().unwrap_or_else(|e| e.into_inner());
         state.plan = Arc::new(plan);
         state.tree = Arc::new(engine.tree().clone());
@@ -240,6 +232,7 @@ impl App {
     ) -> Result<WriteReport> {
         let who = self.user(login)?;
         self.check_scope(&who, writes.iter().map(|w| &w.key))?;
+        let writes = self.checked(writes)?;
         let _guard = self.write_lock.lock().await;
         let outcome = self
             .db
@@ -291,15 +284,17 @@ impl App {
                 warnings: validated.warnings,
             });
         }
-        let writes: Vec<ValueWrite> = validated
-            .rows
-            .into_iter()
-            .map(|(key, value, comment, _row)| ValueWrite {
-                key,
-                value,
-                comment,
-            })
-            .collect();
+        let writes = self.checked(
+            validated
+                .rows
+                .into_iter()
+                .map(|(key, value, comment, _row)| ValueWrite {
+                    key,
+                    value,
+                    comment,
+                })
+                .collect(),
+        )?;
         let source = UploadInfo {
             file_name: file_name.to_string(),
             sha256: hex_sha256(bytes),
@@ -356,6 +351,26 @@ impl App {
             self.notify_rejected(login, &changes, reason).await?;
         }
         Ok(changes.len())
+    }
+
+    /// Every write checked against the plan and the places (all refusals listed at once):
+    /// the store takes nothing else.
+    fn checked(&self, writes: Vec<ValueWrite>) -> Result<Vec<CheckedWrite>> {
+        let state = self.read();
+        let mut refused = Vec::new();
+        let mut checked = Vec::with_capacity(writes.len());
+        for w in writes {
+            match CheckedWrite::check(&state.plan, &state.tree, w.key, w.value, w.comment) {
+                Ok(c) => checked.push(c),
+                Err(e) if refused.len() < 50 => refused.push(e.to_string()),
+                Err(_) => {}
+            }
+        }
+        if refused.is_empty() {
+            Ok(checked)
+        } else {
+            Err(AppError::Invalid(refused))
+        }
     }
 
     fn check_scope<'a>(
@@ -512,6 +527,38 @@ impl App {
     pub async fn audit_verify(&self) -> Result<AuditReport> {
         Ok(self.db.audit_verify().await?)
     }
+}
+
+/// Stored values the plan or places no longer know (a plan version without an indicator,
+/// a row written around the application) leave the evaluation for the quarantine table,
+/// with a warning: never dropped silently, and never a reason to refuse the whole database.
+async fn quarantine(
+    db: &dyn Database,
+    refused: &[(ValueKey, youxiang_engine::EngineError)],
+) -> Result<()> {
+    if refused.is_empty() {
+        return Ok(());
+    }
+    for (key, why) in refused.iter().take(20) {
+        eprintln!("youxiang: 警告:已存数据 {key} 无法计入({why}),已移入隔离区(quarantine)");
+    }
+    if refused.len() > 20 {
+        eprintln!(
+            "youxiang: 警告:另有 {} 条已存数据移入隔离区",
+            refused.len() - 20
+        );
+    }
+    let mut by_reason: std::collections::BTreeMap<String, Vec<ValueKey>> = Default::default();
+    for (key, why) in refused {
+        by_reason
+            .entry(format!("打开数据库时无法计入:{why}"))
+            .or_default()
+            .push(key.clone());
+    }
+    for (reason, keys) in by_reason {
+        db.quarantine_values(&keys, "system", &reason).await?;
+    }
+    Ok(())
 }
 
 /// The places without a parent in a list.

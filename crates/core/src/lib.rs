@@ -11,12 +11,14 @@ pub mod plan;
 pub mod scope;
 pub mod target;
 pub mod value;
+pub mod write;
 
 pub use plan::{
     Accumulation, Aggregation, Domain, Indicator, IndicatorSource, KeyTask, Plan, PlanProblem,
     Polarity, Project, Revision, TargetRevision,
 };
 pub use target::{Op, Target, TargetParseError};
+pub use write::{CheckedWrite, WriteRefusal};
 
 pub mod eval;
 pub mod manage;

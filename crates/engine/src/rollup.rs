@@ -12,7 +12,7 @@ use youxiang_core::place::{PlaceId, PlaceTree};
 pub const MICRO: f64 = 1_000_000.0;
 /// The largest magnitude accepted (in the indicator's unit): beyond it the micro-units
 /// would not fit an `i64`.
-pub const MAX_ABS: f64 = 9.0e12;
+pub const MAX_ABS: f64 = youxiang_core::write::MAX_ABS;
 
 pub(crate) const MISSING: i64 = i64::MIN;
 const NONE: u32 = u32::MAX;

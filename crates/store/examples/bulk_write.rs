@@ -7,8 +7,9 @@
 
 use std::time::Instant;
 
+use youxiang_core::CheckedWrite;
 use youxiang_core::value::{Component, ValueKey};
-use youxiang_store::{StoreError, ValueWrite};
+use youxiang_store::StoreError;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), StoreError> {
@@ -24,21 +25,28 @@ async fn main() -> Result<(), StoreError> {
     let period = "2024"
         .parse()
         .map_err(|e| StoreError::Invalid(format!("{e}")))?;
-    let writes: Vec<ValueWrite> = (0..rows)
-        .map(|i| ValueWrite {
-            key: ValueKey {
-                indicator: format!("T{:02}", i % 80),
-                place: format!("3309{:08}", i / 80),
+    let indicators: Vec<String> = (0..80).map(|i| format!("T{i:02}")).collect();
+    let places: Vec<String> = (0..rows.div_ceil(80))
+        .map(|p| format!("3309{p:08}"))
+        .collect();
+    let (plan, tree) = youxiang_testkit::simple_plan_and_tree(&indicators, &places);
+    let writes: Vec<CheckedWrite> = (0..rows)
+        .map(|i| {
+            let key = ValueKey {
+                indicator: indicators[i % 80].clone(),
+                place: places[i / 80].clone(),
                 period,
                 component: Component::Value,
-            },
-            value: i as f64 * 0.5,
-            comment: String::new(),
+            };
+            CheckedWrite::check(&plan, &tree, key, i as f64 * 0.5, String::new())
+                .map_err(|e| StoreError::Invalid(e.to_string()))
         })
-        .collect();
+        .collect::<Result<_, _>>()?;
 
     let db = youxiang_store::connect(&url).await?;
     db.migrate().await?;
+    db.save_plan(&plan, "bulk").await?;
+    db.save_places(tree.places().to_vec(), "bulk").await?;
     let t = Instant::now();
     let out = db.write_values(&writes, "bulk", None).await?;
     println!(

@@ -10,8 +10,9 @@ use youxiang_core::scope::{Reporter, Role, Scope};
 use youxiang_core::value::{Component, Observation, Transition, ValueKey, ValueState};
 
 use crate::audit::NewAudit;
-use crate::{PlacesSaved, StoreError, ValueChange, ValueWrite};
+use crate::{PlacesSaved, StoreError, ValueChange};
 use sha2::{Digest, Sha256};
+use youxiang_core::CheckedWrite;
 use youxiang_core::Plan;
 
 /// Now, in UTC, to the microsecond (what both backends store exactly).
@@ -32,24 +33,31 @@ pub(crate) fn check_actor(actor: &str) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// Non-empty actor, finite numbers, no key twice.
-pub(crate) fn validate_writes(writes: &[ValueWrite], actor: &str) -> Result<(), StoreError> {
+/// The database's own refusal of a value whose indicator the current plan does not know or
+/// whose place is not registered (the observations' triggers), in words; other errors as
+/// they are.
+pub(crate) fn unknown_codes(e: sqlx::Error) -> StoreError {
+    let message = e.as_database_error().map(|d| d.message().to_string());
+    match message.as_deref() {
+        Some(m) if m.contains("unknown indicator") => {
+            StoreError::Invalid("数据库拒绝写入:指标不在当前方案中".into())
+        }
+        Some(m) if m.contains("unknown place") => {
+            StoreError::Invalid("数据库拒绝写入:地点未登记".into())
+        }
+        _ => StoreError::Backend(e),
+    }
+}
+
+/// Non-empty actor, no key twice (each write was checked on its own already).
+pub(crate) fn validate_writes(writes: &[CheckedWrite], actor: &str) -> Result<(), StoreError> {
     check_actor(actor)?;
     let mut seen = HashSet::with_capacity(writes.len());
     for w in writes {
-        if !w.value.is_finite() {
-            return Err(StoreError::Invalid(format!(
-                "{} 的数值 {} 不是有限数",
-                w.key, w.value
-            )));
-        }
-        if w.key.indicator.trim().is_empty() || w.key.place.trim().is_empty() {
-            return Err(StoreError::Invalid(format!("{} 缺少指标或地点编码", w.key)));
-        }
-        if !seen.insert(&w.key) {
+        if !seen.insert(w.key()) {
             return Err(StoreError::Invalid(format!(
                 "同一批数据中 {} 出现了两次",
-                w.key
+                w.key()
             )));
         }
     }
@@ -102,7 +110,7 @@ pub(crate) struct WritePlan {
 /// Decides, given the stored values of the batch's keys (by batch index), which writes
 /// change something; an approved value fails the batch.
 pub(crate) fn plan_writes(
-    writes: &[ValueWrite],
+    writes: &[CheckedWrite],
     mut existing: HashMap<usize, Observation>,
     actor: &str,
     at: NaiveDateTime,
@@ -115,41 +123,48 @@ pub(crate) fn plan_writes(
     for (i, w) in writes.iter().enumerate() {
         let old = existing.remove(&i);
         if let Some(o) = &old {
-            if o.value == w.value && o.comment == w.comment {
+            if o.value == w.value() && o.comment == w.comment() {
                 plan.unchanged += 1;
                 continue;
             }
             if o.state.check_editable().is_err() {
-                return Err(StoreError::Locked { key: w.key.clone() });
+                return Err(StoreError::Locked {
+                    key: w.key().clone(),
+                });
             }
         }
         plan.changed.push(i);
         plan.changes.push(ValueChange {
             old,
             new: Some(Observation {
-                key: w.key.clone(),
-                value: w.value,
+                key: w.key().clone(),
+                value: w.value(),
                 state: ValueState::Draft,
                 reporter: actor.to_string(),
                 reported_at: at,
-                comment: w.comment.clone(),
+                comment: w.comment().to_string(),
             }),
         });
     }
     Ok(plan)
 }
 
-/// Applies a transition to the stored values of `keys` (all present, in order).
+/// Applies a transition by `actor` to the stored values of `keys` (all present, in order).
+/// Nobody approves a figure they wrote last (four eyes), whatever their role.
 pub(crate) fn plan_transition(
     keys: &[ValueKey],
     mut existing: HashMap<usize, Observation>,
     t: &Transition,
+    actor: &str,
 ) -> Result<Vec<ValueChange>, StoreError> {
     let mut out = Vec::with_capacity(keys.len());
     for (i, k) in keys.iter().enumerate() {
         let old = existing
             .remove(&i)
             .ok_or_else(|| StoreError::NotFound(format!("数据 {k}")))?;
+        if matches!(t, Transition::Approve) && old.reporter == actor {
+            return Err(StoreError::SelfApproval { key: k.clone() });
+        }
         let state = old
             .state
             .apply(t)
@@ -165,6 +180,26 @@ pub(crate) fn plan_transition(
         });
     }
     Ok(out)
+}
+
+/// The stored values of `keys` (all present) leaving for the quarantine, whatever their
+/// state.
+pub(crate) fn plan_quarantine(
+    keys: &[ValueKey],
+    mut existing: HashMap<usize, Observation>,
+) -> Result<Vec<ValueChange>, StoreError> {
+    keys.iter()
+        .enumerate()
+        .map(|(i, k)| {
+            let old = existing
+                .remove(&i)
+                .ok_or_else(|| StoreError::NotFound(format!("数据 {k}")))?;
+            Ok(ValueChange {
+                old: Some(old),
+                new: None,
+            })
+        })
+        .collect()
 }
 
 /// Checks a deletion against the stored values of `keys` (all present, none approved).
@@ -366,12 +401,45 @@ pub(crate) fn places_audit(saved: &PlacesSaved, total: usize) -> NewAudit {
     )
 }
 
-pub(crate) fn reporters_audit(reporters: &[Reporter]) -> NewAudit {
+/// The audit row of saving users: for each user added or changed, the old and the new role
+/// and scope (`old` null for a new user).
+pub(crate) fn reporters_audit(reporters: &[Reporter], before: &[Reporter]) -> NewAudit {
     let logins: Vec<&str> = reporters.iter().map(|r| r.login.as_str()).collect();
+    let shown = |r: &Reporter| serde_json::json!({"role": r.role.as_str(), "scope": r.scope, "unit": r.unit, "name": r.name});
+    let changes: Vec<serde_json::Value> = reporters
+        .iter()
+        .filter_map(|r| {
+            let old = before.iter().find(|b| b.login == r.login);
+            (old != Some(r)).then(
+                || serde_json::json!({"login": r.login, "old": old.map(shown), "new": shown(r)}),
+            )
+        })
+        .collect();
     simple_audit(
         "reporters.save",
         "reporters",
         None,
-        Some(serde_json::json!({"reporters": reporters.len(), "logins": logins})),
+        Some(
+            serde_json::json!({"reporters": reporters.len(), "logins": logins, "changes": changes}),
+        ),
     )
+}
+
+/// A user's credential stamp (see [`crate::Credential`]).
+pub(crate) fn credential(
+    login: String,
+    role: &str,
+    scope: &str,
+    password_hash: Option<&str>,
+    disabled: bool,
+) -> crate::Credential {
+    let stamp = sha256_hex(&format!(
+        "{role}\u{1f}{scope}\u{1f}{}\u{1f}{disabled}",
+        password_hash.unwrap_or("")
+    ));
+    crate::Credential {
+        login,
+        stamp,
+        disabled,
+    }
 }

@@ -25,11 +25,11 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
-use youxiang_core::Plan;
 use youxiang_core::period::Period;
 use youxiang_core::place::Place;
 use youxiang_core::scope::Reporter;
 use youxiang_core::value::{Observation, StateError, Transition, ValueKey, ValueState};
+use youxiang_core::{CheckedWrite, Plan};
 
 pub use audit::{AuditEntry, AuditFilter, AuditReport};
 pub use postgres::PgStore;
@@ -46,6 +46,12 @@ pub enum StoreError {
     /// A review-state change that the state machine refuses. Nothing of the batch changed.
     #[error("数据 {key}:{error}(本批数据均未改变)")]
     IllegalTransition { key: ValueKey, error: StateError },
+    /// The approver wrote the value last: a figure is approved by someone other than its
+    /// author. Nothing of the batch changed.
+    #[error(
+        "数据 {key} 由审核人本人最后填报,不能自己审核自己的数据(须由他人审核;本批数据均未改变)"
+    )]
+    SelfApproval { key: ValueKey },
     /// Something asked for does not exist (a value to delete or review, a plan version).
     #[error("未找到:{0}")]
     NotFound(String),
@@ -86,6 +92,16 @@ pub struct ValueWrite {
     pub value: f64,
     #[serde(default)]
     pub comment: String,
+}
+
+/// What a signed-in session of a user depends on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Credential {
+    pub login: String,
+    /// SHA-256 of role, scope, password hash and the disabled flag: a session started under
+    /// another stamp has ended.
+    pub stamp: String,
+    pub disabled: bool,
 }
 
 /// The file a batch came from, recorded in the uploads table.
@@ -207,19 +223,43 @@ pub trait Database: Send + Sync {
     async fn set_password(&self, login: &str, hash: &str, actor: &str) -> Result<()>;
     /// The stored password hash of a user; `None` when the user or the hash is absent.
     async fn password_hash(&self, login: &str) -> Result<Option<String>>;
+    /// Disables or enables a user (a disabled user cannot sign in and loses every session).
+    /// Audited as `user.disable` / `user.enable`. [`StoreError::NotFound`] when no such user.
+    async fn set_disabled(&self, login: &str, disabled: bool, actor: &str) -> Result<()>;
+    /// A number that moves whenever any user changes (role, scope, password, disabled),
+    /// whoever changed it: servers compare it on every request.
+    async fn auth_epoch(&self) -> Result<i64>;
+    /// What a session depends on, per user: a fingerprint of role, scope, password hash
+    /// and the disabled flag.
+    async fn credentials(&self) -> Result<Vec<Credential>>;
     // ---- end of passwords --------------------------------------------------------------
 
     /// Writes numbers in one transaction. Unchanged values (same number and comment) are
     /// skipped; an approved value anywhere in the batch fails the whole batch with
     /// [`StoreError::Locked`]; new and changed values become drafts reported by `actor`
     /// now (UTC), each with an audit row (`value.write`). With `source`, the upload is
-    /// recorded (also when nothing changed).
+    /// recorded (also when nothing changed). Only checked writes are taken (built against
+    /// the plan and the places); the database refuses unknown indicators and places too.
     async fn write_values(
         &self,
-        writes: &[ValueWrite],
+        writes: &[CheckedWrite],
         actor: &str,
         source: Option<&UploadInfo>,
     ) -> Result<WriteOutcome>;
+
+    /// Moves stored values out of the evaluation into the `quarantine` table (all or
+    /// nothing, whatever their state), audited as `value.quarantine` with the reason: values
+    /// whose indicator or place the plan and places no longer know are kept, never dropped
+    /// and never allowed to refuse the whole database.
+    async fn quarantine_values(
+        &self,
+        keys: &[ValueKey],
+        actor: &str,
+        reason: &str,
+    ) -> Result<Vec<ValueChange>>;
+
+    /// How many values are in quarantine.
+    async fn quarantined(&self) -> Result<u64>;
 
     /// Deletes values (all or nothing): an approved one fails with `Locked`, a missing one
     /// with `NotFound`. Audited as `value.delete` with the reason.

@@ -9,17 +9,17 @@ use async_trait::async_trait;
 use chrono::NaiveDateTime;
 use sqlx::postgres::{PgPool, PgPoolOptions, PgRow};
 use sqlx::{PgConnection, Row};
-use youxiang_core::Plan;
 use youxiang_core::place::Place;
 use youxiang_core::scope::Reporter;
 use youxiang_core::value::{Observation, Transition, ValueKey};
+use youxiang_core::{CheckedWrite, Plan};
 
 use crate::audit::{Appender, AuditEntry, AuditFilter, AuditReport, NewAudit, Verifier};
 use crate::common::*;
 use crate::records::*;
 use crate::{
-    Backend, Database, PlacesSaved, PlanSaved, PlanVersionInfo, Result, StoreError, UploadInfo,
-    UploadRecord, ValueChange, ValueFilter, ValueWrite, WriteOutcome,
+    Backend, Credential, Database, PlacesSaved, PlanSaved, PlanVersionInfo, Result, StoreError,
+    UploadInfo, UploadRecord, ValueChange, ValueFilter, WriteOutcome,
 };
 
 const CHUNK: usize = 50_000;
@@ -344,6 +344,17 @@ impl Database for PgStore {
         .bind(plan.version as i64)
         .execute(&mut *tx)
         .await?;
+        // The indicators values may be stored for (the observations' trigger reads them).
+        sqlx::query("DELETE FROM plan_indicators")
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO plan_indicators (code) SELECT DISTINCT j->>'code' \
+             FROM jsonb_array_elements($1::jsonb->'indicators') AS j",
+        )
+        .bind(&doc)
+        .execute(&mut *tx)
+        .await?;
         let mut appender = Appender::new(seq, hash, at, actor);
         append_audit(
             &mut tx,
@@ -486,6 +497,21 @@ impl Database for PgStore {
         validate_reporters(&reporters)?;
         let at = now();
         let (mut tx, seq, hash) = begin(&self.pool).await?;
+        let before: Vec<Reporter> =
+            sqlx::query("SELECT login, name, unit, role, scope FROM reporters")
+                .fetch_all(&mut *tx)
+                .await?
+                .iter()
+                .map(|r| {
+                    reporter_from(
+                        r.try_get(0)?,
+                        r.try_get(1)?,
+                        r.try_get(2)?,
+                        r.try_get(3)?,
+                        r.try_get(4)?,
+                    )
+                })
+                .collect::<Result<_>>()?;
         for r in &reporters {
             sqlx::query(
                 "INSERT INTO reporters (login, name, unit, role, scope, updated_at) \
@@ -504,7 +530,12 @@ impl Database for PgStore {
         }
         if !reporters.is_empty() {
             let mut appender = Appender::new(seq, hash, at, actor);
-            append_audit(&mut tx, &mut appender, vec![reporters_audit(&reporters)]).await?;
+            append_audit(
+                &mut tx,
+                &mut appender,
+                vec![reporters_audit(&reporters, &before)],
+            )
+            .await?;
         }
         tx.commit().await?;
         Ok(reporters.len())
@@ -557,6 +588,61 @@ impl Database for PgStore {
         Ok(())
     }
 
+    async fn set_disabled(&self, login: &str, disabled: bool, actor: &str) -> Result<()> {
+        check_actor(actor)?;
+        let at = now();
+        let (mut tx, seq, prev) = begin(&self.pool).await?;
+        let done =
+            sqlx::query("UPDATE reporters SET disabled = $1, updated_at = $2 WHERE login = $3")
+                .bind(disabled)
+                .bind(at)
+                .bind(login)
+                .execute(&mut *tx)
+                .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound(format!("用户“{login}”")));
+        }
+        let mut appender = Appender::new(seq, prev, at, actor);
+        let entry = crate::common::simple_audit(
+            if disabled {
+                "user.disable"
+            } else {
+                "user.enable"
+            },
+            login,
+            Some(serde_json::json!({"login": login, "disabled": !disabled})),
+            Some(serde_json::json!({"login": login, "disabled": disabled})),
+        );
+        append_audit(&mut tx, &mut appender, vec![entry]).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn auth_epoch(&self) -> Result<i64> {
+        let (epoch,): (i64,) = sqlx::query_as("SELECT epoch FROM auth_epoch WHERE id = 1")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(epoch)
+    }
+
+    async fn credentials(&self) -> Result<Vec<Credential>> {
+        let rows = sqlx::query("SELECT login, role, scope, password_hash, disabled FROM reporters")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                let disabled: bool = r.try_get(4)?;
+                Ok(credential(
+                    r.try_get(0)?,
+                    r.try_get::<String, _>(1)?.as_str(),
+                    r.try_get::<String, _>(2)?.as_str(),
+                    r.try_get::<Option<String>, _>(3)?.as_deref(),
+                    disabled,
+                ))
+            })
+            .collect()
+    }
+
     async fn password_hash(&self, login: &str) -> Result<Option<String>> {
         let row: Option<(Option<String>,)> =
             sqlx::query_as("SELECT password_hash FROM reporters WHERE login = $1")
@@ -569,20 +655,23 @@ impl Database for PgStore {
 
     async fn write_values(
         &self,
-        writes: &[ValueWrite],
+        writes: &[CheckedWrite],
         actor: &str,
         source: Option<&UploadInfo>,
     ) -> Result<WriteOutcome> {
         validate_writes(writes, actor)?;
         let at = now();
         let (mut tx, seq, hash) = begin(&self.pool).await?;
-        let keys: Vec<&ValueKey> = writes.iter().map(|w| &w.key).collect();
+        let keys: Vec<&ValueKey> = writes.iter().map(|w| w.key()).collect();
         let found = existing(&mut tx, &keys).await?;
         let plan = plan_writes(writes, found, actor, at)?;
         for chunk in plan.changed.chunks(CHUNK) {
-            let a = KeyArrays::of(chunk.iter().map(|&i| &writes[i].key));
-            let values: Vec<f64> = chunk.iter().map(|&i| writes[i].value).collect();
-            let comments: Vec<String> = chunk.iter().map(|&i| writes[i].comment.clone()).collect();
+            let a = KeyArrays::of(chunk.iter().map(|&i| writes[i].key()));
+            let values: Vec<f64> = chunk.iter().map(|&i| writes[i].value()).collect();
+            let comments: Vec<String> = chunk
+                .iter()
+                .map(|&i| writes[i].comment().to_string())
+                .collect();
             sqlx::query(
                 "INSERT INTO observations (indicator, place, period, component, value, state, \
                  reporter, reported_at, comment) \
@@ -602,7 +691,8 @@ impl Database for PgStore {
             .bind(actor)
             .bind(at)
             .execute(&mut *tx)
-            .await?;
+            .await
+            .map_err(unknown_codes)?;
         }
         let mut appender = Appender::new(seq, hash, at, actor);
         let audit_rows = plan
@@ -630,6 +720,70 @@ impl Database for PgStore {
             changes: plan.changes,
             unchanged: plan.unchanged,
         })
+    }
+
+    async fn quarantine_values(
+        &self,
+        keys: &[ValueKey],
+        actor: &str,
+        reason: &str,
+    ) -> Result<Vec<ValueChange>> {
+        validate_keys(keys, actor)?;
+        let at = now();
+        let (mut tx, seq, hash) = begin(&self.pool).await?;
+        let refs: Vec<&ValueKey> = keys.iter().collect();
+        let found = existing(&mut tx, &refs).await?;
+        let changes = plan_quarantine(keys, found)?;
+        for c in &changes {
+            let Some(o) = &c.old else { continue };
+            sqlx::query(
+                "INSERT INTO quarantine (indicator, place, period, component, value, state, \
+                 reporter, reported_at, comment, reason, moved_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+                 ON CONFLICT (indicator, place, period, component) DO UPDATE SET \
+                 value = excluded.value, state = excluded.state, reporter = excluded.reporter, \
+                 reported_at = excluded.reported_at, comment = excluded.comment, \
+                 reason = excluded.reason, moved_at = excluded.moved_at",
+            )
+            .bind(&o.key.indicator)
+            .bind(&o.key.place)
+            .bind(o.key.period.to_string())
+            .bind(o.key.component.as_str())
+            .bind(o.value)
+            .bind(o.state.as_str())
+            .bind(&o.reporter)
+            .bind(o.reported_at)
+            .bind(&o.comment)
+            .bind(reason)
+            .bind(at)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(
+                "DELETE FROM observations WHERE indicator = $1 AND place = $2 AND period = $3 \
+                 AND component = $4",
+            )
+            .bind(&o.key.indicator)
+            .bind(&o.key.place)
+            .bind(o.key.period.to_string())
+            .bind(o.key.component.as_str())
+            .execute(&mut *tx)
+            .await?;
+        }
+        let mut appender = Appender::new(seq, hash, at, actor);
+        let rows = changes
+            .iter()
+            .map(|c| value_audit("value.quarantine", c, Some(reason.to_string())))
+            .collect();
+        append_audit(&mut tx, &mut appender, rows).await?;
+        tx.commit().await?;
+        Ok(changes)
+    }
+
+    async fn quarantined(&self) -> Result<u64> {
+        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM quarantine")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(n as u64)
     }
 
     async fn delete_values(
@@ -682,7 +836,7 @@ impl Database for PgStore {
         let (mut tx, seq, hash) = begin(&self.pool).await?;
         let refs: Vec<&ValueKey> = keys.iter().collect();
         let found = existing(&mut tx, &refs).await?;
-        let changes = plan_transition(keys, found, transition)?;
+        let changes = plan_transition(keys, found, transition, actor)?;
         let Some(state) = changes
             .first()
             .and_then(|c| c.new.as_ref())

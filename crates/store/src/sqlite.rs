@@ -17,17 +17,17 @@ use sqlx::sqlite::{
     SqliteSynchronous,
 };
 use sqlx::{QueryBuilder, Row, SqliteConnection};
-use youxiang_core::Plan;
 use youxiang_core::place::Place;
 use youxiang_core::scope::Reporter;
 use youxiang_core::value::{Observation, Transition, ValueKey};
+use youxiang_core::{CheckedWrite, Plan};
 
 use crate::audit::{Appender, AuditEntry, AuditFilter, AuditReport, NewAudit, Verifier};
 use crate::common::*;
 use crate::records::*;
 use crate::{
-    Backend, Database, PlacesSaved, PlanSaved, PlanVersionInfo, Result, StoreError, UploadInfo,
-    UploadRecord, ValueChange, ValueFilter, ValueWrite, WriteOutcome,
+    Backend, Credential, Database, PlacesSaved, PlanSaved, PlanVersionInfo, Result, StoreError,
+    UploadInfo, UploadRecord, ValueChange, ValueFilter, WriteOutcome,
 };
 
 /// Rows per statement for batched reads and writes.
@@ -50,11 +50,14 @@ impl SqliteStore {
             .create_if_missing(true)
             .foreign_keys(true)
             .busy_timeout(BUSY_TIMEOUT)
-            .synchronous(SqliteSynchronous::Normal)
+            // A commit acknowledged to a person survives a power loss (NORMAL in WAL mode
+            // may lose the last transactions).
+            .synchronous(SqliteSynchronous::Full)
             .pragma("temp_store", "memory")
             .pragma("cache_size", "-65536");
         if !memory {
             options = options.journal_mode(SqliteJournalMode::Wal);
+            create_private(options.get_filename())?;
         }
         let pool = SqlitePoolOptions::new()
             // An in-memory database lives as long as its one connection.
@@ -75,6 +78,27 @@ impl SqliteStore {
     /// The pool, for tests and tools that need raw access (e.g. to show tampering).
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
+    }
+}
+
+/// Creates a missing database file readable and writable by its owner only (0600): it
+/// holds personal data and password hashes. SQLite gives its -wal and -shm files the same
+/// mode. An existing file keeps the mode it has.
+fn create_private(path: &std::path::Path) -> Result<()> {
+    if path.as_os_str().is_empty() || path.exists() {
+        return Ok(());
+    }
+    let mut open = std::fs::OpenOptions::new();
+    open.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut open, 0o600);
+    match open.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(StoreError::Invalid(format!(
+            "无法创建数据库文件 {}:{e}",
+            path.display()
+        ))),
     }
 }
 
@@ -377,6 +401,17 @@ impl Database for SqliteStore {
         .bind(plan.version as i64)
         .execute(&mut *tx)
         .await?;
+        // The indicators values may be stored for (the observations' triggers read them).
+        sqlx::query("DELETE FROM plan_indicators")
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO plan_indicators (code) SELECT DISTINCT j.value->>'code' \
+             FROM json_each(?1, '$.indicators') AS j",
+        )
+        .bind(&doc)
+        .execute(&mut *tx)
+        .await?;
         let mut appender = Appender::new(seq, hash, at, actor);
         append_audit(
             &mut tx,
@@ -513,6 +548,21 @@ impl Database for SqliteStore {
         let at = now();
         let mut tx = begin(&self.pool).await?;
         let (seq, hash) = head(&mut tx).await?;
+        let before: Vec<Reporter> =
+            sqlx::query("SELECT login, name, unit, role, scope FROM reporters")
+                .fetch_all(&mut *tx)
+                .await?
+                .iter()
+                .map(|r| {
+                    reporter_from(
+                        r.try_get(0)?,
+                        r.try_get(1)?,
+                        r.try_get(2)?,
+                        r.try_get(3)?,
+                        r.try_get(4)?,
+                    )
+                })
+                .collect::<Result<_>>()?;
         for r in &reporters {
             sqlx::query(
                 "INSERT INTO reporters (login, name, unit, role, scope, updated_at) \
@@ -531,7 +581,12 @@ impl Database for SqliteStore {
         }
         if !reporters.is_empty() {
             let mut appender = Appender::new(seq, hash, at, actor);
-            append_audit(&mut tx, &mut appender, vec![reporters_audit(&reporters)]).await?;
+            append_audit(
+                &mut tx,
+                &mut appender,
+                vec![reporters_audit(&reporters, &before)],
+            )
+            .await?;
         }
         tx.commit().await?;
         Ok(reporters.len())
@@ -584,6 +639,62 @@ impl Database for SqliteStore {
         Ok(())
     }
 
+    async fn set_disabled(&self, login: &str, disabled: bool, actor: &str) -> Result<()> {
+        check_actor(actor)?;
+        let at = now();
+        let mut tx = begin(&self.pool).await?;
+        let (seq, prev) = head(&mut tx).await?;
+        let done =
+            sqlx::query("UPDATE reporters SET disabled = ?1, updated_at = ?2 WHERE login = ?3")
+                .bind(disabled as i64)
+                .bind(sqlite_time(&at))
+                .bind(login)
+                .execute(&mut *tx)
+                .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound(format!("用户“{login}”")));
+        }
+        let mut appender = Appender::new(seq, prev, at, actor);
+        let entry = crate::common::simple_audit(
+            if disabled {
+                "user.disable"
+            } else {
+                "user.enable"
+            },
+            login,
+            Some(serde_json::json!({"login": login, "disabled": !disabled})),
+            Some(serde_json::json!({"login": login, "disabled": disabled})),
+        );
+        append_audit(&mut tx, &mut appender, vec![entry]).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn auth_epoch(&self) -> Result<i64> {
+        let (epoch,): (i64,) = sqlx::query_as("SELECT epoch FROM auth_epoch WHERE id = 1")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(epoch)
+    }
+
+    async fn credentials(&self) -> Result<Vec<Credential>> {
+        let rows = sqlx::query("SELECT login, role, scope, password_hash, disabled FROM reporters")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                let disabled: i64 = r.try_get(4)?;
+                Ok(credential(
+                    r.try_get(0)?,
+                    r.try_get::<String, _>(1)?.as_str(),
+                    r.try_get::<String, _>(2)?.as_str(),
+                    r.try_get::<Option<String>, _>(3)?.as_deref(),
+                    disabled != 0,
+                ))
+            })
+            .collect()
+    }
+
     async fn password_hash(&self, login: &str) -> Result<Option<String>> {
         let row: Option<(Option<String>,)> =
             sqlx::query_as("SELECT password_hash FROM reporters WHERE login = ?1")
@@ -596,7 +707,7 @@ impl Database for SqliteStore {
 
     async fn write_values(
         &self,
-        writes: &[ValueWrite],
+        writes: &[CheckedWrite],
         actor: &str,
         source: Option<&UploadInfo>,
     ) -> Result<WriteOutcome> {
@@ -604,7 +715,7 @@ impl Database for SqliteStore {
         let at = now();
         let mut tx = begin(&self.pool).await?;
         let (seq, hash) = head(&mut tx).await?;
-        let found = existing(&mut tx, writes.iter().map(|w| &w.key)).await?;
+        let found = existing(&mut tx, writes.iter().map(|w| w.key())).await?;
         let plan = plan_writes(writes, found, actor, at)?;
         // Numbers are bound as binary doubles (a decimal text round trip through SQLite's
         // parser is not exact at the extremes); 9 parameters a row, 3,000 rows within SQLite's limit of 32,766.
@@ -616,12 +727,12 @@ impl Database for SqliteStore {
             );
             qb.push_values(chunk, |mut b, &i| {
                 let w = &writes[i];
-                b.push_bind(w.key.indicator.as_str())
-                    .push_bind(w.key.place.as_str())
-                    .push_bind(w.key.period.to_string())
-                    .push_bind(w.key.component.as_str())
-                    .push_bind(w.value)
-                    .push_bind(w.comment.as_str())
+                b.push_bind(w.key().indicator.as_str())
+                    .push_bind(w.key().place.as_str())
+                    .push_bind(w.key().period.to_string())
+                    .push_bind(w.key().component.as_str())
+                    .push_bind(w.value())
+                    .push_bind(w.comment())
                     .push_bind("draft")
                     .push_bind(actor)
                     .push_bind(reported_at.as_str());
@@ -631,7 +742,7 @@ impl Database for SqliteStore {
                  value = excluded.value, state = 'draft', reporter = excluded.reporter, \
                  reported_at = excluded.reported_at, comment = excluded.comment",
             );
-            qb.build().execute(&mut *tx).await?;
+            qb.build().execute(&mut *tx).await.map_err(unknown_codes)?;
         }
         let mut appender = Appender::new(seq, hash, at, actor);
         let audit_rows = plan
@@ -659,6 +770,70 @@ impl Database for SqliteStore {
             changes: plan.changes,
             unchanged: plan.unchanged,
         })
+    }
+
+    async fn quarantine_values(
+        &self,
+        keys: &[ValueKey],
+        actor: &str,
+        reason: &str,
+    ) -> Result<Vec<ValueChange>> {
+        validate_keys(keys, actor)?;
+        let at = now();
+        let mut tx = begin(&self.pool).await?;
+        let (seq, hash) = head(&mut tx).await?;
+        let found = existing(&mut tx, keys.iter()).await?;
+        let changes = plan_quarantine(keys, found)?;
+        for c in &changes {
+            let Some(o) = &c.old else { continue };
+            sqlx::query(
+                "INSERT INTO quarantine (indicator, place, period, component, value, state, \
+                 reporter, reported_at, comment, reason, moved_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) \
+                 ON CONFLICT (indicator, place, period, component) DO UPDATE SET \
+                 value = excluded.value, state = excluded.state, reporter = excluded.reporter, \
+                 reported_at = excluded.reported_at, comment = excluded.comment, \
+                 reason = excluded.reason, moved_at = excluded.moved_at",
+            )
+            .bind(&o.key.indicator)
+            .bind(&o.key.place)
+            .bind(o.key.period.to_string())
+            .bind(o.key.component.as_str())
+            .bind(o.value)
+            .bind(o.state.as_str())
+            .bind(&o.reporter)
+            .bind(sqlite_time(&o.reported_at))
+            .bind(&o.comment)
+            .bind(reason)
+            .bind(sqlite_time(&at))
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(
+                "DELETE FROM observations WHERE indicator = ?1 AND place = ?2 AND period = ?3 \
+                 AND component = ?4",
+            )
+            .bind(&o.key.indicator)
+            .bind(&o.key.place)
+            .bind(o.key.period.to_string())
+            .bind(o.key.component.as_str())
+            .execute(&mut *tx)
+            .await?;
+        }
+        let mut appender = Appender::new(seq, hash, at, actor);
+        let rows = changes
+            .iter()
+            .map(|c| value_audit("value.quarantine", c, Some(reason.to_string())))
+            .collect();
+        append_audit(&mut tx, &mut appender, rows).await?;
+        tx.commit().await?;
+        Ok(changes)
+    }
+
+    async fn quarantined(&self) -> Result<u64> {
+        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM quarantine")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(n as u64)
     }
 
     async fn delete_values(
@@ -705,7 +880,7 @@ impl Database for SqliteStore {
         let mut tx = begin(&self.pool).await?;
         let (seq, hash) = head(&mut tx).await?;
         let found = existing(&mut tx, keys.iter()).await?;
-        let changes = plan_transition(keys, found, transition)?;
+        let changes = plan_transition(keys, found, transition, actor)?;
         let Some(state) = changes
             .first()
             .and_then(|c| c.new.as_ref())

@@ -12,11 +12,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use sqlx::{Connection, Executor};
-use youxiang_core::Plan;
 use youxiang_core::period::Period;
+use youxiang_core::place::PlaceTree;
 use youxiang_core::place::{Level, Place};
 use youxiang_core::scope::{Reporter, Role, Scope};
 use youxiang_core::value::{Component, StateError, Transition, ValueKey, ValueState};
+use youxiang_core::{CheckedWrite, Plan};
 use youxiang_store::{
     AuditFilter, Backend, Database, PgStore, SqliteStore, StoreError, UploadInfo, ValueFilter,
     ValueWrite,
@@ -71,6 +72,30 @@ impl Ctx {
         }
     }
 
+    /// Registers the indicators and places the value tests write to (`known_codes`), with
+    /// plain SQL: no audit rows, no plan version, nothing the tests count.
+    async fn seed_known(&self) {
+        let (indicators, places) = known_codes();
+        for code in indicators {
+            let sql = format!("INSERT INTO plan_indicators (code) VALUES ('{code}')");
+            self.exec_owned(sql).await.expect("seed indicator");
+        }
+        for (i, code) in places.iter().enumerate() {
+            let sql = format!(
+                "INSERT INTO places (code, name, level, parent, ord) VALUES ('{code}', '{code}', 'other', NULL, {i})"
+            );
+            self.exec_owned(sql).await.expect("seed place");
+        }
+    }
+
+    async fn exec_owned(&self, sql: String) -> Result<u64, sqlx::Error> {
+        let sql = sqlx::AssertSqlSafe(sql);
+        Ok(match &self.raw {
+            Raw::Sqlite(p) => p.execute(sql).await?.rows_affected(),
+            Raw::Pg(p) => p.execute(sql).await?.rows_affected(),
+        })
+    }
+
     async fn audit_rows(&self) -> usize {
         self.db
             .audit_query(&AuditFilter {
@@ -120,7 +145,7 @@ fn with_database(url: &str, db: &str) -> String {
     }
 }
 
-async fn run_sqlite<F, Fut>(name: &str, body: &F)
+async fn run_sqlite<F, Fut>(name: &str, body: &F, seed: bool)
 where
     F: Fn(Ctx) -> Fut,
     Fut: Future<Output = ()> + Send + 'static,
@@ -134,6 +159,9 @@ where
         db: Arc::new(store.clone()),
         url,
     };
+    if seed {
+        ctx.seed_known().await;
+    }
     let outcome = tokio::spawn(body(ctx)).await;
     store.pool().close().await;
     for suffix in ["", "-wal", "-shm"] {
@@ -144,7 +172,7 @@ where
     }
 }
 
-async fn run_pg<F, Fut>(name: &str, body: &F)
+async fn run_pg<F, Fut>(name: &str, body: &F, seed: bool)
 where
     F: Fn(Ctx) -> Fut,
     Fut: Future<Output = ()> + Send + 'static,
@@ -163,8 +191,11 @@ where
                 _ => "timed out".to_string(),
             };
             if std::env::var("YOUXIANG_SKIP_PG").as_deref() == Ok("1") {
-                println!(
-                    "SKIPPED: PostgreSQL half of {name} ({admin_url} unreachable: {why}; YOUXIANG_SKIP_PG=1)"
+                youxiang_testkit::skip(
+                    "postgres",
+                    format!(
+                        "PostgreSQL half of {name} ({admin_url} unreachable: {why}; YOUXIANG_SKIP_PG=1)"
+                    ),
                 );
                 return;
             }
@@ -187,6 +218,9 @@ where
         db: Arc::new(store.clone()),
         url,
     };
+    if seed {
+        ctx.seed_known().await;
+    }
     let outcome = tokio::spawn(body(ctx)).await;
     store.close().await;
     let dropped = admin
@@ -200,14 +234,25 @@ where
     dropped.expect("drop test database");
 }
 
-/// Runs `body` on SQLite, then on PostgreSQL.
+/// Runs `body` on SQLite, then on PostgreSQL, each with the indicators and places of
+/// `known_codes` registered.
 async fn both<F, Fut>(name: &str, body: F)
 where
     F: Fn(Ctx) -> Fut,
     Fut: Future<Output = ()> + Send + 'static,
 {
-    run_sqlite(name, &body).await;
-    run_pg(name, &body).await;
+    run_sqlite(name, &body, true).await;
+    run_pg(name, &body, true).await;
+}
+
+/// `both` on empty databases (for the tests of plans and places themselves).
+async fn both_bare<F, Fut>(name: &str, body: F)
+where
+    F: Fn(Ctx) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    run_sqlite(name, &body, false).await;
+    run_pg(name, &body, false).await;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -220,6 +265,53 @@ fn key(indicator: &str, place: &str, period: &str) -> ValueKey {
         period: period.parse().expect("period"),
         component: Component::Value,
     }
+}
+
+/// The indicators (T00–T99) and places the value tests write to.
+fn known_codes() -> (Vec<String>, Vec<String>) {
+    let indicators = (0..100).map(|i| format!("T{i:02}")).collect();
+    let mut places: Vec<String> = ["a", "b", "c", "p"].map(String::from).to_vec();
+    places.extend((0..10).map(|i| format!("p{i}")));
+    for t in 0..4 {
+        places.push(format!("w{t}"));
+        places.extend((0..25).map(|i| format!("w{t}-{i}")));
+    }
+    (indicators, places)
+}
+
+/// The plan and place tree that `known_codes` stand for: yearly indicators taking any
+/// number (T03 monthly, as numerator and denominator), places under the plan's place.
+fn known_plan_and_tree(extra_places: &[String]) -> (Plan, PlaceTree) {
+    use youxiang_core::plan::Aggregation;
+    let (indicators, mut places) = known_codes();
+    places.extend_from_slice(extra_places);
+    let (mut plan, tree) = youxiang_testkit::simple_plan_and_tree(&indicators, &places);
+    let t03 = plan.indicators.iter_mut().find(|i| i.code == "T03");
+    let t03 = t03.expect("T03");
+    t03.aggregation = Aggregation::RatioOfSums {
+        numerator: "分子".into(),
+        denominator: "分母".into(),
+        scale: 1.0,
+    };
+    t03.frequency = youxiang_core::period::PeriodKind::Month;
+    (plan, tree)
+}
+
+fn checked_with(plan: &Plan, tree: &PlaceTree, writes: &[ValueWrite]) -> Vec<CheckedWrite> {
+    writes
+        .iter()
+        .map(|w| {
+            CheckedWrite::check(plan, tree, w.key.clone(), w.value, w.comment.clone())
+                .expect("a sound test write")
+        })
+        .collect()
+}
+
+/// Test writes as the store takes them: checked against `known_plan_and_tree`.
+fn checked(writes: &[ValueWrite]) -> Vec<CheckedWrite> {
+    static KNOWN: std::sync::OnceLock<(Plan, PlaceTree)> = std::sync::OnceLock::new();
+    let (plan, tree) = KNOWN.get_or_init(|| known_plan_and_tree(&[]));
+    checked_with(plan, tree, writes)
 }
 
 fn w(indicator: &str, place: &str, period: &str, value: f64) -> ValueWrite {
@@ -292,7 +384,12 @@ async fn connect_chooses_backend_by_url() {
         .expect("memory");
     db.migrate().await.expect("migrate memory");
     assert_eq!(db.backend(), Backend::Sqlite);
-    db.write_values(&[w("T01", "p", "2024", 1.0)], "tester", None)
+    let (plan, tree) = known_plan_and_tree(&[]);
+    db.save_plan(&plan, "tester").await.expect("plan");
+    db.save_places(tree.places().to_vec(), "tester")
+        .await
+        .expect("places");
+    db.write_values(&checked(&[w("T01", "p", "2024", 1.0)]), "tester", None)
         .await
         .expect("write to memory");
     assert_eq!(db.load_values().await.expect("load").len(), 1);
@@ -304,7 +401,7 @@ async fn connect_chooses_backend_by_url() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn plan_save_load_and_history() {
-    both("plan_save_load_and_history", |cx| async move {
+    both_bare("plan_save_load_and_history", |cx| async move {
         let db = &cx.db;
         assert_eq!(db.load_plan().await.expect("load"), None);
         let v1 = plan(1, "七优享工程实施方案");
@@ -366,7 +463,7 @@ async fn plan_save_load_and_history() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn places_and_reporters_round_trip() {
-    both("places_and_reporters_round_trip", |cx| async move {
+    both_bare("places_and_reporters_round_trip", |cx| async move {
         let db = &cx.db;
         let saved = db.save_places(places(), "admin").await.expect("save");
         assert_eq!(saved.inserted, 3);
@@ -457,8 +554,8 @@ async fn write_then_read() {
             1.0 / 3.0,
             123_456_789.123_456_79,
             1e-300,
-            -2.5e17,
-            f64::MAX,
+            -2.5e12,
+            youxiang_core::write::MAX_ABS,
             f64::MIN_POSITIVE,
             5e-324,
         ];
@@ -470,13 +567,16 @@ async fn write_then_read() {
         writes.push(ValueWrite {
             key: ValueKey {
                 component: Component::Numerator,
-                ..key("T02", "p0", "2024-03")
+                ..key("T03", "p0", "2024-03")
             },
             value: 42.0,
             comment: "含 \"引号\" 与 '单引号' 和换行\n".into(),
         });
         let before = chrono::Utc::now().naive_utc() - chrono::Duration::seconds(1);
-        let out = db.write_values(&writes, "张三", None).await.expect("write");
+        let out = db
+            .write_values(&checked(&writes), "张三", None)
+            .await
+            .expect("write");
         assert_eq!(out.changes.len(), writes.len());
         assert_eq!(out.unchanged, 0);
         for (c, wr) in out.changes.iter().zip(&writes) {
@@ -498,15 +598,15 @@ async fn write_then_read() {
         }
 
         // Filters.
-        let t02 = db
+        let t03 = db
             .get_values(&ValueFilter {
-                indicator: Some("T02".into()),
+                indicator: Some("T03".into()),
                 ..Default::default()
             })
             .await
             .expect("filter");
-        assert_eq!(t02.len(), 1);
-        assert_eq!(t02[0].comment, "含 \"引号\" 与 '单引号' 和换行\n");
+        assert_eq!(t03.len(), 1);
+        assert_eq!(t03[0].comment, "含 \"引号\" 与 '单引号' 和换行\n");
         let p0 = db
             .get_values(&ValueFilter {
                 place: Some("p0".into()),
@@ -577,14 +677,27 @@ async fn write_then_read() {
         // Bad input is refused whole.
         let dup = vec![w("T09", "p", "2024", 1.0), w("T09", "p", "2024", 2.0)];
         assert!(matches!(
-            db.write_values(&dup, "张三", None).await,
+            db.write_values(&checked(&dup), "张三", None).await,
             Err(StoreError::Invalid(_))
         ));
-        assert!(matches!(
-            db.write_values(&[w("T09", "p", "2024", f64::NAN)], "张三", None)
-                .await,
-            Err(StoreError::Invalid(_))
-        ));
+        // The database refuses what the current plan and places do not know, even when
+        // checked against another plan (a stale copy, another program).
+        let (plan, tree) = known_plan_and_tree(&["zz".to_string()]);
+        let stale = checked_with(&plan, &tree, &[w("T01", "zz", "2024", 1.0)]);
+        match db.write_values(&stale, "张三", None).await {
+            Err(StoreError::Invalid(m)) => assert!(m.contains("地点未登记"), "{m}"),
+            other => panic!("expected the unknown place refused, got {other:?}"),
+        }
+        cx.exec("DELETE FROM plan_indicators WHERE code = 'T98'")
+            .await
+            .expect("forget T98");
+        match db
+            .write_values(&checked(&[w("T98", "p", "2024", 1.0)]), "张三", None)
+            .await
+        {
+            Err(StoreError::Invalid(m)) => assert!(m.contains("指标不在当前方案中"), "{m}"),
+            other => panic!("expected the unknown indicator refused, got {other:?}"),
+        }
         assert_eq!(db.load_values().await.expect("load").len(), writes.len());
         assert!(db.audit_verify().await.expect("verify").ok);
     })
@@ -609,7 +722,7 @@ async fn rewriting_the_same_file_changes_nothing() {
             rows: 3,
         };
         let out = db
-            .write_values(&batch, "li", Some(&file))
+            .write_values(&checked(&batch), "li", Some(&file))
             .await
             .expect("first");
         assert_eq!(out.changes.len(), 3);
@@ -617,7 +730,7 @@ async fn rewriting_the_same_file_changes_nothing() {
         assert_eq!(audit, 3);
 
         let out = db
-            .write_values(&batch, "li", Some(&file))
+            .write_values(&checked(&batch), "li", Some(&file))
             .await
             .expect("second");
         assert!(out.changes.is_empty());
@@ -633,7 +746,10 @@ async fn rewriting_the_same_file_changes_nothing() {
         let mut edited = batch.clone();
         edited[1].comment = "更正".into();
         edited[2].value = 3.5;
-        let out = db.write_values(&edited, "wang", None).await.expect("third");
+        let out = db
+            .write_values(&checked(&edited), "wang", None)
+            .await
+            .expect("third");
         assert_eq!((out.changes.len(), out.unchanged), (2, 1));
         let old = out.changes[1].old.as_ref().expect("old");
         assert_eq!((old.value, old.reporter.as_str()), (3.0, "li"));
@@ -649,7 +765,7 @@ async fn an_approved_value_fails_the_whole_batch() {
     both("an_approved_value_fails_the_whole_batch", |cx| async move {
         let db = &cx.db;
         db.write_values(
-            &[w("T01", "a", "2024", 1.0), w("T01", "b", "2024", 2.0)],
+            &checked(&[w("T01", "a", "2024", 1.0), w("T01", "b", "2024", 2.0)]),
             "li",
             None,
         )
@@ -670,7 +786,7 @@ async fn an_approved_value_fails_the_whole_batch() {
             w("T01", "a", "2024", 10.0),
             w("T01", "c", "2024", 30.0),
         ];
-        match db.write_values(&batch, "li", None).await {
+        match db.write_values(&checked(&batch), "li", None).await {
             Err(StoreError::Locked { key }) => assert_eq!(key, a),
             other => panic!("expected Locked, got {other:?}"),
         }
@@ -679,11 +795,66 @@ async fn an_approved_value_fails_the_whole_batch() {
 
         // The same number again is not a change, so it passes even when approved.
         let same = db
-            .write_values(&[w("T01", "a", "2024", 1.0)], "li", None)
+            .write_values(&checked(&[w("T01", "a", "2024", 1.0)]), "li", None)
             .await
             .expect("same number");
         assert_eq!(same.unchanged, 1);
     })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nobody_approves_a_figure_they_wrote_last() {
+    both(
+        "nobody_approves_a_figure_they_wrote_last",
+        |cx| async move {
+            let db = &cx.db;
+            let (a, b) = (key("T01", "a", "2024"), key("T01", "b", "2024"));
+            db.write_values(&checked(&[w("T01", "a", "2024", 1.0)]), "li", None)
+                .await
+                .expect("write a");
+            db.write_values(&checked(&[w("T01", "b", "2024", 2.0)]), "office", None)
+                .await
+                .expect("write b");
+            db.transition(&[a.clone(), b.clone()], &Transition::Submit, "li")
+                .await
+                .expect("submit");
+            let before = db.load_values().await.expect("load");
+            let audit = cx.audit_rows().await;
+            // One of the batch is the approver's own figure: nothing of the batch changes.
+            match db
+                .transition(&[a.clone(), b.clone()], &Transition::Approve, "office")
+                .await
+            {
+                Err(StoreError::SelfApproval { key }) => assert_eq!(key, b),
+                other => panic!("expected SelfApproval, got {other:?}"),
+            }
+            match db
+                .transition(std::slice::from_ref(&a), &Transition::Approve, "li")
+                .await
+            {
+                Err(e @ StoreError::SelfApproval { .. }) => {
+                    assert!(e.to_string().contains("不能自己审核"), "{e}")
+                }
+                other => panic!("expected SelfApproval, got {other:?}"),
+            }
+            assert_eq!(db.load_values().await.expect("load"), before);
+            assert_eq!(cx.audit_rows().await, audit);
+            // Someone else may approve each; rejecting one's own figure stays possible.
+            db.transition(std::slice::from_ref(&a), &Transition::Approve, "office")
+                .await
+                .expect("another approves a");
+            db.transition(
+                std::slice::from_ref(&b),
+                &Transition::Reject {
+                    reason: "重填".into(),
+                },
+                "office",
+            )
+            .await
+            .expect("the author sends b back");
+        },
+    )
     .await;
 }
 
@@ -694,7 +865,7 @@ async fn review_transitions() {
         let a = key("T01", "a", "2024");
         let b = key("T01", "b", "2024");
         db.write_values(
-            &[w("T01", "a", "2024", 1.0), w("T01", "b", "2024", 2.0)],
+            &checked(&[w("T01", "a", "2024", 1.0), w("T01", "b", "2024", 2.0)]),
             "li",
             None,
         )
@@ -776,7 +947,7 @@ async fn review_transitions() {
         .await
         .expect("reopen");
         assert_eq!(state(a.clone()).await, ValueState::Draft);
-        db.write_values(&[w("T01", "a", "2024", 1.5)], "li", None)
+        db.write_values(&checked(&[w("T01", "a", "2024", 1.5)]), "li", None)
             .await
             .expect("edit after reopen");
 
@@ -816,7 +987,7 @@ async fn delete_values() {
     both("delete_values", |cx| async move {
         let db = &cx.db;
         db.write_values(
-            &[w("T01", "a", "2024", 1.0), w("T01", "b", "2024", 2.0)],
+            &checked(&[w("T01", "a", "2024", 1.0), w("T01", "b", "2024", 2.0)]),
             "li",
             None,
         )
@@ -876,7 +1047,7 @@ async fn audit_query_filters() {
     both("audit_query_filters", |cx| async move {
         let db = &cx.db;
         db.write_values(
-            &[w("T01", "a", "2024", 1.0), w("T02", "a", "2024", 2.0)],
+            &checked(&[w("T01", "a", "2024", 1.0), w("T02", "a", "2024", 2.0)]),
             "li",
             None,
         )
@@ -885,7 +1056,7 @@ async fn audit_query_filters() {
         tokio::time::sleep(Duration::from_millis(20)).await;
         let middle = chrono::Utc::now().naive_utc();
         tokio::time::sleep(Duration::from_millis(20)).await;
-        db.write_values(&[w("T01", "b", "2024", 3.0)], "wang", None)
+        db.write_values(&checked(&[w("T01", "b", "2024", 3.0)]), "wang", None)
             .await
             .expect("write");
         db.save_places(places(), "admin").await.expect("places");
@@ -956,7 +1127,7 @@ async fn audit_query_filters() {
 /// Five audited changes to tamper with.
 async fn five_rows(db: &Arc<dyn Database>) {
     for i in 0..5 {
-        db.write_values(&[w("T01", "a", "2024", i as f64)], "li", None)
+        db.write_values(&checked(&[w("T01", "a", "2024", i as f64)]), "li", None)
             .await
             .expect("write");
     }
@@ -1065,7 +1236,7 @@ async fn concurrent_writers_keep_the_chain() {
                         w("T01", &format!("w{t}"), "2024", i as f64),
                         w("T02", &format!("w{t}-{i}"), "2024", 1.0),
                     ];
-                    db.write_values(&batch, &format!("writer{t}"), None)
+                    db.write_values(&checked(&batch), &format!("writer{t}"), None)
                         .await
                         .expect("concurrent write");
                 }
@@ -1091,16 +1262,23 @@ async fn bulk_write_a_million_on_sqlite() {
     let url = format!("sqlite://{}", path.display());
     let db = youxiang_store::connect(&url).await.expect("open");
     db.migrate().await.expect("migrate");
+    let places: Vec<String> = (0..1_000_000 / 80).map(|p| format!("3309{p:08}")).collect();
+    let (plan, tree) = known_plan_and_tree(&places);
+    db.save_plan(&plan, "bulk").await.expect("plan");
+    db.save_places(tree.places().to_vec(), "bulk")
+        .await
+        .expect("places");
     let writes: Vec<ValueWrite> = (0..1_000_000)
         .map(|i| {
             w(
                 &format!("T{:02}", i % 80),
-                &format!("3309{:08}", i / 80),
+                &places[i / 80],
                 "2024",
                 i as f64,
             )
         })
         .collect();
+    let writes = checked_with(&plan, &tree, &writes);
     let t = Instant::now();
     let out = db
         .write_values(&writes, "bulk", None)

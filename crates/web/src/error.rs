@@ -176,6 +176,7 @@ impl From<StoreError> for ApiError {
         match e {
             e @ StoreError::Locked { .. } => ApiError::Locked(e.to_string()),
             e @ StoreError::IllegalTransition { .. } => ApiError::Conflict(e.to_string()),
+            e @ StoreError::SelfApproval { .. } => ApiError::Forbidden(vec![e.to_string()]),
             e @ StoreError::Conflict(_) => ApiError::Conflict(e.to_string()),
             StoreError::NotFound(m) => ApiError::NotFound(m),
             StoreError::Invalid(m) => ApiError::Invalid(vec![m]),

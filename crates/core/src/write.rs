@@ -1,0 +1,349 @@
+//! Checked writes: the only form in which a number reaches the store.
+//!
+//! A [`CheckedWrite`] can be built only by [`CheckedWrite::check`], against the plan and
+//! the place tree, so no caller — a form, the JSON API, an upload, the demo loader — can
+//! hand the store a number for an indicator the plan does not know, a place that is not
+//! registered, a period of the wrong frequency or a component the indicator does not take.
+//! The store refuses unknown indicators and places as well (a second line, for rows written
+//! by anything but this program).
+
+use std::fmt;
+
+use crate::completeness::required_components;
+use crate::place::PlaceTree;
+use crate::plan::{Aggregation, Plan};
+use crate::value::{Component, ValueKey};
+
+/// The largest magnitude a stored number may have: roll-ups are exact integers of
+/// millionths (`i64`), which leaves room for sums of many such numbers.
+pub const MAX_ABS: f64 = 9.0e12;
+
+/// The longest comment kept with a number, in characters.
+pub const MAX_COMMENT_CHARS: usize = 2_000;
+
+/// A number that passed every rule of [`CheckedWrite::check`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckedWrite {
+    key: ValueKey,
+    value: f64,
+    comment: String,
+}
+
+/// Why a number may not be stored: its key and every reason, in Chinese.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WriteRefusal {
+    pub key: ValueKey,
+    pub reasons: Vec<String>,
+}
+
+impl fmt::Display for WriteRefusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.key, self.reasons.join(";"))
+    }
+}
+
+impl std::error::Error for WriteRefusal {}
+
+impl CheckedWrite {
+    /// Checks one number against the plan and the places:
+    /// - the indicator is one of the plan's, the place is registered and lies within the
+    ///   plan's place (when the tree holds it);
+    /// - the place is not below the level that reports the indicator (a village does not
+    ///   report a town-level figure; a place above may give its own figure);
+    /// - the period is of the indicator's frequency and within the plan's years;
+    /// - the component is one the indicator takes (numerator and denominator for a ratio
+    ///   of sums, the value otherwise);
+    /// - the number is finite, at most [`MAX_ABS`] in magnitude, and not negative where it
+    ///   counts something (a sum, a numerator, a denominator);
+    /// - the comment is at most [`MAX_COMMENT_CHARS`] characters.
+    pub fn check(
+        plan: &Plan,
+        tree: &PlaceTree,
+        key: ValueKey,
+        value: f64,
+        comment: String,
+    ) -> Result<CheckedWrite, WriteRefusal> {
+        let mut reasons = Vec::new();
+        let ind = plan.indicator(&key.indicator);
+        if ind.is_none() {
+            reasons.push(format!(
+                "指标“{}”不是本方案({})的指标",
+                key.indicator, plan.name
+            ));
+        }
+        let place = tree.id(&key.place);
+        match place {
+            None => reasons.push(format!("地点“{}”不是已登记的地点", key.place)),
+            Some(pid) => {
+                if let Some(root) = tree.id(&plan.place)
+                    && !tree.is_within(pid, root)
+                {
+                    reasons.push(format!(
+                        "地点 {} 不在本方案的范围({})之内",
+                        tree.path_names(pid),
+                        tree.get(root).name
+                    ));
+                }
+                if let Some(ind) = ind
+                    && let Some(level) = ind.report_level
+                    && tree.get(pid).level > level
+                {
+                    reasons.push(format!(
+                        "指标 {} 由{}填报,{}({})不填报该指标",
+                        ind.code,
+                        level.label_zh(),
+                        tree.get(pid).name,
+                        tree.get(pid).level.label_zh()
+                    ));
+                }
+            }
+        }
+        if let Some(ind) = ind {
+            if key.period.kind() != ind.frequency {
+                reasons.push(format!(
+                    "期间 {} 是{}期间,但指标 {} 按{}填报",
+                    key.period,
+                    key.period.kind().label_zh(),
+                    ind.code,
+                    ind.frequency.label_zh()
+                ));
+            }
+            let (first, last) = (plan.baseline_year, plan.final_year());
+            if !(first..=last).contains(&key.period.year()) {
+                reasons.push(format!(
+                    "期间 {} 不在方案年份 {first}–{last} 之内",
+                    key.period
+                ));
+            }
+            if !required_components(ind).contains(&key.component) {
+                reasons.push(match &ind.aggregation {
+                    Aggregation::RatioOfSums { .. } => format!(
+                        "指标 {} 按比率汇总,只填报分子和分母,不填{}",
+                        ind.code,
+                        key.component.label_zh()
+                    ),
+                    _ => format!("指标 {} 只填报数值,不分分子/分母", ind.code),
+                });
+            }
+            let counts =
+                matches!(ind.aggregation, Aggregation::Sum) || key.component != Component::Value;
+            if counts && value < 0.0 {
+                reasons.push(format!(
+                    "数值 {value} 为负数,但指标 {} 的{}是计数或数量,不能为负",
+                    ind.code,
+                    key.component.label_zh()
+                ));
+            }
+        }
+        if !value.is_finite() || value.abs() > MAX_ABS {
+            reasons.push(format!(
+                "数值 {value} 超出可处理范围(须为有限数,绝对值不超过 {MAX_ABS:e})"
+            ));
+        }
+        let chars = comment.chars().count();
+        if chars > MAX_COMMENT_CHARS {
+            reasons.push(format!(
+                "说明有 {chars} 个字符,超过 {MAX_COMMENT_CHARS} 个字符的上限"
+            ));
+        }
+        if reasons.is_empty() {
+            Ok(CheckedWrite {
+                key,
+                value,
+                comment,
+            })
+        } else {
+            Err(WriteRefusal { key, reasons })
+        }
+    }
+
+    pub fn key(&self) -> &ValueKey {
+        &self.key
+    }
+
+    pub fn value(&self) -> f64 {
+        self.value
+    }
+
+    pub fn comment(&self) -> &str {
+        &self.comment
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::place::{Level, Place};
+    use crate::plan::{Indicator, IndicatorSource, Polarity};
+    use crate::target::Target;
+
+    fn indicator(code: &str, aggregation: Aggregation, report_level: Option<Level>) -> Indicator {
+        Indicator {
+            code: code.into(),
+            name: format!("指标{code}"),
+            unit: "个".into(),
+            domain: "YY".into(),
+            polarity: Polarity::HigherIsBetter,
+            aggregation,
+            accumulation: Default::default(),
+            frequency: crate::period::PeriodKind::Month,
+            flow: Default::default(),
+            report_level,
+            milestone: false,
+            lead_unit: "区卫健局".into(),
+            partner_units: vec![],
+            limit: None,
+            source: IndicatorSource::Table { seq: 1 },
+            baseline: Target::parse("1").unwrap(),
+            targets: Default::default(),
+            note: String::new(),
+        }
+    }
+
+    fn plan() -> Plan {
+        Plan {
+            code: "p".into(),
+            name: "计划".into(),
+            issuer: "区政府".into(),
+            place: "d".into(),
+            published: String::new(),
+            baseline_year: 2022,
+            target_years: vec![2025, 2027],
+            version: 1,
+            domains: vec![],
+            indicators: vec![
+                indicator("S", Aggregation::Sum, Some(Level::Town)),
+                indicator(
+                    "R",
+                    Aggregation::RatioOfSums {
+                        numerator: "人数".into(),
+                        denominator: "人口".into(),
+                        scale: 100.0,
+                    },
+                    Some(Level::Village),
+                ),
+                indicator("L", Aggregation::Latest, None),
+            ],
+            tasks: vec![],
+            projects: vec![],
+            revisions: vec![],
+        }
+    }
+
+    fn tree() -> PlaceTree {
+        let p = |code: &str, parent: Option<&str>, level| Place {
+            code: code.into(),
+            name: code.into(),
+            level,
+            parent: parent.map(Into::into),
+            lon: None,
+            lat: None,
+            population: Default::default(),
+        };
+        PlaceTree::build(vec![
+            p("d", None, Level::County),
+            p("t", Some("d"), Level::Town),
+            p("v", Some("t"), Level::Village),
+            p("other", None, Level::County),
+        ])
+        .unwrap()
+    }
+
+    fn key(indicator: &str, place: &str, period: &str, component: Component) -> ValueKey {
+        ValueKey {
+            indicator: indicator.into(),
+            place: place.into(),
+            period: period.parse().unwrap(),
+            component,
+        }
+    }
+
+    fn check(k: ValueKey, value: f64) -> Result<CheckedWrite, WriteRefusal> {
+        CheckedWrite::check(&plan(), &tree(), k, value, String::new())
+    }
+
+    fn refused(k: ValueKey, value: f64, needle: &str) {
+        let e = check(k, value).expect_err("refused");
+        assert!(e.to_string().contains(needle), "{e}");
+    }
+
+    #[test]
+    fn a_sound_number_passes_and_keeps_what_it_was_given() {
+        let k = key("S", "t", "2024-03", Component::Value);
+        let w = CheckedWrite::check(&plan(), &tree(), k.clone(), 5.0, "估算".into()).unwrap();
+        assert_eq!((w.key(), w.value(), w.comment()), (&k, 5.0, "估算"));
+        // A place above the reporting level may give its own figure.
+        assert!(check(key("S", "d", "2024-03", Component::Value), 5.0).is_ok());
+        assert!(check(key("R", "v", "2024-03", Component::Numerator), 5.0).is_ok());
+        assert!(check(key("L", "v", "2024-03", Component::Value), -5.0).is_ok());
+    }
+
+    #[test]
+    fn every_rule_refuses_with_its_reason() {
+        refused(
+            key("NOSUCH", "t", "2024-03", Component::Value),
+            1.0,
+            "不是本方案",
+        );
+        refused(
+            key("S", "nowhere", "2024-03", Component::Value),
+            1.0,
+            "不是已登记的地点",
+        );
+        refused(
+            key("S", "other", "2024-03", Component::Value),
+            1.0,
+            "不在本方案的范围",
+        );
+        refused(
+            key("S", "v", "2024-03", Component::Value),
+            1.0,
+            "不填报该指标",
+        );
+        refused(key("S", "t", "2024", Component::Value), 1.0, "按月度填报");
+        refused(
+            key("S", "t", "2030-01", Component::Value),
+            1.0,
+            "不在方案年份",
+        );
+        refused(
+            key("S", "t", "2024-03", Component::Numerator),
+            1.0,
+            "只填报数值",
+        );
+        refused(
+            key("R", "v", "2024-03", Component::Value),
+            1.0,
+            "只填报分子和分母",
+        );
+        refused(key("S", "t", "2024-03", Component::Value), -1.0, "不能为负");
+        refused(
+            key("R", "v", "2024-03", Component::Denominator),
+            -1.0,
+            "不能为负",
+        );
+        for bad in [f64::NAN, f64::INFINITY, -f64::INFINITY, 1e13, -1e13] {
+            refused(
+                key("L", "t", "2024-03", Component::Value),
+                bad,
+                "超出可处理范围",
+            );
+        }
+        let long = "字".repeat(MAX_COMMENT_CHARS + 1);
+        let e = CheckedWrite::check(
+            &plan(),
+            &tree(),
+            key("S", "t", "2024-03", Component::Value),
+            1.0,
+            long,
+        )
+        .expect_err("too long");
+        assert!(e.to_string().contains("超过 2000 个字符"), "{e}");
+    }
+
+    #[test]
+    fn all_reasons_are_listed_at_once() {
+        let e = check(key("S", "v", "2024", Component::Numerator), f64::NAN).expect_err("refused");
+        assert_eq!(e.reasons.len(), 4, "{e}");
+    }
+}
