@@ -10,6 +10,7 @@
 use std::fmt;
 
 use crate::completeness::required_components;
+use crate::period::PeriodKind;
 use crate::place::PlaceTree;
 use crate::plan::{Aggregation, Plan};
 use crate::value::{Component, ValueKey};
@@ -50,7 +51,8 @@ impl CheckedWrite {
     ///   plan's place (when the tree holds it);
     /// - the place is not below the level that reports the indicator (a village does not
     ///   report a town-level figure; a place above may give its own figure);
-    /// - the period is of the indicator's frequency and within the plan's years;
+    /// - the period is of the indicator's frequency, or a whole year, and within the plan's
+    ///   years;
     /// - the component is one the indicator takes (numerator and denominator for a ratio
     ///   of sums, the value otherwise);
     /// - the number is finite, at most [`MAX_ABS`] in magnitude, and not negative where it
@@ -99,7 +101,10 @@ impl CheckedWrite {
             }
         }
         if let Some(ind) = ind {
-            if key.period.kind() != ind.frequency {
+            // A whole year's figure is meaningful for every indicator (the baseline, a
+            // year-end figure); otherwise the period is of the indicator's frequency.
+            let kind = key.period.kind();
+            if kind != ind.frequency && kind != PeriodKind::Year {
                 reasons.push(format!(
                     "期间 {} 是{}期间,但指标 {} 按{}填报",
                     key.period,
@@ -276,6 +281,8 @@ mod tests {
         assert!(check(key("S", "d", "2024-03", Component::Value), 5.0).is_ok());
         assert!(check(key("R", "v", "2024-03", Component::Numerator), 5.0).is_ok());
         assert!(check(key("L", "v", "2024-03", Component::Value), -5.0).is_ok());
+        // A whole year's figure, whatever the frequency.
+        assert!(check(key("S", "t", "2022", Component::Value), 5.0).is_ok());
     }
 
     #[test]
@@ -300,7 +307,7 @@ mod tests {
             1.0,
             "不填报该指标",
         );
-        refused(key("S", "t", "2024", Component::Value), 1.0, "按月度填报");
+        refused(key("S", "t", "2024Q1", Component::Value), 1.0, "按月度填报");
         refused(
             key("S", "t", "2030-01", Component::Value),
             1.0,
@@ -343,7 +350,7 @@ mod tests {
 
     #[test]
     fn all_reasons_are_listed_at_once() {
-        let e = check(key("S", "v", "2024", Component::Numerator), f64::NAN).expect_err("refused");
+        let e = check(key("S", "v", "2024Q2", Component::Numerator), f64::NAN).expect_err("refused");
         assert_eq!(e.reasons.len(), 4, "{e}");
     }
 }
