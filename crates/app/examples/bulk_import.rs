@@ -78,12 +78,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         let _ = std::fs::remove_file(format!("{}{suffix}", db_file.display()));
     }
     let url = format!("sqlite://{}", db_file.display());
-    let app = App::init(&url, &plan, workload.places().to_vec(), "bench").await?;
+    let app =
+        std::sync::Arc::new(App::init(&url, &plan, workload.places().to_vec(), "bench").await?);
     let bytes = std::fs::read(&csv)?;
+    let limits = youxiang_ingest::ReadLimits::default();
     let started = Instant::now();
     let last = std::sync::Mutex::new(Instant::now());
     let report = app
-        .upload("admin", &bytes, "values.csv", |step| {
+        .upload("admin", bytes.clone(), "values.csv", &limits, move |step| {
             if let Ok(mut l) = last.lock() {
                 println!(
                     "  step {step:?} begins at {:.2} s",
@@ -112,7 +114,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         report.warnings.len()
     );
     let started = Instant::now();
-    let again = app.upload("admin", &bytes, "values.csv", |_| {}).await?;
+    let again = app
+        .upload("admin", bytes, "values.csv", &limits, |_| {})
+        .await?;
     println!(
         "the same file again: {:.2} s ({} changed)",
         started.elapsed().as_secs_f64(),

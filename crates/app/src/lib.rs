@@ -5,6 +5,7 @@
 //! transaction (which appends the audit rows), then the in-memory engine updated from what
 //! the store says changed — so the API, the web forms and bulk import cannot disagree.
 
+pub mod anchor;
 mod demo;
 mod mail;
 pub mod manage;
@@ -12,6 +13,7 @@ pub mod quarterly;
 mod status;
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, RwLock, RwLockReadGuard};
 
 use sha2::{Digest, Sha256};
@@ -21,9 +23,10 @@ use youxiang_core::scope::{Reporter, Role, Scope};
 use youxiang_core::value::{Transition, ValueKey};
 use youxiang_core::{CheckedWrite, Plan};
 use youxiang_engine::{Engine, EngineConfig};
-use youxiang_ingest::{IngestError, IngestWarning};
+use youxiang_ingest::{IngestError, IngestWarning, ReadLimits};
 use youxiang_store::{
-    AuditEntry, AuditFilter, AuditReport, Database, StoreError, UploadInfo, ValueChange, ValueWrite,
+    AuditEntry, AuditFilter, AuditReport, Credential, Database, StoreError, UploadInfo,
+    ValueChange, ValueWrite,
 };
 
 pub use demo::{demo_reporters, load_demo, load_demo_management};
@@ -47,12 +50,33 @@ pub enum AppError {
     NotFound(String),
     #[error("数据无效:\n{}", .0.join("\n"))]
     Invalid(Vec<String>),
-    /// An upload with errors: nothing was stored.
-    #[error("文件有 {} 处错误,本次上传未写入任何数据:\n{}", .errors.len(), .errors.iter().map(|e| format!("  {e}")).collect::<Vec<_>>().join("\n"))]
+    /// An upload with errors: nothing was stored. `errors` lists the first
+    /// [`ReadLimits::max_errors`] in row order; `omitted` counts the rest.
+    #[error("{}", upload_message(.errors, *.omitted))]
     Upload {
         errors: Vec<IngestError>,
+        omitted: usize,
         warnings: Vec<IngestWarning>,
     },
+}
+
+/// `文件有 N 处错误,本次上传未写入任何数据:` and the errors listed, one a line, then how
+/// many more there were.
+fn upload_message(errors: &[IngestError], omitted: usize) -> String {
+    let mut text = format!(
+        "文件有 {} 处错误,本次上传未写入任何数据:",
+        errors.len() + omitted
+    );
+    for e in errors {
+        text.push_str(&format!("\n  {e}"));
+    }
+    if omitted > 0 {
+        text.push_str(&format!(
+            "\n  ……另有 {omitted} 处错误未列出(只列出前 {} 处)",
+            errors.len()
+        ));
+    }
+    text
 }
 
 pub type Result<T, E = AppError> = std::result::Result<T, E>;
@@ -61,7 +85,10 @@ pub type Result<T, E = AppError> = std::result::Result<T, E>;
 pub struct State {
     pub plan: Arc<Plan>,
     pub tree: Arc<PlaceTree>,
+    /// The enabled users (a disabled user is in the store, not here).
     pub reporters: Vec<Reporter>,
+    /// What each user's sessions depend on (role, scope, password, disabled), by login.
+    pub credentials: HashMap<String, Credential>,
     pub engine: Engine,
 }
 
@@ -79,6 +106,8 @@ pub struct WriteReport {
     /// Places whose shown figures changed (the written places and the roll-ups above).
     pub places_updated: usize,
     pub warnings: Vec<IngestWarning>,
+    /// What went wrong after the commit (the write itself stands).
+    pub notices: Vec<String>,
 }
 
 /// Where an upload is in its work, for progress bars.
@@ -96,6 +125,8 @@ pub struct App {
     write_lock: tokio::sync::Mutex<()>,
     state: RwLock<State>,
     config: EngineConfig,
+    /// The store's auth epoch when the users were last read.
+    auth_epoch: AtomicI64,
 }
 
 /// The administrator every database starts with.
@@ -108,8 +139,7 @@ impl App {
         db.migrate().await?;
         let plan = db.load_plan().await?.ok_or(AppError::NotInitialised)?;
         let places = db.load_places().await?;
-        let reporters = db.load_reporters().await?;
-        Self::assemble(db, plan, places, reporters, EngineConfig::default()).await
+        Self::assemble(db, plan, places, EngineConfig::default()).await
     }
 
     /// Creates (or updates) a database with a plan, places and the administrator.
@@ -121,7 +151,7 @@ impl App {
             db.save_places(places, actor).await?;
         }
         let places = db.load_places().await?;
-        let mut reporters = db.load_reporters().await?;
+        let reporters = db.load_reporters().await?;
         if !reporters.iter().any(|r| r.login == ADMIN_LOGIN) {
             let admin = Reporter {
                 login: ADMIN_LOGIN.into(),
@@ -134,18 +164,18 @@ impl App {
                 },
             };
             db.save_reporters(vec![admin], actor).await?;
-            reporters = db.load_reporters().await?;
         }
-        Self::assemble(db, plan.clone(), places, reporters, EngineConfig::default()).await
+        Self::assemble(db, plan.clone(), places, EngineConfig::default()).await
     }
 
     async fn assemble(
         db: Arc<dyn Database>,
         plan: Plan,
         places: Vec<Place>,
-        reporters: Vec<Reporter>,
         config: EngineConfig,
     ) -> Result<App> {
+        let epoch = db.auth_epoch().await?;
+        let (reporters, credentials) = load_users(&*db).await?;
         let tree = PlaceTree::build(places).map_err(|problems| {
             AppError::Invalid(problems.iter().map(|p| p.to_string()).collect())
         })?;
@@ -157,6 +187,7 @@ impl App {
             plan: Arc::new(plan),
             tree: Arc::new(engine.tree().clone()),
             reporters,
+            credentials,
             engine,
         };
         Ok(App {
@@ -164,6 +195,7 @@ impl App {
             write_lock: tokio::sync::Mutex::new(()),
             state: RwLock::new(state),
             config,
+            auth_epoch: AtomicI64::new(epoch),
         })
     }
 
@@ -187,11 +219,33 @@ impl App {
     pub async fn save_reporters(&self, reporters: Vec<Reporter>, actor: &str) -> Result<()> {
         let _guard = self.write_lock.lock().await;
         self.db.save_reporters(reporters, actor).await?;
-        let all = self.db.load_reporters().await?;
-        self.state
-            .write()
-            .unwrap_or_else(|e| e.into_inner())
-            .reporters = all;
+        drop(_guard);
+        self.refresh_users().await
+    }
+
+    /// Disables or enables a user: a disabled user cannot sign in, and every session of
+    /// theirs ends on its next request, on every server.
+    pub async fn set_disabled(&self, login: &str, disabled: bool, actor: &str) -> Result<()> {
+        self.db.set_disabled(login, disabled, actor).await?;
+        self.refresh_users().await
+    }
+
+    /// Reloads the users when any user changed since they were last read — by this
+    /// process, the command line or another server (the store's auth epoch moved). One
+    /// small query when nothing changed; servers call it on every request.
+    pub async fn refresh_users(&self) -> Result<()> {
+        let epoch = self.db.auth_epoch().await?;
+        if epoch == self.auth_epoch.load(Ordering::Acquire) {
+            return Ok(());
+        }
+        // Read after the epoch: a change in between is seen again on the next call.
+        let (reporters, credentials) = load_users(&*self.db).await?;
+        {
+            let mut state = self.state.write().unwrap_or_else(|e| e.into_inner());
+            state.reporters = reporters;
+            state.credentials = credentials;
+        }
+        self.auth_epoch.store(epoch, Ordering::Release);
         Ok(())
     }
 
@@ -240,8 +294,9 @@ impl App {
             .await?;
         let places_updated = self.apply(&outcome.changes);
         drop(_guard);
-        self.after_values_changed(outcome.changes.len()).await?;
+        let notices = self.after_commit(outcome.changes.len()).await;
         Ok(WriteReport {
+            notices,
             changed: outcome.changes.len(),
             unchanged: outcome.unchanged,
             places_updated,
@@ -249,39 +304,118 @@ impl App {
         })
     }
 
-    /// Reads, validates and stores an uploaded file, all or nothing.
+    /// Reads, validates and stores an uploaded file, all or nothing, within `limits` (a file
+    /// over one is refused with a message naming it; the errors listed are capped at
+    /// `limits.max_errors`, the rest counted).
+    ///
+    /// Reading, checking and hashing the file run on a blocking thread: a large file is
+    /// seconds of CPU, and the async workers must stay free for everyone else's requests.
     pub async fn upload(
-        &self,
+        self: &Arc<Self>,
         login: &str,
-        bytes: &[u8],
+        bytes: Vec<u8>,
         file_name: &str,
-        progress: impl Fn(UploadStep),
+        limits: &ReadLimits,
+        progress: impl Fn(UploadStep) + Send + Sync + 'static,
     ) -> Result<WriteReport> {
         let who = self.user(login)?;
+        let progress = Arc::new(progress);
+        let job = {
+            let (app, progress) = (Arc::clone(self), Arc::clone(&progress));
+            let (name, limits) = (file_name.to_string(), limits.clone());
+            move || app.prepare_upload(&who, &bytes, &name, &limits, &*progress)
+        };
+        let (writes, source, warnings) = match tokio::task::spawn_blocking(job).await {
+            Ok(prepared) => prepared?,
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            Err(_) => {
+                return Err(AppError::Invalid(vec![
+                    "服务正在停止,本次上传未写入任何数据".into(),
+                ]));
+            }
+        };
+        progress(UploadStep::Store);
+        let _guard = self.write_lock.lock().await;
+        let outcome = self.db.write_values(&writes, login, Some(&source)).await?;
+        progress(UploadStep::Evaluate);
+        let places_updated = self.apply(&outcome.changes);
+        drop(_guard);
+        let notices = self.after_commit(outcome.changes.len()).await;
+        Ok(WriteReport {
+            notices,
+            changed: outcome.changes.len(),
+            unchanged: outcome.unchanged,
+            places_updated,
+            warnings,
+        })
+    }
+
+    /// The CPU-bound part of an upload, run on a blocking thread: read the file within
+    /// `limits`, validate its rows, check the writes, hash the bytes. Every problem is
+    /// reported at once (the first `limits.max_errors` in row order, the rest counted).
+    fn prepare_upload(
+        &self,
+        who: &Reporter,
+        bytes: &[u8],
+        file_name: &str,
+        limits: &ReadLimits,
+        progress: &dyn Fn(UploadStep),
+    ) -> Result<(Vec<CheckedWrite>, UploadInfo, Vec<IngestWarning>)> {
         progress(UploadStep::Read);
-        let (file, read_errors) =
-            youxiang_ingest::read_values_partial(bytes, file_name).map_err(|errors| {
+        let read =
+            youxiang_ingest::read_values_with(bytes, file_name, limits).map_err(|errors| {
                 AppError::Upload {
                     errors,
+                    omitted: 0,
                     warnings: Vec::new(),
                 }
             })?;
-        let rows = file.rows;
+        let rows = read.file.rows;
         progress(UploadStep::Validate);
-        // The rows that read are validated too, so one pass reports every problem.
-        let validated = {
+        // The rows that read are validated too, so one pass reports every problem. The state
+        // is locked per row (for the peers of the outlier check), never for the whole file,
+        // so a write waits at most one row for it.
+        let (plan, tree) = {
             let state = self.read();
-            youxiang_ingest::validate(&rows, &state.plan, &state.tree, &who, |key| {
-                state.engine.sibling_values(key)
-            })
+            (Arc::clone(&state.plan), Arc::clone(&state.tree))
         };
-        if !read_errors.is_empty() || !validated.errors.is_empty() {
-            let mut errors = read_errors;
+        let validated = youxiang_ingest::validate_with(
+            &rows,
+            &plan,
+            &tree,
+            who,
+            |key| self.read().engine.sibling_values(key),
+            limits,
+        );
+        let mut warnings = validated.warnings;
+        if validated.warnings_omitted > 0 {
+            warnings.push(IngestWarning {
+                file: file_name.to_string(),
+                row: None,
+                column: None,
+                value: String::new(),
+                reason: format!(
+                    "另有 {} 条提醒未列出(只列出前 {} 条)",
+                    validated.warnings_omitted,
+                    warnings.len()
+                ),
+            });
+        }
+        let (read_total, valid_total) = (
+            read.errors.len() + read.errors_omitted,
+            validated.errors.len() + validated.errors_omitted,
+        );
+        if read_total + valid_total > 0 {
+            // Each list holds its first errors in row order, so the first of the merged
+            // lists are the first of all.
+            let mut errors = read.errors;
             errors.extend(validated.errors);
             errors.sort_by_key(|e| e.row);
+            errors.truncate(limits.max_errors);
             return Err(AppError::Upload {
+                omitted: read_total + valid_total - errors.len(),
                 errors,
-                warnings: validated.warnings,
+                warnings,
             });
         }
         let writes = self.checked(
@@ -300,19 +434,7 @@ impl App {
             sha256: hex_sha256(bytes),
             rows: rows.len(),
         };
-        progress(UploadStep::Store);
-        let _guard = self.write_lock.lock().await;
-        let outcome = self.db.write_values(&writes, login, Some(&source)).await?;
-        progress(UploadStep::Evaluate);
-        let places_updated = self.apply(&outcome.changes);
-        drop(_guard);
-        self.after_values_changed(outcome.changes.len()).await?;
-        Ok(WriteReport {
-            changed: outcome.changes.len(),
-            unchanged: outcome.unchanged,
-            places_updated,
-            warnings: validated.warnings,
-        })
+        Ok((writes, source, warnings))
     }
 
     /// Deletes numbers (refused when approved), with a reason kept in the audit trail.
@@ -449,6 +571,18 @@ impl App {
         applied.places.len()
     }
 
+    /// The steps after a committed write. The write stands whatever happens here: a failure
+    /// is logged and answered as a notice beside the commit, never as the write's error.
+    async fn after_commit(&self, changed: usize) -> Vec<String> {
+        match self.after_values_changed(changed).await {
+            Ok(()) => Vec::new(),
+            Err(e) => {
+                eprintln!("youxiang: 数据已保存,但保存后的自动督办检查失败:{e}");
+                vec![format!("数据已保存;保存后的自动督办检查未完成(已记录):{e}")]
+            }
+        }
+    }
+
     /// What follows a change of figures: an order for every headline light that turned
     /// red (when configured).
     async fn after_values_changed(&self, changed: usize) -> Result<()> {
@@ -559,6 +693,23 @@ async fn quarantine(
         db.quarantine_values(&keys, "system", &reason).await?;
     }
     Ok(())
+}
+
+/// The enabled users and every user's credential stamp.
+async fn load_users(db: &dyn Database) -> Result<(Vec<Reporter>, HashMap<String, Credential>)> {
+    let credentials: HashMap<String, Credential> = db
+        .credentials()
+        .await?
+        .into_iter()
+        .map(|c| (c.login.clone(), c))
+        .collect();
+    let reporters = db
+        .load_reporters()
+        .await?
+        .into_iter()
+        .filter(|r| credentials.get(&r.login).is_none_or(|c| !c.disabled))
+        .collect();
+    Ok((reporters, credentials))
 }
 
 /// The places without a parent in a list.

@@ -12,6 +12,7 @@ use youxiang_core::completeness::{DEFAULT_DUE_DAYS, Window};
 use youxiang_core::eval::Light;
 use youxiang_core::period::Period;
 use youxiang_core::place::Place;
+use youxiang_ingest::ReadLimits;
 use youxiang_store::AuditFilter;
 
 use crate::plan_cmd::load_plan;
@@ -65,6 +66,8 @@ pub enum ValuesCmd {
         /// The user the upload is made as (their scope is checked).
         #[arg(long = "as", default_value = youxiang_app::ADMIN_LOGIN)]
         login: String,
+        #[command(flatten)]
+        limits: LimitArgs,
     },
     /// Write a user's Excel (or CSV) template with their places and indicators prefilled.
     Template {
@@ -150,8 +153,42 @@ pub struct AuditArgs {
 
 #[derive(clap::Subcommand, Debug)]
 pub enum AuditCmd {
-    /// Recompute the hash chain and report any edited or deleted row.
-    Verify,
+    /// Recompute the hash chain, replay every value's audited state against the table, and
+    /// report any edited, added or deleted row; with --anchor, also prove that nothing
+    /// audited before the anchor was removed or rewritten.
+    Verify {
+        /// An anchor file written by `audit anchor`.
+        #[arg(long)]
+        anchor: Option<std::path::PathBuf>,
+        #[command(flatten)]
+        key: AnchorKey,
+    },
+    /// Write the audit trail's head, signed with the anchor key, to a file kept outside
+    /// the database.
+    Anchor {
+        #[arg(long)]
+        out: std::path::PathBuf,
+        #[command(flatten)]
+        key: AnchorKey,
+    },
+}
+
+/// The anchor key: a file of at least 32 bytes kept away from the database (create one with
+/// `head -c 32 /dev/urandom > anchor.key; chmod 600 anchor.key`).
+#[derive(clap::Args, Debug)]
+pub struct AnchorKey {
+    #[arg(long = "key", env = "YOUXIANG_ANCHOR_KEY")]
+    pub key: Option<std::path::PathBuf>,
+}
+
+impl AnchorKey {
+    fn read(&self) -> Result<Vec<u8>> {
+        let path = self
+            .key
+            .as_ref()
+            .context("缺少锚定密钥:请用 --key 文件 或环境变量 YOUXIANG_ANCHOR_KEY 指定")?;
+        std::fs::read(path).with_context(|| format!("无法读取锚定密钥 {}", path.display()))
+    }
 }
 
 #[derive(clap::Args, Debug)]
@@ -165,6 +202,41 @@ pub struct DemoArgs {
     /// Where the web server listens.
     #[arg(long, default_value = "127.0.0.1:8080", env = "YOUXIANG_ADDR")]
     pub addr: std::net::SocketAddr,
+}
+
+/// The limits of reading a values file, for `values import` and `serve` (a file over one is
+/// refused whole, with a message naming the limit).
+#[derive(clap::Args, Debug, Clone)]
+pub struct LimitArgs {
+    /// The largest content of a file once unpacked (an .xlsx's zip entries, a CSV's text), in MB.
+    #[arg(long, env = "YOUXIANG_MAX_CONTENT_MB",
+        default_value_t = ReadLimits::default().max_content_bytes / (1024 * 1024))]
+    pub max_content_mb: u64,
+    /// The highest row number a file may fill.
+    #[arg(long, env = "YOUXIANG_MAX_ROWS", default_value_t = ReadLimits::default().max_rows)]
+    pub max_rows: usize,
+    /// The most columns a row may fill.
+    #[arg(long, env = "YOUXIANG_MAX_COLUMNS", default_value_t = ReadLimits::default().max_columns)]
+    pub max_columns: usize,
+    /// The most cells a file may make the reader hold (each row up to its last filled cell).
+    #[arg(long, env = "YOUXIANG_MAX_CELLS", default_value_t = ReadLimits::default().max_cells)]
+    pub max_cells: usize,
+    /// The errors listed for a refused file; the rest are counted.
+    #[arg(long, env = "YOUXIANG_MAX_ERRORS", default_value_t = ReadLimits::default().max_errors)]
+    pub max_errors: usize,
+}
+
+impl LimitArgs {
+    pub fn read_limits(&self) -> ReadLimits {
+        ReadLimits {
+            max_content_bytes: self.max_content_mb.saturating_mul(1024 * 1024),
+            max_rows: self.max_rows,
+            max_columns: self.max_columns,
+            max_cells: self.max_cells,
+            max_errors: self.max_errors,
+            ..ReadLimits::default()
+        }
+    }
 }
 
 pub(crate) fn runtime() -> Result<tokio::runtime::Runtime> {
@@ -295,9 +367,13 @@ pub fn run_places(db: &str, cmd: PlacesCmd) -> Result<()> {
 
 pub fn run_values(db: &str, cmd: ValuesCmd) -> Result<()> {
     runtime()?.block_on(async {
-        let app = open(db).await?;
+        let app = std::sync::Arc::new(open(db).await?);
         match cmd {
-            ValuesCmd::Import { file, login } => {
+            ValuesCmd::Import {
+                file,
+                login,
+                limits,
+            } => {
                 let bytes =
                     std::fs::read(&file).with_context(|| format!("无法读取 {}", file.display()))?;
                 let name = file
@@ -310,16 +386,17 @@ pub fn run_values(db: &str, cmd: ValuesCmd) -> Result<()> {
                     ProgressStyle::with_template("{spinner} [{bar:20}] {pos}/{len} {msg}")
                         .unwrap_or_else(|_| ProgressStyle::default_bar()),
                 );
+                let shown = bar.clone();
                 let result = app
-                    .upload(&login, &bytes, &name, |step| {
+                    .upload(&login, bytes, &name, &limits.read_limits(), move |step| {
                         let (n, msg) = match step {
                             UploadStep::Read => (0, "读取文件"),
                             UploadStep::Validate => (1, "校验"),
                             UploadStep::Store => (2, "写入数据库(单一事务)"),
                             UploadStep::Evaluate => (3, "更新汇总与状态"),
                         };
-                        bar.set_position(n);
-                        bar.set_message(msg);
+                        shown.set_position(n);
+                        shown.set_message(msg);
                     })
                     .await;
                 bar.finish_and_clear();
@@ -598,8 +675,33 @@ fn parse_time(text: &str) -> Result<NaiveDateTime> {
 pub fn run_audit(db: &str, args: AuditArgs) -> Result<()> {
     runtime()?.block_on(async {
         let app = open(db).await?;
-        if let Some(AuditCmd::Verify) = args.cmd {
-            let report = app.audit_verify().await?;
+        if let Some(AuditCmd::Anchor { out, key }) = &args.cmd {
+            let anchor = app.audit_anchor(&key.read()?).await?;
+            std::fs::write(out, serde_json::to_string_pretty(&anchor)?)
+                .with_context(|| format!("无法写入 {}", out.display()))?;
+            println!(
+                "已锚定审计链头 #{} {} 于 {}(请将此文件保存在数据库之外)",
+                anchor.seq,
+                anchor.hash,
+                out.display()
+            );
+            return Ok(());
+        }
+        if let Some(AuditCmd::Verify { anchor, key }) = &args.cmd {
+            let mut report = app.audit_verify().await?;
+            if let Some(path) = anchor {
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("无法读取锚定文件 {}", path.display()))?;
+                let anchor: youxiang_app::anchor::Anchor = serde_json::from_str(&text)
+                    .with_context(|| format!("锚定文件 {} 无法读取", path.display()))?;
+                let problems = app.audit_check_anchor(&anchor, &key.read()?).await?;
+                if !problems.is_empty() {
+                    report.ok = false;
+                    report.problems.extend(problems);
+                } else if !args.json {
+                    println!("锚定点 #{} 仍在,哈希一致", anchor.seq);
+                }
+            }
             if args.json {
                 println!("{}", serde_json::to_string_pretty(&report)?);
             } else if report.ok {

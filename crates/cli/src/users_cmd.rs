@@ -1,5 +1,6 @@
-//! `youxiang users add/list/passwd`: users, their roles and scopes, and passwords
-//! (Argon2id, stored through the store and audited as `user.password`).
+//! `youxiang users add/list/passwd/disable/enable`: users, their roles and scopes, and
+//! passwords (Argon2id, stored through the store and audited as `user.password`). Every
+//! change counts on the next request of every running server and ends the user's sessions.
 
 use std::io::BufRead;
 
@@ -18,6 +19,18 @@ pub enum UsersCmd {
     },
     /// Set a user's password (read from standard input).
     Passwd(PasswdArgs),
+    /// Disable a user: no sign-in, every session ended (their history stays).
+    Disable(LoginArgs),
+    /// Enable a disabled user again.
+    Enable(LoginArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct LoginArgs {
+    pub login: String,
+    /// Who does it (for the audit trail).
+    #[arg(long = "as", default_value = "admin")]
+    pub actor: String,
 }
 
 #[derive(clap::Args, Debug)]
@@ -32,7 +45,8 @@ pub struct AddArgs {
     /// The unit the person works for (e.g. 区卫健局).
     #[arg(long, default_value = "")]
     pub unit: String,
-    /// A place whose subtree is in scope (repeatable); the plan's district when absent.
+    /// A place whose subtree is in scope (repeatable). Required for the reporter roles;
+    /// the plan's own place when absent for the others.
     #[arg(long = "place")]
     pub places: Vec<String>,
     /// An indicator in scope (repeatable); every indicator when absent.
@@ -88,7 +102,17 @@ pub fn run(db: &str, cmd: UsersCmd) -> Result<()> {
                     }
                     let pw = read_password()?;
                     youxiang_web::set_password(&app, &args.login, &pw, &args.actor).await?;
-                    println!("已设置 {} 的密码", args.login);
+                    println!("已设置 {} 的密码;其已登录的会话均已结束", args.login);
+                    Ok(())
+                }
+                UsersCmd::Disable(args) => {
+                    app.set_disabled(&args.login, true, &args.actor).await?;
+                    println!("已停用用户 {};其已登录的会话均已结束", args.login);
+                    Ok(())
+                }
+                UsersCmd::Enable(args) => {
+                    app.set_disabled(&args.login, false, &args.actor).await?;
+                    println!("已启用用户 {}", args.login);
                     Ok(())
                 }
             }
@@ -120,6 +144,17 @@ async fn add(app: &App, args: AddArgs) -> Result<()> {
             if state.plan.indicator(i).is_none() {
                 problems.push(format!("指标“{i}”不存在"));
             }
+        }
+        let reporter_role = matches!(
+            role,
+            Role::DepartmentReporter | Role::TownReporter | Role::VillageReporter
+        );
+        if args.places.is_empty() && reporter_role {
+            // A reporter without a place would report for the whole district.
+            problems.push(format!(
+                "{}须用 --place 指定负责的地点(可重复)",
+                role.label_zh()
+            ));
         }
         if args.login.trim().is_empty() || args.login.chars().any(char::is_whitespace) {
             problems.push(format!("登录名“{}”无效(不能为空或含空格)", args.login));

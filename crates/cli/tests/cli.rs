@@ -168,6 +168,25 @@ fn demo_status_explain_upload_completeness_and_audit() {
     assert!(err.contains("第3行") && err.contains("T99"), "{err}");
     assert_eq!(json(&["--db", &db, "status", "--json"]), before);
 
+    // A file over a read limit (here `--max-columns 3`) is refused whole, naming the limit.
+    let out = youxiang(&[
+        "--db",
+        &db,
+        "values",
+        "import",
+        bad.to_str().unwrap(),
+        "--as",
+        "admin",
+        "--max-columns",
+        "3",
+    ]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("bad.csv:文件超过限制:最多 3 列(第 1 行有 5 列,填到 E 列)"),
+        "{err}"
+    );
+
     // Outside the uploader's scope: refused.
     let other = dir.path().join("other.csv");
     std::fs::write(
@@ -229,6 +248,7 @@ fn demo_status_explain_upload_completeness_and_audit() {
             .any(|r| r["actor"] == "town-330902003")
     );
     assert!(ok(&["--db", &db, "audit", "verify"]).contains("审计链完整"));
+    anchor_proves_the_tail(dir.path(), &db);
 
     let template = dir.path().join("t.xlsx");
     ok(&[
@@ -484,4 +504,70 @@ fn management_loop_through_the_binary() {
         text.contains("2025年第3季度") && text.contains("督办"),
         "report html"
     );
+}
+
+/// `audit anchor` signs the head with a key outside the database; removing the audit's
+/// tail and moving the head back consistently then passes a plain `audit verify`, but not
+/// `audit verify --anchor`.
+fn anchor_proves_the_tail(dir: &Path, db: &str) {
+    let key = dir.join("anchor.key");
+    std::fs::write(&key, [42u8; 32]).unwrap();
+    let key = key.to_str().unwrap();
+    // The last audited change: a user disabled and enabled again (no value involved).
+    ok(&["--db", db, "users", "disable", "viewer"]);
+    ok(&["--db", db, "users", "enable", "viewer"]);
+    let anchor = dir.join("anchor.json");
+    let anchor = anchor.to_str().unwrap();
+    assert!(ok(&["--db", db, "audit", "anchor", "--key", key, "--out", anchor]).contains("已锚定"));
+    let out = ok(&[
+        "--db", db, "audit", "verify", "--anchor", anchor, "--key", key,
+    ]);
+    assert!(out.contains("哈希一致"), "{out}");
+    let wrong = dir.join("wrong.key");
+    std::fs::write(&wrong, [7u8; 32]).unwrap();
+    let out = youxiang(&[
+        "--db",
+        db,
+        "audit",
+        "verify",
+        "--anchor",
+        anchor,
+        "--key",
+        wrong.to_str().unwrap(),
+    ]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("签名与密钥不符"));
+
+    // Someone with the database drops the append-only triggers, deletes the last two rows
+    // and moves the head back to the row before them.
+    let path = db.trim_start_matches("sqlite://").to_string();
+    tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap()
+        .block_on(async {
+            use sqlx::Connection;
+            let mut c = sqlx::SqliteConnection::connect(&format!("sqlite://{path}"))
+                .await
+                .unwrap();
+            sqlx::raw_sql(
+                "DROP TRIGGER audit_no_update; DROP TRIGGER audit_no_delete; \
+                 DROP TRIGGER IF EXISTS audit_head_forward; \
+                 DELETE FROM audit WHERE seq > (SELECT seq - 2 FROM audit_head); \
+                 UPDATE audit_head SET seq = (SELECT MAX(seq) FROM audit), \
+                   hash = (SELECT hash FROM audit WHERE seq = (SELECT MAX(seq) FROM audit));",
+            )
+            .execute(&mut c)
+            .await
+            .unwrap();
+        });
+    assert!(
+        ok(&["--db", db, "audit", "verify"]).contains("审计链完整"),
+        "the chain alone cannot tell"
+    );
+    let out = youxiang(&[
+        "--db", db, "audit", "verify", "--anchor", anchor, "--key", key,
+    ]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("其后的记录被删除"), "{err}");
 }

@@ -350,7 +350,8 @@ mod tests {
 
     #[test]
     fn all_reasons_are_listed_at_once() {
-        let e = check(key("S", "v", "2024Q2", Component::Numerator), f64::NAN).expect_err("refused");
+        let e =
+            check(key("S", "v", "2024Q2", Component::Numerator), f64::NAN).expect_err("refused");
         assert_eq!(e.reasons.len(), 4, "{e}");
     }
 }

@@ -73,12 +73,29 @@ pub(crate) fn resolve(
     };
     let ignored_keys: Vec<String> = ignored.iter().map(|n| header_key(n)).collect();
     let mut seen_dynamic: HashMap<i32, Column> = HashMap::new();
-    for (i, cell) in header.cells.iter().enumerate() {
-        let text = cell.text.as_str();
+    // Rows keep their cells up to their last filled one, so a data row can be wider than
+    // the header: the first filled cell of every column is found in one pass.
+    let data = &rows[h + 1..];
+    let width = data
+        .iter()
+        .map(|r| r.cells.len())
+        .max()
+        .unwrap_or(0)
+        .max(header.cells.len());
+    let mut first_filled: Vec<Option<usize>> = vec![None; width];
+    for (n, r) in data.iter().enumerate() {
+        for (i, c) in r.cells.iter().enumerate() {
+            if first_filled[i].is_none() && !c.text.is_empty() {
+                first_filled[i] = Some(n);
+            }
+        }
+    }
+    for (i, first) in first_filled.iter().enumerate() {
+        let text = header.cell(i).text.as_str();
         let column = Column::new(i, text);
         if text.is_empty() {
             // A column without a header is fine only while it is empty.
-            if let Some(r) = rows[h + 1..].iter().find(|r| !r.cell(i).text.is_empty()) {
+            if let Some(r) = first.map(|n| &data[n]) {
                 errors.push(IngestError::cell(
                     file,
                     r.row,

@@ -15,6 +15,10 @@
 //!
 //! Every error is an [`IngestError`] whose `Display` reads like
 //! `values.csv 第12行 E列(数值):“abc”不是数字`.
+//!
+//! Files come from people who may mean harm: every reader works within [`ReadLimits`]
+//! (unpacked size, rows, columns, cells, line and cell length, errors listed), checked
+//! before the memory is taken, and refuses a file over a limit with a message naming it.
 
 // `IngestError` carries the file, row, column, cell text and reason by value so that it can
 // be shown and serialized as is; it is built only on the cold path of a bad file.
@@ -22,6 +26,7 @@
 
 mod error;
 mod headers;
+mod limits;
 pub mod parse;
 mod places;
 mod table;
@@ -30,14 +35,15 @@ mod validate;
 mod values;
 
 pub use error::{Column, IngestError, IngestWarning, column_letter};
-pub use places::{PLACES_SHEET, read_divisions, read_places};
+pub use limits::{ReadLimits, omitted_errors_line};
+pub use places::{PLACES_SHEET, read_divisions, read_places, read_places_with};
 pub use table::{SourceFormat, TextEncoding, detect_format};
 pub use template::{
     INSTRUCTIONS_SHEET, TEMPLATE_HEADERS, display_width, places_by_role, reporter_places,
     template_rows, write_template, write_template_csv,
 };
-pub use validate::{Validated, default_deadline, period_example, validate};
+pub use validate::{Validated, default_deadline, period_example, validate, validate_with};
 pub use values::{
-    IGNORED_VALUE_COLUMNS, RowSource, VALUES_SHEET, ValueRow, ValuesFile, read_values,
-    read_values_file, read_values_partial,
+    IGNORED_VALUE_COLUMNS, RowSource, VALUES_SHEET, ValueRow, ValuesFile, ValuesRead, read_values,
+    read_values_file, read_values_partial, read_values_with,
 };

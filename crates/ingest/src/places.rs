@@ -8,6 +8,7 @@ use youxiang_core::place::{Level, Place};
 
 use crate::error::{Column, IngestError};
 use crate::headers::{Field, resolve};
+use crate::limits::{ReadLimits, omitted_errors_line};
 use crate::parse::parse_number;
 use crate::table::{Row, read_table};
 
@@ -74,10 +75,21 @@ const PLACES_HINT: &str = "可用列名:编码、名称、层级、上级编码�
 /// (blank → a root); 经度/lon and 纬度/lat (WGS 84 degrees, both or neither); and any number
 /// of population columns `人口2023` / `population_2023`. Parents are not required to be in
 /// the same file (a villages file names towns from the divisions); build a `PlaceTree`
-/// from everything to check the hierarchy.
+/// from everything to check the hierarchy. Read with the default [`ReadLimits`]; see
+/// [`read_places_with`].
 pub fn read_places(bytes: &[u8], file_name: &str) -> Result<Vec<Place>, Vec<IngestError>> {
+    read_places_with(bytes, file_name, &ReadLimits::default())
+}
+
+/// Like [`read_places`], within `limits`: a file over a limit is refused with a message
+/// naming it, and past `limits.max_errors` the errors are counted in one last line.
+pub fn read_places_with(
+    bytes: &[u8],
+    file_name: &str,
+    limits: &ReadLimits,
+) -> Result<Vec<Place>, Vec<IngestError>> {
     let file = file_name;
-    let table = read_table(bytes, file, PLACES_SHEET).map_err(|e| vec![e])?;
+    let table = read_table(bytes, file, PLACES_SHEET, limits).map_err(|e| vec![e])?;
     let (layout, first) = resolve(
         file,
         &table.rows,
@@ -88,6 +100,7 @@ pub fn read_places(bytes: &[u8], file_name: &str) -> Result<Vec<Place>, Vec<Inge
     )?;
     let col = |k: &str| layout.get(k).cloned();
     let mut errors = Vec::new();
+    let mut omitted = 0usize;
     let mut places = Vec::new();
     let mut rows_by_code: HashMap<String, usize> = HashMap::new();
     for r in &table.rows[first..] {
@@ -232,6 +245,14 @@ pub fn read_places(bytes: &[u8], file_name: &str) -> Result<Vec<Place>, Vec<Inge
                 population,
             });
         }
+        if errors.len() > limits.max_errors {
+            omitted += errors.len() - limits.max_errors;
+            errors.truncate(limits.max_errors);
+        }
+    }
+    if omitted > 0 {
+        let listed = errors.len();
+        errors.push(omitted_errors_line(file, omitted, listed));
     }
     if errors.is_empty() {
         Ok(places)
@@ -305,7 +326,7 @@ pub fn read_divisions(dir: &Path, province: Option<&str>) -> Result<Vec<Place>, 
                 continue;
             }
         };
-        let table = match read_table(&bytes, d.file, "") {
+        let table = match read_table(&bytes, d.file, "", &ReadLimits::default()) {
             Ok(t) => t,
             Err(e) => {
                 errors.push(e);

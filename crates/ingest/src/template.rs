@@ -456,6 +456,19 @@ fn fill_instructions(
     Ok(())
 }
 
+/// A text cell as a spreadsheet will not run it: a cell that starts with `=`, `+`, `-`,
+/// `@`, a tab or a carriage return and is not a number gets a leading `'` (a place or unit
+/// named `=HYPERLINK(…)` would otherwise be a formula when the CSV is opened in Excel or
+/// WPS). Numbers such as `-5` stay as they are.
+pub fn csv_safe(cell: &str) -> std::borrow::Cow<'_, str> {
+    let risky = cell.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    if risky && cell.trim().parse::<f64>().is_err() {
+        std::borrow::Cow::Owned(format!("'{cell}"))
+    } else {
+        std::borrow::Cow::Borrowed(cell)
+    }
+}
+
 /// Writes the same rows as a CSV in UTF-8 with a byte-order mark (so Excel opens it
 /// correctly), without the instructions sheet.
 pub fn write_template_csv(
@@ -473,10 +486,33 @@ pub fn write_template_csv(
         let fail = |e: csv::Error| IngestError::file(TEMPLATE_FILE, format!("生成 CSV 失败:{e}"));
         w.write_record(TEMPLATE_HEADERS).map_err(fail)?;
         for r in &rows {
-            w.write_record(r).map_err(fail)?;
+            w.write_record(r.iter().map(|cell| csv_safe(cell).into_owned()))
+                .map_err(fail)?;
         }
         w.flush()
             .map_err(|e| IngestError::file(TEMPLATE_FILE, format!("生成 CSV 失败:{e}")))?;
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::csv_safe;
+
+    #[test]
+    fn formulas_are_neutralised_and_numbers_kept() {
+        for bad in [
+            "=1+1",
+            "+SUM(A1)",
+            "-cmd|' /C calc'!A0",
+            "@SUM(1)",
+            "\t=1",
+            "\r=1",
+        ] {
+            assert_eq!(csv_safe(bad), format!("'{bad}"), "{bad:?}");
+        }
+        for ok in ["-5", "+3.5", "环南街道", "T01", "", "2025-09"] {
+            assert_eq!(csv_safe(ok), ok);
+        }
+    }
 }

@@ -15,6 +15,7 @@ use youxiang_core::scope::Reporter;
 use youxiang_core::value::{Component, DEFAULT_OUTLIER_THRESHOLD, ValueKey, outlier_check};
 
 use crate::error::{Column, IngestError, IngestWarning};
+use crate::limits::ReadLimits;
 use crate::parse::parse_period;
 use crate::values::ValueRow;
 
@@ -27,12 +28,28 @@ pub struct Validated {
     pub errors: Vec<IngestError>,
     /// Things worth a second look that do not block (outliers, shares above 100).
     pub warnings: Vec<IngestWarning>,
+    /// Errors found beyond the first [`ReadLimits::max_errors`] listed in `errors`.
+    pub errors_omitted: usize,
+    /// Warnings found beyond the first [`ReadLimits::max_errors`] listed in `warnings`.
+    pub warnings_omitted: usize,
 }
 
 impl Validated {
     /// Whether the upload may be stored (no errors; warnings allowed).
     pub fn is_ok(&self) -> bool {
-        self.errors.is_empty()
+        self.errors.is_empty() && self.errors_omitted == 0
+    }
+
+    /// Keeps the first `max` errors and warnings, counting the rest.
+    fn cap(&mut self, max: usize) {
+        if self.errors.len() > max {
+            self.errors_omitted += self.errors.len() - max;
+            self.errors.truncate(max);
+        }
+        if self.warnings.len() > max {
+            self.warnings_omitted += self.warnings.len() - max;
+            self.warnings.truncate(max);
+        }
     }
 }
 
@@ -87,6 +104,8 @@ fn scope_places_label(r: &Reporter, tree: &PlaceTree) -> String {
 /// Warnings: a value above the indicator's natural `limit` (a share above 100%); a value
 /// between 0 and 1 for a `%` indicator (typed as a fraction?); a robust outlier against
 /// `peers(key)` (median/MAD, z > 3.5, from `youxiang_core::value::outlier_check`).
+///
+/// The first 1,000 errors and warnings are listed, the rest counted (see [`validate_with`]).
 pub fn validate(
     rows: &[ValueRow],
     plan: &Plan,
@@ -94,11 +113,25 @@ pub fn validate(
     reporter: &Reporter,
     peers: impl Fn(&ValueKey) -> Vec<f64>,
 ) -> Validated {
+    validate_with(rows, plan, tree, reporter, peers, &ReadLimits::default())
+}
+
+/// [`validate`], listing the first `limits.max_errors` errors and as many warnings, and
+/// counting the rest in `errors_omitted` and `warnings_omitted`.
+pub fn validate_with(
+    rows: &[ValueRow],
+    plan: &Plan,
+    tree: &PlaceTree,
+    reporter: &Reporter,
+    peers: impl Fn(&ValueKey) -> Vec<f64>,
+    limits: &ReadLimits,
+) -> Validated {
     let mut out = Validated::default();
     let mut seen: HashMap<ValueKey, usize> = HashMap::new();
     let (first_year, last_year) = (plan.baseline_year, plan.final_year());
     let who = reporter_label(reporter);
     for r in rows {
+        out.cap(limits.max_errors);
         let src = &r.source;
         let file = src.file.as_str();
         let mut errors = Vec::new();
@@ -291,6 +324,7 @@ pub fn validate(
         warn_row(&mut out.warnings, r, ind, &key, &peers);
         out.rows.push((key, r.value, r.comment.clone(), r.row));
     }
+    out.cap(limits.max_errors);
     out
 }
 

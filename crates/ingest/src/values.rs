@@ -7,6 +7,7 @@ use youxiang_core::value::Component;
 
 use crate::error::{Column, IngestError};
 use crate::headers::{Field, resolve};
+use crate::limits::{Capped, ReadLimits, omitted_errors_line};
 use crate::parse::parse_number;
 use crate::table::{SourceFormat, read_table};
 
@@ -123,7 +124,31 @@ pub struct ValuesFile {
     pub rows: Vec<ValueRow>,
 }
 
-/// Reads a values file; see [`read_values_file`].
+/// A values file read within limits: the rows that read, the first errors of the rest, and
+/// how many more errors there were.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ValuesRead {
+    pub file: ValuesFile,
+    /// The first [`ReadLimits::max_errors`] errors, in row order.
+    pub errors: Vec<IngestError>,
+    /// The errors found beyond those listed.
+    pub errors_omitted: usize,
+}
+
+impl ValuesRead {
+    /// The errors as one list, the omitted ones standing as one last line.
+    fn into_error_list(self) -> (ValuesFile, Vec<IngestError>) {
+        let mut errors = self.errors;
+        if self.errors_omitted > 0 {
+            let listed = errors.len();
+            let file = errors.first().map(|e| e.file.clone()).unwrap_or_default();
+            errors.push(omitted_errors_line(&file, self.errors_omitted, listed));
+        }
+        (self.file, errors)
+    }
+}
+
+/// Reads a values file with the default [`ReadLimits`]; see [`read_values_file`].
 pub fn read_values(bytes: &[u8], file_name: &str) -> Result<Vec<ValueRow>, Vec<IngestError>> {
     read_values_file(bytes, file_name).map(|f| f.rows)
 }
@@ -136,7 +161,8 @@ const HINT: &str = "可用列名:指标编码、地点编码、期间、分项�
 /// Blank rows are skipped. A row with any cell filled must have 指标编码, 地点编码, 期间 and
 /// 数值. Numbers may be written `1,234.5`, in full-width digits, with spaces, or with a
 /// trailing `%` (recorded in `ValueRow::percent`; `validate` allows it only for indicators
-/// whose unit is `%`).
+/// whose unit is `%`). Read with the default [`ReadLimits`]; past `max_errors` the errors
+/// are counted in one last line.
 pub fn read_values_file(bytes: &[u8], file_name: &str) -> Result<ValuesFile, Vec<IngestError>> {
     let (file, errors) = read_values_partial(bytes, file_name)?;
     if errors.is_empty() {
@@ -150,13 +176,24 @@ pub fn read_values_file(bytes: &[u8], file_name: &str) -> Result<ValuesFile, Vec
 /// that did read together with the errors of the rest, so that a caller can validate those
 /// rows too and report every problem of the upload in one pass. The contract is unchanged:
 /// with any error, nothing may be stored. A file that cannot be read at all (no header,
-/// damaged) is still an `Err`.
+/// damaged, over a limit) is still an `Err`. Read with the default [`ReadLimits`]; see
+/// [`read_values_with`].
 pub fn read_values_partial(
     bytes: &[u8],
     file_name: &str,
 ) -> Result<(ValuesFile, Vec<IngestError>), Vec<IngestError>> {
+    read_values_with(bytes, file_name, &ReadLimits::default()).map(ValuesRead::into_error_list)
+}
+
+/// Like [`read_values_partial`], within `limits`: a file over a limit is an `Err` naming
+/// the limit, and only the first `limits.max_errors` errors are kept (the rest counted).
+pub fn read_values_with(
+    bytes: &[u8],
+    file_name: &str,
+    limits: &ReadLimits,
+) -> Result<ValuesRead, Vec<IngestError>> {
     let file = file_name;
-    let table = read_table(bytes, file, VALUES_SHEET).map_err(|e| vec![e])?;
+    let table = read_table(bytes, file, VALUES_SHEET, limits).map_err(|e| vec![e])?;
     let (layout, first_data) = resolve(
         file,
         &table.rows,
@@ -183,7 +220,7 @@ pub fn read_values_partial(
         comment: comment.as_ref().map(|c| c.1.clone()),
     });
     let mut rows = Vec::new();
-    let mut errors = Vec::new();
+    let mut errors = Capped::new(limits.max_errors);
     for r in &table.rows[first_data..] {
         if r.is_empty() {
             continue;
@@ -264,13 +301,14 @@ pub fn read_values_partial(
             source: source.clone(),
         });
     }
-    Ok((
-        ValuesFile {
+    Ok(ValuesRead {
+        file: ValuesFile {
             format: table.format,
             rows,
         },
-        errors,
-    ))
+        errors: errors.items,
+        errors_omitted: errors.omitted,
+    })
 }
 
 #[cfg(test)]

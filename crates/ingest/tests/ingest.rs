@@ -4,6 +4,8 @@
 mod common;
 #[path = "ingest/fuzz.rs"]
 mod fuzz;
+#[path = "ingest/hostile.rs"]
+mod hostile;
 #[path = "ingest/places.rs"]
 mod places;
 #[path = "ingest/template.rs"]

@@ -14,6 +14,7 @@
 use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use youxiang_core::value::Observation;
 
 /// The `prev_hash` of the first row.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -252,6 +253,94 @@ impl Verifier {
             head_seq,
             head_hash,
         }
+    }
+}
+
+/// Replays the audited state of every value (the `new` of its latest `value.*` row) so that
+/// `audit verify` can compare it with what the table holds: a row changed, added or removed
+/// around the application is found even when the chain itself is intact.
+#[derive(Debug, Default)]
+pub(crate) struct Replayer {
+    latest: std::collections::HashMap<String, Option<Observation>>,
+    problems: Vec<String>,
+}
+
+impl Replayer {
+    pub fn feed(&mut self, e: &AuditEntry) {
+        if !e.action.starts_with("value.") {
+            return;
+        }
+        let new = match e.new.as_deref() {
+            None => None,
+            Some(text) => match serde_json::from_str::<Observation>(text) {
+                Ok(o) => Some(o),
+                Err(err) => {
+                    self.problems
+                        .push(format!("审计记录 {} 的数据无法读取:{err}", e.seq));
+                    return;
+                }
+            },
+        };
+        self.latest.insert(e.entity.clone(), new);
+    }
+
+    /// Every stored value that differs from its audited state, and every audited value
+    /// that is missing from the table; at most `MAX_PROBLEMS` lines.
+    pub fn finish(mut self, stored: impl IntoIterator<Item = Observation>) -> Vec<String> {
+        let mut problems = std::mem::take(&mut self.problems);
+        let mut push = |p: String| {
+            if problems.len() < MAX_PROBLEMS {
+                problems.push(p);
+            }
+        };
+        for o in stored {
+            let entity = o.key.to_string();
+            match self.latest.remove(&entity) {
+                Some(Some(audited)) if same(&audited, &o) => {}
+                Some(Some(audited)) => push(format!(
+                    "数据 {entity} 与审计记录不符(表中 {} {},审计 {} {}):被绕过应用改动",
+                    o.value,
+                    o.state.as_str(),
+                    audited.value,
+                    audited.state.as_str()
+                )),
+                Some(None) | None => push(format!(
+                    "数据 {entity} 在审计记录中没有对应的写入(被绕过应用写入)"
+                )),
+            }
+        }
+        let mut missing: Vec<String> = self
+            .latest
+            .into_iter()
+            .filter_map(|(entity, o)| o.map(|_| entity))
+            .collect();
+        missing.sort();
+        for entity in missing {
+            push(format!(
+                "数据 {entity} 有审计写入记录,但表中不存在(被绕过应用删除)"
+            ));
+        }
+        problems
+    }
+}
+
+fn same(a: &Observation, b: &Observation) -> bool {
+    a.key == b.key
+        && a.value.to_bits() == b.value.to_bits()
+        && a.state == b.state
+        && a.reporter == b.reporter
+        && a.reported_at == b.reported_at
+        && a.comment == b.comment
+}
+
+impl AuditReport {
+    /// Adds the replay's problems.
+    pub(crate) fn with_replay(mut self, problems: Vec<String>) -> AuditReport {
+        if !problems.is_empty() {
+            self.ok = false;
+            self.problems.extend(problems);
+        }
+        self
     }
 }
 

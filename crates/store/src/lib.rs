@@ -261,6 +261,9 @@ pub trait Database: Send + Sync {
     /// How many values are in quarantine.
     async fn quarantined(&self) -> Result<u64>;
 
+    /// One row of the audit trail by its sequence number (to check an anchor against).
+    async fn audit_row(&self, seq: i64) -> Result<Option<AuditEntry>>;
+
     /// Deletes values (all or nothing): an approved one fails with `Locked`, a missing one
     /// with `NotFound`. Audited as `value.delete` with the reason.
     async fn delete_values(

@@ -22,7 +22,7 @@ use youxiang_core::scope::Reporter;
 use youxiang_core::value::{Observation, Transition, ValueKey};
 use youxiang_core::{CheckedWrite, Plan};
 
-use crate::audit::{Appender, AuditEntry, AuditFilter, AuditReport, NewAudit, Verifier};
+use crate::audit::{Appender, AuditEntry, AuditFilter, AuditReport, NewAudit, Replayer, Verifier};
 use crate::common::*;
 use crate::records::*;
 use crate::{
@@ -829,6 +829,15 @@ impl Database for SqliteStore {
         Ok(changes)
     }
 
+    async fn audit_row(&self, seq: i64) -> Result<Option<AuditEntry>> {
+        let sql = format!("SELECT {AUDIT_COLUMNS} FROM audit WHERE seq = ?1");
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(seq)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(audit_from_row).transpose()
+    }
+
     async fn quarantined(&self) -> Result<u64> {
         let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM quarantine")
             .fetch_one(&self.pool)
@@ -1186,6 +1195,7 @@ impl Database for SqliteStore {
             None => None,
         };
         let mut verifier = Verifier::default();
+        let mut replayer = Replayer::default();
         let mut after = 0i64;
         loop {
             let sql =
@@ -1198,13 +1208,22 @@ impl Database for SqliteStore {
             for row in &rows {
                 let e = audit_from_row(row)?;
                 verifier.feed(&e);
+                replayer.feed(&e);
                 after = e.seq;
             }
             if rows.len() < CHUNK {
                 break;
             }
         }
+        // The same snapshot's values, replayed against their audited state.
+        let sql = format!("SELECT {OBS_COLUMNS} FROM observations AS o");
+        let stored = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .fetch_all(&mut *tx)
+            .await?
+            .iter()
+            .map(|r| obs_from_row(r, 0))
+            .collect::<Result<Vec<_>>>()?;
         tx.rollback().await?;
-        Ok(verifier.finish(head))
+        Ok(verifier.finish(head).with_replay(replayer.finish(stored)))
     }
 }

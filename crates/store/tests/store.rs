@@ -1154,6 +1154,51 @@ async fn audit_is_append_only() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn audit_verify_replays_the_values_against_the_table() {
+    both(
+        "audit_verify_replays_the_values_against_the_table",
+        |cx| async move {
+            five_rows(&cx.db).await;
+            cx.db
+                .write_values(&checked(&[w("T02", "b", "2024", 2.0)]), "li", None)
+                .await
+                .expect("write b");
+            // The chain is intact; the table is changed around the application.
+            cx.exec("UPDATE observations SET value = 99 WHERE indicator = 'T01' AND place = 'a'")
+                .await
+                .expect("edit a value");
+            cx.exec(
+                "INSERT INTO observations (indicator, place, period, component, value, state, \
+             reporter, reported_at, comment) \
+             VALUES ('T05', 'c', '2024', 'value', 1, 'approved', 'x', '2024-01-01 00:00:00', '')",
+            )
+            .await
+            .expect("add a value");
+            cx.exec("DELETE FROM observations WHERE indicator = 'T02' AND place = 'b'")
+                .await
+                .expect("remove a value");
+            let report = cx.db.audit_verify().await.expect("verify");
+            assert!(!report.ok, "{report:?}");
+            let all = report.problems.join("\n");
+            assert!(
+                all.contains("T01@a@2024") && all.contains("与审计记录不符"),
+                "{all}"
+            );
+            assert!(
+                all.contains("T05@c@2024") && all.contains("没有对应的写入"),
+                "{all}"
+            );
+            assert!(
+                all.contains("T02@b@2024") && all.contains("表中不存在"),
+                "{all}"
+            );
+            assert_eq!(report.problems.len(), 3, "{all}");
+        },
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn audit_verify_detects_an_edited_row() {
     both("audit_verify_detects_an_edited_row", |cx| async move {
         five_rows(&cx.db).await;

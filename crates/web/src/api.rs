@@ -4,6 +4,7 @@
 //! checks role and scope row by row) and needs the session's CSRF token.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
@@ -177,23 +178,29 @@ pub async fn start_session(
     password: &str,
 ) -> ApiResult<(Reporter, String, String)> {
     let login = login.trim();
-    let mut keys = vec![format!("login:{login}")];
-    if let Some(ip) = ip.0 {
-        keys.push(format!("ip:{ip}"));
+    let attempt = web.throttle.begin(login, ip.0).map_err(|r| match r {
+        auth::Refused::Locked(secs) => ApiError::Throttled(secs),
+        auth::Refused::InFlight => ApiError::Busy("该账号的另一次登录正在验证,请稍后再试".into()),
+    })?;
+    if !attempt.delay.is_zero() {
+        tokio::time::sleep(attempt.delay).await;
     }
-    web.throttle.check(&keys).map_err(ApiError::Throttled)?;
-    let user = web.app.read().reporter(login).cloned();
     let ok = auth::check_password(&web.app, login, password).await?;
-    match (ok, user) {
-        (true, Some(user)) => {
-            web.throttle.succeed(&keys[0]);
-            let (id, csrf) = web.sessions.create(&user.login)?;
+    // Users as they are now (a change made while the password was being verified counts).
+    web.app.refresh_users().await?;
+    let (user, stamp) = {
+        let state = web.app.read();
+        let user = state.reporter(login).cloned();
+        let stamp = state.credentials.get(login).map(|c| c.stamp.clone());
+        (user, stamp)
+    };
+    match (ok, user, stamp) {
+        (true, Some(user), Some(stamp)) => {
+            attempt.succeeded();
+            let (id, csrf) = web.sessions.create(&user.login, &stamp)?;
             Ok((user, id, csrf))
         }
-        _ => {
-            web.throttle.fail(&keys);
-            Err(ApiError::Unauthorized("用户名或密码错误".into()))
-        }
+        _ => Err(ApiError::Unauthorized("用户名或密码错误".into())),
     }
 }
 
@@ -1252,6 +1259,9 @@ pub struct WriteOut {
     /// Places whose shown figures changed (the written ones and the roll-ups above).
     pub places_updated: usize,
     pub warnings: Vec<FileProblem>,
+    /// What went wrong after the commit (the write stands); empty normally.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notices: Vec<String>,
 }
 
 #[utoipa::path(post, path = "/api/v1/values", tag = "values", request_body = Vec<ValueIn>,
@@ -1278,6 +1288,7 @@ async fn post_values(
             unchanged: 0,
             places_updated: 0,
             warnings: vec![],
+            notices: vec![],
         }));
     }
     let writes = to_writes(&web.app.read(), &values).map_err(|errors| {
@@ -1293,6 +1304,7 @@ async fn post_values(
         unchanged: report.unchanged,
         places_updated: report.places_updated,
         warnings: report.warnings.iter().map(FileProblem::from).collect(),
+        notices: report.notices,
     }))
 }
 
@@ -1380,14 +1392,31 @@ pub struct UploadForm {
     pub file: Vec<u8>,
 }
 
-/// Reads the `file` part of a multipart upload: its name and bytes.
-pub async fn read_upload(mut mp: Multipart) -> ApiResult<(String, Vec<u8>, Option<String>)> {
+/// What a multipart error answers: 413 when the body is over the configured limit
+/// (`body_limit` bytes), else 422.
+fn multipart_error(e: axum::extract::multipart::MultipartError, body_limit: usize) -> ApiError {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::TooLarge(format!(
+            "上传内容过大:每次上传最多 {} MB,本次未写入任何数据(请拆分文件后分批上传)",
+            body_limit.div_ceil(1024 * 1024)
+        ))
+    } else {
+        ApiError::invalid(format!("上传内容无效:{}", e.body_text()))
+    }
+}
+
+/// Reads the `file` part of a multipart upload: its name and bytes. A body over
+/// `body_limit` is a 413.
+pub async fn read_upload(
+    mut mp: Multipart,
+    body_limit: usize,
+) -> ApiResult<(String, Vec<u8>, Option<String>)> {
     let mut file = None;
     let mut csrf = None;
     while let Some(field) = mp
         .next_field()
         .await
-        .map_err(|e| ApiError::invalid(format!("上传内容无效:{}", e.body_text())))?
+        .map_err(|e| multipart_error(e, body_limit))?
     {
         let name = field.name().unwrap_or_default().to_string();
         if name == "file" {
@@ -1399,7 +1428,7 @@ pub async fn read_upload(mut mp: Multipart) -> ApiResult<(String, Vec<u8>, Optio
             let bytes = field
                 .bytes()
                 .await
-                .map_err(|e| ApiError::invalid(format!("上传内容无效:{}", e.body_text())))?;
+                .map_err(|e| multipart_error(e, body_limit))?;
             file = Some((file_name, bytes.to_vec()));
         } else if name == "csrf" {
             csrf = field.text().await.ok();
@@ -1407,6 +1436,67 @@ pub async fn read_upload(mut mp: Multipart) -> ApiResult<(String, Vec<u8>, Optio
     }
     let (name, bytes) = file.ok_or_else(|| ApiError::invalid("缺少文件(表单字段 file)"))?;
     Ok((name, bytes, csrf))
+}
+
+/// Uploads in progress, one per login: a second upload by a login whose first is still
+/// being read, checked or stored is refused at once (429), so one person cannot queue up
+/// many files' worth of CPU and memory.
+#[derive(Debug, Clone, Default)]
+pub struct UploadSlots(Arc<std::sync::Mutex<std::collections::HashSet<String>>>);
+
+/// A login's upload in progress; the slot is free again when this is dropped.
+#[derive(Debug)]
+pub struct UploadSlot {
+    slots: UploadSlots,
+    login: String,
+}
+
+impl UploadSlots {
+    /// Takes `login`'s slot, or refuses when that login has an upload running.
+    pub fn take(&self, login: &str) -> ApiResult<UploadSlot> {
+        let mut running = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if !running.insert(login.to_string()) {
+            return Err(ApiError::Busy(
+                "您上传的上一个文件还在处理中,请等它完成后再上传(同一账号一次只能上传一个文件)"
+                    .into(),
+            ));
+        }
+        Ok(UploadSlot {
+            slots: self.clone(),
+            login: login.to_string(),
+        })
+    }
+}
+
+impl Drop for UploadSlot {
+    fn drop(&mut self) {
+        let mut running = self.slots.0.lock().unwrap_or_else(|e| e.into_inner());
+        running.remove(&self.login);
+    }
+}
+
+/// Runs an upload to its end on a task of its own, within the server's read limits, holding
+/// `slot` until the file is read, checked and stored — also when the client has gone away
+/// meanwhile, so an abandoned upload still counts as running until its work is done.
+pub async fn run_upload(
+    web: &Shared,
+    slot: UploadSlot,
+    bytes: Vec<u8>,
+    name: String,
+) -> Result<youxiang_app::WriteReport, youxiang_app::AppError> {
+    let app = Arc::clone(&web.app);
+    let limits = web.config.read_limits.clone();
+    let task = tokio::spawn(async move {
+        let slot = slot;
+        app.upload(&slot.login, bytes, &name, &limits, |_| {}).await
+    });
+    match task.await {
+        Ok(result) => result,
+        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+        Err(_) => Err(youxiang_app::AppError::Invalid(vec![
+            "服务正在停止,本次上传未写入任何数据".into(),
+        ])),
+    }
 }
 
 #[utoipa::path(post, path = "/api/v1/uploads", tag = "values",
@@ -1418,7 +1508,9 @@ pub async fn read_upload(mut mp: Multipart) -> ApiResult<(String, Vec<u8>, Optio
         (status = 401, description = "未登录", body = ErrorBody),
         (status = 403, description = "CSRF 令牌无效", body = ErrorBody),
         (status = 409, description = "数据已审核锁定", body = ErrorBody),
-        (status = 422, description = "文件有错误:逐行逐列列出,未写入任何数据", body = ErrorBody),
+        (status = 413, description = "请求体超过服务器的上传上限(默认 20 MB),未写入任何数据", body = ErrorBody),
+        (status = 422, description = "文件有错误(或超过读取限制:解压后大小、行、列、单元格、行长、单元格长度):逐行逐列列出前 1000 处并给出其余的个数,未写入任何数据", body = ErrorBody),
+        (status = 429, description = "同一账号的上一个上传仍在处理中,本次未处理", body = ErrorBody),
     ))]
 async fn upload(
     State(web): State<Shared>,
@@ -1427,15 +1519,15 @@ async fn upload(
     mp: Multipart,
 ) -> ApiResult<Json<WriteOut>> {
     who.check_csrf_header(&headers)?;
-    let (name, bytes, _) = read_upload(mp).await?;
-    let report = web
-        .app
-        .upload(&who.user.login, &bytes, &name, |_| {})
-        .await?;
+    // Taken before the body is read: a second upload is refused before it is received.
+    let slot = web.uploads.take(&who.user.login)?;
+    let (name, bytes, _) = read_upload(mp, web.config.body_limit).await?;
+    let report = run_upload(&web, slot, bytes, name).await?;
     Ok(Json(WriteOut {
         changed: report.changed,
         unchanged: report.unchanged,
         places_updated: report.places_updated,
         warnings: report.warnings.iter().map(FileProblem::from).collect(),
+        notices: report.notices,
     }))
 }

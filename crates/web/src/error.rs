@@ -60,15 +60,20 @@ impl From<&IngestWarning> for FileProblem {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ErrorBody {
     /// A stable code: `unauthorized`, `forbidden`, `csrf`, `not_found`, `invalid`,
-    /// `upload`, `locked`, `conflict`, `throttled`, `internal`.
+    /// `upload`, `too_large`, `busy`, `locked`, `conflict`, `throttled`, `internal`.
     pub error: String,
     /// A sentence in Chinese.
     pub message: String,
-    /// Every refusal or problem, one line each.
+    /// Every refusal or problem, one line each (for an upload they are in `errors`, each
+    /// once, not repeated here).
     pub details: Vec<String>,
-    /// For an upload: every error, located to the row and column (nothing was written).
+    /// For an upload: the errors, located to the row and column (nothing was written); the
+    /// first 1,000 (the server's `max_errors`) in row order.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FileProblem>,
+    /// For an upload: how many more errors there were than `errors` lists.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub errors_omitted: usize,
     /// For an upload: the warnings found along with the errors.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<FileProblem>,
@@ -85,14 +90,22 @@ pub enum ApiError {
     Invalid(Vec<String>),
     Upload {
         errors: Vec<FileProblem>,
+        /// Errors found beyond those listed.
+        omitted: usize,
         warnings: Vec<FileProblem>,
     },
+    /// The request body is over the configured limit (413).
+    TooLarge(String),
+    /// The same login already has an upload running (429).
+    Busy(String),
     Locked(String),
     Conflict(String),
     /// Too many failed sign-ins: try again after this many seconds.
     Throttled(u64),
     /// Logged with its cause; answered without it.
     Internal(String),
+    /// The store cannot be read (503); logged with its cause.
+    Unavailable(String),
 }
 
 impl ApiError {
@@ -107,8 +120,10 @@ impl ApiError {
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Invalid(_) | ApiError::Upload { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Locked(_) | ApiError::Conflict(_) => StatusCode::CONFLICT,
-            ApiError::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Throttled(_) | ApiError::Busy(_) => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
@@ -123,11 +138,24 @@ impl ApiError {
             ),
             ApiError::NotFound(m) => ("not_found", format!("未找到:{m}"), vec![]),
             ApiError::Invalid(list) => ("invalid", "数据无效".to_string(), list.clone()),
-            ApiError::Upload { errors, .. } => (
+            // The problems go once, in `errors`; `details` would only repeat them.
+            ApiError::Upload {
+                errors, omitted, ..
+            } => (
                 "upload",
-                format!("文件有 {} 处错误,本次上传未写入任何数据", errors.len()),
-                errors.iter().map(|e| e.message.clone()).collect(),
+                if *omitted > 0 {
+                    format!(
+                        "文件有 {} 处错误,本次上传未写入任何数据(列出前 {} 处,另有 {omitted} 处未列出)",
+                        errors.len() + omitted,
+                        errors.len()
+                    )
+                } else {
+                    format!("文件有 {} 处错误,本次上传未写入任何数据", errors.len())
+                },
+                vec![],
             ),
+            ApiError::TooLarge(m) => ("too_large", m.clone(), vec![]),
+            ApiError::Busy(m) => ("busy", m.clone(), vec![]),
             ApiError::Locked(m) => ("locked", m.clone(), vec![]),
             ApiError::Conflict(m) => ("conflict", m.clone(), vec![]),
             ApiError::Throttled(secs) => (
@@ -140,16 +168,26 @@ impl ApiError {
                 "服务器内部错误,已记录,请稍后重试或联系管理员".to_string(),
                 vec![],
             ),
+            ApiError::Unavailable(_) => (
+                "unavailable",
+                "服务暂时不可用(数据库无法访问),请稍后重试".to_string(),
+                vec![],
+            ),
         };
-        let (errors, warnings) = match self {
-            ApiError::Upload { errors, warnings } => (errors.clone(), warnings.clone()),
-            _ => (vec![], vec![]),
+        let (errors, errors_omitted, warnings) = match self {
+            ApiError::Upload {
+                errors,
+                omitted,
+                warnings,
+            } => (errors.clone(), *omitted, warnings.clone()),
+            _ => (vec![], 0, vec![]),
         };
         ErrorBody {
             error: error.into(),
             message,
             details,
             errors,
+            errors_omitted,
             warnings,
         }
     }
@@ -161,8 +199,13 @@ impl From<AppError> for ApiError {
             AppError::Forbidden(list) => ApiError::Forbidden(list),
             AppError::NotFound(m) => ApiError::NotFound(m),
             AppError::Invalid(list) => ApiError::Invalid(list),
-            AppError::Upload { errors, warnings } => ApiError::Upload {
+            AppError::Upload {
+                errors,
+                omitted,
+                warnings,
+            } => ApiError::Upload {
                 errors: errors.iter().map(FileProblem::from).collect(),
+                omitted,
                 warnings: warnings.iter().map(FileProblem::from).collect(),
             },
             AppError::Store(s) => s.into(),
@@ -188,8 +231,10 @@ impl From<StoreError> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();
-        if let ApiError::Internal(cause) = &self {
-            eprintln!("youxiang web: 500: {cause}");
+        match &self {
+            ApiError::Internal(cause) => eprintln!("youxiang web: 500: {cause}"),
+            ApiError::Unavailable(cause) => eprintln!("youxiang web: 503: {cause}"),
+            _ => {}
         }
         let mut resp = (status, Json(self.body())).into_response();
         if let ApiError::Throttled(secs) = &self
@@ -202,3 +247,7 @@ impl IntoResponse for ApiError {
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}

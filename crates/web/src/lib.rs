@@ -17,6 +17,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, HeaderValue, header};
+use axum::response::IntoResponse;
 use tower_http::set_header::SetResponseHeaderLayer;
 use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
@@ -31,12 +32,22 @@ pub struct WebConfig {
     pub secure_cookies: bool,
     /// A session ends after this long without a request.
     pub session_idle: Duration,
+    /// A session ends this long after sign-in, however active (an absolute lifetime).
+    pub session_lifetime: Duration,
+    /// Addresses of reverse proxies whose `client_ip_header` names the client; a header
+    /// from any other peer is ignored.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// The header a trusted proxy puts the client's address in.
+    pub client_ip_header: String,
     /// Failed sign-ins (per login, per address) before a lockout.
     pub max_failures: u32,
     /// How long a lockout lasts.
     pub lockout: Duration,
-    /// The largest request body (uploads), in bytes.
+    /// The largest request body (uploads), in bytes; a larger one is answered 413.
     pub body_limit: usize,
+    /// What an uploaded values file may make the reader hold (unpacked size, rows,
+    /// columns, cells, line and cell length) and how many errors are listed.
+    pub read_limits: youxiang_ingest::ReadLimits,
 }
 
 impl Default for WebConfig {
@@ -44,9 +55,13 @@ impl Default for WebConfig {
         WebConfig {
             secure_cookies: false,
             session_idle: Duration::from_secs(30 * 60),
+            session_lifetime: Duration::from_secs(12 * 60 * 60),
+            trusted_proxies: Vec::new(),
+            client_ip_header: "x-forwarded-for".into(),
             max_failures: 5,
             lockout: Duration::from_secs(15 * 60),
             body_limit: 20 * 1024 * 1024,
+            read_limits: youxiang_ingest::ReadLimits::default(),
         }
     }
 }
@@ -59,6 +74,8 @@ pub struct Web {
     pub throttle: auth::Throttle,
     /// Status and overview answers for the engine's current generation.
     pub cache: cache::ResponseCache,
+    /// The uploads running, one per login.
+    pub uploads: api::UploadSlots,
 }
 
 pub type Shared = Arc<Web>;
@@ -71,11 +88,12 @@ pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; 
 /// The whole web application.
 pub fn router(app: Arc<App>, config: WebConfig) -> Router {
     let web = Arc::new(Web {
-        sessions: auth::Sessions::new(config.session_idle),
+        sessions: auth::Sessions::new(config.session_idle, config.session_lifetime),
         throttle: auth::Throttle::new(config.max_failures, config.lockout),
         app,
         config: config.clone(),
         cache: cache::ResponseCache::new(),
+        uploads: api::UploadSlots::default(),
     });
     let header = |name: HeaderName, value: &'static str| {
         SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
@@ -88,6 +106,10 @@ pub fn router(app: Arc<App>, config: WebConfig) -> Router {
             "/api/openapi.json",
             api::ApiDoc::openapi().merge_from(manage::ManageDoc::openapi()),
         ))
+        .layer(axum::middleware::from_fn_with_state(
+            web.clone(),
+            users_current,
+        ))
         .with_state(web)
         .layer(DefaultBodyLimit::max(config.body_limit))
         .layer(header(header::CONTENT_SECURITY_POLICY, CSP))
@@ -98,6 +120,22 @@ pub fn router(app: Arc<App>, config: WebConfig) -> Router {
             HeaderName::from_static("cross-origin-opener-policy"),
             "same-origin",
         ))
+}
+
+/// Before every request but static files: the users as the store has them now, so a role,
+/// scope or password change or a disabled user — made by any process — counts from the
+/// next request on (one small query when nothing changed).
+async fn users_current(
+    axum::extract::State(web): axum::extract::State<Shared>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    if !request.uri().path().starts_with("/static/")
+        && let Err(e) = web.app.refresh_users().await
+    {
+        return error::ApiError::Unavailable(format!("无法读取用户:{e}")).into_response();
+    }
+    next.run(request).await
 }
 
 /// Serves the application at `addr` with the default settings, printing the address.

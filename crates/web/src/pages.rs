@@ -249,6 +249,29 @@ pub(crate) fn need(web: &Shared, headers: &HeaderMap) -> Result<Authed, Response
     auth::session_of(web, headers).ok_or_else(|| Redirect::to("/login").into_response())
 }
 
+/// A signed-in user whose role `may` use the page at `path`; anyone else gets the 403 page
+/// (a viewer opening /upload by its address).
+pub(crate) fn need_role(
+    web: &Shared,
+    headers: &HeaderMap,
+    path: &str,
+    may: fn(Role) -> bool,
+) -> Result<Authed, Response> {
+    let who = need(web, headers)?;
+    if may(who.user.role) {
+        return Ok(who);
+    }
+    let c = chrome(web, headers, Some(&who), path);
+    Err(error_page(
+        c,
+        ApiError::Forbidden(vec![format!(
+            "{}({})无权使用此页面",
+            who.user.name,
+            who.user.role.label_zh()
+        )]),
+    ))
+}
+
 pub fn routes() -> Router<Shared> {
     Router::new()
         .route("/", get(home))
@@ -322,10 +345,9 @@ struct LangQ {
 
 async fn lang(Query(q): Query<LangQ>) -> Response {
     let en = q.to.as_deref() == Some("en");
-    // Only local paths: never an open redirect.
     let back = q
         .back
-        .filter(|b| b.starts_with('/') && !b.starts_with("//") && !b.contains('\\'))
+        .filter(|b| is_local_path(b))
         .unwrap_or_else(|| "/".into());
     let mut resp = Redirect::to(&back).into_response();
     let cookie = format!(
@@ -336,6 +358,16 @@ async fn lang(Query(q): Query<LangQ>) -> Response {
         resp.headers_mut().insert(header::SET_COOKIE, v);
     }
     resp
+}
+
+/// Whether `path` can only lead to this site: one leading `/`, then printable ASCII
+/// without spaces or backslashes. Browsers drop tabs and newlines from a location and treat
+/// `\` as `/`, so `/%09/evil.example/` (a tab, decoded) would become `//evil.example/`.
+pub fn is_local_path(path: &str) -> bool {
+    let mut chars = path.chars();
+    chars.next() == Some('/')
+        && !matches!(chars.next(), Some('/' | '\\'))
+        && path.chars().all(|c| c.is_ascii_graphic() && c != '\\')
 }
 
 // ---------------------------------------------------------------------------------------
@@ -355,10 +387,10 @@ const LOGIN_CSRF: &str = "yx_login_csrf";
 
 async fn login_form(State(web): State<Shared>, headers: HeaderMap) -> Response {
     let mut c = chrome(&web, &headers, None, "/login");
-    login_page(&mut c, None, String::new())
+    login_page(&mut c, None, String::new(), web.config.secure_cookies)
 }
 
-fn login_page(c: &mut Chrome, error: Option<String>, login: String) -> Response {
+fn login_page(c: &mut Chrome, error: Option<String>, login: String, secure: bool) -> Response {
     // Double-submit token for the sign-in form (there is no session yet).
     let token = auth::random_token().unwrap_or_default();
     c.csrf = token.clone();
@@ -380,7 +412,8 @@ fn login_page(c: &mut Chrome, error: Option<String>, login: String) -> Response 
         *resp.status_mut() = StatusCode::UNAUTHORIZED;
     }
     if let Ok(v) = HeaderValue::from_str(&format!(
-        "{LOGIN_CSRF}={token}; Path=/login; HttpOnly; SameSite=Strict"
+        "{LOGIN_CSRF}={token}; Path=/login; HttpOnly; SameSite=Strict{}",
+        if secure { "; Secure" } else { "" }
     )) {
         resp.headers_mut().insert(header::SET_COOKIE, v);
     }
@@ -406,11 +439,21 @@ async fn login_post(
 ) -> Response {
     let mut c = chrome(&web, &headers, None, "/login");
     let Ok(Form(form)) = form else {
-        return login_page(&mut c, Some("表单无效".into()), String::new());
+        return login_page(
+            &mut c,
+            Some("表单无效".into()),
+            String::new(),
+            web.config.secure_cookies,
+        );
     };
     let expected = auth::cookie(&headers, LOGIN_CSRF).unwrap_or_default();
     if expected.is_empty() || expected != form.csrf {
-        return login_page(&mut c, Some(ApiError::Csrf.body().message), form.login);
+        return login_page(
+            &mut c,
+            Some(ApiError::Csrf.body().message),
+            form.login,
+            web.config.secure_cookies,
+        );
     }
     match api::start_session(&web, ip, &form.login, &form.password).await {
         Ok((_, id, _)) => {
@@ -424,7 +467,7 @@ async fn login_post(
         }
         Err(e) => {
             let msg = e.body().message;
-            login_page(&mut c, Some(msg), form.login)
+            login_page(&mut c, Some(msg), form.login, web.config.secure_cookies)
         }
     }
 }
@@ -1266,7 +1309,7 @@ struct UploadPage {
 }
 
 async fn upload_form(State(web): State<Shared>, headers: HeaderMap) -> Response {
-    let who = match need(&web, &headers) {
+    let who = match need_role(&web, &headers, "/upload", Role::can_report) {
         Ok(w) => w,
         Err(r) => return r,
     };
@@ -1282,12 +1325,17 @@ async fn upload_form(State(web): State<Shared>, headers: HeaderMap) -> Response 
 }
 
 async fn upload_post(State(web): State<Shared>, headers: HeaderMap, mp: Multipart) -> Response {
-    let who = match need(&web, &headers) {
+    let who = match need_role(&web, &headers, "/upload", Role::can_report) {
         Ok(w) => w,
         Err(r) => return r,
     };
     let c = chrome(&web, &headers, Some(&who), "/upload");
-    let (name, bytes, csrf) = match api::read_upload(mp).await {
+    // Taken before the body is read: a second upload is refused before it is received.
+    let slot = match web.uploads.take(&who.user.login) {
+        Ok(slot) => slot,
+        Err(e) => return error_page(c, e),
+    };
+    let (name, bytes, csrf) = match api::read_upload(mp, web.config.body_limit).await {
         Ok(x) => x,
         Err(e) => return error_page(c, e),
     };
@@ -1302,7 +1350,7 @@ async fn upload_post(State(web): State<Shared>, headers: HeaderMap, mp: Multipar
         saved: String::new(),
         c,
     };
-    match web.app.upload(&who.user.login, &bytes, &name, |_| {}).await {
+    match api::run_upload(&web, slot, bytes, name.clone()).await {
         Ok(r) => {
             page.saved = format!(
                 "{name}:已写入 {} 条变更,{} 条未变,{} 个地区的汇总已更新",
@@ -1478,7 +1526,7 @@ async fn approvals_page(
 }
 
 async fn approvals(State(web): State<Shared>, headers: HeaderMap) -> Response {
-    let who = match need(&web, &headers) {
+    let who = match need_role(&web, &headers, "/approvals", Role::can_approve) {
         Ok(w) => w,
         Err(r) => return r,
     };
@@ -1490,7 +1538,7 @@ async fn approvals_post(
     headers: HeaderMap,
     Form(form): Form<Vec<(String, String)>>,
 ) -> Response {
-    let who = match need(&web, &headers) {
+    let who = match need_role(&web, &headers, "/approvals", Role::can_approve) {
         Ok(w) => w,
         Err(r) => return r,
     };
