@@ -251,6 +251,7 @@ pub(crate) fn need(web: &Shared, headers: &HeaderMap) -> Result<Authed, Response
 
 /// A signed-in user whose role `may` use the page at `path`; anyone else gets the 403 page
 /// (a viewer opening /upload by its address).
+#[allow(clippy::result_large_err)]
 pub(crate) fn need_role(
     web: &Shared,
     headers: &HeaderMap,
