@@ -3,6 +3,11 @@
 (function () {
   "use strict";
   var palette = { green: "#1a7f37", yellow: "#9a6700", red: "#c62828", grey: "#6e7781", accent: "#0b5cad" };
+  function esc(text) {
+    return String(text == null ? "" : text).replace(/[&<>"']/g, function (c) {
+      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
+    });
+  }
   function init() {
     if (typeof window.echarts === "undefined") return;
     var nodes = document.querySelectorAll("[data-chart]");
@@ -43,7 +48,8 @@
     }
     if (s.kind === "map") {
       return {
-        tooltip: { formatter: function (p) { return p.data.name + ":" + p.data.text; } },
+        // ECharts renders a formatter's string as HTML: place names are escaped.
+        tooltip: { formatter: function (p) { return esc(p.data.name) + ":" + esc(p.data.text); } },
         grid: { left: 50, right: 20, top: 10, bottom: 30 },
         xAxis: { type: "value", scale: true, name: "经度 °E" },
         yAxis: { type: "value", scale: true, name: "纬度 °N" },
