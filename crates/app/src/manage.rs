@@ -377,6 +377,18 @@ impl App {
         item: WorkItem,
         version: i64,
     ) -> Result<Versioned<WorkItem>> {
+        self.save_work_item_with_files(login, item, version, &[])
+            .await
+    }
+
+    /// `save_work_item` and the files its updates refer to, in one transaction.
+    async fn save_work_item_with_files(
+        &self,
+        login: &str,
+        item: WorkItem,
+        version: i64,
+        files: &[youxiang_store::NewAttachment],
+    ) -> Result<Versioned<WorkItem>> {
         let who = self.user(login)?;
         let current = self.work_item(&item.id).await.ok();
         let owner_check = current.as_ref().map(|c| &c.item).unwrap_or(&item);
@@ -403,11 +415,12 @@ impl App {
             "work.save",
         )?
         .unit(&item.lead_unit);
-        let saved = self.db().put_records(&[w], login).await?;
+        let saved = self.db().put_records_with_files(&[w], files, login).await?;
         versioned(&saved[0])
     }
 
-    /// Adds a progress update with evidence files (name, MIME type, bytes).
+    /// Adds a progress update with evidence files (name, MIME type, bytes): the update and
+    /// its files are kept in one transaction.
     pub async fn add_progress(
         &self,
         login: &str,
@@ -424,17 +437,16 @@ impl App {
             return Err(AppError::Invalid(vec!["进展说明不能为空".into()]));
         }
         let mut attachments = Vec::new();
+        let mut kept = Vec::new();
         for (name, mime, bytes) in files {
-            let meta = self
-                .db()
-                .put_attachment(&name, &mime, &bytes, login)
-                .await?;
+            let sha256 = youxiang_store::attachment_id(&bytes);
             attachments.push(youxiang_core::manage::AttachmentRef {
-                id: meta.sha256.clone(),
-                name,
-                size: meta.size as u64,
-                sha256: meta.sha256,
+                id: sha256.clone(),
+                name: name.clone(),
+                size: bytes.len() as u64,
+                sha256,
             });
+            kept.push(youxiang_store::NewAttachment { name, mime, bytes });
         }
         current
             .item
@@ -446,7 +458,8 @@ impl App {
                 attachments,
             });
         let version = current.version;
-        self.save_work_item(login, current.item, version).await
+        self.save_work_item_with_files(login, current.item, version, &kept)
+            .await
     }
 
     /// Work items with milestones past due and not done on `today`.

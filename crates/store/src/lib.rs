@@ -94,6 +94,19 @@ pub struct ValueWrite {
     pub comment: String,
 }
 
+/// A file to keep with records: its name as uploaded, MIME type and bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewAttachment {
+    pub name: String,
+    pub mime: String,
+    pub bytes: Vec<u8>,
+}
+
+/// The id a kept file will have: the SHA-256 of its bytes, hex (content-addressed).
+pub fn attachment_id(bytes: &[u8]) -> String {
+    records::attachment_sha(bytes)
+}
+
 /// What a signed-in session of a user depends on.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Credential {
@@ -313,7 +326,18 @@ pub trait Database: Send + Sync {
     /// Inserts or changes records, all or nothing: a version that does not match what is
     /// stored fails the whole batch with [`StoreError::Conflict`] (or `NotFound`). Each
     /// record gets an audit row with its action, old and new body and note.
-    async fn put_records(&self, writes: &[RecordWrite], actor: &str) -> Result<Vec<Record>>;
+    async fn put_records(&self, writes: &[RecordWrite], actor: &str) -> Result<Vec<Record>> {
+        self.put_records_with_files(writes, &[], actor).await
+    }
+    /// `put_records` and the files the records refer to (by [`attachment_id`]), in one
+    /// transaction: a record never names a file that was not kept, nor a kept file a
+    /// record that failed. A file already kept is not kept twice (nor audited again).
+    async fn put_records_with_files(
+        &self,
+        writes: &[RecordWrite],
+        files: &[NewAttachment],
+        actor: &str,
+    ) -> Result<Vec<Record>>;
     /// One record.
     async fn get_record(&self, kind: &str, id: &str) -> Result<Option<Record>>;
     /// Records matching the filter, by id.

@@ -14,6 +14,7 @@ use youxiang_core::scope::Reporter;
 use youxiang_core::value::{Observation, Transition, ValueKey};
 use youxiang_core::{CheckedWrite, Plan};
 
+use crate::NewAttachment;
 use crate::audit::{Appender, AuditEntry, AuditFilter, AuditReport, NewAudit, Replayer, Verifier};
 use crate::common::*;
 use crate::records::*;
@@ -964,15 +965,49 @@ impl Database for PgStore {
             .collect()
     }
 
-    async fn put_records(&self, writes: &[RecordWrite], actor: &str) -> Result<Vec<Record>> {
+    async fn put_records_with_files(
+        &self,
+        writes: &[RecordWrite],
+        files: &[NewAttachment],
+        actor: &str,
+    ) -> Result<Vec<Record>> {
         check_actor(actor)?;
         validate_record_writes(writes)?;
+        for f in files {
+            validate_attachment(&f.name, &f.bytes)?;
+        }
         let at = now();
         // The audit head is locked for the transaction: writers of records are serialised,
         // so a version read here cannot change before the commit.
         let (mut tx, seq, hash) = begin(&self.pool).await?;
         let mut audits = Vec::with_capacity(writes.len());
         let mut written = Vec::with_capacity(writes.len());
+        for f in files {
+            let meta = AttachmentMeta {
+                sha256: attachment_sha(&f.bytes),
+                name: f.name.clone(),
+                mime: f.mime.clone(),
+                size: f.bytes.len() as i64,
+                uploaded_by: actor.to_string(),
+                uploaded_at: at,
+            };
+            let kept = sqlx::query(
+                "INSERT INTO attachments (sha256, name, mime, size, bytes, uploaded_by, uploaded_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (sha256) DO NOTHING",
+            )
+            .bind(&meta.sha256)
+            .bind(&meta.name)
+            .bind(&meta.mime)
+            .bind(meta.size)
+            .bind(&f.bytes)
+            .bind(actor)
+            .bind(at)
+            .execute(&mut *tx)
+            .await?;
+            if kept.rows_affected() == 1 {
+                audits.push(attachment_audit(&meta));
+            }
+        }
         for w in writes {
             let stored: Option<(i64, String, NaiveDateTime, String)> = sqlx::query_as(
                 "SELECT version, body, created_at, created_by FROM records \

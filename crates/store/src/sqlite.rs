@@ -22,6 +22,7 @@ use youxiang_core::scope::Reporter;
 use youxiang_core::value::{Observation, Transition, ValueKey};
 use youxiang_core::{CheckedWrite, Plan};
 
+use crate::NewAttachment;
 use crate::audit::{Appender, AuditEntry, AuditFilter, AuditReport, NewAudit, Replayer, Verifier};
 use crate::common::*;
 use crate::records::*;
@@ -1003,14 +1004,48 @@ impl Database for SqliteStore {
             .collect()
     }
 
-    async fn put_records(&self, writes: &[RecordWrite], actor: &str) -> Result<Vec<Record>> {
+    async fn put_records_with_files(
+        &self,
+        writes: &[RecordWrite],
+        files: &[NewAttachment],
+        actor: &str,
+    ) -> Result<Vec<Record>> {
         check_actor(actor)?;
         validate_record_writes(writes)?;
+        for f in files {
+            validate_attachment(&f.name, &f.bytes)?;
+        }
         let at = now();
         let mut tx = begin(&self.pool).await?;
         let (seq, hash) = head(&mut tx).await?;
         let mut audits = Vec::with_capacity(writes.len());
         let mut written = Vec::with_capacity(writes.len());
+        for f in files {
+            let meta = AttachmentMeta {
+                sha256: attachment_sha(&f.bytes),
+                name: f.name.clone(),
+                mime: f.mime.clone(),
+                size: f.bytes.len() as i64,
+                uploaded_by: actor.to_string(),
+                uploaded_at: at,
+            };
+            let kept = sqlx::query(
+                "INSERT INTO attachments (sha256, name, mime, size, bytes, uploaded_by, uploaded_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (sha256) DO NOTHING",
+            )
+            .bind(&meta.sha256)
+            .bind(&meta.name)
+            .bind(&meta.mime)
+            .bind(meta.size)
+            .bind(&f.bytes)
+            .bind(actor)
+            .bind(sqlite_time(&at))
+            .execute(&mut *tx)
+            .await?;
+            if kept.rows_affected() == 1 {
+                audits.push(attachment_audit(&meta));
+            }
+        }
         for w in writes {
             let stored: Option<(i64, String, String, String)> = sqlx::query_as(
                 "SELECT version, body, created_at, created_by FROM records \

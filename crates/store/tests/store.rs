@@ -1472,6 +1472,65 @@ async fn records_are_versioned_all_or_nothing_and_audited() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_record_and_its_files_are_kept_in_one_transaction() {
+    both(
+        "a_record_and_its_files_are_kept_in_one_transaction",
+        |cx| async move {
+            let db = &cx.db;
+            db.put_records(&[rec("DB-2025-0009", 1, None)], "office")
+                .await
+                .expect("insert");
+            let file = youxiang_store::NewAttachment {
+                name: "证明材料.txt".into(),
+                mime: "text/plain".into(),
+                bytes: "办结证明".repeat(100).into_bytes(),
+            };
+            let id = youxiang_store::attachment_id(&file.bytes);
+            // The record's write fails (a stale version): its file is not kept either.
+            let err = db
+                .put_records_with_files(
+                    &[rec("DB-2025-0009", 2, Some(7))],
+                    std::slice::from_ref(&file),
+                    "office",
+                )
+                .await
+                .expect_err("stale");
+            assert!(matches!(err, StoreError::Conflict(_)), "{err}");
+            assert!(db.get_attachment(&id).await.expect("get").is_none());
+            // It succeeds: both are there, each audited once.
+            db.put_records_with_files(
+                &[rec("DB-2025-0009", 2, Some(1))],
+                std::slice::from_ref(&file),
+                "office",
+            )
+            .await
+            .expect("record and file");
+            let (meta, bytes) = db.get_attachment(&id).await.expect("get").expect("kept");
+            assert_eq!(
+                (meta.name.as_str(), bytes),
+                ("证明材料.txt", file.bytes.clone())
+            );
+            db.put_records_with_files(
+                &[rec("DB-2025-0009", 3, Some(2))],
+                std::slice::from_ref(&file),
+                "office",
+            )
+            .await
+            .expect("the same file again");
+            let trail = db
+                .audit_query(&AuditFilter {
+                    action: Some("attachment.upload".into()),
+                    ..AuditFilter::default()
+                })
+                .await
+                .expect("audit");
+            assert_eq!(trail.len(), 1, "a file already kept is not audited again");
+        },
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn attachments_are_kept_once_by_content() {
     both("attachments_are_kept_once_by_content", |cx| async move {
         let db = &cx.db;
