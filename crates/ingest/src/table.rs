@@ -163,10 +163,13 @@ pub(crate) fn read_table(
 ) -> Result<Table, IngestError> {
     match detect_format(bytes) {
         SourceFormat::Xlsx => {
-            check_zip(bytes, file, limits)?;
-            // calamine is a large parser of untrusted zip/XML; a panic inside it must not
-            // take the caller down, so it is contained here and reported as a bad file.
-            let result = std::panic::catch_unwind(|| read_xlsx(bytes, file, sheet, limits));
+            // calamine and zip are large parsers of untrusted zip/XML; a panic inside them
+            // must not take the caller down, so it is contained here and reported as a bad
+            // file.
+            let result = std::panic::catch_unwind(|| {
+                check_zip(bytes, file, limits)?;
+                read_xlsx(bytes, file, sheet, limits)
+            });
             match result {
                 Ok(r) => r,
                 Err(_) => Err(IngestError::file(

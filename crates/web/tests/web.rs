@@ -729,6 +729,8 @@ async fn role_action_scope_matrix() {
             .expect("wjj")
     };
     let other_ind = if wjj_ind == "T08" { "T09" } else { "T08" };
+    // Villages report T17 (区住建局, a ratio of sums: its numerator); towns T08/T09.
+    let village_ind = "T17";
     let users = [
         "admin".to_string(),
         "office".into(),
@@ -745,7 +747,7 @@ async fn role_action_scope_matrix() {
         Approve,
         Audit,
     }
-    let target = |login: &str, in_scope: bool| -> (String, String) {
+    let target = |login: &str, in_scope: bool| -> (String, String, &'static str) {
         match login {
             l if l.starts_with("village-") => (
                 if in_scope {
@@ -753,27 +755,39 @@ async fn role_action_scope_matrix() {
                 } else {
                     village_out.clone()
                 },
-                other_ind.to_string(),
+                village_ind.to_string(),
+                "numerator",
             ),
-            l if l.starts_with("town-") => (
+            l if l.starts_with("town-") => {
                 if in_scope {
-                    village_in.clone()
+                    (village_in.clone(), village_ind.to_string(), "numerator")
                 } else {
-                    OTHER_TOWN.to_string()
-                },
-                other_ind.to_string(),
-            ),
-            "wjj" => (
-                TOWN.to_string(),
-                if in_scope {
+                    (OTHER_TOWN.to_string(), other_ind.to_string(), "value")
+                }
+            }
+            "wjj" => {
+                let ind = if in_scope {
                     wjj_ind.clone()
                 } else {
                     other_ind.to_string()
-                },
-            ),
+                };
+                let ratio = matches!(
+                    s.app.read().plan.indicator(&ind).map(|i| &i.aggregation),
+                    Some(youxiang_core::Aggregation::RatioOfSums { .. })
+                );
+                (
+                    TOWN.to_string(),
+                    ind,
+                    if ratio { "numerator" } else { "value" },
+                )
+            }
             // admin, office, viewer: the whole district in scope; no place outside it.
-            _ => (village_in.clone(), other_ind.to_string()),
+            _ => (village_in.clone(), village_ind.to_string(), "numerator"),
         }
+    };
+    let one = |ind: &str, place: &str, period: &str, comp: &str, v: f64| {
+        json!([{"indicator": ind, "place": place, "period": period, "component": comp,
+                "value": v, "comment": "测试"}])
     };
     let expected = |login: &str, action: Action, in_scope: bool| -> bool {
         let role = match login {
@@ -799,17 +813,20 @@ async fn role_action_scope_matrix() {
             if matches!(login.as_str(), "admin" | "office" | "viewer") && !in_scope {
                 continue; // their scope is the whole district
             }
-            let (place, ind) = target(login, in_scope);
+            let (place, ind, comp) = target(login, in_scope);
             for action in [
                 Action::ReadValues,
                 Action::Write,
                 Action::Approve,
                 Action::Audit,
             ] {
-                // Make sure there is a submitted value to approve, written by the office.
+                // Make sure there is a submitted value to approve, written by someone else
+                // than the approver (nobody approves their own figure).
+                let k = json!([{"indicator": ind, "place": place, "period": "2025-09",
+                                "component": comp}]);
                 if action == Action::Approve {
-                    let office = s.signed_in("office").await;
-                    let k = json!([{"indicator": ind, "place": place, "period": "2025-09"}]);
+                    let writer = if login == "admin" { "office" } else { "admin" };
+                    let office = s.signed_in(writer).await;
                     let _ = office
                         .post(
                             "/api/v1/values/transition",
@@ -823,7 +840,11 @@ async fn role_action_scope_matrix() {
                         )
                         .await;
                     let (st, b) = office
-                        .post("/api/v1/values", value(&ind, &place, "2025-09", 5.0))
+                        // A new number each time: an unchanged one keeps its last writer.
+                        .post(
+                            "/api/v1/values",
+                            one(&ind, &place, "2025-09", comp, 500.0 + cells as f64),
+                        )
                         .await;
                     assert_eq!(st, StatusCode::OK, "setup write {ind}@{place}: {b}");
                     let (st, b) = office
@@ -842,12 +863,11 @@ async fn role_action_scope_matrix() {
                     Action::Write => {
                         c.post(
                             "/api/v1/values",
-                            value(&ind, &place, "2025-08", 4.0 + cells as f64),
+                            one(&ind, &place, "2025-08", comp, 4.0 + cells as f64),
                         )
                         .await
                     }
                     Action::Approve => {
-                        let k = json!([{"indicator": ind, "place": place, "period": "2025-09"}]);
                         c.post(
                             "/api/v1/values/transition",
                             json!({"action": "approve", "keys": k}),
