@@ -1394,7 +1394,10 @@ pub struct UploadForm {
 
 /// What a multipart error answers: 413 when the body is over the configured limit
 /// (`body_limit` bytes), else 422.
-fn multipart_error(e: axum::extract::multipart::MultipartError, body_limit: usize) -> ApiError {
+pub(crate) fn multipart_error(
+    e: axum::extract::multipart::MultipartError,
+    body_limit: usize,
+) -> ApiError {
     if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
         ApiError::TooLarge(format!(
             "上传内容过大:每次上传最多 {} MB,本次未写入任何数据(请拆分文件后分批上传)",

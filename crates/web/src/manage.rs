@@ -417,10 +417,12 @@ pub struct ProgressForm {
 type Files = Vec<(String, String, Vec<u8>)>;
 
 /// Reads a progress form: its text, its files (empty parts skipped) and the csrf field.
-async fn read_progress(mut mp: Multipart) -> ApiResult<(String, Files, Option<String>)> {
-    let bad = |e: axum::extract::multipart::MultipartError| {
-        ApiError::invalid(format!("上传内容无效:{}", e.body_text()))
-    };
+/// Reads a progress update's form; a body over `body_limit` is a 413.
+async fn read_progress(
+    mut mp: Multipart,
+    body_limit: usize,
+) -> ApiResult<(String, Files, Option<String>)> {
+    let bad = |e| crate::api::multipart_error(e, body_limit);
     let mut text = String::new();
     let mut files = Vec::new();
     let mut csrf = None;
@@ -460,6 +462,7 @@ async fn read_progress(mut mp: Multipart) -> ApiResult<(String, Files, Option<St
         (status = 401, description = "未登录", body = ErrorBody),
         (status = 403, description = "无权填报或 CSRF 令牌无效", body = ErrorBody),
         (status = 404, description = "不存在", body = ErrorBody),
+        (status = 413, description = "上传内容超过大小上限", body = ErrorBody),
         (status = 422, description = "内容无效", body = ErrorBody),
     ))]
 async fn api_task_progress(
@@ -470,7 +473,7 @@ async fn api_task_progress(
     mp: Multipart,
 ) -> ApiResult<Json<Value>> {
     who.check_csrf_header(&headers)?;
-    let (text, files, _) = read_progress(mp).await?;
+    let (text, files, _) = read_progress(mp, web.config.body_limit).await?;
     let saved = web
         .app
         .add_progress(&who.user.login, &id, &text, files)
@@ -1590,7 +1593,7 @@ async fn task_progress_post(
     let who = user!(web, headers);
     let path = format!("/tasks/{id}");
     let c = chrome(&web, &headers, Some(&who), &path);
-    let (text, files, csrf) = match read_progress(mp).await {
+    let (text, files, csrf) = match read_progress(mp, web.config.body_limit).await {
         Ok(x) => x,
         Err(e) => return error_page(c, e),
     };

@@ -286,6 +286,34 @@ async fn a_body_over_the_limit_is_a_413() {
     for code in ["413", "422", "429"] {
         assert!(answers[code].is_object(), "uploads lacks {code}: {answers}");
     }
+    // A task's evidence files have the same limit and the same answer.
+    let progress = &doc["paths"]["/api/v1/tasks/{id}/progress"]["post"]["responses"];
+    assert!(progress["413"].is_object(), "{progress}");
+    let mut answer = None;
+    for _ in 0..5 {
+        let form = reqwest::multipart::Form::new().text("text", "进展").part(
+            "file",
+            reqwest::multipart::Part::bytes(csv.clone().into_bytes()).file_name("证明.csv"),
+        );
+        let sent = town
+            .with(
+                town.http
+                    .post(format!("{}/api/v1/tasks/P01/progress", town.base)),
+            )
+            .multipart(form)
+            .send()
+            .await;
+        if let Ok(resp) = sent {
+            let st = resp.status();
+            assert_eq!(st, StatusCode::PAYLOAD_TOO_LARGE);
+            if let Ok(body) = resp.json::<Value>().await {
+                answer = Some(body);
+                break;
+            }
+        }
+    }
+    let b = answer.expect("an answer to one of five tries");
+    assert_eq!(b["error"], "too_large", "{b}");
 }
 
 /// An upload whose body is sent in two parts over a raw connection, so that the server
