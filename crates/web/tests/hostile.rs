@@ -278,6 +278,8 @@ async fn a_body_over_the_limit_is_a_413() {
             .contains("每次上传最多 1 MB"),
         "{b}"
     );
+    // A fresh client: the connection the 413 closed must not be reused from the pool.
+    let town = s.signed_in(&format!("town-{TOWN}")).await;
     let (st, _) = town.get("/api/v1/session").await;
     assert_eq!(st, StatusCode::OK);
     // The OpenAPI document declares the answers.
