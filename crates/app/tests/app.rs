@@ -2,7 +2,6 @@
 //! on the demo database (SQLite in a temporary folder), through the same calls the CLI and
 //! the web make.
 
-use std::path::PathBuf;
 
 use chrono::{Duration, NaiveDate};
 use youxiang_app::manage::{OrderFilter, RankBy};
@@ -16,14 +15,9 @@ use youxiang_core::period::Period;
 const PLAN: &str = include_str!("../../../plans/dinghai-qiyouxiang.toml");
 const PLACES: &str = include_str!("../../../data/dinghai-places.csv");
 
-async fn demo(name: &str) -> (App, PathBuf) {
-    let dir = std::env::temp_dir().join(format!(
-        "youxiang-app-{name}-{}-{}",
-        std::process::id(),
-        chrono::Utc::now().timestamp_nanos_opt().unwrap_or_default()
-    ));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let url = format!("sqlite://{}", dir.join("app.db").display());
+async fn demo(name: &str) -> (App, tempfile::TempDir) {
+    let dir = youxiang_testkit::scratch_dir(&format!("app{name}"));
+    let url = format!("sqlite://{}", dir.path().join("app.db").display());
     let plan = youxiang_plantext::planfile::load(PLAN).expect("plan");
     let places = youxiang_ingest::read_places(PLACES.as_bytes(), "places.csv").expect("places");
     let app = App::init(&url, &plan, places, "test").await.expect("init");
@@ -237,7 +231,7 @@ async fn management_loop_end_to_end() {
         "not someone else's"
     );
 
-    std::fs::remove_dir_all(dir).ok();
+    drop(dir);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -436,7 +430,7 @@ async fn ranking_weekly_tasks_and_the_quarterly_report() {
             youxiang_testkit::skip("cjk-font", format!("the PDF check: {e}"));
         }
     }
-    std::fs::remove_dir_all(dir).ok();
+    drop(dir);
 }
 
 /// A minimal SMTP relay that accepts one message and hands back the conversation.
@@ -571,5 +565,5 @@ async fn notices_are_mailed_when_smtp_is_configured() {
     unsafe {
         std::env::remove_var("YOUXIANG_SMTP_URL");
     }
-    std::fs::remove_dir_all(dir).ok();
+    drop(dir);
 }

@@ -48,6 +48,46 @@ pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
+/// A scratch directory for one test, removed when the value is dropped. Its name carries
+/// the test process's id, so that [`scratch_dir`] can sweep what a killed test run left
+/// behind (a CI machine's disk is not ours to fill).
+pub fn scratch_dir(label: &str) -> tempfile::TempDir {
+    assert!(!label.contains('-'), "a scratch label has no dash: {label}");
+    sweep_dead_scratch();
+    tempfile::Builder::new()
+        .prefix(&format!("youxiang-{label}-{}-", std::process::id()))
+        .tempdir()
+        .expect("a scratch directory under the system's temporary folder")
+}
+
+/// Removes `youxiang-<label>-<pid>-…` directories of test processes that no longer run.
+/// Once per process; best effort (another process may be sweeping at the same moment).
+fn sweep_dead_scratch() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let Some(name) = name.to_str() else { continue };
+            let Some(rest) = name.strip_prefix("youxiang-") else {
+                continue;
+            };
+            // `<label>-<pid>-<random>`: labels have no dash.
+            let mut parts = rest.splitn(3, '-');
+            let (Some(_label), Some(pid), Some(_random)) = (parts.next(), parts.next(), parts.next())
+            else {
+                continue;
+            };
+            let Ok(pid) = pid.parse::<u32>() else { continue };
+            if cfg!(target_os = "linux") && !Path::new(&format!("/proc/{pid}")).exists() {
+                let _ = std::fs::remove_dir_all(entry.path());
+            }
+        }
+    });
+}
+
 /// `../shared/<rel>` from the repository root when it exists; otherwise records the skip
 /// (key `shared-data`) and gives `None`.
 #[track_caller]

@@ -21,10 +21,13 @@ const DISTRICT: &str = "330902";
 const TOWN: &str = "330902002";
 const OTHER_TOWN: &str = "330902003";
 
+/// This test process's folder for the template database (swept by the next run once the
+/// process is gone); each server's copy lives in a folder of its own, removed with it.
 fn scratch() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("youxiang-web-tests-{}", std::process::id()));
-    let _ = std::fs::create_dir_all(&dir);
-    dir
+    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
+    DIR.get_or_init(|| youxiang_testkit::scratch_dir("webtests"))
+        .path()
+        .to_path_buf()
 }
 
 /// The demo database with every demo user's password set, built once per test run.
@@ -69,13 +72,16 @@ struct Server {
     app: Arc<App>,
     /// The database the server runs on (another process may open it too).
     url: String,
+    /// Holds the database's folder until the test ends.
+    _dir: tempfile::TempDir,
 }
 
 async fn start_with(config: WebConfig) -> Server {
     let template = template();
     static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     let n = N.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-    let path = scratch().join(format!("t{n}.db"));
+    let dir = youxiang_testkit::scratch_dir("webserver");
+    let path = dir.path().join(format!("t{n}.db"));
     for s in ["", "-wal", "-shm"] {
         let from = format!("{}{s}", template.display());
         let to = format!("{}{s}", path.display());
@@ -102,6 +108,7 @@ async fn start_with(config: WebConfig) -> Server {
         base: format!("http://{addr}"),
         app,
         url,
+        _dir: dir,
     }
 }
 
