@@ -120,13 +120,13 @@ header() {
 if [ "${ONLY:-demo}" = demo ] || [ -z "${ONLY:-}" ]; then
   DB="sqlite://$WORK/demo.db"
   "$BIN" --db "$DB" demo --fresh --no-serve >/dev/null
-  serve "$DB" viewer demo2025
+  serve "$DB" viewer Demo@2025
   header
   for p in /api/v1/status /api/v1/overview "/api/v1/status?period=2025-06" "/api/v1/overview?period=2025-06"; do
     run demo "$p"
   done
   stop
-  serve "$DB" office demo2025
+  serve "$DB" office Demo@2025
   write_run demo T01 330902002001 2026-01 numerator
   stop
 fi
@@ -144,9 +144,10 @@ if [ "${ONLY:-zhejiang}" = zhejiang ] || [ -z "${ONLY:-}" ]; then
     cargo run -q --release -p youxiang-app --example bulk_import -- "$rows" "$ZDIR"
   fi
   ZDB="sqlite://$ZDIR/bulk.db"
-  printf '%s\n' 'bench-password' | "$BIN" --db "$ZDB" users passwd admin --password-stdin >/dev/null
+  # The administrator sets their own password (a password set by another must be changed first).
+  printf '%s\n' 'Bench#2026pw' | "$BIN" --db "$ZDB" users passwd admin --as admin --password-stdin >/dev/null
   t0=$(date +%s.%N)
-  serve "$ZDB" admin bench-password
+  serve "$ZDB" admin 'Bench#2026pw'
   echo "zhejiang: server up (values loaded into the engine) in $(echo "$(date +%s.%N) - $t0" | bc) s"
   last=$(printf '2023-%02d' "$MONTHS")
   header

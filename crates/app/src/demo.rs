@@ -4,6 +4,7 @@
 use youxiang_core::Plan;
 use youxiang_core::place::{Level, PlaceTree};
 use youxiang_core::scope::{Reporter, Role, Scope};
+use youxiang_core::value::{Transition, ValueKey};
 use youxiang_store::ValueWrite;
 use youxiang_workload::{DEMO_LABEL, dinghai_demo};
 
@@ -112,8 +113,8 @@ pub fn demo_reporters(plan: &Plan, tree: &PlaceTree) -> Vec<Reporter> {
 
 /// Writes the demo users and the synthetic dataset. Each figure is written by the user
 /// who answers for it (the closest scope), so the audit trail and completeness read as
-/// they would in use. A few villages leave their latest month unreported, so that
-/// completeness is not a flat 100%.
+/// they would in use, then submitted by them and approved up to June 2025. A few villages
+/// leave their latest month unreported, so that completeness is not a flat 100%.
 pub async fn load_demo(app: &App) -> Result<usize> {
     let (plan, tree) = {
         let s = app.read();
@@ -147,8 +148,34 @@ pub async fn load_demo(app: &App) -> Result<usize> {
         });
     }
     let mut total = 0;
+    let mut written: Vec<(String, Vec<ValueKey>)> = Vec::new();
     for (login, writes) in by_reporter {
+        let keys = writes.iter().map(|w| w.key.clone()).collect();
         total += app.write_values(&login, writes, None).await?.changed;
+        written.push((login, keys));
+    }
+    // Through the review states as in use: every figure submitted by its reporter (so the
+    // official figures — what viewers, the ranking and the report see — are the demo's),
+    // and approved up to the end of June 2025; the third quarter waits for review. The
+    // office approves, the administrator what the office wrote itself (four eyes).
+    let reviewed_until = chrono::NaiveDate::from_ymd_opt(2025, 6, 30).expect("valid date");
+    for (login, keys) in &written {
+        app.transition(login, keys.clone(), Transition::Submit)
+            .await?;
+    }
+    for (login, keys) in written {
+        let approver = if login == "office" {
+            crate::ADMIN_LOGIN
+        } else {
+            "office"
+        };
+        let keys: Vec<ValueKey> = keys
+            .into_iter()
+            .filter(|k| k.period.end() <= reviewed_until)
+            .collect();
+        if !keys.is_empty() {
+            app.transition(approver, keys, Transition::Approve).await?;
+        }
     }
     Ok(total)
 }
@@ -257,7 +284,7 @@ pub async fn load_demo_management(app: &App) -> Result<()> {
             .iter()
             .filter(|i| i.is_table_row())
             .filter_map(|i| {
-                let st = s.engine.status(&i.code, &s.plan.place, 2025)?;
+                let st = s.official.status(&i.code, &s.plan.place, 2025)?;
                 matches!(
                     st.light,
                     youxiang_core::eval::Light::Red | youxiang_core::eval::Light::Yellow

@@ -2,8 +2,14 @@
 //! and the queries.
 //!
 //! Every write goes the same way — role and scope checked for every row, then one store
-//! transaction (which appends the audit rows), then the in-memory engine updated from what
+//! transaction (which appends the audit rows), then the in-memory engines updated from what
 //! the store says changed — so the API, the web forms and bulk import cannot disagree.
+//!
+//! Two engines are kept: `live` holds every stored value, drafts included; `official`
+//! holds the submitted and approved values only. A reader sees the live figure of an
+//! indicator at a place only when their role reports or approves and their scope covers
+//! both ([`State::view_for`]); everybody else, and everything published or used for
+//! accountability (ranking, quarterly report, automatic orders), sees the official one.
 
 pub mod anchor;
 mod demo;
@@ -20,7 +26,7 @@ use sha2::{Digest, Sha256};
 use youxiang_core::completeness::{CompletenessRow, Window, completeness};
 use youxiang_core::place::{Place, PlaceTree};
 use youxiang_core::scope::{Reporter, Role, Scope};
-use youxiang_core::value::{Transition, ValueKey};
+use youxiang_core::value::{Observation, Transition, ValueKey, ValueState};
 use youxiang_core::{CheckedWrite, Plan};
 use youxiang_engine::{Engine, EngineConfig};
 use youxiang_ingest::{IngestError, IngestWarning, ReadLimits};
@@ -81,7 +87,7 @@ fn upload_message(errors: &[IngestError], omitted: usize) -> String {
 
 pub type Result<T, E = AppError> = std::result::Result<T, E>;
 
-/// What the service holds in memory: the plan, the places, the users and the engine.
+/// What the service holds in memory: the plan, the places, the users and the engines.
 pub struct State {
     pub plan: Arc<Plan>,
     pub tree: Arc<PlaceTree>,
@@ -89,12 +95,89 @@ pub struct State {
     pub reporters: Vec<Reporter>,
     /// What each user's sessions depend on (role, scope, password, disabled), by login.
     pub credentials: HashMap<String, Credential>,
-    pub engine: Engine,
+    /// Every stored value, drafts included: what the people who report or approve a figure
+    /// see of it (within their scope only — pick with [`State::view_for`]).
+    pub live: Engine,
+    /// The submitted and approved values only, with roll-ups of those only: what everybody
+    /// else sees, and what is published or used for accountability.
+    pub official: Engine,
+}
+
+/// Who reads a figure, which decides whether drafts count in it ([`State::view_for`]).
+#[derive(Debug, Clone, Copy)]
+pub enum Reader<'a> {
+    /// The official figures, whoever asks: what is published or used for accountability
+    /// (ranking, quarterly report, automatic orders).
+    Official,
+    /// Every stored value, drafts included: someone at the database itself (the command
+    /// line), who can read every row anyway.
+    Live,
+    /// A signed-in person: live where their role reports or approves and their scope
+    /// covers the place and the indicator, official elsewhere.
+    Person(&'a Reporter),
+}
+
+/// Whether a stored value counts in the official figures (submitted or approved).
+pub fn is_official(o: &Observation) -> bool {
+    matches!(o.state, ValueState::Submitted | ValueState::Approved)
 }
 
 impl State {
     pub fn reporter(&self, login: &str) -> Option<&Reporter> {
         self.reporters.iter().find(|r| r.login == login)
+    }
+
+    /// Whether `reader` sees drafts in the figure of `indicator` at `place`: only a role
+    /// that reports or approves, with a scope that covers both.
+    pub fn sees_drafts(&self, reader: Reader<'_>, place: &str, indicator: &str) -> bool {
+        match reader {
+            Reader::Official => false,
+            Reader::Live => true,
+            Reader::Person(r) => {
+                (r.role.can_report() || r.role.can_approve())
+                    && self
+                        .tree
+                        .id(place)
+                        .is_some_and(|p| r.scope.covers(&self.tree, p, indicator))
+            }
+        }
+    }
+
+    /// The engine to answer `reader` from about `indicator` at `place` (its figure, roll-up,
+    /// status, series, explanation): the live one when they see drafts there, else the
+    /// official one.
+    pub fn view_for(&self, reader: Reader<'_>, place: &str, indicator: &str) -> &Engine {
+        if self.sees_drafts(reader, place, indicator) {
+            &self.live
+        } else {
+            &self.official
+        }
+    }
+
+    /// A number that changes whenever either engine changes, never repeated: engine
+    /// generations come from one counter for the whole process, so any change of either
+    /// engine moves their maximum past every generation seen before. An answer computed at
+    /// one value of it is current as long as it stays the same (what a response cache keys
+    /// on).
+    pub fn generation(&self) -> u64 {
+        self.live.generation().max(self.official.generation())
+    }
+
+    /// What the places beside `key`'s place reported for the same series (the peers of
+    /// the outlier check), as `reader` may see them: with drafts only when their scope
+    /// covers the parent, and so every sibling.
+    pub fn sibling_values(&self, reader: Reader<'_>, key: &ValueKey) -> Vec<f64> {
+        let parent = self
+            .tree
+            .id(&key.place)
+            .and_then(|p| self.tree.parent(p))
+            .map(|p| self.tree.get(p).code.clone());
+        match parent {
+            Some(parent) => self
+                .view_for(reader, &parent, &key.indicator)
+                .sibling_values(key),
+            None => Vec::new(),
+        }
     }
 }
 
@@ -129,42 +212,91 @@ pub struct App {
     auth_epoch: AtomicI64,
 }
 
-/// The administrator every database starts with.
+/// The system administrator every database starts with (系统管理员: the plan, places and
+/// figures; not the audit, not users).
 pub const ADMIN_LOGIN: &str = "admin";
+/// The security administrator every database starts with (安全管理员: users, roles, scopes,
+/// passwords).
+pub const SECURITY_LOGIN: &str = "security";
+/// The audit administrator every database starts with (审计管理员: reads and verifies the
+/// audit trail).
+pub const AUDITOR_LOGIN: &str = "auditor";
+
+/// Adds whichever of the three administrators (三员: system, security, audit) is missing,
+/// without a password (the security administrator's is set on the command line, the
+/// others' by the security administrator). An existing user of the same login is kept.
+async fn ensure_administrators(
+    db: &dyn Database,
+    plan: &Plan,
+    places: &[Place],
+    actor: &str,
+) -> Result<()> {
+    let existing = db.load_reporters().await?;
+    let missing: Vec<Reporter> = [
+        (ADMIN_LOGIN, Role::Admin),
+        (SECURITY_LOGIN, Role::SecurityAdmin),
+        (AUDITOR_LOGIN, Role::Auditor),
+    ]
+    .into_iter()
+    .filter(|(login, _)| !existing.iter().any(|r| r.login == *login))
+    .map(|(login, role)| Reporter {
+        login: login.into(),
+        name: role.label_zh().into(),
+        unit: plan.issuer.clone(),
+        role,
+        scope: Scope {
+            places: roots_of(places),
+            indicators: vec![],
+        },
+    })
+    .collect();
+    if !missing.is_empty() {
+        db.save_reporters(missing, actor).await?;
+    }
+    Ok(())
+}
 
 impl App {
     /// Opens an initialised database and builds the engine from its values.
     pub async fn open(url: &str) -> Result<App> {
+        Self::open_with_origin(url, None).await
+    }
+
+    /// [`App::open`], every audit row appended marked with `origin` from the start (the
+    /// quarantine on opening included); see [`App::set_origin`].
+    pub async fn open_with_origin(url: &str, origin: Option<String>) -> Result<App> {
         let db = youxiang_store::connect(url).await?;
+        db.set_origin(origin);
         db.migrate().await?;
         let plan = db.load_plan().await?.ok_or(AppError::NotInitialised)?;
         let places = db.load_places().await?;
+        // A database made before the three administrators were separate gets the other two.
+        ensure_administrators(&*db, &plan, &places, "system").await?;
         Self::assemble(db, plan, places, EngineConfig::default()).await
     }
 
     /// Creates (or updates) a database with a plan, places and the administrator.
     pub async fn init(url: &str, plan: &Plan, places: Vec<Place>, actor: &str) -> Result<App> {
+        Self::init_with_origin(url, plan, places, actor, None).await
+    }
+
+    /// [`App::init`], every audit row appended marked with `origin` from the start.
+    pub async fn init_with_origin(
+        url: &str,
+        plan: &Plan,
+        places: Vec<Place>,
+        actor: &str,
+        origin: Option<String>,
+    ) -> Result<App> {
         let db = youxiang_store::connect(url).await?;
+        db.set_origin(origin);
         db.migrate().await?;
         db.save_plan(plan, actor).await?;
         if !places.is_empty() {
             db.save_places(places, actor).await?;
         }
         let places = db.load_places().await?;
-        let reporters = db.load_reporters().await?;
-        if !reporters.iter().any(|r| r.login == ADMIN_LOGIN) {
-            let admin = Reporter {
-                login: ADMIN_LOGIN.into(),
-                name: "系统管理员".into(),
-                unit: plan.issuer.clone(),
-                role: Role::Admin,
-                scope: Scope {
-                    places: roots_of(&places),
-                    indicators: vec![],
-                },
-            };
-            db.save_reporters(vec![admin], actor).await?;
-        }
+        ensure_administrators(&*db, plan, &places, actor).await?;
         Self::assemble(db, plan.clone(), places, EngineConfig::default()).await
     }
 
@@ -180,15 +312,16 @@ impl App {
             AppError::Invalid(problems.iter().map(|p| p.to_string()).collect())
         })?;
         let values = db.load_values().await?;
-        let (engine, refused) =
-            Engine::from_observations(Arc::new(plan.clone()), Arc::new(tree), config, &values);
+        let (plan, tree) = (Arc::new(plan), Arc::new(tree));
+        let (live, official, refused) = engines(&plan, &tree, config, &values);
         quarantine(&*db, &refused).await?;
         let state = State {
-            plan: Arc::new(plan),
-            tree: Arc::new(engine.tree().clone()),
+            plan,
+            tree,
             reporters,
             credentials,
-            engine,
+            live,
+            official,
         };
         Ok(App {
             db,
@@ -201,6 +334,18 @@ impl App {
 
     pub fn db(&self) -> &Arc<dyn Database> {
         &self.db
+    }
+
+    /// Marks every audit row appended from now on with `origin` (`AuditEntry::origin`): the
+    /// command line sets `cli:<os-user>@<host>`; the web never sets one (`None`: the
+    /// signed-in user, who proved who they are).
+    pub fn set_origin(&self, origin: Option<String>) {
+        self.db.set_origin(origin);
+    }
+
+    /// The origin audit rows are marked with now.
+    pub fn origin(&self) -> Option<String> {
+        self.db.origin()
     }
 
     /// A read view of the current state. Hold it briefly: writers wait for it.
@@ -265,13 +410,14 @@ impl App {
             AppError::Invalid(problems.iter().map(|p| p.to_string()).collect())
         })?;
         let values = self.db.load_values().await?;
-        let (engine, refused) =
-            Engine::from_observations(Arc::new(plan.clone()), Arc::new(tree), self.config, &values);
+        let (plan, tree) = (Arc::new(plan), Arc::new(tree));
+        let (live, official, refused) = engines(&plan, &tree, self.config, &values);
         quarantine(&*self.db, &refused).await?;
         let mut state = self.state.write().unwrap_or_else(|e| e.into_inner());
-        state.plan = Arc::new(plan);
-        state.tree = Arc::new(engine.tree().clone());
-        state.engine = engine;
+        state.plan = plan;
+        state.tree = tree;
+        state.live = live;
+        state.official = official;
         Ok(())
     }
 
@@ -292,9 +438,9 @@ impl App {
             .db
             .write_values(&writes, login, source.as_ref())
             .await?;
-        let places_updated = self.apply(&outcome.changes);
+        let (places_updated, official) = self.apply(&outcome.changes);
         drop(_guard);
-        let notices = self.after_commit(outcome.changes.len()).await;
+        let notices = self.after_commit(official).await;
         Ok(WriteReport {
             notices,
             changed: outcome.changes.len(),
@@ -338,9 +484,9 @@ impl App {
         let _guard = self.write_lock.lock().await;
         let outcome = self.db.write_values(&writes, login, Some(&source)).await?;
         progress(UploadStep::Evaluate);
-        let places_updated = self.apply(&outcome.changes);
+        let (places_updated, official) = self.apply(&outcome.changes);
         drop(_guard);
-        let notices = self.after_commit(outcome.changes.len()).await;
+        let notices = self.after_commit(official).await;
         Ok(WriteReport {
             notices,
             changed: outcome.changes.len(),
@@ -384,7 +530,7 @@ impl App {
             &plan,
             &tree,
             who,
-            |key| self.read().engine.sibling_values(key),
+            |key| self.read().sibling_values(Reader::Person(who), key),
             limits,
         );
         let mut warnings = validated.warnings;
@@ -448,7 +594,9 @@ impl App {
         self.check_scope(&who, keys.iter())?;
         let _guard = self.write_lock.lock().await;
         let changes = self.db.delete_values(&keys, login, reason).await?;
-        self.apply(&changes);
+        let (_, official) = self.apply(&changes);
+        drop(_guard);
+        self.after_commit(official).await;
         Ok(changes.len())
     }
 
@@ -468,7 +616,12 @@ impl App {
         }
         let _guard = self.write_lock.lock().await;
         let changes = self.db.transition(&keys, &t, login).await?;
+        // A value entering submitted or approved enters the official figures; one sent back
+        // to draft leaves them (the live figures do not move: the numbers are the same).
+        let (_, official) = self.apply(&changes);
         drop(_guard);
+        // The commit stands whatever follows; a failure of the automatic orders is logged.
+        self.after_commit(official).await;
         if let Transition::Reject { reason } = &t {
             self.notify_rejected(login, &changes, reason).await?;
         }
@@ -556,25 +709,34 @@ impl App {
         }
     }
 
-    /// Brings the engine up to date with what the store committed; returns how many
-    /// places' figures changed.
-    fn apply(&self, changes: &[ValueChange]) -> usize {
+    /// Brings both engines up to date with what the store committed: the live one with
+    /// every number that changed, the official one with every value that entered or left
+    /// the submitted and approved states or changed while in them. Returns how many places'
+    /// live figures changed, and whether any official figure may have.
+    fn apply(&self, changes: &[ValueChange]) -> (usize, bool) {
         let mut state = self.state.write().unwrap_or_else(|e| e.into_inner());
-        let changes = changes.iter().filter_map(|c| match (&c.new, &c.old) {
-            (Some(new), _) => Some((&new.key, Some(new.value))),
-            (None, Some(old)) => Some((&old.key, None)),
-            (None, None) => None,
-        });
+        let (live, official) = split_changes(changes);
         // The store accepted every change, so the plan and places know them: a refusal here
         // would be a bug, and the value stays in the store for the next rebuild.
-        let (applied, _refused) = state.engine.apply_batch(changes);
-        applied.places.len()
+        let places = if live.is_empty() {
+            0
+        } else {
+            let (applied, _refused) = state.live.apply_batch(live.iter().map(|(k, v)| (*k, *v)));
+            applied.places.len()
+        };
+        if !official.is_empty() {
+            let (_applied, _refused) = state
+                .official
+                .apply_batch(official.iter().map(|(k, v)| (*k, *v)));
+        }
+        (places, !official.is_empty())
     }
 
-    /// The steps after a committed write. The write stands whatever happens here: a failure
-    /// is logged and answered as a notice beside the commit, never as the write's error.
-    async fn after_commit(&self, changed: usize) -> Vec<String> {
-        match self.after_values_changed(changed).await {
+    /// The steps after a committed change. The change stands whatever happens here: a
+    /// failure is logged and answered as a notice beside the commit, never as its error.
+    /// Only a change of the official figures can turn a light red for accountability.
+    async fn after_commit(&self, official_changed: bool) -> Vec<String> {
+        match self.after_values_changed(official_changed).await {
             Ok(()) => Vec::new(),
             Err(e) => {
                 eprintln!("youxiang: 数据已保存,但保存后的自动督办检查失败:{e}");
@@ -583,10 +745,10 @@ impl App {
         }
     }
 
-    /// What follows a change of figures: an order for every headline light that turned
-    /// red (when configured).
-    async fn after_values_changed(&self, changed: usize) -> Result<()> {
-        if changed == 0 {
+    /// What follows a change of the official figures: an order for every headline light
+    /// that turned red (when configured).
+    async fn after_values_changed(&self, official_changed: bool) -> Result<()> {
+        if !official_changed {
             return Ok(());
         }
         let config = self.manage_config().await?;
@@ -661,6 +823,61 @@ impl App {
     pub async fn audit_verify(&self) -> Result<AuditReport> {
         Ok(self.db.audit_verify().await?)
     }
+}
+
+/// The live engine from every stored value and the official one from the submitted and
+/// approved ones, with the values neither can take (the same for both).
+fn engines(
+    plan: &Arc<Plan>,
+    tree: &Arc<PlaceTree>,
+    config: EngineConfig,
+    values: &[Observation],
+) -> (
+    Engine,
+    Engine,
+    Vec<(ValueKey, youxiang_engine::EngineError)>,
+) {
+    let (live, refused) =
+        Engine::from_observations(Arc::clone(plan), Arc::clone(tree), config, values);
+    let (official, _same_refused) = Engine::from_observations(
+        Arc::clone(plan),
+        Arc::clone(tree),
+        config,
+        values.iter().filter(|o| is_official(o)),
+    );
+    (live, official, refused)
+}
+
+/// A change for an engine: a key and its new figure, or `None` to remove it.
+type EngineChange<'a> = (&'a ValueKey, Option<f64>);
+
+/// What committed changes do to each engine: (key, new figure or `None` to remove) for
+/// the live engine where the number or its existence changed, and for the official one
+/// where the value entered or left the official states or changed within them.
+fn split_changes(changes: &[ValueChange]) -> (Vec<EngineChange<'_>>, Vec<EngineChange<'_>>) {
+    let mut live = Vec::new();
+    let mut official = Vec::new();
+    for c in changes {
+        let Some(key) = c.new.as_ref().or(c.old.as_ref()).map(|o| &o.key) else {
+            continue;
+        };
+        let number = |o: &Option<Observation>| o.as_ref().map(|o| o.value.to_bits());
+        if number(&c.old) != number(&c.new) {
+            live.push((key, c.new.as_ref().map(|o| o.value)));
+        }
+        let shown = |o: &Option<Observation>| {
+            o.as_ref()
+                .filter(|o| is_official(o))
+                .map(|o| o.value.to_bits())
+        };
+        if shown(&c.old) != shown(&c.new) {
+            official.push((
+                key,
+                c.new.as_ref().filter(|o| is_official(o)).map(|o| o.value),
+            ));
+        }
+    }
+    (live, official)
 }
 
 /// Stored values the plan or places no longer know (a plan version without an indicator,

@@ -88,6 +88,7 @@ struct RankData {
     config: ManageConfig,
     orders: Vec<Order>,
     works: Vec<WorkItem>,
+    /// The submitted and approved reports and when they were written.
     received: HashMap<youxiang_core::value::ValueKey, NaiveDateTime>,
 }
 
@@ -704,7 +705,13 @@ impl App {
                 .into_iter()
                 .map(|w| w.item)
                 .collect(),
-            received: values.into_iter().map(|o| (o.key, o.reported_at)).collect(),
+            // The ranking is published: a draft is not a report to it (it counts once
+            // submitted, at the time it was written), so writing drafts never moves a rank.
+            received: values
+                .into_iter()
+                .filter(crate::is_official)
+                .map(|o| (o.key, o.reported_at))
+                .collect(),
         })
     }
 
@@ -758,7 +765,8 @@ impl App {
                 }
                 let (actual, expected) = match latest_by(&state, &ind.code, place, month.end()) {
                     Some(p) => {
-                        let e = state.engine.explain(&ind.code, place, p);
+                        // Accountability: the official figures only, whoever asks.
+                        let e = state.official.explain(&ind.code, place, p);
                         let value = e.as_ref().and_then(|e| e.value);
                         let expected = e.and_then(|e| e.schedule.and_then(|s| s.expected));
                         (value, expected)
@@ -1276,10 +1284,13 @@ impl App {
             for ind in state.plan.indicators.iter().filter(|i| i.is_table_row()) {
                 for p in &places {
                     let place = state.tree.get(*p);
-                    let Some(year) = crate::status::latest_year(&state, &place.code) else {
+                    // Orders answer to the official figures only: a draft raises nothing.
+                    let Some(year) =
+                        crate::status::latest_year(&state, crate::Reader::Official, &place.code)
+                    else {
                         continue;
                     };
-                    let Some(s) = state.engine.status(&ind.code, &place.code, year) else {
+                    let Some(s) = state.official.status(&ind.code, &place.code, year) else {
                         continue;
                     };
                     if s.light != Light::Red {

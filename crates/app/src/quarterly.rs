@@ -1,6 +1,7 @@
 //! 季分析: the quarterly analysis report, assembled from the same figures, lights,
-//! rankings and orders the dashboard shows, then rendered by `youxiang_report` as HTML,
-//! PDF or Word.
+//! rankings and orders the dashboard shows to a reader outside the scope of the figures —
+//! the official ones (submitted and approved values only): a draft is never published —
+//! then rendered by `youxiang_report` as HTML, PDF or Word.
 
 use chrono::{Datelike, NaiveDate};
 use youxiang_core::eval::Light;
@@ -77,7 +78,8 @@ fn count(c: &mut report::LightCounts, l: report::Light) {
     }
 }
 
-/// The latest period of `end`'s year, ending by `end`, with a figure.
+/// The latest period of `end`'s year, ending by `end`, with an official figure (the
+/// ranking and the report are published: drafts never count in them).
 pub(crate) fn latest_by(
     state: &State,
     indicator: &str,
@@ -85,7 +87,7 @@ pub(crate) fn latest_by(
     end: NaiveDate,
 ) -> Option<Period> {
     state
-        .engine
+        .official
         .series_at(indicator, place)
         .into_iter()
         .filter(|(p, _)| p.year() == end.year() && p.end() <= end)
@@ -112,7 +114,7 @@ fn judge(state: &State, indicator: &str, place: &str, end: NaiveDate) -> Judged 
             gap: None,
         };
     };
-    let e = state.engine.explain(indicator, place, p);
+    let e = state.official.explain(indicator, place, p);
     let schedule = e.as_ref().and_then(|e| e.schedule.clone());
     Judged {
         period: Some(p),
@@ -324,7 +326,7 @@ impl App {
                 // The trend: every figure from the start of last year to the quarter's end,
                 // against the schedule the dashboard draws.
                 let series: Vec<(Period, f64)> = state
-                    .engine
+                    .official
                     .series_at(&ind.code, &root)
                     .into_iter()
                     .filter(|(p, _)| {
@@ -336,7 +338,7 @@ impl App {
                         .iter()
                         .map(|(p, _)| {
                             state
-                                .engine
+                                .official
                                 .explain(&ind.code, &root, *p)
                                 .and_then(|e| e.schedule.and_then(|s| s.expected))
                         })

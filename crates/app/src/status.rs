@@ -6,7 +6,7 @@ use serde::Serialize;
 use youxiang_core::eval::{Light, ProgressStatus, YearStatus};
 use youxiang_core::period::Period;
 
-use crate::State;
+use crate::{Reader, State};
 
 /// Which rows to list.
 #[derive(Debug, Clone, Default)]
@@ -50,20 +50,25 @@ pub struct StatusRow {
     pub score: Option<f64>,
 }
 
-/// The latest target year that has any figure at the place.
-pub fn latest_year(state: &State, place: &str) -> Option<i32> {
+/// The latest target year that has any figure at the place, as `reader` sees the figures.
+pub fn latest_year(state: &State, reader: Reader<'_>, place: &str) -> Option<i32> {
     state.plan.target_years.iter().rev().copied().find(|y| {
         state.plan.indicators.iter().any(|i| {
             state
-                .engine
+                .view_for(reader, place, &i.code)
                 .status(&i.code, place, *y)
                 .is_some_and(|s| s.value.is_some())
         })
     })
 }
 
-/// The rows of the status table.
-pub fn status_rows(state: &State, filter: &StatusFilter) -> Result<Vec<StatusRow>, String> {
+/// The rows of the status table, each from the figures `reader` may see of it (drafts
+/// only where their role reports or approves and their scope covers the row).
+pub fn status_rows(
+    state: &State,
+    reader: Reader<'_>,
+    filter: &StatusFilter,
+) -> Result<Vec<StatusRow>, String> {
     let place_code = filter
         .place
         .clone()
@@ -76,7 +81,7 @@ pub fn status_rows(state: &State, filter: &StatusFilter) -> Result<Vec<StatusRow
         .period
         .map(|p| p.year())
         .or(filter.year)
-        .or_else(|| latest_year(state, &place_code))
+        .or_else(|| latest_year(state, reader, &place_code))
         .unwrap_or_else(|| state.plan.final_year());
     if !state.plan.target_years.contains(&year) {
         return Err(format!(
@@ -100,10 +105,11 @@ pub fn status_rows(state: &State, filter: &StatusFilter) -> Result<Vec<StatusRow
             .get(&year)
             .map(|t| t.text.clone())
             .unwrap_or_default();
-        let status = state.engine.status(&ind.code, &place_code, year).copied();
+        let engine = state.view_for(reader, &place_code, &ind.code);
+        let status = engine.status(&ind.code, &place_code, year).copied();
         let (as_of, value, light, gap) = match filter.period {
             // The light as `explain` judges it, without building its text.
-            Some(period) => match state.engine.as_of(&ind.code, &place_code, period) {
+            Some(period) => match engine.as_of(&ind.code, &place_code, period) {
                 Some(a) => (a.value.map(|_| period), a.value, a.light, a.gap),
                 None => (None, None, Light::Grey, None),
             },

@@ -2,7 +2,6 @@
 //! on the demo database (SQLite in a temporary folder), through the same calls the CLI and
 //! the web make.
 
-
 use chrono::{Duration, NaiveDate};
 use youxiang_app::manage::{OrderFilter, RankBy};
 use youxiang_app::{App, AppError, ReportFormat};
@@ -565,5 +564,355 @@ async fn notices_are_mailed_when_smtp_is_configured() {
     unsafe {
         std::env::remove_var("YOUXIANG_SMTP_URL");
     }
+    drop(dir);
+}
+
+// ---- Drafts and the official figures -------------------------------------------------
+
+/// A small deterministic generator (xorshift64*): the same sequence for a seed on every run.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+/// Engines rebuilt from what the store holds: every value, and the submitted and approved
+/// ones only; and the state of every stored value.
+async fn rebuilt(
+    app: &App,
+) -> (
+    youxiang_engine::Engine,
+    youxiang_engine::Engine,
+    Vec<(
+        youxiang_core::value::ValueKey,
+        youxiang_core::value::ValueState,
+    )>,
+) {
+    let values = app.db().load_values().await.expect("values");
+    let state = app.read();
+    let build = |official: bool| {
+        let (engine, refused) = youxiang_engine::Engine::from_observations(
+            state.plan.clone(),
+            state.tree.clone(),
+            *state.live.config(),
+            values
+                .iter()
+                .filter(|o| !official || youxiang_app::is_official(o)),
+        );
+        assert!(refused.is_empty(), "{refused:?}");
+        engine
+    };
+    let states = values.iter().map(|o| (o.key.clone(), o.state)).collect();
+    (build(false), build(true), states)
+}
+
+fn same(a: &youxiang_engine::Engine, b: &youxiang_engine::Engine) -> bool {
+    a.all_figures() == b.all_figures() && a.all_statuses() == b.all_statuses()
+}
+
+/// The official engine, kept current change by change, equals one rebuilt from the stored
+/// submitted and approved values after any sequence of writes, deletions, submissions,
+/// approvals, rejections and reopenings (and the live one equals one rebuilt from every
+/// value); a database opened afresh builds the same two.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_official_figures_are_the_submitted_and_approved_values() {
+    use youxiang_core::value::{Component, Transition, ValueKey};
+    use youxiang_store::ValueWrite;
+    let dir = youxiang_testkit::scratch_dir("appofficial");
+    let url = format!("sqlite://{}", dir.path().join("app.db").display());
+    let plan = youxiang_plantext::planfile::load(PLAN).expect("plan");
+    let places = youxiang_ingest::read_places(PLACES.as_bytes(), "places.csv").expect("places");
+    let app = App::init(&url, &plan, places, "test").await.expect("init");
+    let reporters = {
+        let s = app.read();
+        youxiang_app::demo_reporters(&s.plan, &s.tree)
+    };
+    app.save_reporters(reporters, "test").await.expect("users");
+
+    // (key, the town reporter who answers for it): town figures that roll up by sum to the
+    // district, and village parts of a rate that rolls up as a ratio of sums.
+    let (a, b) = ("330902002", "330902003");
+    let key = |ind: &str, place: &str, period: &str, component| ValueKey {
+        indicator: ind.into(),
+        place: place.into(),
+        period: period.parse().expect("period"),
+        component,
+    };
+    let mut keys = Vec::new();
+    for period in ["2025-01", "2025-02"] {
+        keys.push((key("T08", a, period, Component::Value), a));
+        keys.push((key("T08", b, period, Component::Value), b));
+    }
+    for village in ["330902002001", "330902002002"] {
+        for c in [Component::Numerator, Component::Denominator] {
+            keys.push((key("T12", village, "2025-01", c), a));
+        }
+    }
+    use youxiang_core::value::ValueState;
+    let mut counts = [0usize; 2];
+    let mut seen_states = std::collections::HashSet::new();
+    // What the store holds, by key (read back after every step).
+    let mut stored: std::collections::HashMap<ValueKey, ValueState> = Default::default();
+    for seed in [7u64, 2025, 0x5eed] {
+        let mut rng = Rng(seed);
+        for step in 0..40 {
+            let op = rng.below(7);
+            // Mostly keys whose state allows the operation (so that every state is
+            // reached), sometimes any (so that refusals are exercised too).
+            let fits = |k: &ValueKey| {
+                let st = stored.get(k).copied();
+                match op {
+                    0 | 1 => st != Some(ValueState::Approved),
+                    2 => st == Some(ValueState::Draft),
+                    3 | 4 => st == Some(ValueState::Submitted),
+                    5 => st == Some(ValueState::Approved),
+                    _ => st.is_some_and(|s| s != ValueState::Approved),
+                }
+            };
+            let pool: Vec<&(ValueKey, &str)> = if rng.below(4) == 0 {
+                keys.iter().collect()
+            } else {
+                keys.iter().filter(|(k, _)| fits(k)).collect()
+            };
+            let pool = if pool.is_empty() {
+                keys.iter().collect()
+            } else {
+                pool
+            };
+            let mut chosen: Vec<(ValueKey, &str)> = Vec::new();
+            for _ in 0..1 + rng.below(3) {
+                let (k, town) = pool[rng.below(pool.len())];
+                if !chosen.iter().any(|(c, _)| c == k) {
+                    chosen.push((k.clone(), town));
+                }
+            }
+            // One reporter per operation: the first key's.
+            let town = chosen[0].1;
+            chosen.retain(|(_, t)| *t == town);
+            let reporter = format!("town-{town}");
+            let ks: Vec<ValueKey> = chosen.iter().map(|(k, _)| k.clone()).collect();
+            let result = match op {
+                0 | 1 => {
+                    let writes = ks
+                        .iter()
+                        .map(|k| ValueWrite {
+                            key: k.clone(),
+                            value: (rng.below(5000) as f64) / 100.0 + 1.0,
+                            comment: String::new(),
+                        })
+                        .collect();
+                    app.write_values(&reporter, writes, None).await.map(|_| ())
+                }
+                2 => app
+                    .transition(&reporter, ks, Transition::Submit)
+                    .await
+                    .map(|_| ()),
+                3 => app
+                    .transition("office", ks, Transition::Approve)
+                    .await
+                    .map(|_| ()),
+                4 => {
+                    let t = Transition::Reject {
+                        reason: "复核".into(),
+                    };
+                    app.transition("office", ks, t).await.map(|_| ())
+                }
+                5 => {
+                    let t = Transition::Reopen {
+                        reason: "更正".into(),
+                    };
+                    app.transition("office", ks, t).await.map(|_| ())
+                }
+                _ => app.delete_values(&reporter, ks, "测试").await.map(|_| ()),
+            };
+            counts[usize::from(result.is_ok())] += 1;
+            let (live, official, states) = rebuilt(&app).await;
+            stored = states.into_iter().collect();
+            seen_states.extend(stored.values().copied());
+            let state = app.read();
+            assert!(same(&state.live, &live), "seed {seed} step {step}: live");
+            assert!(
+                same(&state.official, &official),
+                "seed {seed} step {step}: official"
+            );
+        }
+    }
+    assert!(
+        counts[1] > 40,
+        "enough steps took effect (failed, done): {counts:?}"
+    );
+    for s in [
+        ValueState::Draft,
+        ValueState::Submitted,
+        ValueState::Approved,
+    ] {
+        assert!(seen_states.contains(&s), "no value was ever {s}");
+    }
+    // Opened afresh, the database builds the same engines.
+    let reopened = App::open(&url).await.expect("open");
+    {
+        let (was, now) = (app.read(), reopened.read());
+        assert!(same(&was.live, &now.live), "live after reopening");
+        assert!(
+            same(&was.official, &now.official),
+            "official after reopening"
+        );
+    }
+    drop(dir);
+}
+
+/// What is published — the quarterly report with its rankings — and the automatic orders
+/// count the official figures only: a draft changes none of them, its submission does.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn published_figures_and_automatic_orders_ignore_drafts() {
+    use youxiang_core::value::Component;
+    use youxiang_core::value::{Transition, ValueKey};
+    use youxiang_store::ValueWrite;
+    let (app, dir) = demo("drafts").await;
+    // A town and a monthly town indicator without an open order (one open order per
+    // matter: a new red light of the same indicator and place raises none).
+    let orders = app
+        .orders("office", &OrderFilter::default(), today())
+        .await
+        .expect("orders");
+    let (ind, town) = {
+        let s = app.read();
+        let root = s.tree.id(&s.plan.place).expect("district");
+        let towns: Vec<String> = s
+            .tree
+            .children(root)
+            .iter()
+            .map(|t| s.tree.get(*t).code.clone())
+            .collect();
+        ["T08", "T07", "T11", "T20"]
+            .iter()
+            .flat_map(|i| towns.iter().map(move |t| (i.to_string(), t.clone())))
+            .find(|(i, t)| {
+                !orders.iter().any(|o| {
+                    o.item.state.is_open()
+                        && matches!(&o.item.source,
+                            OrderSource::RedLight { indicator, place, .. }
+                                if indicator == i && place == t)
+                })
+            })
+            .expect("a town and an indicator without an open order")
+    };
+    let (ind, town) = (ind.as_str(), town.as_str());
+    let q4: Period = "2025Q4".parse().expect("quarter");
+    // Far behind the year's schedule: 0.01 of a cumulative count, or a rate of 0 %.
+    let october = |component| ValueKey {
+        indicator: ind.into(),
+        place: town.into(),
+        period: month("2025-10"),
+        component,
+    };
+    let writes: Vec<ValueWrite> = if ind == "T08" {
+        vec![(october(Component::Value), 0.01)]
+    } else {
+        vec![
+            (october(Component::Numerator), 0.0),
+            (october(Component::Denominator), 100.0),
+        ]
+    }
+    .into_iter()
+    .map(|(key, value)| ValueWrite {
+        key,
+        value,
+        comment: String::new(),
+    })
+    .collect();
+    let keys: Vec<ValueKey> = writes.iter().map(|w| w.key.clone()).collect();
+    let red_orders = |orders: &[youxiang_app::Versioned<youxiang_core::manage::Order>]| {
+        orders
+            .iter()
+            .filter(|o| {
+                matches!(&o.item.source,
+                    OrderSource::RedLight { indicator, place, period }
+                        if indicator == ind && place == town && period == "2025-10")
+            })
+            .count()
+    };
+    let report = app
+        .quarterly_report("office", q4, today())
+        .await
+        .expect("report");
+    let ranking = app
+        .ranking(RankBy::Town, month("2025-10"))
+        .await
+        .expect("rank");
+
+    // A draft far behind the year's schedule: red at the town, as its reporter sees it.
+    app.write_values(&format!("town-{town}"), writes, None)
+        .await
+        .expect("write");
+    {
+        let s = app.read();
+        let live = s.live.status(ind, town, 2025).expect("live status");
+        assert_eq!(live.as_of, Some(month("2025-10")), "{ind} at {town}");
+        assert_eq!(
+            live.light,
+            youxiang_core::eval::Light::Red,
+            "{ind} at {town}"
+        );
+        let official = s.official.status(ind, town, 2025).expect("official status");
+        assert_eq!(
+            official.as_of,
+            Some(month("2025-09")),
+            "the draft is not official"
+        );
+    }
+    assert_eq!(
+        app.quarterly_report("office", q4, today())
+            .await
+            .expect("report"),
+        report,
+        "the report does not see the draft"
+    );
+    assert_eq!(
+        app.ranking(RankBy::Town, month("2025-10"))
+            .await
+            .expect("rank"),
+        ranking,
+        "nor does the ranking"
+    );
+    let swept = app.sweep(today()).await.expect("sweep");
+    assert!(swept.raised.is_empty(), "{:?}", swept.raised);
+    let orders = app
+        .orders("office", &OrderFilter::default(), today())
+        .await
+        .expect("orders");
+    assert_eq!(red_orders(&orders), 0, "no order for a draft");
+
+    // Submitted, it is published and answered for.
+    app.transition(&format!("town-{town}"), keys, Transition::Submit)
+        .await
+        .expect("submit");
+    assert_ne!(
+        app.quarterly_report("office", q4, today())
+            .await
+            .expect("report"),
+        report,
+        "the report shows the submitted figure"
+    );
+    assert_ne!(
+        app.ranking(RankBy::Town, month("2025-10"))
+            .await
+            .expect("rank"),
+        ranking
+    );
+    let orders = app
+        .orders("office", &OrderFilter::default(), today())
+        .await
+        .expect("orders");
+    assert!(red_orders(&orders) >= 1, "the red light raised its order");
     drop(dir);
 }

@@ -7,7 +7,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::{Path, PathBuf};
 
-use youxiang_app::{App, StatusFilter, UploadStep, status_rows};
+use youxiang_app::{App, Reader, StatusFilter, UploadStep, status_rows};
 use youxiang_core::completeness::{DEFAULT_DUE_DAYS, Window};
 use youxiang_core::eval::Light;
 use youxiang_core::period::Period;
@@ -247,8 +247,10 @@ pub(crate) fn runtime() -> Result<tokio::runtime::Runtime> {
         .context("无法启动异步运行时")
 }
 
+/// Opens the database as the command line: every audit row it appends is marked
+/// `cli:<os-user>@<host>`.
 pub(crate) async fn open(db: &str) -> Result<App> {
-    App::open(db)
+    App::open_with_origin(db, Some(crate::origin::cli_origin()))
         .await
         .with_context(|| format!("无法打开数据库 {db}"))
 }
@@ -284,7 +286,7 @@ pub fn run_init(db: &str, plan_file: Option<&Path>, args: InitArgs) -> Result<()
     };
     let n = places.len();
     runtime()?.block_on(async {
-        App::init(db, &plan, places, "cli").await?;
+        App::init_with_origin(db, &plan, places, "cli", Some(crate::origin::cli_origin())).await?;
         println!(
             "已初始化 {db}:方案“{}”第{}版,{} 个地点;管理员账号 {}",
             plan.name,
@@ -472,7 +474,8 @@ pub fn run_status(db: &str, args: StatusArgs) -> Result<()> {
             domain: args.domain,
             all: args.all,
         };
-        let rows = status_rows(&state, &filter).map_err(|e| anyhow::anyhow!(e))?;
+        // At the database itself every row can be read anyway: drafts included.
+        let rows = status_rows(&state, Reader::Live, &filter).map_err(|e| anyhow::anyhow!(e))?;
         if args.json {
             println!("{}", serde_json::to_string_pretty(&rows)?);
             return Ok(());
@@ -543,7 +546,7 @@ pub fn run_explain(db: &str, args: ExplainArgs) -> Result<()> {
         let app = open(db).await?;
         let state = app.read();
         let e = state
-            .engine
+            .live
             .explain(&args.indicator, &args.place, args.period)
             .with_context(|| format!("未知指标“{}”或地点“{}”", args.indicator, args.place))?;
         if args.json {
@@ -740,6 +743,7 @@ pub fn run_audit(db: &str, args: AuditArgs) -> Result<()> {
             ("序号", Align::Right),
             ("时间(UTC)", Align::Left),
             ("操作人", Align::Left),
+            ("来源", Align::Left),
             ("操作", Align::Left),
             ("对象", Align::Left),
             ("原值", Align::Left),
@@ -761,6 +765,7 @@ pub fn run_audit(db: &str, args: AuditArgs) -> Result<()> {
                     .format("%Y-%m-%d %H:%M:%S")
                     .to_string(),
                 r.actor.clone(),
+                crate::origin::label(r.origin.as_deref()),
                 r.action.clone(),
                 r.entity.clone(),
                 short(&r.old),
@@ -791,7 +796,9 @@ pub fn run_demo(db: &str, plan_file: Option<&Path>, args: DemoArgs) -> Result<()
     let places = youxiang_ingest::read_places(DINGHAI_PLACES.as_bytes(), "dinghai-places.csv")
         .map_err(|e| errors_to_anyhow(&e))?;
     runtime()?.block_on(async {
-        let app = App::init(db, &plan, places, "demo").await?;
+        let app =
+            App::init_with_origin(db, &plan, places, "demo", Some(crate::origin::cli_origin()))
+                .await?;
         let started = std::time::Instant::now();
         let n = youxiang_app::load_demo(&app).await?;
         youxiang_app::load_demo_management(&app).await?;
@@ -800,8 +807,8 @@ pub fn run_demo(db: &str, plan_file: Option<&Path>, args: DemoArgs) -> Result<()
             youxiang_workload::DEMO_LABEL,
             started.elapsed().as_secs_f64()
         );
-        let rows =
-            status_rows(&app.read(), &StatusFilter::default()).map_err(|e| anyhow::anyhow!(e))?;
+        let rows = status_rows(&app.read(), Reader::Official, &StatusFilter::default())
+            .map_err(|e| anyhow::anyhow!(e))?;
         let count = |l: Light| rows.iter().filter(|r| r.light == l).count();
         println!(
             "定海区 {} 年:● 达标 {} ▲ 预警 {} ■ 滞后 {} ○ 无数据 {}(youxiang status 查看明细)",
@@ -819,6 +826,8 @@ pub fn run_demo(db: &str, plan_file: Option<&Path>, args: DemoArgs) -> Result<()
         if args.no_serve {
             return Ok(());
         }
+        // What the web does from here is the signed-in users' own: no command-line origin.
+        app.set_origin(None);
         youxiang_web::serve_with(
             std::sync::Arc::new(app),
             args.addr,

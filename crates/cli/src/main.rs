@@ -5,6 +5,7 @@ mod access_cmd;
 mod data_cmd;
 mod eval_cmd;
 mod manage_cmd;
+mod origin;
 mod plan_cmd;
 mod plan_import_cmd;
 mod serve_cmd;

@@ -37,6 +37,11 @@ pub struct ServeArgs {
     #[arg(long, env = "YOUXIANG_MAX_UPLOAD_MB",
         default_value_t = WebConfig::default().body_limit / (1024 * 1024))]
     pub max_upload_mb: usize,
+    /// Days a password lasts; a user whose password is older must change it before
+    /// anything else (0: passwords never expire).
+    #[arg(long, env = "YOUXIANG_PASSWORD_MAX_DAYS",
+        default_value_t = youxiang_core::password::DEFAULT_MAX_AGE_DAYS)]
+    pub password_max_days: u32,
     #[command(flatten)]
     pub limits: crate::data_cmd::LimitArgs,
 }
@@ -50,6 +55,7 @@ pub fn run(db: &str, args: ServeArgs) -> Result<()> {
         client_ip_header: args.client_ip_header.to_ascii_lowercase(),
         body_limit: args.max_upload_mb.saturating_mul(1024 * 1024),
         read_limits: args.limits.read_limits(),
+        password_max_age_days: args.password_max_days,
         ..WebConfig::default()
     };
     tokio::runtime::Builder::new_multi_thread()

@@ -28,8 +28,8 @@ pub enum UsersCmd {
 #[derive(clap::Args, Debug)]
 pub struct LoginArgs {
     pub login: String,
-    /// Who does it (for the audit trail).
-    #[arg(long = "as", default_value = "admin")]
+    /// Who does it: a security administrator (三员分立); recorded in the audit trail.
+    #[arg(long = "as", default_value = youxiang_app::SECURITY_LOGIN)]
     pub actor: String,
 }
 
@@ -39,7 +39,8 @@ pub struct AddArgs {
     /// Display name (e.g. 环南街道填报员).
     #[arg(long)]
     pub name: String,
-    /// admin, office, department_reporter, town_reporter, village_reporter, viewer.
+    /// admin, office, department_reporter, town_reporter, village_reporter, viewer,
+    /// security_admin, auditor.
     #[arg(long)]
     pub role: String,
     /// The unit the person works for (e.g. 区卫健局).
@@ -55,8 +56,8 @@ pub struct AddArgs {
     /// Read the password from the first line of standard input.
     #[arg(long)]
     pub password_stdin: bool,
-    /// Who does it (for the audit trail).
-    #[arg(long = "as", default_value = "admin")]
+    /// Who does it: a security administrator (三员分立); recorded in the audit trail.
+    #[arg(long = "as", default_value = youxiang_app::SECURITY_LOGIN)]
     pub actor: String,
 }
 
@@ -67,7 +68,7 @@ pub struct PasswdArgs {
     /// go on the command line).
     #[arg(long)]
     pub password_stdin: bool,
-    #[arg(long = "as", default_value = "admin")]
+    #[arg(long = "as", default_value = youxiang_app::SECURITY_LOGIN)]
     pub actor: String,
 }
 
@@ -77,11 +78,25 @@ fn read_password() -> Result<String> {
         .lock()
         .read_line(&mut line)
         .context("无法从标准输入读取密码")?;
-    let pw = line.trim_end_matches(['\r', '\n']).to_string();
-    if pw.chars().count() < 8 {
-        bail!("密码至少 8 个字符");
+    Ok(line.trim_end_matches(['\r', '\n']).to_string())
+}
+
+/// Refuses unless `actor` is a security administrator (三员分立: users are theirs alone),
+/// or — for a password — the user themself.
+fn check_actor(app: &App, actor: &str, own_password_of: Option<&str>) -> Result<()> {
+    let state = app.read();
+    let Some(who) = state.reporter(actor) else {
+        bail!("操作人“{actor}”不存在或已停用(用 --as 指定安全管理员)");
+    };
+    if who.role.can_manage_users() || own_password_of == Some(actor) {
+        return Ok(());
     }
-    Ok(pw)
+    bail!(
+        "{}({})无权管理用户:用户、角色、范围和密码由安全管理员管理(--as {})",
+        who.name,
+        who.role.label_zh(),
+        youxiang_app::SECURITY_LOGIN
+    )
 }
 
 pub fn run(db: &str, cmd: UsersCmd) -> Result<()> {
@@ -89,7 +104,7 @@ pub fn run(db: &str, cmd: UsersCmd) -> Result<()> {
         .enable_all()
         .build()?
         .block_on(async {
-            let app = App::open(db).await?;
+            let app = App::open_with_origin(db, Some(crate::origin::cli_origin())).await?;
             match cmd {
                 UsersCmd::Add(args) => add(&app, args).await,
                 UsersCmd::List { json } => list(&app, json),
@@ -97,20 +112,34 @@ pub fn run(db: &str, cmd: UsersCmd) -> Result<()> {
                     if !args.password_stdin {
                         bail!("请用 --password-stdin 从标准输入提供密码");
                     }
+                    check_actor(&app, &args.actor, Some(&args.login))?;
                     if app.read().reporter(&args.login).is_none() {
                         bail!("用户“{}”不存在", args.login);
                     }
                     let pw = read_password()?;
-                    youxiang_web::set_password(&app, &args.login, &pw, &args.actor).await?;
-                    println!("已设置 {} 的密码;其已登录的会话均已结束", args.login);
+                    // Set by someone else: its owner chooses their own at the next sign-in.
+                    let must_change = args.actor != args.login;
+                    youxiang_web::set_password(&app, &args.login, &pw, must_change, &args.actor)
+                        .await?;
+                    println!(
+                        "已设置 {} 的密码;其已登录的会话均已结束{}",
+                        args.login,
+                        if must_change {
+                            ";下次登录时须先修改密码"
+                        } else {
+                            ""
+                        }
+                    );
                     Ok(())
                 }
                 UsersCmd::Disable(args) => {
+                    check_actor(&app, &args.actor, None)?;
                     app.set_disabled(&args.login, true, &args.actor).await?;
                     println!("已停用用户 {};其已登录的会话均已结束", args.login);
                     Ok(())
                 }
                 UsersCmd::Enable(args) => {
+                    check_actor(&app, &args.actor, None)?;
                     app.set_disabled(&args.login, false, &args.actor).await?;
                     println!("已启用用户 {}", args.login);
                     Ok(())
@@ -120,6 +149,7 @@ pub fn run(db: &str, cmd: UsersCmd) -> Result<()> {
 }
 
 async fn add(app: &App, args: AddArgs) -> Result<()> {
+    check_actor(app, &args.actor, None)?;
     let role = Role::parse(&args.role).with_context(|| {
         format!(
             "角色“{}”无效,应为:{}",
@@ -128,7 +158,13 @@ async fn add(app: &App, args: AddArgs) -> Result<()> {
         )
     })?;
     let password = if args.password_stdin {
-        Some(read_password()?)
+        let pw = read_password()?;
+        // Checked before the user is saved, so a weak password saves nothing.
+        let weak = youxiang_core::password::weaknesses(&args.login, &pw);
+        if !weak.is_empty() {
+            bail!("{}", weak.join(";"));
+        }
+        Some(pw)
     } else {
         None
     };
@@ -180,8 +216,12 @@ async fn add(app: &App, args: AddArgs) -> Result<()> {
     app.save_reporters(vec![reporter], &args.actor).await?;
     match password {
         Some(pw) => {
-            youxiang_web::set_password(app, &args.login, &pw, &args.actor).await?;
-            println!("已保存用户 {}({}),已设置密码", args.login, role.label_zh());
+            youxiang_web::set_password(app, &args.login, &pw, true, &args.actor).await?;
+            println!(
+                "已保存用户 {}({}),已设置初始密码(首次登录时须修改)",
+                args.login,
+                role.label_zh()
+            );
         }
         None => println!(
             "已保存用户 {}({});尚未设置密码:youxiang users passwd {} --password-stdin",

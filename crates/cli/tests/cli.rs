@@ -240,12 +240,30 @@ fn demo_status_explain_upload_completeness_and_audit() {
         "T02",
         "--json",
     ]);
+    // The command line's writes are marked as such, with the operating-system user.
+    let by_town: Vec<&serde_json::Value> = audit
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["actor"] == "town-330902003")
+        .collect();
+    assert!(!by_town.is_empty(), "{audit}");
+    for r in &by_town {
+        let origin = r["origin"].as_str().unwrap_or_default();
+        assert!(origin.starts_with("cli:") && origin.contains('@'), "{r}");
+    }
+    let table = ok(&[
+        "--db",
+        &db,
+        "audit",
+        "--place",
+        "330902003001",
+        "--indicator",
+        "T02",
+    ]);
     assert!(
-        audit
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|r| r["actor"] == "town-330902003")
+        table.contains("来源") && table.contains("命令行 "),
+        "{table}"
     );
     assert!(ok(&["--db", &db, "audit", "verify"]).contains("审计链完整"));
     anchor_proves_the_tail(dir.path(), &db);
@@ -504,6 +522,33 @@ fn management_loop_through_the_binary() {
         text.contains("2025年第3季度") && text.contains("督办"),
         "report html"
     );
+
+    // `audit verify` replays the records too: an order changed with SQL around the
+    // application is found, though the audit chain itself is intact.
+    assert!(ok(&["--db", &db, "audit", "verify"]).contains("审计链完整"));
+    let path = db.trim_start_matches("sqlite://").to_string();
+    let sql = format!("UPDATE records SET state = 'returned' WHERE kind = 'order' AND id = '{id}'");
+    tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap()
+        .block_on(async {
+            use sqlx::Connection;
+            let mut c = sqlx::SqliteConnection::connect(&format!("sqlite://{path}"))
+                .await
+                .unwrap();
+            sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                .execute(&mut c)
+                .await
+                .unwrap();
+        });
+    let out = youxiang(&["--db", &db, "audit", "verify"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!("记录 order:{id} 与审计记录不符"))
+            && err.contains("状态:表中“returned”"),
+        "{err}"
+    );
 }
 
 /// `audit anchor` signs the head with a key outside the database; removing the audit's
@@ -570,4 +615,136 @@ fn anchor_proves_the_tail(dir: &Path, db: &str) {
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("其后的记录被删除"), "{err}");
+}
+
+fn with_stdin(args: &[&str], input: &str) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_youxiang"))
+        .args(args)
+        .current_dir(repo())
+        .env_remove("YOUXIANG_DB")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the youxiang binary runs");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input.as_bytes())
+        .expect("write stdin");
+    child.wait_with_output().expect("output")
+}
+
+/// 三员分立 on the command line: users are the security administrator's; a weak password
+/// is refused before anything is saved; a password set by another must be changed.
+#[test]
+fn users_are_the_security_administrators() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("users.db").display());
+    ok(&["--db", &db, "init", "--places", "data/dinghai-places.csv"]);
+    let users = json(&["--db", &db, "users", "list", "--json"]);
+    let roles: Vec<(&str, &str)> = users
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|u| Some((u["login"].as_str()?, u["role"].as_str()?)))
+        .collect();
+    for want in [
+        ("admin", "admin"),
+        ("security", "security_admin"),
+        ("auditor", "auditor"),
+    ] {
+        assert!(roles.contains(&want), "{roles:?}");
+    }
+    let add = |actor: &str, password: &str| {
+        with_stdin(
+            &[
+                "--db",
+                &db,
+                "users",
+                "add",
+                "hn01",
+                "--name",
+                "环南街道填报员",
+                "--role",
+                "town_reporter",
+                "--place",
+                "330902003",
+                "--password-stdin",
+                "--as",
+                actor,
+            ],
+            &format!("{password}\n"),
+        )
+    };
+    // The system administrator and the auditor cannot add users.
+    for actor in ["admin", "auditor"] {
+        let out = add(actor, "Initial#2026");
+        assert!(!out.status.success());
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("无权管理用户"), "{actor}: {err}");
+    }
+    // A weak password: refused, and the user is not saved either.
+    let out = add("security", "weakpassword");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("至少 3 类"));
+    let users = json(&["--db", &db, "users", "list", "--json"]);
+    assert!(!users.to_string().contains("hn01"), "nothing saved");
+    // The security administrator adds the user; its password must be changed at sign-in.
+    let out = add("security", "Initial#2026");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("首次登录时须修改"));
+    // The system administrator cannot disable or reset anyone; a user may set their own.
+    let out = youxiang(&["--db", &db, "users", "disable", "hn01", "--as", "admin"]);
+    assert!(!out.status.success());
+    let out = with_stdin(
+        &[
+            "--db",
+            &db,
+            "users",
+            "passwd",
+            "hn01",
+            "--password-stdin",
+            "--as",
+            "admin",
+        ],
+        "Reset#2026ab\n",
+    );
+    assert!(!out.status.success());
+    let out = with_stdin(
+        &[
+            "--db",
+            &db,
+            "users",
+            "passwd",
+            "admin",
+            "--password-stdin",
+            "--as",
+            "admin",
+        ],
+        "Own#2026abcd\n",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("须先修改密码"));
+    ok(&["--db", &db, "users", "disable", "hn01"]);
+    // Each change is audited with the security administrator as the actor.
+    let rows = json(&["--db", &db, "audit", "--json", "--actor", "security"]);
+    let actions: Vec<&str> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r["action"].as_str())
+        .collect();
+    assert!(actions.contains(&"user.disable"), "{actions:?}");
+    assert!(!actions.contains(&"user.enable"), "{actions:?}");
 }

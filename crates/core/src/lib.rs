@@ -6,6 +6,7 @@
 
 pub mod china_time;
 pub mod completeness;
+pub mod password;
 pub mod place;
 pub mod plan;
 pub mod scope;

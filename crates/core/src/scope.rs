@@ -16,16 +16,22 @@ pub enum Role {
     TownReporter,
     VillageReporter,
     Viewer,
+    /// 安全管理员: users, roles, scopes and passwords; no figures, no audit.
+    SecurityAdmin,
+    /// 审计管理员: reads and verifies the audit trail; changes neither figures nor users.
+    Auditor,
 }
 
 impl Role {
-    pub const ALL: [Role; 6] = [
+    pub const ALL: [Role; 8] = [
         Role::Admin,
         Role::Office,
         Role::DepartmentReporter,
         Role::TownReporter,
         Role::VillageReporter,
         Role::Viewer,
+        Role::SecurityAdmin,
+        Role::Auditor,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -36,6 +42,8 @@ impl Role {
             Role::TownReporter => "town_reporter",
             Role::VillageReporter => "village_reporter",
             Role::Viewer => "viewer",
+            Role::SecurityAdmin => "security_admin",
+            Role::Auditor => "auditor",
         }
     }
 
@@ -51,6 +59,8 @@ impl Role {
             Role::TownReporter => "镇(街道)填报员",
             Role::VillageReporter => "村(社区)填报员",
             Role::Viewer => "查看者",
+            Role::SecurityAdmin => "安全管理员",
+            Role::Auditor => "审计管理员",
         }
     }
 
@@ -73,6 +83,18 @@ impl Role {
             self,
             Role::Admin | Role::Office | Role::DepartmentReporter | Role::TownReporter
         )
+    }
+
+    /// Whether the role may read the audit trail (三员分立: the auditor, and the office for
+    /// the history of the programme's figures; never the system administrator).
+    pub fn can_read_audit(self) -> bool {
+        matches!(self, Role::Auditor | Role::Office)
+    }
+
+    /// Whether the role may add users and change their roles, scopes, passwords and the
+    /// disabled flag (三员分立: the security administrator only).
+    pub fn can_manage_users(self) -> bool {
+        matches!(self, Role::SecurityAdmin)
     }
 }
 
@@ -175,5 +197,20 @@ mod tests {
         }
         assert!(!Role::Viewer.can_report());
         assert!(!Role::VillageReporter.can_approve());
+    }
+
+    #[test]
+    fn the_three_administrators_are_separate() {
+        // 系统管理员: figures, not the audit, not users.
+        assert!(Role::Admin.can_report() && !Role::Admin.can_read_audit());
+        assert!(!Role::Admin.can_manage_users());
+        // 安全管理员: users only.
+        assert!(Role::SecurityAdmin.can_manage_users());
+        assert!(!Role::SecurityAdmin.can_report() && !Role::SecurityAdmin.can_approve());
+        assert!(!Role::SecurityAdmin.can_read_audit());
+        // 审计管理员: the audit only.
+        assert!(Role::Auditor.can_read_audit());
+        assert!(!Role::Auditor.can_report() && !Role::Auditor.can_approve());
+        assert!(!Role::Auditor.can_manage_users());
     }
 }

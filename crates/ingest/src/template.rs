@@ -82,7 +82,7 @@ pub fn places_by_role(tree: &PlaceTree, reporter: &Reporter) -> Vec<PlaceId> {
                     .into_iter()
                     .filter(|id| tree.is_leaf(*id)),
             ),
-            Role::Viewer => {}
+            Role::Viewer | Role::SecurityAdmin | Role::Auditor => {}
             Role::DepartmentReporter | Role::Office | Role::Admin => out.push(root),
         }
     }

@@ -3,18 +3,33 @@
 //! Row `n` stores `prev_hash` (the hash of row `n − 1`, or 64 zeros for row 1) and
 //! `hash = SHA-256(prev_hash ‖ "\n" ‖ canonical(row))`, where `canonical` is the JSON array
 //! `[seq, at, actor, action, entity, place, indicator, period, old, new, reason]` (`at` as
-//! `YYYY-MM-DDTHH:MM:SS.ffffff`, absent fields as `null`). The last row's seq and hash are
-//! also kept in `audit_head`, updated in the same transaction as every append.
+//! `YYYY-MM-DDTHH:MM:SS.ffffff`, absent fields as `null`). A row with an `origin` (since
+//! migration 0005: `cli:<os-user>@<host>` for the command line) has it as a twelfth element
+//! of that array; a row without one (the web, where the signed-in user proved who they are,
+//! and every row written before 0005) hashes exactly as before, so existing chains verify
+//! unchanged. Setting or clearing the origin of a stored row breaks its hash. The last row's
+//! seq and hash are also kept in `audit_head`, updated in the same transaction as every
+//! append.
 //!
 //! [`Verifier`] recomputes the chain: an edited row fails its own hash, a deleted row leaves
 //! a gap in `seq` and a `prev_hash` that no longer matches, and a deleted tail disagrees with
 //! the head. Someone with full write access who rewrites the whole chain and the head
 //! consistently is not detected — export or notarise the head regularly for that.
+//!
+//! [`Replayer`] proves the data as well as the chain: it replays the latest audited state of
+//! every value and every management record and compares it with the tables. Since migration
+//! 0005 a record's audit rows carry its whole stored state (unit, state, due, version,
+//! creation and body, see `records::AuditedRecord`) in `old` and `new`; the time and actor of
+//! the row are its `updated_at` and `updated_by`. A record last changed before 0005 has only
+//! its body in `new`: its body, version (one audit row per version), creation and last
+//! change are checked, its unit, state and due only from its next change on.
 
 use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use youxiang_core::value::Observation;
+
+use crate::records::{AuditedRecord, Record};
 
 /// The `prev_hash` of the first row.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -40,6 +55,10 @@ pub struct AuditEntry {
     pub reason: Option<String>,
     pub prev_hash: String,
     pub hash: String,
+    /// Where the action came from: `cli:<os-user>@<host>` for the command line; `None` for
+    /// the web (the signed-in user) and for rows written before origins were recorded.
+    #[serde(default)]
+    pub origin: Option<String>,
 }
 
 /// Which audit rows [`crate::Database::audit_query`] returns; `None` fields do not filter.
@@ -77,7 +96,7 @@ pub fn canonical_time(at: &NaiveDateTime) -> String {
 
 /// The hash of a row given its fields and the previous row's hash.
 pub fn row_hash(prev_hash: &str, e: &AuditEntry) -> String {
-    let canonical = serde_json::json!([
+    let mut canonical = serde_json::json!([
         e.seq,
         canonical_time(&e.at),
         e.actor,
@@ -90,6 +109,10 @@ pub fn row_hash(prev_hash: &str, e: &AuditEntry) -> String {
         e.new,
         e.reason,
     ]);
+    // Only a row with an origin hashes it: rows without one keep the hash they always had.
+    if let (Some(origin), Some(fields)) = (&e.origin, canonical.as_array_mut()) {
+        fields.push(serde_json::Value::String(origin.clone()));
+    }
     let mut h = Sha256::new();
     h.update(prev_hash.as_bytes());
     h.update(b"\n");
@@ -126,6 +149,7 @@ pub(crate) struct Appender {
     pub hash: String,
     at: NaiveDateTime,
     actor: String,
+    origin: Option<String>,
 }
 
 impl Appender {
@@ -136,7 +160,14 @@ impl Appender {
             hash,
             at,
             actor: actor.to_string(),
+            origin: None,
         }
+    }
+
+    /// Marks every row this appender links with `origin` (see [`AuditEntry::origin`]).
+    pub fn origin(mut self, origin: Option<String>) -> Appender {
+        self.origin = origin;
+        self
     }
 
     pub fn link(&mut self, rows: impl IntoIterator<Item = NewAudit>) -> Vec<AuditEntry> {
@@ -158,6 +189,7 @@ impl Appender {
                 reason: r.reason,
                 prev_hash: std::mem::take(&mut self.hash),
                 hash: String::new(),
+                origin: self.origin.clone(),
             };
             e.hash = row_hash(&e.prev_hash, &e);
             self.hash = e.hash.clone();
@@ -256,17 +288,56 @@ impl Verifier {
     }
 }
 
-/// Replays the audited state of every value (the `new` of its latest `value.*` row) so that
-/// `audit verify` can compare it with what the table holds: a row changed, added or removed
-/// around the application is found even when the chain itself is intact.
+/// Replays the audited state of every value (the `new` of its latest `value.*` row) and of
+/// every management record (the `new` of its latest record row) so that `audit verify` can
+/// compare it with what the tables hold: a row changed, added or removed around the
+/// application is found even when the chain itself is intact.
 #[derive(Debug, Default)]
 pub(crate) struct Replayer {
     latest: std::collections::HashMap<String, Option<Observation>>,
+    records: std::collections::HashMap<String, RecordTrail>,
     problems: Vec<String>,
+}
+
+/// What the audit says of one record: its first and latest rows.
+#[derive(Debug)]
+struct RecordTrail {
+    /// Audit rows of the record: one per version.
+    rows: i64,
+    created_at: NaiveDateTime,
+    created_by: String,
+    updated_at: NaiveDateTime,
+    updated_by: String,
+    /// The latest row's state: whole (since 0005) or the body alone (earlier rows); `None`
+    /// when it could not be read (reported already).
+    latest: Option<Audited>,
+}
+
+#[derive(Debug)]
+enum Audited {
+    Whole(AuditedRecord),
+    Body(serde_json::Value),
+}
+
+/// The audit actions the store itself appends; every other row naming an entity `kind:id`
+/// without place, indicator and period is a record's (`order.assign`, `work.save`, …).
+const STORE_ACTIONS: [&str; 6] = ["value", "plan", "places", "reporters", "user", "attachment"];
+
+fn is_record_row(e: &AuditEntry) -> bool {
+    let family = e.action.split('.').next().unwrap_or_default();
+    e.place.is_none()
+        && e.indicator.is_none()
+        && e.period.is_none()
+        && e.entity.contains(':')
+        && !STORE_ACTIONS.contains(&family)
 }
 
 impl Replayer {
     pub fn feed(&mut self, e: &AuditEntry) {
+        if is_record_row(e) {
+            self.feed_record(e);
+            return;
+        }
         if !e.action.starts_with("value.") {
             return;
         }
@@ -284,15 +355,83 @@ impl Replayer {
         self.latest.insert(e.entity.clone(), new);
     }
 
-    /// Every stored value that differs from its audited state, and every audited value
-    /// that is missing from the table; at most `MAX_PROBLEMS` lines.
-    pub fn finish(mut self, stored: impl IntoIterator<Item = Observation>) -> Vec<String> {
+    fn feed_record(&mut self, e: &AuditEntry) {
+        let Some(text) = e.new.as_deref() else {
+            return;
+        };
+        let latest = match serde_json::from_str::<serde_json::Value>(text) {
+            Ok(v) if v.get("$record").is_some() => {
+                match serde_json::from_value::<AuditedRecord>(v) {
+                    Ok(r) => Some(Audited::Whole(r)),
+                    Err(err) => {
+                        self.problems
+                            .push(format!("审计记录 {} 的记录内容无法读取:{err}", e.seq));
+                        None
+                    }
+                }
+            }
+            Ok(body) => Some(Audited::Body(body)),
+            Err(err) => {
+                self.problems
+                    .push(format!("审计记录 {} 的记录内容无法读取:{err}", e.seq));
+                None
+            }
+        };
+        let trail = self
+            .records
+            .entry(e.entity.clone())
+            .or_insert_with(|| RecordTrail {
+                rows: 0,
+                created_at: e.at,
+                created_by: e.actor.clone(),
+                updated_at: e.at,
+                updated_by: e.actor.clone(),
+                latest: None,
+            });
+        trail.rows += 1;
+        trail.updated_at = e.at;
+        trail.updated_by = e.actor.clone();
+        trail.latest = latest;
+    }
+
+    /// Every stored value and record that differs from its audited state, and every audited
+    /// one that is missing from its table; at most `MAX_PROBLEMS` lines.
+    pub fn finish(
+        mut self,
+        stored: impl IntoIterator<Item = Observation>,
+        records: impl IntoIterator<Item = Record>,
+    ) -> Vec<String> {
         let mut problems = std::mem::take(&mut self.problems);
         let mut push = |p: String| {
             if problems.len() < MAX_PROBLEMS {
                 problems.push(p);
             }
         };
+        for r in records {
+            let entity = format!("{}:{}", r.kind, r.id);
+            match self.records.remove(&entity) {
+                None => push(format!(
+                    "记录 {entity} 在审计记录中没有对应的写入(被绕过应用写入)"
+                )),
+                Some(RecordTrail { latest: None, .. }) => {}
+                Some(trail) => {
+                    let differences = record_differences(&trail, &r);
+                    if !differences.is_empty() {
+                        push(format!(
+                            "记录 {entity} 与审计记录不符({}):被绕过应用改动",
+                            differences.join(";")
+                        ));
+                    }
+                }
+            }
+        }
+        let mut gone: Vec<String> = self.records.into_keys().collect();
+        gone.sort();
+        for entity in gone {
+            push(format!(
+                "记录 {entity} 有审计写入记录,但表中不存在(被绕过应用删除)"
+            ));
+        }
         for o in stored {
             let entity = o.key.to_string();
             match self.latest.remove(&entity) {
@@ -322,6 +461,62 @@ impl Replayer {
         }
         problems
     }
+}
+
+/// How a stored record differs from its audited state, one phrase a field.
+fn record_differences(trail: &RecordTrail, r: &Record) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut field = |name: &str, stored: String, audited: String| {
+        if stored != audited {
+            out.push(format!("{name}:表中“{stored}”,审计“{audited}”"));
+        }
+    };
+    let date = |d: &Option<chrono::NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
+    let (version, created_at, created_by, body) = match &trail.latest {
+        Some(Audited::Whole(a)) => {
+            field("单位", r.unit.clone(), a.unit.clone());
+            field("状态", r.state.clone(), a.state.clone());
+            field("期限", date(&r.due), date(&a.due));
+            (a.version, a.created_at, a.created_by.clone(), &a.body)
+        }
+        Some(Audited::Body(body)) => (trail.rows, trail.created_at, trail.created_by.clone(), body),
+        None => return out,
+    };
+    field("版本", r.version.to_string(), version.to_string());
+    field(
+        "创建时间",
+        canonical_time(&r.created_at),
+        canonical_time(&created_at),
+    );
+    field("创建人", r.created_by.clone(), created_by);
+    field(
+        "修改时间",
+        canonical_time(&r.updated_at),
+        canonical_time(&trail.updated_at),
+    );
+    field("修改人", r.updated_by.clone(), trail.updated_by.clone());
+    if r.body != *body {
+        let keys: Vec<&str> = match (r.body.as_object(), body.as_object()) {
+            (Some(a), Some(b)) => {
+                let mut keys: Vec<&str> = a
+                    .keys()
+                    .chain(b.keys())
+                    .map(String::as_str)
+                    .filter(|k| a.get(*k) != b.get(*k))
+                    .collect();
+                keys.sort_unstable();
+                keys.dedup();
+                keys
+            }
+            _ => Vec::new(),
+        };
+        if keys.is_empty() {
+            out.push("内容不同".to_string());
+        } else {
+            out.push(format!("内容不同:字段 {}", keys.join("、")));
+        }
+    }
+    out
 }
 
 fn same(a: &Observation, b: &Observation) -> bool {
@@ -399,5 +594,66 @@ mod tests {
         let r = verify(&rows, None);
         assert!(!r.ok);
         assert!(verify(&[], Some((0, GENESIS.into()))).ok);
+    }
+
+    #[test]
+    fn the_origin_is_hashed_only_when_there_is_one() {
+        let rows = entries(2);
+        // A row without an origin hashes as every row did before origins existed.
+        let e = &rows[0];
+        let legacy = serde_json::json!([
+            e.seq,
+            canonical_time(&e.at),
+            e.actor,
+            e.action,
+            e.entity,
+            e.place,
+            e.indicator,
+            e.period,
+            e.old,
+            e.new,
+            e.reason,
+        ]);
+        let mut h = Sha256::new();
+        h.update(format!("{GENESIS}\n{legacy}").as_bytes());
+        assert_eq!(e.hash, hex(&h.finalize()));
+
+        let at = rows[0].at;
+        let row = || NewAudit {
+            action: "order.raise",
+            entity: "order:DB-1".into(),
+            place: None,
+            indicator: None,
+            period: None,
+            old: None,
+            new: Some("{}".into()),
+            reason: None,
+        };
+        let with = Appender::new(0, GENESIS.into(), at, "admin")
+            .origin(Some("cli:root@host".into()))
+            .link([row()]);
+        let without = Appender::new(0, GENESIS.into(), at, "admin").link([row()]);
+        assert_eq!(with[0].origin.as_deref(), Some("cli:root@host"));
+        assert_ne!(with[0].hash, without[0].hash);
+        let head = Some((1, with[0].hash.clone()));
+        assert!(verify(&with, head.clone()).ok);
+        let mut cleared = with.clone();
+        cleared[0].origin = None;
+        assert!(
+            !verify(&cleared, head.clone()).ok,
+            "clearing the origin breaks the hash"
+        );
+        let mut changed = with;
+        changed[0].origin = Some("cli:someone@else".into());
+        assert!(
+            !verify(&changed, head).ok,
+            "changing the origin breaks the hash"
+        );
+        let mut added = without.clone();
+        added[0].origin = Some("cli:root@host".into());
+        assert!(
+            !verify(&added, Some((1, without[0].hash.clone()))).ok,
+            "adding an origin breaks the hash"
+        );
     }
 }

@@ -107,6 +107,17 @@ pub fn attachment_id(bytes: &[u8]) -> String {
     records::attachment_sha(bytes)
 }
 
+/// A user's stored password.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredPassword {
+    /// The PHC string (Argon2id).
+    pub hash: String,
+    /// When it was set (UTC); `None` for one stored before this was kept.
+    pub set_at: Option<NaiveDateTime>,
+    /// Set by someone else than its owner: to be changed at the next sign-in.
+    pub must_change: bool,
+}
+
 /// What a signed-in session of a user depends on.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Credential {
@@ -202,6 +213,13 @@ pub struct PlacesSaved {
 pub trait Database: Send + Sync {
     fn backend(&self) -> Backend;
 
+    /// Marks every audit row this handle (and its clones) appends from now on with `origin`
+    /// ([`AuditEntry::origin`]): the command line sets `cli:<os-user>@<host>` once after
+    /// connecting; the web leaves it `None` (the signed-in user). A blank origin is `None`.
+    fn set_origin(&self, origin: Option<String>);
+    /// The origin set by [`Database::set_origin`].
+    fn origin(&self) -> Option<String>;
+
     /// Applies the embedded migrations of this backend; running it again is harmless.
     async fn migrate(&self) -> Result<()>;
 
@@ -230,12 +248,19 @@ pub trait Database: Send + Sync {
     async fn load_reporters(&self) -> Result<Vec<Reporter>>;
 
     // ---- Passwords (added for the web: sign-in) -------------------------------------
-    /// Stores a user's password hash (a PHC string such as Argon2id's). Audited as
+    /// Stores a user's password hash (a PHC string such as Argon2id's), when it was set,
+    /// and whether its owner must change it at the next sign-in. Audited as
     /// `user.password` naming the user, never the hash. [`StoreError::NotFound`] when no
     /// such user exists.
-    async fn set_password(&self, login: &str, hash: &str, actor: &str) -> Result<()>;
-    /// The stored password hash of a user; `None` when the user or the hash is absent.
-    async fn password_hash(&self, login: &str) -> Result<Option<String>>;
+    async fn set_password(
+        &self,
+        login: &str,
+        hash: &str,
+        must_change: bool,
+        actor: &str,
+    ) -> Result<()>;
+    /// The stored password of a user; `None` when the user or the hash is absent.
+    async fn password(&self, login: &str) -> Result<Option<StoredPassword>>;
     /// Disables or enables a user (a disabled user cannot sign in and loses every session).
     /// Audited as `user.disable` / `user.enable`. [`StoreError::NotFound`] when no such user.
     async fn set_disabled(&self, login: &str, disabled: bool, actor: &str) -> Result<()>;

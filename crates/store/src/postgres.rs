@@ -20,7 +20,7 @@ use crate::common::*;
 use crate::records::*;
 use crate::{
     Backend, Credential, Database, PlacesSaved, PlanSaved, PlanVersionInfo, Result, StoreError,
-    UploadInfo, UploadRecord, ValueChange, ValueFilter, WriteOutcome,
+    StoredPassword, UploadInfo, UploadRecord, ValueChange, ValueFilter, WriteOutcome,
 };
 
 const CHUNK: usize = 50_000;
@@ -29,6 +29,8 @@ const CHUNK: usize = 50_000;
 #[derive(Debug, Clone)]
 pub struct PgStore {
     pool: PgPool,
+    /// What every audit row appended through this handle is marked with (`set_origin`).
+    origin: std::sync::Arc<std::sync::RwLock<Option<String>>>,
 }
 
 impl PgStore {
@@ -39,7 +41,10 @@ impl PgStore {
             .acquire_timeout(Duration::from_secs(30))
             .connect(url)
             .await?;
-        Ok(PgStore { pool })
+        Ok(PgStore {
+            pool,
+            origin: Default::default(),
+        })
     }
 
     /// The pool, for tests and tools that need raw access (e.g. to show tampering).
@@ -168,9 +173,9 @@ async fn insert_audit(conn: &mut PgConnection, entries: &[AuditEntry]) -> Result
     };
     sqlx::query(
         "INSERT INTO audit (seq, at, actor, action, entity, place, indicator, period, old, new, \
-         reason, prev_hash, hash) \
+         reason, prev_hash, hash, origin) \
          SELECT u.seq, $12, $13, u.action, u.entity, u.place, u.indicator, u.period, u.old, u.new, \
-         u.reason, u.prev_hash, u.hash \
+         u.reason, u.prev_hash, u.hash, $14 \
          FROM UNNEST($1::int8[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], \
          $7::text[], $8::text[], $9::text[], $10::text[], $11::text[]) \
          AS u(seq, action, entity, place, indicator, period, old, new, reason, prev_hash, hash)",
@@ -188,6 +193,7 @@ async fn insert_audit(conn: &mut PgConnection, entries: &[AuditEntry]) -> Result
     .bind(col(|e| &e.hash))
     .bind(first.at)
     .bind(&first.actor)
+    .bind(&first.origin)
     .execute(&mut *conn)
     .await?;
     Ok(())
@@ -229,8 +235,8 @@ fn plan_from(doc: &str) -> Result<Plan> {
     serde_json::from_str(doc).map_err(|e| StoreError::Corrupt(format!("方案文档无法读取:{e}")))
 }
 
-const AUDIT_COLUMNS: &str =
-    "seq, at, actor, action, entity, place, indicator, period, old, new, reason, prev_hash, hash";
+const AUDIT_COLUMNS: &str = "seq, at, actor, action, entity, place, indicator, period, old, new, \
+     reason, prev_hash, hash, origin";
 
 fn audit_from_row(row: &PgRow) -> Result<AuditEntry> {
     Ok(AuditEntry {
@@ -247,6 +253,7 @@ fn audit_from_row(row: &PgRow) -> Result<AuditEntry> {
         reason: row.try_get(10)?,
         prev_hash: row.try_get(11)?,
         hash: row.try_get(12)?,
+        origin: row.try_get(13)?,
     })
 }
 
@@ -280,6 +287,18 @@ fn to_json<T: serde::Serialize>(v: &T) -> Result<String> {
 impl Database for PgStore {
     fn backend(&self) -> Backend {
         Backend::Postgres
+    }
+
+    fn set_origin(&self, origin: Option<String>) {
+        *self.origin.write().unwrap_or_else(|e| e.into_inner()) =
+            origin.filter(|o| !o.trim().is_empty());
+    }
+
+    fn origin(&self) -> Option<String> {
+        self.origin
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     async fn migrate(&self) -> Result<()> {
@@ -356,7 +375,7 @@ impl Database for PgStore {
         .bind(&doc)
         .execute(&mut *tx)
         .await?;
-        let mut appender = Appender::new(seq, hash, at, actor);
+        let mut appender = Appender::new(seq, hash, at, actor).origin(self.origin());
         append_audit(
             &mut tx,
             &mut appender,
@@ -476,7 +495,7 @@ impl Database for PgStore {
             .await?;
         }
         if !write.is_empty() {
-            let mut appender = Appender::new(seq, hash, at, actor);
+            let mut appender = Appender::new(seq, hash, at, actor).origin(self.origin());
             append_audit(
                 &mut tx,
                 &mut appender,
@@ -530,7 +549,7 @@ impl Database for PgStore {
             .await?;
         }
         if !reporters.is_empty() {
-            let mut appender = Appender::new(seq, hash, at, actor);
+            let mut appender = Appender::new(seq, hash, at, actor).origin(self.origin());
             append_audit(
                 &mut tx,
                 &mut appender,
@@ -562,27 +581,37 @@ impl Database for PgStore {
     }
 
     // ---- Passwords (added for the web: sign-in) -------------------------------------
-    async fn set_password(&self, login: &str, hash: &str, actor: &str) -> Result<()> {
+    async fn set_password(
+        &self,
+        login: &str,
+        hash: &str,
+        must_change: bool,
+        actor: &str,
+    ) -> Result<()> {
         check_actor(actor)?;
         let at = now();
         let (mut tx, seq, prev) = begin(&self.pool).await?;
         let done = sqlx::query(
-            "UPDATE reporters SET password_hash = $1, updated_at = $2 WHERE login = $3",
+            "UPDATE reporters SET password_hash = $1, updated_at = $2, password_set_at = $2, \
+             password_must_change = $4 WHERE login = $3",
         )
         .bind(hash)
         .bind(at)
         .bind(login)
+        .bind(must_change)
         .execute(&mut *tx)
         .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound(format!("用户“{login}”")));
         }
-        let mut appender = Appender::new(seq, prev, at, actor);
+        let mut appender = Appender::new(seq, prev, at, actor).origin(self.origin());
         let entry = crate::common::simple_audit(
             "user.password",
             login,
             None,
-            Some(serde_json::json!({"login": login, "password": "changed"})),
+            Some(
+                serde_json::json!({"login": login, "password": "changed", "must_change": must_change}),
+            ),
         );
         append_audit(&mut tx, &mut appender, vec![entry]).await?;
         tx.commit().await?;
@@ -603,7 +632,7 @@ impl Database for PgStore {
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound(format!("用户“{login}”")));
         }
-        let mut appender = Appender::new(seq, prev, at, actor);
+        let mut appender = Appender::new(seq, prev, at, actor).origin(self.origin());
         let entry = crate::common::simple_audit(
             if disabled {
                 "user.disable"
@@ -644,13 +673,22 @@ impl Database for PgStore {
             .collect()
     }
 
-    async fn password_hash(&self, login: &str) -> Result<Option<String>> {
-        let row: Option<(Option<String>,)> =
-            sqlx::query_as("SELECT password_hash FROM reporters WHERE login = $1")
-                .bind(login)
-                .fetch_optional(&self.pool)
-                .await?;
-        Ok(row.and_then(|(h,)| h))
+    async fn password(&self, login: &str) -> Result<Option<StoredPassword>> {
+        let row: Option<(Option<String>, Option<NaiveDateTime>, bool)> = sqlx::query_as(
+            "SELECT password_hash, password_set_at, password_must_change FROM reporters \
+             WHERE login = $1",
+        )
+        .bind(login)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some((Some(hash), set_at, must_change)) = row else {
+            return Ok(None);
+        };
+        Ok(Some(StoredPassword {
+            hash,
+            set_at,
+            must_change,
+        }))
     }
     // ---- end of passwords --------------------------------------------------------------
 
@@ -695,7 +733,7 @@ impl Database for PgStore {
             .await
             .map_err(unknown_codes)?;
         }
-        let mut appender = Appender::new(seq, hash, at, actor);
+        let mut appender = Appender::new(seq, hash, at, actor).origin(self.origin());
         let audit_rows = plan
             .changes
             .iter()
@@ -770,7 +808,7 @@ impl Database for PgStore {
             .execute(&mut *tx)
             .await?;
         }
-        let mut appender = Appender::new(seq, hash, at, actor);
+        let mut appender = Appender::new(seq, hash, at, actor).origin(self.origin());
         let rows = changes
             .iter()
             .map(|c| value_audit("value.quarantine", c, Some(reason.to_string())))
@@ -825,7 +863,7 @@ impl Database for PgStore {
             .await?;
         }
         let reason = (!reason.trim().is_empty()).then(|| reason.to_string());
-        let mut appender = Appender::new(seq, hash, at, actor);
+        let mut appender = Appender::new(seq, hash, at, actor).origin(self.origin());
         let rows = changes
             .iter()
             .map(|c| value_audit("value.delete", c, reason.clone()))
@@ -872,7 +910,7 @@ impl Database for PgStore {
             .await?;
         }
         let (action, reason) = transition_action(transition);
-        let mut appender = Appender::new(seq, hash, at, actor);
+        let mut appender = Appender::new(seq, hash, at, actor).origin(self.origin());
         let rows = changes
             .iter()
             .map(|c| value_audit(action, c, reason.clone()))
@@ -1009,17 +1047,19 @@ impl Database for PgStore {
             }
         }
         for w in writes {
-            let stored: Option<(i64, String, NaiveDateTime, String)> = sqlx::query_as(
-                "SELECT version, body, created_at, created_by FROM records \
-                 WHERE kind = $1 AND id = $2 FOR UPDATE",
-            )
+            let stored = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT {RECORD_COLUMNS} FROM records WHERE kind = $1 AND id = $2 FOR UPDATE"
+            )))
             .bind(&w.kind)
             .bind(&w.id)
             .fetch_optional(&mut *tx)
-            .await?;
-            let version = check_version(w, stored.as_ref().map(|s| s.0))?;
+            .await?
+            .as_ref()
+            .map(record_from_row)
+            .transpose()?;
+            let version = check_version(w, stored.as_ref().map(|s| s.version))?;
             let (created_at, created_by) = match &stored {
-                Some((_, _, c_at, c_by)) => (*c_at, c_by.clone()),
+                Some(s) => (s.created_at, s.created_by.clone()),
                 None => (at, actor.to_string()),
             };
             sqlx::query(
@@ -1043,8 +1083,7 @@ impl Database for PgStore {
             .bind(actor)
             .execute(&mut *tx)
             .await?;
-            audits.push(record_audit(w, stored.as_ref().map(|s| s.1.as_str())));
-            written.push(Record {
+            let record = Record {
                 kind: w.kind.clone(),
                 id: w.id.clone(),
                 unit: w.unit.clone(),
@@ -1056,9 +1095,11 @@ impl Database for PgStore {
                 created_by,
                 updated_at: at,
                 updated_by: actor.to_string(),
-            });
+            };
+            audits.push(record_audit(w, stored.as_ref(), &record));
+            written.push(record);
         }
-        let mut appender = Appender::new(seq, hash, at, actor);
+        let mut appender = Appender::new(seq, hash, at, actor).origin(self.origin());
         append_audit(&mut tx, &mut appender, audits).await?;
         tx.commit().await?;
         Ok(written)
@@ -1128,7 +1169,7 @@ impl Database for PgStore {
         .bind(at)
         .execute(&mut *tx)
         .await?;
-        let mut appender = Appender::new(seq, hash, at, actor);
+        let mut appender = Appender::new(seq, hash, at, actor).origin(self.origin());
         append_audit(&mut tx, &mut appender, vec![attachment_audit(&meta)]).await?;
         tx.commit().await?;
         Ok(meta)
@@ -1213,7 +1254,7 @@ impl Database for PgStore {
                 break;
             }
         }
-        // The same snapshot's values, replayed against their audited state.
+        // The same snapshot's values and records, replayed against their audited state.
         let sql = format!("SELECT {OBS_COLUMNS} FROM observations AS o");
         let stored = sqlx::query(sqlx::AssertSqlSafe(sql))
             .fetch_all(&mut *tx)
@@ -1221,7 +1262,16 @@ impl Database for PgStore {
             .iter()
             .map(|r| obs_from_row(r, 0))
             .collect::<Result<Vec<_>>>()?;
+        let sql = format!("SELECT {RECORD_COLUMNS} FROM records ORDER BY kind, id");
+        let records = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .fetch_all(&mut *tx)
+            .await?
+            .iter()
+            .map(record_from_row)
+            .collect::<Result<Vec<_>>>()?;
         tx.rollback().await?;
-        Ok(verifier.finish(head).with_replay(replayer.finish(stored)))
+        Ok(verifier
+            .finish(head)
+            .with_replay(replayer.finish(stored, records)))
     }
 }

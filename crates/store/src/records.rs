@@ -1,8 +1,10 @@
 //! Management records: the documents of the management loop (work items, weekly plans,
 //! supervision orders, inbox notices, lag notes, published rankings). Each is a JSON body
 //! under `(kind, id)` with a few indexed columns (`unit`, `state`, `due`) and a version for
-//! optimistic concurrency; every change is audited with the old and new body. The shape of a
-//! body belongs to the domain (`youxiang_core::manage`); the store only keeps it whole.
+//! optimistic concurrency; every change is audited with the old and new state (since
+//! migration 0005 the whole stored state, [`AuditedRecord`]; before, the body alone), so that
+//! `audit verify` can replay every record against the table. The shape of a body belongs to
+//! the domain (`youxiang_core::manage`); the store only keeps it whole.
 //!
 //! Attachments (evidence files of progress updates) are content-addressed by SHA-256.
 
@@ -175,15 +177,57 @@ pub(crate) fn check_version(w: &RecordWrite, stored: Option<i64>) -> Result<i64,
     }
 }
 
-pub(crate) fn record_audit(w: &RecordWrite, old: Option<&str>) -> NewAudit {
+/// The format number of [`AuditedRecord`].
+pub(crate) const RECORD_FORMAT: u32 = 1;
+
+/// A record's whole stored state as its audit rows carry it in `old` and `new` since
+/// migration 0005: everything but its kind and id (the row's entity `kind:id`) and its last
+/// change (the row's time and actor are `updated_at` and `updated_by`). The key `$record`
+/// (the format, 1) tells it from the bare body that earlier rows carry; no domain body has
+/// such a key.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditedRecord {
+    #[serde(rename = "$record")]
+    pub format: u32,
+    pub unit: String,
+    pub state: String,
+    pub due: Option<NaiveDate>,
+    pub version: i64,
+    pub created_at: NaiveDateTime,
+    pub created_by: String,
+    pub body: serde_json::Value,
+}
+
+impl AuditedRecord {
+    pub(crate) fn of(r: &Record) -> AuditedRecord {
+        AuditedRecord {
+            format: RECORD_FORMAT,
+            unit: r.unit.clone(),
+            state: r.state.clone(),
+            due: r.due,
+            version: r.version,
+            created_at: r.created_at,
+            created_by: r.created_by.clone(),
+            body: r.body.clone(),
+        }
+    }
+
+    fn json(r: &Record) -> Option<String> {
+        serde_json::to_string(&AuditedRecord::of(r)).ok()
+    }
+}
+
+/// The audit row of a record write: the stored state before (`None` for a new record) and
+/// after, whole.
+pub(crate) fn record_audit(w: &RecordWrite, old: Option<&Record>, new: &Record) -> NewAudit {
     NewAudit {
         action: w.action,
         entity: format!("{}:{}", w.kind, w.id),
         place: None,
         indicator: None,
         period: None,
-        old: old.map(str::to_string),
-        new: Some(w.body.to_string()),
+        old: old.and_then(AuditedRecord::json),
+        new: AuditedRecord::json(new),
         reason: w.note.clone(),
     }
 }

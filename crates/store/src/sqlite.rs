@@ -28,7 +28,7 @@ use crate::common::*;
 use crate::records::*;
 use crate::{
     Backend, Credential, Database, PlacesSaved, PlanSaved, PlanVersionInfo, Result, StoreError,
-    UploadInfo, UploadRecord, ValueChange, ValueFilter, WriteOutcome,
+    StoredPassword, UploadInfo, UploadRecord, ValueChange, ValueFilter, WriteOutcome,
 };
 
 /// Rows per statement for batched reads and writes.
@@ -41,6 +41,8 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(60);
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
+    /// What every audit row appended through this handle is marked with (`set_origin`).
+    origin: std::sync::Arc<std::sync::RwLock<Option<String>>>,
 }
 
 impl SqliteStore {
@@ -73,7 +75,10 @@ impl SqliteStore {
             .acquire_timeout(BUSY_TIMEOUT)
             .connect_with(options)
             .await?;
-        Ok(SqliteStore { pool })
+        Ok(SqliteStore {
+            pool,
+            origin: Default::default(),
+        })
     }
 
     /// The pool, for tests and tools that need raw access (e.g. to show tampering).
@@ -248,11 +253,11 @@ async fn append_audit(
 }
 
 async fn insert_audit(conn: &mut SqliteConnection, entries: &[AuditEntry]) -> Result<()> {
-    // 13 parameters a row: 2,500 rows a statement, within SQLite's limit of 32,766.
-    for chunk in entries.chunks(2500) {
+    // 14 parameters a row: 2,000 rows a statement, within SQLite's limit of 32,766.
+    for chunk in entries.chunks(2000) {
         let mut qb = QueryBuilder::<sqlx::Sqlite>::new(
             "INSERT INTO audit (seq, at, actor, action, entity, place, indicator, period, old, \
-             new, reason, prev_hash, hash) ",
+             new, reason, prev_hash, hash, origin) ",
         );
         qb.push_values(chunk, |mut b, e| {
             b.push_bind(e.seq)
@@ -267,7 +272,8 @@ async fn insert_audit(conn: &mut SqliteConnection, entries: &[AuditEntry]) -> Re
                 .push_bind(e.new.as_deref())
                 .push_bind(e.reason.as_deref())
                 .push_bind(e.prev_hash.as_str())
-                .push_bind(e.hash.as_str());
+                .push_bind(e.hash.as_str())
+                .push_bind(e.origin.as_deref());
         });
         qb.build().execute(&mut *conn).await?;
     }
@@ -326,16 +332,29 @@ fn audit_from_row(row: &SqliteRow) -> Result<AuditEntry> {
         reason: row.try_get(10)?,
         prev_hash: row.try_get(11)?,
         hash: row.try_get(12)?,
+        origin: row.try_get(13)?,
     })
 }
 
-const AUDIT_COLUMNS: &str =
-    "seq, at, actor, action, entity, place, indicator, period, old, new, reason, prev_hash, hash";
+const AUDIT_COLUMNS: &str = "seq, at, actor, action, entity, place, indicator, period, old, new, \
+     reason, prev_hash, hash, origin";
 
 #[async_trait]
 impl Database for SqliteStore {
     fn backend(&self) -> Backend {
         Backend::Sqlite
+    }
+
+    fn set_origin(&self, origin: Option<String>) {
+        *self.origin.write().unwrap_or_else(|e| e.into_inner()) =
+            origin.filter(|o| !o.trim().is_empty());
+    }
+
+    fn origin(&self) -> Option<String> {
+        self.origin
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     async fn migrate(&self) -> Result<()> {
@@ -413,7 +432,7 @@ impl Database for SqliteStore {
         .bind(&doc)
         .execute(&mut *tx)
         .await?;
-        let mut appender = Appender::new(seq, hash, at, actor);
+        let mut appender = Appender::new(seq, hash, at, actor).origin(self.origin());
         append_audit(
             &mut tx,
             &mut appender,
@@ -526,7 +545,7 @@ impl Database for SqliteStore {
             }
         }
         if !write.is_empty() {
-            let mut appender = Appender::new(seq, hash, at, actor);
+            let mut appender = Appender::new(seq, hash, at, actor).origin(self.origin());
             append_audit(
                 &mut tx,
                 &mut appender,
@@ -581,7 +600,7 @@ impl Database for SqliteStore {
             .await?;
         }
         if !reporters.is_empty() {
-            let mut appender = Appender::new(seq, hash, at, actor);
+            let mut appender = Appender::new(seq, hash, at, actor).origin(self.origin());
             append_audit(
                 &mut tx,
                 &mut appender,
@@ -612,28 +631,38 @@ impl Database for SqliteStore {
     }
 
     // ---- Passwords (added for the web: sign-in) -------------------------------------
-    async fn set_password(&self, login: &str, hash: &str, actor: &str) -> Result<()> {
+    async fn set_password(
+        &self,
+        login: &str,
+        hash: &str,
+        must_change: bool,
+        actor: &str,
+    ) -> Result<()> {
         check_actor(actor)?;
         let at = now();
         let mut tx = begin(&self.pool).await?;
         let (seq, prev) = head(&mut tx).await?;
         let done = sqlx::query(
-            "UPDATE reporters SET password_hash = ?1, updated_at = ?2 WHERE login = ?3",
+            "UPDATE reporters SET password_hash = ?1, updated_at = ?2, password_set_at = ?2, \
+             password_must_change = ?4 WHERE login = ?3",
         )
         .bind(hash)
         .bind(sqlite_time(&at))
         .bind(login)
+        .bind(must_change as i64)
         .execute(&mut *tx)
         .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound(format!("用户“{login}”")));
         }
-        let mut appender = Appender::new(seq, prev, at, actor);
+        let mut appender = Appender::new(seq, prev, at, actor).origin(self.origin());
         let entry = crate::common::simple_audit(
             "user.password",
             login,
             None,
-            Some(serde_json::json!({"login": login, "password": "changed"})),
+            Some(
+                serde_json::json!({"login": login, "password": "changed", "must_change": must_change}),
+            ),
         );
         append_audit(&mut tx, &mut appender, vec![entry]).await?;
         tx.commit().await?;
@@ -655,7 +684,7 @@ impl Database for SqliteStore {
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound(format!("用户“{login}”")));
         }
-        let mut appender = Appender::new(seq, prev, at, actor);
+        let mut appender = Appender::new(seq, prev, at, actor).origin(self.origin());
         let entry = crate::common::simple_audit(
             if disabled {
                 "user.disable"
@@ -696,13 +725,22 @@ impl Database for SqliteStore {
             .collect()
     }
 
-    async fn password_hash(&self, login: &str) -> Result<Option<String>> {
-        let row: Option<(Option<String>,)> =
-            sqlx::query_as("SELECT password_hash FROM reporters WHERE login = ?1")
-                .bind(login)
-                .fetch_optional(&self.pool)
-                .await?;
-        Ok(row.and_then(|(h,)| h))
+    async fn password(&self, login: &str) -> Result<Option<StoredPassword>> {
+        let row: Option<(Option<String>, Option<String>, i64)> = sqlx::query_as(
+            "SELECT password_hash, password_set_at, password_must_change FROM reporters \
+             WHERE login = ?1",
+        )
+        .bind(login)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some((Some(hash), set_at, must_change)) = row else {
+            return Ok(None);
+        };
+        Ok(Some(StoredPassword {
+            hash,
+            set_at: set_at.as_deref().map(parse_time).transpose()?,
+            must_change: must_change != 0,
+        }))
     }
     // ---- end of passwords --------------------------------------------------------------
 
@@ -745,7 +783,7 @@ impl Database for SqliteStore {
             );
             qb.build().execute(&mut *tx).await.map_err(unknown_codes)?;
         }
-        let mut appender = Appender::new(seq, hash, at, actor);
+        let mut appender = Appender::new(seq, hash, at, actor).origin(self.origin());
         let audit_rows = plan
             .changes
             .iter()
@@ -820,7 +858,7 @@ impl Database for SqliteStore {
             .execute(&mut *tx)
             .await?;
         }
-        let mut appender = Appender::new(seq, hash, at, actor);
+        let mut appender = Appender::new(seq, hash, at, actor).origin(self.origin());
         let rows = changes
             .iter()
             .map(|c| value_audit("value.quarantine", c, Some(reason.to_string())))
@@ -869,7 +907,7 @@ impl Database for SqliteStore {
             .await?;
         }
         let reason = (!reason.trim().is_empty()).then(|| reason.to_string());
-        let mut appender = Appender::new(seq, hash, at, actor);
+        let mut appender = Appender::new(seq, hash, at, actor).origin(self.origin());
         let rows = changes
             .iter()
             .map(|c| value_audit("value.delete", c, reason.clone()))
@@ -910,7 +948,7 @@ impl Database for SqliteStore {
             .await?;
         }
         let (action, reason) = transition_action(transition);
-        let mut appender = Appender::new(seq, hash, at, actor);
+        let mut appender = Appender::new(seq, hash, at, actor).origin(self.origin());
         let rows = changes
             .iter()
             .map(|c| value_audit(action, c, reason.clone()))
@@ -1047,17 +1085,19 @@ impl Database for SqliteStore {
             }
         }
         for w in writes {
-            let stored: Option<(i64, String, String, String)> = sqlx::query_as(
-                "SELECT version, body, created_at, created_by FROM records \
-                 WHERE kind = ?1 AND id = ?2",
-            )
+            let stored = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT {RECORD_COLUMNS} FROM records WHERE kind = ?1 AND id = ?2"
+            )))
             .bind(&w.kind)
             .bind(&w.id)
             .fetch_optional(&mut *tx)
-            .await?;
-            let version = check_version(w, stored.as_ref().map(|s| s.0))?;
+            .await?
+            .as_ref()
+            .map(record_from_row)
+            .transpose()?;
+            let version = check_version(w, stored.as_ref().map(|s| s.version))?;
             let (created_at, created_by) = match &stored {
-                Some((_, _, c_at, c_by)) => (parse_time(c_at)?, c_by.clone()),
+                Some(s) => (s.created_at, s.created_by.clone()),
                 None => (at, actor.to_string()),
             };
             sqlx::query(
@@ -1081,8 +1121,7 @@ impl Database for SqliteStore {
             .bind(actor)
             .execute(&mut *tx)
             .await?;
-            audits.push(record_audit(w, stored.as_ref().map(|s| s.1.as_str())));
-            written.push(Record {
+            let record = Record {
                 kind: w.kind.clone(),
                 id: w.id.clone(),
                 unit: w.unit.clone(),
@@ -1094,9 +1133,11 @@ impl Database for SqliteStore {
                 created_by,
                 updated_at: at,
                 updated_by: actor.to_string(),
-            });
+            };
+            audits.push(record_audit(w, stored.as_ref(), &record));
+            written.push(record);
         }
-        let mut appender = Appender::new(seq, hash, at, actor);
+        let mut appender = Appender::new(seq, hash, at, actor).origin(self.origin());
         append_audit(&mut tx, &mut appender, audits).await?;
         tx.commit().await?;
         Ok(written)
@@ -1167,7 +1208,7 @@ impl Database for SqliteStore {
         .bind(sqlite_time(&at))
         .execute(&mut *tx)
         .await?;
-        let mut appender = Appender::new(seq, hash, at, actor);
+        let mut appender = Appender::new(seq, hash, at, actor).origin(self.origin());
         append_audit(&mut tx, &mut appender, vec![attachment_audit(&meta)]).await?;
         tx.commit().await?;
         Ok(meta)
@@ -1250,7 +1291,7 @@ impl Database for SqliteStore {
                 break;
             }
         }
-        // The same snapshot's values, replayed against their audited state.
+        // The same snapshot's values and records, replayed against their audited state.
         let sql = format!("SELECT {OBS_COLUMNS} FROM observations AS o");
         let stored = sqlx::query(sqlx::AssertSqlSafe(sql))
             .fetch_all(&mut *tx)
@@ -1258,7 +1299,16 @@ impl Database for SqliteStore {
             .iter()
             .map(|r| obs_from_row(r, 0))
             .collect::<Result<Vec<_>>>()?;
+        let sql = format!("SELECT {RECORD_COLUMNS} FROM records ORDER BY kind, id");
+        let records = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .fetch_all(&mut *tx)
+            .await?
+            .iter()
+            .map(record_from_row)
+            .collect::<Result<Vec<_>>>()?;
         tx.rollback().await?;
-        Ok(verifier.finish(head).with_replay(replayer.finish(stored)))
+        Ok(verifier
+            .finish(head)
+            .with_replay(replayer.finish(stored, records)))
     }
 }

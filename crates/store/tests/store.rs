@@ -539,6 +539,26 @@ async fn places_and_reporters_round_trip() {
         let loaded = db.load_reporters().await.expect("load reporters");
         assert_eq!(loaded.len(), 2);
         assert!(loaded.contains(&changed));
+
+        // A password keeps when it was set and whether its owner must change it.
+        assert_eq!(db.password("li").await.expect("password"), None);
+        let before = chrono::Utc::now().naive_utc() - chrono::TimeDelta::seconds(1);
+        db.set_password("li", "$argon2id$v=19$fake", true, "security")
+            .await
+            .expect("reset");
+        let p = db.password("li").await.expect("password").expect("stored");
+        assert_eq!(p.hash, "$argon2id$v=19$fake");
+        assert!(p.must_change);
+        assert!(p.set_at.is_some_and(|t| t >= before), "{:?}", p.set_at);
+        db.set_password("li", "$argon2id$v=19$own", false, "li")
+            .await
+            .expect("own");
+        let p = db.password("li").await.expect("password").expect("stored");
+        assert!(!p.must_change && p.hash.ends_with("own"));
+        assert!(matches!(
+            db.set_password("nobody", "x", false, "security").await,
+            Err(StoreError::NotFound(_))
+        ));
         assert!(db.audit_verify().await.expect("verify").ok);
     })
     .await;
@@ -1565,5 +1585,326 @@ async fn attachments_are_kept_once_by_content() {
             .expect("audit");
         assert_eq!(trail.len(), 1);
     })
+    .await;
+}
+
+// ---------------------------------------------------------------------------------------
+// Where an audited action came from, and the replay of records.
+
+/// The hash every row had before origins existed: SHA-256(prev ‖ "\n" ‖ the 11 fields).
+fn legacy_hash(e: &youxiang_store::AuditEntry) -> String {
+    use sha2::{Digest, Sha256};
+    let canonical = serde_json::json!([
+        e.seq,
+        youxiang_store::audit::canonical_time(&e.at),
+        e.actor,
+        e.action,
+        e.entity,
+        e.place,
+        e.indicator,
+        e.period,
+        e.old,
+        e.new,
+        e.reason,
+    ]);
+    let digest = Sha256::digest(format!("{}\n{canonical}", e.prev_hash).as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_origin_of_an_action_is_stored_and_hashed() {
+    both(
+        "the_origin_of_an_action_is_stored_and_hashed",
+        |cx| async move {
+            let db = &cx.db;
+            db.write_values(&checked(&[w("T01", "a", "2024", 1.0)]), "li", None)
+                .await
+                .expect("web write");
+            db.set_origin(Some("cli:root@host-1".into()));
+            assert_eq!(db.origin().as_deref(), Some("cli:root@host-1"));
+            db.write_values(&checked(&[w("T01", "a", "2024", 2.0)]), "li", None)
+                .await
+                .expect("command-line write");
+            db.put_records(&[rec("DB-2025-0100", 1, None)], "li")
+                .await
+                .expect("command-line record");
+            db.set_origin(Some("  ".into()));
+            assert_eq!(db.origin(), None, "a blank origin is none");
+            db.write_values(&checked(&[w("T01", "a", "2024", 3.0)]), "li", None)
+                .await
+                .expect("web write again");
+            // A second handle, without an origin of its own, reads what the first stored.
+            let other = youxiang_store::connect(&cx.url)
+                .await
+                .expect("second handle");
+            let rows = other
+                .audit_query(&AuditFilter::default())
+                .await
+                .expect("query");
+            let origins: Vec<(i64, Option<&str>)> = rows
+                .iter()
+                .rev()
+                .map(|e| (e.seq, e.origin.as_deref()))
+                .collect();
+            assert_eq!(
+                origins,
+                vec![
+                    (1, None),
+                    (2, Some("cli:root@host-1")),
+                    (3, Some("cli:root@host-1")),
+                    (4, None)
+                ]
+            );
+            // A row without an origin hashes exactly as rows did before origins existed.
+            for e in &rows {
+                assert_eq!(
+                    e.hash == legacy_hash(e),
+                    e.origin.is_none(),
+                    "row {}",
+                    e.seq
+                );
+            }
+            assert!(other.audit_verify().await.expect("verify").ok);
+            // The append-only triggers cover the new column.
+            assert!(
+                cx.exec("UPDATE audit SET origin = NULL WHERE seq = 2")
+                    .await
+                    .is_err()
+            );
+            assert!(
+                cx.exec("UPDATE audit SET origin = 'cli:x@y' WHERE seq = 1")
+                    .await
+                    .is_err()
+            );
+            // Past them: passing a command-line action off as a web one, or the reverse,
+            // breaks the row's hash.
+            cx.drop_audit_triggers().await;
+            cx.exec("UPDATE audit SET origin = NULL WHERE seq = 2")
+                .await
+                .expect("clear");
+            cx.exec("UPDATE audit SET origin = 'cli:x@y' WHERE seq = 4")
+                .await
+                .expect("add");
+            let report = db.audit_verify().await.expect("verify");
+            let all = report.problems.join("\n");
+            assert!(!report.ok);
+            assert!(
+                all.contains("记录 2 的哈希不符") && all.contains("记录 4 的哈希不符"),
+                "{all}"
+            );
+            assert_eq!(report.problems.len(), 2, "{all}");
+        },
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn audit_verify_replays_the_records_against_the_table() {
+    both(
+        "audit_verify_replays_the_records_against_the_table",
+        |cx| async move {
+            let db = &cx.db;
+            db.put_records(
+                &[
+                    rec("DB-2025-0001", 1, None),
+                    rec("DB-2025-0002", 2, None),
+                    rec("DB-2025-0003", 3, None),
+                ],
+                "office",
+            )
+            .await
+            .expect("insert");
+            db.put_records(
+                &[rec("DB-2025-0001", 4, Some(1))
+                    .state("assigned")
+                    .note("交办")],
+                "wjj",
+            )
+            .await
+            .expect("update");
+            // Each audit row carries the record's whole stored state.
+            let trail = db
+                .audit_query(&AuditFilter {
+                    action: Some("order.raise".into()),
+                    ..AuditFilter::default()
+                })
+                .await
+                .expect("audit");
+            let latest = trail
+                .iter()
+                .find(|e| e.entity == "order:DB-2025-0001")
+                .expect("the update's row");
+            let new: serde_json::Value =
+                serde_json::from_str(latest.new.as_deref().unwrap_or_default()).expect("json");
+            assert_eq!(
+                (
+                    new["$record"].as_i64(),
+                    new["unit"].as_str(),
+                    new["state"].as_str(),
+                    new["due"].as_str(),
+                    new["version"].as_i64(),
+                    new["created_by"].as_str(),
+                    new["body"]["n"].as_i64()
+                ),
+                (
+                    Some(1),
+                    Some("区卫健局"),
+                    Some("assigned"),
+                    Some("2025-07-01"),
+                    Some(2),
+                    Some("office"),
+                    Some(4)
+                )
+            );
+            let old: serde_json::Value =
+                serde_json::from_str(latest.old.as_deref().unwrap_or_default()).expect("json");
+            assert_eq!(
+                (old["state"].as_str(), old["version"].as_i64()),
+                (Some("registered"), Some(1))
+            );
+            assert!(db.audit_verify().await.expect("verify").ok);
+
+            // Changed, added and removed around the application, the chain intact.
+            cx.exec(
+                "UPDATE records SET state = 'done', version = 3 WHERE id = 'DB-2025-0001'",
+            )
+            .await
+            .expect("edit the state");
+            cx.exec(
+                r#"UPDATE records SET body = '{"n":20,"title":"督办"}' WHERE id = 'DB-2025-0002'"#,
+            )
+            .await
+            .expect("edit the body");
+            cx.exec("DELETE FROM records WHERE id = 'DB-2025-0003'")
+                .await
+                .expect("remove");
+            cx.exec(
+                "INSERT INTO records (kind, id, unit, state, due, body, version, created_at, \
+                 created_by, updated_at, updated_by) VALUES ('order', 'DB-2025-0099', '区卫健局', \
+                 'registered', NULL, '{}', 1, '2025-01-01 00:00:00', 'x', '2025-01-01 00:00:00', 'x')",
+            )
+            .await
+            .expect("add");
+            let report = db.audit_verify().await.expect("verify");
+            assert!(!report.ok);
+            let all = report.problems.join("\n");
+            let line = |needle: &str| {
+                report
+                    .problems
+                    .iter()
+                    .find(|p| p.contains(needle))
+                    .cloned()
+                    .unwrap_or_else(|| panic!("no line on {needle}:\n{all}"))
+            };
+            let edited = line("order:DB-2025-0001");
+            assert!(
+                edited.contains("与审计记录不符")
+                    && edited.contains("状态:表中“done”,审计“assigned”")
+                    && edited.contains("版本:表中“3”,审计“2”"),
+                "{edited}"
+            );
+            let body = line("order:DB-2025-0002");
+            assert!(body.contains("内容不同:字段 n"), "{body}");
+            assert!(line("order:DB-2025-0003").contains("表中不存在"), "{all}");
+            assert!(line("order:DB-2025-0099").contains("没有对应的写入"), "{all}");
+            assert_eq!(report.problems.len(), 4, "{all}");
+        },
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_record_audited_before_0005_is_replayed_by_its_body() {
+    both(
+        "a_record_audited_before_0005_is_replayed_by_its_body",
+        |cx| async move {
+            // A record and its audit row as written before migration 0005: `new` is the
+            // body alone.
+            let body = r#"{"n":1,"title":"督办"}"#;
+            let time = "2025-03-01 08:00:00.123456";
+            let at = chrono::NaiveDateTime::parse_from_str(time, "%Y-%m-%d %H:%M:%S%.f")
+                .expect("time");
+            let mut e = youxiang_store::AuditEntry {
+                seq: 1,
+                at,
+                actor: "office".into(),
+                action: "order.raise".into(),
+                entity: "order:DB-2024-0001".into(),
+                place: None,
+                indicator: None,
+                period: None,
+                old: None,
+                new: Some(body.into()),
+                reason: None,
+                prev_hash: youxiang_store::audit::GENESIS.into(),
+                hash: String::new(),
+                origin: None,
+            };
+            e.hash = youxiang_store::audit::row_hash(&e.prev_hash, &e);
+            assert_eq!(e.hash, legacy_hash(&e));
+            cx.exec_owned(format!(
+                "INSERT INTO audit (seq, at, actor, action, entity, new, prev_hash, hash) \
+                 VALUES (1, '{time}', 'office', 'order.raise', 'order:DB-2024-0001', '{body}', \
+                 '{}', '{}')",
+                e.prev_hash, e.hash
+            ))
+            .await
+            .expect("an audit row of before");
+            cx.exec_owned(format!(
+                "UPDATE audit_head SET seq = 1, hash = '{}' WHERE id = 1",
+                e.hash
+            ))
+            .await
+            .expect("head");
+            cx.exec_owned(format!(
+                "INSERT INTO records (kind, id, unit, state, due, body, version, created_at, \
+                 created_by, updated_at, updated_by) VALUES ('order', 'DB-2024-0001', '区卫健局', \
+                 'registered', NULL, '{body}', 1, '{time}', 'office', '{time}', 'office')"
+            ))
+            .await
+            .expect("its record");
+            let report = cx.db.audit_verify().await.expect("verify");
+            assert!(report.ok, "{report:?}");
+
+            // Its body, version and authors are replayed from the rows of before …
+            cx.exec(
+                r#"UPDATE records SET body = '{"n":2,"title":"督办"}', updated_by = 'x' WHERE id = 'DB-2024-0001'"#,
+            )
+            .await
+            .expect("edit the body");
+            let report = cx.db.audit_verify().await.expect("verify");
+            let all = report.problems.join("\n");
+            assert!(
+                all.contains("order:DB-2024-0001")
+                    && all.contains("内容不同:字段 n")
+                    && all.contains("修改人:表中“x”,审计“office”"),
+                "{all}"
+            );
+            assert_eq!(report.problems.len(), 1, "{all}");
+            cx.exec_owned(format!(
+                "UPDATE records SET body = '{body}', updated_by = 'office' WHERE id = 'DB-2024-0001'"
+            ))
+            .await
+            .expect("put it back");
+            assert!(cx.db.audit_verify().await.expect("verify").ok);
+
+            // … its next change carries the whole state, and from then on the state is
+            // replayed too.
+            cx.db
+                .put_records(&[rec("DB-2024-0001", 5, Some(1))], "wjj")
+                .await
+                .expect("a change after the upgrade");
+            assert!(cx.db.audit_verify().await.expect("verify").ok);
+            cx.exec("UPDATE records SET state = 'closed' WHERE id = 'DB-2024-0001'")
+                .await
+                .expect("edit the state");
+            let report = cx.db.audit_verify().await.expect("verify");
+            let all = report.problems.join("\n");
+            assert!(
+                all.contains("状态:表中“closed”,审计“registered”"),
+                "{all}"
+            );
+        },
+    )
     .await;
 }

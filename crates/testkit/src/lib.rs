@@ -76,11 +76,14 @@ fn sweep_dead_scratch() {
             };
             // `<label>-<pid>-<random>`: labels have no dash.
             let mut parts = rest.splitn(3, '-');
-            let (Some(_label), Some(pid), Some(_random)) = (parts.next(), parts.next(), parts.next())
+            let (Some(_label), Some(pid), Some(_random)) =
+                (parts.next(), parts.next(), parts.next())
             else {
                 continue;
             };
-            let Ok(pid) = pid.parse::<u32>() else { continue };
+            let Ok(pid) = pid.parse::<u32>() else {
+                continue;
+            };
             if cfg!(target_os = "linux") && !Path::new(&format!("/proc/{pid}")).exists() {
                 let _ = std::fs::remove_dir_all(entry.path());
             }

@@ -7,7 +7,7 @@ import { chromium } from "playwright-core";
 
 const BASE = process.env.BASE ?? "http://127.0.0.1:18089";
 const SHOTS = process.env.SHOTS ?? "artifacts/screenshots";
-const PASSWORD = "demo2025";
+const PASSWORD = "Demo@2025";
 let browser;
 
 before(async () => {

@@ -16,7 +16,7 @@ use axum::{Json, Router};
 use chrono::{Datelike, NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, OpenApi, ToSchema};
-use youxiang_app::{State as AppState, StatusFilter, StatusRow, status_rows};
+use youxiang_app::{Reader, State as AppState, StatusFilter, StatusRow, status_rows};
 use youxiang_core::completeness::{DEFAULT_DUE_DAYS, Window};
 use youxiang_core::eval::Light;
 use youxiang_core::period::Period;
@@ -157,7 +157,7 @@ pub struct SessionInfo {
     pub csrf_token: String,
 }
 
-fn session_info(user: &Reporter, csrf: &str) -> SessionInfo {
+pub(crate) fn session_info(user: &Reporter, csrf: &str) -> SessionInfo {
     SessionInfo {
         login: user.login.clone(),
         name: user.name.clone(),
@@ -185,7 +185,7 @@ pub async fn start_session(
     if !attempt.delay.is_zero() {
         tokio::time::sleep(attempt.delay).await;
     }
-    let ok = auth::check_password(&web.app, login, password).await?;
+    let stored = auth::check_password(&web.app, login, password).await?;
     // Users as they are now (a change made while the password was being verified counts).
     web.app.refresh_users().await?;
     let (user, stamp) = {
@@ -194,10 +194,11 @@ pub async fn start_session(
         let stamp = state.credentials.get(login).map(|c| c.stamp.clone());
         (user, stamp)
     };
-    match (ok, user, stamp) {
-        (true, Some(user), Some(stamp)) => {
+    match (stored, user, stamp) {
+        (Some(stored), Some(user), Some(stamp)) => {
             attempt.succeeded();
-            let (id, csrf) = web.sessions.create(&user.login, &stamp)?;
+            let due = auth::change_due(&stored, web.config.password_max_age_days);
+            let (id, csrf) = web.sessions.create(&user.login, &stamp, due)?;
             Ok((user, id, csrf))
         }
         _ => Err(ApiError::Unauthorized("用户名或密码错误".into())),
@@ -464,7 +465,13 @@ pub fn status_filter(q: &StatusQuery) -> ApiResult<StatusFilter> {
     })
 }
 
-pub fn rows_for(state: &AppState, filter: &StatusFilter) -> ApiResult<Vec<StatusRow>> {
+/// The status rows `reader` may see: drafts only where their role reports or approves and
+/// their scope covers the row.
+pub fn rows_for(
+    state: &AppState,
+    reader: Reader<'_>,
+    filter: &StatusFilter,
+) -> ApiResult<Vec<StatusRow>> {
     if let Some(p) = &filter.place
         && state.tree.id(p).is_none()
     {
@@ -478,7 +485,7 @@ pub fn rows_for(state: &AppState, filter: &StatusFilter) -> ApiResult<Vec<Status
             state.plan.target_years
         )));
     }
-    status_rows(state, filter).map_err(ApiError::invalid)
+    status_rows(state, reader, filter).map_err(ApiError::invalid)
 }
 
 #[utoipa::path(get, path = "/api/v1/status", tag = "status", params(StatusQuery),
@@ -490,34 +497,76 @@ pub fn rows_for(state: &AppState, filter: &StatusFilter) -> ApiResult<Vec<Status
     ))]
 async fn status(
     State(web): State<Shared>,
-    _who: Authed,
+    who: Authed,
     uri: Uri,
     q: Result<Query<StatusQuery>, QueryRejection>,
 ) -> ApiResult<Response> {
     let filter = status_filter(&query(q)?)?;
-    cached_json(&web, "status", &uri, |state| {
-        let rows = rows_for(state, &filter)?;
-        Ok(rows.iter().map(StatusRowOut::from).collect::<Vec<_>>())
-    })
+    let reader = Reader::Person(&who.user);
+    cached_json(
+        &web,
+        "status",
+        &uri,
+        reader,
+        filter.place.as_deref(),
+        |state| {
+            let rows = rows_for(state, reader, &filter)?;
+            Ok(rows.iter().map(StatusRowOut::from).collect::<Vec<_>>())
+        },
+    )
 }
 
-/// The answer of a read that depends only on the query and the engine's state (not on who
-/// asks: the caller has checked the session), from the response cache when it was computed
-/// at the engine's current generation, else computed under the read lock and kept.
+/// Which figures `reader` sees at `place` (the plan's place when `None`): `-` when only
+/// the official ones, else one bit per indicator of the plan (set where drafts count), in
+/// hexadecimal. Two readers with the same view get the same answer from the same query,
+/// and only they: the response cache keys on it, so one reader's drafts never reach
+/// another.
+fn view_key(state: &AppState, reader: Reader<'_>, place: Option<&str>) -> String {
+    let place = place.unwrap_or(&state.plan.place);
+    let live: Vec<bool> = state
+        .plan
+        .indicators
+        .iter()
+        .map(|i| state.sees_drafts(reader, place, &i.code))
+        .collect();
+    if !live.contains(&true) {
+        return "-".into();
+    }
+    live.chunks(4)
+        .map(|bits| {
+            let n = bits
+                .iter()
+                .enumerate()
+                .fold(0u32, |n, (i, b)| n | (u32::from(*b) << i));
+            char::from_digit(n, 16).unwrap_or('?')
+        })
+        .collect()
+}
+
+/// The answer of a read that depends only on the query, the figures `reader` may see at
+/// `place` and the engines' state (the caller has checked the session), from the response
+/// cache when it was computed at the engines' current generation for the same view, else
+/// computed under the read lock and kept.
 fn cached_json<T: Serialize>(
     web: &crate::Web,
     endpoint: &str,
     uri: &Uri,
+    reader: Reader<'_>,
+    place: Option<&str>,
     compute: impl FnOnce(&AppState) -> ApiResult<T>,
 ) -> ApiResult<Response> {
-    let key = format!("{endpoint}?{}", uri.query().unwrap_or(""));
-    let (generation, out) = {
+    let (generation, key, out) = {
         let state = web.app.read();
-        let generation = state.engine.generation();
+        let key = format!(
+            "{endpoint}?{}#{}",
+            uri.query().unwrap_or(""),
+            view_key(&state, reader, place)
+        );
+        let generation = state.generation();
         if let Some(body) = web.cache.get(generation, &key) {
             return Ok(json_bytes(body));
         }
-        (generation, compute(&state)?)
+        (generation, key, compute(&state)?)
     };
     let body = Bytes::from(
         serde_json::to_vec(&out).map_err(|e| ApiError::Internal(format!("JSON: {e}")))?,
@@ -623,8 +672,13 @@ fn light_rank(l: Light) -> u8 {
     }
 }
 
-/// The overview of a place: light counts overall and by domain, and the headline rows.
-pub fn build_overview(state: &AppState, q: &OverviewQuery) -> ApiResult<OverviewOut> {
+/// The overview of a place as `reader` may see it: light counts overall and by domain,
+/// and the headline rows.
+pub fn build_overview(
+    state: &AppState,
+    reader: Reader<'_>,
+    q: &OverviewQuery,
+) -> ApiResult<OverviewOut> {
     let filter = StatusFilter {
         place: q.place.clone(),
         year: q.year,
@@ -632,7 +686,7 @@ pub fn build_overview(state: &AppState, q: &OverviewQuery) -> ApiResult<Overview
         domain: None,
         all: false,
     };
-    let rows = rows_for(state, &filter)?;
+    let rows = rows_for(state, reader, &filter)?;
     let place = filter
         .place
         .clone()
@@ -676,7 +730,7 @@ pub fn build_overview(state: &AppState, q: &OverviewQuery) -> ApiResult<Overview
         lights.add(r.light);
         let ind = state.plan.indicator(&r.indicator);
         let series = state
-            .engine
+            .view_for(reader, &place, &r.indicator)
             .series_at(&r.indicator, &place)
             .into_iter()
             .filter(|(p, v)| v.is_finite() && filter.period.is_none_or(|f| *p <= f))
@@ -723,12 +777,20 @@ pub fn build_overview(state: &AppState, q: &OverviewQuery) -> ApiResult<Overview
     ))]
 async fn overview(
     State(web): State<Shared>,
-    _who: Authed,
+    who: Authed,
     uri: Uri,
     q: Result<Query<OverviewQuery>, QueryRejection>,
 ) -> ApiResult<Response> {
     let q = query(q)?;
-    cached_json(&web, "overview", &uri, |state| build_overview(state, &q))
+    let reader = Reader::Person(&who.user);
+    cached_json(
+        &web,
+        "overview",
+        &uri,
+        reader,
+        q.place.as_deref(),
+        |state| build_overview(state, reader, &q),
+    )
 }
 
 #[utoipa::path(get, path = "/api/v1/explain/{indicator}/{place}/{period}", tag = "status",
@@ -745,13 +807,13 @@ async fn overview(
     ))]
 async fn explain(
     State(web): State<Shared>,
-    _who: Authed,
+    who: Authed,
     Path((indicator, place, period)): Path<(String, String, String)>,
 ) -> ApiResult<Response> {
     let period = parse_period(&period)?;
     let state = web.app.read();
     let e = state
-        .engine
+        .view_for(Reader::Person(&who.user), &place, &indicator)
         .explain(&indicator, &place, period)
         .ok_or_else(|| ApiError::NotFound(format!("指标“{indicator}”或地点“{place}”")))?;
     // Non-finite numbers cannot be JSON: serialise through Value, which refuses them.
@@ -903,6 +965,11 @@ pub struct AuditOut {
     pub new: Option<String>,
     pub reason: Option<String>,
     pub hash: String,
+    /// Where the action came from: `cli:<os-user>@<host>` for the command line (the
+    /// operating-system user who ran it); null for the web (the signed-in user) and for rows
+    /// written before origins were recorded.
+    #[schema(example = "cli:root@host")]
+    pub origin: Option<String>,
 }
 
 pub fn audit_filter(q: &AuditQuery) -> ApiResult<AuditFilter> {
@@ -941,7 +1008,7 @@ async fn audit(
     who: Authed,
     q: Result<Query<AuditQuery>, QueryRejection>,
 ) -> ApiResult<Json<Vec<AuditOut>>> {
-    if !is_office(&who.user) {
+    if !who.user.role.can_read_audit() {
         return Err(ApiError::Forbidden(vec![format!(
             "{}({})无权查看审计记录",
             who.user.name,
@@ -965,6 +1032,7 @@ async fn audit(
                 new: e.new,
                 reason: e.reason,
                 hash: e.hash,
+                origin: e.origin,
             })
             .collect(),
     ))
@@ -1089,7 +1157,11 @@ async fn get_values(
                 .tree
                 .id(&o.key.place)
                 .is_some_and(|id| who.user.scope.covers(&state.tree, id, &o.key.indicator));
-            if in_scope && o.value.is_finite() {
+            // A draft only to whom it is live: a read-only role (a viewer) sees the
+            // submitted and approved values of its scope, never the drafts.
+            let shown = o.state != ValueState::Draft
+                || state.sees_drafts(Reader::Person(&who.user), &o.key.place, &o.key.indicator);
+            if in_scope && shown && o.value.is_finite() {
                 if kept.len() == limit {
                     more = true;
                     break 'pages;

@@ -25,7 +25,9 @@ use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::HeaderMap;
 use axum::http::request::Parts;
 use youxiang_app::App;
+use youxiang_core::password::ChangeDue;
 use youxiang_core::scope::Reporter;
+use youxiang_store::StoredPassword;
 
 use crate::Shared;
 use crate::error::ApiError;
@@ -35,7 +37,7 @@ pub const COOKIE: &str = "yx_session";
 /// The header that carries the CSRF token of JSON writes.
 pub const CSRF_HEADER: &str = "x-csrf-token";
 /// The demo users' password (documented in the README: it is a demo).
-pub const DEMO_PASSWORD: &str = "demo2025";
+pub const DEMO_PASSWORD: &str = "Demo@2025";
 
 /// 32 random bytes as 64 hex digits.
 pub fn random_token() -> Result<String, ApiError> {
@@ -80,30 +82,54 @@ fn dummy_hash() -> &'static str {
     DUMMY.get_or_init(|| hash_password("no such user").unwrap_or_default())
 }
 
-/// Checks a login and password against the store.
-pub async fn check_password(app: &App, login: &str, password: &str) -> Result<bool, ApiError> {
-    let stored = app.db().password_hash(login).await?;
+/// Checks a login and password against the store: the stored password when they match.
+pub async fn check_password(
+    app: &App,
+    login: &str,
+    password: &str,
+) -> Result<Option<StoredPassword>, ApiError> {
+    let stored = app.db().password(login).await?;
     let password = password.to_string();
-    let hash = stored.clone().unwrap_or_else(|| dummy_hash().to_string());
+    let hash = stored
+        .as_ref()
+        .map(|s| s.hash.clone())
+        .unwrap_or_else(|| dummy_hash().to_string());
     let ok = tokio::task::spawn_blocking(move || verify_password(&hash, &password))
         .await
         .map_err(|e| ApiError::Internal(format!("verify task: {e}")))?;
-    Ok(ok && stored.is_some())
+    Ok(stored.filter(|_| ok))
 }
 
-/// Sets a user's password (hashing it), audited as `user.password` by `actor`.
+/// Why the password a user signed in with must be changed first, if it must.
+pub fn change_due(stored: &StoredPassword, max_age_days: u32) -> Option<ChangeDue> {
+    youxiang_core::password::change_due(
+        stored.must_change,
+        stored.set_at,
+        chrono::Utc::now().naive_utc(),
+        max_age_days,
+    )
+}
+
+/// Sets a user's password (hashing it) after checking it against the policy
+/// ([`youxiang_core::password::weaknesses`]), audited as `user.password` by `actor`.
+/// `must_change`: the owner must change it at the next sign-in (set for them by someone
+/// else).
 pub async fn set_password(
     app: &App,
     login: &str,
     password: &str,
+    must_change: bool,
     actor: &str,
 ) -> anyhow::Result<()> {
-    if password.chars().count() < 8 {
-        anyhow::bail!("密码至少 8 个字符");
+    let weak = youxiang_core::password::weaknesses(login, password);
+    if !weak.is_empty() {
+        anyhow::bail!("{}", weak.join(";"));
     }
     let pw = password.to_string();
     let hash = tokio::task::spawn_blocking(move || hash_password(&pw)).await??;
-    app.db().set_password(login, &hash, actor).await?;
+    app.db()
+        .set_password(login, &hash, must_change, actor)
+        .await?;
     Ok(())
 }
 
@@ -118,8 +144,8 @@ pub async fn set_demo_passwords(app: &App) -> anyhow::Result<usize> {
         .collect();
     let mut n = 0;
     for login in logins {
-        if app.db().password_hash(&login).await?.is_none() {
-            set_password(app, &login, DEMO_PASSWORD, "demo").await?;
+        if app.db().password(&login).await?.is_none() {
+            set_password(app, &login, DEMO_PASSWORD, false, "demo").await?;
             n += 1;
         }
     }
@@ -133,6 +159,8 @@ pub struct SessionData {
     /// The user's credential stamp when the session started: a change of role, scope,
     /// password or the disabled flag ends the session.
     pub stamp: String,
+    /// The password must be changed before anything else (set by another, or expired).
+    pub change_due: Option<ChangeDue>,
     started: Instant,
     last_seen: Instant,
 }
@@ -159,7 +187,12 @@ impl Sessions {
     }
 
     /// Starts a session: returns its id and CSRF token.
-    pub fn create(&self, login: &str, stamp: &str) -> Result<(String, String), ApiError> {
+    pub fn create(
+        &self,
+        login: &str,
+        stamp: &str,
+        change_due: Option<ChangeDue>,
+    ) -> Result<(String, String), ApiError> {
         let id = random_token()?;
         let csrf = random_token()?;
         let mut map = self.map.lock().unwrap_or_else(|e| e.into_inner());
@@ -173,6 +206,7 @@ impl Sessions {
                 login: login.to_string(),
                 csrf: csrf.clone(),
                 stamp: stamp.to_string(),
+                change_due,
                 started: now,
                 last_seen: now,
             },
@@ -418,6 +452,9 @@ pub struct Authed {
     pub user: Reporter,
     pub session: String,
     pub csrf: String,
+    /// The password must be changed before anything else; only the password change and
+    /// signing out are open until it is.
+    pub change_due: Option<ChangeDue>,
 }
 
 impl Authed {
@@ -461,6 +498,7 @@ pub fn session_of(web: &Shared, headers: &HeaderMap) -> Option<Authed> {
         user,
         session: id.to_string(),
         csrf: s.csrf,
+        change_due: s.change_due,
     })
 }
 

@@ -1,11 +1,15 @@
 //! Answers of the read-mostly endpoints (`/api/v1/status`, `/api/v1/overview`) kept as
-//! serialised JSON per request, valid for one generation of the engine.
+//! serialised JSON per request and per view (which figures the reader may see with drafts:
+//! the key carries it, so one reader's drafts never reach another), valid for one
+//! generation of the engines.
 //!
-//! The engine's generation changes on every write (and is never reused, even by a rebuilt
-//! engine), and every state the answers read — plan, places, figures, statuses — is replaced
-//! or changed only together with the engine. An entry is served only while the generation
-//! it was computed at is the current one, so a write makes every kept answer unreachable at
-//! once: a cached answer is never older than the last write.
+//! The engines' generation (`youxiang_app::State::generation`, the larger of the live and
+//! the official engine's) changes on every write and every change of review state (and is
+//! never reused, even by rebuilt engines), and every state the answers read — plan, places,
+//! figures, statuses — is replaced or changed only together with the engines. An entry is
+//! served only while the generation it was computed at is the current one, so a write makes
+//! every kept answer unreachable at once: a cached answer is never older than the last
+//! write.
 
 use std::collections::HashMap;
 use std::sync::Mutex;

@@ -9,6 +9,7 @@ pub mod cache;
 pub mod error;
 pub mod manage;
 pub mod pages;
+pub mod password;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -48,6 +49,8 @@ pub struct WebConfig {
     /// What an uploaded values file may make the reader hold (unpacked size, rows,
     /// columns, cells, line and cell length) and how many errors are listed.
     pub read_limits: youxiang_ingest::ReadLimits,
+    /// Days a password lasts before its owner must change it at sign-in (0: never).
+    pub password_max_age_days: u32,
 }
 
 impl Default for WebConfig {
@@ -62,6 +65,7 @@ impl Default for WebConfig {
             lockout: Duration::from_secs(15 * 60),
             body_limit: 20 * 1024 * 1024,
             read_limits: youxiang_ingest::ReadLimits::default(),
+            password_max_age_days: youxiang_core::password::DEFAULT_MAX_AGE_DAYS,
         }
     }
 }
@@ -102,9 +106,19 @@ pub fn router(app: Arc<App>, config: WebConfig) -> Router {
         .merge(api::routes())
         .merge(pages::routes())
         .merge(manage::routes())
-        .merge(SwaggerUi::new("/api/docs").url(
-            "/api/openapi.json",
-            api::ApiDoc::openapi().merge_from(manage::ManageDoc::openapi()),
+        .merge(password::routes())
+        .merge(
+            SwaggerUi::new("/api/docs").url(
+                "/api/openapi.json",
+                api::ApiDoc::openapi()
+                    .merge_from(manage::ManageDoc::openapi())
+                    .merge_from(password::PasswordDoc::openapi()),
+            ),
+        )
+        // Runs after `users_current` (layers wrap outwards), on the users as they are now.
+        .layer(axum::middleware::from_fn_with_state(
+            web.clone(),
+            password::gate,
         ))
         .layer(axum::middleware::from_fn_with_state(
             web.clone(),

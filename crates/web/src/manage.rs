@@ -215,8 +215,9 @@ fn parse_by(text: Option<&str>) -> ApiResult<RankBy> {
     }
 }
 
-/// The month of the latest figure of any headline indicator at the plan's place (the
-/// default month of the ranking), or last month when there is none.
+/// The month of the latest official figure of any headline indicator at the plan's place
+/// (the default month of the ranking, which counts official figures only), or last month
+/// when there is none.
 fn default_month(web: &Shared) -> Period {
     let state = web.app.read();
     let root = state.plan.place.clone();
@@ -225,7 +226,7 @@ fn default_month(web: &Shared) -> Period {
         .indicators
         .iter()
         .filter(|i| i.is_table_row())
-        .flat_map(|i| state.engine.series_at(&i.code, &root))
+        .flat_map(|i| state.official.series_at(&i.code, &root))
         .map(|(p, _)| p.end())
         .filter(|d| *d <= today())
         .max();

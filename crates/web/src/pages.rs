@@ -14,7 +14,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use serde::Deserialize;
-use youxiang_app::{State as AppState, StatusFilter};
+use youxiang_app::{Reader, State as AppState, StatusFilter};
 use youxiang_core::completeness::required_components;
 use youxiang_core::eval::Light;
 use youxiang_core::period::Period;
@@ -43,6 +43,15 @@ const MESSAGES: &[(&str, &str, &str)] = &[
     ("signin", "登录", "Sign in"),
     ("login", "用户名", "User name"),
     ("password", "密码", "Password"),
+    ("change_password", "修改密码", "Change password"),
+    ("current_password", "当前密码", "Current password"),
+    ("new_password", "新密码", "New password"),
+    ("repeat_password", "再次输入新密码", "New password again"),
+    (
+        "password_rule",
+        "至少 8 个字符,包含小写字母、大写字母、数字、符号中的至少 3 类,且不含登录名。",
+        "At least 8 characters mixing three of lower case, upper case, digits and signs, not containing the login name.",
+    ),
     ("period", "期间", "Period"),
     ("show", "查看", "Show"),
     ("year", "年度", "Year"),
@@ -104,6 +113,13 @@ const MESSAGES: &[(&str, &str, &str)] = &[
     ("reject", "退回", "Send back"),
     ("higher", "越大越好", "higher is better"),
     ("lower", "越小越好", "lower is better"),
+    ("origin", "来源", "Origin"),
+    ("origin_web", "网页", "Web"),
+    (
+        "origin_cli",
+        "命令行(操作系统用户 {})",
+        "Command line (OS user {})",
+    ),
 ];
 
 /// What every page shows around its content.
@@ -120,7 +136,9 @@ pub struct UserView {
     pub role: String,
     pub can_report: bool,
     pub can_approve: bool,
-    pub office: bool,
+    pub can_audit: bool,
+    /// The password must be changed first: the menu is hidden (it would lead back here).
+    pub restricted: bool,
 }
 
 impl Chrome {
@@ -172,7 +190,8 @@ pub(crate) fn chrome(
             },
             can_report: a.user.role.can_report(),
             can_approve: a.user.role.can_approve(),
-            office: matches!(a.user.role, Role::Admin | Role::Office),
+            can_audit: a.user.role.can_read_audit(),
+            restricted: a.change_due.is_some(),
         }),
         csrf: who.map(|a| a.csrf.clone()).unwrap_or_default(),
         path: path.to_string(),
@@ -234,8 +253,26 @@ pub(crate) fn error_page(c: Chrome, e: ApiError) -> Response {
     let mut lines = vec![body.message];
     lines.extend(body.details);
     lines.extend(body.errors.into_iter().map(|e| e.message));
+    let title = match (status.as_u16(), c.en) {
+        (403, false) => "无权访问",
+        (404, false) => "未找到",
+        (409, false) => "无法完成:数据已变化",
+        (413, false) => "文件过大",
+        (422, false) => "内容有误",
+        (429, false) => "请求过于频繁",
+        (503, false) => "服务暂不可用",
+        (_, false) => "出错了",
+        (403, true) => "Not allowed",
+        (404, true) => "Not found",
+        (409, true) => "Conflict",
+        (413, true) => "Too large",
+        (422, true) => "Please correct",
+        (429, true) => "Too many requests",
+        (503, true) => "Unavailable",
+        (_, true) => "Something went wrong",
+    };
     let mut resp = render(&MessagePage {
-        title: format!("{}", status.as_u16()),
+        title: title.to_string(),
         c,
         lines,
     });
@@ -601,7 +638,8 @@ fn overview_page(
         year: None,
         period: period.clone(),
     };
-    let ov = match api::build_overview(&state, &q) {
+    let reader = Reader::Person(&who.user);
+    let ov = match api::build_overview(&state, reader, &q) {
         Ok(ov) => ov,
         Err(e) => {
             drop(state);
@@ -660,7 +698,7 @@ fn overview_page(
         })
         .unwrap_or_default();
     let children = id
-        .map(|id| children_counts(&state, id, period.as_deref()))
+        .map(|id| children_counts(&state, reader, id, period.as_deref()))
         .unwrap_or_default();
     let title = if ov.place == state.plan.place {
         format!("{} · {}", c.t("overview"), ov.place_name)
@@ -710,7 +748,12 @@ fn light_of(s: &str) -> Light {
     }
 }
 
-fn children_counts(state: &AppState, id: PlaceId, period: Option<&str>) -> Vec<ChildView> {
+fn children_counts(
+    state: &AppState,
+    reader: Reader<'_>,
+    id: PlaceId,
+    period: Option<&str>,
+) -> Vec<ChildView> {
     state
         .tree
         .children(id)
@@ -723,7 +766,7 @@ fn children_counts(state: &AppState, id: PlaceId, period: Option<&str>) -> Vec<C
                 period: period.and_then(|p| p.parse().ok()),
                 ..Default::default()
             };
-            if let Ok(rows) = youxiang_app::status_rows(state, &filter) {
+            if let Ok(rows) = youxiang_app::status_rows(state, reader, &filter) {
                 for r in rows {
                     lights.add(r.light);
                 }
@@ -829,9 +872,12 @@ async fn indicator(
         return error_page(c, ApiError::NotFound(format!("地点“{place}”")));
     };
     let period: Option<Period> = q.period.as_deref().and_then(|p| p.parse().ok());
-    let series = state.engine.series_at(&code, &place);
+    // Each figure as this reader may see it: drafts only within their scope.
+    let reader = Reader::Person(&who.user);
+    let engine = state.view_for(reader, &place, &code);
+    let series = engine.series_at(&code, &place);
     let latest = period.or_else(|| series.last().map(|(p, _)| *p));
-    let explained = latest.and_then(|p| state.engine.explain(&code, &place, p));
+    let explained = latest.and_then(|p| engine.explain(&code, &place, p));
     let (light, value, explain) = match &explained {
         Some(e) => {
             let light = e.schedule.as_ref().map(|s| s.light).unwrap_or(Light::Grey);
@@ -854,8 +900,7 @@ async fn indicator(
     let schedule: Vec<Option<f64>> = series
         .iter()
         .map(|(p, _)| {
-            state
-                .engine
+            engine
                 .explain(&code, &place, *p)
                 .and_then(|e| e.schedule.and_then(|s| s.expected))
         })
@@ -874,7 +919,9 @@ async fn indicator(
         .iter()
         .map(|t| {
             let p = state.tree.get(*t);
-            let s = state.engine.status(&code, &p.code, year);
+            let s = state
+                .view_for(reader, &p.code, &code)
+                .status(&code, &p.code, year);
             (
                 p.code.clone(),
                 p.name.clone(),
@@ -1004,8 +1051,8 @@ fn entry_places(state: &AppState, user: &Reporter) -> Vec<(String, String)> {
     out
 }
 
-fn default_period(state: &AppState) -> String {
-    youxiang_app::status_rows(state, &StatusFilter::default())
+fn default_period(state: &AppState, user: &Reporter) -> String {
+    youxiang_app::status_rows(state, Reader::Person(user), &StatusFilter::default())
         .ok()
         .and_then(|rows| rows.iter().filter_map(|r| r.as_of).max())
         .map(|p| p.to_string())
@@ -1043,12 +1090,14 @@ fn entry_fields(
     let inds = if matching.is_empty() { inds } else { matching };
     let mut out = Vec::new();
     for ind in inds {
-        let status = period.and_then(|p| state.engine.status(&ind.code, place, p.year()));
+        // The entry form's places are the user's own: drafts included there.
+        let engine = state.view_for(Reader::Person(user), place, &ind.code);
+        let status = period.and_then(|p| engine.status(&ind.code, place, p.year()));
         let light = status.map(|s| s.light).unwrap_or(Light::Grey);
         for comp in required_components(ind) {
             let id = format!("v:{}:{}", ind.code, comp.as_str());
             let current = period.and_then(|p| {
-                state.engine.own_value(&ValueKey {
+                engine.own_value(&ValueKey {
                     indicator: ind.code.clone(),
                     place: place.to_string(),
                     period: p,
@@ -1104,7 +1153,7 @@ fn entry_page(
         .unwrap_or_default();
     let period = period
         .filter(|p| !p.trim().is_empty())
-        .unwrap_or_else(|| default_period(&state));
+        .unwrap_or_else(|| default_period(&state, &who.user));
     let fields = entry_fields(
         &state,
         &c,
@@ -1229,12 +1278,15 @@ async fn entry_post(
         }
     }
     // The form shows the current figures: a field left as shown is not a change (the
-    // engine's figure is rounded to millionths, the stored one may carry more digits).
+    // engine's figure is rounded to millionths, the stored one may carry more digits). As
+    // the user sees them: a place outside the scope compares with its official figure (and
+    // the write is refused), so the answer tells nothing of another place's drafts.
     {
         let state = web.app.read();
+        let reader = Reader::Person(&who.user);
         writes.retain(|w| {
             state
-                .engine
+                .view_for(reader, &w.key.place, &w.key.indicator)
                 .own_value(&w.key)
                 .is_none_or(|cur| (cur - w.value).abs() > 1e-6 * cur.abs().max(1.0))
         });
@@ -1695,7 +1747,7 @@ async fn audit(
         Err(r) => return r,
     };
     let c = chrome(&web, &headers, Some(&who), "/audit");
-    if !matches!(who.user.role, Role::Admin | Role::Office) {
+    if !who.user.role.can_read_audit() {
         return error_page(
             c,
             ApiError::Forbidden(vec![format!("{} 无权查看审计记录", who.user.name)]),
@@ -1708,6 +1760,15 @@ async fn audit(
     let rows = match web.app.audit_query(&filter).await {
         Ok(r) => r,
         Err(e) => return error_page(c, e.into()),
+    };
+    // Where each action came from: the command line names the operating-system user; a
+    // row without an origin is the signed-in user's, through the web.
+    let origin = |o: Option<&str>| match o {
+        None => c.t("origin_web").to_string(),
+        Some(o) => match o.strip_prefix("cli:") {
+            Some(who) => c.t("origin_cli").replace("{}", who),
+            None => o.to_string(),
+        },
     };
     let rows = rows
         .into_iter()
@@ -1723,6 +1784,7 @@ async fn audit(
                         false,
                     ),
                     (e.actor, false),
+                    (origin(e.origin.as_deref()), false),
                     (e.action, false),
                     (e.entity, false),
                     (e.old.unwrap_or_default(), false),
@@ -1736,6 +1798,7 @@ async fn audit(
         "#",
         "时间 time (UTC)",
         "操作人 actor",
+        c.t("origin"),
         "操作 action",
         "对象 entity",
         "原值 old",

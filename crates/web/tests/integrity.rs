@@ -216,14 +216,14 @@ async fn rights_changed_elsewhere_count_on_the_next_request() {
 
     // A password changed elsewhere ends the sessions and the old password.
     let office = s.signed_in("office").await;
-    youxiang_web::set_password(&other, "office", "a-new-password-1", "admin")
+    youxiang_web::set_password(&other, "office", "A-new-password-1", true, "security")
         .await
         .expect("passwd");
     let (st, _) = office.get("/api/v1/session").await;
     assert_eq!(st, StatusCode::UNAUTHORIZED);
     let (st, _) = s.anon().sign_in("office", DEMO_PASSWORD).await;
     assert_eq!(st, StatusCode::UNAUTHORIZED);
-    let (st, _) = s.anon().sign_in("office", "a-new-password-1").await;
+    let (st, _) = s.anon().sign_in("office", "A-new-password-1").await;
     assert_eq!(st, StatusCode::OK);
 
     // Disabled: signed out and refused; enabled again: back.

@@ -11,9 +11,11 @@ use serde_json::{Value, json};
 use youxiang_app::App;
 use youxiang_web::{DEMO_PASSWORD, WebConfig};
 
+mod drafts;
 mod hostile;
 mod integrity;
 mod manage;
+mod separation;
 
 const PLAN: &str = include_str!("../../../plans/dinghai-qiyouxiang.toml");
 const PLACES: &str = include_str!("../../../data/dinghai-places.csv");
@@ -548,6 +550,10 @@ async fn a_written_value_changes_the_overview_and_approval_locks_it() {
         .await;
     assert_eq!(st, StatusCode::OK, "{a}");
     assert_eq!(a[0]["action"], "value.approve");
+    assert!(
+        a[0].get("origin").is_some_and(|o| o.is_null()),
+        "a web action has no command-line origin: {a}"
+    );
     let (st, _) = town.get("/api/v1/audit").await;
     assert_eq!(st, StatusCode::FORBIDDEN);
 
@@ -572,16 +578,18 @@ async fn a_written_value_changes_the_overview_and_approval_locks_it() {
     assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
 }
 
-/// What the status and overview endpoints answer, computed afresh from the app's state
-/// (no cache), through JSON text as the client reads it.
-fn fresh(s: &Server, path: &str) -> Value {
-    let v = fresh_value(s, path);
+/// What the status and overview endpoints answer `login`, computed afresh from the app's
+/// state (no cache), through JSON text as the client reads it.
+fn fresh(s: &Server, login: &str, path: &str) -> Value {
+    let v = fresh_value(s, login, path);
     serde_json::from_slice(&serde_json::to_vec(&v).expect("json")).expect("json")
 }
 
-fn fresh_value(s: &Server, path: &str) -> Value {
+fn fresh_value(s: &Server, login: &str, path: &str) -> Value {
     use youxiang_web::api::{OverviewQuery, StatusQuery, StatusRowOut, build_overview};
     let state = s.app.read();
+    let who = state.reporter(login).expect("user").clone();
+    let reader = youxiang_app::Reader::Person(&who);
     let period = path.split("period=").nth(1).map(String::from);
     if path.starts_with("/api/v1/overview") {
         let q = OverviewQuery {
@@ -589,7 +597,7 @@ fn fresh_value(s: &Server, path: &str) -> Value {
             year: None,
             period,
         };
-        serde_json::to_value(build_overview(&state, &q).expect("overview")).expect("json")
+        serde_json::to_value(build_overview(&state, reader, &q).expect("overview")).expect("json")
     } else {
         let q = StatusQuery {
             place: None,
@@ -599,7 +607,7 @@ fn fresh_value(s: &Server, path: &str) -> Value {
             all: None,
         };
         let filter = youxiang_web::api::status_filter(&q).expect("filter");
-        let rows = youxiang_web::api::rows_for(&state, &filter).expect("rows");
+        let rows = youxiang_web::api::rows_for(&state, reader, &filter).expect("rows");
         serde_json::to_value(rows.iter().map(StatusRowOut::from).collect::<Vec<_>>()).expect("json")
     }
 }
@@ -608,7 +616,11 @@ fn fresh_value(s: &Server, path: &str) -> Value {
 async fn cached_answers_are_never_older_than_the_last_write() {
     let s = start().await;
     let town = s.signed_in(&format!("town-{TOWN}")).await;
-    let viewer = s.signed_in("viewer").await;
+    // The office sees the district with drafts (its scope covers it), the viewer without.
+    let readers = [
+        ("viewer", s.signed_in("viewer").await),
+        ("office", s.signed_in("office").await),
+    ];
     let paths = [
         "/api/v1/status",
         "/api/v1/status?period=2025-09",
@@ -621,15 +633,30 @@ async fn cached_answers_are_never_older_than_the_last_write() {
         ))
         .await;
     let old = own[0]["value"].as_f64().unwrap_or(0.0);
-    for round in 1..=3 {
-        for path in paths {
-            // Twice: the second answer comes from the cache.
-            for _ in 0..2 {
-                let (st, got) = viewer.get(path).await;
-                assert_eq!(st, StatusCode::OK, "{path}: {got}");
-                assert_eq!(got, fresh(&s, path), "round {round}: {path}");
+    let key = json!([{"indicator": "T08", "place": TOWN, "period": "2025-09"}]);
+    let t08 = |rows: &Value| {
+        rows.as_array()
+            .and_then(|r| r.iter().find(|r| r["indicator"] == "T08").cloned())
+            .unwrap_or(Value::Null)["value"]
+            .as_f64()
+    };
+    let district = |engine: &youxiang_engine::Engine| {
+        engine.value("T08", DISTRICT, "2025-09".parse().unwrap())
+    };
+    /// Every reader's every answer, twice (the second from the cache), equals a fresh one.
+    async fn check(s: &Server, readers: &[(&str, Client)], paths: &[&str], when: String) {
+        for (login, c) in readers {
+            for path in paths {
+                for _ in 0..2 {
+                    let (st, got) = c.get(path).await;
+                    assert_eq!(st, StatusCode::OK, "{path}: {got}");
+                    assert_eq!(got, fresh(s, login, path), "{when}: {login} {path}");
+                }
             }
         }
+    }
+    for round in 1..=3 {
+        check(&s, &readers, &paths, format!("before the write {round}")).await;
         let (st, w) = town
             .post(
                 "/api/v1/values",
@@ -638,24 +665,38 @@ async fn cached_answers_are_never_older_than_the_last_write() {
             .await;
         assert_eq!(st, StatusCode::OK, "{w}");
         assert_eq!(w["changed"], 1);
-        // Right after the write every answer shows it.
-        let (_, st_rows) = viewer.get("/api/v1/status?period=2025-09").await;
-        let t08 = st_rows
-            .as_array()
-            .and_then(|r| r.iter().find(|r| r["indicator"] == "T08").cloned())
-            .unwrap_or(Value::Null);
-        let district = s
-            .app
-            .read()
-            .engine
-            .value("T08", DISTRICT, "2025-09".parse().unwrap());
-        assert_eq!(t08["value"].as_f64(), district, "round {round}");
-        for path in paths {
-            let (_, got) = viewer.get(path).await;
-            assert_eq!(got, fresh(&s, path), "after write {round}: {path}");
-        }
+        // Right after the write every answer shows it to whom it is live, and the official
+        // figure to the others.
+        let (_, viewer_rows) = readers[0].1.get("/api/v1/status?period=2025-09").await;
+        let (_, office_rows) = readers[1].1.get("/api/v1/status?period=2025-09").await;
+        let (live, official) = {
+            let state = s.app.read();
+            (district(&state.live), district(&state.official))
+        };
+        assert_ne!(live, official, "round {round}: the draft is not official");
+        assert_eq!(t08(&office_rows), live, "round {round}: the office");
+        assert_eq!(t08(&viewer_rows), official, "round {round}: the viewer");
+        check(&s, &readers, &paths, format!("after the write {round}")).await;
+        // Submitted, it is official: every answer shows it at once.
+        let (st, b) = town
+            .post(
+                "/api/v1/values/transition",
+                json!({"action": "submit", "keys": key}),
+            )
+            .await;
+        assert_eq!(st, StatusCode::OK, "{b}");
+        let (_, viewer_rows) = readers[0].1.get("/api/v1/status?period=2025-09").await;
+        assert_eq!(t08(&viewer_rows), live, "round {round}: submitted");
+        check(
+            &s,
+            &readers,
+            &paths,
+            format!("after the submission {round}"),
+        )
+        .await;
     }
     // Errors are answered, not kept.
+    let viewer = &readers[0].1;
     let (st, _) = viewer.get("/api/v1/status?place=nowhere").await;
     assert_eq!(st, StatusCode::NOT_FOUND);
     let (st, _) = viewer.get("/api/v1/status?place=nowhere").await;
@@ -745,6 +786,8 @@ async fn role_action_scope_matrix() {
         format!("town-{TOWN}"),
         format!("village-{village_in}"),
         "viewer".into(),
+        "security".into(),
+        "auditor".into(),
     ];
     // Cells: (action, in_scope) per user → the place/indicator to try.
     #[derive(Clone, Copy, Debug, PartialEq)]
@@ -788,7 +831,8 @@ async fn role_action_scope_matrix() {
                     if ratio { "numerator" } else { "value" },
                 )
             }
-            // admin, office, viewer: the whole district in scope; no place outside it.
+            // admin, office, viewer, security, auditor: the whole district in scope; no
+            // place outside it.
             _ => (village_in.clone(), village_ind.to_string(), "numerator"),
         }
     };
@@ -798,18 +842,24 @@ async fn role_action_scope_matrix() {
     };
     let expected = |login: &str, action: Action, in_scope: bool| -> bool {
         let role = match login {
-            "admin" | "office" => "office",
+            "admin" => "admin",
+            "office" => "office",
             "wjj" => "dept",
             "viewer" => "viewer",
+            "security" => "security",
+            "auditor" => "auditor",
             l if l.starts_with("town-") => "town",
             _ => "village",
         };
+        let read_only = matches!(role, "viewer" | "security" | "auditor");
         match action {
-            Action::Audit => role == "office",
+            // 三员分立: the auditor and the office read the audit; the system and security
+            // administrators do not.
+            Action::Audit => matches!(role, "office" | "auditor"),
             Action::ReadValues => in_scope,
-            Action::Write => in_scope && role != "viewer",
+            Action::Write => in_scope && !read_only,
             // Approval: office anywhere; a department or town below its roots; a village never.
-            Action::Approve => in_scope && matches!(role, "office" | "dept" | "town"),
+            Action::Approve => in_scope && matches!(role, "admin" | "office" | "dept" | "town"),
         }
     };
     let mut failures = Vec::new();
@@ -817,7 +867,11 @@ async fn role_action_scope_matrix() {
     for login in &users {
         let c = s.signed_in(login).await;
         for in_scope in [true, false] {
-            if matches!(login.as_str(), "admin" | "office" | "viewer") && !in_scope {
+            if matches!(
+                login.as_str(),
+                "admin" | "office" | "viewer" | "security" | "auditor"
+            ) && !in_scope
+            {
                 continue; // their scope is the whole district
             }
             let (place, ind, comp) = target(login, in_scope);
@@ -903,7 +957,7 @@ async fn role_action_scope_matrix() {
         failures.len(),
         failures.join("\n")
     );
-    assert!(cells >= 36);
+    assert!(cells >= 44);
 }
 
 /// A browser without JavaScript: sign in through the form, then every page.
@@ -1114,7 +1168,8 @@ async fn pages_work_without_javascript() {
         )
         .await;
     assert_eq!(st, StatusCode::FORBIDDEN);
-    // Audit is the office's.
-    let (st, _) = t.get("/audit").await;
+    // Audit is the office's and the auditor's; a refusal has a Chinese title.
+    let (st, html) = t.get("/audit").await;
     assert_eq!(st, StatusCode::FORBIDDEN);
+    assert!(html.contains("<h1>无权访问</h1>"), "{html}");
 }
