@@ -114,6 +114,13 @@ const MESSAGES: &[(&str, &str, &str)] = &[
     ("higher", "越大越好", "higher is better"),
     ("lower", "越小越好", "lower is better"),
     ("origin", "来源", "Origin"),
+    ("audit_time", "时间(北京时间)", "Time (Beijing)"),
+    ("audit_actor", "操作人", "Actor"),
+    ("audit_action", "操作", "Action"),
+    ("audit_entity", "对象", "Object"),
+    ("audit_old", "原值", "Before"),
+    ("audit_new", "新值", "After"),
+    ("place_filter", "地点代码", "Place code"),
     ("origin_web", "网页", "Web"),
     (
         "origin_cli",
@@ -1736,6 +1743,47 @@ async fn completeness(
     })
 }
 
+/// What an audit row's action code means, for people; the code itself in English (it is
+/// what the filter takes) and for an action not listed here.
+fn action_label(code: &str, en: bool) -> String {
+    let zh = match code {
+        "value.write" => "填报数值",
+        "value.delete" => "删除数值",
+        "value.submit" => "提交数值",
+        "value.approve" => "审核通过",
+        "value.reject" => "退回数值",
+        "value.reopen" => "重新打开",
+        "value.quarantine" => "隔离未知数据",
+        "plan.save" => "保存方案",
+        "places.save" => "保存地点",
+        "reporters.save" => "保存用户",
+        "user.password" => "设置密码",
+        "user.disable" => "停用用户",
+        "user.enable" => "启用用户",
+        "attachment.upload" => "上传附件",
+        "weekly.file" => "报送周计划",
+        "order.raise" => "发起督办",
+        _ => {
+            // An order's steps are named by the supervision rules themselves.
+            use youxiang_core::manage::supervise::ActionKind;
+            let step = code.strip_prefix("order.").and_then(|step| {
+                ActionKind::ALL.into_iter().find(|k| {
+                    serde_json::to_value(k)
+                        .ok()
+                        .as_ref()
+                        .and_then(|v| v.as_str())
+                        == Some(step)
+                })
+            });
+            return match (step, en) {
+                (Some(k), false) => format!("督办{}", k.label_zh()),
+                _ => code.to_string(),
+            };
+        }
+    };
+    if en { code.to_string() } else { zh.to_string() }
+}
+
 async fn audit(
     State(web): State<Shared>,
     headers: HeaderMap,
@@ -1785,7 +1833,7 @@ async fn audit(
                     ),
                     (e.actor, false),
                     (origin(e.origin.as_deref()), false),
-                    (e.action, false),
+                    (action_label(&e.action, c.en), false),
                     (e.entity, false),
                     (e.old.unwrap_or_default(), false),
                     (e.new.unwrap_or_default(), false),
@@ -1796,14 +1844,14 @@ async fn audit(
         .collect();
     let head = [
         "#",
-        "时间 time (UTC)",
-        "操作人 actor",
+        c.t("audit_time"),
+        c.t("audit_actor"),
         c.t("origin"),
-        "操作 action",
-        "对象 entity",
-        "原值 old",
-        "新值 new",
-        "原因 reason",
+        c.t("audit_action"),
+        c.t("audit_entity"),
+        c.t("audit_old"),
+        c.t("audit_new"),
+        c.t("reason"),
     ]
     .iter()
     .enumerate()
@@ -1815,22 +1863,22 @@ async fn audit(
         filters: vec![
             (
                 "actor".into(),
-                "actor".into(),
+                c.t("audit_actor").into(),
                 q.actor.clone().unwrap_or_default(),
             ),
             (
                 "indicator".into(),
-                "indicator".into(),
+                c.t("indicator").into(),
                 q.indicator.clone().unwrap_or_default(),
             ),
             (
                 "place".into(),
-                "place".into(),
+                c.t("place_filter").into(),
                 q.place.clone().unwrap_or_default(),
             ),
             (
                 "action".into(),
-                "action".into(),
+                c.t("audit_action").into(),
                 q.action.clone().unwrap_or_default(),
             ),
         ],

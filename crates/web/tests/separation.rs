@@ -61,7 +61,14 @@ async fn the_three_administrators_are_separate() {
     );
     let (st, html) = b.get("/audit?limit=5").await;
     assert_eq!(st, StatusCode::OK);
-    assert!(html.contains("审计"), "{html}");
+    assert!(
+        html.contains("来源") && html.contains("时间(北京时间)"),
+        "the audit table, headed in Chinese: {html}"
+    );
+    assert!(
+        !html.contains("操作人 actor"),
+        "no English heading on a Chinese page"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
