@@ -11,8 +11,8 @@
 //! both ([`State::view_for`]); everybody else, and everything published or used for
 //! accountability (ranking, quarterly report, automatic orders), sees the official one.
 
+pub mod accounts;
 pub mod anchor;
-mod demo;
 mod mail;
 pub mod manage;
 pub mod quarterly;
@@ -30,12 +30,14 @@ use youxiang_core::value::{Observation, Transition, ValueKey, ValueState};
 use youxiang_core::{CheckedWrite, Plan};
 use youxiang_engine::{Engine, EngineConfig};
 use youxiang_ingest::{IngestError, IngestWarning, ReadLimits};
-use youxiang_store::{
-    AuditEntry, AuditFilter, AuditReport, Credential, Database, StoreError, UploadInfo,
-    ValueChange, ValueWrite,
+/// The store's plain types an interface passes to and gets from the app (filters, audit
+/// rows, attachments, the errors it maps to answers); never the store itself.
+pub use youxiang_store::{
+    AttachmentMeta, AuditEntry, AuditFilter, AuditReport, NewAttachment, StoreError, ValueFilter,
+    ValueWrite,
 };
+use youxiang_store::{Credential, Database, UploadInfo, ValueChange};
 
-pub use demo::{demo_reporters, load_demo, load_demo_management};
 pub use manage::{
     LagNote, ManageConfig, Notice, NoticeKind, OrderFilter, RankBy, RankingReport, SweepReport,
     Versioned,
@@ -64,6 +66,9 @@ pub enum AppError {
         omitted: usize,
         warnings: Vec<IngestWarning>,
     },
+    /// A failure of the machine, not of the request (no random numbers, a task that died).
+    #[error("内部错误:{0}")]
+    Internal(String),
 }
 
 /// `文件有 N 处错误,本次上传未写入任何数据:` and the errors listed, one a line, then how
@@ -684,7 +689,7 @@ impl App {
 
     fn check_approver(&self, who: &Reporter, keys: &[ValueKey]) -> Result<()> {
         let state = self.read();
-        let office = matches!(who.role, Role::Admin | Role::Office);
+        let office = who.role.is_office();
         let mut refused = Vec::new();
         for key in keys {
             let Some(place) = state.tree.id(&key.place) else {
@@ -814,6 +819,22 @@ impl App {
             &received,
             window,
         ))
+    }
+
+    /// Stored values matching `filter` (at most its limit), drafts included: for listings
+    /// whose reader the caller has checked.
+    pub async fn values(&self, filter: &ValueFilter) -> Result<Vec<Observation>> {
+        Ok(self.db.get_values(filter).await?)
+    }
+
+    /// A stored attachment (evidence of a work item's progress) by its SHA-256.
+    pub async fn attachment(&self, sha256: &str) -> Result<Option<(AttachmentMeta, Vec<u8>)>> {
+        Ok(self.db.get_attachment(sha256).await?)
+    }
+
+    /// How many stored rows were set aside on opening because the plan does not know them.
+    pub async fn quarantined(&self) -> Result<u64> {
+        Ok(self.db.quarantined().await?)
     }
 
     pub async fn audit_query(&self, filter: &AuditFilter) -> Result<Vec<AuditEntry>> {

@@ -10,12 +10,14 @@ use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 use youxiang_core::completeness::Window;
 use youxiang_core::eval::Light;
+pub use youxiang_core::manage::RankBy;
 use youxiang_core::manage::{
     ActionKind, EscalationRule, IndicatorInput, IsoWeek, Order, OrderAction, OrderDraft,
     OrderSource, OrderState, RankRule, Ranking, TermKind, UnitInput, UnitOrderStats, WeekItem,
     WeekView, WeeklyPlan, WorkItem, flag_bottom_runs, rank, unit_on_time_rates, unit_stats,
 };
 use youxiang_core::period::{Period, PeriodKind};
+use youxiang_core::permission;
 use youxiang_core::place::Level;
 use youxiang_core::plan::Polarity;
 use youxiang_core::scope::{Reporter, Role};
@@ -90,41 +92,6 @@ struct RankData {
     works: Vec<WorkItem>,
     /// The submitted and approved reports and when they were written.
     received: HashMap<youxiang_core::value::ValueKey, NaiveDateTime>,
-}
-
-/// Whom a ranking ranks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RankBy {
-    Town,
-    Department,
-}
-
-impl RankBy {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RankBy::Town => "town",
-            RankBy::Department => "department",
-        }
-    }
-
-    pub fn label_zh(self) -> &'static str {
-        match self {
-            RankBy::Town => "镇(街道)",
-            RankBy::Department => "牵头部门",
-        }
-    }
-}
-
-impl std::str::FromStr for RankBy {
-    type Err = String;
-    fn from_str(s: &str) -> std::result::Result<Self, String> {
-        match s {
-            "town" | "镇街" | "镇(街道)" => Ok(RankBy::Town),
-            "department" | "dept" | "部门" => Ok(RankBy::Department),
-            other => Err(format!("排名对象“{other}”无效:应为 town 或 department")),
-        }
-    }
 }
 
 /// A month's ranking with the months before it in the year, for the history and the change.
@@ -232,10 +199,6 @@ pub fn today() -> NaiveDate {
     youxiang_core::china_time::beijing_date(now())
 }
 
-fn is_office(r: &Reporter) -> bool {
-    matches!(r.role, Role::Admin | Role::Office)
-}
-
 fn forbid(who: &Reporter, what: &str) -> AppError {
     AppError::Forbidden(vec![format!(
         "{}({})无权{what}",
@@ -286,7 +249,7 @@ impl App {
     /// Replaces the configuration (programme office); audited with old and new.
     pub async fn set_manage_config(&self, login: &str, config: &ManageConfig) -> Result<()> {
         let who = self.user(login)?;
-        if !is_office(&who) {
+        if !who.role.is_office() {
             return Err(forbid(&who, "修改排名规则和督办设置"));
         }
         let mut problems = Vec::new();
@@ -363,12 +326,6 @@ impl App {
             .ok_or_else(|| AppError::NotFound(format!("任务/项目“{id}”")))
     }
 
-    fn may_edit_work(&self, who: &Reporter, item: &WorkItem) -> bool {
-        is_office(who)
-            || (who.role.can_report()
-                && (who.unit == item.lead_unit || item.partner_units.contains(&who.unit)))
-    }
-
     /// Saves a work item (measures, milestones, investment), checked by
     /// [`WorkItem::validate`]. `version` is the one read (0 for a plan item not yet
     /// stored). The office, or the lead or a partner unit.
@@ -393,11 +350,11 @@ impl App {
         let who = self.user(login)?;
         let current = self.work_item(&item.id).await.ok();
         let owner_check = current.as_ref().map(|c| &c.item).unwrap_or(&item);
-        if !self.may_edit_work(&who, owner_check) {
+        if !permission::may_edit_work_item(&who, owner_check) {
             return Err(forbid(&who, &format!("修改“{}”", item.title)));
         }
         if let Some(c) = &current
-            && !is_office(&who)
+            && !who.role.is_office()
             && (c.item.lead_unit != item.lead_unit || c.item.partner_units != item.partner_units)
         {
             return Err(forbid(&who, "更改牵头和配合单位"));
@@ -431,7 +388,7 @@ impl App {
     ) -> Result<Versioned<WorkItem>> {
         let who = self.user(login)?;
         let mut current = self.work_item(id).await?;
-        if !self.may_edit_work(&who, &current.item) {
+        if !permission::may_edit_work_item(&who, &current.item) {
             return Err(forbid(&who, &format!("填报“{}”的进展", current.item.title)));
         }
         if text.trim().is_empty() {
@@ -501,7 +458,7 @@ impl App {
         items: Vec<WeekItem>,
     ) -> Result<Versioned<WeeklyPlan>> {
         let who = self.user(login)?;
-        if !(is_office(&who) || (who.role.can_report() && who.unit == unit)) {
+        if !permission::may_write_for_unit(&who, unit) {
             return Err(forbid(&who, &format!("填报“{unit}”的周计划")));
         }
         let mut problems = Vec::new();
@@ -597,9 +554,7 @@ impl App {
             let Some(p) = state.tree.id(place) else {
                 return Err(AppError::NotFound(format!("地点“{place}”")));
             };
-            if !(is_office(&who)
-                || (who.role.can_report() && who.scope.covers(&state.tree, p, indicator)))
-            {
+            if !permission::may_write_figure(&who, &state.tree, p, indicator) {
                 return Err(forbid(
                     &who,
                     &format!("填写 {indicator} 在 {place} 的原因和措施"),
@@ -883,7 +838,7 @@ impl App {
         month: Period,
     ) -> Result<(RankingReport, Vec<String>)> {
         let who = self.user(login)?;
-        if !is_office(&who) {
+        if !who.role.is_office() {
             return Err(forbid(&who, "发布排名"));
         }
         let report = self.ranking(by, month).await?;
@@ -956,7 +911,6 @@ impl App {
         today: NaiveDate,
     ) -> Result<Vec<Versioned<Order>>> {
         let who = self.user(login)?;
-        let all_visible = is_office(&who) || who.role == Role::Viewer;
         let records = self
             .db()
             .list_records(&RecordFilter::kind(KIND_ORDER))
@@ -964,12 +918,11 @@ impl App {
         let mut out = Vec::new();
         for r in &records {
             let o: Versioned<Order> = versioned(r)?;
-            let mine = o.item.lead_unit == who.unit || o.item.partner_units.contains(&who.unit);
-            if !(all_visible || mine) {
+            if !permission::may_see_order(&who, &o.item) {
                 continue;
             }
             if let Some(u) = &filter.unit
-                && !(o.item.lead_unit == *u || o.item.partner_units.contains(u))
+                && !permission::is_party(u, &o.item.lead_unit, &o.item.partner_units)
             {
                 continue;
             }
@@ -994,8 +947,7 @@ impl App {
             .await?
             .ok_or_else(|| AppError::NotFound(format!("督办单“{id}”")))?;
         let o: Versioned<Order> = versioned(&r)?;
-        let mine = o.item.lead_unit == who.unit || o.item.partner_units.contains(&who.unit);
-        if !(is_office(&who) || who.role == Role::Viewer || mine) {
+        if !permission::may_see_order(&who, &o.item) {
             return Err(forbid(&who, &format!("查看督办单 {id}")));
         }
         Ok(o)
@@ -1036,7 +988,7 @@ impl App {
         assign: bool,
     ) -> Result<Versioned<Order>> {
         let who = self.user(login)?;
-        if !is_office(&who) {
+        if !who.role.is_office() {
             return Err(forbid(&who, "立项督办单"));
         }
         let mut problems = Vec::new();
@@ -1152,12 +1104,7 @@ impl App {
         let who = self.user(login)?;
         let current = self.order(login, id).await?;
         let kind = action.kind();
-        let allowed = if kind.by_lead_unit() {
-            (who.role.can_report() && who.unit == current.item.lead_unit) || is_office(&who)
-        } else {
-            is_office(&who)
-        };
-        if !allowed {
+        if !permission::may_act_on_order(&who, &current.item, kind) {
             return Err(forbid(
                 &who,
                 &format!("对督办单 {id} 执行“{}”", kind.label_zh()),

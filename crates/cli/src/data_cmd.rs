@@ -7,13 +7,13 @@ use chrono::{NaiveDate, NaiveDateTime};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::{Path, PathBuf};
 
+use youxiang_app::AuditFilter;
 use youxiang_app::{App, Reader, StatusFilter, UploadStep, status_rows};
 use youxiang_core::completeness::{DEFAULT_DUE_DAYS, Window};
 use youxiang_core::eval::Light;
 use youxiang_core::period::Period;
 use youxiang_core::place::Place;
 use youxiang_ingest::ReadLimits;
-use youxiang_store::AuditFilter;
 
 use crate::plan_cmd::load_plan;
 use crate::table::{Align, Table};
@@ -800,11 +800,11 @@ pub fn run_demo(db: &str, plan_file: Option<&Path>, args: DemoArgs) -> Result<()
             App::init_with_origin(db, &plan, places, "demo", Some(crate::origin::cli_origin()))
                 .await?;
         let started = std::time::Instant::now();
-        let n = youxiang_app::load_demo(&app).await?;
-        youxiang_app::load_demo_management(&app).await?;
+        let n = youxiang_demo::load_demo(&app).await?;
+        youxiang_demo::load_demo_management(&app).await?;
         println!(
             "演示数据已就绪({}):{db},写入 {n} 条数据,用时 {:.1} 秒",
-            youxiang_workload::DEMO_LABEL,
+            youxiang_demo::DEMO_LABEL,
             started.elapsed().as_secs_f64()
         );
         let rows = status_rows(&app.read(), Reader::Official, &StatusFilter::default())
@@ -818,10 +818,10 @@ pub fn run_demo(db: &str, plan_file: Option<&Path>, args: DemoArgs) -> Result<()
             count(Light::Red),
             count(Light::Grey)
         );
-        let n = youxiang_web::set_demo_passwords(&app).await?;
+        let n = app.set_demo_passwords().await?;
         println!(
             "演示账号 {n} 个(admin、office、viewer、wjj、town-330902003 …),密码均为 {}",
-            youxiang_web::DEMO_PASSWORD
+            youxiang_app::accounts::DEMO_PASSWORD
         );
         if args.no_serve {
             return Ok(());

@@ -354,11 +354,7 @@ pub fn run_rank(db: &str, args: RankArgs) -> Result<()> {
 }
 
 fn parse_state(s: &str) -> Result<OrderState> {
-    serde_json::from_value(serde_json::Value::String(s.into())).map_err(|_| {
-        anyhow::anyhow!(
-            "状态“{s}”无效:应为 registered、assigned、in_progress、extension_requested、answered、closed 或 returned"
-        )
-    })
+    Ok(s.parse()?)
 }
 
 fn parse_checks(s: &str) -> Result<ReviewChecklist> {
@@ -367,8 +363,7 @@ fn parse_checks(s: &str) -> Result<ReviewChecklist> {
     }
     let mut c = ReviewChecklist::default();
     for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-        let check: ReviewCheck = serde_json::from_value(serde_json::Value::String(part.into()))
-            .map_err(|_| anyhow::anyhow!("审结核查项“{part}”无效"))?;
+        let check: ReviewCheck = part.parse()?;
         c.set(check, true);
     }
     Ok(c)

@@ -119,7 +119,7 @@ pub fn run(db: &str, cmd: UsersCmd) -> Result<()> {
                     let pw = read_password()?;
                     // Set by someone else: its owner chooses their own at the next sign-in.
                     let must_change = args.actor != args.login;
-                    youxiang_web::set_password(&app, &args.login, &pw, must_change, &args.actor)
+                    app.set_password(&args.login, &pw, must_change, &args.actor)
                         .await?;
                     println!(
                         "已设置 {} 的密码;其已登录的会话均已结束{}",
@@ -216,7 +216,8 @@ async fn add(app: &App, args: AddArgs) -> Result<()> {
     app.save_reporters(vec![reporter], &args.actor).await?;
     match password {
         Some(pw) => {
-            youxiang_web::set_password(app, &args.login, &pw, true, &args.actor).await?;
+            app.set_password(&args.login, &pw, true, &args.actor)
+                .await?;
             println!(
                 "已保存用户 {}({}),已设置初始密码(首次登录时须修改)",
                 args.login,

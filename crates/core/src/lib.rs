@@ -6,7 +6,9 @@
 
 pub mod china_time;
 pub mod completeness;
+pub mod labels;
 pub mod password;
+pub mod permission;
 pub mod place;
 pub mod plan;
 pub mod scope;

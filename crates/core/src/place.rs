@@ -44,18 +44,31 @@ impl Level {
         }
     }
 
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Level::Province => "province",
+            Level::City => "city",
+            Level::County => "county",
+            Level::Town => "town",
+            Level::Village => "village",
+            Level::Other => "other",
+        }
+    }
+
+    /// A level from its code, its Chinese or English label or a common name (区, 街道, 社区).
     pub fn parse(text: &str) -> Option<Level> {
-        Some(match text.trim() {
-            "province" | "省" => Level::Province,
-            "city" | "市" => Level::City,
-            "county" | "area" | "县" | "区" | "县(市、区)" => Level::County,
-            "town" | "street" | "镇" | "街道" | "乡" | "镇(街道)" => Level::Town,
-            "village" | "community" | "村" | "社区" | "村(社区)" => Level::Village,
-            "other" | "其他" => Level::Other,
-            _ => return None,
-        })
+        text.parse().ok()
     }
 }
+
+crate::labelled!(Level, "层级", {
+    Province => "province" | "省",
+    City => "city" | "市",
+    County => "county" | "area" | "县" | "区",
+    Town => "town" | "street" | "镇" | "街道" | "乡",
+    Village => "village" | "community" | "村" | "社区",
+    Other => "other",
+});
 
 /// One place as imported.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -47,8 +47,9 @@ impl Role {
         }
     }
 
+    /// A role from its code, its Chinese or its English label.
     pub fn parse(text: &str) -> Option<Role> {
-        Role::ALL.into_iter().find(|r| r.as_str() == text.trim())
+        text.parse().ok()
     }
 
     pub fn label_zh(self) -> &'static str {
@@ -61,6 +62,19 @@ impl Role {
             Role::Viewer => "查看者",
             Role::SecurityAdmin => "安全管理员",
             Role::Auditor => "审计管理员",
+        }
+    }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Role::Admin => "system administrator",
+            Role::Office => "programme office",
+            Role::DepartmentReporter => "department reporter",
+            Role::TownReporter => "town reporter",
+            Role::VillageReporter => "village reporter",
+            Role::Viewer => "viewer",
+            Role::SecurityAdmin => "security administrator",
+            Role::Auditor => "auditor",
         }
     }
 
@@ -97,6 +111,17 @@ impl Role {
         matches!(self, Role::SecurityAdmin)
     }
 }
+
+crate::labelled!(Role, "角色", {
+    Admin => "admin",
+    Office => "office",
+    DepartmentReporter => "department_reporter",
+    TownReporter => "town_reporter",
+    VillageReporter => "village_reporter",
+    Viewer => "viewer",
+    SecurityAdmin => "security_admin",
+    Auditor => "auditor",
+});
 
 /// A subtree-and-indicator scope. An empty `indicators` list means every indicator.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]

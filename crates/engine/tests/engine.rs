@@ -1,6 +1,8 @@
 //! The one integration-test binary of `engine`: incremental equals full recompute, no
 //! value counted twice, and the statuses on the real Dinghai plan.
 
+mod demo_data;
+
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 

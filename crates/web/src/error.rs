@@ -209,7 +209,7 @@ impl From<AppError> for ApiError {
                 warnings: warnings.iter().map(FileProblem::from).collect(),
             },
             AppError::Store(s) => s.into(),
-            other @ AppError::NotInitialised => ApiError::Internal(other.to_string()),
+            other @ (AppError::NotInitialised | AppError::Internal(_)) => ApiError::Internal(other.to_string()),
         }
     }
 }

@@ -15,7 +15,7 @@ pub mod weekly;
 pub mod work;
 
 pub use rank::{
-    DomainScore, IndicatorInput, RankRow, RankRule, RankTerm, Ranking, TermKind, TermScore,
+    DomainScore, IndicatorInput, RankBy, RankRow, RankRule, RankTerm, Ranking, TermKind, TermScore,
     UnitInput, flag_bottom_runs, rank,
 };
 pub use supervise::{

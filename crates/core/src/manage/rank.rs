@@ -31,6 +31,39 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::eval::explain::fmt_num;
 
+/// Whom a ranking ranks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RankBy {
+    Town,
+    Department,
+}
+
+impl RankBy {
+    pub fn as_str(self) -> &'static str {
+        crate::labels::Labelled::code(self)
+    }
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            RankBy::Town => "镇(街道)",
+            RankBy::Department => "牵头部门",
+        }
+    }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            RankBy::Town => "towns",
+            RankBy::Department => "lead departments",
+        }
+    }
+}
+
+crate::labelled!(RankBy, "排名对象", {
+    Town => "town" | "镇街",
+    Department => "department" | "dept" | "部门",
+});
+
 /// The value a zero in a ratio is replaced with (methods §3).
 pub const ZERO_GUARD: f64 = 0.001;
 

@@ -85,6 +85,16 @@ impl OrderState {
     }
 }
 
+crate::labelled!(OrderState, "督办单状态", {
+    Registered => "registered",
+    Assigned => "assigned",
+    InProgress => "in_progress",
+    ExtensionRequested => "extension_requested",
+    Answered => "answered",
+    Closed => "closed",
+    Returned => "returned",
+});
+
 /// Where an order came from.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "kind")]
@@ -312,6 +322,15 @@ pub enum OrderAction {
     Return { reason: String },
 }
 
+crate::labelled!(ReviewCheck, "审结核查项", {
+    FactsClear => "facts_clear",
+    ProblemSolved => "problem_solved",
+    TaskDone => "task_done",
+    ConclusionAccurate => "conclusion_accurate",
+    Compliant => "compliant",
+    FormatCorrect => "format_correct",
+});
+
 /// The kind of an [`OrderAction`], without its data: what a page offers as buttons.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -374,6 +393,16 @@ impl ActionKind {
         }
     }
 }
+
+crate::labelled!(ActionKind, "督办操作", {
+    Assign => "assign",
+    Accept => "accept",
+    RequestExtension => "request_extension",
+    DecideExtension => "decide_extension",
+    Feedback => "feedback",
+    Approve => "approve",
+    Return => "return",
+});
 
 impl OrderAction {
     /// Whether the action is the lead unit's (Accept, RequestExtension, Feedback); the

@@ -213,6 +213,12 @@ impl WeekItemStatus {
     }
 }
 
+crate::labelled!(WeekItemStatus, "周计划事项状态", {
+    Planned => "planned",
+    Done => "done",
+    Carried => "carried",
+});
+
 /// One line of a weekly plan.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct WeekItem {

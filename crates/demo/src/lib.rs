@@ -1,14 +1,16 @@
 //! `youxiang demo`: the Dinghai plan, Dinghai's 13 real towns/streets with villages, users
 //! for each role, and the labelled synthetic dataset written through the one write path.
 
+use youxiang_app::ValueWrite;
 use youxiang_core::Plan;
 use youxiang_core::place::{Level, PlaceTree};
 use youxiang_core::scope::{Reporter, Role, Scope};
 use youxiang_core::value::{Transition, ValueKey};
-use youxiang_store::ValueWrite;
-use youxiang_workload::{DEMO_LABEL, dinghai_demo};
+/// The label every demo figure carries: the data are synthetic.
+pub use youxiang_workload::DEMO_LABEL;
+use youxiang_workload::dinghai_demo;
 
-use crate::{App, Result};
+use youxiang_app::{App, Result};
 
 /// Short logins for the departments the Dinghai plan names.
 const DEPARTMENT_LOGINS: &[(&str, &str)] = &[
@@ -165,7 +167,7 @@ pub async fn load_demo(app: &App) -> Result<usize> {
     }
     for (login, keys) in written {
         let approver = if login == "office" {
-            crate::ADMIN_LOGIN
+            youxiang_app::ADMIN_LOGIN
         } else {
             "office"
         };
@@ -312,7 +314,7 @@ pub async fn load_demo_management(app: &App) -> Result<()> {
     // One order by hand, taken through its states.
     let lead = departments.first().cloned().unwrap_or_default();
     let lead_login = reporter_of(app, &lead);
-    let today = crate::manage::today();
+    let today = youxiang_app::manage::today();
     let order = app
         .raise_order(
             "office",

@@ -1,4 +1,4 @@
-//! The application service's one integration-test binary: the management loop end to end
+//! The application service tested on the demo: the management loop end to end
 //! on the demo database (SQLite in a temporary folder), through the same calls the CLI and
 //! the web make.
 
@@ -20,7 +20,7 @@ async fn demo(name: &str) -> (App, tempfile::TempDir) {
     let plan = youxiang_plantext::planfile::load(PLAN).expect("plan");
     let places = youxiang_ingest::read_places(PLACES.as_bytes(), "places.csv").expect("places");
     let app = App::init(&url, &plan, places, "test").await.expect("init");
-    youxiang_app::load_demo(&app).await.expect("demo");
+    youxiang_demo::load_demo(&app).await.expect("demo");
     (app, dir)
 }
 
@@ -374,8 +374,7 @@ async fn ranking_weekly_tasks_and_the_quarterly_report() {
         .expect("progress");
     let att = &with.item.updates.last().expect("update").attachments[0];
     let (_, bytes) = app
-        .db()
-        .get_attachment(&att.sha256)
+        .attachment(&att.sha256)
         .await
         .expect("get")
         .expect("kept");
@@ -597,7 +596,8 @@ async fn rebuilt(
         youxiang_core::value::ValueState,
     )>,
 ) {
-    let values = app.db().load_values().await.expect("values");
+    // Every stored value, read around the app as another process would.
+    let values = app.values(&Default::default()).await.expect("values");
     let state = app.read();
     let build = |official: bool| {
         let (engine, refused) = youxiang_engine::Engine::from_observations(
@@ -634,7 +634,7 @@ async fn the_official_figures_are_the_submitted_and_approved_values() {
     let app = App::init(&url, &plan, places, "test").await.expect("init");
     let reporters = {
         let s = app.read();
-        youxiang_app::demo_reporters(&s.plan, &s.tree)
+        youxiang_demo::demo_reporters(&s.plan, &s.tree)
     };
     app.save_reporters(reporters, "test").await.expect("users");
 

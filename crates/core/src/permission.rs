@@ -1,0 +1,134 @@
+//! Who may do what. The app enforces these rules on every request and the web offers only
+//! what they allow; both call the functions here, so the rule is written once.
+
+use chrono::NaiveDate;
+
+use crate::manage::{ActionKind, Order, WorkItem};
+use crate::place::{PlaceId, PlaceTree};
+use crate::scope::{Reporter, Role};
+
+impl Role {
+    /// The programme office's rights (工作专班): the office and the system administrator.
+    pub fn is_office(self) -> bool {
+        matches!(self, Role::Admin | Role::Office)
+    }
+
+    /// Sees every unit's orders, tasks and figures: the office and the viewers.
+    pub fn sees_all_units(self) -> bool {
+        self.is_office() || self == Role::Viewer
+    }
+
+    /// A reporter of a unit (department, town or village), not the office.
+    pub fn is_unit_reporter(self) -> bool {
+        self.can_report() && !self.is_office()
+    }
+}
+
+/// Whether `unit` is the lead unit or one of the partner units.
+pub fn is_party(unit: &str, lead_unit: &str, partner_units: &[String]) -> bool {
+    lead_unit == unit || partner_units.iter().any(|u| u == unit)
+}
+
+/// Whether `who` may change a work item (task, project, order's item): the office, or a
+/// reporter of its lead or a partner unit.
+pub fn may_edit_work_item(who: &Reporter, item: &WorkItem) -> bool {
+    who.role.is_office()
+        || (who.role.can_report() && is_party(&who.unit, &item.lead_unit, &item.partner_units))
+}
+
+/// Whether `who` may see an order: those who see every unit, and its parties.
+pub fn may_see_order(who: &Reporter, order: &Order) -> bool {
+    who.role.sees_all_units() || is_party(&who.unit, &order.lead_unit, &order.partner_units)
+}
+
+/// Whether `who` may write for `unit` (a weekly plan, a unit's own records): the office,
+/// or a reporter of that unit.
+pub fn may_write_for_unit(who: &Reporter, unit: &str) -> bool {
+    who.role.is_office() || (who.role.can_report() && who.unit == unit)
+}
+
+/// Whether `who` may write figures or notes of `indicator` at `place`: the office, or a
+/// reporter whose scope covers both.
+pub fn may_write_figure(who: &Reporter, tree: &PlaceTree, place: PlaceId, indicator: &str) -> bool {
+    who.role.is_office() || (who.role.can_report() && who.scope.covers(tree, place, indicator))
+}
+
+/// Whether `who` may take an action of `kind` on `order`: the lead unit's actions (accept,
+/// ask an extension, feed back) by its reporters or the office; the rest by the office.
+pub fn may_act_on_order(who: &Reporter, order: &Order, kind: ActionKind) -> bool {
+    if kind.by_lead_unit() {
+        (who.role.can_report() && who.unit == order.lead_unit) || who.role.is_office()
+    } else {
+        who.role.is_office()
+    }
+}
+
+/// The actions a page offers `who` on `order` on `day`: the lead unit's to its reporters,
+/// the office's to the office (the office may act for a lead unit, but is not offered to).
+pub fn offered_order_actions(who: &Reporter, order: &Order, day: NaiveDate) -> Vec<ActionKind> {
+    let lead = who.role.is_unit_reporter() && who.unit == order.lead_unit;
+    order
+        .available_actions(day)
+        .into_iter()
+        .filter(|k| {
+            if k.by_lead_unit() {
+                lead
+            } else {
+                who.role.is_office()
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scope::Scope;
+
+    fn who(role: Role, unit: &str) -> Reporter {
+        Reporter {
+            login: "u".into(),
+            name: "某人".into(),
+            unit: unit.into(),
+            role,
+            scope: Scope::default(),
+        }
+    }
+
+    #[test]
+    fn office_rights_belong_to_admin_and_office_only() {
+        for r in Role::ALL {
+            assert_eq!(
+                r.is_office(),
+                matches!(r, Role::Admin | Role::Office),
+                "{r:?}"
+            );
+            assert_eq!(
+                r.sees_all_units(),
+                matches!(r, Role::Admin | Role::Office | Role::Viewer)
+            );
+            assert!(!(r.is_unit_reporter() && r.is_office()));
+        }
+    }
+
+    #[test]
+    fn writing_for_a_unit_needs_its_reporter_or_the_office() {
+        assert!(may_write_for_unit(&who(Role::Office, "专班"), "区卫健局"));
+        assert!(may_write_for_unit(
+            &who(Role::DepartmentReporter, "区卫健局"),
+            "区卫健局"
+        ));
+        assert!(!may_write_for_unit(
+            &who(Role::DepartmentReporter, "区教育局"),
+            "区卫健局"
+        ));
+        assert!(!may_write_for_unit(
+            &who(Role::Viewer, "区卫健局"),
+            "区卫健局"
+        ));
+        assert!(!may_write_for_unit(
+            &who(Role::SecurityAdmin, "区卫健局"),
+            "区卫健局"
+        ));
+    }
+}
