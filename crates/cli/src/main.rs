@@ -109,13 +109,27 @@ enum PlanCmd {
 
 fn main() {
     let cli = Cli::parse();
-    if !matches!(cli.command, Command::Serve(_) | Command::Demo(_)) {
+    if matches!(cli.command, Command::Serve(_) | Command::Demo(_)) {
+        log_to_stderr();
+    } else {
         quiet_on_closed_pipe();
     }
     if let Err(err) = run(cli) {
         eprintln!("错误:{err:#}");
         std::process::exit(1);
     }
+}
+
+/// The server's log (the web's `tracing` events) to standard error, filtered by
+/// `RUST_LOG` (default `info`: start-up, failures; `RUST_LOG=tower_http=debug` adds one line
+/// per request with its method, path, status and time).
+fn log_to_stderr() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
 }
 
 /// A command piped into `head` stops quietly when the reader goes away, as other Unix tools
