@@ -6,6 +6,9 @@
 //!
 //! The PDF needs a CJK font (`apt-get install fonts-noto-cjk`, or `YOUXIANG_CJK_FONT=…`).
 
+#[path = "../tests/sample/mod.rs"]
+mod sample;
+
 use std::path::PathBuf;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -15,7 +18,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .ok_or("用法: sample_report <输出目录>")?,
     );
     std::fs::create_dir_all(&dir)?;
-    let r = youxiang_report::sample();
+    let r = sample::sample();
     let stem = "定海区-2025Q3-季度分析报告";
     let html = dir.join(format!("{stem}.html"));
     std::fs::write(&html, youxiang_report::render_html(&r))?;

@@ -36,6 +36,17 @@ pub enum Anchor {
     End,
 }
 
+impl Anchor {
+    /// The left end of a text `width` wide anchored at `x`.
+    pub fn left(self, x: f32, width: f32) -> f32 {
+        match self {
+            Anchor::Start => x,
+            Anchor::Middle => x - width / 2.0,
+            Anchor::End => x - width,
+        }
+    }
+}
+
 /// One primitive. Coordinates in points, y downwards, text positioned at its baseline.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Shape {
@@ -673,8 +684,9 @@ pub fn ranking(rk: &Ranking, width: f32) -> Drawing {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use super::{Anchor, BLACK, Drawing, ticks};
 
+    /// Grid lines fall on round values.
     #[test]
     fn ticks_are_round() {
         assert_eq!(ticks(87.9, 95.6, 3), vec![90.0, 92.5, 95.0]);

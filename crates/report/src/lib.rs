@@ -10,22 +10,25 @@
 //! - to an editable Word document ([`render_docx`]) with real headings and tables; the charts
 //!   are PNG pictures of the same drawings (or their data tables when no CJK font is found).
 //!
+//! What the report says is decided once: `doc::document` turns the report into a small
+//! format-neutral document (sections of paragraphs, tables and charts with their data), and
+//! each of the three renderers only walks that document.
+//!
 //! Every number that is shown carries its unit. Colours carry meaning never alone: each light
 //! is also written as a word (达标 / 预警 / 滞后 / 无数据).
 
+mod doc;
 mod docx;
 mod draw;
 mod font;
 mod html;
 mod pdf;
 mod raster;
-mod sample;
 mod text;
 
 use serde::{Deserialize, Serialize};
 
 pub use font::{FontFace, FontSource, find_cjk_font};
-pub use sample::sample;
 
 /// Why a report could not be rendered.
 #[derive(Debug, thiserror::Error)]
@@ -430,14 +433,14 @@ impl QuarterlyReport {
 /// assets and no script (it passes a strict Content-Security-Policy with `style-src
 /// 'unsafe-inline'` or a hash), with a print stylesheet for A4.
 pub fn render_html(r: &QuarterlyReport) -> String {
-    html::render(r)
+    html::render(&doc::document(r))
 }
 
 /// Renders the report as an A4 PDF with the given CJK font (subset and embedded), charts as
 /// vector drawings, a running header and 第 N 页 / 共 M 页 in the footer.
 pub fn render_pdf(r: &QuarterlyReport, fonts: &FontSource) -> Result<Vec<u8>, ReportError> {
     r.check()?;
-    pdf::render(r, fonts)
+    pdf::render(&doc::document(r), fonts)
 }
 
 /// Renders the report as an editable Word document (.docx) that Word, WPS and LibreOffice
@@ -457,10 +460,10 @@ pub fn render_docx_with(
     fonts: Option<&FontSource>,
 ) -> Result<Vec<u8>, ReportError> {
     r.check()?;
-    docx::render(r, fonts)
+    docx::render(&doc::document(r), fonts)
 }
 
-/// Shared wording and number formatting for the three renderers.
+/// Number formatting and wording used by the document model and the charts.
 pub(crate) mod fmt {
     use super::*;
 
@@ -522,15 +525,6 @@ pub(crate) mod fmt {
             _ => "未填报".into(),
         }
     }
-
-    /// The section headings, shared so that the three formats agree.
-    pub const H_SUMMARY: &str = "一、总体情况";
-    pub const H_DOMAINS: &str = "二、各领域进展";
-    pub const H_LAGGING: &str = "三、滞后指标及原因、措施";
-    pub const H_RANKING: &str = "四、月度排名";
-    pub const H_SUPERVISION: &str = "五、督办情况";
-    pub const H_SURVEY: &str = "六、群众满意度调查";
-    pub const H_TRENDS: &str = "核心指标趋势";
 
     /// Chinese ordinal for sub-headings: （一）（二）…
     pub fn ordinal(i: usize) -> String {

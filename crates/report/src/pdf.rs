@@ -1,11 +1,11 @@
 //! The PDF: a small page-layout engine (paragraphs with CJK line breaking, tables that break
-//! across pages and repeat their header, charts as vector drawings) laid out first, then drawn
-//! with krilla, which subsets and embeds the font.
+//! across pages and repeat their header, charts as vector drawings) that lays out a
+//! [`Document`] first, then draws the pages with krilla, which subsets and embeds the font.
 
-use crate::draw::{self, ACCENT, Anchor, BLACK, Drawing, GRID, MUTED, Rgb, Shape, light_rgb};
+use crate::doc::{Align, Block, Cell, Document, Figure, Section, Table, Tile};
+use crate::draw::{ACCENT, Anchor, BLACK, GRID, MUTED, Rgb, Shape, light_rgb};
 use crate::text::Measurer;
-use crate::{FontSource, Light, QuarterlyReport, ReportError, fmt};
-use krilla::Document;
+use crate::{FontSource, Light, ReportError};
 use krilla::color::rgb;
 use krilla::destination::XyzDestination;
 use krilla::geom::{PathBuilder, Point, Rect};
@@ -27,62 +27,53 @@ const SMALL: f32 = 9.0;
 const HEAD_FILL: Rgb = Rgb(0xee, 0xf2, 0xf6);
 const TOTAL_FILL: Rgb = Rgb(0xf6, 0xf8, 0xfa);
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Align {
-    Left,
-    Center,
-    Right,
-}
-
-struct Col {
-    title: &'static str,
-    w: f32,
-    align: Align,
-}
-
-fn col(title: &'static str, w: f32, align: Align) -> Col {
-    Col { title, w, align }
-}
-
-#[derive(Clone, Default)]
-struct Cell {
-    text: String,
-    color: Option<Rgb>,
-    bold: bool,
-}
-
-fn c(t: impl Into<String>) -> Cell {
-    Cell {
-        text: t.into(),
-        ..Default::default()
+#[allow(clippy::too_many_arguments)]
+fn text(x: f32, y: f32, size: f32, bold: bool, color: Rgb, anchor: Anchor, t: &str) -> Shape {
+    let text = t.to_string();
+    Shape::Text {
+        x,
+        y,
+        anchor,
+        size,
+        bold,
+        color,
+        text,
     }
 }
 
-fn lc(l: Light) -> Cell {
-    Cell {
-        text: fmt::light(l),
-        color: Some(light_rgb(l)),
-        bold: true,
+fn rule(x0: f32, x1: f32, y: f32, color: Rgb, width: f32) -> Shape {
+    Shape::Line {
+        pts: vec![(x0, y), (x1, y)],
+        color,
+        width,
+        dash: false,
     }
 }
 
-struct Layout<'a> {
-    reg: Measurer<'a>,
-    bold: Measurer<'a>,
+struct Layout<'m> {
+    reg: &'m Measurer<'m>,
+    bold: &'m Measurer<'m>,
     pages: Vec<Vec<Shape>>,
     y: f32,
     /// The headings (level, text, page index, y), for the PDF outline (bookmarks).
     marks: Vec<(u8, String, usize, f32)>,
 }
 
-impl<'a> Layout<'a> {
-    fn m(&self, bold: bool) -> &Measurer<'a> {
-        if bold { &self.bold } else { &self.reg }
+impl<'m> Layout<'m> {
+    fn new(reg: &'m Measurer<'m>, bold: &'m Measurer<'m>) -> Self {
+        let (pages, marks) = (vec![Vec::new()], Vec::new());
+        Layout {
+            reg,
+            bold,
+            pages,
+            y: MT,
+            marks,
+        }
+    }
+    fn m(&self, bold: bool) -> &Measurer<'m> {
+        if bold { self.bold } else { self.reg }
     }
     fn cur(&mut self) -> &mut Vec<Shape> {
-        if self.pages.is_empty() {
-            self.pages.push(Vec::new());
-        }
         self.pages.last_mut().expect("a page")
     }
     fn new_page(&mut self) {
@@ -98,52 +89,21 @@ impl<'a> Layout<'a> {
         }
     }
     #[allow(clippy::too_many_arguments)]
-    fn put_text(
-        &mut self,
-        x: f32,
-        y: f32,
-        size: f32,
-        bold: bool,
-        color: Rgb,
-        anchor: Anchor,
-        t: &str,
-    ) {
-        let text = t.to_string();
-        self.cur().push(Shape::Text {
-            x,
-            y,
-            size,
-            bold,
-            color,
-            anchor,
-            text,
-        });
+    fn put_text(&mut self, x: f32, y: f32, size: f32, bold: bool, c: Rgb, a: Anchor, t: &str) {
+        self.cur().push(text(x, y, size, bold, c, a, t));
     }
-    fn rect(
-        &mut self,
-        x: f32,
-        y: f32,
-        w: f32,
-        h: f32,
-        fill: Option<Rgb>,
-        stroke: Option<(Rgb, f32)>,
-    ) {
+    fn rect(&mut self, [x, y, w, h]: [f32; 4], fill: Option<Rgb>, stroke: Option<(Rgb, f32)>) {
         self.cur().push(Shape::Rect {
             x,
             y,
             w,
             h,
-            fill,
             stroke,
+            fill,
         });
     }
-    fn hline(&mut self, x0: f32, x1: f32, y: f32, color: Rgb, w: f32) {
-        self.cur().push(Shape::Line {
-            pts: vec![(x0, y), (x1, y)],
-            color,
-            width: w,
-            dash: false,
-        });
+    fn hline(&mut self, y: f32, color: Rgb, w: f32) {
+        self.cur().push(rule(ML, ML + CW, y, color, w));
     }
 
     /// A wrapped paragraph at `x` with width `w`.
@@ -165,13 +125,17 @@ impl<'a> Layout<'a> {
         self.para_at(ML, CW, text, SMALL, false, MUTED, SMALL * 1.6);
         self.y += 4.0;
     }
-    /// A numbered item with a hanging indent.
-    fn item(&mut self, label: &str, text: &str) {
-        self.ensure(BODY * 1.75);
-        let y0 = self.y + BODY;
-        self.put_text(ML + 8.0, y0, BODY, false, BLACK, Anchor::Start, label);
-        self.para_at(ML + 26.0, CW - 26.0, text, BODY, false, BLACK, BODY * 1.75);
-        self.y += 3.0;
+    /// A numbered list, the numbers hanging.
+    fn list(&mut self, items: &[String]) {
+        for (i, t) in items.iter().enumerate() {
+            self.ensure(BODY * 1.75);
+            let y0 = self.y + BODY;
+            let label = format!("{}.", i + 1);
+            self.put_text(ML + 8.0, y0, BODY, false, BLACK, Anchor::Start, &label);
+            self.para_at(ML + 26.0, CW - 26.0, t, BODY, false, BLACK, BODY * 1.75);
+            self.y += 3.0;
+        }
+        self.y += 6.0;
     }
     fn mark(&mut self, level: u8, t: &str) {
         let page = self.pages.len().saturating_sub(1);
@@ -183,7 +147,7 @@ impl<'a> Layout<'a> {
         self.mark(0, t);
         self.put_text(ML, self.y + 15.0, 15.0, true, ACCENT, Anchor::Start, t);
         self.y += 22.0;
-        self.hline(ML, ML + CW, self.y, ACCENT, 1.0);
+        self.hline(self.y, ACCENT, 1.0);
         self.y += 10.0;
     }
     fn h2(&mut self, t: &str) {
@@ -194,89 +158,131 @@ impl<'a> Layout<'a> {
         self.y += 20.0;
     }
 
-    /// The height a table takes when it is not broken.
-    fn table_h(&self, cols: &[Col], rows: &[Vec<Cell>]) -> f32 {
-        let row = |r: &[Cell]| {
-            let n = r
-                .iter()
-                .zip(cols)
-                .map(|(cell, c)| self.m(cell.bold).wrap(&cell.text, 8.8, c.w - 8.0).len())
-                .max()
-                .unwrap_or(1)
-                .max(1);
-            n as f32 * 12.6 + 6.0
-        };
-        let head: Vec<Cell> = cols
-            .iter()
-            .map(|c| Cell {
-                text: c.title.into(),
-                color: None,
-                bold: true,
-            })
-            .collect();
-        row(&head) + rows.iter().map(|r| row(r)).sum::<f32>()
+    /// A section; one to keep whole starts a new page unless it fits on this one, when it
+    /// fits on an empty page (measured by laying it out on a scratch page).
+    fn section(&mut self, s: &Section, level: u8) {
+        if s.keep {
+            let mut dry = Layout::new(self.reg, self.bold);
+            dry.section_body(s, level);
+            if dry.pages.len() == 1 {
+                self.ensure(dry.y - MT);
+            }
+        }
+        self.section_body(s, level);
     }
-
-    /// Starts a new page unless `h` points fit, when `h` fits on an empty page: keeps a heading
-    /// with the short block that follows it.
-    fn keep(&mut self, h: f32) {
-        if h <= PH - MB - MT {
-            self.ensure(h);
+    fn section_body(&mut self, s: &Section, level: u8) {
+        if level == 0 {
+            self.h1(&s.heading);
+        } else {
+            self.h2(&s.heading);
+        }
+        for b in &s.blocks {
+            match b {
+                Block::Text(t) => self.para(t),
+                Block::Note(t) => self.small(t),
+                Block::List(items) => self.list(items),
+                Block::Tiles(tiles) => self.tiles(tiles),
+                Block::Table(t) => self.table(t),
+                Block::Figure(f) => self.figure(f),
+            }
+        }
+        for sub in &s.subsections {
+            self.section(sub, level + 1);
         }
     }
 
-    fn table(&mut self, cols: &[Col], rows: &[Vec<Cell>], last_is_total: bool) {
+    /// Boxes side by side, each a big number in its light's colour over its label.
+    fn tiles(&mut self, tiles: &[Tile]) {
+        let (gap, h) = (10.0, 58.0);
+        let n = tiles.len().max(1) as f32;
+        let w = (CW - (n - 1.0) * gap) / n;
+        self.ensure(h + 12.0);
+        let y = self.y;
+        for (i, t) in tiles.iter().enumerate() {
+            let x = ML + i as f32 * (w + gap);
+            let col = light_rgb(t.light);
+            self.rect([x, y, w, h], Some(Rgb(0xfa, 0xfb, 0xfc)), Some((GRID, 0.6)));
+            self.rect([x, y, w, 4.0], Some(col), None);
+            let (mid, base) = (x + w / 2.0, y + 34.0);
+            self.put_text(mid - 6.0, base, 24.0, true, col, Anchor::End, &t.number);
+            self.put_text(mid - 3.0, base, 10.0, false, BLACK, Anchor::Start, &t.unit);
+            self.put_text(mid, y + 50.0, 9.0, false, col, Anchor::Middle, &t.label);
+        }
+        self.y += h + 8.0;
+    }
+
+    /// A table with a shaded header row, repeated on each page it runs onto; a row taller
+    /// than a page goes on over pages.
+    fn table(&mut self, t: &Table) {
         const PAD: f32 = 4.0;
         const FS: f32 = 8.8;
         const LH: f32 = 12.6;
-        let header: Vec<Cell> = cols
-            .iter()
-            .map(|c| Cell {
-                text: c.title.to_string(),
-                color: None,
-                bold: true,
-            })
-            .collect();
-        let layout_row = |me: &Self, r: &[Cell]| -> (Vec<Vec<String>>, f32) {
-            let lines: Vec<Vec<String>> = r
-                .iter()
-                .zip(cols)
-                .map(|(cell, c)| me.m(cell.bold).wrap(&cell.text, FS, c.w - 2.0 * PAD))
-                .collect();
-            let n = lines.iter().map(|l| l.len()).max().unwrap_or(1).max(1);
-            (lines, n as f32 * LH + 2.0 * PAD - 2.0)
+        if let Some(c) = &t.caption {
+            self.para_at(ML, CW, c, BODY, true, BLACK, BODY * 1.75);
+        }
+        let ws = t.widths(CW);
+        let header = t.columns.iter().map(|c| Cell {
+            text: c.title.clone(),
+            color: None,
+            bold: true,
+        });
+        let header: Vec<Cell> = header.collect();
+        let wrap = |me: &Self, r: &[Cell], bold: bool| -> Vec<Vec<String>> {
+            let cells = r.iter().zip(&ws);
+            cells
+                .map(|(c, w)| me.m(c.bold || bold).wrap(&c.text, FS, w - 2.0 * PAD))
+                .collect()
         };
-        let (hl, hh) = layout_row(self, &header);
-        let draw_row =
-            |me: &mut Self, r: &[Cell], lines: &[Vec<String>], h: f32, fill: Option<Rgb>| {
-                let mut x = ML;
-                let y = me.y;
-                for ((cell, c), ls) in r.iter().zip(cols).zip(lines) {
-                    me.rect(x, y, c.w, h, fill, Some((GRID, 0.6)));
-                    for (k, l) in ls.iter().enumerate() {
-                        let base = y + PAD + FS + k as f32 * LH - 0.5;
-                        let (tx, a) = match c.align {
-                            Align::Left => (x + PAD, Anchor::Start),
-                            Align::Center => (x + c.w / 2.0, Anchor::Middle),
-                            Align::Right => (x + c.w - PAD, Anchor::End),
-                        };
-                        me.put_text(tx, base, FS, cell.bold, cell.color.unwrap_or(BLACK), a, l);
-                    }
-                    x += c.w;
+        let lines = |ls: &[Vec<String>]| ls.iter().map(Vec::len).max().unwrap_or(1).max(1);
+        let height = |n: usize| n as f32 * LH + 2.0 * PAD - 2.0;
+        // lines from..to of a row
+        let draw_row = |me: &mut Self,
+                        r: &[Cell],
+                        ls: &[Vec<String>],
+                        from: usize,
+                        to: usize,
+                        bold: bool,
+                        fill: Option<Rgb>| {
+            let (mut x, y, h) = (ML, me.y, height(to - from));
+            for ((cell, col), (w, ls)) in r.iter().zip(&t.columns).zip(ws.iter().zip(ls)) {
+                me.rect([x, y, *w, h], fill, Some((GRID, 0.6)));
+                let (tx, a) = match col.align {
+                    Align::Left => (x + PAD, Anchor::Start),
+                    Align::Center => (x + w / 2.0, Anchor::Middle),
+                    Align::Right => (x + w - PAD, Anchor::End),
+                };
+                let color = cell.color.map(light_rgb).unwrap_or(BLACK);
+                for (k, l) in ls.iter().enumerate().take(to).skip(from) {
+                    let base = y + PAD + FS + (k - from) as f32 * LH - 0.5;
+                    me.put_text(tx, base, FS, cell.bold || bold, color, a, l);
                 }
-                me.y += h;
-            };
-        let heights: Vec<f32> = rows.iter().map(|r| layout_row(self, r).1).collect();
+                x += w;
+            }
+            me.y += h;
+        };
+        let hl = wrap(self, &header, true);
+        let hh = height(lines(&hl));
+        let head = |me: &mut Self| draw_row(me, &header, &hl, 0, lines(&hl), true, Some(HEAD_FILL));
+        let rows: Vec<Vec<Vec<String>>> = t.rows.iter().map(|r| wrap(self, r, false)).collect();
+        let heights: Vec<f32> = rows.iter().map(|ls| height(lines(ls))).collect();
         let total = hh + heights.iter().sum::<f32>();
         let fresh = PH - MB - MT;
         // a table that fits on one page is not split when most of it would move anyway
         if total <= fresh && self.room() < total && self.room() < 0.6 * total {
             self.new_page();
         }
-        self.ensure(hh + heights.first().copied().unwrap_or(0.0));
+        // the header with the first row, or three lines of it when it is taller than a page
+        let first = heights.first().copied().unwrap_or(0.0);
+        self.ensure(
+            hh + if first <= fresh - hh {
+                first
+            } else {
+                height(3)
+            },
+        );
         // no widows: when a break would leave fewer than 3 rows for the next page, break
         // earlier so that 3 go together
-        let n = rows.len();
+        let n = t.rows.len();
         let mut force_break = None;
         let mut room = self.room() - hh;
         for (i, h) in heights.iter().enumerate() {
@@ -288,524 +294,180 @@ impl<'a> Layout<'a> {
             }
             room -= h;
         }
-        draw_row(self, &header, &hl, hh, Some(HEAD_FILL));
-        for (i, r) in rows.iter().enumerate() {
-            let (ls, h) = layout_row(self, r);
-            if self.room() < h || force_break == Some(i) {
+        head(self);
+        for (i, (r, ls)) in t.rows.iter().zip(&rows).enumerate() {
+            let total = t.total_row && i + 1 == n;
+            let fill = total.then_some(TOTAL_FILL);
+            // a row that fits on a page starts on the next one when it does not fit here; a
+            // taller one starts here when three of its lines fit
+            let (h, small) = (heights[i], heights[i] <= fresh - hh);
+            if (self.room() < h && (small || self.room() < height(3))) || force_break == Some(i) {
                 self.new_page();
-                draw_row(self, &header, &hl, hh, Some(HEAD_FILL));
+                head(self);
             }
-            let fill = (last_is_total && i + 1 == rows.len()).then_some(TOTAL_FILL);
-            draw_row(self, r, &ls, h, fill);
+            let (mut from, all) = (0, lines(ls));
+            loop {
+                let fit = ((self.room() - 2.0 * PAD + 2.0) / LH).floor().max(1.0) as usize;
+                let to = all.min(from + fit);
+                draw_row(self, r, ls, from, to, total, fill);
+                if to == all {
+                    break;
+                }
+                from = to;
+                self.new_page();
+                head(self);
+            }
         }
         self.y += 10.0;
     }
 
-    fn drawing(&mut self, d: &Drawing, x: f32) {
-        self.ensure(d.h + 18.0);
-        let y0 = self.y;
-        for s in &d.shapes {
-            let t = s.translate(x, y0);
-            self.cur().push(t);
+    /// Charts side by side, `per_row` to a row, each under its caption when it has one, the
+    /// figure's caption under them all.
+    fn figure(&mut self, f: &Figure) {
+        const GAP: f32 = 16.0;
+        if let Some(l) = &f.legend {
+            self.small(l);
         }
-        self.y += d.h + 2.0;
-        let cap = d.title.clone();
+        let per = f.per_row.max(1);
+        let w = (CW - GAP * (per - 1) as f32) / per as f32;
+        let rows = f.charts.chunks(per).count();
+        for (i, row) in f.charts.chunks(per).enumerate() {
+            let ds: Vec<_> = row.iter().map(|c| c.draw(w)).collect();
+            let h = ds.iter().map(|d| d.h).fold(0.0, f32::max);
+            let below = if row.iter().any(|c| c.captioned) {
+                22.0
+            } else {
+                10.0
+            };
+            let last_caption = if i + 1 == rows && f.caption.is_some() {
+                18.0
+            } else {
+                0.0
+            };
+            self.ensure(h + below + last_caption);
+            let (y0, mut x) = (self.y, ML);
+            for (d, c) in ds.iter().zip(row) {
+                for s in &d.shapes {
+                    let t = s.translate(x, y0);
+                    self.cur().push(t);
+                }
+                if c.captioned {
+                    let mid = x + d.w / 2.0;
+                    self.put_text(
+                        mid,
+                        y0 + h + 11.0,
+                        9.0,
+                        false,
+                        MUTED,
+                        Anchor::Middle,
+                        &d.title,
+                    );
+                }
+                x += d.w + GAP;
+            }
+            self.y += h + below;
+        }
+        if let Some(c) = &f.caption {
+            self.put_text(
+                ML + CW / 2.0,
+                self.y + 4.0,
+                9.0,
+                false,
+                MUTED,
+                Anchor::Middle,
+                c,
+            );
+            self.y += 18.0;
+        }
+    }
+
+    fn title_block(&mut self, d: &Document) {
+        self.y = 64.0;
+        for t in self.bold.wrap(&d.title, 20.0, CW) {
+            self.put_text(
+                PW / 2.0,
+                self.y + 20.0,
+                20.0,
+                true,
+                BLACK,
+                Anchor::Middle,
+                &t,
+            );
+            self.y += 30.0;
+        }
+        self.y += 4.0;
         self.put_text(
-            ML + CW / 2.0,
+            PW / 2.0,
+            self.y + 10.0,
+            10.0,
+            false,
+            MUTED,
+            Anchor::Middle,
+            &d.subtitle,
+        );
+        self.y += 17.0;
+        self.put_text(
+            PW / 2.0,
             self.y + 9.0,
             9.0,
             false,
             MUTED,
             Anchor::Middle,
-            &cap,
+            &d.generated,
         );
-        self.y += 20.0;
+        self.y += 15.0;
+        if let Some(n) = &d.data_note {
+            let red = light_rgb(Light::Red);
+            self.put_text(PW / 2.0, self.y + 10.0, 10.0, true, red, Anchor::Middle, n);
+            self.y += 16.0;
+        }
+        self.y += 6.0;
+        self.hline(self.y, BLACK, 1.2);
+        self.y += 10.0;
     }
 
-    /// Drawings side by side, `per_row` to a row.
-    fn drawings_grid(&mut self, ds: &[Drawing], per_row: usize, gap: f32) {
-        for chunk in ds.chunks(per_row) {
-            let h = chunk.iter().map(|d| d.h).fold(0.0, f32::max);
-            self.ensure(h + 8.0);
-            let y0 = self.y;
-            let mut x = ML;
-            for d in chunk {
-                for s in &d.shapes {
-                    let t = s.translate(x, y0);
-                    self.cur().push(t);
-                }
-                x += d.w + gap;
-            }
-            self.y += h + 10.0;
+    fn closing(&mut self, d: &Document) {
+        self.ensure(50.0);
+        self.y += 16.0;
+        for t in &d.signature {
+            self.put_text(ML + CW, self.y + BODY, BODY, false, BLACK, Anchor::End, t);
+            self.y += BODY * 1.8;
         }
     }
 }
 
-fn title_block(l: &mut Layout, r: &QuarterlyReport) {
-    l.y = 64.0;
-    let lines = l.bold.wrap(&r.title, 20.0, CW);
-    for t in lines {
-        l.put_text(PW / 2.0, l.y + 20.0, 20.0, true, BLACK, Anchor::Middle, &t);
-        l.y += 30.0;
-    }
-    l.y += 4.0;
-    let sub = format!("{} · {} · 数据截至{}", r.issuer, r.quarter, r.as_of);
-    l.put_text(
-        PW / 2.0,
-        l.y + 10.0,
-        10.0,
-        false,
-        MUTED,
-        Anchor::Middle,
-        &sub,
-    );
-    l.y += 17.0;
-    let gen_at = format!("生成时间：{}", r.generated_at);
-    l.put_text(
-        PW / 2.0,
-        l.y + 9.0,
-        9.0,
-        false,
-        MUTED,
-        Anchor::Middle,
-        &gen_at,
-    );
-    l.y += 15.0;
-    if let Some(n) = &r.data_note {
-        l.put_text(
-            PW / 2.0,
-            l.y + 10.0,
-            10.0,
-            true,
-            light_rgb(Light::Red),
-            Anchor::Middle,
-            n,
-        );
-        l.y += 16.0;
-    }
-    l.y += 6.0;
-    l.hline(ML, ML + CW, l.y, BLACK, 1.2);
-    l.y += 10.0;
-}
-
-fn kpi_boxes(l: &mut Layout, r: &QuarterlyReport) {
-    let gap = 10.0;
-    let w = (CW - 3.0 * gap) / 4.0;
-    let h = 58.0;
-    l.ensure(h + 12.0);
-    let y = l.y;
-    for (i, lt) in Light::ALL.iter().enumerate() {
-        let x = ML + i as f32 * (w + gap);
-        let col = light_rgb(*lt);
-        l.rect(x, y, w, h, Some(Rgb(0xfa, 0xfb, 0xfc)), Some((GRID, 0.6)));
-        l.rect(x, y, w, 4.0, Some(col), None);
-        let n = format!("{}", r.summary.lights.get(*lt));
-        l.put_text(
-            x + w / 2.0 - 6.0,
-            y + 34.0,
-            24.0,
-            true,
-            col,
-            Anchor::End,
-            &n,
-        );
-        l.put_text(
-            x + w / 2.0 - 3.0,
-            y + 34.0,
-            10.0,
-            false,
-            BLACK,
-            Anchor::Start,
-            "项",
-        );
-        let lab = format!("{} {}", lt.mark(), crate::draw::light_label(*lt));
-        l.put_text(x + w / 2.0, y + 50.0, 9.0, false, col, Anchor::Middle, &lab);
-    }
-    l.y += h + 8.0;
-    let note = format!(
-        "统计口径：{}（共{}项）。",
-        r.summary.counted,
-        r.summary.lights.total()
-    );
-    l.small(&note);
-}
-
-fn layout(r: &QuarterlyReport, l: &mut Layout) {
-    title_block(l, r);
-
-    // 一、总体情况
-    l.h1(fmt::H_SUMMARY);
-    kpi_boxes(l, r);
-    for (i, k) in r.summary.key_points.iter().enumerate() {
-        l.item(&format!("{}.", i + 1), k);
-    }
-    l.y += 6.0;
-    let chart_a = draw::domain_lights(r, CW);
-    l.drawing(&chart_a, ML);
-
-    // 二、各领域进展
-    l.h1(fmt::H_DOMAINS);
-    let cols = [
-        col("编码", 30.0, Align::Center),
-        col("指标", 116.0, Align::Left),
-        col("年度目标", 60.0, Align::Right),
-        col("当前值", 62.0, Align::Right),
-        col("序时进度", 62.0, Align::Right),
-        col("状态", 46.0, Align::Center),
-        col("说明", CW - 376.0, Align::Left),
-    ];
-    for (i, d) in r.domains.iter().enumerate() {
-        l.h2(&format!(
-            "{}{}（牵头单位：{}）",
-            fmt::ordinal(i),
-            d.name,
-            d.lead_unit
-        ));
-        l.small(&fmt::counts(&d.lights));
-        let rows: Vec<Vec<Cell>> = d
-            .indicators
-            .iter()
-            .map(|x| {
-                vec![
-                    c(&x.code),
-                    c(format!("{}（{}）", x.name, x.unit)),
-                    c(fmt::target(&x.target, &x.unit)),
-                    c(fmt::with_unit(x.value.as_deref(), &x.unit)),
-                    c(fmt::with_unit(x.expected.as_deref(), &x.unit)),
-                    lc(x.light),
-                    c(&x.reason),
-                ]
-            })
-            .collect();
-        l.table(&cols, &rows, false);
-    }
-    if !r.trends.is_empty() {
-        l.h2(&format!(
-            "{}{}",
-            fmt::ordinal(r.domains.len()),
-            fmt::H_TRENDS
-        ));
-        l.small("实线为实际值，虚线为年度目标路径（按序时进度）；图中末点标注最新值及单位。");
-        let w = (CW - 16.0) / 2.0;
-        let ds: Vec<Drawing> = r.trends.iter().map(|t| draw::trend(t, w, 150.0)).collect();
-        l.drawings_grid(&ds, 2, 16.0);
-        let cap = format!("图2 核心指标趋势与目标路径（{}）", r.quarter);
-        l.put_text(
-            ML + CW / 2.0,
-            l.y + 4.0,
-            9.0,
-            false,
-            MUTED,
-            Anchor::Middle,
-            &cap,
-        );
-        l.y += 18.0;
-    }
-
-    // 三、滞后指标
-    l.h1(fmt::H_LAGGING);
-    if r.lagging.is_empty() {
-        l.para("本季度无红灯、黄灯指标。");
-    }
-    for (i, g) in r.lagging.iter().enumerate() {
-        l.ensure(80.0);
-        let y0 = l.y;
-        let head = format!("{}. {} {} — {}", i + 1, g.code, g.name, g.place);
-        l.para_at(ML, CW - 70.0, &head, BODY, true, BLACK, BODY * 1.7);
-        let badge = fmt::light(g.light);
-        l.put_text(
-            ML + CW,
-            y0 + BODY,
-            BODY,
-            true,
-            light_rgb(g.light),
-            Anchor::End,
-            &badge,
-        );
-        let facts = format!(
-            "当前值{} · 序时进度{} · 差距：{} · 牵头单位：{}",
-            fmt::with_unit(g.value.as_deref(), &g.unit),
-            fmt::with_unit(g.expected.as_deref(), &g.unit),
-            g.gap,
-            g.lead_unit
-        );
-        l.para_at(
-            ML + 14.0,
-            CW - 14.0,
-            &facts,
-            SMALL,
-            false,
-            MUTED,
-            SMALL * 1.7,
-        );
-        for (label, v) in [("原因", &g.cause), ("措施", &g.measures)] {
-            let txt = fmt::entered(v);
-            let missing = txt == "未填报";
-            l.ensure(BODY * 1.7);
-            let base = l.y + BODY;
-            l.put_text(
-                ML + 14.0,
-                base,
-                BODY,
-                true,
-                BLACK,
-                Anchor::Start,
-                &format!("{label}："),
-            );
-            let color = if missing {
-                light_rgb(Light::Red)
-            } else {
-                BLACK
-            };
-            l.para_at(ML + 50.0, CW - 50.0, &txt, BODY, missing, color, BODY * 1.7);
-        }
-        l.y += 6.0;
-        l.hline(ML, ML + CW, l.y - 3.0, GRID, 0.5);
-        l.y += 4.0;
-    }
-
-    // 四、月度排名
-    l.h1(fmt::H_RANKING);
-    for (i, rk) in r.rankings.iter().enumerate() {
-        l.h2(&format!("{}{}（{}）", fmt::ordinal(i), rk.title, rk.period));
-        let cols = [
-            col("名次", 40.0, Align::Center),
-            col("单位", 100.0, Align::Left),
-            col("得分", 70.0, Align::Right),
-            col("名次变化", 60.0, Align::Center),
-            col("标记", CW - 270.0, Align::Left),
-        ];
-        let rows: Vec<Vec<Cell>> = rk
-            .rows
-            .iter()
-            .map(|x| {
-                let flagged = !x.flags.is_empty();
-                vec![
-                    c(if x.rank == 0 {
-                        "—".to_string()
-                    } else {
-                        format!("{}", x.rank)
-                    }),
-                    c(&x.unit),
-                    c(fmt::score(x.score, &rk.score_unit)),
-                    Cell {
-                        text: x.change.text(),
-                        color: Some(match x.change {
-                            crate::RankChange::Up(_) => light_rgb(Light::Green),
-                            crate::RankChange::Down(_) => light_rgb(Light::Red),
-                            _ => MUTED,
-                        }),
-                        bold: false,
-                    },
-                    Cell {
-                        text: x.flags.join(";"),
-                        color: flagged.then_some(light_rgb(Light::Red)),
-                        bold: false,
-                    },
-                ]
-            })
-            .collect();
-        l.table(&cols, &rows, false);
-        l.small(&format!("排名规则：{}", rk.rule));
-        let d = draw::ranking(rk, CW);
-        l.drawing(&d, ML);
-    }
-
-    // 五、督办情况
-    l.h1(fmt::H_SUPERVISION);
-    l.small(&format!("统计范围：{}", r.supervision.scope));
-    let cols = [
-        col("单位", 113.0, Align::Left),
-        col("立项", 70.0, Align::Right),
-        col("办结", 70.0, Align::Right),
-        col("逾期", 70.0, Align::Right),
-        col("办结率", 80.0, Align::Right),
-        col("逾期率", 80.0, Align::Right),
-    ];
-    let sup_row = |x: &crate::SupervisionRow, bold: bool| {
-        vec![
-            Cell {
-                text: x.unit.clone(),
-                color: None,
-                bold,
-            },
-            Cell {
-                text: format!("{}件", x.raised),
-                color: None,
-                bold,
-            },
-            Cell {
-                text: format!("{}件", x.closed),
-                color: None,
-                bold,
-            },
-            Cell {
-                text: format!("{}件", x.overdue),
-                color: (x.overdue > 0).then_some(light_rgb(Light::Red)),
-                bold,
-            },
-            Cell {
-                text: fmt::pct(x.closure_rate),
-                color: None,
-                bold,
-            },
-            Cell {
-                text: fmt::pct(x.overdue_rate),
-                color: None,
-                bold,
-            },
-        ]
-    };
-    let mut rows: Vec<Vec<Cell>> = r
-        .supervision
-        .units
-        .iter()
-        .map(|x| sup_row(x, false))
-        .collect();
-    rows.push(sup_row(&r.supervision.totals, true));
-    l.table(&cols, &rows, true);
-    if r.supervision.overdue_open.is_empty() {
-        l.h2("逾期未办结督办单");
-        l.para("无逾期未办结的督办单。");
-    } else {
-        let cols = [
-            col("编号", 66.0, Align::Left),
-            col("事项", 140.0, Align::Left),
-            col("牵头单位", 64.0, Align::Left),
-            col("办理期限", 62.0, Align::Center),
-            col("逾期", 42.0, Align::Right),
-            col("状态", 46.0, Align::Center),
-            col("催办层级", CW - 420.0, Align::Left),
-        ];
-        let rows: Vec<Vec<Cell>> = r
-            .supervision
-            .overdue_open
-            .iter()
-            .map(|o| {
-                vec![
-                    c(&o.number),
-                    c(&o.subject),
-                    c(&o.lead_unit),
-                    c(&o.deadline),
-                    Cell {
-                        text: format!("{}天", o.days_overdue),
-                        color: Some(light_rgb(Light::Red)),
-                        bold: true,
-                    },
-                    c(&o.state),
-                    c(o.escalation.clone().unwrap_or_else(|| "—".into())),
-                ]
-            })
-            .collect();
-        l.keep(24.0 + l.table_h(&cols, &rows));
-        l.h2("逾期未办结督办单");
-        l.table(&cols, &rows, false);
-    }
-
-    // 六、群众满意度调查
-    if let Some(s) = &r.survey {
-        let cols = [
-            col("项目", 163.0, Align::Left),
-            col("满意度指数", 110.0, Align::Right),
-            col("样本量", 100.0, Align::Right),
-            col("误差", CW - 373.0, Align::Right),
-        ];
-        let rows: Vec<Vec<Cell>> = s
-            .items
-            .iter()
-            .map(|x| {
-                vec![
-                    c(&x.item),
-                    c(format!("{}分", fmt::num(x.index, 1))),
-                    c(format!("{}人", x.n)),
-                    c(format!("±{}分", fmt::num(x.margin, 1))),
-                ]
-            })
-            .collect();
-        let intro = format!("{}。{}。", s.title, s.method);
-        let intro_h = l.reg.wrap(&intro, BODY, CW).len() as f32 * BODY * 1.75 + 4.0;
-        l.keep(40.0 + intro_h + l.table_h(&cols, &rows));
-        l.h1(fmt::H_SURVEY);
-        l.para(&intro);
-        l.table(&cols, &rows, false);
-    }
-}
-
-fn closing(l: &mut Layout, r: &QuarterlyReport) {
-    l.ensure(50.0);
-    l.y += 16.0;
-    let who = r.issuer.clone();
-    l.put_text(ML + CW, l.y + BODY, BODY, false, BLACK, Anchor::End, &who);
-    l.y += BODY * 1.8;
-    let when = r.generated_at.clone();
-    l.put_text(ML + CW, l.y + BODY, BODY, false, BLACK, Anchor::End, &when);
-    l.y += BODY * 1.8;
-}
-
-fn header_footer(r: &QuarterlyReport, pages: &mut [Vec<Shape>]) {
+/// The running header (from page 2) and the footer with 第 N 页 / 共 M 页.
+fn header_footer(d: &Document, pages: &mut [Vec<Shape>]) {
     let n = pages.len();
     for (i, p) in pages.iter_mut().enumerate() {
         if i > 0 {
-            p.push(Shape::Text {
-                x: ML,
-                y: 44.0,
-                size: 8.5,
-                bold: false,
-                color: MUTED,
-                anchor: Anchor::Start,
-                text: r.title.clone(),
-            });
-            p.push(Shape::Text {
-                x: ML + CW,
-                y: 44.0,
-                size: 8.5,
-                bold: false,
-                color: MUTED,
-                anchor: Anchor::End,
-                text: format!("数据截至{}", r.as_of),
-            });
-            p.push(Shape::Line {
-                pts: vec![(ML, 50.0), (ML + CW, 50.0)],
-                color: GRID,
-                width: 0.6,
-                dash: false,
-            });
+            p.push(text(ML, 44.0, 8.5, false, MUTED, Anchor::Start, &d.title));
+            p.push(text(
+                ML + CW,
+                44.0,
+                8.5,
+                false,
+                MUTED,
+                Anchor::End,
+                &d.page_head,
+            ));
+            p.push(rule(ML, ML + CW, 50.0, GRID, 0.6));
         }
-        p.push(Shape::Line {
-            pts: vec![(ML, PH - 48.0), (ML + CW, PH - 48.0)],
-            color: GRID,
-            width: 0.6,
-            dash: false,
-        });
-        p.push(Shape::Text {
-            x: PW / 2.0,
-            y: PH - 34.0,
-            size: 9.0,
-            bold: false,
-            color: BLACK,
-            anchor: Anchor::Middle,
-            text: format!("第 {} 页 / 共 {} 页", i + 1, n),
-        });
-        if let Some(note) = &r.data_note {
-            p.push(Shape::Text {
-                x: ML,
-                y: PH - 34.0,
-                size: 8.0,
-                bold: false,
-                color: MUTED,
-                anchor: Anchor::Start,
-                text: note.clone(),
-            });
+        let (y, page) = (PH - 34.0, format!("第 {} 页 / 共 {} 页", i + 1, n));
+        p.push(rule(ML, ML + CW, PH - 48.0, GRID, 0.6));
+        p.push(text(PW / 2.0, y, 9.0, false, BLACK, Anchor::Middle, &page));
+        if let Some(note) = &d.data_note {
+            p.push(text(ML, y, 8.0, false, MUTED, Anchor::Start, note));
         }
-        p.push(Shape::Text {
-            x: ML + CW,
-            y: PH - 34.0,
-            size: 8.0,
-            bold: false,
-            color: MUTED,
-            anchor: Anchor::End,
-            text: r.place.clone(),
-        });
+        p.push(text(
+            ML + CW,
+            y,
+            8.0,
+            false,
+            MUTED,
+            Anchor::End,
+            &d.page_foot,
+        ));
     }
 }
 
@@ -832,24 +494,23 @@ fn stroke(c: Rgb, w: f32, dash: bool) -> Stroke {
     }
 }
 
-pub fn render(r: &QuarterlyReport, fonts: &FontSource) -> Result<Vec<u8>, ReportError> {
+pub fn render(d: &Document, fonts: &FontSource) -> Result<Vec<u8>, ReportError> {
     let reg_face = &fonts.regular;
     let bold_face = fonts.bold.as_ref().unwrap_or(&fonts.regular);
-    let mut l = Layout {
-        reg: Measurer::new(&reg_face.data, reg_face.index),
-        bold: Measurer::new(&bold_face.data, bold_face.index),
-        pages: vec![Vec::new()],
-        y: MT,
-        marks: Vec::new(),
-    };
-    layout(r, &mut l);
-    closing(&mut l, r);
+    let reg = Measurer::new(&reg_face.data, reg_face.index);
+    let bold = Measurer::new(&bold_face.data, bold_face.index);
+    let mut l = Layout::new(&reg, &bold);
+    l.title_block(d);
+    for s in &d.sections {
+        l.section(s, 0);
+    }
+    l.closing(d);
     // drop a trailing empty page
     if l.pages.len() > 1 && l.pages.last().is_some_and(|p| p.is_empty()) {
         l.pages.pop();
     }
     let mut pages = std::mem::take(&mut l.pages);
-    header_footer(r, &mut pages);
+    header_footer(d, &mut pages);
 
     let font_reg = Font::new(reg_face.data.clone().into(), reg_face.index).ok_or_else(|| {
         ReportError::Font(format!("krilla 无法使用字体 {}", reg_face.path.display()))
@@ -859,7 +520,7 @@ pub fn render(r: &QuarterlyReport, fonts: &FontSource) -> Result<Vec<u8>, Report
         None => font_reg.clone(),
     };
 
-    let mut doc = Document::new();
+    let mut doc = krilla::Document::new();
     for shapes in &pages {
         let mut page = doc.start_page_with(
             PageSettings::from_wh(PW, PH).ok_or_else(|| ReportError::Pdf("page size".into()))?,
@@ -887,17 +548,14 @@ pub fn render(r: &QuarterlyReport, fonts: &FontSource) -> Result<Vec<u8>, Report
                 }
                 Shape::Line {
                     pts,
+                    dash,
                     color,
                     width,
-                    dash,
                 } => {
                     let mut pb = PathBuilder::new();
-                    for (k, (x, y)) in pts.iter().enumerate() {
-                        if k == 0 {
-                            pb.move_to(*x, *y);
-                        } else {
-                            pb.line_to(*x, *y);
-                        }
+                    if let Some(((x0, y0), rest)) = pts.split_first() {
+                        pb.move_to(*x0, *y0);
+                        rest.iter().for_each(|(x, y)| pb.line_to(*x, *y));
                     }
                     if let Some(path) = pb.finish() {
                         s.set_fill(None);
@@ -923,22 +581,17 @@ pub fn render(r: &QuarterlyReport, fonts: &FontSource) -> Result<Vec<u8>, Report
                 Shape::Text {
                     x,
                     y,
+                    anchor,
                     size,
                     bold,
                     color,
-                    anchor,
                     text,
                 } => {
                     if text.is_empty() {
                         continue;
                     }
                     let m = if *bold { &l.bold } else { &l.reg };
-                    let w = m.width(text, *size);
-                    let x0 = match anchor {
-                        Anchor::Start => *x,
-                        Anchor::Middle => x - w / 2.0,
-                        Anchor::End => x - w,
-                    };
+                    let x0 = anchor.left(*x, m.width(text, *size));
                     s.set_stroke(None);
                     s.set_fill(Some(fill(*color)));
                     let font = if *bold {
@@ -963,10 +616,10 @@ pub fn render(r: &QuarterlyReport, fonts: &FontSource) -> Result<Vec<u8>, Report
     doc.set_outline(outline(&l.marks));
     doc.set_metadata(
         Metadata::new()
-            .title(r.title.clone())
+            .title(d.title.clone())
             .language("zh-CN".into())
             .creator("youxiang".into())
-            .description(format!("{} {} 季度分析报告", r.place, r.quarter)),
+            .description(d.description.clone()),
     );
     doc.finish().map_err(|e| ReportError::Pdf(format!("{e:?}")))
 }

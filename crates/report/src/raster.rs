@@ -2,7 +2,7 @@
 //! drawn from the CJK font's own glyph outlines (skrifa), so no other font machinery is
 //! needed.
 
-use crate::draw::{Anchor, Drawing, Rgb, Shape};
+use crate::draw::{Drawing, Rgb, Shape};
 use crate::font::{FontFace, FontSource};
 use crate::text::Measurer;
 use skrifa::instance::{LocationRef, Size};
@@ -75,12 +75,12 @@ pub fn png(d: &Drawing, fonts: &FontSource, scale: f32) -> Option<Vec<u8>> {
     for s in &d.shapes {
         match s {
             Shape::Rect {
+                fill,
+                stroke,
                 x,
                 y,
                 w,
                 h,
-                fill,
-                stroke,
             } => {
                 let Some(r) = Rect::from_xywh(*x, *y, w.max(0.01), h.max(0.01)) else {
                     continue;
@@ -99,8 +99,8 @@ pub fn png(d: &Drawing, fonts: &FontSource, scale: f32) -> Option<Vec<u8>> {
             }
             Shape::Line {
                 pts,
-                color,
                 width,
+                color,
                 dash,
             } => {
                 let mut pb = PathBuilder::new();
@@ -144,11 +144,7 @@ pub fn png(d: &Drawing, fonts: &FontSource, scale: f32) -> Option<Vec<u8>> {
                     &reg
                 };
                 let width = face.m.width(text, *size);
-                let mut cx = match anchor {
-                    Anchor::Start => *x,
-                    Anchor::Middle => x - width / 2.0,
-                    Anchor::End => x - width,
-                };
+                let mut cx = anchor.left(*x, width);
                 let outlines = face.font.outline_glyphs();
                 let cmap = face.font.charmap();
                 let mut pb = PathBuilder::new();

@@ -181,8 +181,9 @@ fn tokenize(s: &str) -> Vec<&str> {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use super::{Measurer, no_end, no_start, tokenize};
 
+    /// Numbers with their decimals and percent sign are one token.
     #[test]
     fn tokens_keep_numbers_whole() {
         let t = tokenize("应达4.38个，落后6.4%");

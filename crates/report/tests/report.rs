@@ -2,6 +2,9 @@
 //! (`pdftotext`, `pdftoppm`, Debian's poppler-utils), the docx by unzipping it, the HTML as
 //! text.
 
+mod sample;
+
+use sample::sample;
 use std::io::Read;
 use std::path::PathBuf;
 use std::process::Command;
@@ -370,4 +373,92 @@ fn degenerate_reports_still_render() {
             assert!(pdf.starts_with(b"%PDF") && !pdf.windows(3).any(|w| w == b"NaN"));
         }
     }
+}
+
+/// The texts of the table cells, in order: the elements named in `open` (`<td`, `<th` in HTML,
+/// `<w:tc` in Word), their tags removed and their text unescaped.
+fn cells(xml: &str, open: &[&str]) -> Vec<String> {
+    let unescape = |s: &str| {
+        s.replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&quot;", "\"")
+            .replace("&#39;", "'")
+            .replace("&apos;", "'")
+            .replace("&amp;", "&")
+    };
+    let mut out = Vec::new();
+    let mut rest = xml;
+    while let Some((at, tag)) = open
+        .iter()
+        .flat_map(|t| [format!("{t}>"), format!("{t} ")])
+        .filter_map(|t| rest.find(&t).map(|i| (i, t)))
+        .min()
+    {
+        let name = &tag[1..tag.len() - 1];
+        let inner = &rest[at + tag.len()..];
+        let end = inner.find(&format!("</{name}>")).unwrap_or(inner.len());
+        let (mut text, mut in_tag) = (String::new(), tag.ends_with(' '));
+        for ch in inner[..end].chars() {
+            match ch {
+                '<' => in_tag = true,
+                '>' => in_tag = false,
+                c if !in_tag => text.push(c),
+                _ => {}
+            }
+        }
+        out.push(unescape(&text));
+        rest = &inner[end..];
+    }
+    out
+}
+
+/// The report is written once: the HTML and the Word document (with the charts' data
+/// tables, as without a font) show the same table cells, in the same order.
+#[test]
+fn html_and_docx_show_the_same_tables() {
+    let r = sample();
+    let html = cells(&render_html(&r), &["<th", "<td"]);
+    let docx = render_docx_with(&r, None).unwrap();
+    let docx = cells(&document_xml(&docx), &["<w:tc"]);
+    assert!(html.len() > 500, "{} cells", html.len());
+    assert_eq!(html, docx);
+    for s in [
+        "4.10个",
+        "未填报",
+        "65.6%",
+        "±3.5分",
+        "连续两月后三位；已自动立项督办",
+    ] {
+        assert!(html.iter().any(|c| c.contains(s)), "no cell with {s}");
+    }
+}
+
+/// A cell longer than a page (an unbreakable entry of 4000 characters) goes on over pages
+/// in the PDF, with nothing lost.
+#[test]
+fn a_row_taller_than_a_page_goes_on_over_pages() {
+    let mut r = sample();
+    r.lagging[0].cause = Some("Z".repeat(4000));
+    let Ok(fonts) = find_cjk_font() else {
+        youxiang_testkit::skip("cjk-font", "no CJK font: the PDF was not rendered");
+        return;
+    };
+    let pdf = render_pdf(&r, &fonts).unwrap();
+    if !has("pdftotext") {
+        return;
+    }
+    let dir = tmpdir("tall-row");
+    let f = dir.join("r.pdf");
+    std::fs::write(&f, &pdf).unwrap();
+    let out = Command::new("pdftotext").arg(&f).arg("-").output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let pages = text.matches('\u{c}').count();
+    let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    assert_eq!(compact.matches('Z').count(), 4000);
+    assert!(compact.contains(&format!("第{pages}页/共{pages}页")));
+    // the header row is repeated on the pages the row runs over
+    assert!(
+        compact.matches("牵头单位原因措施").count() >= 4,
+        "{compact}"
+    );
 }

@@ -1,8 +1,9 @@
-//! A realistic sample report for Dinghai, 2025年第3季度, for tests and docs. The figures are
-//! synthetic (labelled so in the report), shaped like the demo dataset: the plan's real
+//! A realistic sample report for Dinghai, 2025年第3季度, for the tests and the example
+//! (`examples/sample_report.rs` includes this file; it is not part of the library). The figures
+//! are synthetic (labelled so in the report), shaped like the demo dataset: the plan's real
 //! indicators, targets and units, the real towns, mixed lights.
 
-use crate::*;
+use youxiang_report::*;
 
 fn s(v: &str) -> String {
     v.to_string()
