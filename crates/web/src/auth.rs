@@ -1,7 +1,6 @@
-//! Sign-in, sessions, CSRF tokens and sign-in throttling.
+//! Sessions, CSRF tokens and sign-in throttling (passwords: [`crate::password`]; the
+//! extractors built on these: [`crate::extract`]).
 //!
-//! - Passwords: Argon2id with the crate's default parameters, stored as PHC strings through
-//!   the store (`Database::set_password`, audited as `user.password`).
 //! - Sessions: server-side, in memory: a random 256-bit id in an HttpOnly, SameSite=Strict
 //!   cookie (Secure when the server runs behind TLS), expiring after an idle time and after
 //!   an absolute lifetime, and ended at once when the user's role, scope or password
@@ -16,18 +15,14 @@
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
-use std::sync::{Mutex, OnceLock};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::{Argon2, Params};
-use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::extract::ConnectInfo;
 use axum::http::HeaderMap;
 use axum::http::request::Parts;
-use youxiang_app::App;
 use youxiang_core::password::ChangeDue;
 use youxiang_core::scope::Reporter;
-use youxiang_store::StoredPassword;
 
 use crate::Shared;
 use crate::error::ApiError;
@@ -36,120 +31,12 @@ use crate::error::ApiError;
 pub const COOKIE: &str = "yx_session";
 /// The header that carries the CSRF token of JSON writes.
 pub const CSRF_HEADER: &str = "x-csrf-token";
-/// The demo users' password (documented in the README: it is a demo).
-pub const DEMO_PASSWORD: &str = "Demo@2025";
 
 /// 32 random bytes as 64 hex digits.
 pub fn random_token() -> Result<String, ApiError> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).map_err(|e| ApiError::Internal(format!("getrandom: {e}")))?;
     Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
-}
-
-/// Hashes a password with Argon2id (default parameters), as a PHC string.
-pub fn hash_password(password: &str) -> anyhow::Result<String> {
-    let mut salt = [0u8; 16];
-    getrandom::fill(&mut salt).map_err(|e| anyhow::anyhow!("getrandom: {e}"))?;
-    let salt = SaltString::encode_b64(&salt).map_err(|e| anyhow::anyhow!("salt: {e}"))?;
-    let hash = argon2()
-        .hash_password(password.as_bytes(), &salt)
-        .map_err(|e| anyhow::anyhow!("argon2: {e}"))?;
-    Ok(hash.to_string())
-}
-
-fn argon2() -> Argon2<'static> {
-    Argon2::new(
-        argon2::Algorithm::Argon2id,
-        argon2::Version::V0x13,
-        Params::default(),
-    )
-}
-
-/// Whether `password` matches the PHC string `hash` (false for a malformed hash).
-pub fn verify_password(hash: &str, password: &str) -> bool {
-    match PasswordHash::new(hash) {
-        Ok(parsed) => argon2()
-            .verify_password(password.as_bytes(), &parsed)
-            .is_ok(),
-        Err(_) => false,
-    }
-}
-
-/// A hash to verify against when the user does not exist, so that the answer takes as long
-/// as for a wrong password.
-fn dummy_hash() -> &'static str {
-    static DUMMY: OnceLock<String> = OnceLock::new();
-    DUMMY.get_or_init(|| hash_password("no such user").unwrap_or_default())
-}
-
-/// Checks a login and password against the store: the stored password when they match.
-pub async fn check_password(
-    app: &App,
-    login: &str,
-    password: &str,
-) -> Result<Option<StoredPassword>, ApiError> {
-    let stored = app.db().password(login).await?;
-    let password = password.to_string();
-    let hash = stored
-        .as_ref()
-        .map(|s| s.hash.clone())
-        .unwrap_or_else(|| dummy_hash().to_string());
-    let ok = tokio::task::spawn_blocking(move || verify_password(&hash, &password))
-        .await
-        .map_err(|e| ApiError::Internal(format!("verify task: {e}")))?;
-    Ok(stored.filter(|_| ok))
-}
-
-/// Why the password a user signed in with must be changed first, if it must.
-pub fn change_due(stored: &StoredPassword, max_age_days: u32) -> Option<ChangeDue> {
-    youxiang_core::password::change_due(
-        stored.must_change,
-        stored.set_at,
-        chrono::Utc::now().naive_utc(),
-        max_age_days,
-    )
-}
-
-/// Sets a user's password (hashing it) after checking it against the policy
-/// ([`youxiang_core::password::weaknesses`]), audited as `user.password` by `actor`.
-/// `must_change`: the owner must change it at the next sign-in (set for them by someone
-/// else).
-pub async fn set_password(
-    app: &App,
-    login: &str,
-    password: &str,
-    must_change: bool,
-    actor: &str,
-) -> anyhow::Result<()> {
-    let weak = youxiang_core::password::weaknesses(login, password);
-    if !weak.is_empty() {
-        anyhow::bail!("{}", weak.join(";"));
-    }
-    let pw = password.to_string();
-    let hash = tokio::task::spawn_blocking(move || hash_password(&pw)).await??;
-    app.db()
-        .set_password(login, &hash, must_change, actor)
-        .await?;
-    Ok(())
-}
-
-/// Gives every user without a password the demo password [`DEMO_PASSWORD`]. For the demo
-/// database only. Returns how many users it set.
-pub async fn set_demo_passwords(app: &App) -> anyhow::Result<usize> {
-    let logins: Vec<String> = app
-        .read()
-        .reporters
-        .iter()
-        .map(|r| r.login.clone())
-        .collect();
-    let mut n = 0;
-    for login in logins {
-        if app.db().password(&login).await?.is_none() {
-            set_password(app, &login, DEMO_PASSWORD, false, "demo").await?;
-            n += 1;
-        }
-    }
-    Ok(n)
 }
 
 #[derive(Debug, Clone)]
@@ -410,6 +297,13 @@ pub fn session_cookie(id: &str, secure: bool, max_age: Duration) -> String {
     )
 }
 
+/// Sets a cookie on an answer (a value that is not a valid header value is left out).
+pub fn set_cookie(resp: &mut axum::response::Response, value: &str) {
+    if let Ok(v) = axum::http::HeaderValue::from_str(value) {
+        resp.headers_mut().insert(axum::http::header::SET_COOKIE, v);
+    }
+}
+
 /// The `Set-Cookie` value that ends a session.
 pub fn clear_cookie(secure: bool) -> String {
     format!(
@@ -446,7 +340,7 @@ pub fn client_ip(parts: &Parts, config: &crate::WebConfig) -> Option<IpAddr> {
         .or(Some(peer))
 }
 
-/// A signed-in user: the extractor every protected handler takes.
+/// A signed-in user (the extractors of [`crate::extract`] give it to handlers).
 #[derive(Debug, Clone)]
 pub struct Authed {
     pub user: Reporter,
@@ -500,28 +394,6 @@ pub fn session_of(web: &Shared, headers: &HeaderMap) -> Option<Authed> {
         csrf: s.csrf,
         change_due: s.change_due,
     })
-}
-
-impl FromRequestParts<Shared> for Authed {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, web: &Shared) -> Result<Self, Self::Rejection> {
-        session_of(web, &parts.headers)
-            .ok_or_else(|| ApiError::Unauthorized("请先登录(或登录已过期)".into()))
-    }
-}
-
-/// The client's address as an extractor (absent when the server was not started with
-/// connect info); see [`client_ip`].
-#[derive(Debug, Clone, Copy)]
-pub struct ClientIp(pub Option<IpAddr>);
-
-impl FromRequestParts<Shared> for ClientIp {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, web: &Shared) -> Result<Self, Self::Rejection> {
-        Ok(ClientIp(client_ip(parts, &web.config)))
-    }
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! One error type for every handler: each [`AppError`] becomes a status code and a JSON
-//! body `{"error": code, "message": text, "details": [...]}`; server errors are logged with
-//! their cause and answered without it.
+//! body `{"error": code, "message": text, "details": [...]}`; server errors are logged
+//! (through `tracing`, in the request's span) with their cause and answered without it.
 
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -209,7 +209,9 @@ impl From<AppError> for ApiError {
                 warnings: warnings.iter().map(FileProblem::from).collect(),
             },
             AppError::Store(s) => s.into(),
-            other @ (AppError::NotInitialised | AppError::Internal(_)) => ApiError::Internal(other.to_string()),
+            other @ (AppError::NotInitialised | AppError::Internal(_)) => {
+                ApiError::Internal(other.to_string())
+            }
         }
     }
 }
@@ -232,8 +234,10 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();
         match &self {
-            ApiError::Internal(cause) => eprintln!("youxiang web: 500: {cause}"),
-            ApiError::Unavailable(cause) => eprintln!("youxiang web: 503: {cause}"),
+            ApiError::Internal(cause) => tracing::error!(status = 500, %cause, "internal error"),
+            ApiError::Unavailable(cause) => {
+                tracing::error!(status = 503, %cause, "store unavailable")
+            }
             _ => {}
         }
         let mut resp = (status, Json(self.body())).into_response();

@@ -1,15 +1,45 @@
 //! The web interface of youxiang: the JSON API under `/api/v1` (every write through the
 //! one write path of [`youxiang_app::App`]), its OpenAPI document at `/api/openapi.json`
-//! and Swagger UI at `/api/docs` (served from the binary), sign-in with server-side
-//! sessions, CSRF tokens and throttling, and security headers on every answer.
+//! and Swagger UI at `/api/docs` (served from the binary), the server-rendered pages,
+//! sign-in with server-side sessions, CSRF tokens and throttling, request logging through
+//! `tracing`, and security headers on every answer.
+//!
+//! One module per feature, each holding its JSON API and its pages: [`session`],
+//! [`password`], [`plan`], [`places`], [`status`], [`indicator`], [`values`], [`uploads`],
+//! [`approvals`], [`completeness`], [`audit`], and the management loop's [`tasks`],
+//! [`weekly`], [`ranking`], [`orders`], [`inbox`], [`reports`] and [`my`]. What
+//! they share: [`extract`] (who is asking, CSRF, bodies), [`error`], [`layout`] (the pages'
+//! chrome), [`text`], [`download`], [`records`], [`auth`] (sessions, throttling),
+//! [`cache`], [`openapi`], [`assets`].
 
-pub mod api;
+pub mod approvals;
+pub mod assets;
+pub mod audit;
 pub mod auth;
 pub mod cache;
+pub mod completeness;
+pub mod download;
 pub mod error;
-pub mod manage;
-pub mod pages;
+pub mod extract;
+pub mod inbox;
+pub mod indicator;
+pub mod layout;
+pub mod my;
+pub mod openapi;
+pub mod orders;
 pub mod password;
+pub mod places;
+pub mod plan;
+pub mod ranking;
+pub mod records;
+pub mod reports;
+pub mod session;
+pub mod status;
+pub mod tasks;
+pub mod text;
+pub mod uploads;
+pub mod values;
+pub mod weekly;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -20,11 +50,13 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, HeaderValue, header};
 use axum::response::IntoResponse;
 use tower_http::set_header::SetResponseHeaderLayer;
-use utoipa::OpenApi;
+use tower_http::trace::{DefaultOnFailure, DefaultOnResponse, TraceLayer};
 use utoipa_swagger_ui::SwaggerUi;
 use youxiang_app::App;
 
-pub use auth::{DEMO_PASSWORD, hash_password, set_demo_passwords, set_password, verify_password};
+pub use password::{
+    DEMO_PASSWORD, hash_password, set_demo_passwords, set_password, verify_password,
+};
 
 /// Settings of the web server.
 #[derive(Debug, Clone)]
@@ -79,7 +111,7 @@ pub struct Web {
     /// Status and overview answers for the engine's current generation.
     pub cache: cache::ResponseCache,
     /// The uploads running, one per login.
-    pub uploads: api::UploadSlots,
+    pub uploads: uploads::UploadSlots,
 }
 
 pub type Shared = Arc<Web>;
@@ -97,24 +129,32 @@ pub fn router(app: Arc<App>, config: WebConfig) -> Router {
         app,
         config: config.clone(),
         cache: cache::ResponseCache::new(),
-        uploads: api::UploadSlots::default(),
+        uploads: uploads::UploadSlots::default(),
     });
     let header = |name: HeaderName, value: &'static str| {
         SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
     };
     Router::new()
-        .merge(api::routes())
-        .merge(pages::routes())
-        .merge(manage::routes())
+        .merge(session::routes())
         .merge(password::routes())
-        .merge(
-            SwaggerUi::new("/api/docs").url(
-                "/api/openapi.json",
-                api::ApiDoc::openapi()
-                    .merge_from(manage::ManageDoc::openapi())
-                    .merge_from(password::PasswordDoc::openapi()),
-            ),
-        )
+        .merge(plan::routes())
+        .merge(places::routes())
+        .merge(status::routes())
+        .merge(indicator::routes())
+        .merge(values::routes())
+        .merge(uploads::routes())
+        .merge(approvals::routes())
+        .merge(completeness::routes())
+        .merge(audit::routes())
+        .merge(tasks::routes())
+        .merge(weekly::routes())
+        .merge(ranking::routes())
+        .merge(orders::routes())
+        .merge(inbox::routes())
+        .merge(reports::routes())
+        .merge(my::routes())
+        .merge(assets::routes())
+        .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", openapi::document()))
         // Runs after `users_current` (layers wrap outwards), on the users as they are now.
         .layer(axum::middleware::from_fn_with_state(
             web.clone(),
@@ -134,6 +174,31 @@ pub fn router(app: Arc<App>, config: WebConfig) -> Router {
             HeaderName::from_static("cross-origin-opener-policy"),
             "same-origin",
         ))
+        // Outermost: every answer is logged, also those of the layers above.
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(request_span)
+                .on_response(
+                    DefaultOnResponse::new()
+                        .level(tracing::Level::DEBUG)
+                        .latency_unit(tower_http::LatencyUnit::Millis),
+                )
+                .on_failure(DefaultOnFailure::new().level(tracing::Level::ERROR)),
+        )
+}
+
+/// The span of a request in the log: its method and path (never the query string, which
+/// may carry what is not for a log). Under the `tower_http` target, with the events of
+/// [`TraceLayer`]: with `RUST_LOG=tower_http=debug` one line per request (status,
+/// latency); at the default level a server error, and the errors handlers log themselves,
+/// with the request's method and path.
+fn request_span(request: &axum::http::Request<axum::body::Body>) -> tracing::Span {
+    tracing::info_span!(
+        target: "tower_http::trace",
+        "request",
+        method = %request.method(),
+        path = %request.uri().path(),
+    )
 }
 
 /// Before every request but static files: the users as the store has them now, so a role,

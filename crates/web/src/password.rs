@@ -1,4 +1,7 @@
-//! Changing one's own password, and the gate that keeps a user whose password must be
+//! Passwords: hashing (Argon2id with the crate's default parameters, stored as PHC strings
+//! through the store, `Database::set_password`, audited as `user.password`), the check at
+//! sign-in, setting one under the policy; changing one's own password (`/password`,
+//! `POST /api/v1/session/password`), and the gate that keeps a user whose password must be
 //! changed (set by the security administrator, or older than the maximum age) away from
 //! everything else until they have changed it.
 //!
@@ -7,21 +10,138 @@
 //! ([`youxiang_core::password::weaknesses`]), and starts a fresh session: the old one ended
 //! with the password, like every other session of the user.
 
+use std::sync::OnceLock;
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::{Argon2, Params};
 use askama::Template;
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, HeaderValue, Method, header};
+use axum::http::Method;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Json, Router};
 use serde::Deserialize;
 use utoipa::ToSchema;
+use youxiang_app::App;
+use youxiang_core::password::ChangeDue;
+use youxiang_store::StoredPassword;
 
 use crate::Shared;
-use crate::api::{self, SessionInfo};
-use crate::auth::{self, Authed, ClientIp};
+use crate::auth::{self, Authed};
 use crate::error::{ApiError, ErrorBody};
-use crate::pages::{Chrome, chrome, need, render};
+use crate::extract::{ClientIp, JsonBody, PageUser, Session, Writer};
+use crate::layout::{Chrome, render};
+use crate::session::{SessionInfo, session_info, set_session_cookie};
+
+/// The demo users' password (documented in the README: it is a demo).
+pub const DEMO_PASSWORD: &str = "Demo@2025";
+
+/// Hashes a password with Argon2id (default parameters), as a PHC string.
+pub fn hash_password(password: &str) -> anyhow::Result<String> {
+    let mut salt = [0u8; 16];
+    getrandom::fill(&mut salt).map_err(|e| anyhow::anyhow!("getrandom: {e}"))?;
+    let salt = SaltString::encode_b64(&salt).map_err(|e| anyhow::anyhow!("salt: {e}"))?;
+    let hash = argon2()
+        .hash_password(password.as_bytes(), &salt)
+        .map_err(|e| anyhow::anyhow!("argon2: {e}"))?;
+    Ok(hash.to_string())
+}
+
+fn argon2() -> Argon2<'static> {
+    Argon2::new(
+        argon2::Algorithm::Argon2id,
+        argon2::Version::V0x13,
+        Params::default(),
+    )
+}
+
+/// Whether `password` matches the PHC string `hash` (false for a malformed hash).
+pub fn verify_password(hash: &str, password: &str) -> bool {
+    match PasswordHash::new(hash) {
+        Ok(parsed) => argon2()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok(),
+        Err(_) => false,
+    }
+}
+
+/// A hash to verify against when the user does not exist, so that the answer takes as long
+/// as for a wrong password.
+fn dummy_hash() -> &'static str {
+    static DUMMY: OnceLock<String> = OnceLock::new();
+    DUMMY.get_or_init(|| hash_password("no such user").unwrap_or_default())
+}
+
+/// Checks a login and password against the store: the stored password when they match.
+pub async fn check_password(
+    app: &App,
+    login: &str,
+    password: &str,
+) -> Result<Option<StoredPassword>, ApiError> {
+    let stored = app.db().password(login).await?;
+    let password = password.to_string();
+    let hash = stored
+        .as_ref()
+        .map(|s| s.hash.clone())
+        .unwrap_or_else(|| dummy_hash().to_string());
+    let ok = tokio::task::spawn_blocking(move || verify_password(&hash, &password))
+        .await
+        .map_err(|e| ApiError::Internal(format!("verify task: {e}")))?;
+    Ok(stored.filter(|_| ok))
+}
+
+/// Why the password a user signed in with must be changed first, if it must.
+pub fn change_due(stored: &StoredPassword, max_age_days: u32) -> Option<ChangeDue> {
+    youxiang_core::password::change_due(
+        stored.must_change,
+        stored.set_at,
+        chrono::Utc::now().naive_utc(),
+        max_age_days,
+    )
+}
+
+/// Sets a user's password (hashing it) after checking it against the policy
+/// ([`youxiang_core::password::weaknesses`]), audited as `user.password` by `actor`.
+/// `must_change`: the owner must change it at the next sign-in (set for them by someone
+/// else).
+pub async fn set_password(
+    app: &App,
+    login: &str,
+    password: &str,
+    must_change: bool,
+    actor: &str,
+) -> anyhow::Result<()> {
+    let weak = youxiang_core::password::weaknesses(login, password);
+    if !weak.is_empty() {
+        anyhow::bail!("{}", weak.join(";"));
+    }
+    let pw = password.to_string();
+    let hash = tokio::task::spawn_blocking(move || hash_password(&pw)).await??;
+    app.db()
+        .set_password(login, &hash, must_change, actor)
+        .await?;
+    Ok(())
+}
+
+/// Gives every user without a password the demo password [`DEMO_PASSWORD`]. For the demo
+/// database only. Returns how many users it set.
+pub async fn set_demo_passwords(app: &App) -> anyhow::Result<usize> {
+    let logins: Vec<String> = app
+        .read()
+        .reporters
+        .iter()
+        .map(|r| r.login.clone())
+        .collect();
+    let mut n = 0;
+    for login in logins {
+        if app.db().password(&login).await?.is_none() {
+            set_password(app, &login, DEMO_PASSWORD, false, "demo").await?;
+            n += 1;
+        }
+    }
+    Ok(n)
+}
 
 /// The OpenAPI part of the password change.
 #[derive(utoipa::OpenApi)]
@@ -45,22 +165,24 @@ fn open_while_due(method: &Method, path: &str) -> bool {
 }
 
 /// Before every request: a session whose password must be changed reaches only the
-/// password change (pages are sent there; the API answers 403 saying why).
-pub async fn gate(State(web): State<Shared>, request: Request, next: Next) -> Response {
-    let path = request.uri().path();
-    if open_while_due(request.method(), path) {
+/// password change (pages are sent there; the API answers 403 saying why). The session
+/// looked up here is kept in the request for the handler's extractor.
+pub async fn gate(State(web): State<Shared>, mut request: Request, next: Next) -> Response {
+    if open_while_due(request.method(), request.uri().path()) {
         return next.run(request).await;
     }
-    let Some(who) = auth::session_of(&web, request.headers()) else {
-        return next.run(request).await;
-    };
-    match who.change_due {
-        None => next.run(request).await,
-        Some(_) if path.starts_with("/api/") => ApiError::Forbidden(vec![
+    let who = auth::session_of(&web, request.headers());
+    let due = who.as_ref().is_some_and(|w| w.change_due.is_some());
+    request.extensions_mut().insert(Session(who));
+    if !due {
+        next.run(request).await
+    } else if request.uri().path().starts_with("/api/") {
+        ApiError::Forbidden(vec![
             "须先修改密码:POST /api/v1/session/password(current、new)".into(),
         ])
-        .into_response(),
-        Some(_) => Redirect::to("/password").into_response(),
+        .into_response()
+    } else {
+        Redirect::to("/password").into_response()
     }
 }
 
@@ -78,12 +200,10 @@ fn page(c: Chrome, who: &Authed, errors: Vec<String>) -> Response {
     let due = who.change_due.map(|d| {
         if c.en {
             match d {
-                youxiang_core::password::ChangeDue::SetByAnother => {
+                ChangeDue::SetByAnother => {
                     "Your password was set by an administrator: choose your own to go on."
                 }
-                youxiang_core::password::ChangeDue::Expired => {
-                    "Your password has expired: change it to go on."
-                }
+                ChangeDue::Expired => "Your password has expired: change it to go on.",
             }
             .to_string()
         } else {
@@ -108,12 +228,8 @@ fn page(c: Chrome, who: &Authed, errors: Vec<String>) -> Response {
     resp
 }
 
-async fn form(State(web): State<Shared>, headers: HeaderMap) -> Response {
-    let who = match need(&web, &headers) {
-        Ok(w) => w,
-        Err(r) => return r,
-    };
-    let c = chrome(&web, &headers, Some(&who), "/password");
+async fn form(State(web): State<Shared>, who: PageUser) -> Response {
+    let c = who.chrome(&web, "/password");
     page(c, &who, Vec::new())
 }
 
@@ -128,14 +244,10 @@ struct ChangeForm {
 async fn form_post(
     State(web): State<Shared>,
     ip: ClientIp,
-    headers: HeaderMap,
+    who: PageUser,
     form: Result<Form<ChangeForm>, axum::extract::rejection::FormRejection>,
 ) -> Response {
-    let who = match need(&web, &headers) {
-        Ok(w) => w,
-        Err(r) => return r,
-    };
-    let c = chrome(&web, &headers, Some(&who), "/password");
+    let c = who.chrome(&web, "/password");
     let Ok(Form(f)) = form else {
         return page(c, &who, vec!["表单无效".into()]);
     };
@@ -148,7 +260,7 @@ async fn form_post(
     match change(&web, ip, &who, &f.current, &f.new).await {
         Ok((id, _)) => {
             let mut resp = Redirect::to("/overview").into_response();
-            set_cookie(&web, &mut resp, &id);
+            set_session_cookie(&web, &mut resp, &id);
             resp
         }
         Err(e) => {
@@ -187,23 +299,13 @@ pub struct PasswordChange {
 pub(crate) async fn api_change(
     State(web): State<Shared>,
     ip: ClientIp,
-    who: Authed,
-    headers: HeaderMap,
-    body: Result<Json<PasswordChange>, axum::extract::rejection::JsonRejection>,
+    who: Writer,
+    JsonBody(body): JsonBody<PasswordChange>,
 ) -> Result<Response, ApiError> {
-    who.check_csrf_header(&headers)?;
-    let body = api::json_body(body)?;
     let (id, info) = change(&web, ip, &who, &body.current, &body.new).await?;
     let mut resp = Json(info).into_response();
-    set_cookie(&web, &mut resp, &id);
+    set_session_cookie(&web, &mut resp, &id);
     Ok(resp)
-}
-
-fn set_cookie(web: &Shared, resp: &mut Response, id: &str) {
-    let cookie = auth::session_cookie(id, web.config.secure_cookies, web.config.session_idle);
-    if let Ok(v) = HeaderValue::from_str(&cookie) {
-        resp.headers_mut().insert(header::SET_COOKIE, v);
-    }
 }
 
 /// Verifies the current password (throttled like a sign-in), sets the new one and starts
@@ -230,14 +332,11 @@ async fn change(
     if !attempt.delay.is_zero() {
         tokio::time::sleep(attempt.delay).await;
     }
-    if auth::check_password(&web.app, login, current)
-        .await?
-        .is_none()
-    {
+    if check_password(&web.app, login, current).await?.is_none() {
         return Err(ApiError::invalid("当前密码错误".to_string()));
     }
     attempt.succeeded();
-    auth::set_password(&web.app, login, new, false, login)
+    set_password(&web.app, login, new, false, login)
         .await
         .map_err(|e| ApiError::Invalid(vec![e.to_string()]))?;
     web.sessions.remove(&who.session);
@@ -250,5 +349,5 @@ async fn change(
         .map(|c| c.stamp.clone())
         .ok_or_else(|| ApiError::Unauthorized("用户已停用".into()))?;
     let (id, csrf) = web.sessions.create(login, &stamp, None)?;
-    Ok((id, api::session_info(&who.user, &csrf)))
+    Ok((id, session_info(&who.user, &csrf)))
 }

@@ -14,8 +14,11 @@ use youxiang_web::{DEMO_PASSWORD, WebConfig};
 mod drafts;
 mod hostile;
 mod integrity;
+mod logging;
 mod manage;
+mod openapi;
 mod separation;
+mod shapes;
 
 const PLAN: &str = include_str!("../../../plans/dinghai-qiyouxiang.toml");
 const PLACES: &str = include_str!("../../../data/dinghai-places.csv");
@@ -48,7 +51,7 @@ fn template() -> &'static PathBuf {
                     youxiang_ingest::read_places(PLACES.as_bytes(), "places.csv").expect("places");
                 let url = format!("sqlite://{}", path.display());
                 let app = App::init(&url, &plan, places, "test").await.expect("init");
-                youxiang_app::load_demo(&app).await.expect("demo");
+                youxiang_demo::load_demo(&app).await.expect("demo");
                 youxiang_web::set_demo_passwords(&app)
                     .await
                     .expect("passwords");
@@ -586,7 +589,7 @@ fn fresh(s: &Server, login: &str, path: &str) -> Value {
 }
 
 fn fresh_value(s: &Server, login: &str, path: &str) -> Value {
-    use youxiang_web::api::{OverviewQuery, StatusQuery, StatusRowOut, build_overview};
+    use youxiang_web::status::{OverviewQuery, StatusQuery, StatusRowOut, build_overview};
     let state = s.app.read();
     let who = state.reporter(login).expect("user").clone();
     let reader = youxiang_app::Reader::Person(&who);
@@ -606,8 +609,8 @@ fn fresh_value(s: &Server, login: &str, path: &str) -> Value {
             domain: None,
             all: None,
         };
-        let filter = youxiang_web::api::status_filter(&q).expect("filter");
-        let rows = youxiang_web::api::rows_for(&state, reader, &filter).expect("rows");
+        let filter = youxiang_web::status::status_filter(&q).expect("filter");
+        let rows = youxiang_web::status::rows_for(&state, reader, &filter).expect("rows");
         serde_json::to_value(rows.iter().map(StatusRowOut::from).collect::<Vec<_>>()).expect("json")
     }
 }

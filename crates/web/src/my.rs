@@ -1,0 +1,122 @@
+//! 我的任务 `/my`: what is waiting for the signed-in user — forms due, the unit's open
+//! supervision orders, unread notices and this week's plan.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::State;
+use axum::routing::get;
+use youxiang_app::OrderFilter;
+use youxiang_core::china_time::show_minute;
+use youxiang_core::manage::{IsoWeek, Order};
+
+use crate::Shared;
+use crate::extract::PageUser;
+use crate::inbox::{NoticeView, notice_views};
+use crate::layout::{Chrome, L, PageResult, render};
+use crate::orders::pages::{OrderRow, order_row};
+use crate::text::{is_office, today};
+
+pub fn routes() -> Router<Shared> {
+    Router::new().route("/my", get(my_page))
+}
+
+#[derive(Template)]
+#[template(path = "manage_my.html")]
+struct MyPage {
+    c: Chrome,
+    l: L,
+    title: String,
+    unit: String,
+    forms: Vec<Vec<String>>,
+    orders: Vec<OrderRow>,
+    notices: Vec<NoticeView>,
+    week: String,
+    week_zh: String,
+    week_status: String,
+    week_filed: bool,
+    reporter: bool,
+}
+
+async fn my_page(State(web): State<Shared>, who: PageUser) -> PageResult {
+    let c = who.chrome(&web, "/my");
+    let day = today();
+    let login = who.user.login.clone();
+    let unit = who.user.unit.clone();
+    // Forms due: this user's periods with reports missing or pending, the last 120 days.
+    let window = youxiang_core::completeness::Window {
+        from: day - chrono::Duration::days(120),
+        to: day,
+        today: day,
+        due_days: youxiang_core::completeness::DEFAULT_DUE_DAYS,
+    };
+    let rows = web.app.completeness(window).await.map_err(|e| c.error(e))?;
+    let mut forms: Vec<_> = rows
+        .into_iter()
+        .filter(|r| r.reporter == login && (r.missing + r.pending) > 0)
+        .collect();
+    forms.sort_by_key(|r| r.due);
+    let forms = forms
+        .iter()
+        .take(30)
+        .map(|r| {
+            vec![
+                r.period.label_zh(),
+                r.due.to_string(),
+                format!("{} 项", r.expected),
+                format!("{} 项", r.received),
+                format!("{} 项", r.missing),
+                format!("{} 项", r.pending),
+                format!("/entry?period={}", r.period),
+            ]
+        })
+        .collect();
+    let orders = web
+        .app
+        .orders(
+            &login,
+            &OrderFilter {
+                unit: Some(unit.clone()),
+                ..OrderFilter::default()
+            },
+            day,
+        )
+        .await
+        .map_err(|e| c.error(e))?;
+    let mut orders: Vec<&Order> = orders
+        .iter()
+        .map(|o| &o.item)
+        .filter(|o| o.state.is_open())
+        .collect();
+    orders.sort_by_key(|o| o.deadline);
+    let orders = orders.iter().map(|o| order_row(o, day)).collect();
+    let inbox = web.app.inbox(&login).await.map_err(|e| c.error(e))?;
+    let unread: Vec<_> = inbox.into_iter().filter(|n| n.read_at.is_none()).collect();
+    let week = IsoWeek::from_date(day);
+    let plan = web
+        .app
+        .weekly_plan(&unit, week)
+        .await
+        .map_err(|e| c.error(e))?;
+    let (week_status, week_filed) = match plan {
+        Some(p) => (
+            format!("已报送 {}({} 项)", show_minute(p.filed_at), p.items.len()),
+            true,
+        ),
+        None => ("未报送".to_string(), false),
+    };
+    let l = c.labels();
+    Ok(render(&MyPage {
+        title: l.t("my").into(),
+        unit,
+        forms,
+        orders,
+        notices: notice_views(&unread),
+        week: week.to_string(),
+        week_zh: week.label_zh(),
+        week_status,
+        week_filed,
+        reporter: who.user.role.can_report() && !is_office(&who.user),
+        l,
+        c,
+    }))
+}
