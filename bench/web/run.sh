@@ -8,6 +8,7 @@
 #   bench/web/run.sh              # demo and Zhejiang (3 months: 2.39 M numbers)
 #   DUR=10s MONTHS=1 bench/web/run.sh
 #   ONLY=demo bench/web/run.sh
+#   BIN=/tmp/youxiang-before ONLY=demo bench/web/run.sh   # another build of the binary
 #
 # Each path is asked twice: as is (after the first request the answer comes from the
 # response cache, valid until the next write), and with a distinct dummy parameter on
@@ -26,8 +27,12 @@ WORK="$ROOT/work-data/bench-web"
 mkdir -p "$WORK"
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
 
-cargo build -q --release -p youxiang-cli
-BIN="$CARGO_TARGET_DIR/release/youxiang"
+# BIN=/path/to/youxiang measures a binary built elsewhere (an earlier commit, for a before
+# and after comparison in one sitting); otherwise this checkout's release build.
+if [ -z "${BIN:-}" ]; then
+  cargo build -q --release -p youxiang-cli
+  BIN="$CARGO_TARGET_DIR/release/youxiang"
+fi
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "wrk -t$THREADS -c$CONNS -d$DUR --latency (same machine as the server)"
 

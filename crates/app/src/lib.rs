@@ -28,6 +28,9 @@ use youxiang_core::place::{Place, PlaceTree};
 use youxiang_core::scope::{Reporter, Role, Scope};
 use youxiang_core::value::{Observation, Transition, ValueKey, ValueState};
 use youxiang_core::{CheckedWrite, Plan};
+/// The engine's answers the interfaces show (the engine itself is reached through
+/// [`App::read`]'s state).
+pub use youxiang_engine::{AsOf, Explained, PlaceFigure, Status};
 use youxiang_engine::{Engine, EngineConfig};
 use youxiang_ingest::{IngestError, IngestWarning, ReadLimits};
 /// The store's plain types an interface passes to and gets from the app (filters, audit
@@ -337,7 +340,8 @@ impl App {
         })
     }
 
-    pub fn db(&self) -> &Arc<dyn Database> {
+    /// The store: private, so that every interface goes through the app's checked calls.
+    pub(crate) fn db(&self) -> &Arc<dyn Database> {
         &self.db
     }
 

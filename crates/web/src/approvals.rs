@@ -10,15 +10,15 @@ use axum::{Form, Json, Router};
 use serde::{Deserialize, Serialize};
 use utoipa::{OpenApi, ToSchema};
 use youxiang_app::State as AppState;
+use youxiang_app::ValueFilter;
 use youxiang_core::scope::{Reporter, Role};
 use youxiang_core::value::{Transition, ValueKey, ValueState};
-use youxiang_store::ValueFilter;
 
 use crate::Shared;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{JsonBody, PageUser, Writer};
 use crate::layout::{Fields, PageResult, TablePage, check_form, field, render};
-use crate::text::{is_office, num};
+use crate::text::num;
 use crate::values::{KeyIn, key_of};
 
 #[derive(OpenApi)]
@@ -111,7 +111,7 @@ fn may_approve(state: &AppState, who: &Reporter, key: &ValueKey) -> bool {
     let Some(place) = state.tree.id(&key.place) else {
         return false;
     };
-    let office = is_office(who);
+    let office = who.role.is_office();
     who.role.can_approve()
         && who.scope.covers_indicator(&key.indicator)
         && if office {
@@ -130,8 +130,7 @@ async fn approvals_page(
     let c = who.chrome(web, "/approvals");
     let values = match web
         .app
-        .db()
-        .get_values(&ValueFilter {
+        .values(&ValueFilter {
             state: Some(ValueState::Submitted),
             ..Default::default()
         })

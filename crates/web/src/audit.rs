@@ -7,7 +7,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, OpenApi, ToSchema};
-use youxiang_store::AuditFilter;
+use youxiang_app::AuditFilter;
 
 use crate::Shared;
 use crate::auth::Authed;

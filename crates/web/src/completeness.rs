@@ -16,7 +16,7 @@ use crate::auth::Authed;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{ApiQuery, PageUser};
 use crate::layout::{PageResult, TablePage, render};
-use crate::text::{is_office, parse_date};
+use crate::text::parse_date;
 
 #[derive(OpenApi)]
 #[openapi(paths(completeness), components(schemas(CompletenessOut)))]
@@ -109,7 +109,7 @@ async fn completeness(
 ) -> ApiResult<Json<Vec<CompletenessOut>>> {
     let window = completeness_window(&q)?;
     let rows = web.app.completeness(window).await?;
-    let all = is_office(&who.user) || who.user.role == Role::Viewer;
+    let all = who.user.role.is_office() || who.user.role == Role::Viewer;
     Ok(Json(
         rows.into_iter()
             .filter(|r| all || r.reporter == who.user.login)
@@ -147,7 +147,7 @@ async fn completeness_html(
     let c = who.chrome(&web, "/completeness");
     let window = completeness_window(&q).map_err(|e| c.error(e))?;
     let rows = web.app.completeness(window).await.map_err(|e| c.error(e))?;
-    let all = matches!(who.user.role, Role::Admin | Role::Office | Role::Viewer);
+    let all = who.user.role.sees_all_units();
     let rows = rows
         .into_iter()
         .filter(|r| all || r.reporter == who.user.login)

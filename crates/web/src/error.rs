@@ -8,8 +8,8 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use utoipa::ToSchema;
 use youxiang_app::AppError;
+use youxiang_app::StoreError;
 use youxiang_ingest::{IngestError, IngestWarning};
-use youxiang_store::StoreError;
 
 /// A problem in an uploaded file, located to the row and column.
 #[derive(Debug, Clone, Serialize, ToSchema)]

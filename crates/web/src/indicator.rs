@@ -11,12 +11,12 @@ use axum::{Json, Router};
 use serde::Serialize;
 use utoipa::{OpenApi, ToSchema};
 use youxiang_app::Reader;
+use youxiang_app::{Explained, PlaceFigure};
 use youxiang_core::eval::{
     Explanation, Forecast, ForecastMethod, InputValue, Light, Progress, ProgressStatus, Schedule,
     ScheduleMode, UnsdRatio, UnsdStatus, YearCheck, YearStatus,
 };
 use youxiang_core::period::Period;
-use youxiang_engine::{Explained, PlaceFigure};
 
 use crate::Shared;
 use crate::auth::Authed;

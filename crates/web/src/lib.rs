@@ -54,9 +54,7 @@ use tower_http::trace::{DefaultOnFailure, DefaultOnResponse, TraceLayer};
 use utoipa_swagger_ui::SwaggerUi;
 use youxiang_app::App;
 
-pub use password::{
-    DEMO_PASSWORD, hash_password, set_demo_passwords, set_password, verify_password,
-};
+pub use youxiang_app::accounts::DEMO_PASSWORD;
 
 /// Settings of the web server.
 #[derive(Debug, Clone)]

@@ -14,7 +14,7 @@ use crate::extract::PageUser;
 use crate::inbox::{NoticeView, notice_views};
 use crate::layout::{Chrome, L, PageResult, render};
 use crate::orders::pages::{OrderRow, order_row};
-use crate::text::{is_office, today};
+use crate::text::today;
 
 pub fn routes() -> Router<Shared> {
     Router::new().route("/my", get(my_page))
@@ -115,7 +115,7 @@ async fn my_page(State(web): State<Shared>, who: PageUser) -> PageResult {
         week_zh: week.label_zh(),
         week_status,
         week_filed,
-        reporter: who.user.role.can_report() && !is_office(&who.user),
+        reporter: who.user.role.can_report() && !who.user.role.is_office(),
         l,
         c,
     }))

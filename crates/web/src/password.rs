@@ -1,6 +1,5 @@
-//! Passwords: hashing (Argon2id with the crate's default parameters, stored as PHC strings
-//! through the store, `Database::set_password`, audited as `user.password`), the check at
-//! sign-in, setting one under the policy; changing one's own password (`/password`,
+//! Passwords as the web shows them (hashing, the sign-in check and the policy are the app's,
+//! `youxiang_app::accounts`): changing one's own password (`/password`,
 //! `POST /api/v1/session/password`), and the gate that keeps a user whose password must be
 //! changed (set by the security administrator, or older than the maximum age) away from
 //! everything else until they have changed it.
@@ -10,10 +9,6 @@
 //! ([`youxiang_core::password::weaknesses`]), and starts a fresh session: the old one ended
 //! with the password, like every other session of the user.
 
-use std::sync::OnceLock;
-
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::{Argon2, Params};
 use askama::Template;
 use axum::extract::{Request, State};
 use axum::http::Method;
@@ -23,9 +18,7 @@ use axum::routing::{get, post};
 use axum::{Form, Json, Router};
 use serde::Deserialize;
 use utoipa::ToSchema;
-use youxiang_app::App;
 use youxiang_core::password::ChangeDue;
-use youxiang_store::StoredPassword;
 
 use crate::Shared;
 use crate::auth::{self, Authed};
@@ -33,115 +26,6 @@ use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ClientIp, JsonBody, PageUser, Session, Writer};
 use crate::layout::{Chrome, render};
 use crate::session::{SessionInfo, session_info, set_session_cookie};
-
-/// The demo users' password (documented in the README: it is a demo).
-pub const DEMO_PASSWORD: &str = "Demo@2025";
-
-/// Hashes a password with Argon2id (default parameters), as a PHC string.
-pub fn hash_password(password: &str) -> anyhow::Result<String> {
-    let mut salt = [0u8; 16];
-    getrandom::fill(&mut salt).map_err(|e| anyhow::anyhow!("getrandom: {e}"))?;
-    let salt = SaltString::encode_b64(&salt).map_err(|e| anyhow::anyhow!("salt: {e}"))?;
-    let hash = argon2()
-        .hash_password(password.as_bytes(), &salt)
-        .map_err(|e| anyhow::anyhow!("argon2: {e}"))?;
-    Ok(hash.to_string())
-}
-
-fn argon2() -> Argon2<'static> {
-    Argon2::new(
-        argon2::Algorithm::Argon2id,
-        argon2::Version::V0x13,
-        Params::default(),
-    )
-}
-
-/// Whether `password` matches the PHC string `hash` (false for a malformed hash).
-pub fn verify_password(hash: &str, password: &str) -> bool {
-    match PasswordHash::new(hash) {
-        Ok(parsed) => argon2()
-            .verify_password(password.as_bytes(), &parsed)
-            .is_ok(),
-        Err(_) => false,
-    }
-}
-
-/// A hash to verify against when the user does not exist, so that the answer takes as long
-/// as for a wrong password.
-fn dummy_hash() -> &'static str {
-    static DUMMY: OnceLock<String> = OnceLock::new();
-    DUMMY.get_or_init(|| hash_password("no such user").unwrap_or_default())
-}
-
-/// Checks a login and password against the store: the stored password when they match.
-pub async fn check_password(
-    app: &App,
-    login: &str,
-    password: &str,
-) -> Result<Option<StoredPassword>, ApiError> {
-    let stored = app.db().password(login).await?;
-    let password = password.to_string();
-    let hash = stored
-        .as_ref()
-        .map(|s| s.hash.clone())
-        .unwrap_or_else(|| dummy_hash().to_string());
-    let ok = tokio::task::spawn_blocking(move || verify_password(&hash, &password))
-        .await
-        .map_err(|e| ApiError::Internal(format!("verify task: {e}")))?;
-    Ok(stored.filter(|_| ok))
-}
-
-/// Why the password a user signed in with must be changed first, if it must.
-pub fn change_due(stored: &StoredPassword, max_age_days: u32) -> Option<ChangeDue> {
-    youxiang_core::password::change_due(
-        stored.must_change,
-        stored.set_at,
-        chrono::Utc::now().naive_utc(),
-        max_age_days,
-    )
-}
-
-/// Sets a user's password (hashing it) after checking it against the policy
-/// ([`youxiang_core::password::weaknesses`]), audited as `user.password` by `actor`.
-/// `must_change`: the owner must change it at the next sign-in (set for them by someone
-/// else).
-pub async fn set_password(
-    app: &App,
-    login: &str,
-    password: &str,
-    must_change: bool,
-    actor: &str,
-) -> anyhow::Result<()> {
-    let weak = youxiang_core::password::weaknesses(login, password);
-    if !weak.is_empty() {
-        anyhow::bail!("{}", weak.join(";"));
-    }
-    let pw = password.to_string();
-    let hash = tokio::task::spawn_blocking(move || hash_password(&pw)).await??;
-    app.db()
-        .set_password(login, &hash, must_change, actor)
-        .await?;
-    Ok(())
-}
-
-/// Gives every user without a password the demo password [`DEMO_PASSWORD`]. For the demo
-/// database only. Returns how many users it set.
-pub async fn set_demo_passwords(app: &App) -> anyhow::Result<usize> {
-    let logins: Vec<String> = app
-        .read()
-        .reporters
-        .iter()
-        .map(|r| r.login.clone())
-        .collect();
-    let mut n = 0;
-    for login in logins {
-        if app.db().password(&login).await?.is_none() {
-            set_password(app, &login, DEMO_PASSWORD, false, "demo").await?;
-            n += 1;
-        }
-    }
-    Ok(n)
-}
 
 /// The OpenAPI part of the password change.
 #[derive(utoipa::OpenApi)]
@@ -332,13 +216,11 @@ async fn change(
     if !attempt.delay.is_zero() {
         tokio::time::sleep(attempt.delay).await;
     }
-    if check_password(&web.app, login, current).await?.is_none() {
+    if web.app.check_password(login, current).await?.is_none() {
         return Err(ApiError::invalid("当前密码错误".to_string()));
     }
     attempt.succeeded();
-    set_password(&web.app, login, new, false, login)
-        .await
-        .map_err(|e| ApiError::Invalid(vec![e.to_string()]))?;
+    web.app.set_password(login, new, false, login).await?;
     web.sessions.remove(&who.session);
     web.app.refresh_users().await?;
     let stamp = web

@@ -29,7 +29,7 @@ use crate::download::file_response;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{ApiQuery, JsonBody, PageUser, Writer};
 use crate::layout::{Chrome, Fields, L, PageResult, back_to, check_form, field, render};
-use crate::text::{is_office, parse_period, today};
+use crate::text::{parse_period, today};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -505,7 +505,7 @@ async fn ranking_page(
             .published_at
             .map(|t| format!("已于 {} 发布", show_minute(t)))
             .unwrap_or_else(|| "尚未发布".into()),
-        office: is_office(&who.user),
+        office: who.user.role.is_office(),
         notice: q.get("ok").cloned().unwrap_or_default(),
         l,
         c,

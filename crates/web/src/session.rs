@@ -87,7 +87,7 @@ pub async fn start_session(
     if !attempt.delay.is_zero() {
         tokio::time::sleep(attempt.delay).await;
     }
-    let stored = crate::password::check_password(&web.app, login, password).await?;
+    let stored = web.app.check_password(login, password).await?;
     // Users as they are now (a change made while the password was being verified counts).
     web.app.refresh_users().await?;
     let (user, stamp) = {
@@ -99,7 +99,7 @@ pub async fn start_session(
     match (stored, user, stamp) {
         (Some(stored), Some(user), Some(stamp)) => {
             attempt.succeeded();
-            let due = crate::password::change_due(&stored, web.config.password_max_age_days);
+            let due = youxiang_app::accounts::change_due(&stored, web.config.password_max_age_days);
             let (id, csrf) = web.sessions.create(&user.login, &stamp, due)?;
             Ok((user, id, csrf))
         }

@@ -4,21 +4,14 @@
 
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::Serialize;
-use serde::de::DeserializeOwned;
 use youxiang_core::eval::Light;
 use youxiang_core::period::Period;
-use youxiang_core::scope::{Reporter, Role};
 
 use crate::error::{ApiError, ApiResult};
 
 /// Today in Beijing: the day deadlines and due dates are judged by.
 pub fn today() -> NaiveDate {
     youxiang_app::manage::today()
-}
-
-/// The programme office or the administrator.
-pub fn is_office(user: &Reporter) -> bool {
-    matches!(user.role, Role::Admin | Role::Office)
 }
 
 pub fn parse_period(text: &str) -> ApiResult<Period> {
@@ -61,9 +54,9 @@ pub fn code_of<T: Serialize>(v: &T) -> String {
         .unwrap_or_default()
 }
 
-/// The value whose serde code is `s` (surrounding space ignored).
-pub fn parse_code<T: DeserializeOwned>(s: &str) -> Option<T> {
-    serde_json::from_value(serde_json::Value::String(s.trim().to_string())).ok()
+/// The value whose code (or Chinese or English label) is `s`: core's `FromStr`.
+pub fn parse_code<T: std::str::FromStr>(s: &str) -> Option<T> {
+    s.trim().parse().ok()
 }
 
 pub fn light_str(l: Light) -> &'static str {

@@ -14,12 +14,12 @@ use axum::{Form, Json, Router};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 use youxiang_app::{Reader, State as AppState, StatusFilter, WriteReport};
+use youxiang_app::{ValueFilter, ValueWrite};
 use youxiang_core::completeness::required_components;
 use youxiang_core::eval::Light;
 use youxiang_core::period::Period;
 use youxiang_core::scope::Reporter;
 use youxiang_core::value::{Component, ValueKey, ValueState};
-use youxiang_store::{ValueFilter, ValueWrite};
 
 use crate::Shared;
 use crate::auth::Authed;
@@ -148,7 +148,7 @@ async fn get_values(
     let mut kept = Vec::new();
     let mut more = false;
     'pages: loop {
-        let page = web.app.db().get_values(&filter).await?;
+        let page = web.app.values(&filter).await?;
         let full = page.len() == chunk;
         filter.after = page.last().map(|o| o.key.clone());
         let state = web.app.read();
@@ -306,7 +306,7 @@ pub fn to_writes(state: &AppState, values: &[ValueIn]) -> Result<Vec<ValueWrite>
         if state.tree.id(&key.place).is_none() {
             errors.push(format!("第{n}条:地点“{}”不存在", key.place));
         }
-        if !v.value.is_finite() || v.value.abs() > youxiang_engine::MAX_ABS {
+        if !v.value.is_finite() || v.value.abs() > youxiang_core::write::MAX_ABS {
             errors.push(format!("第{n}条:数值 {} 超出可处理范围", v.value));
         }
         if !seen.insert(key.clone()) {
@@ -622,7 +622,7 @@ async fn entry_post(
             continue;
         };
         match value.replace([',', ','], "").parse::<f64>() {
-            Ok(v) if v.is_finite() && v.abs() <= youxiang_engine::MAX_ABS => {
+            Ok(v) if v.is_finite() && v.abs() <= youxiang_core::write::MAX_ABS => {
                 if let Some(period) = period {
                     writes.push(ValueWrite {
                         key: ValueKey {

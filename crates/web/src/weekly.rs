@@ -24,7 +24,7 @@ use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{ApiQuery, JsonBody, PageUser, Writer};
 use crate::layout::{Chrome, Fields, L, PageResult, back_to, check_form, field, render};
 use crate::records::Stamp;
-use crate::text::{code_of, is_office, parse_code, today};
+use crate::text::{code_of, parse_code, today};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -355,7 +355,7 @@ async fn weekly_page(
 ) -> PageResult {
     let c = who.chrome(&web, "/weekly");
     let week = parse_week(q.get("week").map(String::as_str)).map_err(|e| c.error(e))?;
-    let office = is_office(&who.user) || who.user.role == Role::Viewer;
+    let office = who.user.role.is_office() || who.user.role == Role::Viewer;
     let (view, plans) = web.app.week_view(week).await.map_err(|e| c.error(e))?;
     let rows = view
         .rows
@@ -380,7 +380,7 @@ async fn weekly_page(
         })
         .collect();
     let unit = who.user.unit.clone();
-    let can_file = who.user.role.can_report() && !is_office(&who.user);
+    let can_file = who.user.role.can_report() && !who.user.role.is_office();
     let mine = web
         .app
         .weekly_plan(&unit, week)

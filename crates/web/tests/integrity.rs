@@ -112,7 +112,7 @@ async fn a_form_naming_an_unknown_indicator_is_refused_and_the_database_still_op
         let (st, body) = town.post("/api/v1/values", bad.clone()).await;
         assert!(st.is_client_error(), "{bad} answered {st}: {body}");
     }
-    let stored = s.app.db().load_values().await.expect("load");
+    let stored = s.app.values(&Default::default()).await.expect("load");
     assert!(stored.iter().all(|o| o.key.indicator != "NOSUCH"));
     // Another process opens the same database whole.
     App::open(&s.url).await.expect("the database still opens");
@@ -132,17 +132,16 @@ async fn a_row_the_plan_does_not_know_is_quarantined_not_fatal() {
     );
     raw.expect("raw insert");
     let app = App::open(&s.url).await.expect("opens with a warning");
-    assert_eq!(app.db().quarantined().await.expect("count"), 1);
+    assert_eq!(app.quarantined().await.expect("count"), 1);
     assert!(
-        app.db()
-            .load_values()
+        app.values(&Default::default())
             .await
             .expect("load")
             .iter()
             .all(|o| o.key.indicator != "NOSUCH")
     );
     let rows = app
-        .audit_query(&youxiang_store::AuditFilter {
+        .audit_query(&youxiang_app::AuditFilter {
             action: Some("value.quarantine".into()),
             ..Default::default()
         })
@@ -201,7 +200,7 @@ async fn rights_changed_elsewhere_count_on_the_next_request() {
     assert_eq!(st, StatusCode::OK);
     assert_eq!(me["role"], "viewer", "signing in again gives the new role");
     let rows = other
-        .audit_query(&youxiang_store::AuditFilter {
+        .audit_query(&youxiang_app::AuditFilter {
             action: Some("reporters.save".into()),
             limit: Some(1),
             ..Default::default()
@@ -216,7 +215,8 @@ async fn rights_changed_elsewhere_count_on_the_next_request() {
 
     // A password changed elsewhere ends the sessions and the old password.
     let office = s.signed_in("office").await;
-    youxiang_web::set_password(&other, "office", "A-new-password-1", true, "security")
+    other
+        .set_password("office", "A-new-password-1", true, "security")
         .await
         .expect("passwd");
     let (st, _) = office.get("/api/v1/session").await;

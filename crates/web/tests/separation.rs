@@ -154,7 +154,8 @@ async fn a_password_set_by_another_or_too_old_is_changed_before_anything_else() 
     let s = start().await;
     // The security administrator resets a reporter's password.
     let login = format!("town-{TOWN}");
-    youxiang_web::set_password(&s.app, &login, "Reset#2026a", true, "security")
+    s.app
+        .set_password(&login, "Reset#2026a", true, "security")
         .await
         .expect("reset");
     let mut c = s.anon();

@@ -52,9 +52,7 @@ fn template() -> &'static PathBuf {
                 let url = format!("sqlite://{}", path.display());
                 let app = App::init(&url, &plan, places, "test").await.expect("init");
                 youxiang_demo::load_demo(&app).await.expect("demo");
-                youxiang_web::set_demo_passwords(&app)
-                    .await
-                    .expect("passwords");
+                app.set_demo_passwords().await.expect("passwords");
             });
             drop(rt);
             // Closing the pool checkpoints the WAL into the file; wait for it.

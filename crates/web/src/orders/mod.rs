@@ -15,14 +15,14 @@ use serde::Deserialize;
 use utoipa::{IntoParams, OpenApi, ToSchema};
 use youxiang_app::manage::SweepReport;
 use youxiang_app::{OrderFilter, Versioned};
-use youxiang_core::manage::{ActionKind, Order, OrderDraft, OrderSource, OrderState};
+use youxiang_core::manage::{Order, OrderDraft, OrderSource, OrderState};
 use youxiang_core::scope::Reporter;
 
 use crate::Shared;
 use crate::auth::Authed;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{ApiQuery, JsonBody, Writer};
-use crate::text::{code_of, is_office, parse_code, parse_date, today};
+use crate::text::{code_of, parse_code, parse_date, today};
 pub use types::{ActionIn, OrderOut, StatsDto, SweepOut};
 
 #[derive(OpenApi)]
@@ -49,21 +49,14 @@ pub fn routes() -> Router<Shared> {
         .merge(pages::routes())
 }
 
-/// The actions on an order this user is offered: the lead unit's to its reporters, the
-/// office's to the office.
-fn actions_for(u: &Reporter, o: &Order, day: NaiveDate) -> Vec<ActionKind> {
-    let lead = u.role.can_report() && u.unit == o.lead_unit && !is_office(u);
-    o.available_actions(day)
-        .into_iter()
-        .filter(|k| if k.by_lead_unit() { lead } else { is_office(u) })
-        .collect()
-}
-
 fn order_out(u: &Reporter, o: &Versioned<Order>, day: NaiveDate) -> OrderOut {
     OrderOut {
         stamp: o.into(),
         order: (&o.item).into(),
-        actions: actions_for(u, &o.item, day).iter().map(code_of).collect(),
+        actions: youxiang_core::permission::offered_order_actions(u, &o.item, day)
+            .iter()
+            .map(code_of)
+            .collect(),
         state_zh: o.item.state.label_zh().into(),
         overdue: o.item.state.is_open() && o.item.is_overdue(day),
         days_overdue: o.item.days_overdue(day),
@@ -280,7 +273,7 @@ async fn api_order_stats(
         (status = 403, description = "仅工作专班,或 CSRF 令牌无效", body = ErrorBody),
     ))]
 async fn api_sweep(State(web): State<Shared>, who: Writer) -> ApiResult<Json<SweepOut>> {
-    if !is_office(&who.user) {
+    if !who.user.role.is_office() {
         return Err(ApiError::Forbidden(vec![format!(
             "{}({})无权执行督办巡检",
             who.user.name,

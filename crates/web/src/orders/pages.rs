@@ -15,12 +15,12 @@ use youxiang_core::manage::{
     ActionKind, Order, OrderAction, OrderState, ReviewCheck, ReviewChecklist,
 };
 
-use super::{RaiseIn, actions_for, order_filter, raise};
+use super::{RaiseIn, order_filter, raise};
 use crate::Shared;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::PageUser;
 use crate::layout::{Chrome, Fields, L, PageResult, back_to, check_form, field, render};
-use crate::text::{code_of, is_office, parse_code, parse_date, pctf, today};
+use crate::text::{code_of, parse_code, parse_date, pctf, today};
 
 pub(super) fn routes() -> axum::Router<Shared> {
     Router::new()
@@ -129,7 +129,7 @@ async fn orders_page(
         f_unit,
         f_state,
         f_overdue,
-        office: is_office(&who.user),
+        office: who.user.role.is_office(),
         units,
         notice: q.get("ok").cloned().unwrap_or_default(),
         default_deadline: (day + chrono::Duration::days(15)).to_string(),
@@ -244,7 +244,7 @@ async fn order_page(
             ]
         })
         .collect();
-    let actions = actions_for(&who.user, o, day)
+    let actions = youxiang_core::permission::offered_order_actions(&who.user, o, day)
         .iter()
         .map(|k| {
             (

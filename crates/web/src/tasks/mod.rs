@@ -23,7 +23,7 @@ use crate::auth::Authed;
 use crate::download::file_response;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{ApiQuery, JsonBody, Writer};
-use crate::text::{is_office, today};
+use crate::text::today;
 use crate::uploads::multipart_error;
 pub use types::{ProgressForm, TaskOut, TaskPut};
 
@@ -43,14 +43,6 @@ pub fn routes() -> Router<Shared> {
         .merge(pages::routes())
 }
 
-/// Whether the user may change a work item (the office, or a reporter of the lead or a
-/// partner unit) — the same rule the app applies.
-fn may_edit(u: &Reporter, item: &WorkItem) -> bool {
-    is_office(u)
-        || (u.role.can_report()
-            && (u.unit == item.lead_unit || item.partner_units.contains(&u.unit)))
-}
-
 fn task_out(u: &Reporter, w: &Versioned<WorkItem>, day: NaiveDate) -> TaskOut {
     TaskOut {
         stamp: w.into(),
@@ -62,7 +54,7 @@ fn task_out(u: &Reporter, w: &Versioned<WorkItem>, day: NaiveDate) -> TaskOut {
             .filter(|m| m.done_on.is_some())
             .count(),
         milestones_overdue: w.item.overdue_milestones(day).len(),
-        may_edit: may_edit(u, &w.item),
+        may_edit: youxiang_core::permission::may_edit_work_item(u, &w.item),
     }
 }
 
@@ -234,8 +226,7 @@ async fn api_attachment(
     };
     let (meta, bytes) = web
         .app
-        .db()
-        .get_attachment(&sha)
+        .attachment(&sha)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("附件“{sha}”")))?;
     // Stored types are what the uploader's browser said: never let one render as a page.

@@ -12,7 +12,7 @@ use chrono::NaiveDate;
 use youxiang_core::china_time::show_minute;
 use youxiang_core::manage::Milestone;
 
-use super::{may_edit, read_progress};
+use super::read_progress;
 use crate::Shared;
 use crate::error::ApiError;
 use crate::extract::PageUser;
@@ -242,7 +242,7 @@ async fn task_page(
         investment,
         total: it.total_investment_yi_yuan.map(yi).unwrap_or_default(),
         updates,
-        may_edit: may_edit(&who.user, it),
+        may_edit: youxiang_core::permission::may_edit_work_item(&who.user, it),
         notice: q.get("ok").cloned().unwrap_or_default(),
         today: day.to_string(),
         l,
