@@ -61,7 +61,7 @@ pub struct AuditEntry {
     pub origin: Option<String>,
 }
 
-/// Which audit rows [`crate::Database::audit_query`] returns; `None` fields do not filter.
+/// Which audit rows [`crate::AuditStore::audit_query`] returns; `None` fields do not filter.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct AuditFilter {
     pub place: Option<String>,

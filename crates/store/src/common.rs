@@ -21,16 +21,47 @@ pub(crate) fn now() -> NaiveDateTime {
     t.with_nanosecond(t.nanosecond() / 1000 * 1000).unwrap_or(t)
 }
 
-/// The fixed-width text form of a timestamp in SQLite (sorts as it compares).
-pub(crate) fn sqlite_time(t: &NaiveDateTime) -> String {
-    t.format("%Y-%m-%d %H:%M:%S%.6f").to_string()
-}
-
 pub(crate) fn check_actor(actor: &str) -> Result<(), StoreError> {
     if actor.trim().is_empty() {
         return Err(StoreError::Invalid("缺少操作人(actor)".into()));
     }
-    Ok(())
+    check_text("操作人", actor)
+}
+
+/// PostgreSQL cannot keep the character U+0000 in text (SQLite can): the store refuses it
+/// on both backends, before anything is written. Every parameter of the shared statements
+/// is checked where it is bound (`flow::Sql::bind`); what reaches the database only through
+/// a dialect's batch statements (values, keys, places, reasons in audit rows) and the plan
+/// (PostgreSQL reads its document as `jsonb`, which cannot hold `\u0000` either) is
+/// checked with this.
+pub(crate) fn check_text(what: &str, text: &str) -> Result<(), StoreError> {
+    match text.contains('\0') {
+        true => Err(StoreError::Invalid(format!(
+            "{what}含有空字符(U+0000),数据库不能保存"
+        ))),
+        false => Ok(()),
+    }
+}
+
+fn check_key(k: &ValueKey) -> Result<(), StoreError> {
+    check_text("指标编码", &k.indicator)?;
+    check_text("地点编码", &k.place)
+}
+
+/// Every string of a plan (keys included): see [`check_text`].
+pub(crate) fn check_plan_text(plan: &Plan) -> Result<(), StoreError> {
+    fn walk(v: &serde_json::Value) -> Result<(), StoreError> {
+        match v {
+            serde_json::Value::String(s) => check_text("方案", s),
+            serde_json::Value::Array(items) => items.iter().try_for_each(walk),
+            serde_json::Value::Object(map) => map.iter().try_for_each(|(k, v)| {
+                check_text("方案", k)?;
+                walk(v)
+            }),
+            _ => Ok(()),
+        }
+    }
+    walk(&serde_json::to_value(plan).map_err(|e| StoreError::Invalid(e.to_string()))?)
 }
 
 /// The database's own refusal of a value whose indicator the current plan does not know or
@@ -54,6 +85,8 @@ pub(crate) fn validate_writes(writes: &[CheckedWrite], actor: &str) -> Result<()
     check_actor(actor)?;
     let mut seen = HashSet::with_capacity(writes.len());
     for w in writes {
+        check_key(w.key())?;
+        check_text("说明", w.comment())?;
         if !seen.insert(w.key()) {
             return Err(StoreError::Invalid(format!(
                 "同一批数据中 {} 出现了两次",
@@ -68,6 +101,7 @@ pub(crate) fn validate_keys(keys: &[ValueKey], actor: &str) -> Result<(), StoreE
     check_actor(actor)?;
     let mut seen = HashSet::with_capacity(keys.len());
     for k in keys {
+        check_key(k)?;
         if !seen.insert(k) {
             return Err(StoreError::Invalid(format!("同一批中 {k} 出现了两次")));
         }
@@ -284,6 +318,9 @@ pub(crate) fn plan_places(
     let mut write = Vec::new();
     let mut seen = HashSet::new();
     for (i, p) in incoming.iter().enumerate() {
+        check_text("地点编码", &p.code)?;
+        check_text("地点名称", &p.name)?;
+        check_text("上级地点", p.parent.as_deref().unwrap_or_default())?;
         if !seen.insert(p.code.as_str()) {
             return Err(StoreError::Invalid(format!("地点编码 {} 重复", p.code)));
         }

@@ -1,12 +1,23 @@
-//! Persistence for youxiang: one [`Database`] trait and two implementations —
-//! [`SqliteStore`] (an embedded file, the default) and [`PgStore`] (PostgreSQL, for
-//! production) — chosen by URL with [`connect`].
+//! Persistence for youxiang: the store traits, by concern — [`SchemaStore`], [`PlanStore`],
+//! [`AccountStore`], [`ValueStore`], [`RecordStore`], [`AuditStore`] — all of them at once
+//! as [`Database`], and one implementation, [`SqlStore`], on two backends: [`SqliteStore`]
+//! (an embedded file, the default) and [`PgStore`] (PostgreSQL, for production), chosen by
+//! URL with [`connect`]. Calling a method on a concrete store needs its trait in scope:
+//! `use youxiang_store::prelude::*;`.
 //!
 //! Every write is one transaction that also appends to the hash-chained audit trail (see
 //! [`audit`]), so a number can never change without a trace. Only this crate speaks SQL.
 //!
+//! Layout: the flows are written once (`flow/`: `values`, `plans`, `accounts`, `records`,
+//! the schema and audit trail in `flow/mod.rs`) over the `Dialect` trait (`dialect.rs`:
+//! what differs between the backends, and how each stores a Rust value); `sqlite.rs` and
+//! `postgres.rs` implement it (connecting, batch statements, SQL fragments, migrations);
+//! `common.rs` holds the decisions without SQL (validation, what a write changes, audit
+//! rows) and `records.rs` the management records' types.
+//!
 //! ```no_run
 //! # async fn demo() -> Result<(), youxiang_store::StoreError> {
+//! use youxiang_store::prelude::*;
 //! let db = youxiang_store::connect("sqlite://youxiang.db").await?;
 //! db.migrate().await?;
 //! let report = db.audit_verify().await?;
@@ -16,6 +27,8 @@
 
 pub mod audit;
 mod common;
+mod dialect;
+mod flow;
 mod postgres;
 pub mod records;
 mod sqlite;
@@ -32,6 +45,7 @@ use youxiang_core::value::{Observation, StateError, Transition, ValueKey, ValueS
 use youxiang_core::{CheckedWrite, Plan};
 
 pub use audit::{AuditEntry, AuditFilter, AuditReport};
+pub use flow::SqlStore;
 pub use postgres::PgStore;
 pub use records::{AttachmentMeta, Record, RecordFilter, RecordWrite};
 pub use sqlite::SqliteStore;
@@ -166,7 +180,7 @@ pub struct WriteOutcome {
     pub unchanged: usize,
 }
 
-/// Which values [`Database::get_values`] returns; `None` fields do not filter.
+/// Which values [`ValueStore::get_values`] returns; `None` fields do not filter.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct ValueFilter {
     pub indicator: Option<String>,
@@ -180,7 +194,7 @@ pub struct ValueFilter {
     pub limit: Option<usize>,
 }
 
-/// What [`Database::save_plan`] did.
+/// What [`PlanStore::save_plan`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PlanSaved {
     /// The version that was current before, if any (of the same plan code).
@@ -199,7 +213,7 @@ pub struct PlanVersionInfo {
     pub saved_by: String,
 }
 
-/// What [`Database::save_places`] did.
+/// What [`PlanStore::save_places`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct PlacesSaved {
     pub inserted: usize,
@@ -207,22 +221,18 @@ pub struct PlacesSaved {
     pub unchanged: usize,
 }
 
-/// The persistence boundary. Every method is one transaction: it either happens whole or
-/// not at all. Every change appends to the audit trail in the same transaction.
+/// Which backend a store is and its schema.
 #[async_trait]
-pub trait Database: Send + Sync {
+pub trait SchemaStore: Send + Sync {
     fn backend(&self) -> Backend;
-
-    /// Marks every audit row this handle (and its clones) appends from now on with `origin`
-    /// ([`AuditEntry::origin`]): the command line sets `cli:<os-user>@<host>` once after
-    /// connecting; the web leaves it `None` (the signed-in user). A blank origin is `None`.
-    fn set_origin(&self, origin: Option<String>);
-    /// The origin set by [`Database::set_origin`].
-    fn origin(&self) -> Option<String>;
 
     /// Applies the embedded migrations of this backend; running it again is harmless.
     async fn migrate(&self) -> Result<()>;
+}
 
+/// The plan and the places: what values are checked against.
+#[async_trait]
+pub trait PlanStore: Send + Sync {
     /// Stores the plan as the current one. A new version keeps the old one in the plan
     /// history; saving the identical document again changes nothing. An older version than
     /// the current one of the same code is a [`StoreError::Conflict`]. Audited as
@@ -241,13 +251,16 @@ pub trait Database: Send + Sync {
     async fn save_places(&self, places: Vec<Place>, actor: &str) -> Result<PlacesSaved>;
     /// Every place, in the order first saved.
     async fn load_places(&self) -> Result<Vec<Place>>;
+}
 
+/// Users: their role and scope, passwords, and what a signed-in session depends on.
+#[async_trait]
+pub trait AccountStore: Send + Sync {
     /// Inserts or updates users (role and scope); a stored password hash is kept. Audited
     /// as one `reporters.save`.
     async fn save_reporters(&self, reporters: Vec<Reporter>, actor: &str) -> Result<usize>;
     async fn load_reporters(&self) -> Result<Vec<Reporter>>;
 
-    // ---- Passwords (added for the web: sign-in) -------------------------------------
     /// Stores a user's password hash (a PHC string such as Argon2id's), when it was set,
     /// and whether its owner must change it at the next sign-in. Audited as
     /// `user.password` naming the user, never the hash. [`StoreError::NotFound`] when no
@@ -270,8 +283,11 @@ pub trait Database: Send + Sync {
     /// What a session depends on, per user: a fingerprint of role, scope, password hash
     /// and the disabled flag.
     async fn credentials(&self) -> Result<Vec<Credential>>;
-    // ---- end of passwords --------------------------------------------------------------
+}
 
+/// The numbers: writes, review, deletion, quarantine, reads and the uploads they came from.
+#[async_trait]
+pub trait ValueStore: Send + Sync {
     /// Writes numbers in one transaction. Unchanged values (same number and comment) are
     /// skipped; an approved value anywhere in the batch fails the whole batch with
     /// [`StoreError::Locked`]; new and changed values become drafts reported by `actor`
@@ -299,9 +315,6 @@ pub trait Database: Send + Sync {
     /// How many values are in quarantine.
     async fn quarantined(&self) -> Result<u64>;
 
-    /// One row of the audit trail by its sequence number (to check an anchor against).
-    async fn audit_row(&self, seq: i64) -> Result<Option<AuditEntry>>;
-
     /// Deletes values (all or nothing): an approved one fails with `Locked`, a missing one
     /// with `NotFound`. Audited as `value.delete` with the reason.
     async fn delete_values(
@@ -327,7 +340,7 @@ pub trait Database: Send + Sync {
     -> Result<Vec<Observation>>;
 
     /// Every value, read page by page (for the in-memory engine to boot). For very large
-    /// stores prefer [`Database::values_page`] to build columns without holding it all.
+    /// stores prefer [`ValueStore::values_page`] to build columns without holding it all.
     async fn load_values(&self) -> Result<Vec<Observation>> {
         let mut all = Vec::new();
         loop {
@@ -346,8 +359,11 @@ pub trait Database: Send + Sync {
 
     /// Recorded uploads, newest first; with `sha256`, only uploads of that file.
     async fn uploads(&self, sha256: Option<&str>) -> Result<Vec<UploadRecord>>;
+}
 
-    // ---- Management records (the management loop) ---------------------------------
+/// Management records (the management loop) and the files they refer to.
+#[async_trait]
+pub trait RecordStore: Send + Sync {
     /// Inserts or changes records, all or nothing: a version that does not match what is
     /// stored fails the whole batch with [`StoreError::Conflict`] (or `NotFound`). Each
     /// record gets an audit row with its action, old and new body and note.
@@ -378,17 +394,51 @@ pub trait Database: Send + Sync {
     ) -> Result<AttachmentMeta>;
     /// A kept file and its bytes.
     async fn get_attachment(&self, sha256: &str) -> Result<Option<(AttachmentMeta, Vec<u8>)>>;
-    // ---- end of management records -------------------------------------------------
+}
 
+/// The audit trail: where this handle's actions come from, reading it, and verifying it.
+#[async_trait]
+pub trait AuditStore: Send + Sync {
+    /// Marks every audit row this handle (and its clones) appends from now on with `origin`
+    /// ([`AuditEntry::origin`]): the command line sets `cli:<os-user>@<host>` once after
+    /// connecting; the web leaves it `None` (the signed-in user). A blank origin is `None`.
+    fn set_origin(&self, origin: Option<String>);
+    /// The origin set by [`AuditStore::set_origin`].
+    fn origin(&self) -> Option<String>;
+
+    /// One row of the audit trail by its sequence number (to check an anchor against).
+    async fn audit_row(&self, seq: i64) -> Result<Option<AuditEntry>>;
     /// Audit rows matching the filter, newest first.
     async fn audit_query(&self, filter: &AuditFilter) -> Result<Vec<AuditEntry>>;
-    /// Recomputes the whole hash chain and compares it with the stored head.
+    /// Recomputes the whole hash chain and compares it with the stored head, and replays
+    /// the values and records against their audited state.
     async fn audit_verify(&self) -> Result<AuditReport>;
+}
+
+/// The persistence boundary: every store trait at once, what `Arc<dyn Database>` holds.
+/// Every method is one transaction: it either happens whole or not at all. Every change
+/// appends to the audit trail in the same transaction. Calling a method needs its trait in
+/// scope: `use youxiang_store::prelude::*;`.
+pub trait Database:
+    SchemaStore + PlanStore + AccountStore + ValueStore + RecordStore + AuditStore
+{
+}
+
+impl<T> Database for T where
+    T: SchemaStore + PlanStore + AccountStore + ValueStore + RecordStore + AuditStore
+{
+}
+
+/// The store traits, for callers of their methods: `use youxiang_store::prelude::*;`.
+pub mod prelude {
+    pub use crate::{
+        AccountStore, AuditStore, Database, PlanStore, RecordStore, SchemaStore, ValueStore,
+    };
 }
 
 /// Opens the database named by `url` — `sqlite://path` (created if missing),
 /// `sqlite::memory:`, or `postgres://…` / `postgresql://…`. Does not migrate: call
-/// [`Database::migrate`].
+/// [`SchemaStore::migrate`].
 pub async fn connect(url: &str) -> Result<Arc<dyn Database>> {
     if url.starts_with("sqlite:") {
         Ok(Arc::new(SqliteStore::connect(url).await?))

@@ -103,7 +103,7 @@ impl RecordWrite {
     }
 }
 
-/// Which records [`crate::Database::list_records`] returns; `None` fields do not filter.
+/// Which records [`crate::RecordStore::list_records`] returns; `None` fields do not filter.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct RecordFilter {
     pub kind: String,
@@ -148,6 +148,12 @@ pub(crate) fn validate_record_writes(writes: &[RecordWrite]) -> Result<(), Store
         }
         if !seen.insert((w.kind.as_str(), w.id.as_str())) {
             problems.push(format!("第 {} 条:{}:{} 在本批中重复", i + 1, w.kind, w.id));
+        }
+        if w.note.as_deref().is_some_and(|n| n.contains('\0')) {
+            problems.push(format!(
+                "第 {} 条:备注含有空字符(U+0000),数据库不能保存",
+                i + 1
+            ));
         }
         if w.expected_version.is_some_and(|v| v < 1) {
             problems.push(format!("第 {} 条:版本号应从 1 起", i + 1));

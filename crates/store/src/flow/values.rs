@@ -1,0 +1,259 @@
+//! The numbers: writes, review, deletion, quarantine, reads and uploads.
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use youxiang_core::CheckedWrite;
+use youxiang_core::value::{Observation, Transition, ValueKey};
+
+use super::{OBS_COLUMNS, On, Sql, SqlStore, Write, limit, obs_from_row, sql, sql_built};
+use crate::common::*;
+use crate::dialect::{CHUNK, Dialect, Get};
+use crate::{Result, UploadInfo, UploadRecord, ValueChange, ValueFilter, ValueStore, WriteOutcome};
+
+/// The stored values of `keys`, by index into `keys`.
+async fn existing<'k, D: Dialect>(
+    on: &mut impl On<D>,
+    keys: impl Iterator<Item = &'k ValueKey>,
+) -> Result<HashMap<usize, Observation>> {
+    let keys: Vec<&ValueKey> = keys.collect();
+    let mut found = HashMap::new();
+    for (c, chunk) in keys.chunks(CHUNK).enumerate() {
+        for (i, o) in D::existing(on.conn(), chunk).await? {
+            found.insert(c * CHUNK + i, o);
+        }
+    }
+    Ok(found)
+}
+
+#[async_trait]
+impl<D: Dialect> ValueStore for SqlStore<D> {
+    async fn write_values(
+        &self,
+        writes: &[CheckedWrite],
+        actor: &str,
+        source: Option<&UploadInfo>,
+    ) -> Result<WriteOutcome> {
+        validate_writes(writes, actor)?;
+        let mut w = Write::begin(self, actor).await?;
+        let found = existing(&mut w, writes.iter().map(|w| w.key())).await?;
+        let at = w.at;
+        let plan = plan_writes(writes, found, actor, at)?;
+        for chunk in plan.changed.chunks(CHUNK) {
+            D::upsert_values(w.conn(), writes, chunk, actor, at)
+                .await
+                .map_err(unknown_codes)?;
+        }
+        if let Some(src) = source {
+            sql(
+                "INSERT INTO uploads (sha256, file_name, actor, at, rows, changed) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(&src.sha256)
+            .bind(&src.file_name)
+            .bind(actor)
+            .bind(w.at)
+            .bind(src.rows as i64)
+            .bind(plan.changes.len() as i64)
+            .execute(&mut w)
+            .await?;
+        }
+        let rows = plan
+            .changes
+            .iter()
+            .map(|c| value_audit("value.write", c, None))
+            .collect();
+        w.commit(rows).await?;
+        Ok(WriteOutcome {
+            changes: plan.changes,
+            unchanged: plan.unchanged,
+        })
+    }
+
+    async fn quarantine_values(
+        &self,
+        keys: &[ValueKey],
+        actor: &str,
+        reason: &str,
+    ) -> Result<Vec<ValueChange>> {
+        validate_keys(keys, actor)?;
+        check_text("原因", reason)?;
+        let mut w = Write::begin(self, actor).await?;
+        let found = existing(&mut w, keys.iter()).await?;
+        let changes = plan_quarantine(keys, found)?;
+        for c in &changes {
+            let Some(o) = &c.old else { continue };
+            sql(
+                "INSERT INTO quarantine (indicator, place, period, component, value, state, \
+                 reporter, reported_at, comment, reason, moved_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+                 ON CONFLICT (indicator, place, period, component) DO UPDATE SET \
+                 value = excluded.value, state = excluded.state, reporter = excluded.reporter, \
+                 reported_at = excluded.reported_at, comment = excluded.comment, \
+                 reason = excluded.reason, moved_at = excluded.moved_at",
+            )
+            .bind(&o.key.indicator)
+            .bind(&o.key.place)
+            .bind(o.key.period.to_string())
+            .bind(o.key.component.as_str())
+            .bind(o.value)
+            .bind(o.state.as_str())
+            .bind(&o.reporter)
+            .bind(o.reported_at)
+            .bind(&o.comment)
+            .bind(reason)
+            .bind(w.at)
+            .execute(&mut w)
+            .await?;
+            sql(
+                "DELETE FROM observations WHERE indicator = $1 AND place = $2 AND period = $3 \
+                 AND component = $4",
+            )
+            .bind(&o.key.indicator)
+            .bind(&o.key.place)
+            .bind(o.key.period.to_string())
+            .bind(o.key.component.as_str())
+            .execute(&mut w)
+            .await?;
+        }
+        let rows = changes
+            .iter()
+            .map(|c| value_audit("value.quarantine", c, Some(reason.to_string())))
+            .collect();
+        w.commit(rows).await?;
+        Ok(changes)
+    }
+
+    async fn quarantined(&self) -> Result<u64> {
+        let n: i64 = sql::<D>("SELECT COUNT(*) FROM quarantine")
+            .fetch_one(&mut self.pool.acquire().await?)
+            .await?
+            .col(0)?;
+        Ok(n as u64)
+    }
+
+    async fn delete_values(
+        &self,
+        keys: &[ValueKey],
+        actor: &str,
+        reason: &str,
+    ) -> Result<Vec<ValueChange>> {
+        validate_keys(keys, actor)?;
+        check_text("原因", reason)?;
+        let mut w = Write::begin(self, actor).await?;
+        let found = existing(&mut w, keys.iter()).await?;
+        let changes = plan_delete(keys, found)?;
+        for chunk in keys.chunks(CHUNK) {
+            Sql::of(D::delete_keys(chunk)?).execute(&mut w).await?;
+        }
+        let reason = (!reason.trim().is_empty()).then(|| reason.to_string());
+        let rows = changes
+            .iter()
+            .map(|c| value_audit("value.delete", c, reason.clone()))
+            .collect();
+        w.commit(rows).await?;
+        Ok(changes)
+    }
+
+    async fn transition(
+        &self,
+        keys: &[ValueKey],
+        transition: &Transition,
+        actor: &str,
+    ) -> Result<Vec<ValueChange>> {
+        validate_keys(keys, actor)?;
+        let (action, reason) = transition_action(transition);
+        check_text("原因", reason.as_deref().unwrap_or_default())?;
+        let mut w = Write::begin(self, actor).await?;
+        let found = existing(&mut w, keys.iter()).await?;
+        let changes = plan_transition(keys, found, transition, actor)?;
+        let Some(state) = changes
+            .first()
+            .and_then(|c| c.new.as_ref())
+            .map(|o| o.state)
+        else {
+            return Ok(changes);
+        };
+        for chunk in keys.chunks(CHUNK) {
+            Sql::of(D::set_state(chunk, state)?).execute(&mut w).await?;
+        }
+        let rows = changes
+            .iter()
+            .map(|c| value_audit(action, c, reason.clone()))
+            .collect();
+        w.commit(rows).await?;
+        Ok(changes)
+    }
+
+    async fn values_page(&self, after: Option<&ValueKey>, n: usize) -> Result<Vec<Observation>> {
+        const ORDER: &str = "ORDER BY o.indicator, o.place, o.period, o.component";
+        let page = match after {
+            None => sql_built(format!(
+                "SELECT {OBS_COLUMNS} FROM observations AS o {ORDER} LIMIT $1"
+            )),
+            Some(k) => sql_built(format!(
+                "SELECT {OBS_COLUMNS} FROM observations AS o \
+                 WHERE (o.indicator, o.place, o.period, o.component) > ($1, $2, $3, $4) \
+                 {ORDER} LIMIT $5"
+            ))
+            .bind(&k.indicator)
+            .bind(&k.place)
+            .bind(k.period.to_string())
+            .bind(k.component.as_str()),
+        };
+        let rows = page
+            .bind(limit(n))
+            .fetch_all(&mut self.pool.acquire().await?)
+            .await?;
+        rows.iter().map(|r| obs_from_row(r, 0)).collect()
+    }
+
+    async fn get_values(&self, filter: &ValueFilter) -> Result<Vec<Observation>> {
+        let after = filter.after.as_ref();
+        let rows = sql_built(format!(
+            "SELECT {OBS_COLUMNS} FROM observations AS o \
+             WHERE (CAST($1 AS TEXT) IS NULL OR o.indicator = $1) \
+             AND (CAST($2 AS TEXT) IS NULL OR o.place = $2) \
+             AND (CAST($3 AS TEXT) IS NULL OR o.period = $3) \
+             AND (CAST($4 AS TEXT) IS NULL OR o.state = $4) \
+             AND (CAST($5 AS TEXT) IS NULL \
+             OR (o.indicator, o.place, o.period, o.component) > ($5, $6, $7, $8)) \
+             ORDER BY o.indicator, o.place, o.period, o.component LIMIT $9"
+        ))
+        .bind(&filter.indicator)
+        .bind(&filter.place)
+        .bind(filter.period.map(|p| p.to_string()))
+        .bind(filter.state.map(|s| s.as_str()))
+        .bind(after.map(|k| k.indicator.clone()))
+        .bind(after.map(|k| k.place.clone()))
+        .bind(after.map(|k| k.period.to_string()))
+        .bind(after.map(|k| k.component.as_str()))
+        .bind(filter.limit.map_or(i64::MAX, limit))
+        .fetch_all(&mut self.pool.acquire().await?)
+        .await?;
+        rows.iter().map(|r| obs_from_row(r, 0)).collect()
+    }
+
+    async fn uploads(&self, sha256: Option<&str>) -> Result<Vec<UploadRecord>> {
+        let rows = sql(
+            "SELECT id, sha256, file_name, actor, at, rows, changed FROM uploads \
+             WHERE (CAST($1 AS TEXT) IS NULL OR sha256 = $1) ORDER BY id DESC",
+        )
+        .bind(sha256.map(str::to_string))
+        .fetch_all(&mut self.pool.acquire().await?)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(UploadRecord {
+                    id: r.col(0)?,
+                    sha256: r.col(1)?,
+                    file_name: r.col(2)?,
+                    actor: r.col(3)?,
+                    at: r.col(4)?,
+                    rows: r.col(5)?,
+                    changed: r.col(6)?,
+                })
+            })
+            .collect()
+    }
+}
