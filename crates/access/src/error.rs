@@ -78,3 +78,19 @@ impl AccessError {
         }
     }
 }
+
+/// Reads a TOML document, or a JSON one when the file ends in `.json`, into `T`.
+pub(crate) fn load_document<T: serde::de::DeserializeOwned>(
+    path: &std::path::Path,
+) -> Result<T, AccessError> {
+    let text = std::fs::read_to_string(path).map_err(|e| AccessError::io(path, e))?;
+    let bad = |message: String| AccessError::BadDocument {
+        path: path.into(),
+        message,
+    };
+    if path.extension().and_then(|e| e.to_str()) == Some("json") {
+        serde_json::from_str(&text).map_err(|e| bad(e.to_string()))
+    } else {
+        toml::from_str(&text).map_err(|e| bad(e.to_string()))
+    }
+}

@@ -120,19 +120,7 @@ impl Default for TagTable {
 impl TagTable {
     /// Load a table from TOML (`[[rules]] key=.. value=.. type=..`) or JSON (by extension).
     pub fn load(path: &Path) -> Result<TagTable> {
-        let text = std::fs::read_to_string(path).map_err(|e| AccessError::io(path, e))?;
-        let is_json = path.extension().and_then(|e| e.to_str()) == Some("json");
-        let t: TagTable = if is_json {
-            serde_json::from_str(&text).map_err(|e| AccessError::BadDocument {
-                path: path.into(),
-                message: e.to_string(),
-            })?
-        } else {
-            toml::from_str(&text).map_err(|e| AccessError::BadDocument {
-                path: path.into(),
-                message: e.to_string(),
-            })?
-        };
+        let t: TagTable = crate::error::load_document(path)?;
         Ok(t)
     }
 

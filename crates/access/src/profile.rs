@@ -183,19 +183,7 @@ impl Profile {
 
     /// Load a profile file (TOML, or JSON by `.json` extension) and validate it.
     pub fn load(path: &Path) -> Result<Profile> {
-        let text = std::fs::read_to_string(path).map_err(|e| AccessError::io(path, e))?;
-        let is_json = path.extension().and_then(|e| e.to_str()) == Some("json");
-        let p: Profile = if is_json {
-            serde_json::from_str(&text).map_err(|e| AccessError::BadDocument {
-                path: path.into(),
-                message: e.to_string(),
-            })?
-        } else {
-            toml::from_str(&text).map_err(|e| AccessError::BadDocument {
-                path: path.into(),
-                message: e.to_string(),
-            })?
-        };
+        let p: Profile = crate::error::load_document(path)?;
         p.validate().map_err(|m| AccessError::BadDocument {
             path: path.into(),
             message: m,
