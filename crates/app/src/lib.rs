@@ -32,7 +32,8 @@ use youxiang_core::{CheckedWrite, Plan};
 /// [`App::read`]'s state).
 pub use youxiang_engine::{AsOf, Explained, PlaceFigure, Status};
 use youxiang_engine::{Engine, EngineConfig};
-use youxiang_ingest::{IngestError, IngestWarning, ReadLimits};
+/// What an upload's answer is made of, and the limits a server sets on files.
+pub use youxiang_ingest::{IngestError, IngestWarning, ReadLimits};
 /// The store's plain types an interface passes to and gets from the app (filters, audit
 /// rows, attachments, the errors it maps to answers); never the store itself.
 pub use youxiang_store::{

@@ -9,7 +9,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use youxiang_app::AppError;
 use youxiang_app::StoreError;
-use youxiang_ingest::{IngestError, IngestWarning};
+use youxiang_app::{IngestError, IngestWarning};
 
 /// A problem in an uploaded file, located to the row and column.
 #[derive(Debug, Clone, Serialize, ToSchema)]

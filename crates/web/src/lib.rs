@@ -78,7 +78,7 @@ pub struct WebConfig {
     pub body_limit: usize,
     /// What an uploaded values file may make the reader hold (unpacked size, rows,
     /// columns, cells, line and cell length) and how many errors are listed.
-    pub read_limits: youxiang_ingest::ReadLimits,
+    pub read_limits: youxiang_app::ReadLimits,
     /// Days a password lasts before its owner must change it at sign-in (0: never).
     pub password_max_age_days: u32,
 }
@@ -94,7 +94,7 @@ impl Default for WebConfig {
             max_failures: 5,
             lockout: Duration::from_secs(15 * 60),
             body_limit: 20 * 1024 * 1024,
-            read_limits: youxiang_ingest::ReadLimits::default(),
+            read_limits: youxiang_app::ReadLimits::default(),
             password_max_age_days: youxiang_core::password::DEFAULT_MAX_AGE_DAYS,
         }
     }

@@ -100,7 +100,8 @@ pub struct IndicatorOut {
     pub limit: Option<f64>,
     pub source: SourceOut,
     pub baseline: TargetOut,
-    /// The target of each year, by year.
+    /// The target of each year, by year (JSON object keys are text: `"2025"`).
+    #[schema(value_type = BTreeMap<String, TargetOut>)]
     pub targets: BTreeMap<i32, TargetOut>,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub note: String,
