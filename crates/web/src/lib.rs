@@ -188,10 +188,11 @@ pub fn router(app: Arc<App>, config: WebConfig) -> Router {
 /// The span of a request in the log: its method and path (never the query string, which
 /// may carry what is not for a log). Under the `tower_http` target, with the events of
 /// [`TraceLayer`]: with `RUST_LOG=tower_http=debug` one line per request (status,
-/// latency); at the default level a server error, and the errors handlers log themselves,
-/// with the request's method and path.
+/// latency), and every line logged while a request is served carries its method and path.
+/// A debug span, so that at the default level (server errors only) a request costs no span:
+/// an enabled span per request took 7 % of the cached reads' throughput.
 fn request_span(request: &axum::http::Request<axum::body::Body>) -> tracing::Span {
-    tracing::info_span!(
+    tracing::debug_span!(
         target: "tower_http::trace",
         "request",
         method = %request.method(),
