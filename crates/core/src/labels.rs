@@ -132,6 +132,7 @@ mod tests {
         round_trips::<ReviewCheck>();
         round_trips::<WeekItemStatus>();
         round_trips::<RankBy>();
+        round_trips::<crate::decompose::SplitRule>();
         assert_eq!("In Progress".parse(), Ok(OrderState::InProgress));
         assert_eq!("街道".parse(), Ok(Level::Town));
         assert_eq!("dept".parse(), Ok(RankBy::Department));

@@ -6,6 +6,7 @@
 
 pub mod china_time;
 pub mod completeness;
+pub mod decompose;
 pub mod labels;
 pub mod password;
 pub mod permission;
