@@ -357,6 +357,9 @@ fn check_zip(bytes: &[u8], file: &str, limits: &ReadLimits) -> Result<(), Ingest
 /// worksheet has none of these elements; it is streamed cell by cell.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Element {
+    /// The shared strings table: calamine reserves room for the number of strings its
+    /// `uniqueCount` declares before reading one.
+    Sst,
     /// A shared string.
     Si,
     /// A cell format.
@@ -375,6 +378,7 @@ enum Element {
 impl Element {
     fn of(local_name: &[u8]) -> Element {
         match local_name {
+            b"sst" => Element::Sst,
             b"si" => Element::Si,
             b"xf" => Element::Xf,
             b"sheet" => Element::Sheet,
@@ -399,6 +403,10 @@ struct TagScan {
     element: Option<Element>,
     quote: Option<u8>,
     strings: usize,
+    /// The largest number of shared strings a table declares (`uniqueCount`).
+    declared_strings: u64,
+    /// The attributes of the start tag being read, when it is a shared strings table's.
+    attributes: Vec<u8>,
     formats: usize,
     sheets: usize,
     /// Sheets, relationships, number formats, fonts, fills, borders, defined names and
@@ -444,7 +452,12 @@ impl TagScan {
     /// The first limit the parts so far are over, in words.
     fn over(&self, limits: &ReadLimits) -> Option<String> {
         let tag_max = limits.max_tag_bytes;
-        if self.strings > limits.max_cells {
+        if self.declared_strings > limits.max_cells as u64 {
+            Some(format!(
+                "共享字符串最多 {} 个,与单元格上限相同(本文件声明有 {} 个)",
+                limits.max_cells, self.declared_strings
+            ))
+        } else if self.strings > limits.max_cells {
             Some(format!(
                 "共享字符串最多 {} 个,与单元格上限相同(本文件有 {} 个)",
                 limits.max_cells, self.strings
@@ -512,6 +525,9 @@ impl TagScan {
                     (None, b'>') => self.end_start_tag(),
                     (None, _) => {}
                 }
+                if self.element == Some(Element::Sst) && self.attributes.len() < ATTRIBUTES_KEPT {
+                    self.attributes.push(b);
+                }
             }
             ScanState::Other => {
                 if b == b'>' {
@@ -548,6 +564,7 @@ impl TagScan {
             None => Element::Other,
         };
         match element {
+            Element::Sst => self.attributes.clear(),
             Element::Si => self.strings += 1,
             Element::Xf => {
                 self.formats += 1;
@@ -571,10 +588,48 @@ impl TagScan {
             Some(Element::Xf | Element::Sheet | Element::Structure | Element::FontName) => {
                 self.longest = self.longest.max(self.tag_len);
             }
+            Some(Element::Sst) => {
+                self.longest = self.longest.max(self.tag_len);
+                let declared = unique_count(&self.attributes);
+                self.declared_strings = self.declared_strings.max(declared);
+            }
             _ => {}
         }
         self.state = ScanState::Text;
     }
+}
+
+/// How much of a shared strings table's start tag is kept to read its `uniqueCount` (a
+/// longer tag is refused by `max_tag_bytes` anyway).
+const ATTRIBUTES_KEPT: usize = 4096;
+
+/// The number an `uniqueCount="…"` attribute declares (0 without one; `u64::MAX` for more
+/// digits than fit), read as calamine reads it: digits only.
+fn unique_count(attributes: &[u8]) -> u64 {
+    let text = String::from_utf8_lossy(attributes);
+    let mut rest = text.as_ref();
+    while let Some(at) = rest.find("uniqueCount") {
+        let before = rest[..at].chars().next_back();
+        rest = &rest[at + "uniqueCount".len()..];
+        if before.is_some_and(|c| !c.is_whitespace()) {
+            continue;
+        }
+        let Some(value) = rest.trim_start().strip_prefix('=') else {
+            continue;
+        };
+        let value = value.trim_start();
+        let digits: String = value
+            .chars()
+            .skip(1)
+            .take_while(|c| c.is_ascii_digit())
+            .collect();
+        return if digits.is_empty() {
+            0
+        } else {
+            digits.parse().unwrap_or(u64::MAX)
+        };
+    }
+    0
 }
 
 /// A relationship's tag may be this many times `max_tag_bytes` (a hyperlink's address is

@@ -479,3 +479,54 @@ fn what_calamine_takes_in_whole_is_counted_before_it_opens_the_file() {
         "sheets.xlsx:文件超过限制:最多 1000 个工作表(本文件有 1002 个)(见“xl/more.xml”)"
     );
 }
+
+/// A shared strings table that declares more strings than it holds: calamine reserves room
+/// for the declared number before reading one, so a few bytes could ask for terabytes and
+/// abort the process (found by the values_xlsx fuzz target). Refused by the declaration.
+#[test]
+fn a_shared_strings_table_is_refused_by_the_count_it_declares() {
+    for (declared, shown) in [
+        ("99999999999999", "99999999999999"),
+        ("5000001", "5000001"),
+        ("999999999999999999999999", "18446744073709551615"),
+    ] {
+        let head: &'static str = Box::leak(
+            format!(r#"<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" uniqueCount="{declared}">"#)
+                .into_boxed_str(),
+        );
+        let strings = repeated(
+            "xl/sharedStrings.xml",
+            head,
+            "<si><t>x</t></si>".into(),
+            1,
+            "</sst>",
+        );
+        let m = refusal(
+            &xlsx_with(vec![strings], header_only),
+            "sst.xlsx",
+            &ReadLimits::default(),
+        );
+        assert_eq!(
+            m,
+            format!(
+                "sst.xlsx:文件超过限制:共享字符串最多 5000000 个,与单元格上限相同(本文件声明有 {shown} 个)(见“xl/sharedStrings.xml”)"
+            )
+        );
+    }
+    // A modest declaration is read as before.
+    let strings = repeated(
+        "xl/sharedStrings.xml",
+        r#"<sst count="1" uniqueCount="1">"#,
+        "<si><t>x</t></si>".into(),
+        1,
+        "</sst>",
+    );
+    assert!(
+        read_values_with(
+            &xlsx_with(vec![strings], header_only),
+            "small.xlsx",
+            &ReadLimits::default()
+        )
+        .is_ok()
+    );
+}
