@@ -9,14 +9,12 @@
 //! `cargo bench -p youxiang-engine --bench engine`
 //! (the whole-workload Zhejiang benchmark is `bench/engine/run.sh`).
 
-use std::collections::BTreeMap;
 use std::hint::black_box;
 use std::sync::Arc;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use youxiang_core::Plan;
 use youxiang_core::period::Period;
-use youxiang_core::place::{Level, Place, PlaceTree};
 use youxiang_core::value::{Component, Observation, ValueKey, ValueState};
 use youxiang_engine::{Engine, EngineConfig};
 
@@ -31,29 +29,7 @@ fn plan() -> Plan {
     .unwrap()
 }
 
-/// The committed Dinghai places file (no quoted fields in it).
-fn dinghai_tree() -> PlaceTree {
-    let text = std::fs::read_to_string(format!("{}/data/dinghai-places.csv", root())).unwrap();
-    let places = text
-        .lines()
-        .skip(1)
-        .map(|line| {
-            let f: Vec<&str> = line.split(',').collect();
-            Place {
-                code: f[0].into(),
-                name: f[1].into(),
-                level: Level::parse(f[2]).unwrap(),
-                parent: (!f[3].is_empty()).then(|| f[3].to_string()),
-                lon: f[4].parse().ok(),
-                lat: f[5].parse().ok(),
-                population: (0..4)
-                    .map(|i| (2022 + i as i32, f[6 + i].parse().unwrap()))
-                    .collect::<BTreeMap<_, _>>(),
-            }
-        })
-        .collect();
-    PlaceTree::build(places).unwrap()
-}
+use youxiang_testkit::dinghai_tree;
 
 fn demo_engine() -> Engine {
     let plan = plan();

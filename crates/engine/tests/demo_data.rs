@@ -5,8 +5,6 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use youxiang_core::eval::Light;
-use youxiang_core::place::Place;
-use youxiang_core::place::{Level, PlaceTree};
 use youxiang_engine::{Engine, EngineConfig};
 use youxiang_workload::dinghai_demo;
 
@@ -14,29 +12,7 @@ fn root() -> String {
     concat!(env!("CARGO_MANIFEST_DIR"), "/../..").to_string()
 }
 
-/// The committed places file, read plainly (no quotes in it).
-fn dinghai_tree() -> PlaceTree {
-    let text = std::fs::read_to_string(format!("{}/data/dinghai-places.csv", root())).unwrap();
-    let places = text
-        .lines()
-        .skip(1)
-        .map(|line| {
-            let f: Vec<&str> = line.split(',').collect();
-            Place {
-                code: f[0].into(),
-                name: f[1].into(),
-                level: Level::parse(f[2]).unwrap(),
-                parent: (!f[3].is_empty()).then(|| f[3].to_string()),
-                lon: f[4].parse().ok(),
-                lat: f[5].parse().ok(),
-                population: (0..4)
-                    .map(|i| (2022 + i as i32, f[6 + i].parse().unwrap()))
-                    .collect::<BTreeMap<_, _>>(),
-            }
-        })
-        .collect();
-    PlaceTree::build(places).unwrap()
-}
+use youxiang_testkit::dinghai_tree;
 
 #[test]
 fn the_demo_is_deterministic_and_its_statuses_are_mixed() {

@@ -169,6 +169,34 @@ pub fn simple_plan_and_tree(
     (plan, PlaceTree::build(all).expect("a tree"))
 }
 
+/// The committed Dinghai places (`data/dinghai-places.csv`: real towns, villages,
+/// populations 2022–2025), read plainly (the file has no quoted fields) for tests and
+/// benchmarks below the readers of `ingest`.
+pub fn dinghai_tree() -> youxiang_core::place::PlaceTree {
+    use youxiang_core::place::{Level, Place, PlaceTree};
+    let text = std::fs::read_to_string(repo_root().join("data/dinghai-places.csv"))
+        .expect("data/dinghai-places.csv");
+    let places = text
+        .lines()
+        .skip(1)
+        .map(|line| {
+            let f: Vec<&str> = line.split(',').collect();
+            Place {
+                code: f[0].into(),
+                name: f[1].into(),
+                level: Level::parse(f[2]).expect("level"),
+                parent: (!f[3].is_empty()).then(|| f[3].to_string()),
+                lon: f[4].parse().ok(),
+                lat: f[5].parse().ok(),
+                population: (0..4)
+                    .map(|i| (2022 + i as i32, f[6 + i].parse().expect("population")))
+                    .collect(),
+            }
+        })
+        .collect();
+    PlaceTree::build(places).expect("the Dinghai places form a tree")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
