@@ -13,10 +13,14 @@
 
 pub mod accounts;
 pub mod anchor;
+pub mod boundaries;
+pub mod demo;
 mod mail;
 pub mod manage;
+pub mod problems;
 pub mod quarterly;
 mod status;
+pub mod targets;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -46,6 +50,7 @@ pub use manage::{
     LagNote, ManageConfig, Notice, NoticeKind, OrderFilter, RankBy, RankingReport, SweepReport,
     Versioned,
 };
+pub use problems::{OrderSummary, Problem, ProblemFilter};
 pub use quarterly::ReportFormat;
 pub use status::{StatusFilter, StatusRow, latest_year, status_rows};
 
@@ -219,6 +224,10 @@ pub struct App {
     config: EngineConfig,
     /// The store's auth epoch when the users were last read.
     auth_epoch: AtomicI64,
+    /// The demo's mark, when the database holds the demo (`demo.rs`).
+    demo: RwLock<Option<demo::DemoMark>>,
+    /// The time writes are stamped with instead of now (`App::set_clock`).
+    clock: RwLock<Option<chrono::NaiveDateTime>>,
 }
 
 /// The system administrator every database starts with (系统管理员: the plan, places and
@@ -322,8 +331,14 @@ impl App {
         })?;
         let values = db.load_values().await?;
         let (plan, tree) = (Arc::new(plan), Arc::new(tree));
-        let (live, official, refused) = engines(&plan, &tree, config, &values);
+        let (mut live, mut official, refused) = engines(&plan, &tree, config, &values);
         quarantine(&*db, &refused).await?;
+        let book = Arc::new(targets::load_target_book(&*db).await?);
+        if !book.is_empty() {
+            live.set_place_targets(Arc::clone(&book));
+            official.set_place_targets(book);
+        }
+        let demo = demo::load_mark(&*db).await?;
         let state = State {
             plan,
             tree,
@@ -338,6 +353,8 @@ impl App {
             state: RwLock::new(state),
             config,
             auth_epoch: AtomicI64::new(epoch),
+            demo: RwLock::new(demo),
+            clock: RwLock::new(None),
         })
     }
 
@@ -421,8 +438,13 @@ impl App {
         })?;
         let values = self.db.load_values().await?;
         let (plan, tree) = (Arc::new(plan), Arc::new(tree));
-        let (live, official, refused) = engines(&plan, &tree, self.config, &values);
+        let (mut live, mut official, refused) = engines(&plan, &tree, self.config, &values);
         quarantine(&*self.db, &refused).await?;
+        let book = Arc::new(targets::load_target_book(&*self.db).await?);
+        if !book.is_empty() {
+            live.set_place_targets(Arc::clone(&book));
+            official.set_place_targets(book);
+        }
         let mut state = self.state.write().unwrap_or_else(|e| e.into_inner());
         state.plan = plan;
         state.tree = tree;
@@ -694,20 +716,18 @@ impl App {
 
     fn check_approver(&self, who: &Reporter, keys: &[ValueKey]) -> Result<()> {
         let state = self.read();
-        let office = who.role.is_office();
         let mut refused = Vec::new();
         for key in keys {
             let Some(place) = state.tree.id(&key.place) else {
                 refused.push(format!("地点“{}”不存在", key.place));
                 continue;
             };
-            let allowed = who.role.can_approve()
-                && who.scope.covers_indicator(&key.indicator)
-                && if office {
-                    who.scope.covers_place(&state.tree, place)
-                } else {
-                    who.scope.covers_below(&state.tree, place)
-                };
+            let allowed = youxiang_core::permission::may_approve_figure(
+                who,
+                &state.tree,
+                place,
+                &key.indicator,
+            );
             if !allowed {
                 refused.push(format!("{} 无权审核 {}", who.name, key));
             }

@@ -14,7 +14,7 @@ pub use youxiang_core::manage::RankBy;
 use youxiang_core::manage::{
     ActionKind, EscalationRule, IndicatorInput, IsoWeek, Order, OrderAction, OrderDraft,
     OrderSource, OrderState, RankRule, Ranking, TermKind, UnitInput, UnitOrderStats, WeekItem,
-    WeekView, WeeklyPlan, WorkItem, flag_bottom_runs, rank, unit_on_time_rates, unit_stats,
+    WeekView, WeeklyPlan, WorkItem, flag_runs, rank, unit_on_time_rates, unit_stats,
 };
 use youxiang_core::period::{Period, PeriodKind};
 use youxiang_core::permission;
@@ -82,6 +82,20 @@ impl Default for ManageConfig {
             auto_bottom_rank: true,
             auto_order_days: 15,
         }
+    }
+}
+
+/// Whether a figure reported every `kind` was due by `end`: some period of that kind in
+/// `end`'s year has ended by then. An annual figure is not due within its year, so a
+/// ranking in June never counts it as missing (缺报).
+fn due_by(kind: PeriodKind, end: NaiveDate) -> bool {
+    match Period::containing(kind, end) {
+        Ok(p) => {
+            p.end() <= end
+                || p.pred()
+                    .is_some_and(|q| q.year() == end.year() && q.end() <= end)
+        }
+        Err(_) => true,
     }
 }
 
@@ -199,7 +213,7 @@ pub fn today() -> NaiveDate {
     youxiang_core::china_time::beijing_date(now())
 }
 
-fn forbid(who: &Reporter, what: &str) -> AppError {
+pub(crate) fn forbid(who: &Reporter, what: &str) -> AppError {
     AppError::Forbidden(vec![format!(
         "{}({})无权{what}",
         who.name,
@@ -410,7 +424,7 @@ impl App {
             .item
             .updates
             .push(youxiang_core::manage::ProgressUpdate {
-                at: now(),
+                at: self.now(),
                 actor: login.to_string(),
                 text: text.trim().to_string(),
                 attachments,
@@ -490,7 +504,7 @@ impl App {
             unit: unit.to_string(),
             week,
             items,
-            filed_at: now(),
+            filed_at: self.now(),
             filed_by: login.to_string(),
         };
         let id = weekly_id(week, unit);
@@ -535,7 +549,9 @@ impl App {
 
     // ---- lag notes (原因和措施) ---------------------------------------------------------
 
-    /// A unit's cause and measures for a lagging indicator at a place (in the user's scope).
+    /// The cause and measures of a lagging indicator at a place, written by its lead unit
+    /// (within its scope) or the office (`permission::may_write_lag_note`); checked by
+    /// `problems::check_note`.
     pub async fn save_lag_note(
         &self,
         login: &str,
@@ -548,26 +564,27 @@ impl App {
         let who = self.user(login)?;
         {
             let state = self.read();
-            if state.plan.indicator(indicator).is_none() {
+            let Some(ind) = state.plan.indicator(indicator) else {
                 return Err(AppError::NotFound(format!("指标“{indicator}”")));
-            }
+            };
             let Some(p) = state.tree.id(place) else {
                 return Err(AppError::NotFound(format!("地点“{place}”")));
             };
-            if !permission::may_write_figure(&who, &state.tree, p, indicator) {
+            if !permission::may_write_lag_note(&who, &state.tree, p, ind) {
                 return Err(forbid(
                     &who,
-                    &format!("填写 {indicator} 在 {place} 的原因和措施"),
+                    &format!(
+                        "填写 {indicator} 在 {place} 的原因和措施(限牵头单位“{}”或工作专班)",
+                        ind.lead_unit
+                    ),
                 ));
             }
         }
-        if !matches!(period.kind(), PeriodKind::Quarter | PeriodKind::Month) {
-            return Err(AppError::Invalid(vec![format!(
-                "期间“{period}”应为季度(2025Q3)或月份(2025-09)"
-            )]));
-        }
-        if cause.trim().is_empty() && measure.trim().is_empty() {
-            return Err(AppError::Invalid(vec!["原因和措施至少填写一项".into()]));
+        let problems = crate::problems::check_note(period, cause, measure);
+        if !problems.is_empty() {
+            return Err(AppError::Invalid(
+                problems.into_iter().map(|(_, m)| m).collect(),
+            ));
         }
         let note = LagNote {
             indicator: indicator.to_string(),
@@ -576,7 +593,7 @@ impl App {
             unit: who.unit.clone(),
             cause: cause.trim().to_string(),
             measure: measure.trim().to_string(),
-            at: now(),
+            at: self.now(),
             by: login.to_string(),
         };
         let id = format!("{period}|{indicator}|{place}");
@@ -715,7 +732,14 @@ impl App {
                     RankBy::Department => ind.lead_unit == *unit,
                     RankBy::Town => town_indicators.contains(&ind.code),
                 };
-                if !in_scope {
+                // 无分解目标: a summed indicator not decomposed to the town does not rank it
+                // (neither for nor against; methods §8).
+                let undecomposed = by == RankBy::Town
+                    && matches!(
+                        state.official.target_at(&ind.code, place, month.year()),
+                        Some(youxiang_core::decompose::PlaceTarget::Undecomposed)
+                    );
+                if !in_scope || undecomposed {
                     continue;
                 }
                 let (actual, expected) = match latest_by(&state, &ind.code, place, month.end()) {
@@ -734,6 +758,7 @@ impl App {
                     lower_is_better: ind.polarity == Polarity::LowerIsBetter,
                     actual,
                     expected: actual.and(expected),
+                    due: due_by(ind.frequency, month.end()),
                 });
             }
             let mut term_rates = BTreeMap::new();
@@ -808,7 +833,7 @@ impl App {
             ));
             rankings.push(r);
         }
-        let flagged = flag_bottom_runs(&rankings, &config.rank);
+        let flagged = flag_runs(&rankings, &config.rank);
         let published_at = self
             .db()
             .get_record(KIND_RANKING, &ranking_id(by, month))
@@ -857,6 +882,12 @@ impl App {
         if config.auto_bottom_rank && !report.flagged.is_empty() {
             let mut existing = self.orders_all().await?;
             for unit in &report.flagged {
+                // This month's reason (排名后3位, 排名末位, 缺报), in the group's own terms.
+                let why = report
+                    .ranking
+                    .row(unit)
+                    .and_then(|row| report.ranking.reason_zh(row))
+                    .unwrap_or_else(|| "排名靠后".into());
                 let source = OrderSource::BottomRank {
                     by: by.as_str().into(),
                     month: month.to_string(),
@@ -865,20 +896,19 @@ impl App {
                 let draft = OrderDraft {
                     id: String::new(),
                     title: format!(
-                        "【排名督办】{unit}连续{}个月排名后{}位",
-                        config.rank.consecutive_months, config.rank.bottom_n
+                        "【排名督办】{unit}连续{}个月{why}",
+                        config.rank.consecutive_months
                     ),
                     body: format!(
-                        "{unit}在{}的{}月排名中连续{}个月位列后{}位,请分析原因、制定整改措施并按期反馈。",
-                        month,
+                        "{unit}截至{}的{}月排名中连续{}个月{why},请分析原因、制定整改措施并按期反馈。",
+                        month.label_zh(),
                         by.label_zh(),
-                        config.rank.consecutive_months,
-                        config.rank.bottom_n
+                        config.rank.consecutive_months
                     ),
                     source,
                     lead_unit: unit.clone(),
                     partner_units: Vec::new(),
-                    deadline: today() + Duration::days(config.auto_order_days as i64),
+                    deadline: self.today() + Duration::days(config.auto_order_days as i64),
                 };
                 if let Some(id) = self.raise_automatic(draft, &mut existing).await? {
                     raised.push(id);
@@ -998,14 +1028,14 @@ impl App {
         if draft.lead_unit.trim().is_empty() {
             problems.push("牵头单位不能为空".to_string());
         }
-        let today = today();
+        let today = self.today();
         if draft.deadline < today {
             problems.push(format!("办理期限 {} 早于今天 {today}", draft.deadline));
         }
         if !problems.is_empty() {
             return Err(AppError::Invalid(problems));
         }
-        let at = now();
+        let at = self.now();
         for _ in 0..3 {
             draft.id = self.next_order_id(at.year()).await?;
             let mut order = Order::new(draft.clone(), login, at);
@@ -1070,7 +1100,7 @@ impl App {
         {
             return Ok(None);
         }
-        let at = now();
+        let at = self.now();
         for _ in 0..3 {
             draft.id = self.next_order_id(at.year()).await?;
             let mut order = Order::new(draft.clone(), "system", at);
@@ -1118,7 +1148,7 @@ impl App {
             _ => None,
         };
         order
-            .apply(action, login, now())
+            .apply(action, login, self.now())
             .map_err(|e| AppError::Invalid(vec![e.to_string()]))?;
         let mut w = RecordWrite::of(KIND_ORDER, id, &order, Some(version), audit_action(kind))?
             .unit(&order.lead_unit)
@@ -1244,16 +1274,13 @@ impl App {
                         continue;
                     }
                     let period = s.as_of.map(|p| p.to_string()).unwrap_or(year.to_string());
-                    let lead_unit = if *p == root {
-                        ind.lead_unit.clone()
-                    } else {
-                        place.name.clone()
-                    };
-                    let partner_units = if *p == root {
-                        ind.partner_units.clone()
-                    } else {
-                        vec![ind.lead_unit.clone()]
-                    };
+                    // The indicator's lead unit answers for it wherever it is red; a town
+                    // whose figure is red takes part with the indicator's partners.
+                    let lead_unit = ind.lead_unit.clone();
+                    let mut partner_units = ind.partner_units.clone();
+                    if *p != root {
+                        partner_units.insert(0, place.name.clone());
+                    }
                     drafts.push(OrderDraft {
                         id: String::new(),
                         title: format!("【红灯督办】{}·{}", place.name, ind.name),
@@ -1274,7 +1301,7 @@ impl App {
                         },
                         lead_unit,
                         partner_units,
-                        deadline: today() + Duration::days(config.auto_order_days as i64),
+                        deadline: self.today() + Duration::days(config.auto_order_days as i64),
                     });
                 }
             }
@@ -1592,14 +1619,8 @@ pub fn ranking_xlsx(report: &RankingReport) -> Result<Vec<u8>> {
         }
         sheet.write(r, c, row.no_data.join("、")).map_err(fail)?;
         c += 1;
-        let flag = if report.flagged.contains(&row.unit) {
-            "连续后三位·督办"
-        } else if row.bottom {
-            "后三位"
-        } else {
-            ""
-        };
-        sheet.write(r, c, flag).map_err(fail)?;
+        let flags = report.ranking.marks_zh(row, &report.flagged).join("、");
+        sheet.write(r, c, flags).map_err(fail)?;
     }
     let after = 4 + report.ranking.rows.len() as u32;
     sheet
@@ -1628,4 +1649,24 @@ pub fn ranking_xlsx(report: &RankingReport) -> Result<Vec<u8>> {
     }
     hist.set_column_width(0, 18).map_err(fail)?;
     book.save_to_buffer().map_err(fail)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::due_by;
+    use chrono::NaiveDate;
+    use youxiang_core::period::PeriodKind;
+
+    #[test]
+    fn an_annual_figure_is_not_due_within_its_year() {
+        let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap();
+        assert!(!due_by(PeriodKind::Year, d(2025, 6, 30)));
+        assert!(due_by(PeriodKind::Year, d(2025, 12, 31)));
+        assert!(due_by(PeriodKind::Month, d(2025, 6, 30)));
+        assert!(due_by(PeriodKind::Month, d(2025, 1, 31)));
+        // A quarter's figure is due once the first quarter of the year has ended.
+        assert!(!due_by(PeriodKind::Quarter, d(2025, 2, 28)));
+        assert!(due_by(PeriodKind::Quarter, d(2025, 3, 31)));
+        assert!(due_by(PeriodKind::Quarter, d(2025, 5, 31)));
+    }
 }

@@ -102,6 +102,8 @@ struct Judged {
     expected: Option<f64>,
     light: Light,
     gap: Option<f64>,
+    /// The pace still required to reach the final target, when it can be said.
+    pace: Option<String>,
 }
 
 fn judge(state: &State, indicator: &str, place: &str, end: NaiveDate) -> Judged {
@@ -112,6 +114,7 @@ fn judge(state: &State, indicator: &str, place: &str, end: NaiveDate) -> Judged 
             expected: None,
             light: Light::Grey,
             gap: None,
+            pace: None,
         };
     };
     let e = state.official.explain(indicator, place, p);
@@ -122,6 +125,10 @@ fn judge(state: &State, indicator: &str, place: &str, end: NaiveDate) -> Judged 
         expected: schedule.as_ref().and_then(|s| s.expected),
         light: schedule.as_ref().map(|s| s.light).unwrap_or(Light::Grey),
         gap: schedule.and_then(|s| s.gap),
+        pace: e
+            .as_ref()
+            .filter(|e| e.pace.status != youxiang_core::eval::PaceStatus::NotAvailable)
+            .map(|e| e.pace.sentence.clone()),
     }
 }
 
@@ -159,16 +166,7 @@ impl App {
                 .rows
                 .iter()
                 .map(|row| {
-                    let mut flags = Vec::new();
-                    if r.flagged.contains(&row.unit) {
-                        flags.push(format!(
-                            "连续{}个月后{}位",
-                            r.ranking.rule.consecutive_months, r.ranking.rule.bottom_n
-                        ));
-                    }
-                    if row.rank.is_none() {
-                        flags.push("无数据,未排名".into());
-                    }
+                    let flags = r.ranking.marks_zh(row, &r.flagged);
                     report::RankRow {
                         rank: row.rank.unwrap_or(0),
                         unit: row.unit.clone(),
@@ -203,9 +201,20 @@ impl App {
                 rows,
             });
         }
-        let orders = self.orders(login, &OrderFilter::default(), today).await?;
-        let orders: Vec<_> = orders.into_iter().map(|o| o.item).collect();
-        let stats = unit_stats(&orders, today);
+        // The orders stand as of the quarter's end (or today, while the quarter runs): a
+        // report on 2025Q3 counts the orders raised by 30 September and judges their
+        // deadlines on that day, whenever it is printed.
+        let orders_as_of = end.min(today);
+        let orders = self
+            .orders(login, &OrderFilter::default(), orders_as_of)
+            .await?;
+        let orders: Vec<_> = orders
+            .into_iter()
+            .map(|o| o.item)
+            .filter(|o| youxiang_core::china_time::beijing_date(o.created_at) <= orders_as_of)
+            .collect();
+        let stats = unit_stats(&orders, orders_as_of);
+        let open_orders = orders.iter().filter(|o| o.state.is_open()).count();
         let notes = self.lag_notes(None).await?;
         let config = self.manage_config().await?;
 
@@ -258,10 +267,16 @@ impl App {
                 value: j.value.map(number),
                 expected: j.expected.map(number),
                 gap: match (j.value, j.expected, j.gap) {
+                    // A rate's shortfall is in points of the rate, not a percentage of
+                    // it: "差0.05个百分点", beside the gap in points of the year's task.
                     (Some(v), Some(e), Some(g)) => format!(
                         "差{}{}(落后序时进度{}个百分点)",
                         number((e - v).abs()),
-                        ind.unit,
+                        if ind.unit == "%" {
+                            "个百分点"
+                        } else {
+                            ind.unit.as_str()
+                        },
                         number(g)
                     ),
                     (_, _, Some(g)) => format!("落后{}个百分点", number(g)),
@@ -313,6 +328,7 @@ impl App {
                     expected: j.expected.map(number),
                     light: l,
                     reason,
+                    pace: j.pace.clone(),
                 });
                 if matches!(j.light, Light::Red | Light::Yellow) {
                     lagging.push(lag_row(ind, &root, &root_name, &j, &ind.lead_unit));
@@ -320,12 +336,15 @@ impl App {
                 for (code, name) in &towns {
                     let tj = judge(&state, &ind.code, code, end);
                     if tj.light == Light::Red {
-                        lagging.push(lag_row(ind, code, name, &tj, name));
+                        // The indicator's lead unit answers for it in every town, as
+                        // for the orders its red lights raise.
+                        lagging.push(lag_row(ind, code, name, &tj, &ind.lead_unit));
                     }
                 }
                 // The trend: every figure from the start of last year to the quarter's end,
-                // against the schedule the dashboard draws.
-                let series: Vec<(Period, f64)> = state
+                // against the plan's path (baseline and yearly targets at the year ends) and
+                // the schedule the dashboard draws, on a time axis to the end of the year.
+                let mut series: Vec<(Period, f64)> = state
                     .official
                     .series_at(&ind.code, &root)
                     .into_iter()
@@ -333,8 +352,9 @@ impl App {
                         p.year() >= year - 1 && p.end() <= end && p.kind() != PeriodKind::Year
                     })
                     .collect();
+                series.sort_by_key(|(p, _)| (p.end(), p.start()));
                 if !series.is_empty() {
-                    let target_path = series
+                    let schedule = series
                         .iter()
                         .map(|(p, _)| {
                             state
@@ -343,14 +363,46 @@ impl App {
                                 .and_then(|e| e.schedule.and_then(|s| s.expected))
                         })
                         .collect();
+                    let mut plan: Vec<report::PlanPoint> = Vec::new();
+                    if let Some(v) = ind.baseline.value {
+                        plan.push(report::PlanPoint {
+                            year: state.plan.baseline_year,
+                            value: v,
+                            label: "基期".into(),
+                            joined: true,
+                        });
+                    }
+                    let mut bound = false;
+                    for &y in &state.plan.target_years {
+                        let Some((t, v)) = ind.target(y).and_then(|t| Some((t, t.aim()?))) else {
+                            continue;
+                        };
+                        let joined = plan
+                            .last()
+                            .is_none_or(|p| t.joins_path(p.value, bound, ind.polarity));
+                        bound = t.is_bound();
+                        plan.push(report::PlanPoint {
+                            year: y,
+                            value: v,
+                            label: format!("目标 {}", t.text),
+                            joined,
+                        });
+                    }
                     trends.push(report::Trend {
                         code: ind.code.clone(),
                         name: ind.name.clone(),
                         unit: ind.unit.clone(),
                         light: l,
                         periods: series.iter().map(|(p, _)| p.to_string()).collect(),
+                        at: series
+                            .iter()
+                            .map(|(p, _)| p.year() as f64 + p.year_fraction_at_end())
+                            .collect(),
                         actual: series.iter().map(|(_, v)| Some(*v)).collect(),
-                        target_path,
+                        schedule,
+                        plan,
+                        plan_joined: ind.flow != youxiang_core::eval::Flow::YearToDate,
+                        axis_end: Some(year as f64 + 1.0),
                     });
                 }
             }
@@ -386,15 +438,17 @@ impl App {
             });
         let overdue_open = orders
             .iter()
-            .filter(|o| o.state.is_open() && o.is_overdue(today))
+            .filter(|o| o.state.is_open() && o.is_overdue(orders_as_of))
             .map(|o| report::OverdueOrder {
                 number: o.id.clone(),
                 subject: o.title.clone(),
                 lead_unit: o.lead_unit.clone(),
                 deadline: o.deadline.to_string(),
-                days_overdue: o.days_overdue(today),
+                days_overdue: o.days_overdue(orders_as_of),
                 state: o.state.label_zh().into(),
-                escalation: o.escalation(today, &config.escalation).map(|(_, l)| l),
+                escalation: o
+                    .escalation(orders_as_of, &config.escalation)
+                    .map(|(_, l)| l),
             })
             .collect();
 
@@ -417,15 +471,24 @@ impl App {
             key_points.push(format!("亮红灯的指标:{}。", reds.join("、")));
         }
         key_points.extend(rank_points);
+        // The rate's denominator is what was due: closed orders and open ones past their
+        // deadline; the open ones not yet due are said apart, so that "100 %" never hides
+        // a pile of open orders.
+        let due = stats.iter().find(|s| s.total).map(|s| s.due).unwrap_or(0);
         key_points.push(format!(
-            "督办单共{}件,已审结{}件,逾期{}件{}。",
+            "截至{},督办单共{}件:已审结{}件,在办{}件(其中逾期{}件){}。",
+            orders_as_of.format("%Y年%-m月%-d日"),
             totals.raised,
             totals.closed,
+            open_orders,
             totals.overdue,
             totals
                 .closure_rate
-                .map(|r| format!(",按期办结率{}%", number(r)))
-                .unwrap_or_default()
+                .map(|r| format!(
+                    ";已到期{due}件中按期办结率{}%(逾期未办结的计入分母)",
+                    number(r)
+                ))
+                .unwrap_or_else(|| ";尚无到期督办单,不计按期办结率".into())
         ));
 
         Ok(report::QuarterlyReport {
@@ -439,7 +502,10 @@ impl App {
                 youxiang_core::china_time::show_minute(chrono::Utc::now().naive_utc())
             ),
             issuer: plan.issuer.clone(),
-            data_note: Some("数据与驾驶舱同源,按序时进度评价".into()),
+            data_note: Some(match self.demo() {
+                Some(d) => format!("{}——本报告的数字均为演示用虚构数据", d.label),
+                None => "数据与驾驶舱同源,按序时进度评价".into(),
+            }),
             summary: report::Summary {
                 lights: total,
                 counted: format!("{}项核心指标", total.total()),
@@ -449,7 +515,10 @@ impl App {
             lagging,
             rankings,
             supervision: report::Supervision {
-                scope: format!("截至{today}的全部督办单"),
+                scope: format!(
+                    "截至{}立项的全部督办单(逾期按该日判断)",
+                    orders_as_of.format("%Y年%-m月%-d日")
+                ),
                 units: stats.iter().filter(|s| !s.total).map(row).collect(),
                 totals,
                 overdue_open,

@@ -2,9 +2,12 @@
 //! figure, the target as written, the light and the progress — what `youxiang status`
 //! prints and the overview shows.
 
+use chrono::NaiveDate;
 use serde::Serialize;
+use youxiang_core::decompose::PlaceTarget;
 use youxiang_core::eval::{Light, ProgressStatus, YearStatus};
-use youxiang_core::period::Period;
+use youxiang_core::period::{Period, PeriodKind};
+use youxiang_engine::Engine;
 
 use crate::{Reader, State};
 
@@ -33,9 +36,16 @@ pub struct StatusRow {
     pub place: String,
     pub place_name: String,
     pub year: i32,
-    /// The year's target as the plan writes it.
+    /// The target the place is judged against that year, as written: the plan's at the
+    /// district; below it the place's own (decomposed) target, the district's for a rate,
+    /// or 无分解目标 for a summed indicator not decomposed to the place.
     pub target: String,
+    /// The period of the figure shown: the latest with a figure up to the year's (or the
+    /// asked period's) end.
     pub as_of: Option<Period>,
+    /// Set when that figure is of an earlier period than the one asked for, to mark it:
+    /// `2024年值` (an annual indicator without this year's figure yet), `2025年第1季度值`.
+    pub as_of_note: Option<String>,
     pub value: Option<f64>,
     pub light: Light,
     pub light_zh: String,
@@ -60,6 +70,26 @@ pub fn latest_year(state: &State, reader: Reader<'_>, place: &str) -> Option<i32
                 .is_some_and(|s| s.value.is_some())
         })
     })
+}
+
+/// The latest figure of an indicator at a place in a period ending on or before `until`
+/// (a yearly figure after the sub-periods ending the same day).
+fn latest_figure(engine: &Engine, code: &str, place: &str, until: NaiveDate) -> Option<Period> {
+    engine
+        .series_at(code, place)
+        .into_iter()
+        .map(|(p, _)| p)
+        .filter(|p| p.end() <= until)
+        .max_by_key(|p| (p.end(), p.kind() == PeriodKind::Year))
+}
+
+/// The target text a place is judged against (see [`StatusRow::target`]).
+fn target_text(engine: &Engine, code: &str, place: &str, year: i32) -> String {
+    match engine.target_at(code, place, year) {
+        Some(PlaceTarget::Own(t) | PlaceTarget::District(t)) => t.text.clone(),
+        Some(PlaceTarget::Undecomposed) => YearStatus::Undecomposed.label_zh().into(),
+        None => String::new(),
+    }
 }
 
 /// The rows of the status table, each from the figures `reader` may see of it (drafts
@@ -100,19 +130,16 @@ pub fn status_rows(
         {
             continue;
         }
-        let target = ind
-            .targets
-            .get(&year)
-            .map(|t| t.text.clone())
-            .unwrap_or_default();
         let engine = state.view_for(reader, &place_code, &ind.code);
+        let target = target_text(engine, &ind.code, &place_code, year);
         let status = engine.status(&ind.code, &place_code, year).copied();
-        let (as_of, value, light, gap) = match filter.period {
-            // The light as `explain` judges it, without building its text.
-            Some(period) => match engine.as_of(&ind.code, &place_code, period) {
-                Some(a) => (a.value.map(|_| period), a.value, a.light, a.gap),
-                None => (None, None, Light::Grey, None),
-            },
+        // The light of a figure as `explain` judges it as of its period, without the text.
+        let judged = |period: Period| match engine.as_of(&ind.code, &place_code, period) {
+            Some(a) => (a.value.map(|_| period), a.value, a.light, a.gap),
+            None => (None, None, Light::Grey, None),
+        };
+        let (mut as_of, mut value, mut light, mut gap) = match filter.period {
+            Some(period) => judged(period),
             None => (
                 status.and_then(|s| s.as_of),
                 status.and_then(|s| s.value),
@@ -120,6 +147,25 @@ pub fn status_rows(
                 status.and_then(|s| s.gap),
             ),
         };
+        // Never a false 无数据: without a figure for the period (or year) asked, the latest
+        // earlier figure is shown with its own period's evaluation, marked with its period
+        // (an annual indicator as of a month, a quarterly one as of a month in between).
+        let mut as_of_note = None;
+        if value.is_none() {
+            let until = filter
+                .period
+                .map(|p| p.end())
+                .or_else(|| NaiveDate::from_ymd_opt(year, 12, 31));
+            if let Some(earlier) =
+                until.and_then(|u| latest_figure(engine, &ind.code, &place_code, u))
+            {
+                (as_of, value, light, gap) = judged(earlier);
+                let same_end = filter.period.is_some_and(|p| p.end() == earlier.end());
+                if !same_end {
+                    as_of_note = Some(format!("{}值", earlier.label_zh()));
+                }
+            }
+        }
         rows.push(StatusRow {
             domain: ind.domain.clone(),
             domain_name: domain.map(|d| d.name.clone()).unwrap_or_default(),
@@ -131,6 +177,7 @@ pub fn status_rows(
             year,
             target,
             as_of,
+            as_of_note,
             value,
             light,
             light_zh: light.label_zh().to_string(),

@@ -56,6 +56,9 @@ pub enum PlacesCmd {
         #[arg(long)]
         json: bool,
     },
+    /// Place boundaries for the maps (GeoJSON keyed by place code): import, show.
+    #[command(subcommand)]
+    Boundaries(crate::boundaries_cmd::BoundariesCmd),
 }
 
 #[derive(clap::Subcommand, Debug)]
@@ -315,6 +318,7 @@ pub fn run_places(db: &str, cmd: PlacesCmd) -> Result<()> {
                 let n = app.save_places(places, "cli").await?;
                 println!("已导入 {n} 个地点(全部成功)");
             }
+            PlacesCmd::Boundaries(cmd) => crate::boundaries_cmd::run(&app, cmd).await?,
             PlacesCmd::Show { place, depth, json } => {
                 let state = app.read();
                 let tree = &state.tree;
@@ -525,7 +529,11 @@ pub fn run_status(db: &str, args: StatusArgs) -> Result<()> {
                 },
                 fmt_value(r.value),
                 r.unit.clone(),
-                r.as_of.map(|p| p.to_string()).unwrap_or_default(),
+                match (&r.as_of_note, r.as_of) {
+                    (Some(note), _) => note.clone(),
+                    (None, Some(p)) => p.to_string(),
+                    (None, None) => String::new(),
+                },
                 light_mark(r.light),
                 r.gap.map(|g| format!("{g:.1}")).unwrap_or_default(),
                 r.year_label.clone(),
@@ -807,6 +815,13 @@ pub fn run_demo(db: &str, plan_file: Option<&Path>, args: DemoArgs) -> Result<()
             youxiang_demo::DEMO_LABEL,
             started.elapsed().as_secs_f64()
         );
+        match youxiang_demo::boundaries::load_demo_boundaries(&app).await? {
+            Ok(r) => println!(
+                "示意边界:{} 个镇街(非法定界线;导入正式边界后替换)",
+                r.places.len()
+            ),
+            Err(why) => println!("示意边界未写入:{why}"),
+        }
         let rows = status_rows(&app.read(), Reader::Official, &StatusFilter::default())
             .map_err(|e| anyhow::anyhow!(e))?;
         let count = |l: Light| rows.iter().filter(|r| r.light == l).count();

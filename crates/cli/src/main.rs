@@ -2,6 +2,7 @@
 //! the crates together and prints; the work happens in the library crates.
 
 mod access_cmd;
+mod boundaries_cmd;
 mod data_cmd;
 mod eval_cmd;
 mod manage_cmd;
@@ -10,6 +11,7 @@ mod plan_cmd;
 mod plan_import_cmd;
 mod serve_cmd;
 mod table;
+mod targets_cmd;
 mod users_cmd;
 
 use anyhow::Result;
@@ -77,6 +79,10 @@ enum Command {
     /// The management loop's settings (ranking rule, escalation, automatic orders) as JSON;
     /// `--set FILE` replaces them.
     Config(manage_cmd::ConfigArgs),
+    /// 目标分解下达: split a summed indicator's target among the places below; the lead
+    /// unit proposes, the office approves.
+    #[command(subcommand)]
+    Targets(targets_cmd::TargetsCmd),
     /// The cause and measures of a lagging indicator (for the quarterly analysis).
     LagNote(manage_cmd::LagNoteArgs),
     /// The in-app inbox of a user.
@@ -168,6 +174,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Tasks(cmd) => manage_cmd::run_tasks(&cli.db, cmd),
         Command::Weekly(cmd) => manage_cmd::run_weekly(&cli.db, cmd),
         Command::Config(args) => manage_cmd::run_config(&cli.db, args),
+        Command::Targets(cmd) => targets_cmd::run(&cli.db, cmd),
         Command::LagNote(args) => manage_cmd::run_lag_note(&cli.db, args),
         Command::Inbox(args) => manage_cmd::run_inbox(&cli.db, args),
         Command::Report(cmd) => manage_cmd::run_report(&cli.db, cmd),

@@ -335,13 +335,7 @@ pub fn run_rank(db: &str, args: RankArgs) -> Result<()> {
                     _ => "–".into(),
                 },
                 row.no_data.join("、"),
-                if report.flagged.contains(&row.unit) {
-                    "连续后三位·督办".into()
-                } else if row.bottom {
-                    "后三位".into()
-                } else {
-                    String::new()
-                },
+                report.ranking.marks_zh(row, &report.flagged).join("、"),
             ]);
         }
         print!("{}", t.render());

@@ -337,6 +337,8 @@ mod tests {
         };
         let v1_jan = find("v1", "2025-01");
         assert_eq!((v1_jan.expected, v1_jan.on_time), (1, 1));
+        // Already a percentage: pages and the API show it as it is (once 10000.0 %).
+        assert_eq!(v1_jan.rate(), 100.0);
         let v2_jan = find("town", "2025-01");
         assert_eq!(
             (v2_jan.expected, v2_jan.received, v2_jan.missing),

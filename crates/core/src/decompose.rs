@@ -244,6 +244,125 @@ pub fn check_parts(
     }
 }
 
+/// Where a proposed split stands: proposed by the lead unit, approved or returned by the
+/// office; an approved split is superseded when a later version is approved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SplitState {
+    Proposed,
+    Approved,
+    Returned,
+    Superseded,
+}
+
+crate::labelled!(SplitState, "分解状态", {
+    Proposed => "proposed",
+    Approved => "approved",
+    Returned => "returned",
+    Superseded => "superseded",
+});
+
+impl SplitState {
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            SplitState::Proposed => "待审定",
+            SplitState::Approved => "已下达",
+            SplitState::Returned => "已退回",
+            SplitState::Superseded => "已被新版本替代",
+        }
+    }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            SplitState::Proposed => "proposed",
+            SplitState::Approved => "approved",
+            SplitState::Returned => "returned",
+            SplitState::Superseded => "superseded",
+        }
+    }
+}
+
+/// One version of the split of an indicator's target for one year among the places
+/// directly below `parent`: what is stored, proposed, approved and audited.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TargetSplit {
+    pub indicator: String,
+    pub year: i32,
+    /// The place whose target is split (the district, or a town splitting its own).
+    pub parent: String,
+    /// 1 for the first proposal of (indicator, year, parent); +1 for each later one.
+    pub version: u32,
+    pub state: SplitState,
+    #[serde(flatten)]
+    pub decomposition: Decomposition,
+    /// Why this split (the lead unit's words).
+    #[serde(default)]
+    pub note: Option<String>,
+    pub proposed_by: String,
+    #[serde(default)]
+    pub decided_by: Option<String>,
+    /// The office's reason when returning, or its remark when approving.
+    #[serde(default)]
+    pub decision_note: Option<String>,
+}
+
+impl TargetSplit {
+    /// The record id: one per version.
+    pub fn record_id(indicator: &str, year: i32, parent: &str, version: u32) -> String {
+        format!("{indicator}:{year}:{parent}:{version}")
+    }
+
+    pub fn id(&self) -> String {
+        Self::record_id(&self.indicator, self.year, &self.parent, self.version)
+    }
+}
+
+/// The approved targets of places below the district: what the evaluation reads.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TargetBook {
+    by_key: std::collections::HashMap<(String, i32), std::collections::HashMap<String, Target>>,
+}
+
+impl TargetBook {
+    /// The book of the approved splits among `splits` (others are ignored). Where two
+    /// approved splits name the same place (which approving supersedes), the later
+    /// version wins.
+    pub fn from_splits<'a>(splits: impl IntoIterator<Item = &'a TargetSplit>) -> TargetBook {
+        let mut approved: Vec<&TargetSplit> = splits
+            .into_iter()
+            .filter(|s| s.state == SplitState::Approved)
+            .collect();
+        approved.sort_by_key(|s| s.version);
+        let mut book = TargetBook::default();
+        for s in approved {
+            let parts = book
+                .by_key
+                .entry((s.indicator.clone(), s.year))
+                .or_default();
+            for p in &s.decomposition.parts {
+                parts.insert(p.code.clone(), p.target.clone());
+            }
+        }
+        book
+    }
+
+    /// The approved own target of `place` for `indicator` in `year`.
+    pub fn get(&self, indicator: &str, year: i32, place: &str) -> Option<&Target> {
+        self.by_key
+            .get(&(indicator.to_string(), year))
+            .and_then(|m| m.get(place))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.by_key.is_empty()
+    }
+
+    /// How many place targets the book holds.
+    pub fn len(&self) -> usize {
+        self.by_key.values().map(|m| m.len()).sum()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -389,5 +508,47 @@ mod tests {
         let d = check_parts(SplitRule::Manual, &whole, parts, 2);
         assert_eq!(d.sum, Some(5.0));
         assert!(d.warning.unwrap().contains("相差 -0.39"));
+    }
+
+    fn approved(version: u32, state: SplitState, parts: &[(&str, f64)]) -> TargetSplit {
+        let whole = Target::parse("≥10").unwrap();
+        TargetSplit {
+            indicator: "T08".into(),
+            year: 2025,
+            parent: "d".into(),
+            version,
+            state,
+            decomposition: split(
+                &Aggregation::Sum,
+                &whole,
+                SplitRule::Population,
+                &shares(parts),
+                1,
+            )
+            .unwrap(),
+            note: None,
+            proposed_by: "lead".into(),
+            decided_by: Some("office".into()),
+            decision_note: None,
+        }
+    }
+
+    #[test]
+    fn the_book_holds_only_approved_splits_the_latest_version_winning() {
+        let splits = [
+            approved(1, SplitState::Superseded, &[("a", 1.0), ("b", 1.0)]),
+            approved(3, SplitState::Approved, &[("a", 1.0), ("b", 3.0)]),
+            approved(2, SplitState::Approved, &[("a", 1.0), ("b", 1.0)]),
+            approved(4, SplitState::Proposed, &[("a", 9.0), ("b", 1.0)]),
+        ];
+        let book = TargetBook::from_splits(&splits);
+        assert_eq!(book.get("T08", 2025, "a").unwrap().value, Some(2.5));
+        assert_eq!(book.get("T08", 2025, "b").unwrap().value, Some(7.5));
+        assert_eq!(book.get("T08", 2026, "a"), None);
+        assert_eq!(book.len(), 2);
+        let json = serde_json::to_value(&splits[1]).unwrap();
+        let back: TargetSplit = serde_json::from_value(json).unwrap();
+        assert_eq!(back, splits[1]);
+        assert_eq!(back.id(), "T08:2025:d:3");
     }
 }

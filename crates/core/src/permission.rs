@@ -53,6 +53,52 @@ pub fn may_write_figure(who: &Reporter, tree: &PlaceTree, place: PlaceId, indica
     who.role.is_office() || (who.role.can_report() && who.scope.covers(tree, place, indicator))
 }
 
+/// Whether `who` may approve or return the figure of `indicator` at `place`: an approver
+/// whose indicators cover it, and whose places cover the place (the office) or lie above
+/// it (everyone else: approval is bottom-up, nobody reviews their own level). Whoever
+/// wrote the figure last still may not approve it (four eyes; the store refuses it too).
+pub fn may_approve_figure(
+    who: &Reporter,
+    tree: &PlaceTree,
+    place: PlaceId,
+    indicator: &str,
+) -> bool {
+    who.role.can_approve()
+        && who.scope.covers_indicator(indicator)
+        && if who.role.is_office() {
+            who.scope.covers_place(tree, place)
+        } else {
+            who.scope.covers_below(tree, place)
+        }
+}
+
+/// Whether `who` may propose how `indicator`'s target is split among the places below
+/// (methods §8): the office, or a reporter of the indicator's lead unit.
+pub fn may_propose_split(who: &Reporter, indicator: &crate::Indicator) -> bool {
+    who.role.is_office() || (who.role.can_report() && who.unit == indicator.lead_unit)
+}
+
+/// Whether `who` may approve or return a proposed split: the office, and never the one
+/// who proposed it (no one approves their own figures).
+pub fn may_decide_split(who: &Reporter, split: &crate::decompose::TargetSplit) -> bool {
+    who.role.is_office() && who.login != split.proposed_by
+}
+
+/// Whether `who` may write the cause and measures (原因和措施) of `indicator` at `place`:
+/// the office, or a reporter of the indicator's lead unit whose scope covers the place —
+/// the unit that answers for the figure, not every unit that reports it.
+pub fn may_write_lag_note(
+    who: &Reporter,
+    tree: &PlaceTree,
+    place: PlaceId,
+    indicator: &crate::Indicator,
+) -> bool {
+    who.role.is_office()
+        || (who.role.can_report()
+            && who.unit == indicator.lead_unit
+            && who.scope.covers(tree, place, &indicator.code))
+}
+
 /// Whether `who` may take an action of `kind` on `order`: the lead unit's actions (accept,
 /// ask an extension, feed back) by its reporters or the office; the rest by the office.
 pub fn may_act_on_order(who: &Reporter, order: &Order, kind: ActionKind) -> bool {

@@ -83,6 +83,20 @@ impl Aggregation {
             Aggregation::NotAggregable => "不可汇总".into(),
         }
     }
+
+    pub fn label_en(&self) -> String {
+        match self {
+            Aggregation::Sum => "sum".into(),
+            Aggregation::RatioOfSums {
+                numerator,
+                denominator,
+                scale,
+            } => format!("ratio (Σ{numerator} ÷ Σ{denominator} × {scale})"),
+            Aggregation::PopulationWeightedMean => "population-weighted mean".into(),
+            Aggregation::Latest => "latest value".into(),
+            Aggregation::NotAggregable => "not aggregated".into(),
+        }
+    }
 }
 
 /// Whether a yearly value is that year's own figure or a running total since the plan's

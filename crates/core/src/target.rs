@@ -252,6 +252,13 @@ impl Target {
     pub fn is_bound(&self) -> bool {
         matches!(self.op, Op::Ge | Op::Gt | Op::Le | Op::Lt)
     }
+
+    /// Whether a chart of the plan's path joins the previous point (`from`, itself a bound
+    /// or not) to this target. Not when this is a bound the previous level already keeps:
+    /// 4.7 % then `<5` is a ceiling to stay under, not a rise to 5 %.
+    pub fn joins_path(&self, from: f64, from_bound: bool, polarity: Polarity) -> bool {
+        !(self.is_bound() && !from_bound && self.is_met(from, polarity) == Some(true))
+    }
 }
 
 impl fmt::Display for Target {
@@ -274,6 +281,21 @@ fn fullwidth_to_ascii(c: char) -> char {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_bound_already_kept_is_not_a_path_to_climb() {
+        let t = |s: &str| Target::parse(s).unwrap();
+        let lower = Polarity::LowerIsBetter;
+        let higher = Polarity::HigherIsBetter;
+        // 4.7 then <5: not joined; <5 then <5: the ceiling runs on.
+        assert!(!t("<5").joins_path(4.7, false, lower));
+        assert!(t("<5").joins_path(5.0, true, lower));
+        // 30 then >50: a level still to reach.
+        assert!(t(">50").joins_path(30.0, false, higher));
+        // Plain targets are always joined.
+        assert!(t("62").joins_path(60.0, false, higher));
+        assert!(t("62").joins_path(70.0, false, higher));
+    }
 
     fn p(text: &str) -> (Op, Option<f64>) {
         let t = Target::parse(text).unwrap();

@@ -1,8 +1,16 @@
 //! `youxiang demo`: the Dinghai plan, Dinghai's 13 real towns/streets with villages, users
 //! for each role, and the labelled synthetic dataset written through the one write path.
 
+pub mod boundaries;
+
+use std::collections::{BTreeMap, HashSet};
+
+use chrono::{Duration, NaiveDate, NaiveDateTime};
 use youxiang_app::ValueWrite;
+use youxiang_app::demo::DemoMark;
 use youxiang_core::Plan;
+use youxiang_core::completeness::DEFAULT_DUE_DAYS;
+use youxiang_core::period::Period;
 use youxiang_core::place::{Level, PlaceTree};
 use youxiang_core::scope::{Reporter, Role, Scope};
 use youxiang_core::value::{Transition, ValueKey};
@@ -113,21 +121,90 @@ pub fn demo_reporters(plan: &Plan, tree: &PlaceTree) -> Vec<Reporter> {
     out
 }
 
-/// Writes the demo users and the synthetic dataset. Each figure is written by the user
-/// who answers for it (the closest scope), so the audit trail and completeness read as
-/// they would in use, then submitted by them and approved up to June 2025. A few villages
-/// leave their latest month unreported, so that completeness is not a flat 100%.
+/// The demo's "today": two weeks after its last month, when September's reports were due
+/// (10 October) and the third quarter's analysis is written. The app judges deadlines,
+/// completeness and the week view on this day in a demo database (`App::today`).
+pub fn demo_today() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2025, 10, 15).expect("valid date")
+}
+
+/// A Beijing wall-clock time as the UTC the store keeps.
+fn beijing(day: NaiveDate, hour: u32, minute: u32) -> NaiveDateTime {
+    day.and_hms_opt(hour, minute, 0).unwrap_or_default() - Duration::hours(8)
+}
+
+/// A small deterministic hash (FNV-1a): the same reporter and period always report at
+/// the same time, on every machine.
+fn spread(text: &str) -> u64 {
+    text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// The share of reports that come in after their due date (a realistic few, not none).
+const LATE_PERCENT: u64 = 9;
+
+/// When `login` reported `period` in the demo's history: most a few days before the due
+/// date (the period's end + [`DEFAULT_DUE_DAYS`]), about one in eleven one to six days
+/// after it, during office hours.
+pub fn report_time(login: &str, period: Period) -> NaiveDateTime {
+    let due = period.end() + Duration::days(DEFAULT_DUE_DAYS);
+    let h = spread(&format!("{login}|{period}"));
+    let day = if h % 100 < LATE_PERCENT {
+        due + Duration::days(1 + (h / 100 % 6) as i64)
+    } else {
+        due - Duration::days((h / 100 % 8) as i64)
+    };
+    beijing(day, 9 + (h / 1000 % 8) as u32, (h / 10_000 % 60) as u32)
+}
+
+/// One step of the demo's history, in the order it happened.
+enum Step {
+    /// A reporter writes a period's figures and submits them (`submit`: all but the
+    /// last month of a few villages, only saved).
+    Report {
+        login: String,
+        writes: Vec<ValueWrite>,
+        submit: Vec<ValueKey>,
+    },
+    /// The approver approves what was submitted for a period.
+    Approve { login: String, keys: Vec<ValueKey> },
+    /// The red lights of the moment raise their orders.
+    Sweep,
+}
+
+/// Writes the demo users and the synthetic dataset as its history would have happened:
+/// each figure written and submitted by the user who answers for it (the closest scope)
+/// on its report date (a few days before the due date, about one in eleven late), approved
+/// up to June 2025 by the office five days after the due date, the third quarter left
+/// waiting for review, and the September figures of two towns' villages saved but not yet
+/// submitted. A
+/// few villages leave their latest month unreported, so that completeness is not a flat
+/// 100 %. Red lights raise their orders at the end of July (the second quarter's) and on
+/// the demo's day; the database is marked as the demo, standing on [`demo_today`].
 pub async fn load_demo(app: &App) -> Result<usize> {
     let (plan, tree) = {
         let s = app.read();
         (s.plan.clone(), s.tree.clone())
     };
+    let today = demo_today();
     let reporters = demo_reporters(&plan, &tree);
+    app.set_clock(Some(beijing(
+        NaiveDate::from_ymd_opt(2023, 1, 3).expect("valid date"),
+        9,
+        0,
+    )));
     app.save_reporters(reporters.clone(), "demo").await?;
+    // Orders are raised at the sweeps of the history, not by every submission on the way.
+    let mut config = app.manage_config().await?;
+    let auto = config.auto_red_light;
+    config.auto_red_light = false;
+    app.set_manage_config("office", &config).await?;
+
     let generated = dinghai_demo(&plan, &tree);
     let last = generated.iter().map(|g| g.key.period).max();
-    let mut by_reporter: std::collections::BTreeMap<String, Vec<ValueWrite>> = Default::default();
-    let mut skipped_villages = std::collections::HashSet::new();
+    let mut batches: BTreeMap<(String, Period), Vec<ValueWrite>> = BTreeMap::new();
+    let mut skipped_villages = HashSet::new();
     for g in generated {
         let Some(place) = tree.id(&g.key.place) else {
             continue;
@@ -143,42 +220,112 @@ pub async fn load_demo(app: &App) -> Result<usize> {
             youxiang_core::completeness::responsible(&reporters, &tree, place, &g.key.indicator)
                 .map(|r| r.login.clone())
                 .unwrap_or_else(|| "office".into());
-        by_reporter.entry(who).or_default().push(ValueWrite {
-            key: g.key,
-            value: g.value,
-            comment: DEMO_LABEL.into(),
-        });
+        batches
+            .entry((who, g.key.period))
+            .or_default()
+            .push(ValueWrite {
+                key: g.key,
+                value: g.value,
+                comment: DEMO_LABEL.into(),
+            });
     }
-    let mut total = 0;
-    let mut written: Vec<(String, Vec<ValueKey>)> = Vec::new();
-    for (login, writes) in by_reporter {
-        let keys = writes.iter().map(|w| w.key.clone()).collect();
-        total += app.write_values(&login, writes, None).await?.changed;
-        written.push((login, keys));
-    }
-    // Through the review states as in use: every figure submitted by its reporter (so the
-    // official figures — what viewers, the ranking and the report see — are the demo's),
-    // and approved up to the end of June 2025; the third quarter waits for review. The
-    // office approves, the administrator what the office wrote itself (four eyes).
-    let reviewed_until = chrono::NaiveDate::from_ymd_opt(2025, 6, 30).expect("valid date");
-    for (login, keys) in &written {
-        app.transition(login, keys.clone(), Transition::Submit)
-            .await?;
-    }
-    for (login, keys) in written {
-        let approver = if login == "office" {
-            youxiang_app::ADMIN_LOGIN
-        } else {
-            "office"
-        };
-        let keys: Vec<ValueKey> = keys
-            .into_iter()
-            .filter(|k| k.period.end() <= reviewed_until)
+    let reviewed_until = NaiveDate::from_ymd_opt(2025, 6, 30).expect("valid date");
+    // The villages of the last two towns leave September as saved drafts (the towns'
+    // own figures, and every district figure, stay official and complete).
+    let draft_places: HashSet<String> = tree
+        .id(&plan.place)
+        .map(|root| {
+            let towns = tree.children(root);
+            towns[towns.len().saturating_sub(2)..]
+                .iter()
+                .flat_map(|t| tree.children(*t).iter())
+                .map(|v| tree.get(*v))
+                .filter(|v| v.level == Level::Village)
+                .map(|v| v.code.clone())
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut steps: Vec<(NaiveDateTime, Step)> = Vec::new();
+    let mut approvals: BTreeMap<(String, NaiveDate), Vec<ValueKey>> = BTreeMap::new();
+    for ((login, period), writes) in batches {
+        let submit: Vec<ValueKey> = writes
+            .iter()
+            .map(|w| w.key.clone())
+            .filter(|k| !(Some(period) == last && draft_places.contains(&k.place)))
             .collect();
-        if !keys.is_empty() {
-            app.transition(approver, keys, Transition::Approve).await?;
+        if period.end() <= reviewed_until {
+            // The office approves, the administrator what the office wrote itself (four
+            // eyes).
+            let approver = if login == "office" {
+                youxiang_app::ADMIN_LOGIN
+            } else {
+                "office"
+            };
+            let due = period.end() + Duration::days(DEFAULT_DUE_DAYS);
+            approvals
+                .entry((approver.to_string(), due))
+                .or_default()
+                .extend(writes.iter().map(|w| w.key.clone()));
+        }
+        steps.push((
+            report_time(&login, period),
+            Step::Report {
+                login,
+                writes,
+                submit,
+            },
+        ));
+    }
+    for ((login, due), keys) in approvals {
+        // Late reports are in by then: the latest comes six days after the due date.
+        steps.push((
+            beijing(due + Duration::days(7), 16, 0),
+            Step::Approve { login, keys },
+        ));
+    }
+    let july = NaiveDate::from_ymd_opt(2025, 7, 21).expect("valid date");
+    steps.push((beijing(july, 10, 0), Step::Sweep));
+    steps.push((beijing(today, 9, 0), Step::Sweep));
+    // Stable: steps at the same moment keep their order (a report before its approval).
+    steps.sort_by_key(|(at, _)| *at);
+
+    let mut total = 0;
+    for (at, step) in steps {
+        app.set_clock(Some(at));
+        match step {
+            Step::Report {
+                login,
+                writes,
+                submit,
+            } => {
+                total += app.write_values(&login, writes, None).await?.changed;
+                if !submit.is_empty() {
+                    app.transition(&login, submit, Transition::Submit).await?;
+                }
+            }
+            Step::Approve { login, keys } => {
+                app.transition(&login, keys, Transition::Approve).await?;
+            }
+            Step::Sweep => {
+                config.auto_red_light = auto;
+                app.set_manage_config("office", &config).await?;
+                app.sweep(app.today()).await?;
+                config.auto_red_light = false;
+                app.set_manage_config("office", &config).await?;
+            }
         }
     }
+    config.auto_red_light = auto;
+    app.set_manage_config("office", &config).await?;
+    app.mark_demo(
+        "demo",
+        DemoMark {
+            label: DEMO_LABEL.into(),
+            as_of: today,
+        },
+    )
+    .await?;
+    app.set_clock(None);
     Ok(total)
 }
 
@@ -202,6 +349,55 @@ pub async fn load_demo_management(app: &App) -> Result<()> {
         WeekItemStatus, YearInvestment,
     };
     let date = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).expect("valid demo date");
+    let today = demo_today();
+    // The second quarter's orders, answered over the summer: of every three, one closed in
+    // time, one late, one still open (and overdue) on the demo's day.
+    let q2: Vec<_> = app
+        .orders("office", &Default::default(), today)
+        .await?
+        .into_iter()
+        .filter(|o| o.item.created_at < beijing(date(2025, 8, 1), 0, 0))
+        .collect();
+    for (n, o) in q2.iter().enumerate().filter(|(n, _)| n % 3 != 2) {
+        let Some(login) = reporter_of(app, &o.item.lead_unit) else {
+            continue;
+        };
+        let answered = if n % 3 == 0 {
+            o.item.deadline - chrono::Duration::days(2)
+        } else {
+            o.item.deadline + chrono::Duration::days(9)
+        };
+        app.set_clock(Some(beijing(
+            o.item.created_at.date() + chrono::Duration::days(1),
+            10,
+            0,
+        )));
+        let v = app
+            .act_on_order(&login, &o.item.id, OrderAction::Accept, o.version)
+            .await?;
+        app.set_clock(Some(beijing(answered, 15, 0)));
+        let v = app
+            .act_on_order(
+                &login,
+                &v.item.id,
+                OrderAction::Feedback {
+                    text: "已分析原因并落实整改措施,数据已回升(演示)".into(),
+                },
+                v.version,
+            )
+            .await?;
+        app.set_clock(Some(beijing(answered + chrono::Duration::days(1), 11, 0)));
+        app.act_on_order(
+            "office",
+            &v.item.id,
+            OrderAction::Approve {
+                checklist: ReviewChecklist::all(),
+            },
+            v.version,
+        )
+        .await?;
+    }
+    app.set_clock(Some(beijing(date(2025, 10, 6), 9, 0)));
     let items = app.work_items().await?;
     for (n, w) in items.iter().take(6).enumerate() {
         let mut item = w.item.clone();
@@ -245,20 +441,23 @@ pub async fn load_demo_management(app: &App) -> Result<()> {
         app.save_work_item("office", item, w.version).await?;
     }
     let departments = app.departments();
-    for week in [IsoWeek::new(2025, 38), IsoWeek::new(2025, 39)]
-        .into_iter()
-        .flatten()
-    {
+    // The demo's week (the week of its day) and the week before: the week view opens on it.
+    let this_week = IsoWeek::from_date(today);
+    for week in [
+        IsoWeek::from_date(today - chrono::Duration::days(7)),
+        this_week,
+    ] {
+        app.set_clock(Some(beijing(week.monday(), 9, 0)));
         for (i, unit) in departments.iter().enumerate() {
-            // One department does not file the second week: the week view flags it.
-            if week.week == 39 && i == departments.len() - 1 {
+            // One department does not file the demo's week: the week view flags it.
+            if week == this_week && i == departments.len() - 1 {
                 continue;
             }
             let login = reporter_of(app, unit).unwrap_or_else(|| "office".into());
             let items = vec![
                 WeekItem {
                     text: format!("{unit}:推进本领域重点任务月度节点"),
-                    status: if week.week == 38 {
+                    status: if week != this_week {
                         WeekItemStatus::Done
                     } else {
                         WeekItemStatus::Planned
@@ -267,7 +466,7 @@ pub async fn load_demo_management(app: &App) -> Result<()> {
                 },
                 WeekItem {
                     text: format!("{unit}:核实并报送本月指标数据"),
-                    status: if week.week == 38 && i % 2 == 0 {
+                    status: if week != this_week && i % 2 == 0 {
                         WeekItemStatus::Planned
                     } else {
                         WeekItemStatus::Done
@@ -295,6 +494,7 @@ pub async fn load_demo_management(app: &App) -> Result<()> {
             })
             .collect()
     };
+    app.set_clock(Some(beijing(date(2025, 10, 13), 15, 0)));
     let quarter = youxiang_core::period::Period::quarter(2025, 3).expect("valid quarter");
     for (k, (ind, place, unit)) in lagging.iter().enumerate() {
         if k % 3 == 2 {
@@ -314,7 +514,7 @@ pub async fn load_demo_management(app: &App) -> Result<()> {
     // One order by hand, taken through its states.
     let lead = departments.first().cloned().unwrap_or_default();
     let lead_login = reporter_of(app, &lead);
-    let today = youxiang_app::manage::today();
+    app.set_clock(Some(beijing(today, 9, 30)));
     let order = app
         .raise_order(
             "office",
@@ -355,5 +555,6 @@ pub async fn load_demo_management(app: &App) -> Result<()> {
         .await?;
     }
     app.sweep(today).await?;
+    app.set_clock(None);
     Ok(())
 }

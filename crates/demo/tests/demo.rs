@@ -11,6 +11,8 @@ use youxiang_core::manage::{
 };
 use youxiang_core::period::Period;
 
+mod boundaries;
+
 const PLAN: &str = include_str!("../../../plans/dinghai-qiyouxiang.toml");
 const PLACES: &str = include_str!("../../../data/dinghai-places.csv");
 
@@ -793,7 +795,9 @@ async fn published_figures_and_automatic_orders_ignore_drafts() {
             .iter()
             .map(|t| s.tree.get(*t).code.clone())
             .collect();
-        ["T08", "T07", "T11", "T20"]
+        // Rates only: a summed indicator (T08) has no light at a town without a
+        // decomposed target (methods §8), so it can raise no order there.
+        ["T07", "T11", "T20"]
             .iter()
             .flat_map(|i| towns.iter().map(move |t| (i.to_string(), t.clone())))
             .find(|(i, t)| {
@@ -915,4 +919,139 @@ async fn published_figures_and_automatic_orders_ignore_drafts() {
         .expect("orders");
     assert!(red_orders(&orders) >= 1, "the red light raised its order");
     drop(dir);
+}
+
+/// Issue 13 (points 6 and 9): the demo reads as a plausible, labelled quarter — towns'
+/// figures sized to the towns, reports in around their due dates with a few late, orders
+/// assigned to the indicators' lead units, and a quarterly report that states the demo,
+/// its own quarter's date and the open orders behind its rate.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_is_plausible_labelled_and_dated_by_its_history() {
+    let (app, _dir) = demo("honest").await;
+    youxiang_demo::load_demo_management(&app)
+        .await
+        .expect("management");
+    let day = NaiveDate::from_ymd_opt(2025, 10, 15).unwrap();
+    assert!(app.is_demo());
+    assert_eq!(app.today(), day, "a demo stands on its own day");
+    assert_eq!(app.demo().unwrap().label, youxiang_demo::DEMO_LABEL);
+
+    // No town with as many 欠薪线索 as residents: a rate's denominator is sized to what it
+    // counts (a town of 31,280 residents has about a hundred).
+    let state_tree = app.read().tree.clone();
+    let rows = app
+        .values(&youxiang_app::ValueFilter {
+            indicator: Some("T07".into()),
+            period: Some(month("2025-09")),
+            ..Default::default()
+        })
+        .await
+        .expect("values");
+    let dens: Vec<_> = rows
+        .iter()
+        .filter(|o| o.key.component == youxiang_core::value::Component::Denominator)
+        .collect();
+    assert_eq!(dens.len(), 13, "every town reports T07");
+    for o in &dens {
+        let population = state_tree
+            .id(&o.key.place)
+            .and_then(|p| state_tree.population(p, 2025))
+            .unwrap();
+        assert!(
+            o.value >= 1.0 && o.value < population / 100.0,
+            "{}: {} 欠薪线索 for {population} residents",
+            o.key.place,
+            o.value
+        );
+    }
+
+    // Reports came in around their due dates, most on time, a few late — not all late.
+    let window = youxiang_core::completeness::Window {
+        from: NaiveDate::from_ymd_opt(2025, 1, 1).unwrap(),
+        to: day,
+        today: day,
+        due_days: youxiang_core::completeness::DEFAULT_DUE_DAYS,
+    };
+    let rows = app.completeness(window).await.expect("completeness");
+    let (on_time, late): (usize, usize) = rows
+        .iter()
+        .fold((0, 0), |(o, l), r| (o + r.on_time, l + r.late));
+    let share = late as f64 / (on_time + late) as f64;
+    assert!(
+        (0.02..0.2).contains(&share),
+        "late share {share:.3} ({late} of {})",
+        on_time + late
+    );
+    assert!(rows.iter().all(|r| (0.0..=100.0).contains(&r.rate())));
+    assert!(
+        rows.iter().any(|r| r.missing > 0),
+        "a few villages missed September"
+    );
+
+    // Every automatic order answers to the indicator's lead unit.
+    let orders = app
+        .orders("office", &OrderFilter::default(), day)
+        .await
+        .expect("orders");
+    let plan = app.read().plan.clone();
+    let mut automatic = 0;
+    for o in &orders {
+        if let OrderSource::RedLight {
+            indicator, place, ..
+        } = &o.item.source
+        {
+            automatic += 1;
+            let lead = &plan.indicator(indicator).unwrap().lead_unit;
+            assert_eq!(&o.item.lead_unit, lead, "{}", o.item.id);
+            if place != &plan.place {
+                let town = state_tree.by_code(place).unwrap().name.clone();
+                assert!(o.item.partner_units.contains(&town), "{}", o.item.id);
+            }
+        }
+    }
+    assert!(automatic > 0);
+
+    // The 2025Q3 report: labelled, its orders as of 30 September whenever it is printed,
+    // and a rate that counts the open overdue orders beside the number still open.
+    let q3: Period = "2025Q3".parse().unwrap();
+    let r = app
+        .quarterly_report("office", q3, today())
+        .await
+        .expect("report");
+    assert!(
+        r.data_note
+            .as_deref()
+            .is_some_and(|n| n.contains(youxiang_demo::DEMO_LABEL)),
+        "{:?}",
+        r.data_note
+    );
+    assert!(
+        r.supervision.scope.contains("2025年9月30日"),
+        "{}",
+        r.supervision.scope
+    );
+    assert!(
+        !r.supervision.scope.contains("2026"),
+        "{}",
+        r.supervision.scope
+    );
+    let point = r
+        .summary
+        .key_points
+        .iter()
+        .find(|p| p.contains("督办单共"))
+        .expect("the orders' key point");
+    assert!(point.contains("在办"), "{point}");
+    let t = &r.supervision.totals;
+    assert!(t.raised > 0 && t.overdue > 0, "{t:?}");
+    if let Some(rate) = t.closure_rate {
+        assert!(
+            rate < 100.0,
+            "open overdue orders count against the rate: {point}"
+        );
+    }
+    // The lagging rows write a rate's shortfall in points, never as "差0.05%".
+    for l in &r.lagging {
+        assert!(!l.gap.contains("%("), "{}", l.gap);
+    }
 }

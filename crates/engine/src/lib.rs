@@ -13,6 +13,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use youxiang_core::decompose::{PlaceTarget, TargetBook, place_target};
 use youxiang_core::eval::LightBands;
 use youxiang_core::period::Period;
 use youxiang_core::place::{PlaceId, PlaceTree};
@@ -142,6 +143,8 @@ pub struct Engine {
     /// Per indicator and target year: one status per place (None = nothing to show).
     statuses: HashMap<(usize, i32), Vec<Option<Status>>>,
     root: Option<PlaceId>,
+    /// The approved targets of places below the district (methods §8).
+    place_targets: Arc<TargetBook>,
 }
 
 impl Engine {
@@ -172,6 +175,7 @@ impl Engine {
             weights: HashMap::new(),
             statuses: HashMap::new(),
             root,
+            place_targets: Arc::new(TargetBook::default()),
         };
         engine.recompute_statuses();
         engine
@@ -236,6 +240,41 @@ impl Engine {
     /// the generation stays the same (what a response cache keys on).
     pub fn generation(&self) -> u64 {
         self.generation
+    }
+
+    /// Replaces the approved targets of the places below the district and re-evaluates
+    /// every status against them.
+    pub fn set_place_targets(&mut self, book: Arc<TargetBook>) {
+        self.generation = next_generation();
+        self.place_targets = book;
+        self.recompute_statuses();
+    }
+
+    /// The approved targets of the places below the district.
+    pub fn place_targets(&self) -> &TargetBook {
+        &self.place_targets
+    }
+
+    /// The target `place` is judged against for `indicator` in `year`: the plan's at the
+    /// district; below it the place's own approved target, else the district's for every
+    /// indicator but a summed one, which has none (无分解目标). `None`: the plan sets no
+    /// target that year (or the indicator or place is unknown).
+    pub fn target_at(&self, indicator: &str, place: &str, year: i32) -> Option<PlaceTarget<'_>> {
+        let ind = self.indicator_index(indicator)?;
+        let p = self.tree.id(place)?;
+        self.target_for(ind, p, year)
+    }
+
+    pub(crate) fn target_for(&self, ind: usize, p: PlaceId, year: i32) -> Option<PlaceTarget<'_>> {
+        let indicator = self.indicator(ind);
+        let district = indicator.target(year)?;
+        if Some(p) == self.root {
+            return Some(PlaceTarget::District(district));
+        }
+        let own = self
+            .place_targets
+            .get(&indicator.code, year, &self.tree.get(p).code);
+        Some(place_target(&indicator.aggregation, district, own))
     }
 
     /// How many own figures the engine holds.

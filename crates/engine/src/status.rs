@@ -4,11 +4,13 @@
 use chrono::NaiveDate;
 use serde::Serialize;
 
+use youxiang_core::decompose::PlaceTarget;
 use youxiang_core::eval::{
     Forecast, ForecastMethod, Light, Point, Progress, ProgressInput, ProgressStatus, Schedule,
     ScheduleInput, UnsdRatio, YearCheck, YearStatus, check_year, escalate, evaluate as schedule,
     forecast, judge, measure, progress, unsd_ratio, with_history,
 };
+use youxiang_core::eval::{Pace, PaceInput, pace};
 use youxiang_core::period::{Period, PeriodKind};
 use youxiang_core::place::PlaceId;
 use youxiang_core::{Indicator, Target};
@@ -70,12 +72,17 @@ pub struct Explained {
     pub rule: String,
     /// The figures of the places directly below, in the same period.
     pub parts: Vec<PlaceFigure>,
+    /// The target the place is judged against (its own, the district's, or none).
     pub target: Option<Target>,
+    /// Which target that is, in words: 规划目标, 本地分解目标, 适用区目标 or 无分解目标.
+    pub target_basis: String,
     pub year_check: YearCheck,
     pub schedule: Option<Schedule>,
     pub progress: Progress,
     pub unsd: UnsdRatio,
     pub forecast: Forecast,
+    /// The pace still required to reach the final target, beside the forecast.
+    pub pace: Pace,
 }
 
 /// The figures of one indicator at one place within a year, in time order; a yearly
@@ -142,9 +149,36 @@ fn current_point(period: Period, v: f64, complete: bool) -> Point {
     Point::new(v, t)
 }
 
-fn final_target_point(ind: &Indicator) -> Option<Point> {
-    let (y, t) = ind.final_target()?;
+/// The target a place is judged against, if any: its own or the district's; none where a
+/// summed indicator was not decomposed to it.
+fn judged(placed: PlaceTarget<'_>) -> Option<&Target> {
+    match placed {
+        PlaceTarget::Own(t) | PlaceTarget::District(t) => Some(t),
+        PlaceTarget::Undecomposed => None,
+    }
+}
+
+/// The final target a place's progress is measured against: the plan's final year's target
+/// as it applies to the place (never the district's count for a town of a summed indicator).
+fn final_target_point(e: &Engine, ind: usize, p: PlaceId) -> Option<Point> {
+    let (y, _) = e.indicator(ind).final_target()?;
+    let t = judged(e.target_for(ind, p, y)?)?;
     t.aim().map(|aim| Point::new(aim, y))
+}
+
+/// Which target judges the place, in words (shown with the explanation).
+fn target_basis(placed: Option<PlaceTarget<'_>>, is_root: bool) -> String {
+    match placed {
+        None => "本年未设目标".into(),
+        Some(PlaceTarget::District(_)) if is_root => "规划目标".into(),
+        Some(PlaceTarget::District(_)) => {
+            "适用区目标(比率、均值类指标未分解时各地适用区目标)".into()
+        }
+        Some(PlaceTarget::Own(_)) => "本地分解目标(已审定下达)".into(),
+        Some(PlaceTarget::Undecomposed) => {
+            "无分解目标:求和类指标的区目标尚未分解到本地,不评价、不督办、不排名".into()
+        }
+    }
 }
 
 fn schedule_input<'a>(
@@ -196,19 +230,22 @@ pub(crate) fn evaluate_years(e: &Engine, ind: usize, p: PlaceId) -> Vec<Option<S
         .map(|(_, v, _)| v)
         .or(root_baseline)
         .map(|v| Point::new(v, by));
-    let final_target = final_target_point(indicator);
+    let final_target = final_target_point(e, ind, p);
     let bands = &e.config.bands;
     e.plan
         .target_years
         .iter()
         .map(|&year| {
-            let target = indicator.target(year);
+            let placed = e.target_for(ind, p, year);
+            let undecomposed = matches!(placed, Some(PlaceTarget::Undecomposed));
+            let target = placed.and_then(judged);
             let figs = in_year(year);
             let latest = year_figure(year);
             if target.is_none() && latest.is_none() {
                 return None;
             }
             let year_status = match (target, latest) {
+                (None, _) if undecomposed => YearStatus::Undecomposed,
                 (None, _) => YearStatus::NoTarget,
                 (Some(_), None) | (Some(_), Some((_, _, false))) => YearStatus::NoData,
                 (Some(t), Some((_, v, true))) => {
@@ -263,6 +300,12 @@ pub(crate) fn evaluate_years(e: &Engine, ind: usize, p: PlaceId) -> Vec<Option<S
                 polarity: indicator.polarity,
                 limit: indicator.limit,
             });
+            // 无分解目标: not evaluated at all (no progress score either: nothing to rank).
+            let (progress_status, score) = if undecomposed {
+                (ProgressStatus::NotAvailable, None)
+            } else {
+                (m.status, m.score)
+            };
             Some(Status {
                 as_of: latest.map(|(i, _, _)| order[i].period),
                 value: latest.map(|(_, v, _)| v),
@@ -271,8 +314,8 @@ pub(crate) fn evaluate_years(e: &Engine, ind: usize, p: PlaceId) -> Vec<Option<S
                 band_light,
                 gap,
                 year: year_status,
-                progress: m.status,
-                score: m.score,
+                progress: progress_status,
+                score,
             })
         })
         .collect()
@@ -290,7 +333,8 @@ pub(crate) fn as_of(e: &Engine, ind: usize, p: PlaceId, period: Period) -> AsOf 
         light: Light::Grey,
         gap: None,
     };
-    let (Some(target), Some(v)) = (indicator.target(year), value) else {
+    let target = e.target_for(ind, p, year).and_then(judged);
+    let (Some(target), Some(v)) = (target, value) else {
         return grey;
     };
     let order = &e.order[ind];
@@ -344,7 +388,10 @@ pub(crate) fn explain(e: &Engine, ind: usize, p: PlaceId, period: Period) -> Exp
     let place = e.tree.get(p);
     let year = period.year();
     let value = e.value_at(ind, p, period);
-    let target = indicator.target(year).cloned();
+    let placed = e.target_for(ind, p, year);
+    let target = placed.and_then(judged).cloned();
+    let basis = target_basis(placed, Some(p) == e.root);
+    let undecomposed = matches!(placed, Some(PlaceTarget::Undecomposed));
     let parts: Vec<PlaceFigure> = e
         .tree
         .children(p)
@@ -378,11 +425,15 @@ pub(crate) fn explain(e: &Engine, ind: usize, p: PlaceId, period: Period) -> Exp
         .filter(|(q, _)| q.end() <= period.end())
         .collect();
     let complete_figure = year_figure(&figures);
-    let year_check = check_year(
+    let mut year_check = check_year(
         target.as_ref(),
         indicator.polarity,
         complete_figure.filter(|(_, _, c)| *c).map(|(_, v, _)| v),
     );
+    if undecomposed {
+        year_check.status = YearStatus::Undecomposed;
+        year_check.explanation.formula = format!("{basis} → 无分解目标");
+    }
     let bands = &e.config.bands;
     let schedule_result = match (&target, value) {
         (Some(t), Some(v)) => {
@@ -404,14 +455,22 @@ pub(crate) fn explain(e: &Engine, ind: usize, p: PlaceId, period: Period) -> Exp
         let complete = complete_figure.is_some_and(|(q, _, c)| c && q == period);
         current_point(period, v, complete)
     });
-    let target_point = final_target_point(indicator);
-    let prog = progress(&ProgressInput {
+    let target_point = final_target_point(e, ind, p);
+    let mut prog = progress(&ProgressInput {
         base,
         current,
         target: target_point,
         polarity: indicator.polarity,
         limit: indicator.limit,
     });
+    if undecomposed {
+        // Not evaluated at all, as the kept status says.
+        prog.status = ProgressStatus::NotAvailable;
+        prog.p = None;
+        prog.score = None;
+        prog.c = None;
+        prog.explanation.formula = format!("{basis} → 不评价进度");
+    }
     let unsd = unsd_ratio(base, current, target_point, indicator.polarity);
     let fc = forecast(
         base,
@@ -420,6 +479,16 @@ pub(crate) fn explain(e: &Engine, ind: usize, p: PlaceId, period: Period) -> Exp
         ForecastMethod::default(),
         indicator.limit,
     );
+    // The final target as it applies to the place (its own, or the district's for a rate).
+    let pace = pace(&PaceInput {
+        current,
+        target: indicator
+            .final_target()
+            .and_then(|(y, _)| Some((y, judged(e.target_for(ind, p, y)?)?))),
+        polarity: indicator.polarity,
+        unit: &indicator.unit,
+        milestone: indicator.milestone,
+    });
     Explained {
         indicator: indicator.code.clone(),
         indicator_name: indicator.name.clone(),
@@ -432,10 +501,12 @@ pub(crate) fn explain(e: &Engine, ind: usize, p: PlaceId, period: Period) -> Exp
         rule: indicator.aggregation.label_zh(),
         parts,
         target,
+        target_basis: basis,
         year_check,
         schedule: schedule_result,
         progress: prog,
         unsd,
         forecast: fc,
+        pace,
     }
 }

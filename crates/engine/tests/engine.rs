@@ -325,6 +325,105 @@ fn a_place_own_figure_replaces_the_sum_below() {
 }
 
 #[test]
+fn a_town_of_a_summed_indicator_is_judged_by_its_own_target_or_not_at_all() {
+    use youxiang_core::decompose::{
+        PlaceTarget, SplitRule, SplitState, TargetBook, TargetSplit, split,
+    };
+    use youxiang_core::eval::{Light, YearStatus};
+    let tree = Arc::new(tree(&[0, 0], &[100, 300]));
+    let mut e = Engine::new(Arc::new(plan()), tree, EngineConfig::default());
+    let k = |ind: &str, place: &str, c| ValueKey {
+        indicator: ind.into(),
+        place: place.into(),
+        period: "2023".parse().unwrap(),
+        component: c,
+    };
+    // Each town reports far less than the district's 20: judged against 20 it would be red.
+    for (town, last_year) in [("p1", 1.0), ("p2", 3.0)] {
+        let mut key = k("S", town, Component::Value);
+        key.period = "2022".parse().unwrap();
+        e.apply(&key, Some(last_year)).unwrap();
+    }
+    e.apply(&k("S", "p1", Component::Value), Some(5.0)).unwrap();
+    e.apply(&k("S", "p2", Component::Value), Some(15.0))
+        .unwrap();
+    e.apply(&k("R", "p1", Component::Numerator), Some(30.0))
+        .unwrap();
+    e.apply(&k("R", "p1", Component::Denominator), Some(50.0))
+        .unwrap();
+    let s = e.status("S", "p1", 2023).unwrap();
+    assert_eq!(s.year, YearStatus::Undecomposed);
+    assert_eq!(s.light, Light::Grey);
+    assert_eq!(s.score, None);
+    assert_eq!(
+        e.target_at("S", "p1", 2023),
+        Some(PlaceTarget::Undecomposed)
+    );
+    let why = e.explain("S", "p1", "2023".parse().unwrap()).unwrap();
+    assert_eq!(why.year_check.status, YearStatus::Undecomposed);
+    assert!(
+        why.target_basis.contains("无分解目标"),
+        "{}",
+        why.target_basis
+    );
+    assert!(why.schedule.is_none());
+    // The district keeps the plan's target; a rate's town keeps the district's.
+    assert_eq!(e.status("S", "p0", 2023).unwrap().year, YearStatus::Met);
+    assert!(matches!(
+        e.target_at("R", "p1", 2023),
+        Some(PlaceTarget::District(_))
+    ));
+    // Approved split by population (1 : 3): 5 and 15, each town meets its own.
+    let whole = Target::parse("20").unwrap();
+    let decomposition = split(
+        &Aggregation::Sum,
+        &whole,
+        SplitRule::Population,
+        &[
+            youxiang_core::decompose::Share {
+                code: "p1".into(),
+                weight: 100.0,
+            },
+            youxiang_core::decompose::Share {
+                code: "p2".into(),
+                weight: 300.0,
+            },
+        ],
+        0,
+    )
+    .unwrap();
+    let approved = TargetSplit {
+        indicator: "S".into(),
+        year: 2023,
+        parent: "p0".into(),
+        version: 1,
+        state: SplitState::Approved,
+        decomposition,
+        note: None,
+        proposed_by: "lead".into(),
+        decided_by: Some("office".into()),
+        decision_note: None,
+    };
+    let before = e.generation();
+    e.set_place_targets(Arc::new(TargetBook::from_splits([&approved])));
+    assert_ne!(e.generation(), before);
+    for town in ["p1", "p2"] {
+        let s = e.status("S", town, 2023).unwrap();
+        assert_eq!(s.year, YearStatus::Met, "{town}");
+        assert_eq!(s.light, Light::Green, "{town} {s:?}");
+    }
+    let why = e.explain("S", "p1", "2023".parse().unwrap()).unwrap();
+    assert_eq!(why.target.unwrap().value, Some(5.0));
+    assert!(why.target_basis.contains("本地分解目标"));
+    // Incremental writes keep judging by the book, as a full recompute does.
+    e.apply(&k("S", "p1", Component::Value), Some(2.0)).unwrap();
+    let incremental = e.all_statuses();
+    e.full_recompute();
+    assert_eq!(incremental, e.all_statuses());
+    assert_eq!(e.status("S", "p1", 2023).unwrap().year, YearStatus::NotMet);
+}
+
+#[test]
 fn statuses_on_the_dinghai_plan_follow_methods_2() {
     let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
     let text = std::fs::read_to_string(format!("{root}/plans/dinghai-qiyouxiang.toml")).unwrap();

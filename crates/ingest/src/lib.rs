@@ -30,6 +30,7 @@ mod limits;
 pub mod parse;
 mod places;
 mod table;
+mod targets;
 mod template;
 mod validate;
 mod values;
@@ -38,6 +39,7 @@ pub use error::{Column, IngestError, IngestWarning, column_letter};
 pub use limits::{ReadLimits, omitted_errors_line};
 pub use places::{PLACES_SHEET, read_divisions, read_places, read_places_with};
 pub use table::{SourceFormat, TextEncoding, detect_format};
+pub use targets::{TARGETS_SHEET, TargetRow, read_target_rows};
 pub use template::{
     INSTRUCTIONS_SHEET, TEMPLATE_HEADERS, display_width, places_by_role, reporter_places,
     template_rows, write_template, write_template_csv,

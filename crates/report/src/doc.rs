@@ -283,7 +283,10 @@ fn domains(r: &QuarterlyReport) -> Section<'_> {
                     c(fmt::with_unit(x.value.as_deref(), &x.unit)),
                     c(fmt::with_unit(x.expected.as_deref(), &x.unit)),
                     Cell::light(x.light),
-                    c(&x.reason),
+                    c(match &x.pace {
+                        Some(p) => format!("{}；{p}", x.reason),
+                        None => x.reason.clone(),
+                    }),
                 ]
             });
             let heading = format!("{}{}（牵头单位：{}）", fmt::ordinal(i), d.name, d.lead_unit);
@@ -295,12 +298,12 @@ fn domains(r: &QuarterlyReport) -> Section<'_> {
     if !r.trends.is_empty() {
         let charts = r.trends.iter().map(|t| {
             Chart::new(
-                move |w| draw::trend(t, w, 150.0),
+                move |w| draw::trend(t, w, 164.0),
                 false,
                 Some(trend_data(t)),
             )
         });
-        let legend = "实线为实际值，虚线为年度目标路径（按序时进度）；图中末点标注最新值及单位。";
+        let legend = "蓝色实线为实际值；灰色实线及空心圆点为规划目标路径（基期值和各年度目标，标在年末）；紫色虚线为序时进度（每年自年初值起算，逐年分段）；图中末点标注最新值及单位。";
         let figure = Figure {
             legend: Some(legend.into()),
             charts: charts.collect(),
@@ -319,16 +322,47 @@ fn domains(r: &QuarterlyReport) -> Section<'_> {
     }
 }
 
-/// A trend's values per period, as a table.
+/// A trend's values per period, as a table: the actual figure and the schedule of each
+/// period, and the plan's points the chart shows, each in its place in time (a point at a
+/// year's end shares the row of a period ending there).
 fn trend_data(t: &Trend) -> Table {
     let n = |v: &Option<f64>| v.map(short_num).unwrap_or_else(|| "—".into());
-    let rows = t.periods.iter().zip(t.actual.iter().zip(&t.target_path));
-    let rows = rows.map(|(p, (a, g))| vec![c(p), c(n(a)), c(n(g))]);
-    let (actual, path) = (
+    let window = draw::trend_window(t);
+    let mut rows: Vec<(f64, Vec<Cell>)> = t
+        .periods
+        .iter()
+        .zip(t.actual.iter().zip(&t.schedule))
+        .enumerate()
+        .map(|(i, (p, (a, g)))| {
+            let x = if window.is_some() { t.at[i] } else { i as f64 };
+            (x, vec![c(p), c(n(a)), c(n(g)), c("—")])
+        })
+        .collect();
+    if let Some((lo, hi)) = window {
+        for p in &t.plan {
+            let x = p.year as f64 + 1.0;
+            if !p.value.is_finite() || x < lo - 1e-9 || x > hi + 1e-9 {
+                continue;
+            }
+            let value = c(format!("{}（{}）", short_num(p.value), p.label));
+            match rows.iter_mut().find(|(rx, _)| (rx - x).abs() < 0.002) {
+                Some((_, cells)) => cells[3] = value,
+                None => rows.push((x, vec![c(format!("{}年末", p.year)), c("—"), c("—"), value])),
+            }
+        }
+        rows.sort_by(|a, b| a.0.total_cmp(&b.0));
+    }
+    let (actual, schedule, path) = (
         format!("实际值（{}）", t.unit),
-        format!("目标路径（{}）", t.unit),
+        format!("序时进度（{}）", t.unit),
+        format!("规划目标路径（{}）", t.unit),
     );
-    let cols = [("期别", 3.0, L), (&*actual, 3.0, R), (&*path, 3.0, R)];
+    let cols = [
+        ("期别", 3.0, L),
+        (&*actual, 3.0, R),
+        (&*schedule, 3.0, R),
+        (&*path, 4.0, R),
+    ];
     Table {
         caption: Some(format!(
             "{} {}（{}） {}",
@@ -337,7 +371,7 @@ fn trend_data(t: &Trend) -> Table {
             t.unit,
             fmt::light(t.light)
         )),
-        ..Table::new(&cols, rows.collect())
+        ..Table::new(&cols, rows.into_iter().map(|(_, r)| r).collect())
     }
 }
 

@@ -23,6 +23,8 @@ pub const MUTED: Rgb = Rgb(0x57, 0x60, 0x6a);
 pub const GRID: Rgb = Rgb(0xd0, 0xd7, 0xde);
 pub const ACCENT: Rgb = Rgb(0x0b, 0x5c, 0xad);
 pub const WHITE: Rgb = Rgb(0xff, 0xff, 0xff);
+/// The within-year schedule (序时进度), apart from the plan's grey path (as on the web).
+pub const SCHEDULE: Rgb = Rgb(0x82, 0x50, 0xdf);
 
 pub fn light_rgb(l: Light) -> Rgb {
     Rgb::hex(l.hex())
@@ -404,25 +406,166 @@ pub fn short_num(v: f64) -> String {
     }
 }
 
-/// Chart (b): one small line chart of an indicator: actual (solid, dots) and target path
-/// (dashed).
+/// The estimated width of a label in points: a CJK character one em, anything else 0.6 em
+/// (a little more than the font's digits and Latin letters, so estimated room is real
+/// room). The drawings are built before a font is chosen.
+pub fn label_width(s: &str, size: f32) -> f32 {
+    s.chars()
+        .map(|c| if crate::text::is_wide(c) { 1.0 } else { 0.6 })
+        .sum::<f32>()
+        * size
+}
+
+/// Which of the labels centred at `xs` (ascending) with `widths` to draw so that none
+/// touches another (at least `gap` apart) and none leaves `lo..=hi`: every k-th counted back
+/// from the last, with the smallest k that fits. The last label is always drawn; a label at
+/// an edge is anchored to stay inside.
+pub fn thin_labels(xs: &[f32], widths: &[f32], lo: f32, hi: f32, gap: f32) -> Vec<(usize, Anchor)> {
+    let n = xs.len().min(widths.len());
+    if n == 0 {
+        return Vec::new();
+    }
+    let place = |i: usize| -> (Anchor, f32, f32) {
+        let (x, w) = (xs[i], widths[i]);
+        if x + w / 2.0 > hi {
+            (Anchor::End, x - w, x)
+        } else if x - w / 2.0 < lo {
+            (Anchor::Start, x, x + w)
+        } else {
+            (Anchor::Middle, x - w / 2.0, x + w / 2.0)
+        }
+    };
+    for k in 1..=n {
+        let mut chosen: Vec<usize> = (0..n).rev().step_by(k).collect();
+        chosen.reverse();
+        let fits = chosen
+            .windows(2)
+            .all(|w| place(w[1]).1 - place(w[0]).2 >= gap);
+        if fits {
+            return chosen.into_iter().map(|i| (i, place(i).0)).collect();
+        }
+    }
+    vec![(n - 1, place(n - 1).0)]
+}
+
+/// The year a position on the time axis falls in (`2025.0`, the end of 2024, is in 2024).
+fn year_of(x: f64) -> f64 {
+    (x - 1e-6).floor()
+}
+
+/// The time axis of a trend, `(start, end)` in the units of [`Trend::at`]: from the start of
+/// the first period's year (where the year before ends, and its target stands) to the
+/// trend's `axis_end` or its last period. `None` when the trend has no usable time
+/// positions (its periods are then spaced evenly and the plan's path is not drawn).
+pub fn trend_window(t: &Trend) -> Option<(f64, f64)> {
+    if t.at.is_empty() || t.at.len() != t.periods.len() || !t.at.iter().all(|v| v.is_finite()) {
+        return None;
+    }
+    let first = t.at.iter().copied().fold(f64::INFINITY, f64::min);
+    let last = t.at.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let lo = year_of(first);
+    let hi = t
+        .axis_end
+        .filter(|e| e.is_finite() && *e > last && *e - lo <= 50.0)
+        .unwrap_or(last);
+    Some((lo, hi.max(lo + 0.25)))
+}
+
+/// The plan's points as `(x, value)` (the end of each point's year), in year order, in
+/// pieces: a point not joined to the one before starts a new piece.
+fn plan_pieces(t: &Trend) -> Vec<Vec<(f64, f64)>> {
+    let mut pts: Vec<&crate::PlanPoint> = t.plan.iter().filter(|p| p.value.is_finite()).collect();
+    pts.sort_by_key(|p| p.year);
+    let mut pieces: Vec<Vec<(f64, f64)>> = Vec::new();
+    for p in pts {
+        if !p.joined || pieces.is_empty() {
+            pieces.push(Vec::new());
+        }
+        if let Some(piece) = pieces.last_mut() {
+            piece.push((p.year as f64 + 1.0, p.value));
+        }
+    }
+    pieces
+}
+
+/// The part of the polyline `pts` (ascending x) within `lo..=hi`, cut where it crosses.
+fn clip(pts: &[(f64, f64)], lo: f64, hi: f64) -> Vec<(f64, f64)> {
+    let at = |a: (f64, f64), b: (f64, f64), x: f64| {
+        let f = if b.0 == a.0 {
+            0.0
+        } else {
+            (x - a.0) / (b.0 - a.0)
+        };
+        (x, a.1 + (b.1 - a.1) * f)
+    };
+    let mut out: Vec<(f64, f64)> = Vec::new();
+    if let [only] = pts {
+        if (lo..=hi).contains(&only.0) {
+            out.push(*only);
+        }
+        return out;
+    }
+    for w in pts.windows(2) {
+        let (a, b) = (w[0], w[1]);
+        if b.0 < lo || a.0 > hi {
+            continue;
+        }
+        let pa = if a.0 < lo { at(a, b, lo) } else { a };
+        let pb = if b.0 > hi { at(a, b, hi) } else { b };
+        for q in [pa, pb] {
+            if out.last() != Some(&q) {
+                out.push(q);
+            }
+        }
+    }
+    out
+}
+
+/// Chart (b): one small line chart of an indicator on a time axis: the actual figures
+/// (solid, dots), the plan's path through the baseline and the yearly targets at the year
+/// ends (solid grey, rings), and the within-year schedule (dashed purple, one piece per
+/// year).
+/// The period labels are thinned to the room there is.
 pub fn trend(t: &Trend, width: f32, height: f32) -> Drawing {
     let mut d = Drawing::new(
         width,
         height,
         format!("{} {}（{}）", t.code, t.name, t.unit),
     );
-    let left = 44.0;
-    let right = 20.0;
-    let top = 36.0;
-    let bottom = 22.0;
+    let n = t.periods.len();
+    let window = trend_window(t);
+    let at: Vec<f64> = match window {
+        Some(_) => t.at.clone(),
+        None => (0..n).map(|i| i as f64).collect(),
+    };
+    let (x_lo, x_hi) = window.unwrap_or(if n > 1 {
+        (0.0, (n - 1) as f64)
+    } else {
+        (-1.0, 1.0)
+    });
+    let plan: Vec<Vec<(f64, f64)>> = if window.is_some() {
+        plan_pieces(t)
+    } else {
+        Vec::new()
+    };
+    let plan_lines: Vec<Vec<(f64, f64)>> = if t.plan_joined {
+        plan.iter().map(|piece| clip(piece, x_lo, x_hi)).collect()
+    } else {
+        Vec::new()
+    };
+    let plan_marks: Vec<(f64, f64)> = plan
+        .iter()
+        .flatten()
+        .copied()
+        .filter(|(x, _)| *x >= x_lo - 1e-9 && *x <= x_hi + 1e-9)
+        .collect();
+    let finite = |v: &Option<f64>| v.filter(|v| v.is_finite());
     let vals: Vec<f64> = t
         .actual
         .iter()
-        .chain(t.target_path.iter())
-        .flatten()
-        .filter(|v| v.is_finite())
-        .copied()
+        .chain(t.schedule.iter())
+        .filter_map(finite)
+        .chain(plan_lines.iter().flatten().chain(&plan_marks).map(|p| p.1))
         .collect();
     let (lo, hi) = if vals.is_empty() {
         (0.0, 1.0)
@@ -432,19 +575,7 @@ pub fn trend(t: &Trend, width: f32, height: f32) -> Drawing {
             vals.iter().cloned().fold(f64::NEG_INFINITY, f64::max),
         )
     };
-    let pw = width - left - right;
-    let ph = height - top - bottom;
-    let n = t.periods.len().max(1);
-    let xs = |i: usize| {
-        left + if n == 1 {
-            pw / 2.0
-        } else {
-            pw * i as f32 / (n - 1) as f32
-        }
-    };
-    let ys = |v: f64| top + ph - (((v - lo) / (hi - lo)) as f32) * ph;
-    // title
-    let title = format!("{} {}", t.code, t.name);
+    // title, light and unit
     d.shapes.push(Shape::Text {
         x: 0.0,
         y: 11.0,
@@ -452,10 +583,9 @@ pub fn trend(t: &Trend, width: f32, height: f32) -> Drawing {
         bold: true,
         color: BLACK,
         anchor: Anchor::Start,
-        text: title,
+        text: format!("{} {}", t.code, t.name),
     });
-    let light = light_rgb(t.light);
-    d.rect(0.0, 17.0, 8.0, 8.0, light);
+    d.rect(0.0, 17.0, 8.0, 8.0, light_rgb(t.light));
     d.text(
         11.0,
         24.5,
@@ -464,21 +594,52 @@ pub fn trend(t: &Trend, width: f32, height: f32) -> Drawing {
         Anchor::Start,
         format!("{} · 单位：{}", t.light.word(), t.unit),
     );
-    // legend on the right
-    d.line(
-        vec![(width - 118.0, 21.0), (width - 104.0, 21.0)],
-        ACCENT,
-        1.6,
-        false,
-    );
-    d.text(width - 101.0, 24.5, 8.0, MUTED, Anchor::Start, "实际值");
-    d.line(
-        vec![(width - 62.0, 21.0), (width - 48.0, 21.0)],
-        MUTED,
-        1.2,
-        true,
-    );
-    d.text(width - 45.0, 24.5, 8.0, MUTED, Anchor::Start, "目标路径");
+    // legend: a row of its own, wrapped when the chart is narrow
+    let entries: [(&str, Rgb, f32, bool, bool); 3] = [
+        ("实际值", ACCENT, 1.6, false, true),
+        ("规划目标路径", MUTED, 1.0, false, true),
+        ("序时进度", SCHEDULE, 1.0, true, false),
+    ];
+    let (mut lx, mut ly) = (0.0f32, 36.0f32);
+    for (i, (label, color, lw, dash, dot)) in entries.iter().enumerate() {
+        let w = 17.0 + label_width(label, 8.0);
+        if lx > 0.0 && lx + w > width {
+            lx = 0.0;
+            ly += 11.0;
+        }
+        d.line(
+            vec![(lx, ly - 3.0), (lx + 14.0, ly - 3.0)],
+            *color,
+            *lw,
+            *dash,
+        );
+        if *dot {
+            d.shapes.push(Shape::Dot {
+                x: lx + 7.0,
+                y: ly - 3.0,
+                r: 2.0,
+                color: *color,
+            });
+            if i == 1 {
+                d.shapes.push(Shape::Dot {
+                    x: lx + 7.0,
+                    y: ly - 3.0,
+                    r: 1.0,
+                    color: WHITE,
+                });
+            }
+        }
+        d.text(lx + 17.0, ly, 8.0, MUTED, Anchor::Start, *label);
+        lx += w + 10.0;
+    }
+    let left = 44.0;
+    let right = 20.0;
+    let top = ly + 10.0;
+    let bottom = 22.0;
+    let pw = width - left - right;
+    let ph = (height - top - bottom).max(10.0);
+    let xs = |x: f64| left + (((x - x_lo) / (x_hi - x_lo)) as f32) * pw;
+    let ys = |v: f64| top + ph - (((v - lo) / (hi - lo)) as f32) * ph;
     // grid: round values, about 3 lines
     for v in ticks(lo, hi, 3) {
         let y = ys(v);
@@ -491,36 +652,78 @@ pub fn trend(t: &Trend, width: f32, height: f32) -> Drawing {
         0.8,
         false,
     );
-    // x labels: first, last and (if room) every other
-    let every = if n > 6 { n.div_ceil(4) } else { 1 };
-    for (i, p) in t.periods.iter().enumerate() {
-        if i % every == 0 || i + 1 == n {
-            d.text(
-                xs(i),
-                top + ph + 12.0,
-                7.5,
-                MUTED,
-                Anchor::Middle,
-                p.clone(),
-            );
+    // the turn of each year, where the schedule starts again
+    if window.is_some() {
+        let mut y = x_lo.ceil();
+        while y < x_hi - 1e-6 {
+            if y > x_lo + 1e-6 {
+                let x = xs(y);
+                d.line(vec![(x, top), (x, top + ph)], GRID, 0.5, true);
+            }
+            y += 1.0;
         }
     }
-    // target path
-    let tp: Vec<(f32, f32)> = t
-        .target_path
-        .iter()
-        .enumerate()
-        .filter_map(|(i, v)| v.filter(|v| v.is_finite()).map(|v| (xs(i), ys(v))))
-        .collect();
-    if tp.len() > 1 {
-        d.line(tp, MUTED, 1.2, true);
+    // x labels: as many as there is room for
+    let size = 7.5;
+    let label_x: Vec<f32> = at.iter().map(|x| xs(*x)).collect();
+    let widths: Vec<f32> = t.periods.iter().map(|p| label_width(p, size)).collect();
+    for (i, anchor) in thin_labels(&label_x, &widths, 0.0, width, 4.0) {
+        d.text(
+            label_x[i],
+            top + ph + 12.0,
+            size,
+            MUTED,
+            anchor,
+            t.periods[i].clone(),
+        );
+    }
+    // the plan's path
+    for piece in plan_lines.iter().filter(|p| p.len() > 1) {
+        let pts = piece.iter().map(|(x, v)| (xs(*x), ys(*v))).collect();
+        d.line(pts, MUTED, 1.0, false);
+    }
+    for (x, v) in &plan_marks {
+        d.shapes.push(Shape::Dot {
+            x: xs(*x),
+            y: ys(*v),
+            r: 2.2,
+            color: MUTED,
+        });
+        d.shapes.push(Shape::Dot {
+            x: xs(*x),
+            y: ys(*v),
+            r: 1.1,
+            color: WHITE,
+        });
+    }
+    // the schedule, one piece per year
+    let mut pieces: Vec<Vec<(f32, f32)>> = Vec::new();
+    let mut last_year = None;
+    for (x, v) in at.iter().zip(&t.schedule) {
+        let Some(v) = finite(v) else {
+            last_year = None;
+            continue;
+        };
+        let year = window.map(|_| year_of(*x));
+        if pieces.is_empty() || last_year.is_none() || last_year != Some(year) {
+            pieces.push(Vec::new());
+        }
+        last_year = Some(year);
+        if let Some(piece) = pieces.last_mut() {
+            piece.push((xs(*x), ys(v)));
+        }
+    }
+    for piece in pieces {
+        match piece.as_slice() {
+            [(x, y)] => d.line(vec![(x - 4.0, *y), (x + 4.0, *y)], SCHEDULE, 1.0, true),
+            _ => d.line(piece, SCHEDULE, 1.0, true),
+        }
     }
     // actual
-    let ap: Vec<(f32, f32)> = t
-        .actual
+    let ap: Vec<(f32, f32)> = at
         .iter()
-        .enumerate()
-        .filter_map(|(i, v)| v.filter(|v| v.is_finite()).map(|v| (xs(i), ys(v))))
+        .zip(&t.actual)
+        .filter_map(|(x, v)| finite(v).map(|v| (xs(*x), ys(v))))
         .collect();
     if ap.len() > 1 {
         d.line(ap.clone(), ACCENT, 1.6, false);
@@ -534,40 +737,44 @@ pub fn trend(t: &Trend, width: f32, height: f32) -> Drawing {
         });
     }
     // label the last actual value
-    if let Some((i, v)) = t
-        .actual
+    if let Some((x, v)) = at
         .iter()
-        .enumerate()
+        .zip(&t.actual)
         .rev()
-        .find_map(|(i, v)| v.filter(|v| v.is_finite()).map(|v| (i, v)))
+        .find_map(|(x, v)| finite(v).map(|v| (xs(*x), v)))
     {
-        let anchor = if i + 1 >= n {
+        let label = format!("{}{}", short_num(v), t.unit);
+        let w = label_width(&label, 8.0);
+        let anchor = if x + w / 2.0 > width {
             Anchor::End
         } else {
             Anchor::Middle
         };
-        d.text(
-            xs(i),
-            ys(v) - 5.0,
-            8.0,
-            ACCENT,
-            anchor,
-            format!("{}{}", short_num(v), t.unit),
-        );
+        d.text(x, ys(v) - 5.0, 8.0, ACCENT, anchor, label);
     }
+    let num = |v: Option<f64>| v.map(short_num).unwrap_or_else(|| "—".into());
     let pairs: Vec<String> = t
         .periods
         .iter()
-        .zip(t.actual.iter().zip(&t.target_path))
-        .map(|(p, (a, g))| {
-            format!(
-                "{p} 实际{} 目标路径{}",
-                a.map(short_num).unwrap_or_else(|| "—".into()),
-                g.map(short_num).unwrap_or_else(|| "—".into())
-            )
-        })
+        .zip(t.actual.iter().zip(&t.schedule))
+        .map(|(p, (a, g))| format!("{p} 实际{} 序时进度{}", num(*a), num(*g)))
         .collect();
-    d.desc = format!("单位{}；{}", t.unit, pairs.join(";"));
+    let path: Vec<String> = t
+        .plan
+        .iter()
+        .filter(|p| plan_marks.iter().any(|m| m.0 == p.year as f64 + 1.0))
+        .map(|p| format!("{}年末{} {}", p.year, p.label, short_num(p.value)))
+        .collect();
+    d.desc = format!(
+        "单位{}；{}{}",
+        t.unit,
+        pairs.join(";"),
+        if path.is_empty() {
+            String::new()
+        } else {
+            format!("；规划目标路径：{}", path.join(";"))
+        }
+    );
     d
 }
 
@@ -684,7 +891,191 @@ pub fn ranking(rk: &Ranking, width: f32) -> Drawing {
 
 #[cfg(test)]
 mod tests {
-    use super::{Anchor, BLACK, Drawing, ticks};
+    use super::{Anchor, BLACK, Drawing, Shape, label_width, thin_labels, ticks, trend};
+    use crate::{Light, PlanPoint, Trend};
+
+    /// Twenty-one months of a town figure, from January of last year to September.
+    fn monthly() -> Trend {
+        let months: Vec<(i32, u32)> = (1..=12)
+            .map(|m| (2024, m))
+            .chain((1..=9).map(|m| (2025, m)))
+            .collect();
+        Trend {
+            code: "T02".into(),
+            name: "普惠托位占比".into(),
+            unit: "%".into(),
+            light: Light::Yellow,
+            periods: months.iter().map(|(y, m)| format!("{y}-{m:02}")).collect(),
+            at: months
+                .iter()
+                .map(|(y, m)| *y as f64 + *m as f64 / 12.0)
+                .collect(),
+            actual: (0..months.len())
+                .map(|i| Some(60.0 + i as f64 * 0.2))
+                .collect(),
+            schedule: months
+                .iter()
+                .map(|(y, m)| {
+                    let (b, t) = if *y == 2024 {
+                        (58.0, 62.0)
+                    } else {
+                        (61.0, 65.0)
+                    };
+                    Some(b + (t - b) * *m as f64 / 12.0)
+                })
+                .collect(),
+            plan: [
+                (2022, 55.0, "基期"),
+                (2023, 58.0, "目标 58"),
+                (2024, 62.0, "目标 62"),
+            ]
+            .into_iter()
+            .chain([(2025, 65.0, "目标 65"), (2027, 70.0, "目标 70")])
+            .map(|(year, value, label)| PlanPoint {
+                year,
+                value,
+                label: label.into(),
+                joined: true,
+            })
+            .collect(),
+            plan_joined: true,
+            axis_end: Some(2026.0),
+        }
+    }
+
+    fn texts(d: &Drawing, size: f32) -> Vec<(f32, Anchor, String)> {
+        d.shapes
+            .iter()
+            .filter_map(|s| match s {
+                Shape::Text {
+                    x,
+                    size: z,
+                    anchor,
+                    text,
+                    ..
+                } if *z == size => Some((*x, *anchor, text.clone())),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The x labels of a trend never touch, whatever the width and number of periods.
+    #[test]
+    fn trend_labels_never_overlap() {
+        for width in [160.0, 240.0, 360.0, 520.0] {
+            for keep in [1, 2, 5, 12, 21] {
+                let mut t = monthly();
+                t.periods.truncate(keep);
+                t.at.truncate(keep);
+                t.actual.truncate(keep);
+                t.schedule.truncate(keep);
+                let d = trend(&t, width, 164.0);
+                let labels: Vec<(f32, f32)> = texts(&d, 7.5)
+                    .into_iter()
+                    .filter(|(_, _, s)| t.periods.contains(s))
+                    .map(|(x, a, s)| {
+                        let w = label_width(&s, 7.5);
+                        let l = a.left(x, w);
+                        (l, l + w)
+                    })
+                    .collect();
+                assert!(!labels.is_empty(), "the last period is always labelled");
+                for w in labels.windows(2) {
+                    assert!(w[1].0 - w[0].1 >= 4.0, "{width} pt, {keep}: {labels:?}");
+                }
+                for (l, r) in &labels {
+                    assert!(*l >= 0.0 && *r <= width, "{width} pt: {l}..{r} outside");
+                }
+                // Narrow charts show fewer labels; the last period's is always there.
+                let shown: Vec<String> = texts(&d, 7.5).into_iter().map(|t| t.2).collect();
+                assert!(shown.contains(&t.periods[keep - 1]));
+            }
+        }
+        // Thinning keeps a regular step counted back from the last label.
+        let xs: Vec<f32> = (0..10).map(|i| i as f32 * 10.0).collect();
+        let chosen: Vec<usize> = thin_labels(&xs, &[14.0; 10], 0.0, 200.0, 4.0)
+            .into_iter()
+            .map(|c| c.0)
+            .collect();
+        assert_eq!(chosen, [1, 3, 5, 7, 9]);
+    }
+
+    /// The plan's path is not the schedule: it runs through each year's end (no drop in
+    /// January), and the schedule is a dashed line broken at each new year.
+    #[test]
+    fn plan_path_runs_through_year_ends_and_the_schedule_breaks_each_year() {
+        let t = monthly();
+        let d = trend(&t, 360.0, 164.0);
+        let lines: Vec<(&Vec<(f32, f32)>, bool)> = d
+            .shapes
+            .iter()
+            .filter_map(|s| match s {
+                Shape::Line {
+                    pts, dash, width, ..
+                } if pts.len() > 2 || *width == 1.0 => Some((pts, *dash)),
+                _ => None,
+            })
+            .collect();
+        // Two dashed schedule pieces, 12 and 9 months, neither crossing a new year.
+        let dashed: Vec<usize> = lines
+            .iter()
+            .filter(|(p, dash)| *dash && p.len() > 2)
+            .map(|(p, _)| p.len())
+            .collect();
+        assert_eq!(dashed, [12, 9]);
+        // One solid plan line through the year ends of 2023, 2024 and 2025 (the axis
+        // runs from the start of 2024 to the end of 2025): never falling where the plan
+        // rises.
+        let plan: Vec<&Vec<(f32, f32)>> = lines
+            .iter()
+            .filter(|(p, dash)| !dash && p.len() == 3)
+            .map(|(p, _)| *p)
+            .collect();
+        assert_eq!(plan.len(), 1, "{lines:?}");
+        assert!(
+            plan[0].windows(2).all(|w| w[1].1 < w[0].1),
+            "rising: {:?}",
+            plan[0]
+        );
+        assert!(d.desc.contains("2025年末目标 65 65"), "{}", d.desc);
+        assert!(
+            !d.desc.contains("2022年末"),
+            "the baseline lies before the axis"
+        );
+    }
+
+    /// A bound the level before already keeps is not climbed to: the path is cut there.
+    #[test]
+    fn a_kept_bound_is_not_joined() {
+        let mut t = monthly();
+        for p in &mut t.plan {
+            p.joined = p.year != 2024;
+        }
+        let d = trend(&t, 360.0, 164.0);
+        let solid_plan = d
+            .shapes
+            .iter()
+            .filter(|s| {
+                matches!(s, Shape::Line { pts, dash: false, width, .. }
+                    if pts.len() >= 2 && *width == 1.0 && pts[0].1 > 40.0)
+            })
+            .count();
+        // 2023 alone (a mark), then 2024 → 2025: one line only.
+        assert_eq!(solid_plan, 1);
+    }
+
+    /// A year-to-date flow's targets are marks, not a line; a trend without time positions
+    /// still draws.
+    #[test]
+    fn unjoined_plans_and_untimed_trends_draw() {
+        let mut t = monthly();
+        t.plan_joined = false;
+        let d = trend(&t, 360.0, 164.0);
+        assert!(!d.shapes.iter().any(|s| matches!(s, Shape::Line { pts, dash: false, width, .. } if pts.len() == 3 && *width == 1.0)));
+        t.at.clear();
+        let d = trend(&t, 360.0, 164.0);
+        assert!(d.desc.contains("2025-09 实际"));
+    }
 
     /// Grid lines fall on round values.
     #[test]

@@ -221,6 +221,10 @@ pub struct IndicatorRow {
     pub light: Light,
     /// A short reason, e.g. `应达4.38个,实际4.10个,落后6.4%`.
     pub reason: String,
+    /// The pace still required to reach the final target, one sentence:
+    /// `还需年均增长3.2%方能实现2027年目标`; `None` when it cannot be said.
+    #[serde(default)]
+    pub pace: Option<String>,
 }
 
 /// One lagging (red or yellow) indicator at one place, with what its unit reported.
@@ -391,7 +395,8 @@ pub struct SurveyItem {
     pub margin: f64,
 }
 
-/// Chart (b): one headline indicator over time against its yearly target path.
+/// Chart (b): one headline indicator over time against the plan's path and the
+/// within-year schedule.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Trend {
     /// The indicator's code.
@@ -404,24 +409,62 @@ pub struct Trend {
     pub light: Light,
     /// The x axis: period labels, e.g. `2024-12`, `2025-03` … or `2025年第1季度`.
     pub periods: Vec<String>,
+    /// Where each period ends on the time axis, in years: `2025.25` is the end of March
+    /// 2025, `2025.0` the end of 2024. Empty: the periods evenly spaced.
+    #[serde(default)]
+    pub at: Vec<f64>,
     /// The actual values, one per period (`None` for a gap).
     pub actual: Vec<Option<f64>>,
-    /// The target path (yearly targets with the time-proportional schedule between them), one
-    /// per period (`None` where there is none).
-    pub target_path: Vec<Option<f64>>,
+    /// The within-year schedule (序时进度), one per period (`None` where there is none).
+    /// Each year's part is its own dashed line: a year starts from its own start value.
+    pub schedule: Vec<Option<f64>>,
+    /// The plan's path: the baseline and the yearly targets, each at its year's end; the
+    /// chart shows the part within its time axis.
+    #[serde(default)]
+    pub plan: Vec<PlanPoint>,
+    /// Whether the plan's points are joined: not for an amount counted from each January
+    /// (a flow reported year-to-date), which restarts every year.
+    #[serde(default = "joined")]
+    pub plan_joined: bool,
+    /// Where the time axis ends, in the units of `at` (the end of the report's year, so that
+    /// its target shows); `None`: at the last period.
+    #[serde(default)]
+    pub axis_end: Option<f64>,
+}
+
+fn joined() -> bool {
+    true
+}
+
+/// One point of the plan's path.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlanPoint {
+    /// The year whose end the point marks.
+    pub year: i32,
+    pub value: f64,
+    /// `基期` or `目标 ≥28.07` — how the data table names it.
+    pub label: String,
+    /// Whether the path comes to this point from the one before: not to a bound the level
+    /// before already keeps (4.7 % then `<5` is a ceiling, not a rise).
+    #[serde(default = "joined")]
+    pub joined: bool,
 }
 
 impl QuarterlyReport {
     /// Checks what the renderers rely on: each trend's series match its periods.
     pub fn check(&self) -> Result<(), ReportError> {
         for t in &self.trends {
-            if t.actual.len() != t.periods.len() || t.target_path.len() != t.periods.len() {
+            if t.actual.len() != t.periods.len()
+                || t.schedule.len() != t.periods.len()
+                || !(t.at.is_empty() || t.at.len() == t.periods.len())
+            {
                 return Err(ReportError::Data(format!(
-                    "趋势 {} 的期数（{}）与实际值（{}）、目标路径（{}）个数不一致",
+                    "趋势 {} 的期数（{}）与实际值（{}）、序时进度（{}）、时间位置（{}）个数不一致",
                     t.code,
                     t.periods.len(),
                     t.actual.len(),
-                    t.target_path.len()
+                    t.schedule.len(),
+                    t.at.len()
                 )));
             }
         }

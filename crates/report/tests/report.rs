@@ -351,14 +351,18 @@ fn degenerate_reports_still_render() {
     .unwrap();
     let mut odd = sample();
     odd.trends[0].actual[1] = Some(f64::NAN);
-    odd.trends[1].target_path = vec![Some(f64::INFINITY); odd.trends[1].periods.len()];
+    odd.trends[1].schedule = vec![Some(f64::INFINITY); odd.trends[1].periods.len()];
+    odd.trends[1].plan[0].value = f64::NAN;
+    odd.trends[3].at = vec![f64::NAN; odd.trends[3].periods.len()];
+    odd.trends[4].axis_end = Some(f64::INFINITY);
     odd.trends[2].actual = vec![None; odd.trends[2].periods.len()];
     odd.rankings[0].rows[0].score = Some(f64::NAN);
     let mut one_period = sample();
     one_period.trends.truncate(1);
     one_period.trends[0].periods.truncate(1);
     one_period.trends[0].actual.truncate(1);
-    one_period.trends[0].target_path.truncate(1);
+    one_period.trends[0].schedule.truncate(1);
+    one_period.trends[0].at.truncate(1);
     empty.title = "空报告".into();
     let fonts = find_cjk_font().ok();
     for r in [&empty, &odd, &one_period] {

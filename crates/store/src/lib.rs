@@ -405,6 +405,11 @@ pub trait AuditStore: Send + Sync {
     fn set_origin(&self, origin: Option<String>);
     /// The origin set by [`AuditStore::set_origin`].
     fn origin(&self) -> Option<String>;
+    /// Stamps every write through this handle (and its clones) with `at` (UTC) instead of
+    /// now, `None` to return to the clock: only for replaying a labelled synthetic history
+    /// (the demo's reports dated by their periods' due dates, so that timeliness reads as
+    /// it would in use). Servers and the command line never set it.
+    fn set_clock(&self, at: Option<NaiveDateTime>);
 
     /// One row of the audit trail by its sequence number (to check an anchor against).
     async fn audit_row(&self, seq: i64) -> Result<Option<AuditEntry>>;

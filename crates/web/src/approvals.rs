@@ -1,9 +1,10 @@
 //! Review of the figures: `POST /api/v1/values/transition` (submit, approve, reject,
 //! reopen; all or nothing, checked by the app row by row) and the approval queue
-//! `/approvals` (the submitted figures an approver may decide on, approved or sent back in
-//! one form).
+//! `/approvals`: the submitted figures waiting for the signed-in approver, approved or
+//! returned (with a reason) ticked or all at once, each row's outcome shown.
 
-use axum::extract::State;
+use askama::Template;
+use axum::extract::{Query, State};
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Form, Json, Router};
@@ -11,13 +12,14 @@ use serde::{Deserialize, Serialize};
 use utoipa::{OpenApi, ToSchema};
 use youxiang_app::State as AppState;
 use youxiang_app::ValueFilter;
+use youxiang_core::permission;
 use youxiang_core::scope::{Reporter, Role};
-use youxiang_core::value::{Transition, ValueKey, ValueState};
+use youxiang_core::value::{Observation, Transition, ValueKey, ValueState};
 
 use crate::Shared;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{JsonBody, PageUser, Writer};
-use crate::layout::{Fields, PageResult, TablePage, check_form, field, render};
+use crate::layout::{Chrome, Fields, PageResult, check_form, field, render};
 use crate::text::num;
 use crate::values::{KeyIn, key_of};
 
@@ -107,115 +109,222 @@ async fn transition(
 // ---------------------------------------------------------------------------------------
 // The approval queue
 
-fn may_approve(state: &AppState, who: &Reporter, key: &ValueKey) -> bool {
-    let Some(place) = state.tree.id(&key.place) else {
-        return false;
-    };
-    let office = who.role.is_office();
-    who.role.can_approve()
-        && who.scope.covers_indicator(&key.indicator)
-        && if office {
-            who.scope.covers_place(&state.tree, place)
-        } else {
-            who.scope.covers_below(&state.tree, place)
-        }
+/// A stored value's key as a form field (`indicator|place|period|component`).
+fn key_field(k: &ValueKey) -> String {
+    format!(
+        "{}|{}|{}|{}",
+        k.indicator,
+        k.place,
+        k.period,
+        k.component.as_str()
+    )
 }
 
-async fn approvals_page(
-    web: &Shared,
-    who: &PageUser,
+fn parse_key_field(v: &str) -> Option<ValueKey> {
+    let parts: Vec<&str> = v.split('|').collect();
+    let [i, p, per, comp] = parts[..] else {
+        return None;
+    };
+    Some(ValueKey {
+        indicator: i.into(),
+        place: p.into(),
+        period: per.parse().ok()?,
+        component: youxiang_core::value::Component::parse(comp)?,
+    })
+}
+
+/// One row of the queue, or of the result of a decision.
+struct QueueRow {
+    key: String,
+    indicator: String,
+    place: String,
+    period: String,
+    component: String,
+    value: String,
+    reporter: String,
+    at: String,
+    /// Why this user cannot decide on it (their own figure), when so: no checkbox.
+    blocked: String,
+    /// What the last decision did to it (results page), and whether it went through.
+    outcome: String,
+    done: bool,
+}
+
+#[derive(Template)]
+#[template(path = "approvals.html")]
+struct ApprovalsPage {
+    c: Chrome,
+    title: String,
     notice: String,
     errors: Vec<String>,
-) -> Response {
-    let c = who.chrome(web, "/approvals");
-    let values = match web
+    reason_error: String,
+    reason: String,
+    rows: Vec<QueueRow>,
+    /// How many wait in all (the table lists the first [`SHOWN`]).
+    waiting: usize,
+    filter: QueueFilter,
+    /// The outcome of the decision just made, row by row (empty on a plain visit).
+    results: Vec<QueueRow>,
+}
+
+/// The rows a page lists at most; a bulk action covers every row of the filter.
+const SHOWN: usize = 1000;
+
+fn row_of(state: &AppState, who: &Reporter, o: &Observation) -> QueueRow {
+    let ind = state.plan.indicator(&o.key.indicator);
+    let unit = ind.map(|i| i.unit.clone()).unwrap_or_default();
+    let reporter = state
+        .reporter(&o.reporter)
+        .map(|r| format!("{}({})", r.name, r.unit))
+        .unwrap_or_else(|| o.reporter.clone());
+    QueueRow {
+        key: key_field(&o.key),
+        indicator: format!(
+            "{} {}",
+            o.key.indicator,
+            ind.map(|i| i.name.as_str()).unwrap_or("")
+        ),
+        place: state
+            .tree
+            .by_code(&o.key.place)
+            .map(|p| p.name.clone())
+            .unwrap_or(o.key.place.clone()),
+        period: o.key.period.label_zh(),
+        component: o.key.component.label_zh().to_string(),
+        // A ratio's parts are counts, not the ratio's unit.
+        value: if o.key.component == youxiang_core::value::Component::Value {
+            num(Some(o.value), &unit)
+        } else {
+            num(Some(o.value), "")
+        },
+        reporter,
+        at: youxiang_core::china_time::show_minute(o.reported_at),
+        blocked: if o.reporter == who.login {
+            "本人填报,须由他人审核".into()
+        } else {
+            String::new()
+        },
+        outcome: String::new(),
+        done: false,
+    }
+}
+
+/// Which of the waiting figures a page lists and a bulk action covers (each empty: all).
+#[derive(Debug, Default, Clone, Deserialize)]
+pub struct QueueFilter {
+    #[serde(default)]
+    pub indicator: String,
+    #[serde(default)]
+    pub place: String,
+    #[serde(default)]
+    pub period: String,
+}
+
+impl QueueFilter {
+    fn from_form(form: &Fields) -> QueueFilter {
+        let get = |k: &str| field(form, k).unwrap_or_default().trim().to_string();
+        QueueFilter {
+            indicator: get("indicator"),
+            place: get("place"),
+            period: get("period"),
+        }
+    }
+}
+
+/// What waits for `who`: the submitted figures they may decide on, within `filter`.
+async fn queue(
+    web: &Shared,
+    who: &Reporter,
+    filter: &QueueFilter,
+) -> Result<Vec<Observation>, ApiError> {
+    let nonempty = |t: &str| Some(t.trim().to_string()).filter(|t| !t.is_empty());
+    let period = match nonempty(&filter.period) {
+        Some(p) => Some(
+            p.parse()
+                .map_err(|e| ApiError::invalid(format!("期间“{p}”无效:{e}")))?,
+        ),
+        None => None,
+    };
+    let values = web
         .app
         .values(&ValueFilter {
             state: Some(ValueState::Submitted),
+            indicator: nonempty(&filter.indicator),
+            place: nonempty(&filter.place),
+            period,
             ..Default::default()
         })
-        .await
-    {
+        .await?;
+    let state = web.app.read();
+    Ok(values
+        .into_iter()
+        .filter(|o| {
+            state.tree.id(&o.key.place).is_some_and(|p| {
+                permission::may_approve_figure(who, &state.tree, p, &o.key.indicator)
+            })
+        })
+        .collect())
+}
+
+struct Decided {
+    notice: String,
+    errors: Vec<String>,
+    reason_error: String,
+    reason: String,
+    results: Vec<QueueRow>,
+}
+
+async fn approvals_page(web: &Shared, who: &PageUser, filter: QueueFilter, d: Decided) -> Response {
+    let c = who.chrome(web, "/approvals");
+    let values = match queue(web, &who.user, &filter).await {
         Ok(v) => v,
         Err(e) => return c.error(e),
     };
-    let state = web.app.read();
-    let rows: Vec<_> = values
-        .into_iter()
-        .filter(|o| may_approve(&state, &who.user, &o.key))
-        .take(500)
-        .map(|o| {
-            let ind = state.plan.indicator(&o.key.indicator);
-            let unit = ind.map(|i| i.unit.clone()).unwrap_or_default();
-            let key = format!(
-                "{}|{}|{}|{}",
-                o.key.indicator,
-                o.key.place,
-                o.key.period,
-                o.key.component.as_str()
-            );
-            (
-                key,
-                vec![
-                    (
-                        format!(
-                            "{} {}",
-                            o.key.indicator,
-                            ind.map(|i| i.name.as_str()).unwrap_or("")
-                        ),
-                        false,
-                    ),
-                    (
-                        state
-                            .tree
-                            .by_code(&o.key.place)
-                            .map(|p| p.name.clone())
-                            .unwrap_or(o.key.place.clone()),
-                        false,
-                    ),
-                    (o.key.period.label_zh(), false),
-                    (o.key.component.label_zh().to_string(), false),
-                    (num(Some(o.value), &unit), true),
-                    (o.reporter.clone(), false),
-                    (youxiang_core::china_time::show_minute(o.reported_at), false),
-                ],
-            )
-        })
-        .collect();
-    let head = [
-        c.t("indicator"),
-        c.t("place"),
-        c.t("period"),
-        c.t("component"),
-        c.t("value"),
-    ]
-    .iter()
-    .map(|h| (h.to_string(), false))
-    .chain([
-        ("填报人 reporter".to_string(), false),
-        ("时间 time".to_string(), false),
-    ])
-    .enumerate()
-    .map(|(i, (h, _))| (h, i == 4))
-    .collect();
-    let page = TablePage {
-        title: c.t("approvals").into(),
-        action: "/approvals".into(),
-        filters: vec![],
-        notice,
-        errors,
-        form: true,
-        head,
-        rows,
-        c,
+    let rows = {
+        let state = web.app.read();
+        values
+            .iter()
+            .take(SHOWN)
+            .map(|o| row_of(&state, &who.user, o))
+            .collect()
     };
-    drop(state);
-    render(&page)
+    let mut resp = render(&ApprovalsPage {
+        title: c.t("approvals").into(),
+        notice: d.notice,
+        errors: d.errors.clone(),
+        reason_error: d.reason_error,
+        reason: d.reason,
+        rows,
+        waiting: values.len(),
+        filter,
+        results: d.results,
+        c,
+    });
+    if !d.errors.is_empty() {
+        *resp.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    resp
 }
 
-async fn approvals(State(web): State<Shared>, who: PageUser) -> PageResult {
+async fn approvals(
+    State(web): State<Shared>,
+    who: PageUser,
+    Query(filter): Query<QueueFilter>,
+) -> PageResult {
     who.require(&web, "/approvals", Role::can_approve)?;
-    Ok(approvals_page(&web, &who, String::new(), vec![]).await)
+    Ok(approvals_page(
+        &web,
+        &who,
+        filter,
+        Decided {
+            notice: String::new(),
+            errors: vec![],
+            reason_error: String::new(),
+            reason: String::new(),
+            results: vec![],
+        },
+    )
+    .await)
 }
 
 async fn approvals_post(
@@ -225,56 +334,175 @@ async fn approvals_post(
 ) -> PageResult {
     who.require(&web, "/approvals", Role::can_approve)?;
     check_form(&who.chrome(&web, "/approvals"), &who, &form)?;
-    Ok(decide(&web, &who, &form).await)
+    let filter = QueueFilter::from_form(&form);
+    let d = decide(&web, &who, &form, &filter).await;
+    Ok(approvals_page(&web, &who, filter, d).await)
 }
 
-/// Approves or sends back the figures a form ticked; the queue again, saying what happened.
-async fn decide(web: &Shared, who: &PageUser, form: &Fields) -> Response {
-    let get = |k: &str| field(form, k).map(String::from);
-    let action = get("action").unwrap_or_default();
-    let t = match parse_transition(&action, get("reason").as_deref()) {
-        Ok(t @ (Transition::Approve | Transition::Reject { .. })) => t,
-        Ok(_) => {
-            return approvals_page(web, who, String::new(), vec!["操作无效".into()]).await;
+/// Approves or returns the figures a form ticked (`approve`, `reject`) or every figure
+/// waiting within the page's filter (`approve_all`, `reject_all`). Each row is judged on its own: the permitted
+/// ones go through the app's transition together; a row refused (not the user's to
+/// decide, their own figure, no longer waiting) is listed with its reason, and when the
+/// app refuses the batch each row is tried alone so that one row cannot hold up the rest.
+async fn decide(web: &Shared, who: &PageUser, form: &Fields, filter: &QueueFilter) -> Decided {
+    let action = field(form, "action").unwrap_or_default().to_string();
+    let reason = field(form, "reason").unwrap_or_default().trim().to_string();
+    let mut out = Decided {
+        notice: String::new(),
+        errors: vec![],
+        reason_error: String::new(),
+        reason: reason.clone(),
+        results: vec![],
+    };
+    let (t, all) = match action.as_str() {
+        "approve" => (Transition::Approve, false),
+        "approve_all" => (Transition::Approve, true),
+        "reject" | "reject_all" if reason.is_empty() => {
+            out.reason_error = "退回须填写原因,原因会发给填报人".into();
+            out.errors.push("未处理:退回须填写原因".into());
+            return out;
         }
-        Err(e) => {
-            return approvals_page(
-                web,
-                who,
-                String::new(),
-                vec![e.body().message, e.body().details.join(";")],
-            )
-            .await;
+        "reject" => (Transition::Reject { reason }, false),
+        "reject_all" => (Transition::Reject { reason }, true),
+        other => {
+            out.errors.push(format!("未知的操作“{other}”"));
+            return out;
         }
     };
-    let mut keys = Vec::new();
-    for (n, v) in form {
-        if n != "k" {
-            continue;
-        }
-        let parts: Vec<&str> = v.split('|').collect();
-        if let [i, p, per, comp] = parts[..]
-            && let (Ok(period), Some(component)) =
-                (per.parse(), youxiang_core::value::Component::parse(comp))
-        {
-            keys.push(ValueKey {
-                indicator: i.into(),
-                place: p.into(),
-                period,
-                component,
-            });
-        }
-    }
-    if keys.is_empty() {
-        return approvals_page(web, who, String::new(), vec!["请先勾选数据".into()]).await;
-    }
-    match web.app.transition(&who.user.login, keys, t).await {
-        Ok(n) => approvals_page(web, who, format!("已处理 {n} 条"), vec![]).await,
+    let waiting = match queue(web, &who.user, filter).await {
+        Ok(v) => v,
         Err(e) => {
-            let b = ApiError::from(e).body();
-            let mut errs = vec![b.message];
-            errs.extend(b.details);
-            approvals_page(web, who, String::new(), errs).await
+            let b = e.body();
+            out.errors.push(b.message);
+            out.errors.extend(b.details);
+            return out;
+        }
+    };
+    let mut ticked: Vec<(String, Option<ValueKey>)> = Vec::new();
+    if all {
+        ticked.extend(
+            waiting
+                .iter()
+                .filter(|o| o.reporter != who.user.login)
+                .map(|o| (key_field(&o.key), Some(o.key.clone()))),
+        );
+    } else {
+        for (n, v) in form {
+            if n == "k" {
+                ticked.push((v.clone(), parse_key_field(v)));
+            }
         }
     }
+    if ticked.is_empty() {
+        out.errors.push("未处理:请先勾选要审核的数据".into());
+        return out;
+    }
+    // Each ticked row: refused here with its reason, or left for the app.
+    let mut results: Vec<QueueRow> = Vec::new();
+    let mut pending: Vec<(usize, ValueKey)> = Vec::new();
+    {
+        let state = web.app.read();
+        for (text, key) in ticked {
+            let found = key
+                .as_ref()
+                .and_then(|k| waiting.iter().find(|o| o.key == *k));
+            let mut row = match found {
+                Some(o) => row_of(&state, &who.user, o),
+                None => QueueRow {
+                    key: text.clone(),
+                    indicator: key
+                        .as_ref()
+                        .map(|k| k.to_string())
+                        .unwrap_or_else(|| text.clone()),
+                    place: String::new(),
+                    period: String::new(),
+                    component: String::new(),
+                    value: String::new(),
+                    reporter: String::new(),
+                    at: String::new(),
+                    blocked: String::new(),
+                    outcome: String::new(),
+                    done: false,
+                },
+            };
+            match (key, found) {
+                (None, _) => row.outcome = "未处理:数据标识无效".into(),
+                (Some(_), None) => {
+                    row.outcome = "未处理:该数据已不在待审核状态,或不在本人审核范围内".into()
+                }
+                (Some(_), Some(o)) if o.reporter == who.user.login => {
+                    row.outcome = "未处理:本人填报的数据不能由本人审核".into()
+                }
+                (Some(k), Some(_)) => pending.push((results.len(), k)),
+            }
+            results.push(row);
+        }
+    }
+    let verb = match t {
+        Transition::Approve => "已通过",
+        _ => "已退回",
+    };
+    if !pending.is_empty() {
+        let keys: Vec<ValueKey> = pending.iter().map(|(_, k)| k.clone()).collect();
+        match web.app.transition(&who.user.login, keys, t.clone()).await {
+            Ok(_) => {
+                for (i, _) in &pending {
+                    results[*i].outcome = verb.into();
+                    results[*i].done = true;
+                }
+            }
+            Err(_) => {
+                // One refused row refuses the batch: each on its own, to say which.
+                for (i, k) in pending {
+                    match web
+                        .app
+                        .transition(&who.user.login, vec![k], t.clone())
+                        .await
+                    {
+                        Ok(_) => {
+                            results[i].outcome = verb.into();
+                            results[i].done = true;
+                        }
+                        Err(e) => {
+                            let b = ApiError::from(e).body();
+                            let mut why = b.message;
+                            if !b.details.is_empty() {
+                                why.push(':');
+                                why.push_str(&b.details.join(";"));
+                            }
+                            results[i].outcome = format!("未处理:{why}");
+                        }
+                    }
+                }
+            }
+        }
+    }
+    let done = results.iter().filter(|r| r.done).count();
+    let refused = results.len() - done;
+    out.notice = format!("{verb} {done} 条");
+    if refused > 0 {
+        out.errors
+            .push(format!("{refused} 条未处理,原因见下方处理结果"));
+    }
+    if done > 0 {
+        out.reason.clear();
+    }
+    // A bulk decision over thousands of rows lists every refusal but only the first of
+    // the rows that went through (their count is in the notice).
+    let mut shown_done = 0;
+    out.results = results
+        .into_iter()
+        .filter(|r| {
+            if r.done {
+                shown_done += 1;
+                shown_done <= 200
+            } else {
+                true
+            }
+        })
+        .collect();
+    if done > 200 {
+        out.notice.push_str("(结果表只列出前 200 条已处理的数据)");
+    }
+    out
 }

@@ -1,4 +1,4 @@
-//! The static files embedded in the binary: the style sheet, the chart script, and the
+//! The static files embedded in the binary: the style sheet, the chart and menu scripts, and the
 //! pinned JavaScript libraries (htmx, ECharts) copied from npm at build time (`build.rs`).
 
 use axum::Router;
@@ -14,6 +14,10 @@ pub fn routes() -> Router<Shared> {
         .route(
             "/static/app.css",
             get(|| asset("text/css", include_bytes!("../static/app.css"))),
+        )
+        .route(
+            "/static/menu.js",
+            get(|| asset("text/javascript", include_bytes!("../static/menu.js"))),
         )
         .route(
             "/static/charts.js",
@@ -39,7 +43,7 @@ pub fn routes() -> Router<Shared> {
         )
 }
 
-async fn asset(kind: &'static str, bytes: &'static [u8]) -> Response {
+pub(crate) async fn asset(kind: &'static str, bytes: &'static [u8]) -> Response {
     (
         [
             (header::CONTENT_TYPE, HeaderValue::from_static(kind)),

@@ -14,7 +14,11 @@ use crate::auth::Authed;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{ApiQuery, PageUser};
 use crate::layout::{PageResult, TablePage, render};
-use crate::text::parse_time;
+use crate::text::{code_of, num, parse_time, person};
+use youxiang_app::AuditEntry;
+use youxiang_core::china_time::show_minute;
+use youxiang_core::manage::supervise::ActionKind;
+use youxiang_core::period::Period;
 
 #[derive(OpenApi)]
 #[openapi(paths(audit), components(schemas(AuditOut)))]
@@ -137,51 +141,601 @@ async fn audit(
 // ---------------------------------------------------------------------------------------
 // The page
 
-/// What an audit row's action code means, for people; the code itself in English (it is
-/// what the filter takes) and for an action not listed here.
+/// Every action the audit trail records: its code (what the API and the filter take), and
+/// what it means in Chinese and in English. An order's steps not listed here are named by
+/// the supervision rules themselves (`order.<step>`, [`ActionKind`]).
+const ACTIONS: &[(&str, &str, &str)] = &[
+    ("value.write", "填报数值", "value written"),
+    ("value.delete", "删除数值", "value deleted"),
+    ("value.submit", "提交审核", "value submitted"),
+    ("value.approve", "审核通过", "value approved"),
+    ("value.reject", "退回数值", "value sent back"),
+    ("value.reopen", "重新打开", "value reopened"),
+    ("value.quarantine", "隔离方案外数据", "value quarantined"),
+    ("plan.save", "保存方案", "plan saved"),
+    ("places.save", "保存地点", "places saved"),
+    ("reporters.save", "保存用户", "users saved"),
+    ("user.password", "设置密码", "password set"),
+    ("user.disable", "停用用户", "user disabled"),
+    ("user.enable", "启用用户", "user enabled"),
+    ("attachment.upload", "上传附件", "attachment uploaded"),
+    ("weekly.file", "报送周计划", "weekly plan filed"),
+    ("work.save", "保存任务或项目", "task or project saved"),
+    ("order.raise", "立项督办", "order raised"),
+    ("notice.send", "发送消息", "message sent"),
+    ("notice.read", "消息已读", "message read"),
+    (
+        "lag_note.save",
+        "填写原因和措施",
+        "cause and measures saved",
+    ),
+    ("ranking.publish", "发布月排名", "ranking published"),
+    (
+        "config.manage",
+        "修改管理设置",
+        "management settings changed",
+    ),
+    ("config.demo", "载入演示数据", "demo data loaded"),
+    ("boundary.import", "导入边界", "boundary imported"),
+    ("target.propose", "提出目标分解", "target split proposed"),
+    ("target.approve", "批准目标分解", "target split approved"),
+    ("target.return", "退回目标分解", "target split returned"),
+    (
+        "target.supersede",
+        "目标分解被替代",
+        "target split superseded",
+    ),
+];
+
+/// What an audit row's action code means, in the page's language; the code itself only for
+/// an action nobody has named yet.
 fn action_label(code: &str, en: bool) -> String {
-    let zh = match code {
-        "value.write" => "填报数值",
-        "value.delete" => "删除数值",
-        "value.submit" => "提交数值",
-        "value.approve" => "审核通过",
-        "value.reject" => "退回数值",
-        "value.reopen" => "重新打开",
-        "value.quarantine" => "隔离未知数据",
-        "plan.save" => "保存方案",
-        "places.save" => "保存地点",
-        "reporters.save" => "保存用户",
-        "user.password" => "设置密码",
-        "user.disable" => "停用用户",
-        "user.enable" => "启用用户",
-        "attachment.upload" => "上传附件",
-        "weekly.file" => "报送周计划",
-        "order.raise" => "发起督办",
-        _ => {
-            // An order's steps are named by the supervision rules themselves.
-            use youxiang_core::manage::supervise::ActionKind;
-            let step = code.strip_prefix("order.").and_then(|step| {
-                ActionKind::ALL.into_iter().find(|k| {
-                    serde_json::to_value(k)
-                        .ok()
-                        .as_ref()
-                        .and_then(|v| v.as_str())
-                        == Some(step)
-                })
-            });
-            return match (step, en) {
-                (Some(k), false) => format!("督办{}", k.label_zh()),
-                _ => code.to_string(),
+    if let Some((_, zh, en_label)) = ACTIONS.iter().find(|(c, _, _)| *c == code) {
+        return if en { en_label } else { zh }.to_string();
+    }
+    let step = code
+        .strip_prefix("order.")
+        .and_then(|step| ActionKind::ALL.into_iter().find(|k| code_of(k) == step));
+    match (step, en) {
+        (Some(k), false) => format!("督办{}", k.label_zh()),
+        (Some(k), true) => format!("order: {}", k.label_en()),
+        _ => code.to_string(),
+    }
+}
+
+/// The action code a filter field names: a code, or its Chinese or English label.
+fn action_code(text: &str) -> String {
+    let t = text.trim();
+    ACTIONS
+        .iter()
+        .find(|(c, zh, en)| *c == t || *zh == t || en.eq_ignore_ascii_case(t))
+        .map(|(c, _, _)| c.to_string())
+        .or_else(|| {
+            ActionKind::ALL
+                .into_iter()
+                .find(|k| t == format!("督办{}", k.label_zh()) || t == k.label_zh())
+                .map(|k| format!("order.{}", code_of(&k)))
+        })
+        .unwrap_or_else(|| t.to_string())
+}
+
+/// The names of the fields of the stored states (values, management records, users, the
+/// plan), `(name, Chinese, English)`; a nested field is looked up by its full path first
+/// (`source.kind`), then by its last name.
+const FIELDS: &[(&str, &str, &str)] = &[
+    ("value", "数值", "value"),
+    ("state", "状态", "state"),
+    ("status", "状态", "state"),
+    ("reporter", "填报人", "reported by"),
+    ("reported_at", "填报时间", "reported at"),
+    ("comment", "备注", "comment"),
+    ("component", "分项", "component"),
+    ("indicator", "指标", "indicator"),
+    ("place", "地点", "place"),
+    ("parent", "上级地点", "parent place"),
+    ("period", "期间", "period"),
+    ("year", "年度", "year"),
+    ("week", "周", "week"),
+    ("unit", "单位", "unit"),
+    ("due", "期限", "due"),
+    ("deadline", "办理期限", "deadline"),
+    ("title", "名称", "title"),
+    ("name", "名称", "name"),
+    ("body", "内容", "text"),
+    ("text", "内容", "text"),
+    ("note", "说明", "note"),
+    ("kind", "类别", "kind"),
+    ("code", "编号", "code"),
+    ("domain", "领域", "domain"),
+    ("lead_unit", "牵头单位", "lead unit"),
+    ("partner_units", "配合单位", "partner units"),
+    ("measures", "工作举措", "measures"),
+    ("measure", "措施", "measures"),
+    ("cause", "原因", "cause"),
+    ("milestones", "里程碑", "milestones"),
+    ("updates", "进展", "updates"),
+    ("investment", "投资", "investment"),
+    (
+        "total_investment_yi_yuan",
+        "总投资(亿元)",
+        "total investment (100 million yuan)",
+    ),
+    ("events", "办理记录", "timeline"),
+    ("extensions", "延期申请", "extensions"),
+    ("checklist", "审结核查", "closing review"),
+    ("closed_at", "办结时间", "closed at"),
+    ("source", "来源", "source"),
+    ("source.kind", "来源", "source"),
+    ("source.indicator", "来源指标", "source indicator"),
+    ("source.place", "来源地点", "source place"),
+    ("source.period", "来源期间", "source period"),
+    ("source.unit", "来源单位", "source unit"),
+    ("source.months", "连续月数", "months running"),
+    ("at", "时间", "at"),
+    ("by", "填写人", "by"),
+    ("filed_at", "报送时间", "filed at"),
+    ("filed_by", "报送人", "filed by"),
+    ("items", "事项", "items"),
+    ("login", "用户", "user"),
+    ("email", "邮件", "e-mail"),
+    ("link", "链接", "link"),
+    ("read_at", "阅读时间", "read at"),
+    ("must_change", "须修改密码", "must change password"),
+    ("password", "密码", "password"),
+    ("changes", "变更的用户", "users changed"),
+    ("logins", "用户", "users"),
+    ("reporters", "用户数", "users"),
+    ("inserted", "新增", "added"),
+    ("updated", "更新", "updated"),
+    ("unchanged", "未变", "unchanged"),
+    ("places", "地点数", "places"),
+    ("sha256", "校验值", "checksum"),
+    ("version", "版本", "version"),
+    ("approximate", "示意边界", "approximate"),
+    ("licence", "许可", "licence"),
+    ("polygons", "边界多边形", "polygons"),
+    ("as_of", "演示日期", "demo date"),
+    ("label", "说明", "label"),
+    ("rule", "分解方式", "rule"),
+    ("parts", "各部分", "parts"),
+    ("whole", "总目标", "whole"),
+    ("sum", "各部分合计", "sum of the parts"),
+    ("warning", "提示", "warning"),
+    ("proposed_by", "提出人", "proposed by"),
+    ("decided_by", "审定人", "decided by"),
+    ("decision_note", "审定意见", "decision note"),
+    (
+        "auto_bottom_rank",
+        "排名靠后自动督办",
+        "orders for the bottom of the ranking",
+    ),
+    (
+        "auto_order_days",
+        "自动督办期限(天)",
+        "automatic orders' days",
+    ),
+    ("auto_red_light", "红灯自动督办", "orders for red lights"),
+    ("escalation.levels", "逾期升级", "escalation levels"),
+    (
+        "escalation.remind_days_before",
+        "到期前提醒(天)",
+        "reminders (days before)",
+    ),
+    ("rank.bottom_n", "标记后几位", "bottom flagged"),
+    (
+        "rank.bottom_n_from",
+        "标记后几位的最少单位数",
+        "bottom flagged from",
+    ),
+    ("rank.cap", "单项得分上限", "score cap"),
+    ("rank.consecutive_months", "连续月数", "months running"),
+    ("rank.domain_weights", "领域权重", "domain weights"),
+    ("rank.missing_share", "缺报比例", "missing share"),
+    (
+        "rank.small_group_bottom_n",
+        "小组标记后几位",
+        "bottom flagged in small groups",
+    ),
+    ("rank.terms", "附加项", "extra terms"),
+    ("rank.tie_decimals", "并列比较的小数位", "tie decimals"),
+    ("month", "月份", "month"),
+    ("rows", "名次", "rows"),
+    ("published_at", "发布时间", "published at"),
+    ("published_by", "发布人", "published by"),
+];
+
+/// Fields that name who did something: shown as the person's name.
+const PERSON_FIELDS: &[&str] = &[
+    "reporter",
+    "by",
+    "actor",
+    "filed_by",
+    "created_by",
+    "proposed_by",
+    "decided_by",
+    "published_by",
+    "login",
+    "logins",
+];
+
+/// What a stored state's field is called; `其他` for a field nobody has named yet (never
+/// the internal name on a Chinese page).
+fn field_label(path: &str, en: bool) -> String {
+    let last = path.rsplit('.').next().unwrap_or(path);
+    let found = FIELDS
+        .iter()
+        .find(|(k, _, _)| *k == path)
+        .or_else(|| FIELDS.iter().find(|(k, _, _)| *k == last));
+    match (found, en) {
+        (Some((_, zh, _)), false) => zh.to_string(),
+        (Some((_, _, e)), true) => e.to_string(),
+        (None, false) => "其他".into(),
+        (None, true) => path.to_string(),
+    }
+}
+
+/// A closed set's code (`in_progress`, `draft`, `red_light` …) in words, by the labels the
+/// domain gives it; `prefer` is the action's family (`value`, `order`, `target`), which
+/// decides between sets that share a code (`approved`).
+fn code_label(code: &str, prefer: &str, en: bool) -> Option<String> {
+    fn of<T: serde::de::DeserializeOwned>(
+        code: &str,
+        zh: fn(T) -> &'static str,
+        en_label: fn(T) -> &'static str,
+        en: bool,
+    ) -> Option<String> {
+        let v: T = serde_json::from_value(serde_json::Value::String(code.to_string())).ok()?;
+        Some(if en { en_label(v) } else { zh(v) }.to_string())
+    }
+    use youxiang_core::decompose::{SplitRule, SplitState};
+    use youxiang_core::manage::work::WorkKind;
+    use youxiang_core::manage::{OrderState, RankBy, ReviewCheck, TermKind, WeekItemStatus};
+    use youxiang_core::value::ValueState;
+    let value_state =
+        || ValueState::parse(code).map(|s| if en { s.as_str() } else { s.label_zh() }.to_string());
+    let split_state = || of::<SplitState>(code, SplitState::label_zh, SplitState::label_en, en);
+    let preferred = match prefer {
+        "value" => value_state(),
+        "target" => split_state(),
+        _ => None,
+    };
+    preferred
+        .or_else(|| of::<OrderState>(code, OrderState::label_zh, OrderState::label_en, en))
+        .or_else(|| of::<ActionKind>(code, |k| k.label_zh(), |k| k.label_en(), en))
+        .or_else(|| of::<ReviewCheck>(code, ReviewCheck::label_zh, ReviewCheck::label_en, en))
+        .or_else(|| {
+            of::<WeekItemStatus>(code, WeekItemStatus::label_zh, WeekItemStatus::label_en, en)
+        })
+        .or_else(value_state)
+        .or_else(split_state)
+        .or_else(|| of::<SplitRule>(code, SplitRule::label_zh, SplitRule::label_en, en))
+        .or_else(|| of::<WorkKind>(code, WorkKind::label_zh, WorkKind::label_en, en))
+        .or_else(|| of::<TermKind>(code, TermKind::label_zh, TermKind::label_en, en))
+        .or_else(|| of::<RankBy>(code, RankBy::label_zh, RankBy::label_en, en))
+        .or_else(|| {
+            let words = match code {
+                "new_order" => ("新督办单", "new order"),
+                "order_changed" => ("督办单进展", "order changed"),
+                "deadline_soon" => ("即将到期", "deadline soon"),
+                "overdue" => ("已逾期", "overdue"),
+                "red_light" => ("红灯", "red light"),
+                "rejected" => ("数据被退回", "sent back"),
+                "manual" => ("专班交办", "raised by hand"),
+                "bottom_rank" => ("排名靠后", "bottom of the ranking"),
+                "unread" => ("未读", "unread"),
+                "read" => ("已读", "read"),
+                "changed" => ("已更改", "changed"),
+                "numerator" => ("分子", "numerator"),
+                "denominator" => ("分母", "denominator"),
+                _ => return None,
+            };
+            Some(if en { words.1 } else { words.0 }.to_string())
+        })
+}
+
+/// What the page needs to put a stored state into words.
+struct Words<'a> {
+    en: bool,
+    state: &'a youxiang_app::State,
+    /// The action's family (`value` of `value.write`).
+    family: &'a str,
+    /// The unit of the row's indicator, for its numbers.
+    unit: &'a str,
+}
+
+impl Words<'_> {
+    fn place(&self, code: &str) -> String {
+        self.state
+            .tree
+            .by_code(code)
+            .map(|p| p.name.clone())
+            .unwrap_or_else(|| code.to_string())
+    }
+
+    fn period(&self, text: &str) -> String {
+        match text.parse::<Period>() {
+            Ok(p) if !self.en => p.label_zh(),
+            _ => text.to_string(),
+        }
+    }
+
+    /// A stored field's value in words: names for people and places, Beijing time for
+    /// the stored UTC times, labels for codes, 是/否, numbers with the row's unit.
+    fn value(&self, path: &str, v: &serde_json::Value) -> String {
+        use serde_json::Value;
+        let last = path.rsplit('.').next().unwrap_or(path);
+        match v {
+            Value::Null => "—".into(),
+            Value::Bool(b) => match (b, self.en) {
+                (true, false) => "是",
+                (false, false) => "否",
+                (true, true) => "yes",
+                (false, true) => "no",
+            }
+            .into(),
+            Value::Number(n) => {
+                let unit = if last == "value" { self.unit } else { "" };
+                num(n.as_f64(), unit)
+            }
+            Value::String(s) => self.text(last, s),
+            Value::Array(items) => {
+                if items.iter().all(|i| !(i.is_array() || i.is_object())) {
+                    let shown: Vec<String> = items.iter().map(|i| self.value(path, i)).collect();
+                    if shown.is_empty() {
+                        "—".into()
+                    } else {
+                        cut(&shown.join("、"))
+                    }
+                } else if self.en {
+                    format!("{} item(s)", items.len())
+                } else {
+                    format!("{} 项", items.len())
+                }
+            }
+            Value::Object(m) => {
+                if self.en {
+                    format!("{} field(s)", m.len())
+                } else {
+                    format!("{} 项", m.len())
+                }
+            }
+        }
+    }
+
+    fn text(&self, field: &str, s: &str) -> String {
+        // A message's envelope names its addressee in the unit field.
+        if PERSON_FIELDS.contains(&field) || (self.family == "notice" && field == "unit") {
+            return person(self.state, s, self.en);
+        }
+        if field == "domain"
+            && let Some(d) = self.state.plan.domains.iter().find(|d| d.code == s)
+        {
+            return if self.en && !d.name_en.is_empty() {
+                d.name_en.clone()
+            } else {
+                d.name.clone()
             };
         }
+        if matches!(field, "place" | "parent") {
+            return self.place(s);
+        }
+        if matches!(field, "period" | "week") {
+            return self.period(s);
+        }
+        if let Ok(t) = chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f") {
+            return show_minute(t);
+        }
+        if !s.is_empty()
+            && s.chars().all(|c| c.is_ascii_lowercase() || c == '_')
+            && let Some(label) = code_label(s, self.family, self.en)
+        {
+            return label;
+        }
+        cut(s)
+    }
+}
+
+/// A long text (an order's matter, a task's measures, a list of 33 users) cut to a line of
+/// the table: the API has it whole.
+fn cut(s: &str) -> String {
+    const LONG: usize = 80;
+    if s.chars().count() > LONG {
+        let head: String = s.chars().take(LONG).collect();
+        format!("{head}…")
+    } else {
+        s.to_string()
+    }
+}
+
+/// The fields of a stored state, flattened to `path → value`: a management record's body
+/// merged with its envelope (the body's fields win), nested objects by dotted paths, lists
+/// kept whole. Text that is not a JSON object is one field, `value`.
+fn fields(json: Option<&str>) -> std::collections::BTreeMap<String, serde_json::Value> {
+    use serde_json::Value;
+    fn walk(prefix: &str, v: &Value, out: &mut std::collections::BTreeMap<String, Value>) {
+        match v {
+            Value::Object(m) => {
+                for (k, v) in m {
+                    if k == "$record" {
+                        continue;
+                    }
+                    let path = if prefix.is_empty() {
+                        k.clone()
+                    } else {
+                        format!("{prefix}.{k}")
+                    };
+                    walk(&path, v, out);
+                }
+            }
+            other => {
+                out.insert(prefix.to_string(), other.clone());
+            }
+        }
+    }
+    let mut out = std::collections::BTreeMap::new();
+    let Some(text) = json else { return out };
+    match serde_json::from_str::<Value>(text) {
+        Ok(Value::Object(mut m)) => {
+            let record = m.contains_key("$record");
+            let body = if record { m.remove("body") } else { None };
+            walk("", &Value::Object(m), &mut out);
+            match body {
+                Some(b @ Value::Object(_)) => walk("", &b, &mut out),
+                Some(other) => {
+                    out.insert("body".into(), other);
+                }
+                None => {}
+            }
+        }
+        Ok(other) => {
+            out.insert("value".into(), other);
+        }
+        Err(_) => {
+            out.insert("value".into(), Value::String(text.to_string()));
+        }
+    }
+    out
+}
+
+/// At most this many changes are listed per row; the rest are counted.
+const MAX_CHANGES: usize = 12;
+
+/// An audit row's change for people, one line per field: `字段: 旧值 → 新值`, or
+/// `字段: 值` for what was created. Fields the row's other columns already say (the
+/// value's indicator, place and period; a record's version and creation) are left out.
+fn changes(old: Option<&str>, new: Option<&str>, keyed: bool, w: &Words) -> Vec<String> {
+    let before = fields(old);
+    let after = fields(new);
+    let skip = |k: &str| {
+        // `link` is the page a message points to: the row names the message already.
+        matches!(k, "id" | "created_at" | "created_by" | "link")
+            || (keyed && matches!(k, "indicator" | "place" | "period" | "component"))
+            || (k == "version" && w.family != "plan")
+            // A user's row names the user already.
+            || (k == "login" && w.family == "user")
     };
-    if en { code.to_string() } else { zh.to_string() }
+    let mut keys: Vec<&String> = before.keys().chain(after.keys()).collect();
+    keys.sort();
+    keys.dedup();
+    let mut lines = vec![];
+    for k in keys.into_iter().filter(|k| !skip(k)) {
+        let (o, n) = (before.get(k), after.get(k));
+        if o == n {
+            continue;
+        }
+        let label = field_label(k, w.en);
+        let line = match (o, n) {
+            (None, Some(n)) if old.is_none() => {
+                if n.is_null()
+                    || n.as_str() == Some("")
+                    || n.as_array().is_some_and(|a| a.is_empty())
+                {
+                    continue;
+                }
+                format!("{label}: {}", w.value(k, n))
+            }
+            (o, n) => {
+                let show =
+                    |v: Option<&serde_json::Value>| v.map(|v| w.value(k, v)).unwrap_or("—".into());
+                format!("{label}: {} → {}", show(o), show(n))
+            }
+        };
+        lines.push(line);
+    }
+    if lines.len() > MAX_CHANGES {
+        let more = lines.len() - MAX_CHANGES;
+        lines.truncate(MAX_CHANGES);
+        lines.push(if w.en {
+            format!("… and {more} more")
+        } else {
+            format!("……另有 {more} 项")
+        });
+    }
+    lines
+}
+
+/// What an audit row is about, in words: a value as indicator · place · period, a record as
+/// its kind and name, a user by name.
+fn entity_text(e: &AuditEntry, w: &Words) -> String {
+    if let (Some(ind), Some(place), Some(period)) = (&e.indicator, &e.place, &e.period)
+        && e.action.starts_with("value.")
+    {
+        let mut s = format!("{ind} · {} · {}", w.place(place), w.period(period));
+        if let Some((_, component)) = e.entity.split_once('#')
+            && let Some(label) = code_label(component, "value", w.en)
+        {
+            s.push_str(&format!(" · {label}"));
+        }
+        return s;
+    }
+    let zh = !w.en;
+    match e.entity.split_once(':') {
+        Some((kind, id)) => {
+            let (zh_kind, en_kind, what) = match kind {
+                "order" => ("督办单", "order", id.to_string()),
+                "notice" => {
+                    let login = id.split('|').next().unwrap_or(id);
+                    ("消息 →", "message to", person(w.state, login, w.en))
+                }
+                "work" => match id.split_once(':') {
+                    Some((k, code)) => (
+                        "",
+                        "",
+                        format!(
+                            "{} {code}",
+                            code_label(k, "", w.en).unwrap_or_else(|| k.to_string())
+                        ),
+                    ),
+                    None => ("任务", "task", id.to_string()),
+                },
+                "weekly" => ("周计划", "weekly plan", w.period(id)),
+                "lag_note" => ("原因和措施", "cause and measures", w.period(id)),
+                "config" => match id {
+                    "manage" => ("管理设置", "management settings", String::new()),
+                    "demo" => ("演示数据设置", "demo settings", String::new()),
+                    _ => ("设置", "settings", id.to_string()),
+                },
+                "boundary" => ("边界", "boundary", w.place(id)),
+                "target_split" => {
+                    let parts: Vec<&str> = id.split(':').collect();
+                    let what = match parts.as_slice() {
+                        [ind, year, parent, version] if zh => {
+                            format!("{ind} {year}年 {} 第{version}版", w.place(parent))
+                        }
+                        [ind, year, parent, version] => {
+                            format!("{ind} {year} {} v{version}", w.place(parent))
+                        }
+                        _ => id.to_string(),
+                    };
+                    ("目标分解", "target split", what)
+                }
+                "ranking" => ("月排名", "ranking", id.to_string()),
+                "profile" => ("个人设置", "profile", person(w.state, id, w.en)),
+                _ => return e.entity.clone(),
+            };
+            let kind = if zh { zh_kind } else { en_kind };
+            format!("{kind} {what}").trim().to_string()
+        }
+        None => match e.action.as_str() {
+            "places.save" => if zh { "地点表" } else { "places" }.into(),
+            "reporters.save" => if zh { "用户" } else { "users" }.into(),
+            "plan.save" if e.entity == w.state.plan.code => {
+                if zh {
+                    format!("方案《{}》", w.state.plan.name)
+                } else {
+                    format!("plan {}", w.state.plan.code)
+                }
+            }
+            a if a.starts_with("user.") => person(w.state, &e.entity, w.en),
+            _ => e.entity.clone(),
+        },
+    }
 }
 
 async fn audit_html(
     State(web): State<Shared>,
     who: PageUser,
-    Query(q): Query<AuditQuery>,
+    Query(mut q): Query<AuditQuery>,
 ) -> PageResult {
     let c = who.chrome(&web, "/audit");
     if !who.user.role.can_read_audit() {
@@ -190,6 +744,35 @@ async fn audit_html(
             who.user.name
         )])));
     }
+    // People filter by what they read on the page: an action's label as well as its code.
+    q.action = q
+        .action
+        .as_deref()
+        .filter(|a| !a.trim().is_empty())
+        .map(action_code);
+    let shown_action = q
+        .action
+        .as_deref()
+        .map(|a| action_label(a, c.en))
+        .unwrap_or_default();
+    // … and the person as the page names them (a user's name, 系统(自动)) as well as a login.
+    let shown_actor = q.actor.clone().unwrap_or_default();
+    q.actor = q.actor.as_deref().map(|a| {
+        let a = a.trim();
+        let state = web.app.read();
+        state
+            .reporters
+            .iter()
+            .find(|r| r.name == a)
+            .map(|r| r.login.clone())
+            .or_else(|| {
+                ["system", "demo"]
+                    .into_iter()
+                    .find(|l| person(&state, l, false) == a || person(&state, l, true) == a)
+                    .map(String::from)
+            })
+            .unwrap_or_else(|| a.to_string())
+    });
     let filter: AuditFilter = audit_filter(&q).map_err(|e| c.error(e))?;
     let rows = web.app.audit_query(&filter).await.map_err(|e| c.error(e))?;
     // Where each action came from: the command line names the operating-system user; a
@@ -201,9 +784,24 @@ async fn audit_html(
             None => o.to_string(),
         },
     };
+    let state = web.app.read();
     let rows = rows
         .into_iter()
         .map(|e| {
+            let family = e.action.split('.').next().unwrap_or_default();
+            let unit = e
+                .indicator
+                .as_deref()
+                .and_then(|i| state.plan.indicator(i))
+                .map(|i| i.unit.as_str())
+                .unwrap_or_default();
+            let w = Words {
+                en: c.en,
+                state: &state,
+                family,
+                unit,
+            };
+            let keyed = e.action.starts_with("value.");
             (
                 String::new(),
                 vec![
@@ -214,17 +812,20 @@ async fn audit_html(
                             .to_string(),
                         false,
                     ),
-                    (e.actor, false),
+                    (person(&state, &e.actor, c.en), false),
                     (origin(e.origin.as_deref()), false),
                     (action_label(&e.action, c.en), false),
-                    (e.entity, false),
-                    (e.old.unwrap_or_default(), false),
-                    (e.new.unwrap_or_default(), false),
-                    (e.reason.unwrap_or_default(), false),
+                    (entity_text(&e, &w), false),
+                    (
+                        changes(e.old.as_deref(), e.new.as_deref(), keyed, &w).join("\n"),
+                        false,
+                    ),
+                    (e.reason.clone().unwrap_or_default(), false),
                 ],
             )
         })
         .collect();
+    drop(state);
     let head = [
         "#",
         c.t("audit_time"),
@@ -232,8 +833,7 @@ async fn audit_html(
         c.t("origin"),
         c.t("audit_action"),
         c.t("audit_entity"),
-        c.t("audit_old"),
-        c.t("audit_new"),
+        c.t("audit_change"),
         c.t("reason"),
     ]
     .iter()
@@ -242,11 +842,7 @@ async fn audit_html(
     .collect();
     let title = c.t("audit");
     let filters = vec![
-        (
-            "actor".into(),
-            c.t("audit_actor").into(),
-            q.actor.clone().unwrap_or_default(),
-        ),
+        ("actor".into(), c.t("audit_actor").into(), shown_actor),
         (
             "indicator".into(),
             c.t("indicator").into(),
@@ -257,11 +853,7 @@ async fn audit_html(
             c.t("place_filter").into(),
             q.place.clone().unwrap_or_default(),
         ),
-        (
-            "action".into(),
-            c.t("audit_action").into(),
-            q.action.clone().unwrap_or_default(),
-        ),
+        ("action".into(), c.t("audit_action").into(), shown_action),
     ];
     Ok(render(&TablePage::listing(
         c, title, "/audit", filters, head, rows,

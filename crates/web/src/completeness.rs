@@ -38,7 +38,7 @@ pub struct CompletenessQuery {
     /// Last day of the window; `as_of` when absent.
     #[param(format = Date)]
     pub to: Option<String>,
-    /// The day to judge by; today when absent.
+    /// The day to judge by; today when absent (a demo database's own day).
     #[param(format = Date)]
     pub as_of: Option<String>,
     /// Days after a period's end by which a report is due (10).
@@ -64,10 +64,11 @@ pub struct CompletenessOut {
     pub rate: f64,
 }
 
-pub fn completeness_window(q: &CompletenessQuery) -> ApiResult<Window> {
+/// The window of a query; `today` is the app's day (the demo's in a demo database).
+pub fn completeness_window(q: &CompletenessQuery, today: NaiveDate) -> ApiResult<Window> {
     let today = match &q.as_of {
         Some(t) => parse_date(t, "as_of")?,
-        None => youxiang_app::manage::today(),
+        None => today,
     };
     let from = match &q.from {
         Some(t) => parse_date(t, "from")?,
@@ -107,18 +108,15 @@ async fn completeness(
     who: Authed,
     ApiQuery(q): ApiQuery<CompletenessQuery>,
 ) -> ApiResult<Json<Vec<CompletenessOut>>> {
-    let window = completeness_window(&q)?;
+    let window = completeness_window(&q, web.app.today())?;
     let rows = web.app.completeness(window).await?;
     let all = who.user.role.is_office() || who.user.role == Role::Viewer;
     Ok(Json(
         rows.into_iter()
             .filter(|r| all || r.reporter == who.user.login)
             .map(|r| CompletenessOut {
-                rate: if r.rate().is_finite() {
-                    r.rate() * 100.0
-                } else {
-                    0.0
-                },
+                // Already in percent (received ÷ expected × 100).
+                rate: if r.rate().is_finite() { r.rate() } else { 0.0 },
                 reporter: r.reporter,
                 reporter_name: r.reporter_name,
                 unit: r.unit,
@@ -145,7 +143,7 @@ async fn completeness_html(
     Query(q): Query<CompletenessQuery>,
 ) -> PageResult {
     let c = who.chrome(&web, "/completeness");
-    let window = completeness_window(&q).map_err(|e| c.error(e))?;
+    let window = completeness_window(&q, web.app.today()).map_err(|e| c.error(e))?;
     let rows = web.app.completeness(window).await.map_err(|e| c.error(e))?;
     let all = who.user.role.sees_all_units();
     let rows = rows
@@ -164,36 +162,41 @@ async fn completeness_html(
                     (format!("{} 项", r.on_time), true),
                     (format!("{} 项", r.late), true),
                     (format!("{} 项", r.missing), true),
-                    (format!("{:.1}%", r.rate() * 100.0), true),
+                    (format!("{:.1}%", r.rate()), true),
                 ],
             )
         })
         .collect();
     let head = [
-        "填报人 reporter",
-        "期间 period",
-        "截止 due",
-        "应报 expected",
-        "按时 on time",
-        "逾期 late",
-        "缺报 missing",
-        "完成率 rate",
+        ("填报人", "Reporter"),
+        ("期间", "Period"),
+        ("截止日期", "Due"),
+        ("应报", "Expected"),
+        ("按时", "On time"),
+        ("逾期", "Late"),
+        ("缺报", "Missing"),
+        ("完成率", "Rate"),
     ]
     .iter()
     .enumerate()
-    .map(|(i, h)| (h.to_string(), i >= 3))
+    .map(|(i, (zh, en))| ((if c.en { *en } else { *zh }).to_string(), i >= 3))
     .collect();
     let title = c.t("completeness");
+    let label = |zh: &str, en: &str| if c.en { en.to_string() } else { zh.to_string() };
     let filters = vec![
         (
             "from".into(),
-            "from".into(),
+            label("起始日期", "From"),
             q.from.clone().unwrap_or_default(),
         ),
-        ("to".into(), "to".into(), q.to.clone().unwrap_or_default()),
+        (
+            "to".into(),
+            label("结束日期", "To"),
+            q.to.clone().unwrap_or_default(),
+        ),
         (
             "as_of".into(),
-            "as_of".into(),
+            label("判断日期", "As of"),
             q.as_of.clone().unwrap_or_default(),
         ),
     ];

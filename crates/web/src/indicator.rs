@@ -12,14 +12,18 @@ use serde::Serialize;
 use utoipa::{OpenApi, ToSchema};
 use youxiang_app::Reader;
 use youxiang_app::{Explained, PlaceFigure};
+use youxiang_core::decompose::PlaceTarget;
+use youxiang_core::eval::Flow;
 use youxiang_core::eval::{
     Explanation, Forecast, ForecastMethod, InputValue, Light, Progress, ProgressStatus, Schedule,
     ScheduleMode, UnsdRatio, UnsdStatus, YearCheck, YearStatus,
 };
+use youxiang_core::eval::{Pace, PaceScale, PaceStatus};
 use youxiang_core::period::Period;
 
 use crate::Shared;
 use crate::auth::Authed;
+use crate::chart::{self, PlanPoint};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::PageUser;
 use crate::layout::{Chrome, PageResult, render};
@@ -28,7 +32,7 @@ use crate::status::PeriodQ;
 use crate::text::{light_str, num, parse_period, target_text};
 
 #[derive(OpenApi)]
-#[openapi(paths(explain), components(schemas(ExplainOut)))]
+#[openapi(paths(explain), components(schemas(ExplainOut, PaceOut)))]
 pub struct IndicatorDoc;
 
 pub fn routes() -> Router<Shared> {
@@ -82,12 +86,37 @@ pub struct ExplainOut {
     pub rule: String,
     /// The figures of the places directly below, in the same period.
     pub parts: Vec<PlaceFigureOut>,
+    /// The target the place is judged against: its own (decomposed and approved), the
+    /// district's, or none (a summed indicator not decomposed to the place).
     pub target: Option<TargetOut>,
+    /// Which target that is, in words: 规划目标, 本地分解目标, 适用区目标 or 无分解目标.
+    pub target_basis: String,
     pub year_check: YearCheckOut,
     pub schedule: Option<ScheduleOut>,
     pub progress: ProgressOut,
     pub unsd: UnsdOut,
     pub forecast: ForecastOut,
+    pub pace: PaceOut,
+}
+
+/// The pace still required to reach the final target (beside the forecast).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PaceOut {
+    /// `required`, `met`, `missed`, `not_available`.
+    #[schema(value_type = String)]
+    pub status: PaceStatus,
+    /// How `per_year` is measured: `growth` (percent per year, compound), `points`
+    /// (percentage points per year, a rate) or `amount` (the indicator's unit per year).
+    #[schema(value_type = Option<String>)]
+    pub scale: Option<PaceScale>,
+    /// Per year, signed (negative: a fall).
+    pub per_year: Option<f64>,
+    pub target_year: Option<i32>,
+    /// Years left from the figure to the end of the target year.
+    pub years_left: Option<f64>,
+    /// "还需年均增长3.2%方能实现2027年目标".
+    pub sentence: String,
+    pub explanation: ExplanationOut,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -189,11 +218,13 @@ impl From<Explained> for ExplainOut {
             rule,
             parts,
             target,
+            target_basis,
             year_check,
             schedule,
             progress,
             unsd,
             forecast,
+            pace,
         } = e;
         let YearCheck {
             status,
@@ -263,6 +294,24 @@ impl From<Explained> for ExplainOut {
             capped,
             explanation: explanation.into(),
         };
+        let Pace {
+            status,
+            scale,
+            per_year,
+            target_year,
+            years_left,
+            sentence,
+            explanation,
+        } = pace;
+        let pace = PaceOut {
+            status,
+            scale,
+            per_year: per_year.filter(|v| v.is_finite()),
+            target_year,
+            years_left: years_left.filter(|v| v.is_finite()),
+            sentence,
+            explanation: explanation.into(),
+        };
         ExplainOut {
             indicator,
             indicator_name,
@@ -278,11 +327,13 @@ impl From<Explained> for ExplainOut {
                 .map(|PlaceFigure { code, name, value }| PlaceFigureOut { code, name, value })
                 .collect(),
             target: target.as_ref().map(TargetOut::from),
+            target_basis,
             year_check,
             schedule,
             progress,
             unsd,
             forecast,
+            pace,
         }
     }
 }
@@ -336,12 +387,17 @@ struct IndicatorPage {
     light_text: String,
     value: String,
     explain: Vec<String>,
+    /// The form for the cause and measures of a lagging figure, for its lead unit.
+    note_link: String,
+    /// What the form that led back here did.
+    notice: String,
     trend_chart: String,
     series: Vec<(String, String)>,
     targets: Vec<(i32, String)>,
     towns: Vec<TownView>,
     bars_chart: String,
-    map_chart: String,
+    /// The map of the places below, coloured by this indicator's light (map.rs).
+    map: String,
 }
 
 async fn indicator_html(
@@ -372,31 +428,65 @@ async fn indicator_html(
             let mut lines = vec![
                 format!("{}:{}", e.period.label_zh(), e.source),
                 e.rule.clone(),
+                format!("目标依据:{}", e.target_basis),
             ];
             if let Some(s) = &e.schedule {
                 lines.push(s.explanation.formula.clone());
             }
             lines.push(e.year_check.explanation.formula.clone());
+            lines.extend(crate::problems::outlook_lines(e, &series, &ind.unit));
             (light, num(e.value, &ind.unit), lines)
         }
         None => (Light::Grey, "—".into(), vec![]),
     };
-    let periods: Vec<String> = series.iter().map(|(p, _)| p.to_string()).collect();
-    let actual: Vec<f64> = series.iter().map(|(_, v)| *v).collect();
-    let target_at = |p: &Period| ind.targets.get(&p.year()).and_then(|t| t.value);
-    let targets_line: Vec<Option<f64>> = series.iter().map(|(p, _)| target_at(p)).collect();
-    let schedule: Vec<Option<f64>> = series
-        .iter()
-        .map(|(p, _)| {
-            engine
-                .explain(&code, &place, *p)
-                .and_then(|e| e.schedule.and_then(|s| s.expected))
-        })
-        .collect();
-    let trend = serde_json::json!({
-        "kind": "trend", "unit": ind.unit, "periods": periods, "actual": actual,
-        "targets": targets_line, "schedule": schedule,
-        "legend": if c.en { ["actual", "yearly target", "schedule"] } else { ["实际", "年度目标", "序时进度"] },
+    // The plan's path at this place: the baseline (the district's own) and each year's
+    // target the place is judged against — none for a summed figure not decomposed to it.
+    let mut plan: Vec<PlanPoint> = Vec::new();
+    if place == state.plan.place
+        && let Some(v) = ind.baseline.value
+    {
+        plan.push(PlanPoint {
+            year: state.plan.baseline_year,
+            value: v,
+            text: num(Some(v), &ind.unit),
+            baseline: true,
+            joined: true,
+        });
+    }
+    let mut bound = false;
+    for &y in &state.plan.target_years {
+        if let Some(PlaceTarget::Own(t) | PlaceTarget::District(t)) =
+            engine.target_at(&code, &place, y)
+            && let Some(v) = t.aim()
+        {
+            let joined = plan
+                .last()
+                .is_none_or(|p| t.joins_path(p.value, bound, ind.polarity));
+            bound = t.is_bound();
+            plan.push(PlanPoint {
+                year: y,
+                value: v,
+                text: target_text(&t.text, t.value, &ind.unit),
+                baseline: false,
+                joined,
+            });
+        }
+    }
+    let trend = chart::trend(&chart::Trend {
+        unit: ind.unit.clone(),
+        en: c.en,
+        actual: series.clone(),
+        schedule: series
+            .iter()
+            .map(|(p, _)| {
+                let expected = engine
+                    .explain(&code, &place, *p)
+                    .and_then(|e| e.schedule.and_then(|s| s.expected));
+                (*p, expected)
+            })
+            .collect(),
+        plan,
+        plan_line: ind.flow != Flow::YearToDate,
     });
     let year = latest
         .map(|p| p.year())
@@ -421,19 +511,40 @@ async fn indicator_html(
         })
         .collect();
     towns.sort_by(|a, b| b.2.unwrap_or(f64::MIN).total_cmp(&a.2.unwrap_or(f64::MIN)));
-    let bars = serde_json::json!({
-        "kind": "bars", "unit": ind.unit,
-        "names": towns.iter().map(|t| t.1.clone()).collect::<Vec<_>>(),
-        "values": towns.iter().map(|t| t.2).collect::<Vec<_>>(),
-        "lights": towns.iter().map(|t| light_str(t.3)).collect::<Vec<_>>(),
-    });
-    let map = serde_json::json!({
-        "kind": "map",
-        "points": towns.iter().filter(|t| t.4.is_some() && t.5.is_some()).map(|t| serde_json::json!({
-            "name": t.1, "lon": t.4, "lat": t.5, "light": light_str(t.3),
-            "label": format!("{} {}", num(t.2, &ind.unit), c.light(t.3)),
-        })).collect::<Vec<_>>(),
-    });
+    // Each town's target this year, as the town is judged (its own, or the district's).
+    let town_targets: Vec<Option<(f64, String)>> = towns
+        .iter()
+        .map(|t| {
+            match state
+                .view_for(reader, &t.0, &code)
+                .target_at(&code, &t.0, year)
+            {
+                Some(PlaceTarget::Own(x) | PlaceTarget::District(x)) => x
+                    .aim()
+                    .map(|v| (v, target_text(&x.text, x.value, &ind.unit))),
+                _ => None,
+            }
+        })
+        .collect();
+    let bars = chart::bars(
+        &towns
+            .iter()
+            .zip(&town_targets)
+            .map(|(t, target)| chart::Bar {
+                name: t.1.clone(),
+                value: t.2,
+                light: t.3,
+                target: target.as_ref().map(|x| x.0),
+            })
+            .collect::<Vec<_>>(),
+        &ind.unit,
+        town_targets
+            .iter()
+            .flatten()
+            .next()
+            .map_or("", |x| x.1.as_str()),
+        c.en,
+    );
     let page = IndicatorPage {
         title: format!("{} {}", ind.code, ind.name),
         code: code.clone(),
@@ -443,7 +554,11 @@ async fn indicator_html(
             youxiang_core::Polarity::LowerIsBetter => c.t("lower").into(),
             _ => c.t("higher").into(),
         },
-        rollup: api_enum(&ind.aggregation),
+        rollup: if c.en {
+            ind.aggregation.label_en()
+        } else {
+            ind.aggregation.label_zh()
+        },
         lead: ind.lead_unit.clone(),
         source: match &ind.source {
             youxiang_core::IndicatorSource::Task { sentence, .. } => sentence.clone(),
@@ -453,15 +568,47 @@ async fn indicator_html(
         light_text: c.light(light),
         value,
         explain,
+        notice: q.ok.clone().unwrap_or_default(),
+        note_link: if matches!(light, Light::Red | Light::Yellow)
+            && youxiang_app::problems::may_write_note_in(&state, &who.user.login, &code, &place)
+        {
+            format!(
+                "/problems/note?indicator={code}&place={place}&back={}",
+                crate::download::pct(&format!("/indicator/{code}?place={place}"))
+            )
+        } else {
+            String::new()
+        },
         trend_chart: trend.to_string(),
         series: series
             .iter()
             .map(|(p, v)| (p.label_zh(), num(Some(*v), &ind.unit)))
             .collect(),
-        targets: std::iter::once((state.plan.baseline_year, &ind.baseline))
-            .chain(ind.targets.iter().map(|(y, t)| (*y, t)))
-            .map(|(y, t)| (y, target_text(&t.text, t.value, &ind.unit)))
-            .collect(),
+        // The targets the place is judged against: the plan's (with its baseline) at the
+        // district; below it each year's own, the district's for a rate, or 无分解目标.
+        targets: if place == state.plan.place {
+            std::iter::once((state.plan.baseline_year, &ind.baseline))
+                .chain(ind.targets.iter().map(|(y, t)| (*y, t)))
+                .map(|(y, t)| (y, target_text(&t.text, t.value, &ind.unit)))
+                .collect()
+        } else {
+            ind.targets
+                .keys()
+                .map(|y| {
+                    let text = match engine.target_at(&code, &place, *y) {
+                        Some(PlaceTarget::Own(t)) => {
+                            format!("{}(本地分解)", target_text(&t.text, t.value, &ind.unit))
+                        }
+                        Some(PlaceTarget::District(t)) => {
+                            format!("{}(适用区目标)", target_text(&t.text, t.value, &ind.unit))
+                        }
+                        Some(PlaceTarget::Undecomposed) => "无分解目标".to_string(),
+                        None => "—".to_string(),
+                    };
+                    (*y, text)
+                })
+                .collect()
+        },
         towns: towns
             .iter()
             .map(|t| TownView {
@@ -473,22 +620,9 @@ async fn indicator_html(
             })
             .collect(),
         bars_chart: bars.to_string(),
-        map_chart: map.to_string(),
+        map: crate::map::indicator_map(&c, &state, reader, &code, &place, year, period),
         c,
     };
     drop(state);
     Ok(render(&page))
-}
-
-fn api_enum<T: serde::Serialize>(t: &T) -> String {
-    match serde_json::to_value(t) {
-        Ok(serde_json::Value::Object(m)) => m
-            .get("rule")
-            .and_then(|r| r.as_str())
-            .map(String::from)
-            .unwrap_or_else(|| serde_json::Value::Object(m).to_string()),
-        Ok(serde_json::Value::String(s)) => s,
-        Ok(v) => v.to_string(),
-        Err(_) => String::new(),
-    }
 }

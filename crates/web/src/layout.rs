@@ -20,6 +20,7 @@ pub type PageResult = Result<Response, Response>;
 const MESSAGES: &[(&str, &str, &str)] = &[
     ("app", "有享 · 七优享", "youxiang · Qiyouxiang"),
     ("menu", "主菜单", "Main menu"),
+    ("menu_button", "菜单", "Menu"),
     ("overview", "驾驶舱", "Overview"),
     ("places", "地区", "Places"),
     ("entry", "数据填报", "Data entry"),
@@ -61,6 +62,11 @@ const MESSAGES: &[(&str, &str, &str)] = &[
     ("value", "数值", "Value"),
     ("light", "灯号", "Light"),
     ("trend", "趋势", "Trend"),
+    (
+        "spark",
+        "趋势:实线为实际值,虚线为目标路径",
+        "Trend: the line is the figures, the dashes the target path",
+    ),
     ("unit", "单位", "Unit"),
     ("polarity", "方向", "Direction"),
     ("rollup", "汇总方式", "Roll-up"),
@@ -99,6 +105,7 @@ const MESSAGES: &[(&str, &str, &str)] = &[
     ("file", "文件", "File"),
     ("none", "没有记录", "Nothing to show"),
     ("approve", "审核通过", "Approve"),
+    ("select_row", "选择行", "Select row"),
     ("reject", "退回", "Send back"),
     ("higher", "越大越好", "higher is better"),
     ("lower", "越小越好", "lower is better"),
@@ -109,6 +116,11 @@ const MESSAGES: &[(&str, &str, &str)] = &[
     ("audit_entity", "对象", "Object"),
     ("audit_old", "原值", "Before"),
     ("audit_new", "新值", "After"),
+    (
+        "audit_change",
+        "变更(字段:原值 → 新值)",
+        "Change (field: before → after)",
+    ),
     ("place_filter", "地点代码", "Place code"),
     ("origin_web", "网页", "Web"),
     (
@@ -126,6 +138,8 @@ pub struct Chrome {
     pub csrf: String,
     pub path: String,
     pub root: String,
+    /// The database holds the labelled synthetic demo: every page says so.
+    pub demo: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -202,6 +216,7 @@ pub fn chrome(web: &Shared, en: bool, who: Option<&Authed>, path: &str) -> Chrom
         csrf: who.map(|a| a.csrf.clone()).unwrap_or_default(),
         path: path.to_string(),
         root: web.app.read().plan.place.clone(),
+        demo: web.app.is_demo(),
     }
 }
 

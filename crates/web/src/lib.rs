@@ -7,7 +7,7 @@
 //! One module per feature, each holding its JSON API and its pages: [`session`],
 //! [`password`], [`plan`], [`places`], [`status`], [`indicator`], [`values`], [`uploads`],
 //! [`approvals`], [`completeness`], [`audit`], and the management loop's [`tasks`],
-//! [`weekly`], [`ranking`], [`orders`], [`inbox`], [`reports`] and [`my`]. What
+//! [`weekly`], [`ranking`], [`orders`], [`inbox`], [`reports`], [`problems`] and [`my`]. What
 //! they share: [`extract`] (who is asking, CSRF, bodies), [`error`], [`layout`] (the pages'
 //! chrome), [`text`], [`download`], [`records`], [`auth`] (sessions, throttling),
 //! [`cache`], [`openapi`], [`assets`].
@@ -17,6 +17,7 @@ pub mod assets;
 pub mod audit;
 pub mod auth;
 pub mod cache;
+pub mod chart;
 pub mod completeness;
 pub mod download;
 pub mod error;
@@ -24,17 +25,20 @@ pub mod extract;
 pub mod inbox;
 pub mod indicator;
 pub mod layout;
+pub mod map;
 pub mod my;
 pub mod openapi;
 pub mod orders;
 pub mod password;
 pub mod places;
 pub mod plan;
+pub mod problems;
 pub mod ranking;
 pub mod records;
 pub mod reports;
 pub mod session;
 pub mod status;
+pub mod targets;
 pub mod tasks;
 pub mod text;
 pub mod uploads;
@@ -139,6 +143,7 @@ pub fn router(app: Arc<App>, config: WebConfig) -> Router {
         .merge(places::routes())
         .merge(status::routes())
         .merge(indicator::routes())
+        .merge(map::routes())
         .merge(values::routes())
         .merge(uploads::routes())
         .merge(approvals::routes())
@@ -146,7 +151,9 @@ pub fn router(app: Arc<App>, config: WebConfig) -> Router {
         .merge(audit::routes())
         .merge(tasks::routes())
         .merge(weekly::routes())
+        .merge(targets::routes())
         .merge(ranking::routes())
+        .merge(problems::routes())
         .merge(orders::routes())
         .merge(inbox::routes())
         .merge(reports::routes())

@@ -1,9 +1,10 @@
 //! 我的任务 `/my`: what is waiting for the signed-in user — forms due, the unit's open
-//! supervision orders, unread notices and this week's plan.
+//! supervision orders, the red items of the indicators it leads still without a cause and
+//! measures, unread notices and this week's plan.
 
 use askama::Template;
 use axum::Router;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::routing::get;
 use youxiang_app::OrderFilter;
 use youxiang_core::china_time::show_minute;
@@ -35,9 +36,17 @@ struct MyPage {
     week_status: String,
     week_filed: bool,
     reporter: bool,
+    /// The unit's red items still without a cause and measures (it leads the indicator).
+    notes_due: Vec<crate::problems::ProblemView>,
+    /// What the form that led back here did.
+    notice: String,
 }
 
-async fn my_page(State(web): State<Shared>, who: PageUser) -> PageResult {
+async fn my_page(
+    State(web): State<Shared>,
+    who: PageUser,
+    Query(q): Query<std::collections::HashMap<String, String>>,
+) -> PageResult {
     let c = who.chrome(&web, "/my");
     let day = today();
     let login = who.user.login.clone();
@@ -104,8 +113,30 @@ async fn my_page(State(web): State<Shared>, who: PageUser) -> PageResult {
         ),
         None => ("未报送".to_string(), false),
     };
+    // Red items of the indicators the unit leads, waiting for its cause and measures.
+    let notes_due = if who.user.role.is_unit_reporter() {
+        let filter = youxiang_app::ProblemFilter {
+            lead_unit: Some(unit.clone()),
+            ..Default::default()
+        };
+        web.app
+            .problems(&login, &filter, web.app.today())
+            .await
+            .map_err(|e| c.error(e))?
+            .iter()
+            .filter(|p| p.awaits_note())
+            .map(|p| {
+                let may = web.app.may_write_lag_note(&login, &p.indicator, &p.place);
+                crate::problems::view(&c, p, may, "/my")
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     let l = c.labels();
     Ok(render(&MyPage {
+        notice: q.get("ok").cloned().unwrap_or_default(),
+        notes_due,
         title: l.t("my").into(),
         unit,
         forms,

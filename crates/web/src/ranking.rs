@@ -19,7 +19,7 @@ use youxiang_app::RankingReport;
 use youxiang_app::manage::ranking_xlsx;
 use youxiang_core::china_time::show_minute;
 use youxiang_core::manage::{
-    DomainScore, RankBy, RankRow, RankRule, RankTerm, Ranking, TermKind, TermScore,
+    DomainScore, Mark, RankBy, RankRow, RankRule, RankTerm, Ranking, TermKind, TermScore,
 };
 use youxiang_core::period::{Period, PeriodKind};
 
@@ -129,8 +129,15 @@ pub struct RankRuleDto {
     pub domain_weights: BTreeMap<String, f64>,
     /// Extra terms added to the base score.
     pub terms: Vec<RankTermDto>,
-    /// How many units from the bottom are flagged.
+    /// How many units from the bottom are flagged in a group of at least `bottom_n_from`.
     pub bottom_n: usize,
+    /// The smallest group in which the bottom `bottom_n` are flagged.
+    pub bottom_n_from: usize,
+    /// How many from the bottom are flagged in a smaller group (1: only the last).
+    pub small_group_bottom_n: usize,
+    /// A unit without a figure for more than this share of its indicators whose figure
+    /// was due is flagged 缺报.
+    pub missing_share: f64,
     /// How many consecutive months in the bottom raise a supervision order.
     pub consecutive_months: u32,
     /// Scores equal after rounding to this many decimals share a rank.
@@ -163,8 +170,16 @@ pub struct RankRowDto {
     pub previous_rank: Option<u32>,
     /// previous rank − rank: positive = moved up.
     pub change: Option<i32>,
-    /// In the bottom this month.
+    /// In the bottom this month (by the group's size: the bottom `bottom_n`, or only the
+    /// last in a small group).
     pub bottom: bool,
+    /// 缺报: without a figure for most of its indicators whose figure was due, ranked or
+    /// not.
+    pub missing_data: bool,
+    /// How many figures that were due are absent.
+    pub missing: usize,
+    /// How many of its indicators' figures were due (an annual one is not, within its year).
+    pub due: usize,
 }
 
 /// The mean indicator score of one domain.
@@ -211,6 +226,9 @@ impl From<RankingReport> for RankingOut {
             domain_weights,
             terms,
             bottom_n,
+            bottom_n_from,
+            small_group_bottom_n,
+            missing_share,
             consecutive_months,
             tie_decimals,
         } = rule;
@@ -228,6 +246,9 @@ impl From<RankingReport> for RankingOut {
                         .map(|RankTerm { kind, points }| RankTermDto { kind, points })
                         .collect(),
                     bottom_n,
+                    bottom_n_from,
+                    small_group_bottom_n,
+                    missing_share,
                     consecutive_months,
                     tie_decimals,
                 },
@@ -256,6 +277,9 @@ impl From<RankRow> for RankRowDto {
             previous_rank,
             change,
             bottom,
+            missing_data,
+            missing,
+            due,
         } = r;
         RankRowDto {
             unit,
@@ -284,6 +308,9 @@ impl From<RankRow> for RankRowDto {
             previous_rank,
             change,
             bottom,
+            missing_data,
+            missing,
+            due,
         }
     }
 }
@@ -304,7 +331,7 @@ pub struct RankQuery {
 
 #[utoipa::path(get, path = "/api/v1/ranking", tag = "manage", params(RankQuery),
     responses(
-        (status = 200, description = "月排名:名次、得分、名次变化、无数据指标、后三位标记、规则全文(rule_zh)、历史", body = RankingOut),
+        (status = 200, description = "月排名:名次、得分、名次变化、无数据指标、排名靠后与缺报标记(小组只标末位)、规则全文(rule_zh)、历史", body = RankingOut),
         (status = 401, description = "未登录", body = ErrorBody),
         (status = 422, description = "参数无效", body = ErrorBody),
     ))]
@@ -358,7 +385,7 @@ pub struct PublishIn {
 #[utoipa::path(post, path = "/api/v1/ranking/publish", tag = "manage", request_body = PublishIn,
     params(("X-CSRF-Token" = String, Header, description = "会话的 CSRF 令牌")),
     responses(
-        (status = 200, description = "已发布;连续后三位的单位自动立项督办(raised)", body = PublishOut),
+        (status = 200, description = "已发布;连续被标记(排名靠后或缺报)的单位自动立项督办(raised)", body = PublishOut),
         (status = 401, description = "未登录", body = ErrorBody),
         (status = 403, description = "仅工作专班可发布,或 CSRF 令牌无效", body = ErrorBody),
         (status = 422, description = "参数无效", body = ErrorBody),
@@ -392,8 +419,8 @@ struct RankRowView {
     change: String,
     change_class: String,
     no_data: String,
-    flag: String,
-    bottom: bool,
+    /// Each mark with its light class.
+    flags: Vec<(String, &'static str)>,
 }
 
 #[derive(Template)]
@@ -436,16 +463,26 @@ async fn ranking_page(
                 (Some(_), _) => ("–".to_string(), "same"),
                 _ => ("—".to_string(), "same"),
             };
-            let flag = if r.flagged.contains(&row.unit) {
-                format!(
-                    "⚑ 连续{}个月后{}位·督办",
-                    r.ranking.rule.consecutive_months, r.ranking.rule.bottom_n
-                )
-            } else if row.bottom {
-                format!("▼ 后{}位", r.ranking.rule.bottom_n)
-            } else {
-                String::new()
-            };
+            // Each mark carries a sign as well as a colour.
+            let flags = r
+                .ranking
+                .marks(row, &r.flagged)
+                .into_iter()
+                .map(|m| {
+                    let text = if c.en {
+                        r.ranking.mark_en(row, m)
+                    } else {
+                        r.ranking.mark_zh(row, m)
+                    };
+                    let (sign, class) = match m {
+                        Mark::Supervised => ("⚑", "light-red"),
+                        Mark::Bottom => ("▼", "light-yellow"),
+                        Mark::Missing => ("○", "light-red"),
+                        Mark::Unranked => ("○", "light-grey"),
+                    };
+                    (format!("{sign} {text}"), class)
+                })
+                .collect();
             RankRowView {
                 rank: row
                     .rank
@@ -463,8 +500,7 @@ async fn ranking_page(
                 } else {
                     format!("○ {}({} 项)", row.no_data.join("、"), row.no_data.len())
                 },
-                flag,
-                bottom: row.bottom,
+                flags,
             }
         })
         .collect();

@@ -81,6 +81,8 @@ pub struct StatusRowOut {
     /// The period of the figure (`2025-09`), if any.
     pub as_of: Option<String>,
     pub as_of_zh: Option<String>,
+    /// Set when the figure is of an earlier period than the one asked for: `2024年值`.
+    pub as_of_note: Option<String>,
     pub value: Option<f64>,
     /// `green`, `yellow`, `red`, `grey`.
     pub light: String,
@@ -107,6 +109,7 @@ impl From<&StatusRow> for StatusRowOut {
             target: r.target.clone(),
             as_of: r.as_of.map(|p| p.to_string()),
             as_of_zh: r.as_of.map(|p| p.label_zh()),
+            as_of_note: r.as_of_note.clone(),
             value: finite(r.value),
             light: light_str(r.light).into(),
             light_zh: r.light_zh.clone(),
@@ -302,6 +305,10 @@ pub struct HeadlineRow {
     pub series: Vec<SeriesPoint>,
     /// The baseline and the yearly targets (the target path).
     pub targets: Vec<TargetPoint>,
+    /// 同比: against the same period a year before, where that figure exists.
+    pub yoy: Option<crate::problems::ChangeOut>,
+    /// 环比: against the period before (none for a yearly figure).
+    pub pop: Option<crate::problems::ChangeOut>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -392,14 +399,18 @@ pub fn build_overview(
     for r in &rows {
         lights.add(r.light);
         let ind = state.plan.indicator(&r.indicator);
-        let series = state
+        let figures: Vec<(Period, f64)> = state
             .view_for(reader, &place, &r.indicator)
             .series_at(&r.indicator, &place)
             .into_iter()
             .filter(|(p, v)| v.is_finite() && filter.period.is_none_or(|f| *p <= f))
+            .collect();
+        let (yoy, pop) = crate::problems::changes(&figures, r.as_of, &r.unit);
+        let series = figures
+            .iter()
             .map(|(p, v)| SeriesPoint {
                 period: p.to_string(),
-                value: v,
+                value: *v,
             })
             .collect();
         let targets = ind
@@ -418,6 +429,8 @@ pub fn build_overview(
             row: r.into(),
             series,
             targets,
+            yoy,
+            pop,
         });
     }
     Ok(OverviewOut {
@@ -468,6 +481,10 @@ pub struct RowView {
     pub light: &'static str,
     pub light_text: String,
     pub spark: String,
+    /// 同比 and 环比 in words.
+    pub change: String,
+    /// Open orders, cause and measures.
+    pub doing: crate::problems::DoingView,
 }
 
 pub struct DomainView {
@@ -475,6 +492,10 @@ pub struct DomainView {
     pub lead_unit: String,
     pub lights: LightCounts,
     pub worst_name: Option<String>,
+    /// The domain's open orders at the place and below, in words; the nearest deadline.
+    pub orders: String,
+    pub orders_overdue: bool,
+    pub deadline: String,
 }
 
 pub struct ChildView {
@@ -501,10 +522,14 @@ struct OverviewPage {
     domains: Vec<DomainView>,
     rows: Vec<RowView>,
     children: Vec<ChildView>,
+    /// 问题清单 of this place.
+    problems_link: String,
+    /// The map of the places below, coloured by light (map.rs).
+    map: String,
 }
 
-/// A sparkline of the figures with the target path (dashed), as inline SVG.
-fn sparkline(series: &[(f64, f64)], targets: &[(f64, f64)]) -> String {
+/// A sparkline of the figures with the target path (dashed), as inline SVG named `label`.
+fn sparkline(series: &[(f64, f64)], targets: &[(f64, f64)], label: &str) -> String {
     let all: Vec<&(f64, f64)> = series.iter().chain(targets.iter()).collect();
     if series.is_empty() || all.is_empty() {
         return String::new();
@@ -531,7 +556,7 @@ fn sparkline(series: &[(f64, f64)], targets: &[(f64, f64)]) -> String {
             .join(" ")
     };
     format!(
-        "<svg class=\"spark\" viewBox=\"0 0 120 28\" role=\"img\" aria-label=\"trend\"><polyline class=\"target\" points=\"{}\"/><polyline class=\"actual\" points=\"{}\"/></svg>",
+        "<svg class=\"spark\" viewBox=\"0 0 120 28\" role=\"img\" aria-label=\"{label}\"><polyline class=\"target\" points=\"{}\"/><polyline class=\"actual\" points=\"{}\"/></svg>",
         pts(targets),
         pts(series)
     )
@@ -550,6 +575,7 @@ fn overview_page(
     path: &str,
     place: Option<String>,
     period: Option<String>,
+    doing: &crate::problems::Doing,
 ) -> PageResult {
     let c = who.chrome(web, path);
     let period = period.filter(|p| !p.trim().is_empty());
@@ -589,10 +615,22 @@ fn overview_page(
                     &h.row.unit,
                 ),
                 value: num(h.row.value, &h.row.unit),
-                as_of: h.row.as_of_zh.clone().unwrap_or_default(),
+                as_of: h
+                    .row
+                    .as_of_note
+                    .clone()
+                    .or_else(|| h.row.as_of_zh.clone())
+                    .unwrap_or_default(),
                 light: light_str(light),
                 light_text: c.light(light),
-                spark: sparkline(&series, &targets),
+                spark: sparkline(&series, &targets, c.t("spark")),
+                change: [&h.yoy, &h.pop]
+                    .into_iter()
+                    .flatten()
+                    .map(|x| x.sentence.as_str())
+                    .collect::<Vec<_>>()
+                    .join(","),
+                doing: doing.row(&c, &state, &h.row.indicator, &ov.place, h.row.year, light),
             }
         })
         .collect();
@@ -622,6 +660,7 @@ fn overview_page(
     };
     let page = OverviewPage {
         action: path.to_string(),
+        map: crate::map::overview_map(&c, &state, reader, &ov.place, ov.year, period.as_deref()),
         period: period.clone().unwrap_or_default(),
         period_q: period.map(|p| format!("&period={p}")).unwrap_or_default(),
         year: ov.year,
@@ -643,15 +682,55 @@ fn overview_page(
                 lead_unit: d.lead_unit.clone(),
                 lights: d.lights,
                 worst_name: d.worst_name.clone(),
+                ..domain_orders(&c, &state, doing, &d.code, &ov.place)
             })
             .collect(),
         rows,
         children,
+        problems_link: if ov.place == state.plan.place {
+            "/problems".into()
+        } else {
+            format!("/problems?place={}", ov.place)
+        },
         title,
         c,
     };
     drop(state);
     Ok(render(&page))
+}
+
+/// A domain card's open orders (its headline indicators at `place` and below).
+fn domain_orders(
+    c: &Chrome,
+    state: &AppState,
+    doing: &crate::problems::Doing,
+    domain: &str,
+    place: &str,
+) -> DomainView {
+    let codes: Vec<&str> = state
+        .plan
+        .indicators
+        .iter()
+        .filter(|i| i.is_table_row() && i.domain == domain)
+        .map(|i| i.code.as_str())
+        .collect();
+    let s = doing.orders_under(state, &codes, place);
+    DomainView {
+        name: String::new(),
+        lead_unit: String::new(),
+        lights: LightCounts::default(),
+        worst_name: None,
+        orders: if s.open == 0 {
+            String::new()
+        } else {
+            crate::problems::orders_text(c, &s)
+        },
+        orders_overdue: s.worst_overdue,
+        deadline: s
+            .nearest_deadline
+            .map(|d| d.to_string())
+            .unwrap_or_default(),
+    }
 }
 
 fn light_of(s: &str) -> Light {
@@ -700,6 +779,8 @@ fn children_counts(
 pub(crate) struct PeriodQ {
     pub period: Option<String>,
     pub place: Option<String>,
+    /// What a form that led back here did (`已保存 …`).
+    pub ok: Option<String>,
 }
 
 async fn overview_html(
@@ -707,7 +788,10 @@ async fn overview_html(
     who: PageUser,
     Query(q): Query<PeriodQ>,
 ) -> PageResult {
-    overview_page(&web, &who, "/overview", q.place, q.period)
+    let doing = crate::problems::doing_for(&web, &who)
+        .await
+        .map_err(|e| who.chrome(&web, "/overview").error(e))?;
+    overview_page(&web, &who, "/overview", q.place, q.period, &doing)
 }
 
 async fn place_html(
@@ -717,5 +801,8 @@ async fn place_html(
     Query(q): Query<PeriodQ>,
 ) -> PageResult {
     let path = format!("/place/{code}");
-    overview_page(&web, &who, &path, Some(code), q.period)
+    let doing = crate::problems::doing_for(&web, &who)
+        .await
+        .map_err(|e| who.chrome(&web, &path).error(e))?;
+    overview_page(&web, &who, &path, Some(code), q.period, &doing)
 }

@@ -108,9 +108,28 @@ pub fn target_text(text: &str, value: Option<f64>, unit: &str) -> String {
     let text = text.trim();
     if text.is_empty() {
         "—".into()
-    } else if value.is_none() || unit.is_empty() || text.ends_with(unit) {
+    } else if value.is_none()
+        || unit.is_empty()
+        || text.ends_with(unit)
+        || !text.chars().any(|c| c.is_ascii_digit())
+    {
         text.into()
     } else {
         format!("{text} {unit}")
+    }
+}
+
+/// Who did something, as people know them: a user's name (`区卫健局填报员`), the server's
+/// own actions and the demo loader in words; a login the server no longer knows as it is.
+pub fn person(state: &youxiang_app::State, login: &str, en: bool) -> String {
+    match (login, en) {
+        ("system", false) => "系统(自动)".into(),
+        ("system", true) => "system (automatic)".into(),
+        ("demo", false) => "演示数据载入".into(),
+        ("demo", true) => "demo loader".into(),
+        _ => state
+            .reporter(login)
+            .map(|r| r.name.clone())
+            .unwrap_or_else(|| login.to_string()),
     }
 }

@@ -397,6 +397,8 @@ pub struct FieldView {
     pub error: String,
     pub light: &'static str,
     pub light_text: String,
+    /// The stored figure's review state (草稿 / 已报送 / 已审核), empty when none.
+    pub state: String,
 }
 
 #[derive(Template)]
@@ -411,6 +413,8 @@ struct EntryPage {
     fields: Vec<FieldView>,
     errors: Vec<String>,
     saved: String,
+    /// How many of the shown figures are drafts (what 提交审核 would submit).
+    drafts: usize,
 }
 
 /// The places a reporter fills in: the scope's roots and the level below them.
@@ -438,6 +442,7 @@ fn default_period(state: &AppState, user: &Reporter) -> String {
         .unwrap_or_default()
 }
 
+#[allow(clippy::too_many_arguments)]
 fn entry_fields(
     state: &AppState,
     c: &Chrome,
@@ -446,6 +451,7 @@ fn entry_fields(
     period: Option<Period>,
     posted: &HashMap<String, String>,
     errors: &HashMap<String, String>,
+    states: &HashMap<ValueKey, ValueState>,
 ) -> Vec<FieldView> {
     let Some(pid) = state.tree.id(place) else {
         return vec![];
@@ -475,14 +481,24 @@ fn entry_fields(
         let light = status.map(|s| s.light).unwrap_or(Light::Grey);
         for comp in required_components(ind) {
             let id = format!("v:{}:{}", ind.code, comp.as_str());
-            let current = period.and_then(|p| {
-                engine.own_value(&ValueKey {
-                    indicator: ind.code.clone(),
-                    place: place.to_string(),
-                    period: p,
-                    component: *comp,
-                })
+            let key = period.map(|p| ValueKey {
+                indicator: ind.code.clone(),
+                place: place.to_string(),
+                period: p,
+                component: *comp,
             });
+            let current = key.as_ref().and_then(|k| engine.own_value(k));
+            let state = key
+                .as_ref()
+                .and_then(|k| states.get(k))
+                .map(|s| {
+                    if c.en {
+                        s.as_str().to_string()
+                    } else {
+                        s.label_zh().to_string()
+                    }
+                })
+                .unwrap_or_default();
             out.push(FieldView {
                 value: posted
                     .get(&id)
@@ -504,6 +520,7 @@ fn entry_fields(
                 },
                 light: light_str(light),
                 light_text: c.light(light),
+                state,
                 id,
             });
         }
@@ -511,8 +528,30 @@ fn entry_fields(
     out
 }
 
+/// The review states of the stored figures of `place` in `period` (the user's own
+/// places: the form is theirs).
+async fn entry_states(
+    web: &Shared,
+    place: &str,
+    period: Option<Period>,
+) -> HashMap<ValueKey, ValueState> {
+    let Some(period) = period else {
+        return HashMap::new();
+    };
+    web.app
+        .values(&ValueFilter {
+            place: Some(place.to_string()),
+            period: Some(period),
+            limit: Some(2000),
+            ..Default::default()
+        })
+        .await
+        .map(|v| v.into_iter().map(|o| (o.key, o.state)).collect())
+        .unwrap_or_default()
+}
+
 #[allow(clippy::too_many_arguments)]
-fn entry_page(
+async fn entry_page(
     web: &Shared,
     who: &PageUser,
     place: Option<String>,
@@ -523,15 +562,21 @@ fn entry_page(
     saved: String,
 ) -> Response {
     let c = who.chrome(web, "/entry");
+    let (place, period) = {
+        let state = web.app.read();
+        let places = entry_places(&state, &who.user);
+        let place = place
+            .filter(|p| places.iter().any(|(c, _)| c == p))
+            .or_else(|| places.first().map(|(c, _)| c.clone()))
+            .unwrap_or_default();
+        let period = period
+            .filter(|p| !p.trim().is_empty())
+            .unwrap_or_else(|| default_period(&state, &who.user));
+        (place, period)
+    };
+    let states = entry_states(web, &place, period.parse().ok()).await;
     let state = web.app.read();
     let places = entry_places(&state, &who.user);
-    let place = place
-        .filter(|p| places.iter().any(|(c, _)| c == p))
-        .or_else(|| places.first().map(|(c, _)| c.clone()))
-        .unwrap_or_default();
-    let period = period
-        .filter(|p| !p.trim().is_empty())
-        .unwrap_or_else(|| default_period(&state, &who.user));
     let fields = entry_fields(
         &state,
         &c,
@@ -540,7 +585,12 @@ fn entry_page(
         period.parse().ok(),
         &posted,
         &field_errors,
+        &states,
     );
+    let drafts = states
+        .iter()
+        .filter(|(k, s)| **s == ValueState::Draft && fields.iter().any(|f| f.code == k.indicator))
+        .count();
     let page = EntryPage {
         title: c.t("entry").into(),
         place_name: state
@@ -554,6 +604,7 @@ fn entry_page(
         fields,
         errors,
         saved,
+        drafts,
         c,
     };
     drop(state);
@@ -582,6 +633,7 @@ async fn entry(State(web): State<Shared>, who: PageUser, Query(q): Query<PeriodQ
         vec![],
         String::new(),
     )
+    .await
 }
 
 async fn entry_post(
@@ -655,10 +707,13 @@ async fn entry_post(
                 .is_none_or(|cur| (cur - w.value).abs() > 1e-6 * cur.abs().max(1.0))
         });
     }
+    // 提交审核 saves what changed, then submits every draft of the form (the place and
+    // period shown, the user's indicators); 保存草稿 only saves.
+    let submit = get("action").as_deref() == Some("submit");
     if !field_errors.is_empty() {
         errors.push(format!("{} 处数值无效", field_errors.len()));
     }
-    if errors.is_empty() && writes.is_empty() {
+    if errors.is_empty() && writes.is_empty() && !submit {
         errors.push("没有修改任何数值".into());
     }
     if !errors.is_empty() {
@@ -671,39 +726,133 @@ async fn entry_post(
             field_errors,
             errors,
             String::new(),
-        );
+        )
+        .await;
     }
-    match web.app.write_values(&who.user.login, writes, None).await {
-        Ok(r) => {
-            let saved = format!(
-                "已保存:{} 条变更,{} 条未变,{} 个地区的汇总已更新",
-                r.changed, r.unchanged, r.places_updated
-            );
-            entry_page(
-                &web,
-                &who,
-                Some(place),
-                Some(period_text),
-                HashMap::new(),
-                HashMap::new(),
-                vec![],
-                saved,
-            )
-        }
-        Err(e) => {
-            let b = ApiError::from(e).body();
-            let mut errors = vec![b.message];
-            errors.extend(b.details);
-            entry_page(
-                &web,
-                &who,
-                Some(place),
-                Some(period_text),
-                posted,
-                field_errors,
-                errors,
-                String::new(),
-            )
+    let fail = |e: youxiang_app::AppError| {
+        let b = ApiError::from(e).body();
+        let mut errors = vec![b.message];
+        errors.extend(b.details);
+        errors
+    };
+    let mut saved = String::new();
+    if !writes.is_empty() {
+        match web.app.write_values(&who.user.login, writes, None).await {
+            Ok(r) => {
+                saved = format!(
+                    "已保存:{} 条变更,{} 条未变,{} 个地区的汇总已更新",
+                    r.changed, r.unchanged, r.places_updated
+                );
+            }
+            Err(e) => {
+                return entry_page(
+                    &web,
+                    &who,
+                    Some(place),
+                    Some(period_text),
+                    posted,
+                    field_errors,
+                    fail(e),
+                    String::new(),
+                )
+                .await;
+            }
         }
     }
+    if submit && let Some(period) = period {
+        let drafts: Vec<ValueKey> = match web
+            .app
+            .values(&ValueFilter {
+                place: Some(place.clone()),
+                period: Some(period),
+                state: Some(ValueState::Draft),
+                limit: Some(2000),
+                ..Default::default()
+            })
+            .await
+        {
+            Ok(v) => {
+                let state = web.app.read();
+                v.into_iter()
+                    .map(|o| o.key)
+                    .filter(|k| {
+                        state.tree.id(&k.place).is_some_and(|p| {
+                            youxiang_core::permission::may_write_figure(
+                                &who.user,
+                                &state.tree,
+                                p,
+                                &k.indicator,
+                            )
+                        })
+                    })
+                    .collect()
+            }
+            Err(e) => {
+                let mut errors = fail(e);
+                if !saved.is_empty() {
+                    errors.insert(0, format!("{saved};但未能提交审核:"));
+                }
+                return entry_page(
+                    &web,
+                    &who,
+                    Some(place),
+                    Some(period_text),
+                    HashMap::new(),
+                    HashMap::new(),
+                    errors,
+                    String::new(),
+                )
+                .await;
+            }
+        };
+        let text = if drafts.is_empty() {
+            "没有待提交的草稿(本期数据已提交或尚未填报)".to_string()
+        } else {
+            match web
+                .app
+                .transition(
+                    &who.user.login,
+                    drafts,
+                    youxiang_core::value::Transition::Submit,
+                )
+                .await
+            {
+                Ok(n) => format!("已提交审核 {n} 条,等待上级审核"),
+                Err(e) => {
+                    let mut errors = fail(e);
+                    errors.insert(0, "未能提交审核:".into());
+                    if !saved.is_empty() {
+                        errors.insert(0, format!("{saved}。"));
+                    }
+                    return entry_page(
+                        &web,
+                        &who,
+                        Some(place),
+                        Some(period_text),
+                        HashMap::new(),
+                        HashMap::new(),
+                        errors,
+                        String::new(),
+                    )
+                    .await;
+                }
+            }
+        };
+        saved = if saved.is_empty() {
+            text
+        } else {
+            format!("{saved};{text}")
+        };
+    }
+    entry_page(
+        &web,
+        &who,
+        Some(place),
+        Some(period_text),
+        HashMap::new(),
+        HashMap::new(),
+        vec![],
+        saved,
+    )
+    .await
 }

@@ -11,7 +11,7 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::routing::get;
 use axum::{Form, Json, Router};
-use chrono::NaiveDateTime;
+use chrono::{NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 use youxiang_core::china_time::show_minute;
@@ -24,7 +24,7 @@ use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{ApiQuery, JsonBody, PageUser, Writer};
 use crate::layout::{Chrome, Fields, L, PageResult, back_to, check_form, field, render};
 use crate::records::Stamp;
-use crate::text::{code_of, parse_code, today};
+use crate::text::{code_of, parse_code, person};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -39,10 +39,11 @@ pub fn routes() -> Router<Shared> {
         .route("/weekly", get(weekly_page).post(weekly_post))
 }
 
-/// An ISO week as written (`2025-W39`); this week when absent or empty.
-fn parse_week(text: Option<&str>) -> ApiResult<IsoWeek> {
+/// An ISO week as written (`2025-W39`); the week of `today` (the app's day: a demo
+/// database's own) when absent or empty.
+fn parse_week(text: Option<&str>, today: NaiveDate) -> ApiResult<IsoWeek> {
     match text.map(str::trim).filter(|t| !t.is_empty()) {
-        None => Ok(IsoWeek::from_date(today())),
+        None => Ok(IsoWeek::from_date(today)),
         Some(t) => t
             .parse::<IsoWeek>()
             .map_err(|e| ApiError::invalid(format!("周“{t}”无效:{e}(应为 2025-W39)"))),
@@ -215,7 +216,7 @@ async fn api_weekly(
     _who: Authed,
     ApiQuery(q): ApiQuery<WeekQuery>,
 ) -> ApiResult<Json<WeeklyOut>> {
-    let week = parse_week(q.week.as_deref())?;
+    let week = parse_week(q.week.as_deref(), web.app.today())?;
     let (view, plans) = web.app.week_view(week).await?;
     Ok(Json(WeeklyOut {
         week: week.to_string(),
@@ -296,7 +297,7 @@ async fn api_weekly_file(
     if body.week.trim().is_empty() {
         return Err(ApiError::invalid("周计划须写明周(week,如 2025-W39)"));
     }
-    let week = parse_week(Some(&body.week))?;
+    let week = parse_week(Some(&body.week), web.app.today())?;
     let items = week_items(&body.items)?;
     let unit = body
         .unit
@@ -354,31 +355,34 @@ async fn weekly_page(
     Query(q): Query<HashMap<String, String>>,
 ) -> PageResult {
     let c = who.chrome(&web, "/weekly");
-    let week = parse_week(q.get("week").map(String::as_str)).map_err(|e| c.error(e))?;
+    let week =
+        parse_week(q.get("week").map(String::as_str), web.app.today()).map_err(|e| c.error(e))?;
     let office = who.user.role.is_office() || who.user.role == Role::Viewer;
     let (view, plans) = web.app.week_view(week).await.map_err(|e| c.error(e))?;
-    let rows = view
-        .rows
-        .iter()
-        .map(|r| WeekRowView {
-            unit: r.unit.clone(),
-            filed: r.filed,
-            expected: r.expected,
-            planned: r.planned,
-            done: r.done,
-            carried: r.carried,
-            filed_at: r
-                .filed_at
-                .map(|t| {
-                    format!(
-                        "{}({})",
-                        show_minute(t),
-                        r.filed_by.clone().unwrap_or_default()
-                    )
-                })
-                .unwrap_or_default(),
-        })
-        .collect();
+    let rows = {
+        let state = web.app.read();
+        view.rows
+            .iter()
+            .map(|r| WeekRowView {
+                unit: r.unit.clone(),
+                filed: r.filed,
+                expected: r.expected,
+                planned: r.planned,
+                done: r.done,
+                carried: r.carried,
+                filed_at: r
+                    .filed_at
+                    .map(|t| {
+                        format!(
+                            "{}({})",
+                            show_minute(t),
+                            person(&state, r.filed_by.as_deref().unwrap_or_default(), c.en)
+                        )
+                    })
+                    .unwrap_or_default(),
+            })
+            .collect()
+    };
     let unit = who.user.unit.clone();
     let can_file = who.user.role.can_report() && !who.user.role.is_office();
     let mine = web
@@ -467,7 +471,7 @@ async fn weekly_post(
 ) -> PageResult {
     check_form(&who.chrome(&web, "/weekly"), &who, &form)?;
     let c = who.chrome(&web, "/weekly");
-    let week = parse_week(field(&form, "week")).map_err(|e| c.error(e))?;
+    let week = parse_week(field(&form, "week"), web.app.today()).map_err(|e| c.error(e))?;
     let mut items = Vec::new();
     for i in 0..200 {
         let Some(text) = field(&form, &format!("t{i}")) else {

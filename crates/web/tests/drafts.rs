@@ -271,7 +271,9 @@ async fn ranking_and_automatic_orders_count_official_figures_only() {
             .iter()
             .map(|t| state.tree.get(*t).code.clone())
             .collect();
-        ["T08", "T07", "T11", "T20"]
+        // Rates: a town is judged by the district's rate (T08, a summed count, has no
+        // town target until it is decomposed, so it is never red at a town).
+        ["T07", "T11", "T20"]
             .iter()
             .flat_map(|i| towns.iter().map(move |t| (i.to_string(), t.clone())))
             .find(|(i, t)| {

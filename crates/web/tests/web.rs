@@ -11,14 +11,20 @@ use serde_json::{Value, json};
 use youxiang_app::App;
 use youxiang_web::{DEMO_PASSWORD, WebConfig};
 
+mod charts;
+mod chinese;
 mod drafts;
 mod hostile;
 mod integrity;
 mod logging;
 mod manage;
+mod map;
 mod openapi;
+mod problems;
+mod review;
 mod separation;
 mod shapes;
+mod targets;
 
 const PLAN: &str = include_str!("../../../plans/dinghai-qiyouxiang.toml");
 const PLACES: &str = include_str!("../../../data/dinghai-places.csv");
@@ -1107,10 +1113,7 @@ async fn pages_work_without_javascript() {
             "/completeness?from=2025-07-01&as_of=2025-10-15".to_string(),
             "应报",
         ),
-        (
-            "/audit?action=value.write&limit=20".to_string(),
-            "value.write",
-        ),
+        ("/audit?action=value.write&limit=20".to_string(), "填报数值"),
         ("/static/app.css".to_string(), "@media print"),
         ("/static/charts.js".to_string(), "data-chart"),
     ] {

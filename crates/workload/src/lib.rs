@@ -235,6 +235,41 @@ pub fn dinghai_demo(plan: &Plan, tree: &PlaceTree) -> Vec<Generated> {
     out
 }
 
+/// How many of a rate's denominator one resident stands for, by the denominator's name in
+/// the plan: orders of magnitude of a coastal district of half a million people (the
+/// figures are synthetic; they need only be plausible side by side). A count of places
+/// (镇(街道)数, 县(市、区)数) is one per reporting place; anything unnamed is residents.
+fn denominator_per_resident(name: &str) -> f64 {
+    const TABLE: &[(&str, f64)] = &[
+        ("婴幼儿托位数", 0.0045),
+        ("0-3岁儿童数", 0.022),
+        ("欠薪线索数", 0.003),
+        ("基本医疗保险参保人数", 0.96),
+        ("60周岁及以上老年人口", 0.3),
+        ("老年人口", 0.3),
+        ("城镇常住家庭数", 0.3),
+        ("住宅小区数", 0.0012),
+        // 元 a year per resident
+        ("困难群众医疗总费用", 60.0),
+        ("常住人口", 1.0),
+    ];
+    if name.ends_with("数") && (name.contains("镇(街道)") || name.contains("县(市、区)")) {
+        return 0.0;
+    }
+    TABLE
+        .iter()
+        .find(|(n, _)| name.contains(n))
+        .map(|(_, r)| *r)
+        .unwrap_or(1.0)
+}
+
+/// A small deterministic hash (FNV-1a) of a text.
+fn spread(text: &str) -> u64 {
+    text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
 /// Turns a place's figure into what it reports: the value, or for a rate the numerator
 /// and denominator; for a count, its share of the district's total.
 fn figures_for(
@@ -255,18 +290,23 @@ fn figures_for(
     let year = period.year();
     let population = tree.population(p, year).unwrap_or(1000.0);
     match &ind.aggregation {
-        Aggregation::RatioOfSums { scale, .. } => {
-            // A denominator the size of the place: residents for a per-1,000 rate, older
-            // residents for a per-10,000 one, eligible units for a share.
-            // Residents (older residents for a per-10,000 rate) stand in for every
-            // denominator: large enough that rounding the numerator to whole units does
-            // not blur the schedule, whose yearly task can be a few points.
-            let den = if *scale >= 10_000.0 {
-                (population * 0.22).round().max(1.0)
-            } else {
-                population.round().max(1.0)
-            };
-            let num = (v * den / scale).round();
+        Aggregation::RatioOfSums {
+            scale, denominator, ..
+        } => {
+            // A denominator of the size the thing it counts has at this place (a town of
+            // 31,280 residents has about a hundred 欠薪线索, not 31,280), and the numerator
+            // rounded to whole units without bias: a dither from the key, so that many
+            // small places do not all round the same way and shift the district's rate.
+            let den = (population * denominator_per_resident(denominator))
+                .round()
+                .max(1.0);
+            let dither = (spread(&format!("{}|{}|{period}", ind.code, tree.get(p).code)) % 1000)
+                as f64
+                / 1000.0;
+            let mut num = (v * den / scale + dither).floor().max(0.0);
+            if ind.limit.is_some_and(|l| l <= *scale) {
+                num = num.min(den);
+            }
             vec![
                 Generated {
                     key: key(Component::Numerator),

@@ -5,10 +5,12 @@
 //! - `schedule`: the time-proportional schedule (序时进度) and the lights (methods §2);
 //! - `progress`: the Open SDG progress measure and score (methods §3);
 //! - `unsd`: the UNSD progress-chart ratio (methods §3);
-//! - `forecast`: the final-year value by compound growth (default) or a straight line.
+//! - `forecast`: the final-year value by compound growth (default) or a straight line;
+//! - `pace`: the pace still required to reach the final target, and 同比 / 环比.
 
 pub mod explain;
 pub mod forecast;
+pub mod pace;
 pub mod progress;
 pub mod schedule;
 pub mod unsd;
@@ -16,6 +18,7 @@ pub mod year_check;
 
 pub use explain::{Explanation, InputValue};
 pub use forecast::{Forecast, ForecastMethod, forecast};
+pub use pace::{Change, Pace, PaceInput, PaceScale, PaceStatus, change, pace};
 pub use progress::{
     Case, Combined, Measure, Point, Progress, ProgressInput, ProgressStatus, combine, measure,
     progress,

@@ -64,6 +64,11 @@ pub struct LightBands {
     pub consecutive_yellow_for_red: u32,
     /// Hold years and bounds: red when the shortfall is above this many percent of |T|.
     pub hold_red_above: f64,
+    /// The year's task |T − B| that a proportional gap is measured in is at least this
+    /// many percent of |T| (0.5): a year that asks for hundredths of a point (28.06 →
+    /// 28.07) is nearly a hold year, and a figure 0.05 short of its schedule must not read
+    /// as hundreds of points behind. 0 turns the floor off (methods §2 to the letter).
+    pub min_task_percent: f64,
 }
 
 impl Default for LightBands {
@@ -73,6 +78,7 @@ impl Default for LightBands {
             red_above: 30.0,
             consecutive_yellow_for_red: 3,
             hold_red_above: 5.0,
+            min_task_percent: 0.5,
         }
     }
 }
@@ -175,7 +181,13 @@ pub fn judge(input: &ScheduleInput<'_>, bands: &LightBands) -> Judgement {
         return none(Unjudged::BadFraction);
     }
     let f = input.fraction.clamp(0.0, 1.0);
-    let met = |v: f64| t.is_met(v, input.polarity).unwrap_or(false);
+    // A figure meets the target when it does at the precision the plan writes the target
+    // in: 99.98 meets "100", 28.065 meets "28.07" — never red for what rounds to the target.
+    let met = |v: f64| {
+        t.is_met(v, input.polarity).unwrap_or(false)
+            || written_decimals(&t.text)
+                .is_some_and(|d| t.is_met(round_to(v, d), input.polarity).unwrap_or(false))
+    };
     // A floor on an amount gathered over the year ("每年…6万人以上") is a task spread
     // over the year like any other; every other bound holds at every moment.
     let floor_on_flow = input.flow == Flow::YearToDate
@@ -194,13 +206,17 @@ pub fn judge(input: &ScheduleInput<'_>, bands: &LightBands) -> Judgement {
         return direct_judgement(ScheduleMode::Hold, aim, a, met(a), bands);
     }
     let expected = b + (aim - b) * f;
-    let task = (aim - b).abs();
+    let task = task_scale(aim, b, bands);
     let behind = match input.polarity {
         Polarity::HigherIsBetter => expected - a,
         Polarity::LowerIsBetter => a - expected,
     };
     // Multiplying first keeps band edges exact (3 ÷ 10 × 100 is 30.000000000000004).
-    let gap = behind * 100.0 / task;
+    let mut gap = behind * 100.0 / task;
+    if gap > 0.0 && met(a) {
+        // Already at this year's target (at the plan's precision): not behind.
+        gap = 0.0;
+    }
     Judgement {
         band_light: band(gap, bands),
         mode: ScheduleMode::Proportional,
@@ -209,6 +225,37 @@ pub fn judge(input: &ScheduleInput<'_>, bands: &LightBands) -> Judgement {
         start: Some(b),
         unjudged: None,
     }
+}
+
+/// The year's task a proportional gap is measured in: |T − B|, at least
+/// `min_task_percent` of |T| (see [`LightBands::min_task_percent`]).
+fn task_scale(aim: f64, b: f64, bands: &LightBands) -> f64 {
+    let floor = aim.abs() * bands.min_task_percent.max(0.0) / 100.0;
+    (aim - b)
+        .abs()
+        .max(if floor.is_finite() { floor } else { 0.0 })
+}
+
+/// The number of decimals the first number of a target's text is written with (`28.07`
+/// → 2, `100` → 0, `1‰以下` → 0); `None` when it has none (`全覆盖`).
+fn written_decimals(text: &str) -> Option<i32> {
+    let start = text.find(|c: char| c.is_ascii_digit())?;
+    let rest = &text[start..];
+    let int_len = rest
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(rest.len());
+    let after = &rest[int_len..];
+    let decimals = after
+        .strip_prefix('.')
+        .map(|d| d.chars().take_while(char::is_ascii_digit).count())
+        .unwrap_or(0);
+    i32::try_from(decimals).ok()
+}
+
+fn round_to(v: f64, decimals: i32) -> f64 {
+    let scale = 10f64.powi(decimals.clamp(0, 12));
+    let r = (v * scale).round() / scale;
+    if r.is_finite() { r } else { v }
 }
 
 fn direct_judgement(
@@ -305,14 +352,23 @@ pub fn evaluate(input: &ScheduleInput<'_>, bands: &LightBands) -> Schedule {
             } else {
                 format!("超前{:.1}个百分点", -gap)
             };
+            let floored = task_scale(aim, b, bands) > (aim - b).abs();
             let formula = format!(
-                "{as_of}应完成{due:.1}%,实际完成{done:.1}%,{verdict} → {}(期望值 = {} + ({} − {})×{:.4} = {};差距 = (期望值 − 当前值)÷|T − B|×100{})",
+                "{as_of}应完成{due:.1}%,实际完成{done:.1}%,{verdict} → {}(期望值 = {} + ({} − {})×{:.4} = {};差距 = (期望值 − 当前值)÷{}×100{})",
                 j.band_light.colour_zh(),
                 fmt_num(b),
                 fmt_num(aim),
                 fmt_num(b),
                 f,
                 fmt_num(expected),
+                if floored {
+                    format!(
+                        "(|目标值|×{}%,本年任务|目标值 − 年初值|小于此数时按此计)",
+                        fmt_num(bands.min_task_percent)
+                    )
+                } else {
+                    "|目标值 − 年初值|".to_string()
+                },
                 if input.polarity == Polarity::LowerIsBetter {
                     ",越低越好取反"
                 } else {
@@ -337,7 +393,7 @@ pub fn evaluate(input: &ScheduleInput<'_>, bands: &LightBands) -> Schedule {
                     t.text
                 ),
                 (_, Some(gap)) => format!(
-                    "当前值 {} 未满足目标“{}”,差距 = |T − A|÷|T|×100 = {:.1}%(超过{}%为红灯)",
+                    "当前值 {} 未满足目标“{}”,差距 = |目标值 − 当前值|÷|目标值|×100 = {:.1}%(超过{}%为红灯)",
                     fmt_num(a),
                     t.text,
                     gap,
@@ -615,6 +671,75 @@ mod tests {
         let s = with_history(s, &[Yellow, Yellow], &b);
         assert_eq!((s.light, s.band_light), (Red, Yellow));
         assert!(s.explanation.formula.contains("连续3期黄灯(含本期)"));
+    }
+
+    #[test]
+    fn a_figure_that_rounds_to_the_target_is_never_red() {
+        // 99.98 % of a 100 % target: met at the precision the plan writes "100" in, in
+        // every mode, and no run of yellows can turn it red.
+        for start in [99.9, 100.0, 80.0] {
+            let s = run("100", HigherIsBetter, Some(start), Some(99.98), 1.0);
+            assert_eq!((s.light, s.gap), (Light::Green, Some(0.0)), "start {start}");
+            let s = with_history(s, &[Light::Yellow, Light::Yellow], &LightBands::default());
+            assert_eq!(s.light, Light::Green);
+        }
+        // 28.065 rounds to 28.07; 28.064 does not, and is judged on its schedule.
+        let s = run("28.07", HigherIsBetter, Some(28.04), Some(28.065), 1.0);
+        assert_eq!(s.light, Light::Green);
+        let s = run("28.07", HigherIsBetter, Some(28.04), Some(28.064), 1.0);
+        assert_ne!(s.light, Light::Green);
+        // A bound is the same: 4.996 is "<5" at no precision, 5.004 misses "≤5" by less
+        // than the plan writes.
+        let s = run("≤5", LowerIsBetter, Some(4.0), Some(5.004), 0.5);
+        assert_eq!(s.light, Light::Green);
+        // Without a written number (全覆盖) nothing is rounded: short of full is yellow.
+        let s = run("全覆盖", HigherIsBetter, Some(100.0), Some(99.98), 0.5);
+        assert_eq!(s.light, Light::Yellow);
+        assert_eq!(written_decimals("≥28.07"), Some(2));
+        assert_eq!(written_decimals("1‰以下"), Some(0));
+        assert_eq!(written_decimals("全覆盖"), None);
+    }
+
+    #[test]
+    fn a_tiny_yearly_task_is_not_hundreds_of_points() {
+        // 28.06 → 28.07 asks for a hundredth of a point; a figure 0.06 short of the
+        // schedule (0.2 % of the target) was 620 points behind. The task counts as at
+        // least 0.5 % of the target (0.14035), so it is 44 points behind: red, but on a
+        // scale people can read, and agreeing with "差0.06个百分点".
+        let s = run("28.07", HigherIsBetter, Some(28.06), Some(28.003), 0.5);
+        let gap = s.gap.unwrap();
+        assert!(
+            (gap - 0.062 * 100.0 / (28.07 * 0.005)).abs() < 1e-9,
+            "{gap}"
+        );
+        assert!(gap < 100.0);
+        assert!(
+            s.explanation.formula.contains("|目标值|×0.5%"),
+            "{}",
+            s.explanation.formula
+        );
+        // The floor off: methods §2 to the letter.
+        let letter = LightBands {
+            min_task_percent: 0.0,
+            ..LightBands::default()
+        };
+        let target = t("28.07");
+        let j = judge(
+            &ScheduleInput {
+                target: &target,
+                polarity: HigherIsBetter,
+                start: Some(28.06),
+                actual: Some(28.003),
+                fraction: 0.5,
+                flow: Flow::Level,
+                as_of: None,
+            },
+            &letter,
+        );
+        assert!((j.gap.unwrap() - 620.0).abs() < 1e-6);
+        // A task larger than the floor is untouched.
+        let s = run("60", HigherIsBetter, Some(50.0), Some(55.0), 0.5);
+        assert_eq!(s.gap, Some(0.0));
     }
 
     #[test]

@@ -14,6 +14,9 @@ pub enum YearStatus {
     NotMet,
     NoData,
     NoTarget,
+    /// 无分解目标: a summed indicator at a place below the district whose target has not
+    /// been decomposed to it (methods §8): no light, no order, not ranked — never red.
+    Undecomposed,
 }
 
 impl YearStatus {
@@ -23,6 +26,7 @@ impl YearStatus {
             YearStatus::NotMet => "未达标",
             YearStatus::NoData => "无数据",
             YearStatus::NoTarget => "无目标",
+            YearStatus::Undecomposed => "无分解目标",
         }
     }
 }

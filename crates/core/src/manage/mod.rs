@@ -15,8 +15,8 @@ pub mod weekly;
 pub mod work;
 
 pub use rank::{
-    DomainScore, IndicatorInput, RankBy, RankRow, RankRule, RankTerm, Ranking, TermKind, TermScore,
-    UnitInput, flag_bottom_runs, rank,
+    DomainScore, IndicatorInput, Mark, RankBy, RankRow, RankRule, RankTerm, Ranking, TermKind,
+    TermScore, UnitInput, flag_runs, rank,
 };
 pub use supervise::{
     ActionKind, EscalationRule, Extension, Order, OrderAction, OrderDraft, OrderError, OrderEvent,

@@ -21,10 +21,19 @@
 //! - ranks are competition style (1, 2, 2, 4): scores equal after rounding to
 //!   `tie_decimals` decimals share a rank; rows with a rank are sorted by rank then unit
 //!   name, unranked rows by unit name;
-//! - the bottom `bottom_n` are the ranked units whose rank is at or below the rank of the
-//!   `bottom_n`-th from last (ties at the boundary are all in). Nobody is in the bottom
-//!   when no more than `bottom_n` units are ranked, and units sharing first place never
-//!   are.
+//! - how many are flagged from the bottom depends on the size of the group
+//!   ([`RankRule::bottom_count`]): `bottom_n` (3) when at least `bottom_n_from` (10) units
+//!   are ranked, else `small_group_bottom_n` (1, only the last) — three of four towns
+//!   flagged would mean nothing;
+//! - the bottom n are the ranked units whose rank is at or below the rank of the n-th
+//!   from last (ties at the boundary are all in). Nobody is in the bottom when no more
+//!   than n units are ranked, and units sharing first place never are;
+//! - a unit without a figure for more than `missing_share` (half) of its indicators whose
+//!   figure was due is flagged 缺报, ranked or not: missing figures never let a unit escape
+//!   the ranking's scrutiny, and a figure not yet due (an annual one within its year) never
+//!   counts as missing;
+//! - a unit flagged (in the bottom, or 缺报) in each of the last `consecutive_months`
+//!   rankings is to be supervised ([`flag_runs`]).
 
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -125,8 +134,16 @@ pub struct RankRule {
     pub domain_weights: BTreeMap<String, f64>,
     /// Extra terms (each 5 points by default).
     pub terms: Vec<RankTerm>,
-    /// How many units from the bottom are flagged (3).
+    /// How many units from the bottom are flagged (3) in a group of at least
+    /// `bottom_n_from` ranked units.
     pub bottom_n: usize,
+    /// The smallest group in which the bottom `bottom_n` are flagged (10).
+    pub bottom_n_from: usize,
+    /// How many from the bottom are flagged in a smaller group (1: only the last).
+    pub small_group_bottom_n: usize,
+    /// A unit without a figure for more than this share of its indicators whose figure was
+    /// due is flagged 缺报 (0.5: most of them).
+    pub missing_share: f64,
     /// How many consecutive months in the bottom raise a supervision order (2).
     pub consecutive_months: u32,
     /// Scores equal after rounding to this many decimals share a rank (4).
@@ -143,6 +160,9 @@ impl Default for RankRule {
                 .map(|&kind| RankTerm { kind, points: 5.0 })
                 .collect(),
             bottom_n: 3,
+            bottom_n_from: 10,
+            small_group_bottom_n: 1,
+            missing_share: 0.5,
             consecutive_months: 2,
             tie_decimals: 4,
         }
@@ -159,6 +179,75 @@ impl RankRule {
         if w.is_finite() && w > 0.0 { w } else { 0.0 }
     }
 
+    /// How many units from the bottom are flagged when `ranked` units are ranked.
+    pub fn bottom_count(&self, ranked: usize) -> usize {
+        if ranked >= self.bottom_n_from {
+            self.bottom_n
+        } else {
+            self.small_group_bottom_n
+        }
+    }
+
+    /// The share of no-data indicators above which a unit is flagged 缺报 (0.5 when the
+    /// configured one is not a share).
+    pub fn missing_share_value(&self) -> f64 {
+        if (0.0..1.0).contains(&self.missing_share) {
+            self.missing_share
+        } else {
+            0.5
+        }
+    }
+
+    /// Whether a unit without a figure for `missing` of its `due` indicators (those whose
+    /// figure was due) is flagged 缺报.
+    pub fn is_missing(&self, missing: usize, due: usize) -> bool {
+        due > 0 && missing as f64 > self.missing_share_value() * due as f64
+    }
+
+    fn bottom_zh(&self) -> String {
+        let n = |k: usize| {
+            if k == 1 {
+                "末位".to_string()
+            } else {
+                format!("后 {k} 位")
+            }
+        };
+        if self.bottom_n_from == 0 || self.bottom_n == self.small_group_bottom_n {
+            format!("标记排名{}", n(self.bottom_n))
+        } else {
+            format!(
+                "参加排名的单位不少于 {m} 个时标记排名{},少于 {m} 个时标记排名{}",
+                n(self.bottom_n),
+                n(self.small_group_bottom_n),
+                m = self.bottom_n_from
+            )
+        }
+    }
+
+    fn bottom_en(&self) -> String {
+        let n = |k: usize| {
+            if k == 1 {
+                "the last unit".to_string()
+            } else {
+                format!("the bottom {k}")
+            }
+        };
+        if self.bottom_n_from == 0 || self.bottom_n == self.small_group_bottom_n {
+            format!("{} are flagged", n(self.bottom_n))
+        } else {
+            format!(
+                "{} are flagged when at least {m} units are ranked, {} in a smaller group",
+                n(self.bottom_n),
+                n(self.small_group_bottom_n),
+                m = self.bottom_n_from
+            )
+        }
+    }
+
+    fn missing_pct(&self) -> String {
+        fmt_num(self.missing_share_value() * 100.0)
+    }
+
     fn cap_value(&self) -> f64 {
         if self.cap.is_finite() && self.cap > 0.0 {
             self.cap
@@ -172,7 +261,7 @@ impl RankRule {
         let cap = fmt_num(self.cap_value());
         let mut s = String::new();
         s.push_str(&format!(
-            "1. 单项得分 s = min(实际值 ÷ 序时目标值, {cap});越低越好的指标 s = min(序时目标值 ÷ 实际值, {cap})。\n"
+            "1. 单项得分 = 实际值 ÷ 序时目标值,最高 {cap};越低越好的指标,单项得分 = 序时目标值 ÷ 实际值,最高 {cap}。\n"
         ));
         s.push_str(&format!(
             "2. 零值保护:比值中为 0 的数按 {} 计(0 ÷ 0 记为 1),比值为负按 0 计,不出现无穷大或非数。\n",
@@ -213,8 +302,16 @@ impl RankRule {
         ));
         s.push_str("7. 没有任何计分指标的单位不排名次,列于最后,注明“无数据”。\n");
         s.push_str(&format!(
-            "8. 排名后 {} 位(边界并列者一并计入)连续 {} 个月的单位列入督办。",
-            self.bottom_n, self.consecutive_months
+            "8. {}(边界并列者一并计入,并列第一者不标记)。\n",
+            self.bottom_zh()
+        ));
+        s.push_str(&format!(
+            "9. 应报指标中超过 {}% 未报数据的单位标记“缺报”,未排名的也不例外;尚未到报送期的(如年度指标在年内)不计。\n",
+            self.missing_pct()
+        ));
+        s.push_str(&format!(
+            "10. 连续 {} 个月被标记(排名靠后或缺报)的单位列入督办。",
+            self.consecutive_months
         ));
         s
     }
@@ -265,8 +362,16 @@ impl RankRule {
             "7. A unit with no scored indicator gets no rank and is listed last as no data.\n",
         );
         s.push_str(&format!(
-            "8. Units in the bottom {} (ties at the boundary included) for {} consecutive months are flagged for supervision.",
-            self.bottom_n, self.consecutive_months
+            "8. {} (ties at the boundary included; units sharing first place never are).\n",
+            self.bottom_en()
+        ));
+        s.push_str(&format!(
+            "9. A unit without figures for more than {}% of the indicators due by now is flagged as missing reports, ranked or not; figures not yet due (an annual one within its year) do not count.\n",
+            self.missing_pct()
+        ));
+        s.push_str(&format!(
+            "10. Units flagged (at the bottom or missing reports) for {} consecutive months are put under supervision.",
+            self.consecutive_months
         ));
         s
     }
@@ -282,6 +387,14 @@ pub struct IndicatorInput {
     pub actual: Option<f64>,
     /// The value expected by now on the time-proportional schedule; None = no data.
     pub expected: Option<f64>,
+    /// Whether a figure was due by now (an annual figure is not, within its year): one
+    /// that was and is absent counts toward 缺报; one not yet due never does.
+    #[serde(default = "due")]
+    pub due: bool,
+}
+
+fn due() -> bool {
+    true
 }
 
 /// One unit's inputs to the ranking.
@@ -331,8 +444,31 @@ pub struct RankRow {
     pub previous_rank: Option<u32>,
     /// previous rank − rank: positive = moved up.
     pub change: Option<i32>,
-    /// In the bottom `bottom_n` this month.
+    /// In the bottom this month ([`Ranking::bottom_count`] units from the last).
     pub bottom: bool,
+    /// 缺报: without a figure for most of its indicators whose figure was due (the rule's
+    /// `missing_share`).
+    #[serde(default)]
+    pub missing_data: bool,
+    /// How many figures that were due are absent.
+    #[serde(default)]
+    pub missing: usize,
+    /// How many of its indicators' figures were due.
+    #[serde(default)]
+    pub due: usize,
+}
+
+/// A mark on a ranking's row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mark {
+    /// Flagged (in the bottom or 缺报) the rule's run of months: to be supervised.
+    Supervised,
+    /// In the bottom this month (the bottom 3, or only the last in a small group).
+    Bottom,
+    /// 缺报: most figures due are absent.
+    Missing,
+    /// Not ranked, and not for missing reports: nothing was due, or nothing could be scored.
+    Unranked,
 }
 
 /// A ranking, with the rule it was computed by.
@@ -346,6 +482,111 @@ impl Ranking {
     /// The row of a unit.
     pub fn row(&self, unit: &str) -> Option<&RankRow> {
         self.rows.iter().find(|r| r.unit == unit)
+    }
+
+    /// How many units are ranked.
+    pub fn ranked(&self) -> usize {
+        self.rows.iter().filter(|r| r.rank.is_some()).count()
+    }
+
+    /// How many units from the bottom are flagged in this ranking (by its group size).
+    pub fn bottom_count(&self) -> usize {
+        self.rule.bottom_count(self.ranked())
+    }
+
+    /// The bottom in words: `末位` or `后3位`.
+    pub fn bottom_zh(&self) -> String {
+        match self.bottom_count() {
+            1 => "末位".into(),
+            n => format!("后{n}位"),
+        }
+    }
+
+    /// The bottom in words, in English: `last` or `bottom 3`.
+    pub fn bottom_en(&self) -> String {
+        match self.bottom_count() {
+            1 => "last".into(),
+            n => format!("bottom {n}"),
+        }
+    }
+
+    /// Why a row is flagged this month (`排名后3位`, `排名末位`, `缺报`, or both), None
+    /// when it is not.
+    pub fn reason_zh(&self, row: &RankRow) -> Option<String> {
+        let mut parts = Vec::new();
+        if row.bottom {
+            parts.push(format!("排名{}", self.bottom_zh()));
+        }
+        if row.missing_data {
+            parts.push("缺报".to_string());
+        }
+        (!parts.is_empty()).then(|| parts.join("、"))
+    }
+
+    /// A row's marks, the most serious first: [`Mark::Supervised`] when it is in
+    /// `supervised` (the units of [`flag_runs`]), then this month's (in the bottom, 缺报);
+    /// an unranked unit not 缺报 is marked with why it is unranked, never left silent.
+    pub fn marks(&self, row: &RankRow, supervised: &[String]) -> Vec<Mark> {
+        let mut out = Vec::new();
+        if supervised.contains(&row.unit) && (row.bottom || row.missing_data) {
+            out.push(Mark::Supervised);
+        }
+        if row.bottom {
+            out.push(Mark::Bottom);
+        }
+        if row.missing_data {
+            out.push(Mark::Missing);
+        } else if row.rank.is_none() {
+            out.push(Mark::Unranked);
+        }
+        out
+    }
+
+    /// A mark in words: `连续2个月排名后3位·督办`, `后3位`/`末位`, `缺报(3项未报)`,
+    /// `未排名:本月无应报数据`.
+    pub fn mark_zh(&self, row: &RankRow, mark: Mark) -> String {
+        match mark {
+            Mark::Supervised => format!(
+                "连续{}个月{}·督办",
+                self.rule.consecutive_months,
+                self.reason_zh(row).unwrap_or_else(|| "被标记".into())
+            ),
+            Mark::Bottom => self.bottom_zh(),
+            Mark::Missing => format!("缺报({}项未报)", row.missing),
+            Mark::Unranked if row.due == 0 => "未排名:本月无应报数据".into(),
+            Mark::Unranked => "未排名:无可计分指标".into(),
+        }
+    }
+
+    /// [`Ranking::mark_zh`] in English.
+    pub fn mark_en(&self, row: &RankRow, mark: Mark) -> String {
+        match mark {
+            Mark::Supervised => format!(
+                "flagged {} months running · supervised",
+                self.rule.consecutive_months
+            ),
+            Mark::Bottom => self.bottom_en(),
+            Mark::Missing => format!("missing reports ({} not filed)", row.missing),
+            Mark::Unranked if row.due == 0 => "unranked: no figure due yet".into(),
+            Mark::Unranked => "unranked: nothing to score".into(),
+        }
+    }
+
+    /// A row's marks in words ([`Ranking::marks`], [`Ranking::mark_zh`]).
+    pub fn marks_zh(&self, row: &RankRow, supervised: &[String]) -> Vec<String> {
+        self.marks(row, supervised)
+            .into_iter()
+            .map(|m| self.mark_zh(row, m))
+            .collect()
+    }
+
+    /// Units flagged this month: in the bottom or 缺报.
+    pub fn flagged_units(&self) -> BTreeSet<String> {
+        self.rows
+            .iter()
+            .filter(|r| r.bottom || r.missing_data)
+            .map(|r| r.unit.clone())
+            .collect()
     }
 
     /// Units in the bottom `bottom_n` by rank, ties at the boundary included (see the
@@ -445,6 +686,13 @@ pub fn score_unit(rule: &RankRule, input: &UnitInput) -> RankRow {
         })
         .collect();
     let score = base.map(|b| b + terms.iter().map(|t| t.points).sum::<f64>());
+    let due: Vec<&IndicatorInput> = input.indicators.iter().filter(|i| i.due).collect();
+    let missing = due
+        .iter()
+        .filter(|i| !i.actual.is_some_and(f64::is_finite))
+        .count();
+    let missing_data = rule.is_missing(missing, due.len());
+    let due = due.len();
     RankRow {
         unit: input.unit.clone(),
         rank: None,
@@ -456,6 +704,9 @@ pub fn score_unit(rule: &RankRule, input: &UnitInput) -> RankRow {
         previous_rank: None,
         change: None,
         bottom: false,
+        missing_data,
+        missing,
+        due,
     }
 }
 
@@ -500,18 +751,18 @@ pub fn rank(rule: &RankRule, inputs: &[UnitInput], previous: Option<&Ranking>) -
         rule: rule.clone(),
         rows: out,
     };
-    let bottom = ranking.bottom_units(rule.bottom_n);
+    let bottom = ranking.bottom_units(ranking.bottom_count());
     for row in &mut ranking.rows {
         row.bottom = bottom.contains(&row.unit);
     }
     ranking
 }
 
-/// Units in the bottom `rule.bottom_n` (by rank, ties at the boundary included) in each
-/// of the last `rule.consecutive_months` rankings of `history` (oldest first, one per
-/// consecutive month). Empty when the history is shorter than that or the run length is
-/// 0. Sorted by unit name.
-pub fn flag_bottom_runs(history: &[Ranking], rule: &RankRule) -> Vec<String> {
+/// Units flagged — in the bottom (each month by its own group size, ties at the boundary
+/// included) or 缺报 — in each of the last `rule.consecutive_months` rankings of `history`
+/// (oldest first, one per consecutive month): the units to supervise. Empty when the
+/// history is shorter than that or the run length is 0. Sorted by unit name.
+pub fn flag_runs(history: &[Ranking], rule: &RankRule) -> Vec<String> {
     let n = rule.consecutive_months as usize;
     if n == 0 || history.len() < n {
         return Vec::new();
@@ -520,9 +771,9 @@ pub fn flag_bottom_runs(history: &[Ranking], rule: &RankRule) -> Vec<String> {
     let Some(first) = recent.next() else {
         return Vec::new();
     };
-    let mut set = first.bottom_units(rule.bottom_n);
+    let mut set = first.flagged_units();
     for r in recent {
-        let b = r.bottom_units(rule.bottom_n);
+        let b = r.flagged_units();
         set.retain(|u| b.contains(u));
     }
     set.into_iter().collect()
@@ -539,6 +790,7 @@ mod tests {
             lower_is_better: false,
             actual: a,
             expected: e,
+            due: true,
         }
     }
 
@@ -714,6 +966,185 @@ mod tests {
         assert_eq!(r.rows[1].base, None);
         assert_eq!(r.rows[1].no_data, vec!["a".to_string()]);
         assert!(!r.rows[1].bottom);
+        // Unranked, but not let off: flagged for its missing figures.
+        assert!(r.rows[1].missing_data);
+        assert!(!r.rows[0].missing_data);
+    }
+
+    fn scored(vals: &[(&str, f64)]) -> Vec<UnitInput> {
+        vals.iter()
+            .map(|(n, v)| unit(n, vec![ind("a", "d", Some(*v), Some(1.0))]))
+            .collect()
+    }
+
+    #[test]
+    fn a_group_of_four_flags_only_the_last() {
+        let rule = no_terms();
+        let four = rank(
+            &rule,
+            &scored(&[("a", 1.0), ("b", 0.9), ("c", 0.8), ("d", 0.7)]),
+            None,
+        );
+        assert_eq!(four.bottom_count(), 1);
+        let bottom: Vec<&str> = four
+            .rows
+            .iter()
+            .filter(|r| r.bottom)
+            .map(|r| r.unit.as_str())
+            .collect();
+        assert_eq!(bottom, ["d"]);
+        assert_eq!(four.bottom_zh(), "末位");
+        let d = four.row("d").unwrap();
+        assert_eq!(four.marks_zh(d, &[]), ["末位"]);
+        assert!(four.marks_zh(d, &[]).iter().all(|m| !m.contains("后3位")));
+        assert_eq!(
+            four.marks_zh(d, &["d".to_string()]),
+            ["连续2个月排名末位·督办", "末位"]
+        );
+        // Nine units: still only the last; ten: the bottom three.
+        let names: Vec<String> = (0..10).map(|i| format!("u{i}")).collect();
+        let vals: Vec<(&str, f64)> = names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.as_str(), 1.0 - i as f64 / 20.0))
+            .collect();
+        let nine = rank(&rule, &scored(&vals[..9]), None);
+        assert_eq!(nine.bottom_units(nine.bottom_count()).len(), 1);
+        let ten = rank(&rule, &scored(&vals), None);
+        assert_eq!(ten.bottom_count(), 3);
+        assert_eq!(
+            ten.bottom_units(3),
+            ["u7", "u8", "u9"].map(String::from).into()
+        );
+        assert_eq!(ten.bottom_zh(), "后3位");
+        // Configurable: the bottom two in a small group.
+        let two = RankRule {
+            small_group_bottom_n: 2,
+            ..no_terms()
+        };
+        let r = rank(
+            &two,
+            &scored(&[("a", 1.0), ("b", 0.9), ("c", 0.8), ("d", 0.7)]),
+            None,
+        );
+        assert_eq!(
+            r.bottom_units(r.bottom_count()),
+            ["c", "d"].map(String::from).into()
+        );
+        // Ties for last are all in; a single unit is never its own bottom.
+        let r = rank(&rule, &scored(&[("a", 1.0), ("b", 0.7), ("c", 0.7)]), None);
+        assert_eq!(
+            r.bottom_units(r.bottom_count()),
+            ["b", "c"].map(String::from).into()
+        );
+        let r = rank(&rule, &scored(&[("a", 0.1)]), None);
+        assert!(!r.rows[0].bottom);
+    }
+
+    #[test]
+    fn most_indicators_without_data_is_flagged_missing() {
+        let rule = no_terms();
+        let with = |n: &str, known: usize, unknown: usize| {
+            let mut inds: Vec<IndicatorInput> = (0..known)
+                .map(|k| ind(&format!("k{k}"), "d", Some(1.0), Some(1.0)))
+                .collect();
+            inds.extend((0..unknown).map(|k| ind(&format!("m{k}"), "d", None, Some(1.0))));
+            unit(n, inds)
+        };
+        let r = rank(
+            &rule,
+            &[
+                with("全有", 3, 0),
+                with("半数", 2, 2),
+                with("多数缺", 1, 2),
+                with("全缺", 0, 3),
+                unit("无指标", vec![]),
+            ],
+            None,
+        );
+        let missing = |u: &str| r.row(u).unwrap().missing_data;
+        assert!(!missing("全有"));
+        // Exactly half is not most.
+        assert!(!missing("半数"));
+        // Ranked and still flagged.
+        assert!(missing("多数缺"));
+        assert!(r.row("多数缺").unwrap().rank.is_some());
+        assert!(missing("全缺"));
+        assert_eq!(r.row("全缺").unwrap().rank, None);
+        // Nothing to report, nothing missing; but never silently unranked.
+        assert!(!missing("无指标"));
+        assert_eq!(
+            r.marks_zh(r.row("无指标").unwrap(), &[]),
+            ["未排名:本月无应报数据"]
+        );
+        let all = r.row("全缺").unwrap();
+        assert_eq!(r.marks_zh(all, &[]), ["缺报(3项未报)"]);
+        assert_eq!(r.reason_zh(all).as_deref(), Some("缺报"));
+        assert!(r.flagged_units().contains("全缺"));
+        // Figures not yet due (annual ones within their year) are not missing: two of
+        // three not due, the one due reported.
+        let mut annual = with("年报", 1, 2);
+        for i in annual.indicators.iter_mut().skip(1) {
+            i.due = false;
+        }
+        let r = rank(&rule, std::slice::from_ref(&annual), None);
+        assert!(!r.rows[0].missing_data);
+        assert_eq!(r.rows[0].no_data.len(), 2, "listed, not scored");
+        // The one due missing too: 缺报 (1 of 1 due).
+        annual.indicators[0].actual = None;
+        let r = rank(&rule, &[annual], None);
+        assert!(r.rows[0].missing_data);
+        assert_eq!(r.rows[0].missing, 1);
+        // A figure without an expected value (no target this year) is not a missing report.
+        let r = rank(
+            &rule,
+            &[unit("无目标", vec![ind("a", "d", Some(1.0), None)])],
+            None,
+        );
+        assert!(!r.rows[0].missing_data);
+        // Configurable: a stricter share flags half as well.
+        let strict = RankRule {
+            missing_share: 0.25,
+            ..no_terms()
+        };
+        let r = rank(&strict, &[with("半数", 2, 2)], None);
+        assert!(r.rows[0].missing_data);
+        // A share that is not one falls back to half.
+        let odd = RankRule {
+            missing_share: f64::NAN,
+            ..no_terms()
+        };
+        assert!(!rank(&odd, &[with("半数", 2, 2)], None).rows[0].missing_data);
+    }
+
+    #[test]
+    fn missing_data_two_months_running_is_supervised() {
+        let rule = no_terms();
+        let month = |gone: bool| {
+            let mut inputs = scored(&[("a", 1.0), ("b", 0.9), ("c", 0.8), ("d", 0.7)]);
+            if gone {
+                inputs.push(unit("缺", vec![ind("a", "d", None, Some(1.0))]));
+            } else {
+                inputs.push(unit("缺", vec![ind("a", "d", Some(0.95), Some(1.0))]));
+            }
+            rank(&rule, &inputs, None)
+        };
+        // Missing both months: supervised although never ranked.
+        assert_eq!(
+            flag_runs(&[month(true), month(true)], &rule),
+            ["d".to_string(), "缺".to_string()]
+        );
+        // Missing one month only: not yet.
+        assert_eq!(
+            flag_runs(&[month(false), month(true)], &rule),
+            ["d".to_string()]
+        );
+        let m = month(true);
+        let row = m.row("缺").unwrap();
+        assert_eq!(
+            m.marks_zh(row, &["缺".to_string()]),
+            ["连续2个月缺报·督办", "缺报(1项未报)"]
+        );
     }
 
     #[test]
@@ -758,9 +1189,17 @@ mod tests {
         assert!(close(row.score.unwrap(), 110.0));
     }
 
+    /// Bottom 3 in any group, as the tests of five units below expect.
+    fn bottom_three_always() -> RankRule {
+        RankRule {
+            bottom_n_from: 0,
+            ..no_terms()
+        }
+    }
+
     #[test]
     fn change_of_rank_and_bottom() {
-        let rule = no_terms();
+        let rule = bottom_three_always();
         let mk = |vals: &[(&str, f64)]| -> Vec<UnitInput> {
             vals.iter()
                 .map(|(n, v)| unit(n, vec![ind("a", "d", Some(*v), Some(1.0))]))
@@ -787,10 +1226,10 @@ mod tests {
         assert!(m2.row("d").unwrap().bottom);
         assert!(!m2.row("e").unwrap().bottom);
         assert_eq!(
-            flag_bottom_runs(&[m1.clone(), m2.clone()], &rule),
+            flag_runs(&[m1.clone(), m2.clone()], &rule),
             vec!["c".to_string(), "d".to_string()]
         );
-        assert!(flag_bottom_runs(&[m2], &rule).is_empty());
+        assert!(flag_runs(&[m2], &rule).is_empty());
     }
 
     #[test]
@@ -812,7 +1251,7 @@ mod tests {
 
     #[test]
     fn bottom_runs_window() {
-        let rule = no_terms();
+        let rule = bottom_three_always();
         let mk = |vals: &[(&str, f64)]| -> Ranking {
             let inputs: Vec<UnitInput> = vals
                 .iter()
@@ -825,23 +1264,23 @@ mod tests {
         let m3 = mk(&[("a", 0.1), ("b", 0.5), ("c", 0.6), ("d", 1.1), ("e", 1.0)]);
         // Only the last two months count: a was bottom in m1 and m3 but not m2.
         assert_eq!(
-            flag_bottom_runs(&[m1.clone(), m2.clone(), m3.clone()], &rule),
+            flag_runs(&[m1.clone(), m2.clone(), m3.clone()], &rule),
             vec!["b".to_string(), "c".to_string()]
         );
         let three = RankRule {
             consecutive_months: 3,
-            ..no_terms()
+            ..bottom_three_always()
         };
         assert_eq!(
-            flag_bottom_runs(&[m1.clone(), m2.clone(), m3.clone()], &three),
+            flag_runs(&[m1.clone(), m2.clone(), m3.clone()], &three),
             vec!["b".to_string(), "c".to_string()]
         );
         let off = RankRule {
             consecutive_months: 0,
             ..no_terms()
         };
-        assert!(flag_bottom_runs(&[m1, m2, m3], &off).is_empty());
-        assert!(flag_bottom_runs(&[], &rule).is_empty());
+        assert!(flag_runs(&[m1, m2, m3], &off).is_empty());
+        assert!(flag_runs(&[], &rule).is_empty());
     }
 
     #[test]
@@ -897,6 +1336,23 @@ mod tests {
         ] {
             assert!(zh.contains(w), "{w} missing from {zh}");
         }
+        for w in [
+            "少于 10 个时标记排名末位",
+            "不少于 10 个时标记排名后 3 位",
+            "缺报",
+            "50%",
+        ] {
+            assert!(zh.contains(w), "{w} missing from {zh}");
+        }
+        let en = rule.describe_en();
+        for w in ["the last unit", "at least 10 units", "missing reports"] {
+            assert!(en.contains(w), "{w} missing from {en}");
+        }
+        let flat = RankRule {
+            bottom_n_from: 0,
+            ..RankRule::default()
+        };
+        assert!(flat.describe_zh().contains("8. 标记排名后 3 位"));
         let bare = RankRule {
             terms: vec![],
             ..RankRule::default()
@@ -924,6 +1380,16 @@ mod tests {
         assert_eq!(serde_json::from_str::<UnitInput>(&uj).unwrap(), u);
         let rule: RankRule = serde_json::from_str("{\"cap\": 1.5}").unwrap();
         assert_eq!(rule.bottom_n, 3);
+        // A configuration stored before the small-group rule reads with its defaults, and
+        // a ranking published before 缺报 with the flag off.
+        assert_eq!((rule.bottom_n_from, rule.small_group_bottom_n), (10, 1));
+        let mut old = serde_json::to_value(&r).unwrap();
+        old["rows"][0]
+            .as_object_mut()
+            .unwrap()
+            .remove("missing_data");
+        let back: Ranking = serde_json::from_value(old).unwrap();
+        assert!(!back.rows[0].missing_data);
     }
 
     mod props {
@@ -972,6 +1438,7 @@ mod tests {
                                 lower_is_better: lower,
                                 actual: a,
                                 expected: e,
+                                due: true,
                             })
                             .collect(),
                         term_rates: TermKind::ALL.iter().copied().zip(rates).collect(),

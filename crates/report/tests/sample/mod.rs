@@ -30,6 +30,7 @@ fn row(
         expected: expected.map(s),
         light,
         reason: s(reason),
+        pace: None,
     }
 }
 
@@ -60,14 +61,33 @@ fn trend(code: &str, name: &str, unit: &str, light: Light, actual: &[f64], path:
     let periods = [
         "2024-09", "2024-12", "2025-03", "2025-06", "2025-09", "2025-12",
     ];
+    // Each period's end on the time axis, in years.
+    let at = vec![2024.75, 2025.0, 2025.25, 2025.5, 2025.75, 2026.0];
+    // The plan's path: the 2024 and 2025 targets where the schedule ends each year, and a
+    // 2023 target as far below the 2024 one as 2025's is above it.
+    let target = |year: i32, value: f64| PlanPoint {
+        year,
+        value,
+        label: format!("目标 {value}"),
+        joined: true,
+    };
+    let (t24, t25) = (path[1], path[path.len() - 1]);
     Trend {
         code: s(code),
         name: s(name),
         unit: s(unit),
         light,
         periods: periods.iter().map(|p| s(p)).collect(),
+        at,
         actual: (0..periods.len()).map(|i| actual.get(i).copied()).collect(),
-        target_path: (0..periods.len()).map(|i| path.get(i).copied()).collect(),
+        schedule: (0..periods.len()).map(|i| path.get(i).copied()).collect(),
+        plan: vec![
+            target(2023, t24 - (t25 - t24)),
+            target(2024, t24),
+            target(2025, t25),
+        ],
+        plan_joined: true,
+        axis_end: Some(2026.0),
     }
 }
 

@@ -34,6 +34,8 @@ pub struct SqlStore<DB: sqlx::Database> {
     pool: Pool<DB>,
     /// What every audit row appended through this handle is marked with (`set_origin`).
     origin: Arc<RwLock<Option<String>>>,
+    /// The time writes are stamped with instead of now (`set_clock`).
+    clock: Arc<RwLock<Option<NaiveDateTime>>>,
 }
 
 impl<DB: sqlx::Database> Clone for SqlStore<DB> {
@@ -41,6 +43,7 @@ impl<DB: sqlx::Database> Clone for SqlStore<DB> {
         SqlStore {
             pool: self.pool.clone(),
             origin: self.origin.clone(),
+            clock: self.clock.clone(),
         }
     }
 }
@@ -50,6 +53,7 @@ impl<DB: sqlx::Database> SqlStore<DB> {
         SqlStore {
             pool,
             origin: Default::default(),
+            clock: Default::default(),
         }
     }
 
@@ -157,7 +161,11 @@ impl<D: Dialect> Write<D> {
     /// Begins a write by `actor` on `store`, now: the write lock, the audit head (locked
     /// on PostgreSQL), the store's origin.
     pub(crate) async fn begin(store: &SqlStore<D>, actor: &str) -> Result<Write<D>> {
-        let at = now();
+        let at = store
+            .clock
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .unwrap_or_else(now);
         let mut tx = store.pool.begin_with(D::BEGIN_WRITE).await?;
         let head = format!(
             "SELECT seq, hash FROM audit_head WHERE id = 1{}",
@@ -283,6 +291,10 @@ impl<D: Dialect> AuditStore for SqlStore<D> {
             .read()
             .unwrap_or_else(|e| e.into_inner())
             .clone()
+    }
+
+    fn set_clock(&self, at: Option<NaiveDateTime>) {
+        *self.clock.write().unwrap_or_else(|e| e.into_inner()) = at;
     }
 
     async fn audit_row(&self, seq: i64) -> Result<Option<AuditEntry>> {

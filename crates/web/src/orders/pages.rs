@@ -20,7 +20,7 @@ use crate::Shared;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::PageUser;
 use crate::layout::{Chrome, Fields, L, PageResult, back_to, check_form, field, render};
-use crate::text::{code_of, parse_code, parse_date, pctf, today};
+use crate::text::{code_of, parse_code, parse_date, pctf, person, today};
 
 pub(super) fn routes() -> axum::Router<Shared> {
     Router::new()
@@ -215,12 +215,13 @@ async fn order_page(
     let day = today();
     let o = &v.item;
     let row = order_row(o, day);
+    let state = web.app.read();
     let events = o
         .events
         .iter()
         .map(|e| EventView {
             at: show_minute(e.at),
-            actor: e.actor.clone(),
+            actor: person(&state, &e.actor, c.en),
             action: e.action.label_zh().into(),
             from: e.from.label_zh().into(),
             to: e.to.label_zh().into(),
@@ -280,7 +281,11 @@ async fn order_page(
         flag: row.flag,
         flag_class: row.class,
         body: format!("{}\n{}", o.title, o.body),
-        created: format!("{}({})", show_minute(o.created_at), o.created_by),
+        created: format!(
+            "{}({})",
+            show_minute(o.created_at),
+            person(&state, &o.created_by, c.en)
+        ),
         events,
         extensions,
         actions,
@@ -292,6 +297,7 @@ async fn order_page(
         l,
         c,
     };
+    drop(state);
     Ok(render(&page))
 }
 

@@ -1,0 +1,236 @@
+// Walks every page a user can reach from the menu, and one or two detail pages of each kind
+// linked from there (an indicator, a place, an order, a task, …), in Chinese mode:
+// - no Latin word outside a short allowed list reaches the screen (issue 13 point 7): the
+//   failure lists each offending word with the page it is on;
+// - at 390 px no page scrolls sideways (point 8): wide tables scroll inside their own box.
+// The pages are discovered from the links, not listed here, so a page added to the menu is
+// walked without touching this file.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { chromium } from "playwright-core";
+
+const BASE = process.env.BASE ?? "http://127.0.0.1:18089";
+const SHOTS = process.env.SHOTS ?? "artifacts/screenshots";
+const PASSWORD = "Demo@2025";
+const TOWN = "330902002";
+// Pages of one kind (`/indicator/T08`, `/indicator/T09`) are walked at most this often.
+const PER_KIND = 2;
+const MAX_PAGES = 80;
+let browser;
+
+before(async () => {
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+      "--disable-component-update", "--disable-sync", "--no-first-run"],
+  });
+});
+after(async () => { await browser?.close(); });
+
+async function signIn(login, viewport) {
+  const page = await browser.newPage({ viewport, locale: "zh-CN" });
+  const errors = [];
+  page.on("console", (m) => { if (m.type() === "error") errors.push(`${page.url()}: ${m.text()}`); });
+  page.on("pageerror", (e) => errors.push(`${page.url()}: ${e}`));
+  await page.goto(`${BASE}/login`);
+  await page.fill("#login", login);
+  await page.fill("#password", PASSWORD);
+  await Promise.all([page.waitForURL(/\/overview/), page.click("button[type=submit]")]);
+  page.consoleErrors = errors;
+  return page;
+}
+
+// Latin text a Chinese page may show: indicator, task and order codes (T08, K3, DB-2025-001),
+// file formats and encodings, units, and the switch to English (written in English on purpose).
+const ALLOWED = new Set([
+  "PDF", "Excel", "CSV", "HTML", "Word", "docx", "xlsx", "csv", "pdf", "html", "GBK", "UTF", "BOM",
+  "km", "m", "kg", "g", "ml", "h", "min",
+  "English",
+  // Licences and data sources a map must cite by their own names.
+  "MIT", "ODbL", "OpenStreetMap",
+]);
+const CODE = /^(?:[A-Z]{1,4}\d+(?:\.\d+)*[a-z]?|[A-Z]{1,4}-\d+(?:-\d+)*)$/;
+const FILE = /\.(?:xlsx|csv|pdf|docx|html|txt|png|jpe?g|zip|geojson|toml)$/i;
+
+/** The Latin words of `text` that are not allowed. */
+function latinWords(text) {
+  const bad = new Set();
+  // A token: letters and digits joined by `_`, `.`, `-` (so `value.write`, `ratio_of_sums`
+  // and `a.csv` are one word each); URLs and mail addresses are not interface text.
+  for (const m of text.matchAll(/[A-Za-z0-9][A-Za-z0-9_.@\/:-]*/g)) {
+    const w = m[0].replace(/[.:/-]+$/, "");
+    if (!/[A-Za-z]/.test(w)) continue;
+    if (ALLOWED.has(w) || CODE.test(w) || FILE.test(w)) continue;
+    // A period as the API writes it (2025Q3, 2025-W05, 2025H1): digits around one letter.
+    if (/^\d{4}-?[QHW]\d{1,2}$/.test(w)) continue;
+    if (/^https?:/.test(w) || w.includes("@")) continue;
+    bad.add(w);
+  }
+  return [...bad];
+}
+
+/** What a page shows a person: its visible text, title, and the texts of its attributes. */
+async function shownText(page) {
+  return page.evaluate(() => {
+    const parts = [document.title, document.body.innerText];
+    for (const el of document.querySelectorAll("[placeholder], [aria-label], [title], img[alt], input[type=submit], input[type=button]")) {
+      if (el.closest("[lang=en]")) continue;
+      for (const a of ["placeholder", "aria-label", "title", "alt", "value"]) {
+        // A button's value is its label; a checkbox's is a key nobody reads.
+        if (a === "value" && !(el.tagName === "INPUT" && /^(submit|button)$/.test(el.type))) continue;
+        const v = el.getAttribute(a);
+        if (v) parts.push(v);
+      }
+    }
+    // The switch to English names its language in English (lang="en").
+    let text = parts.join("\n");
+    for (const el of document.querySelectorAll("[lang=en]")) text = text.replace(el.innerText, "");
+    return text;
+  });
+}
+
+/** A page's kind: its first path segment and how many segments follow (`indicator/1`). */
+function kindOf(url) {
+  const segs = new URL(url).pathname.split("/").filter(Boolean);
+  return `${segs[0] ?? ""}/${segs.length}`;
+}
+
+/** Links worth walking: same site, a page (not the API, a file, a form action or the switch). */
+function walkable(href) {
+  let u;
+  try { u = new URL(href, BASE); } catch { return false; }
+  if (u.origin !== new URL(BASE).origin) return false;
+  const p = u.pathname;
+  if (/^\/(api|static|lang|logout|login|attachments?)\b/.test(p)) return false;
+  if (/\/download\b|\.(xlsx|csv|pdf|docx|zip|json|geojson)$/.test(p)) return false;
+  return true;
+}
+
+/** The links of the current page: the menu's first, then the content's. */
+async function links(page) {
+  return page.evaluate(() => {
+    const hrefs = (sel) => [...document.querySelectorAll(sel)]
+      .filter((a) => !a.hasAttribute("download"))
+      .map((a) => a.href);
+    return { nav: hrefs("header nav a[href]"), main: hrefs("main a[href]") };
+  });
+}
+
+/**
+ * Walks the menu and the pages it links to, breadth first, calling `check(page, url)` on each.
+ * Answers the URLs walked.
+ */
+async function walk(page, seeds, check) {
+  await page.goto(`${BASE}/overview`);
+  const { nav } = await links(page);
+  assert.ok(nav.length > 3, `the menu has links (${nav.join(", ")})`);
+  const queue = [...nav, ...seeds.map((s) => `${BASE}${s}`)];
+  const seen = new Set();
+  const perKind = new Map();
+  const walked = [];
+  while (queue.length && walked.length < MAX_PAGES) {
+    const url = queue.shift();
+    const key = new URL(url).pathname + new URL(url).search;
+    if (seen.has(key) || !walkable(url)) continue;
+    seen.add(key);
+    // Menu pages are always walked; detail pages up to PER_KIND of each kind.
+    const kind = kindOf(url);
+    const isNav = nav.includes(url);
+    if (!isNav) {
+      if ((perKind.get(kind) ?? 0) >= PER_KIND) continue;
+    }
+    perKind.set(kind, (perKind.get(kind) ?? 0) + 1);
+    const resp = await page.goto(url);
+    assert.ok(resp && resp.status() < 400, `${url} answers ${resp?.status()}`);
+    await page.waitForLoadState("load");
+    // Charts draw after load; give them a moment so their labels are checked too.
+    if (await page.locator("[data-chart]").count()) {
+      await page.waitForSelector("[data-chart] svg", { timeout: 5000 }).catch(() => {});
+    }
+    walked.push(url);
+    await check(page, url);
+    const found = await links(page);
+    for (const h of [...found.nav, ...found.main]) if (walkable(h)) queue.push(h);
+  }
+  return walked;
+}
+
+const path = (url) => { const u = new URL(url); return u.pathname + u.search; };
+
+for (const login of ["office", `town-${TOWN}`]) {
+  test(`${login}: every page in Chinese shows no English word or code`, async (t) => {
+    const page = await signIn(login, { width: 1366, height: 768 });
+    const problems = [];
+    const walked = await walk(page, [`/place/${TOWN}`, `/indicator/T08?place=${TOWN}`], async (p, url) => {
+      const words = latinWords(await shownText(p));
+      if (words.length) problems.push(`${path(url)}: ${words.join(", ")}`);
+    });
+    t.diagnostic(`walked ${walked.length} pages: ${walked.map(path).join(" ")}`);
+    assert.ok(walked.length >= 10, `walked ${walked.length} pages`);
+    assert.deepEqual(problems, [], `Latin words on Chinese pages:\n${problems.join("\n")}`);
+    assert.deepEqual(page.consoleErrors, [], "no console errors");
+  });
+
+  test(`${login}: no page scrolls sideways at 390 px`, async () => {
+    const page = await signIn(login, { width: 390, height: 844 });
+    const problems = [];
+    let n = 0;
+    await walk(page, [`/place/${TOWN}`], async (p, url) => {
+      const { scroll, inner, culprit } = await p.evaluate(() => {
+        const inner = window.innerWidth;
+        // What sticks out, to name in the failure: the element reaching furthest right, or
+        // whose own content does, outside any box that scrolls or clips.
+        const clipped = (el) => {
+          for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) {
+            if (getComputedStyle(p).overflowX !== "visible") return true;
+          }
+          return false;
+        };
+        let culprit = "";
+        let widest = inner;
+        for (const el of document.querySelectorAll("body *")) {
+          if (clipped(el)) continue;
+          const r = el.getBoundingClientRect();
+          const right = Math.max(r.right, r.left + el.scrollWidth);
+          if (right > widest + 1) {
+            widest = right;
+            culprit = `${el.tagName.toLowerCase()}${el.id ? "#" + el.id : ""}${el.className && typeof el.className === "string" ? "." + el.className.split(" ").join(".") : ""} (${Math.round(right)} px)`;
+          }
+        }
+        return { scroll: document.documentElement.scrollWidth, inner, culprit };
+      });
+      if (scroll > inner) problems.push(`${path(url)}: ${scroll} px > ${inner} px, ${culprit}`);
+      if (n++ < 40 && login === "office") {
+        await p.screenshot({ path: `${SHOTS}/walk-390-${String(n).padStart(2, "0")}.png`, fullPage: false });
+      }
+    });
+    assert.deepEqual(problems, [], `pages wider than the phone:\n${problems.join("\n")}`);
+  });
+}
+
+test("at 390 px the menu is one button that opens and closes, by keyboard too", async () => {
+  const page = await signIn("office", { width: 390, height: 844 });
+  const toggle = page.locator("header .menu-toggle");
+  const nav = page.locator("header nav");
+  assert.ok(await toggle.isVisible(), "the menu button shows");
+  assert.ok(!(await nav.isVisible()), "the menu starts closed");
+  assert.equal(await toggle.getAttribute("aria-expanded"), "false");
+  await toggle.focus();
+  await page.keyboard.press("Enter");
+  assert.ok(await nav.isVisible(), "Enter opens it");
+  assert.equal(await toggle.getAttribute("aria-expanded"), "true");
+  await page.keyboard.press("Tab");
+  const focused = await page.evaluate(() => document.activeElement?.closest("nav") != null);
+  assert.ok(focused, "Tab moves into the open menu");
+  await page.keyboard.press("Escape");
+  assert.ok(!(await nav.isVisible()), "Escape closes it");
+  assert.equal(await page.evaluate(() => document.activeElement?.classList.contains("menu-toggle")), true,
+    "focus returns to the button");
+  await page.screenshot({ path: `${SHOTS}/walk-menu-closed.png` });
+  await toggle.click();
+  await page.screenshot({ path: `${SHOTS}/walk-menu-open.png` });
+
+  const wide = await signIn("office", { width: 1366, height: 768 });
+  assert.ok(!(await wide.locator("header .menu-toggle").isVisible()), "no menu button on a desktop");
+  assert.ok(await wide.locator("header nav").isVisible(), "the menu shows on a desktop");
+});
