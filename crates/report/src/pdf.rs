@@ -456,8 +456,10 @@ fn header_footer(d: &Document, pages: &mut [Vec<Shape>]) {
         let (y, page) = (PH - 34.0, format!("第 {} 页 / 共 {} 页", i + 1, n));
         p.push(rule(ML, ML + CW, PH - 48.0, GRID, 0.6));
         p.push(text(PW / 2.0, y, 9.0, false, BLACK, Anchor::Middle, &page));
+        // The data note takes a line of its own under the page number: on the same line a
+        // long note ran into 第 N 页 / 共 M 页.
         if let Some(note) = &d.data_note {
-            p.push(text(ML, y, 8.0, false, MUTED, Anchor::Start, note));
+            p.push(text(ML, y + 12.0, 8.0, false, MUTED, Anchor::Start, note));
         }
         p.push(text(
             ML + CW,
