@@ -186,6 +186,19 @@ async fn a_split_is_proposed_by_the_lead_unit_approved_by_another_and_judges_the
     assert!(audit.to_string().contains(&own_id), "{audit}");
 }
 
+/// Posts `bytes` as `name` to the targets page's import form, with the session's CSRF token.
+async fn import(c: &Client, base: &str, name: &str, bytes: Vec<u8>) -> reqwest::Response {
+    let part = reqwest::multipart::Part::bytes(bytes).file_name(name.to_string());
+    let form = reqwest::multipart::Form::new()
+        .text("csrf", c.csrf.clone().unwrap())
+        .part("file", part);
+    c.with(c.http.post(format!("{base}/targets/import")))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+}
+
 #[tokio::test]
 async fn the_targets_pages_and_the_excel_export_and_import() {
     let s = start().await;
@@ -204,16 +217,7 @@ async fn the_targets_pages_and_the_excel_export_and_import() {
     let csv = format!(
         "指标编码,年度,地点编码,目标值,说明\nT08,2025,{TOWN},0.5,试行\nT08,2025,{OTHER_TOWN},0.4,\n"
     );
-    let part = reqwest::multipart::Part::bytes(csv.into_bytes()).file_name("分解.csv");
-    let form = reqwest::multipart::Form::new()
-        .text("csrf", lead.csrf.clone().unwrap())
-        .part("file", part);
-    let resp = lead
-        .with(lead.http.post(format!("{}/targets/import", s.base)))
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
+    let resp = import(&lead, &s.base, "分解.csv", csv.into_bytes()).await;
     assert!(
         resp.status().is_success() || resp.status().is_redirection(),
         "{}",
@@ -232,16 +236,7 @@ async fn the_targets_pages_and_the_excel_export_and_import() {
 
     // A bad file: the row and column named, nothing stored.
     let bad = format!("指标编码,年度,地点编码,目标值\nT08,2025,{TOWN},很多\n");
-    let part = reqwest::multipart::Part::bytes(bad.into_bytes()).file_name("坏.csv");
-    let form = reqwest::multipart::Form::new()
-        .text("csrf", lead.csrf.clone().unwrap())
-        .part("file", part);
-    let resp = lead
-        .with(lead.http.post(format!("{}/targets/import", s.base)))
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
+    let resp = import(&lead, &s.base, "坏.csv", bad.into_bytes()).await;
     assert!(resp.status().is_client_error(), "{}", resp.status());
     let html = resp.text().await.unwrap();
     assert!(html.contains("第2行") && html.contains("目标值"), "{html}");
@@ -259,16 +254,7 @@ async fn the_targets_pages_and_the_excel_export_and_import() {
     let bytes = resp.bytes().await.unwrap();
     assert_eq!(&bytes[..2], b"PK", "an xlsx (zip) file");
     // The export re-imports as it is (a new version of the same split).
-    let part = reqwest::multipart::Part::bytes(bytes.to_vec()).file_name("目标分解.xlsx");
-    let form = reqwest::multipart::Form::new()
-        .text("csrf", lead.csrf.clone().unwrap())
-        .part("file", part);
-    let resp = lead
-        .with(lead.http.post(format!("{}/targets/import", s.base)))
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
+    let resp = import(&lead, &s.base, "目标分解.xlsx", bytes.to_vec()).await;
     assert!(
         resp.status().is_success() || resp.status().is_redirection(),
         "{}",
