@@ -259,10 +259,11 @@ impl App {
                 .or_else(|| crate::latest_year(&state, Reader::Person(&who), &root))
                 .unwrap_or_else(|| state.plan.final_year());
             if !state.plan.target_years.contains(&year) {
-                return Err(AppError::Invalid(vec![format!(
+                // Not found, as in status and the map: the year is a resource the plan lacks.
+                return Err(AppError::NotFound(format!(
                     "{year} 年不是方案目标年份({:?})",
                     state.plan.target_years
-                )]));
+                )));
             }
             let mut places = vec![root];
             places.extend(

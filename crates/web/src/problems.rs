@@ -183,7 +183,7 @@ fn filter_of(q: &ProblemsQuery) -> ProblemFilter {
     responses(
         (status = 200, description = "问题清单:当年红灯、黄灯指标(区级及下辖各地),含牵头单位、原因、措施、督办单状态与期限,红灯在前、落后多者在前", body = Vec<ProblemOut>),
         (status = 401, description = "未登录", body = ErrorBody),
-        (status = 404, description = "地点不存在", body = ErrorBody),
+        (status = 404, description = "地点不存在,或年份不是方案目标年份", body = ErrorBody),
         (status = 422, description = "参数无效", body = ErrorBody),
     ))]
 async fn api_problems(
@@ -211,7 +211,7 @@ async fn api_problems(
         (status = 200, description = "问题清单 Excel(中文表头,数值带单位列)",
             content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
         (status = 401, description = "未登录", body = ErrorBody),
-        (status = 404, description = "地点不存在", body = ErrorBody),
+        (status = 404, description = "地点不存在,或年份不是方案目标年份", body = ErrorBody),
         (status = 422, description = "参数无效", body = ErrorBody),
     ))]
 async fn api_problems_xlsx(

@@ -99,7 +99,7 @@ async fn the_problems_list_as_json_and_excel() {
     let (st, e) = viewer.get("/api/v1/problems?place=nowhere").await;
     assert_eq!(st, StatusCode::NOT_FOUND, "{e}");
     let (st, e) = viewer.get("/api/v1/problems?year=1999").await;
-    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    assert_eq!(st, StatusCode::NOT_FOUND, "{e}");
     let (st, _) = s.anon().get("/api/v1/problems").await;
     assert_eq!(st, StatusCode::UNAUTHORIZED);
 
