@@ -19,6 +19,7 @@ mod mail;
 pub mod manage;
 pub mod problems;
 pub mod quarterly;
+pub mod sessions;
 mod status;
 pub mod targets;
 
@@ -40,6 +41,8 @@ use youxiang_engine::{Engine, EngineConfig};
 pub use youxiang_ingest::{IngestError, IngestWarning, ReadLimits};
 /// The store's plain types an interface passes to and gets from the app (filters, audit
 /// rows, attachments, the errors it maps to answers); never the store itself.
+/// Backup and restore of a whole database (`youxiang backup`, `youxiang restore`).
+pub use youxiang_store::backup;
 pub use youxiang_store::{
     AttachmentMeta, AuditEntry, AuditFilter, AuditReport, NewAttachment, StoreError, ValueFilter,
     ValueWrite,
@@ -52,7 +55,9 @@ pub use manage::{
 };
 pub use problems::{OrderSummary, Problem, ProblemFilter};
 pub use quarterly::ReportFormat;
-pub use status::{StatusFilter, StatusRow, latest_year, status_rows};
+pub use status::{
+    AWAITING_FIRST, StatusFilter, StatusRow, latest_year, mark_milestone_tracks, status_rows,
+};
 
 /// Everything that can go wrong in the service, in terms an interface can show.
 #[derive(Debug, thiserror::Error)]
@@ -129,6 +134,46 @@ pub enum Reader<'a> {
     /// A signed-in person: live where their role reports or approves and their scope
     /// covers the place and the indicator, official elsewhere.
     Person(&'a Reporter),
+}
+
+/// A ratio's halves that cannot stand together once written (`core::write::ratio_pair`: a
+/// denominator of 0 under a numerator that is not, a share above its limit): each half
+/// written is paired with the other half of the same batch, else the stored one (drafts
+/// included), and every refusal is listed (at most 50).
+fn ratio_pairs_refused(state: &State, writes: &[CheckedWrite]) -> Vec<String> {
+    use youxiang_core::value::Component;
+    let mut batch: HashMap<ValueKey, f64> = HashMap::new();
+    for w in writes {
+        batch.insert(w.key().clone(), w.value());
+    }
+    let mut refused = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for w in writes {
+        let k = w.key();
+        if k.component == Component::Value || !seen.insert((&k.indicator, &k.place, k.period)) {
+            continue;
+        }
+        let Some(ind) = state.plan.indicator(&k.indicator) else {
+            continue;
+        };
+        let half = |component| {
+            let key = ValueKey {
+                component,
+                ..k.clone()
+            };
+            batch
+                .get(&key)
+                .copied()
+                .or_else(|| state.live.own_value(&key))
+        };
+        if let (Some(n), Some(d)) = (half(Component::Numerator), half(Component::Denominator))
+            && let Some(reason) = youxiang_core::write::ratio_pair(ind, n, d)
+            && refused.len() < 50
+        {
+            refused.push(format!("{}@{}@{}:{reason}", k.indicator, k.place, k.period));
+        }
+    }
+    refused
 }
 
 /// Whether a stored value counts in the official figures (submitted or approved).
@@ -672,6 +717,9 @@ impl App {
                 Err(e) if refused.len() < 50 => refused.push(e.to_string()),
                 Err(_) => {}
             }
+        }
+        if refused.is_empty() {
+            refused = ratio_pairs_refused(&state, &checked);
         }
         if refused.is_empty() {
             Ok(checked)

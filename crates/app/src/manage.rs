@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 use youxiang_core::completeness::Window;
-use youxiang_core::eval::Light;
+use youxiang_core::eval::{Judged, Light};
 pub use youxiang_core::manage::RankBy;
 use youxiang_core::manage::{
     ActionKind, EscalationRule, IndicatorInput, IsoWeek, Order, OrderAction, OrderDraft,
@@ -267,8 +267,11 @@ impl App {
             return Err(forbid(&who, "修改排名规则和督办设置"));
         }
         let mut problems = Vec::new();
-        if !(config.rank.cap.is_finite() && config.rank.cap > 0.0) {
-            problems.push(format!("封顶值 {} 应为正数", config.rank.cap));
+        if !(config.rank.cap.is_finite() && config.rank.cap >= 1.0) {
+            problems.push(format!(
+                "单项得分上限(绿灯档上限){} 应不小于 1",
+                config.rank.cap
+            ));
         }
         for (d, w) in &config.rank.domain_weights {
             if !(w.is_finite() && *w >= 0.0) {
@@ -303,6 +306,29 @@ impl App {
     }
 
     // ---- work items (清单化管理) -------------------------------------------------------
+
+    /// Where each milestone target (全覆盖, 动态清零, 100 % by a year: no derived path,
+    /// methods §2) stands on the app's day against the dated plan of the key task it was
+    /// read from, by indicator code.
+    pub async fn milestone_tracks(
+        &self,
+    ) -> Result<BTreeMap<String, youxiang_core::manage::MilestoneTrack>> {
+        let items = self.work_items().await?;
+        let today = self.today();
+        let plan = self.read().plan.clone();
+        Ok(plan
+            .task_indicators()
+            .filter(|i| i.has_milestone_target())
+            .map(|i| {
+                let item = i.task_code().and_then(|t| {
+                    let id = format!("task:{t}");
+                    items.iter().find(|w| w.item.id == id)
+                });
+                let track = youxiang_core::manage::milestone_track(item.map(|w| &w.item), today);
+                (i.code.clone(), track)
+            })
+            .collect())
+    }
 
     /// Every key task and major project: the stored ones, and those of the plan not yet
     /// edited (version 0).
@@ -645,8 +671,9 @@ impl App {
                     .collect()
             }
             RankBy::Department => {
+                // The lead units of the table's indicators and of the key tasks' targets.
                 let mut units: BTreeSet<String> = BTreeSet::new();
-                for i in state.plan.indicators.iter().filter(|i| i.is_table_row()) {
+                for i in &state.plan.indicators {
                     units.insert(i.lead_unit.clone());
                 }
                 units
@@ -709,11 +736,12 @@ impl App {
         let units = self.rank_units(by);
         let state = self.read();
         let mut inputs = Vec::new();
+        // A department answers for its key-task targets too; towns for the table's.
         let headline: Vec<_> = state
             .plan
             .indicators
             .iter()
-            .filter(|i| i.is_table_row())
+            .filter(|i| i.is_table_row() || matches!(by, RankBy::Department))
             .collect();
         // For towns, only indicators some town reports that year take part.
         let town_indicators: BTreeSet<String> = headline
@@ -742,22 +770,29 @@ impl App {
                 if !in_scope || undecomposed {
                     continue;
                 }
-                let (actual, expected) = match latest_by(&state, &ind.code, place, month.end()) {
-                    Some(p) => {
-                        // Accountability: the official figures only, whoever asks.
-                        let e = state.official.explain(&ind.code, place, p);
-                        let value = e.as_ref().and_then(|e| e.value);
-                        let expected = e.and_then(|e| e.schedule.and_then(|s| s.expected));
-                        (value, expected)
-                    }
-                    None => (None, None),
-                };
+                let (actual, expected, judged) =
+                    match latest_by(&state, &ind.code, place, month.end()) {
+                        Some(p) => {
+                            // Accountability: the official figures only, whoever asks.
+                            let e = state.official.explain(&ind.code, place, p);
+                            let value = e.as_ref().and_then(|e| e.value);
+                            let schedule = e.and_then(|e| e.schedule);
+                            let expected = schedule.as_ref().and_then(|s| s.expected);
+                            // The score follows the light (methods §4): a grey one is no data.
+                            let judged = schedule
+                                .filter(|s| s.light != Light::Grey)
+                                .map(|s| Judged::from_schedule(&s, ind.milestone));
+                            (value, expected, judged)
+                        }
+                        None => (None, None, None),
+                    };
                 indicators.push(IndicatorInput {
                     indicator: ind.code.clone(),
                     domain: ind.domain.clone(),
                     lower_is_better: ind.polarity == Polarity::LowerIsBetter,
                     actual,
                     expected: actual.and(expected),
+                    judged: actual.and(judged),
                     due: due_by(ind.frequency, month.end()),
                 });
             }
@@ -811,7 +846,9 @@ impl App {
     /// A month's ranking with its history in the year and the units to supervise.
     pub async fn ranking(&self, by: RankBy, month: Period) -> Result<RankingReport> {
         let data = self.rank_data().await?;
-        let config = data.config.clone();
+        let mut config = data.config.clone();
+        // The scores are placed in the bands the lights were judged by.
+        config.rank.bands = self.read().official.config().bands;
         let mut months = vec![month];
         let mut m = month;
         while let Some(p) = previous_month(m) {
@@ -1011,6 +1048,14 @@ impl App {
     }
 
     /// Raises an order by hand (programme office) in 立项; `assign` sends it at once (交办).
+    /// Whether a unit has an enabled user who can act on its orders (not only viewers).
+    pub fn unit_has_user(&self, unit: &str) -> bool {
+        self.read()
+            .reporters
+            .iter()
+            .any(|r| r.unit == unit && r.role != Role::Viewer)
+    }
+
     pub async fn raise_order(
         &self,
         login: &str,
@@ -1027,6 +1072,12 @@ impl App {
         }
         if draft.lead_unit.trim().is_empty() {
             problems.push("牵头单位不能为空".to_string());
+        } else if !self.unit_has_user(&draft.lead_unit) {
+            // Never sent into a void: nobody could receive, answer or be reminded of it.
+            problems.push(format!(
+                "牵头单位“{}”没有在用的用户,督办单无人接收,不予立项:请先为该单位开通账号,或改由有用户的单位牵头",
+                draft.lead_unit
+            ));
         }
         let today = self.today();
         if draft.deadline < today {

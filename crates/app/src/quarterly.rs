@@ -322,8 +322,11 @@ impl App {
                     code: ind.code.clone(),
                     name: ind.name.clone(),
                     unit: ind.unit.clone(),
+                    // Beside the target, with the digits that keep a miss visible.
+                    value: j
+                        .value
+                        .map(|v| youxiang_core::value::show_value(v, ind.target(year), 2)),
                     target,
-                    value: j.value.map(number),
                     value_period: j.period.map(|p| p.label_zh()),
                     expected: j.expected.map(number),
                     light: l,

@@ -6,6 +6,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 use youxiang_core::decompose::PlaceTarget;
 use youxiang_core::eval::{Light, ProgressStatus, YearStatus};
+use youxiang_core::manage::MilestoneTrack;
 use youxiang_core::period::{Period, PeriodKind};
 use youxiang_engine::Engine;
 
@@ -83,12 +84,50 @@ fn latest_figure(engine: &Engine, code: &str, place: &str, until: NaiveDate) -> 
         .max_by_key(|p| (p.end(), p.kind() == PeriodKind::Year))
 }
 
+/// Whether a year without a target waits for a first year-end figure to derive one: the
+/// plan sets a later, non-milestone target.
+fn awaits_first(ind: &youxiang_core::Indicator, year: i32) -> bool {
+    !ind.has_milestone_target() && ind.final_target().is_some_and(|(y, _)| y > year)
+}
+
 /// The target text a place is judged against (see [`StatusRow::target`]).
 fn target_text(engine: &Engine, code: &str, place: &str, year: i32) -> String {
     match engine.target_at(code, place, year) {
         Some(PlaceTarget::Own(t) | PlaceTarget::District(t)) => t.text.clone(),
         Some(PlaceTarget::Undecomposed) => YearStatus::Undecomposed.label_zh().into(),
         None => String::new(),
+    }
+}
+
+/// What a year without a target shows when the plan sets one later: the derived path
+/// waits for the first year-end figure (待首次报送, methods §2).
+pub const AWAITING_FIRST: &str = "待首次报送";
+
+/// Marks the rows of milestone targets before their year (no derived path) with where the
+/// lead unit's dated plan stands ([`crate::App::milestone_tracks`]): on track or done is
+/// green, late is red, no dated plan stays grey. The target shown is the final one, with
+/// its year.
+pub fn mark_milestone_tracks(
+    plan: &youxiang_core::Plan,
+    rows: &mut [StatusRow],
+    tracks: &std::collections::BTreeMap<String, MilestoneTrack>,
+) {
+    for row in rows.iter_mut().filter(|r| r.target.is_empty()) {
+        let (Some(track), Some(ind)) = (tracks.get(&row.indicator), plan.indicator(&row.indicator))
+        else {
+            continue;
+        };
+        let Some((final_year, t)) = ind.final_target().filter(|(y, _)| *y > row.year) else {
+            continue;
+        };
+        row.target = format!("{final_year}年{}", t.text);
+        row.light = match track {
+            MilestoneTrack::Done | MilestoneTrack::OnTrack => Light::Green,
+            MilestoneTrack::Late => Light::Red,
+            MilestoneTrack::NoPlan => Light::Grey,
+        };
+        row.light_zh = row.light.label_zh().to_string();
+        row.year_label = format!("里程碑:{}", track.label_zh());
     }
 }
 
@@ -166,6 +205,7 @@ pub fn status_rows(
                 }
             }
         }
+        let awaiting = target.is_empty() && value.is_none() && awaits_first(ind, year);
         rows.push(StatusRow {
             domain: ind.domain.clone(),
             domain_name: domain.map(|d| d.name.clone()).unwrap_or_default(),
@@ -185,6 +225,7 @@ pub fn status_rows(
             year_status: status.map(|s| s.year).unwrap_or(YearStatus::NoData),
             year_complete: status.is_some_and(|s| s.year_complete),
             year_label: match status {
+                _ if awaiting => AWAITING_FIRST.into(),
                 Some(s)
                     if s.value.is_some() && !s.year_complete && s.year == YearStatus::NoData =>
                 {

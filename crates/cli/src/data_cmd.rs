@@ -8,7 +8,9 @@ use indicatif::{ProgressBar, ProgressStyle};
 use std::path::{Path, PathBuf};
 
 use youxiang_app::AuditFilter;
-use youxiang_app::{App, Reader, StatusFilter, UploadStep, status_rows};
+use youxiang_app::{
+    AWAITING_FIRST, App, Reader, StatusFilter, UploadStep, mark_milestone_tracks, status_rows,
+};
 use youxiang_core::completeness::{DEFAULT_DUE_DAYS, Window};
 use youxiang_core::eval::Light;
 use youxiang_core::period::Period;
@@ -446,6 +448,18 @@ pub fn run_values(db: &str, cmd: ValuesCmd) -> Result<()> {
     })
 }
 
+/// A figure beside its target: [`fmt_value`]'s precision, with the digits that keep a
+/// miss visible (82.4484 against 82.45 is `82.448`).
+fn fmt_value_vs(v: Option<f64>, target: &str) -> String {
+    match v {
+        Some(x) if x.is_finite() => {
+            let t = youxiang_core::Target::parse(target).ok();
+            youxiang_core::value::show_value(x, t.as_ref(), if x.abs() >= 1000.0 { 0 } else { 2 })
+        }
+        _ => fmt_value(v),
+    }
+}
+
 fn fmt_value(v: Option<f64>) -> String {
     match v {
         None => "—".into(),
@@ -470,6 +484,8 @@ fn light_mark(l: Light) -> String {
 pub fn run_status(db: &str, args: StatusArgs) -> Result<()> {
     runtime()?.block_on(async {
         let app = open(db).await?;
+        // Read before the state's guard is taken: it waits on the store.
+        let tracks = app.milestone_tracks().await?;
         let state = app.read();
         let filter = StatusFilter {
             place: args.place,
@@ -479,7 +495,9 @@ pub fn run_status(db: &str, args: StatusArgs) -> Result<()> {
             all: args.all,
         };
         // At the database itself every row can be read anyway: drafts included.
-        let rows = status_rows(&state, Reader::Live, &filter).map_err(|e| anyhow::anyhow!(e))?;
+        let mut rows =
+            status_rows(&state, Reader::Live, &filter).map_err(|e| anyhow::anyhow!(e))?;
+        mark_milestone_tracks(&state.plan, &mut rows, &tracks);
         if args.json {
             println!("{}", serde_json::to_string_pretty(&rows)?);
             return Ok(());
@@ -510,12 +528,13 @@ pub fn run_status(db: &str, args: StatusArgs) -> Result<()> {
             ("年度", Align::Left),
             ("进展", Align::Left),
         ]);
-        let mut counts = [0usize; 4];
+        let mut counts = [0usize; 5];
         for r in &rows {
             counts[match r.light {
                 Light::Green => 0,
                 Light::Yellow => 1,
                 Light::Red => 2,
+                Light::Grey if r.year_label == AWAITING_FIRST => 4,
                 Light::Grey => 3,
             }] += 1;
             t.row(vec![
@@ -527,7 +546,7 @@ pub fn run_status(db: &str, args: StatusArgs) -> Result<()> {
                 } else {
                     r.target.clone()
                 },
-                fmt_value(r.value),
+                fmt_value_vs(r.value, &r.target),
                 r.unit.clone(),
                 match (&r.as_of_note, r.as_of) {
                     (Some(note), _) => note.clone(),
@@ -542,8 +561,16 @@ pub fn run_status(db: &str, args: StatusArgs) -> Result<()> {
         }
         print!("{}", t.render());
         println!(
-            "合计:● 达标 {} 项,▲ 预警 {} 项,■ 滞后 {} 项,○ 无数据 {} 项",
-            counts[0], counts[1], counts[2], counts[3]
+            "合计:● 达标 {} 项,▲ 预警 {} 项,■ 滞后 {} 项,○ 无数据 {} 项{}",
+            counts[0],
+            counts[1],
+            counts[2],
+            counts[3],
+            if counts[4] > 0 {
+                format!(",{AWAITING_FIRST} {} 项", counts[4])
+            } else {
+                String::new()
+            }
         );
         Ok(())
     })

@@ -2,6 +2,7 @@
 //! the crates together and prints; the work happens in the library crates.
 
 mod access_cmd;
+mod backup_cmd;
 mod boundaries_cmd;
 mod data_cmd;
 mod eval_cmd;
@@ -62,6 +63,11 @@ enum Command {
     Completeness(data_cmd::CompletenessArgs),
     /// The audit trail: query it, or `audit verify` the hash chain.
     Audit(data_cmd::AuditArgs),
+    /// An online, consistent copy of the database into FILE (SQLite: VACUUM INTO;
+    /// PostgreSQL: pg_dump -Fc), its audit chain verified and its rows counted.
+    Backup(backup_cmd::BackupArgs),
+    /// Fills the empty database --db from a backup FILE, then verifies and counts it.
+    Restore(backup_cmd::RestoreArgs),
     /// Evaluation measures for analysts.
     #[command(subcommand)]
     Eval(EvalCmd),
@@ -115,8 +121,10 @@ enum PlanCmd {
 
 fn main() {
     let cli = Cli::parse();
-    if matches!(cli.command, Command::Serve(_) | Command::Demo(_)) {
+    if matches!(cli.command, Command::Demo(_)) {
         log_to_stderr();
+    } else if matches!(cli.command, Command::Serve(_)) {
+        // `serve` starts its log itself, at its --log-level and --log-format.
     } else {
         quiet_on_closed_pipe();
     }
@@ -126,16 +134,10 @@ fn main() {
     }
 }
 
-/// The server's log (the web's `tracing` events) to standard error, filtered by
-/// `RUST_LOG` (default `info`: start-up, failures; `RUST_LOG=tower_http=debug` adds one line
-/// per request with its method, path, status and time).
+/// The demo's log (the web's `tracing` events) to standard error, filtered by `RUST_LOG`
+/// (default `info`: start-up, one line per request, failures).
 fn log_to_stderr() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .init();
+    let _ = serve_cmd::init_logging(None, serve_cmd::LogFormat::Text);
 }
 
 /// A command piped into `head` stops quietly when the reader goes away, as other Unix tools
@@ -169,6 +171,8 @@ fn run(cli: Cli) -> Result<()> {
         Command::Explain(args) => data_cmd::run_explain(&cli.db, args),
         Command::Completeness(args) => data_cmd::run_completeness(&cli.db, args),
         Command::Audit(args) => data_cmd::run_audit(&cli.db, args),
+        Command::Backup(args) => backup_cmd::run_backup(&cli.db, args),
+        Command::Restore(args) => backup_cmd::run_restore(&cli.db, args),
         Command::Rank(args) => manage_cmd::run_rank(&cli.db, args),
         Command::Orders(cmd) => manage_cmd::run_orders(&cli.db, cmd),
         Command::Tasks(cmd) => manage_cmd::run_tasks(&cli.db, cmd),

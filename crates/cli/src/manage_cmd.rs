@@ -314,6 +314,7 @@ pub fn run_rank(db: &str, args: RankArgs) -> Result<()> {
             ("单位", Align::Left),
             ("得分(分)", Align::Right),
             ("指标得分(分)", Align::Right),
+            ("灯色(绿 黄 红)", Align::Left),
             ("变化", Align::Left),
             ("无数据指标", Align::Left),
             ("标记", Align::Left),
@@ -328,6 +329,7 @@ pub fn run_rank(db: &str, args: RankArgs) -> Result<()> {
                     .map(|s| format!("{s:.2}"))
                     .unwrap_or_else(|| "无数据".into()),
                 row.base.map(|s| format!("{s:.2}")).unwrap_or_default(),
+                row.lights_text(),
                 match (row.change, row.previous_rank) {
                     (_, None) => "新".into(),
                     (Some(c), _) if c > 0 => format!("↑{c}"),

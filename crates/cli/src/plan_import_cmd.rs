@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use youxiang_plantext::planfile;
-use youxiang_plantext::published::{ImportedPlan, YearBasis, decode, read_published};
+use youxiang_plantext::published::{ImportedPlan, YearBasis, YearsFrom, decode, read_published};
 
 use crate::table::{Align, Table};
 
@@ -31,19 +31,64 @@ pub struct ImportArgs {
     /// The plan's code in the written plan file (default: from the file name).
     #[arg(long)]
     pub code: Option<String>,
-    /// The plan's name (default: the first line of the text).
+    /// The plan's name (default: the text's title line, the one naming the 方案 / 工作要点).
     #[arg(long)]
     pub name: Option<String>,
     /// The issuing authority (default: from "信息来源:…" in the text, else "待填写").
     #[arg(long)]
     pub issuer: Option<String>,
+    /// The plan's target years, when the text names none (no year columns, no "到20xx年"):
+    /// `2023-2027` or `2025,2027`.
+    #[arg(long, value_name = "YEARS")]
+    pub years: Option<String>,
+    /// The place the plan is for (its statistical code, e.g. 330902) in the written plan file;
+    /// `status` starts from it.
+    #[arg(long, value_name = "CODE")]
+    pub place: Option<String>,
+}
+
+/// `2023-2027`, `2023—2027`, `2025,2027` or `2027` into years.
+fn parse_years(s: &str) -> Result<Vec<i32>> {
+    let bad = || {
+        anyhow::anyhow!("--years “{s}”无法识别:请写成 2023-2027(连续年份)或 2025,2027(逐年列出)")
+    };
+    let year = |t: &str| -> Result<i32> {
+        t.trim()
+            .trim_end_matches('年')
+            .parse::<i32>()
+            .ok()
+            .filter(|y| (1900..=2100).contains(y))
+            .ok_or_else(bad)
+    };
+    let mut years: Vec<i32> = if let Some((a, b)) = s.split_once(['-', '—', '–', '~']) {
+        let (a, b) = (year(a)?, year(b)?);
+        if b < a || b - a > 30 {
+            return Err(bad());
+        }
+        (a..=b).collect()
+    } else {
+        s.split([',', '，', '、'])
+            .filter(|t| !t.trim().is_empty())
+            .map(year)
+            .collect::<Result<_>>()?
+    };
+    years.sort_unstable();
+    years.dedup();
+    if years.is_empty() {
+        return Err(bad());
+    }
+    Ok(years)
 }
 
 pub fn run_import(args: ImportArgs) -> Result<()> {
     let bytes = std::fs::read(&args.file)
         .with_context(|| format!("无法读取文件 {}", args.file.display()))?;
     let text = decode(&bytes).with_context(|| format!("文件 {}", args.file.display()))?;
-    let imported = read_published(&text);
+    let mut imported = read_published(&text);
+    if let Some(ys) = &args.years {
+        imported.target_years = parse_years(ys)?;
+        imported.years_from = YearsFrom::Table;
+    }
 
     if args.json {
         let json = serde_json::to_string_pretty(&imported.to_json()).context("无法生成 JSON")?;
@@ -52,9 +97,12 @@ pub fn run_import(args: ImportArgs) -> Result<()> {
         print!("{}", summary(&imported, &args.file));
     }
 
-    if let Some(out) = &args.out {
-        write_plan_file(&imported, &text, &args, out)?;
-    }
+    let written = match &args.out {
+        Some(out) if imported.table_without_rows().is_none() => {
+            Some(write_plan_file(&imported, &text, &args, out))
+        }
+        _ => None,
+    };
 
     if !imported.unread.is_empty() {
         eprintln!("未能读取 {} 处(请对照原文核对):", imported.unread.len());
@@ -67,6 +115,17 @@ pub fn run_import(args: ImportArgs) -> Result<()> {
             );
         }
     }
+    if let Some(line) = imported.table_without_rows() {
+        anyhow::bail!(
+            "第 {line} 行是指标表的表头,但其后没有读出任何一行指标(见上面未能读取的各处):请核对表格的排版{}",
+            if args.out.is_some() {
+                ";未写出方案文件"
+            } else {
+                ""
+            }
+        );
+    }
+    written.transpose()?;
     Ok(())
 }
 
@@ -87,7 +146,11 @@ fn summary(p: &ImportedPlan, file: &Path) -> String {
     let years = match (p.target_years.first(), p.target_years.last()) {
         (Some(a), Some(b)) if a != b => format!("{a}—{b} 年"),
         (Some(a), _) => format!("{a} 年"),
-        _ => "无".into(),
+        _ => "无,写方案文件时须用 --years 给出".into(),
+    };
+    let years = match p.years_from {
+        YearsFrom::Text => format!("{years},取自标题或正文"),
+        _ => years,
     };
     out.push_str(&format!(
         "表格指标 {} 行(基期 {},目标年份 {});重点任务 {} 节 {} 项;任务目标 {} 个;未能读取 {} 处。\n\n",
@@ -121,7 +184,11 @@ fn summary(p: &ImportedPlan, file: &Path) -> String {
                 name.push('☆');
             }
             let mut cells = vec![
-                r.seq.to_string(),
+                if r.sub > 0 {
+                    format!("{}.{}", r.seq, r.sub)
+                } else {
+                    r.seq.to_string()
+                },
                 r.domain.clone(),
                 name,
                 r.unit.clone(),
@@ -231,6 +298,11 @@ fn issuer_from_text(text: &str) -> Option<String> {
 }
 
 fn write_plan_file(p: &ImportedPlan, text: &str, args: &ImportArgs, out: &Path) -> Result<()> {
+    if p.target_years.is_empty() {
+        anyhow::bail!(
+            "原文中找不到目标年份(表头没有年份列,标题和正文也没有“到20xx年”),写不出可以载入的方案文件:请用 --years 给出目标年份,例如 --years 2023-2027"
+        );
+    }
     let code = args
         .code
         .clone()
@@ -251,7 +323,10 @@ fn write_plan_file(p: &ImportedPlan, text: &str, args: &ImportArgs, out: &Path) 
         .clone()
         .or_else(|| issuer_from_text(text))
         .unwrap_or_else(|| "待填写".into());
-    let plan = p.into_plan(&code, &name, &issuer);
+    let (mut plan, left_out) = p.into_plan_noting(&code, &name, &issuer);
+    if let Some(place) = &args.place {
+        plan.place = place.trim().to_string();
+    }
     let header = format!(
         "# 由 `youxiang plan import {}` 从发布的方案原文导入。\n\
          # 导入时推定的内容(领域编码、指标方向、汇总方式、累计/达标类)均须核对:\n\
@@ -259,28 +334,47 @@ fn write_plan_file(p: &ImportedPlan, text: &str, args: &ImportArgs, out: &Path) 
         args.file.display(),
         p.unread.len()
     );
-    let body = planfile::to_toml(&plan);
-    std::fs::write(out, format!("{header}{body}"))
-        .with_context(|| format!("无法写入方案文件 {}", out.display()))?;
-    let problems = plan.validate();
-    if problems.is_empty() {
+    let body = format!("{header}{}", planfile::to_toml(&plan));
+    // What is written must load as it is: checked the way `plan check` checks it.
+    if let Err(e) = planfile::load(&body) {
+        anyhow::bail!("导入结果未通过方案检查,未写出 {}:{e}", out.display());
+    }
+    std::fs::write(out, &body).with_context(|| format!("无法写入方案文件 {}", out.display()))?;
+    let years_note = match p.years_from {
+        YearsFrom::Table if args.years.is_some() => "目标年份按 --years".to_string(),
+        YearsFrom::Table => "目标年份取自表头".to_string(),
+        YearsFrom::Text => format!(
+            "表格没有年份列,目标年份 {} 取自标题或正文的“到20xx年”,请核对",
+            year_list(&p.target_years)
+        ),
+        YearsFrom::None => String::new(),
+    };
+    eprintln!(
+        "已写入方案文件 {}(指标 {} 个,任务 {} 项;{years_note}),可直接载入;请逐项核对推定的设置。",
+        out.display(),
+        plan.indicators.len(),
+        plan.tasks.len()
+    );
+    if plan.place.is_empty() {
         eprintln!(
-            "已写入方案文件 {}(指标 {} 个,任务 {} 项),可直接载入;请逐项核对推定的设置。",
-            out.display(),
-            plan.indicators.len(),
-            plan.tasks.len()
+            "方案文件未写地点 place:`status` 需用 --place 指定地点,或在文件中填写县(市、区)的统计代码(导入时可用 --place 给出)。"
         );
-    } else {
-        eprintln!(
-            "已写入方案文件 {},但它有 {} 处问题,须改正后才能载入:",
-            out.display(),
-            problems.len()
-        );
-        for pr in &problems {
-            eprintln!("  - {pr}");
+    }
+    if !left_out.is_empty() {
+        eprintln!("以下 {} 处未写入方案文件或已改动:", left_out.len());
+        for l in &left_out {
+            eprintln!("  - {l}");
         }
     }
     Ok(())
+}
+
+fn year_list(years: &[i32]) -> String {
+    years
+        .iter()
+        .map(|y| y.to_string())
+        .collect::<Vec<_>>()
+        .join("、")
 }
 
 #[cfg(test)]
@@ -298,6 +392,20 @@ mod tests {
             issuer_from_text("a\n信息来源:舟山市定海区人民政府办公室\n信息来源:\n").as_deref(),
             Some("舟山市定海区人民政府办公室")
         );
+    }
+
+    #[test]
+    fn years_given_on_the_command_line() {
+        assert_eq!(
+            parse_years("2023-2027").unwrap(),
+            [2023, 2024, 2025, 2026, 2027]
+        );
+        assert_eq!(parse_years("2027, 2025").unwrap(), [2025, 2027]);
+        assert_eq!(parse_years("2024年").unwrap(), [2024]);
+        for bad in ["", "2027-2023", "二〇二七", "27"] {
+            let e = parse_years(bad).unwrap_err().to_string();
+            assert!(e.contains("--years"), "{e}");
+        }
     }
 
     #[test]

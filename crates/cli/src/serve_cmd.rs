@@ -42,11 +42,58 @@ pub struct ServeArgs {
     #[arg(long, env = "YOUXIANG_PASSWORD_MAX_DAYS",
         default_value_t = youxiang_core::password::DEFAULT_MAX_AGE_DAYS)]
     pub password_max_days: u32,
+    /// A client address that may read GET /metrics (repeatable; default: this machine).
+    #[arg(
+        long = "metrics-allow",
+        env = "YOUXIANG_METRICS_ALLOW",
+        value_delimiter = ','
+    )]
+    pub metrics_allow: Vec<std::net::IpAddr>,
+    /// A bearer token that may read GET /metrics from any address (best from the
+    /// environment, not the command line, which other users of the machine can see).
+    #[arg(long, env = "YOUXIANG_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
+    /// What to log: a level (error, warn, info, debug) or a `tracing` filter such as
+    /// `info,youxiang_web::request=warn`; else RUST_LOG; else info (one line per request).
+    #[arg(long, env = "YOUXIANG_LOG_LEVEL")]
+    pub log_level: Option<String>,
+    /// The log's form on standard error: text (one line per event) or json (one object a line).
+    #[arg(long, env = "YOUXIANG_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
     #[command(flatten)]
     pub limits: crate::data_cmd::LimitArgs,
 }
 
+/// The log's form.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// The server's log (`tracing` events) to standard error: filtered by `level` (a level or
+/// a filter), else by `RUST_LOG`, else at info — start-up, one line per request (method,
+/// route, status, latency, user), failures — as text or JSON lines.
+pub fn init_logging(level: Option<&str>, format: LogFormat) -> Result<()> {
+    let filter = match level {
+        Some(l) => tracing_subscriber::EnvFilter::try_new(l)
+            .map_err(|e| anyhow::anyhow!("日志级别“{l}”无效:{e}"))?,
+        None => tracing_subscriber::EnvFilter::try_from_default_env()
+            .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+    };
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let done = match format {
+        LogFormat::Text => builder.try_init(),
+        LogFormat::Json => builder.json().flatten_event(true).try_init(),
+    };
+    done.map_err(|e| anyhow::anyhow!("无法启用日志:{e}"))
+}
+
 pub fn run(db: &str, args: ServeArgs) -> Result<()> {
+    init_logging(args.log_level.as_deref(), args.log_format)?;
+    let defaults = WebConfig::default();
     let config = WebConfig {
         secure_cookies: args.secure_cookies,
         session_idle: Duration::from_secs(args.session_minutes.max(1) * 60),
@@ -56,13 +103,17 @@ pub fn run(db: &str, args: ServeArgs) -> Result<()> {
         body_limit: args.max_upload_mb.saturating_mul(1024 * 1024),
         read_limits: args.limits.read_limits(),
         password_max_age_days: args.password_max_days,
-        ..WebConfig::default()
+        metrics_allow: match args.metrics_allow.is_empty() {
+            true => defaults.metrics_allow.clone(),
+            false => args.metrics_allow,
+        },
+        metrics_token: args.metrics_token.filter(|t| !t.trim().is_empty()),
+        ..defaults
     };
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?
-        .block_on(async {
-            let app = Arc::new(App::open(db).await?);
-            youxiang_web::serve_with(app, args.addr, config).await
-        })
+        .block_on(youxiang_web::ops::serve_loading(args.addr, config, async {
+            Ok(Arc::new(App::open(db).await?))
+        }))
 }

@@ -118,6 +118,40 @@ fn demo_status_explain_upload_completeness_and_audit() {
     for l in ["green", "yellow", "red"] {
         assert!(lights.contains(&l), "{lights:?}");
     }
+    // A figure beside its target never looks like it (82.4484 against 82.45 is 82.448).
+    let year = json(&["--db", &db, "status", "--year", "2024", "--json"]);
+    let printed = ok(&["--db", &db, "status", "--year", "2024"]);
+    let mut checked = 0;
+    for r in year.as_array().unwrap() {
+        let (Some(v), Some(code), Some(text)) = (
+            r["value"].as_f64(),
+            r["indicator"].as_str(),
+            r["target"].as_str(),
+        ) else {
+            continue;
+        };
+        let Some(aim) = youxiang_core::Target::parse(text)
+            .ok()
+            .and_then(|t| t.aim())
+        else {
+            continue;
+        };
+        let line = printed
+            .lines()
+            .find(|l| l.contains(code))
+            .unwrap_or_else(|| panic!("{code} not in {printed}"));
+        let t = youxiang_core::Target::parse(text).unwrap();
+        let shown =
+            youxiang_core::value::show_value(v, Some(&t), if v.abs() >= 1000.0 { 0 } else { 2 });
+        assert!(line.contains(&shown), "{code}: {shown} not in {line}");
+        let back: f64 = shown.parse().unwrap();
+        assert!(
+            v == aim || back != aim,
+            "{code}: {v} shown as its target {text}"
+        );
+        checked += 1;
+    }
+    assert!(checked > 5, "{checked}");
     let table = ok(&[
         "--db",
         &db,
@@ -747,4 +781,97 @@ fn users_are_the_security_administrators() {
         .collect();
     assert!(actions.contains(&"user.disable"), "{actions:?}");
     assert!(!actions.contains(&"user.enable"), "{actions:?}");
+}
+
+/// Every fixture of the plan reader (other counties' shapes): `plan import --out` writes a
+/// file that `plan check` accepts, `init --plan` loads it and `status` shows it.
+#[test]
+fn plan_import_check_init_status_on_every_fixture() {
+    let dir = tempfile::tempdir().unwrap();
+    let fixtures = repo().join("crates/plantext/tests/fixtures");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&fixtures)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().and_then(|e| e.to_str()) == Some("txt"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 10, "{files:?}");
+    for (n, file) in files.iter().enumerate() {
+        let out = dir.path().join(format!("plan{n}.toml"));
+        let (out_s, file_s) = (out.to_str().unwrap(), file.to_str().unwrap());
+        ok(&[
+            "plan", "import", file_s, "--out", out_s, "--place", "330902",
+        ]);
+        let checked = ok(&["plan", "check", out_s]);
+        assert!(checked.contains("方案文件有效"), "{checked}");
+        // The name is the document's title, never a page's navigation line.
+        let toml = std::fs::read_to_string(&out).unwrap();
+        let name = toml
+            .lines()
+            .find(|l| l.starts_with("name = "))
+            .unwrap_or("");
+        assert!(
+            !name.contains('|') && (name.contains("方案") || name.contains("要点")),
+            "{name}"
+        );
+        let db = format!("sqlite://{}", dir.path().join(format!("p{n}.db")).display());
+        ok(&[
+            "--plan",
+            out_s,
+            "--db",
+            &db,
+            "init",
+            "--places",
+            "data/dinghai-places.csv",
+        ]);
+        let status = ok(&["--plan", out_s, "--db", &db, "status", "--all"]);
+        assert!(status.contains("定海区"), "{}: {status}", file.display());
+    }
+}
+
+/// Without target years anywhere the import asks for them by name; a table header with no
+/// row read is an error, and nothing is written.
+#[test]
+fn plan_import_asks_for_years_and_refuses_an_empty_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = dir.path().join("t.txt");
+    let out = dir.path().join("t.toml");
+    std::fs::write(
+        &text,
+        "某县工作方案\n二、重点任务\n(一)推进托育。(牵头单位:县卫健局)\n1.新增托位300个以上。\n",
+    )
+    .unwrap();
+    let args = [
+        "plan",
+        "import",
+        text.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    let refused = youxiang(&args);
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("--years"));
+    assert!(!out.exists());
+    let mut with_years = args.to_vec();
+    with_years.extend(["--years", "2025-2027"]);
+    ok(&with_years);
+    ok(&["plan", "check", out.to_str().unwrap()]);
+
+    let empty = dir.path().join("empty.txt");
+    let out2 = dir.path().join("empty.toml");
+    std::fs::write(
+        &empty,
+        "某县方案\n领域\n指标\n2025年\n2027年\n二、重点任务\n",
+    )
+    .unwrap();
+    let r = youxiang(&[
+        "plan",
+        "import",
+        empty.to_str().unwrap(),
+        "--out",
+        out2.to_str().unwrap(),
+    ]);
+    assert!(!r.status.success());
+    assert!(String::from_utf8_lossy(&r.stderr).contains("没有读出任何一行指标"));
+    assert!(!out2.exists());
 }

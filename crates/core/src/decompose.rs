@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::eval::explain::fmt_num;
 use crate::plan::Aggregation;
-use crate::target::{Op, Target};
+use crate::target::{Target, round_to};
 
 /// How a district target is split.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -121,26 +121,19 @@ pub fn place_target<'a>(
     }
 }
 
-fn round_to(v: f64, decimals: u32) -> f64 {
-    let f = 10f64.powi(decimals.min(9) as i32);
-    (v * f).round() / f
-}
-
 /// The target text of a part: the whole's comparator and unit with the part's number.
 fn part_target(whole: &Target, value: f64, decimals: u32) -> Target {
     let number = format!("{value:.prec$}", prec = decimals.min(9) as usize);
-    let prefix = match whole.op {
-        Op::Ge => "≥",
-        Op::Gt => ">",
-        Op::Le => "≤",
-        Op::Lt => "<",
-        _ => "",
-    };
     Target {
-        text: format!("{prefix}{number}{}", whole.unit.as_deref().unwrap_or("")),
+        text: format!(
+            "{}{number}{}",
+            whole.op.prefix(),
+            whole.unit.as_deref().unwrap_or("")
+        ),
         op: whole.op,
         value: Some(value),
         unit: whole.unit.clone(),
+        derived: false,
     }
 }
 
@@ -366,6 +359,7 @@ impl TargetBook {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::target::Op;
 
     fn shares(w: &[(&str, f64)]) -> Vec<Share> {
         w.iter()

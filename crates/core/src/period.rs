@@ -236,6 +236,24 @@ impl Period {
         }
     }
 
+    /// The English name: `2024`, `2024 H1`, `2024 Q1`, `Mar 2024`, `2024 week 5`.
+    pub fn label_en(&self) -> String {
+        const MONTHS: [&str; 12] = [
+            "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+        ];
+        let y = self.year;
+        match self.kind {
+            PeriodKind::Year => format!("{y}"),
+            PeriodKind::Half => format!("{y} H{}", self.index),
+            PeriodKind::Quarter => format!("{y} Q{}", self.index),
+            PeriodKind::Month => match MONTHS.get((self.index as usize).wrapping_sub(1)) {
+                Some(m) => format!("{m} {y}"),
+                None => format!("{y}-{:02}", self.index),
+            },
+            PeriodKind::Week => format!("{y} week {}", self.index),
+        }
+    }
+
     /// The fraction of the period's year elapsed at the end of `date` (see the module
     /// documentation): 0 before the year, 1 from its last day on.
     pub fn fraction_of_year_elapsed(&self, date: NaiveDate) -> f64 {

@@ -195,6 +195,37 @@ impl Indicator {
     pub fn is_table_row(&self) -> bool {
         matches!(self.source, IndicatorSource::Table { .. })
     }
+
+    /// Whether its final target is a milestone (methods §2): a pass/fail indicator, full
+    /// coverage (全覆盖, 应保尽保, 应联尽联), 动态清零 (0 on a lower-is-better indicator) or
+    /// the indicator's natural limit (100 % by a year). Such a target has no derived
+    /// yearly path: until its year it is judged against the lead unit's dated plan.
+    pub fn has_milestone_target(&self) -> bool {
+        let Some((_, t)) = self.final_target() else {
+            return false;
+        };
+        self.milestone
+            || t.op == Op::Full
+            || (self.polarity == Polarity::LowerIsBetter && t.value == Some(0.0))
+            || (self.polarity == Polarity::HigherIsBetter
+                && matches!(t.op, Op::Eq | Op::Ge)
+                && t.value.is_some()
+                && t.value == self.limit)
+    }
+
+    /// The key task (重点任务) a task-text indicator was read from.
+    pub fn task_code(&self) -> Option<&str> {
+        match &self.source {
+            IndicatorSource::Task { task, .. } => Some(task),
+            IndicatorSource::Table { .. } => None,
+        }
+    }
+}
+
+/// Whether a unit is a share (`%`, `‰`, `％`, `百分比`), the only kind a target of full
+/// coverage (全覆盖, 应保尽保) can be judged in without being a milestone.
+pub fn is_share_unit(unit: &str) -> bool {
+    matches!(unit.trim(), "%" | "％" | "‰" | "百分比")
 }
 
 /// A key task (重点任务) of 二、重点任务.
@@ -425,6 +456,15 @@ impl Plan {
                     push(
                         format!("{at} {year}年"),
                         format!("达标类指标的目标应为 100 或“全覆盖”,现为“{}”", t.text),
+                    );
+                }
+                if t.op == Op::Full && !ind.milestone && !is_share_unit(&ind.unit) {
+                    push(
+                        format!("{at} {year}年"),
+                        format!(
+                            "“{}”无法判断:单位“{}”不是占比,也不是达标类指标。请改为覆盖率(单位 %,写明分子和分母)或标为达标类(milestone = true),并在 note 中说明",
+                            t.text, ind.unit
+                        ),
                     );
                 }
             }

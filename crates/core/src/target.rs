@@ -5,8 +5,10 @@
 //! what a screen or a report shows must be what the plan says.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::fmt;
 
+use crate::eval::explain::fmt_num;
 use crate::plan::Polarity;
 
 /// How a target compares the actual value with its number.
@@ -48,6 +50,18 @@ impl Op {
             Op::None => "none",
         }
     }
+
+    /// The sign a number is written with for this comparator: `≥`, `>`, `≤`, `<`, or
+    /// nothing (a plain number, full coverage, no target).
+    pub fn prefix(self) -> &'static str {
+        match self {
+            Op::Ge => "≥",
+            Op::Gt => ">",
+            Op::Le => "≤",
+            Op::Lt => "<",
+            _ => "",
+        }
+    }
 }
 
 impl fmt::Display for Op {
@@ -67,7 +81,15 @@ pub struct Target {
     /// A unit written inside the cell (`95%`, `1‰`, `6万人`), if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unit: Option<String>,
+    /// True for a yearly target the plan does not write, derived from its final one
+    /// (推算, methods §2, [`derive_path`]); its text ends in `(推算)`. Never true for a cell
+    /// of the plan.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub derived: bool,
 }
+
+/// The mark a derived target's text ends with.
+pub const DERIVED_MARK: &str = "(推算)";
 
 /// Why a target text could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -124,6 +146,7 @@ impl Target {
             op: Op::None,
             value: None,
             unit: None,
+            derived: false,
         }
     }
 
@@ -158,6 +181,7 @@ impl Target {
                 op: Op::Full,
                 value: None,
                 unit: None,
+                derived: false,
             });
         }
         let mut rest = compact.as_str();
@@ -212,6 +236,7 @@ impl Target {
             op,
             value: Some(value),
             unit: (!unit.is_empty()).then(|| unit.to_string()),
+            derived: false,
         })
     }
 
@@ -267,6 +292,136 @@ impl fmt::Display for Target {
     }
 }
 
+/// Where a derived path starts (B at y₀ of methods §2) and where that number came from.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct PathBase {
+    pub value: f64,
+    pub year: i32,
+    pub source: BaseSource,
+}
+
+/// Where B of a derived path comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BaseSource {
+    /// The plan states a baseline (基期值).
+    PlanBaseline,
+    /// The plan states none: the first reported year-end value, whose year becomes y₀.
+    FirstYearEnd,
+    /// A cumulative (累计) target: the running total is 0 at the plan's start.
+    CumulativeStart,
+}
+
+impl BaseSource {
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            BaseSource::PlanBaseline => "方案基期值",
+            BaseSource::FirstYearEnd => "方案未写基期,取首个报送的年末值",
+            BaseSource::CumulativeStart => "累计指标,方案起点累计为 0",
+        }
+    }
+}
+
+/// The yearly targets derived from a target set only for a final year (methods §2,
+/// "Targets set only for a final year"): T_y = B + (T_F − B) · (y − y₀) / (y_F − y₀) for
+/// every `years` strictly between y₀ and y_F, with the final target's comparator (`以上`
+/// → ≥) and unit, marked 推算. When B already meets the final target there is no task
+/// left: every year's derived target is the final one held. A final target without a
+/// number (全覆盖) has no path (it is a milestone): the answer is empty.
+pub fn derive_path(
+    base: PathBase,
+    final_year: i32,
+    final_target: &Target,
+    polarity: Polarity,
+    years: &[i32],
+) -> BTreeMap<i32, Target> {
+    let mut out = BTreeMap::new();
+    let (Some(tf), true) = (final_target.aim(), final_target.op != Op::Full) else {
+        return out;
+    };
+    if final_year <= base.year || !base.value.is_finite() {
+        return out;
+    }
+    let decimals = number_decimals(&final_target.text).clamp(1, 2);
+    let hold = final_target.is_met(base.value, polarity) == Some(true);
+    for &y in years.iter().filter(|y| **y > base.year && **y < final_year) {
+        let v = if hold {
+            tf
+        } else {
+            let f = f64::from(y - base.year) / f64::from(final_year - base.year);
+            round_to(base.value + (tf - base.value) * f, decimals)
+        };
+        let number = fmt_num(v);
+        out.insert(
+            y,
+            Target {
+                text: format!(
+                    "{}{number}{}{DERIVED_MARK}",
+                    final_target.op.prefix(),
+                    final_target.unit.as_deref().unwrap_or("")
+                ),
+                op: final_target.op,
+                value: Some(v),
+                unit: final_target.unit.clone(),
+                derived: true,
+            },
+        );
+    }
+    out
+}
+
+/// The derivation of one derived target in words (what `explain` shows).
+pub fn derived_formula(
+    base: PathBase,
+    final_year: i32,
+    final_target: &Target,
+    polarity: Polarity,
+    year: i32,
+    derived: &Target,
+) -> String {
+    let b = fmt_num(base.value);
+    let t = derived.value.map(fmt_num).unwrap_or_default();
+    if final_target.is_met(base.value, polarity) == Some(true) {
+        return format!(
+            "推算目标:方案只写了 {final_year} 年目标“{}”;基数 B = {b}({},{} 年)已达到该目标,本年无新增任务,推算目标即期末目标 {t}",
+            final_target.text,
+            base.source.label_zh(),
+            base.year
+        );
+    }
+    let tf = final_target.aim().map(fmt_num).unwrap_or_default();
+    format!(
+        "推算目标:方案只写了 {final_year} 年目标“{}”,{year} 年目标按 T_y = B + (T_F − B) × (y − y₀) ÷ (y_F − y₀) 推算 = {b} + ({tf} − {b}) × ({year} − {y0}) ÷ ({final_year} − {y0}) = {t};B = {b}({},y₀ = {y0});比较方式同期末目标({})。推算值不是方案原文",
+        final_target.text,
+        base.source.label_zh(),
+        match final_target.op.prefix() {
+            "" => "按指标方向",
+            sign => sign,
+        },
+        y0 = base.year,
+    )
+}
+
+/// How many decimals the number in a target text is written with (`28.07%` → 2).
+fn number_decimals(text: &str) -> u32 {
+    let digits: String = text
+        .chars()
+        .map(fullwidth_to_ascii)
+        .skip_while(|c| !c.is_ascii_digit())
+        .take_while(|c| c.is_ascii_digit() || *c == '.')
+        .collect();
+    digits
+        .split_once('.')
+        .map(|(_, d)| d.len() as u32)
+        .unwrap_or(0)
+}
+
+/// `v` rounded to `decimals` places (at most 9).
+pub(crate) fn round_to(v: f64, decimals: u32) -> f64 {
+    let f = 10f64.powi(decimals.min(9) as i32);
+    (v * f).round() / f
+}
+
 fn fullwidth_to_ascii(c: char) -> char {
     match c {
         '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
@@ -281,6 +436,105 @@ fn fullwidth_to_ascii(c: char) -> char {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn base(value: f64, year: i32) -> PathBase {
+        PathBase {
+            value,
+            year,
+            source: BaseSource::FirstYearEnd,
+        }
+    }
+
+    const YEARS: [i32; 5] = [2023, 2024, 2025, 2026, 2027];
+
+    #[test]
+    fn derived_path_of_an_inclusive_lower_bound() {
+        // 到2027年 … 达到90%以上, first year-end value 70 in 2023.
+        let f = Target::parse("90%以上").unwrap();
+        let hi = Polarity::HigherIsBetter;
+        let d = derive_path(base(70.0, 2023), 2027, &f, hi, &YEARS);
+        assert_eq!(
+            d.keys().copied().collect::<Vec<_>>(),
+            vec![2024, 2025, 2026]
+        );
+        let t = &d[&2025];
+        assert_eq!((t.op, t.value, t.derived), (Op::Ge, Some(80.0), true));
+        assert_eq!(t.text, "≥80%(推算)");
+        assert_eq!(d[&2024].value, Some(75.0));
+        // 以上 → ≥: the derived number itself meets it.
+        assert_eq!(t.is_met(80.0, hi), Some(true));
+        assert_eq!(t.is_met(79.99, hi), Some(false));
+        let words = derived_formula(base(70.0, 2023), 2027, &f, hi, 2025, t);
+        assert!(
+            words.contains("推算") && words.contains("70 + (90 − 70)"),
+            "{words}"
+        );
+    }
+
+    #[test]
+    fn derived_path_of_not_less_than_and_of_a_permille_ceiling() {
+        let hi = Polarity::HigherIsBetter;
+        let f = Target::parse("不少于120个").unwrap();
+        let d = derive_path(base(40.0, 2022), 2027, &f, hi, &YEARS);
+        assert_eq!(d[&2023].value, Some(56.0));
+        assert_eq!(d[&2023].op, Op::Ge);
+        assert_eq!(d[&2023].text, "≥56个(推算)");
+        // 1‰以下 on a lower-is-better rate from 1.8‰: the ceiling comes down.
+        let lo = Polarity::LowerIsBetter;
+        let f = Target::parse("1‰以下").unwrap();
+        let d = derive_path(base(1.8, 2023), 2027, &f, lo, &YEARS);
+        assert_eq!(d[&2024].value, Some(1.6));
+        assert_eq!(d[&2024].text, "≤1.6‰(推算)");
+        assert_eq!(d[&2024].is_met(1.6, lo), Some(true));
+        assert_eq!(d[&2024].is_met(1.61, lo), Some(false));
+        // Already under the final ceiling: no task left, the final target held.
+        let d = derive_path(base(0.7, 2023), 2027, &f, lo, &YEARS);
+        assert!(d.values().all(|t| t.value == Some(1.0) && t.op == Op::Le));
+    }
+
+    #[test]
+    fn derived_path_of_a_cumulative_target_starts_from_zero() {
+        // 累计城镇新增就业11.5万人 by 2027, the running total 0 at the plan's start.
+        let f = Target::parse("11.5万人").unwrap();
+        let start = PathBase {
+            value: 0.0,
+            year: 2022,
+            source: BaseSource::CumulativeStart,
+        };
+        let d = derive_path(start, 2027, &f, Polarity::HigherIsBetter, &YEARS);
+        assert_eq!(d.len(), 4);
+        assert_eq!(d[&2023].value, Some(2.3));
+        assert_eq!(d[&2026].value, Some(9.2));
+        assert_eq!(d[&2026].text, "9.2万人(推算)");
+        assert_eq!(d[&2026].is_met(9.2, Polarity::HigherIsBetter), Some(true));
+    }
+
+    #[test]
+    fn no_derived_path_for_every_year_targets_or_milestones() {
+        let hi = Polarity::HigherIsBetter;
+        // 每年 … 6万人以上: the plan writes each year; a path from a base in the final
+        // year or later is empty, and 全覆盖 has no path at all.
+        let f = Target::parse("全覆盖").unwrap();
+        assert!(derive_path(base(50.0, 2023), 2027, &f, hi, &YEARS).is_empty());
+        let f = Target::parse("6万人以上").unwrap();
+        assert!(derive_path(base(5.0, 2027), 2027, &f, hi, &YEARS).is_empty());
+        assert!(derive_path(base(f64::NAN, 2023), 2027, &f, hi, &YEARS).is_empty());
+    }
+
+    proptest::proptest! {
+        /// The derived text always reads back as the derived comparator and number.
+        #[test]
+        fn derived_text_reads_back(b in -1e6f64..1e6, tf in -1e6f64..1e6, op in 0usize..4) {
+            let sign = ["≥", "≤", "", ">"][op];
+            let f = Target::parse(&format!("{sign}{tf:.2}")).unwrap();
+            for t in derive_path(base(b, 2023), 2027, &f, Polarity::HigherIsBetter, &YEARS).values() {
+                let text = t.text.strip_suffix(DERIVED_MARK).unwrap();
+                let back = Target::parse(text).unwrap();
+                proptest::prop_assert_eq!(back.op, t.op);
+                proptest::prop_assert_eq!(back.value, t.value);
+            }
+        }
+    }
 
     #[test]
     fn a_bound_already_kept_is_not_a_path_to_climb() {

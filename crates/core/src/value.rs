@@ -32,6 +32,15 @@ impl Component {
         }
     }
 
+    /// The English interface's word for it.
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Component::Value => "Value",
+            Component::Numerator => "Numerator",
+            Component::Denominator => "Denominator",
+        }
+    }
+
     pub fn parse(text: &str) -> Option<Component> {
         Some(match text.trim() {
             "" | "value" | "数值" | "值" => Component::Value,
@@ -65,6 +74,15 @@ impl ValueState {
             ValueState::Draft => "草稿",
             ValueState::Submitted => "已报送",
             ValueState::Approved => "已审核",
+        }
+    }
+
+    /// The English interface's word for it.
+    pub fn label_en(self) -> &'static str {
+        match self {
+            ValueState::Draft => "Draft",
+            ValueState::Submitted => "Submitted",
+            ValueState::Approved => "Approved",
         }
     }
 
@@ -286,4 +304,118 @@ pub struct Observation {
     pub reported_at: chrono::NaiveDateTime,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub comment: String,
+}
+
+/// The most decimals [`decimals_to_show`] adds to tell a value from its target.
+pub const MAX_SHOWN_DECIMALS: usize = 8;
+
+/// How many decimals to show `value` with beside its `target` so that the judgement stays
+/// visible: at least `decimals` (the display's usual precision) and the decimals the
+/// target is written with; more while the rounded figure would look equal to the target
+/// or lie on the other side of it (82.4484 against 82.45 → 3: "82.448 < 82.45"). A value
+/// exactly at its target, one without a numeric target (`/`), or a non-finite one keeps
+/// the usual precision; at most [`MAX_SHOWN_DECIMALS`]. Whether the target is met does not
+/// matter: a figure that differs from its target never shows as equal to it.
+pub fn decimals_to_show(
+    value: f64,
+    target: Option<&crate::target::Target>,
+    decimals: usize,
+) -> usize {
+    let Some(t) = target else {
+        return decimals;
+    };
+    let written = crate::eval::schedule::written_decimals(&t.text)
+        .and_then(|d| usize::try_from(d).ok())
+        .unwrap_or(0);
+    let base = decimals.max(written).min(MAX_SHOWN_DECIMALS);
+    let Some(aim) = t.aim().filter(|a| a.is_finite()) else {
+        return base;
+    };
+    if !value.is_finite() || value == aim {
+        return base;
+    }
+    let side = (value - aim).signum();
+    (base..=MAX_SHOWN_DECIMALS)
+        .find(|&d| {
+            let shown: f64 = format!("{value:.d$}").parse().unwrap_or(value);
+            shown != aim && (shown - aim).signum() == side
+        })
+        .unwrap_or(MAX_SHOWN_DECIMALS)
+}
+
+/// `value` as text with [`decimals_to_show`] decimals, trailing zeros trimmed
+/// (`82.448`, `28.1`, `5`); `—` when it is not a number.
+pub fn show_value(value: f64, target: Option<&crate::target::Target>, decimals: usize) -> String {
+    if !value.is_finite() {
+        return "—".into();
+    }
+    let d = decimals_to_show(value, target, decimals);
+    let s = format!("{value:.d$}");
+    let s = if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.')
+    } else {
+        s.as_str()
+    };
+    if s == "-0" { "0".into() } else { s.into() }
+}
+
+#[cfg(test)]
+mod shown_tests {
+    use super::*;
+    use crate::target::Target;
+    use proptest::prelude::*;
+
+    fn t(s: &str) -> Target {
+        Target::parse(s).unwrap()
+    }
+
+    #[test]
+    fn a_figure_never_looks_like_its_target() {
+        // The T09: 82.4484 against 82.45.
+        let t09 = t("82.45");
+        assert_eq!(decimals_to_show(82.4484, Some(&t09), 2), 3);
+        assert_eq!(show_value(82.4484, Some(&t09), 2), "82.448");
+        // A figure that already shows its side keeps the usual precision.
+        assert_eq!(show_value(82.3, Some(&t09), 2), "82.3");
+        assert_eq!(show_value(82.4512, Some(&t09), 2), "82.451");
+        assert_eq!(show_value(82.45, Some(&t09), 2), "82.45");
+        // A bound: 5.004 against `≤5` is not shown as 5.
+        assert_eq!(show_value(5.004, Some(&t("≤5")), 2), "5.004");
+        assert_eq!(show_value(28.06999, Some(&t(">28.07")), 2), "28.06999");
+        // 全覆盖 is 100 %: 99.996 is not shown as 100.
+        assert_eq!(show_value(99.996, Some(&t("全覆盖")), 2), "99.996");
+        // The target's own precision is the least shown: 4.0 written with one decimal.
+        assert_eq!(decimals_to_show(3.95, Some(&t("4.0")), 0), 2);
+        // No numeric target, no target, not a number: the usual precision.
+        assert_eq!(show_value(97.123, Some(&t("/")), 2), "97.12");
+        assert_eq!(show_value(97.126, None, 2), "97.13");
+        assert_eq!(show_value(f64::NAN, Some(&t09), 2), "—");
+        assert_eq!(show_value(-0.0001, None, 2), "0");
+        // Closer than the most digits shown: as close as can be shown.
+        assert_eq!(
+            decimals_to_show(82.45 + 1e-12, Some(&t09), 2),
+            MAX_SHOWN_DECIMALS
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn the_shown_figure_keeps_its_side(
+            aim in 0.0f64..1000.0,
+            delta in -0.01f64..0.01,
+            op in 0usize..5,
+            decimals in 0usize..4,
+        ) {
+            let text = format!("{}{aim:.2}", ["", "≥", ">", "≤", "<"][op]);
+            let target = t(&text);
+            let aim = target.aim().unwrap();
+            let value = aim + delta;
+            let shown = show_value(value, Some(&target), decimals);
+            let back: f64 = shown.parse().unwrap();
+            if delta.abs() >= 1e-6 {
+                prop_assert!(back != aim, "{} shown {} against {}", value, shown, text);
+                prop_assert_eq!((back - aim).signum(), (value - aim).signum(), "{} shown {} against {}", value, shown, text);
+            }
+        }
+    }
 }

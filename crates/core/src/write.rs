@@ -12,7 +12,7 @@ use std::fmt;
 use crate::completeness::required_components;
 use crate::period::PeriodKind;
 use crate::place::PlaceTree;
-use crate::plan::{Aggregation, Plan};
+use crate::plan::{Aggregation, Indicator, Plan, is_share_unit};
 use crate::value::{Component, ValueKey};
 
 /// The largest magnitude a stored number may have: roll-ups are exact integers of
@@ -45,6 +45,101 @@ impl fmt::Display for WriteRefusal {
 
 impl std::error::Error for WriteRefusal {}
 
+/// Whether an indicator's figures are never negative: a count (a sum), any numerator or
+/// denominator, a share (`%`, `‰`) or anything with a natural limit.
+fn never_negative(ind: &Indicator, component: Component) -> bool {
+    matches!(ind.aggregation, Aggregation::Sum)
+        || component != Component::Value
+        || is_share_unit(&ind.unit)
+        || ind.limit.is_some()
+}
+
+/// The indicator's natural limit as a hard ceiling: its `limit` (100 for a share), unless
+/// the plan itself writes a baseline or a target above it — then the plan allows figures
+/// above it (a gross enrolment rate may pass 100 %), and no ceiling applies.
+pub fn ceiling(ind: &Indicator) -> Option<f64> {
+    let limit = ind.limit?;
+    let above = |t: &crate::target::Target| t.value.is_some_and(|v| v > limit);
+    if above(&ind.baseline) || ind.targets.values().any(above) {
+        None
+    } else {
+        Some(limit)
+    }
+}
+
+/// Why `value` cannot be a figure of `ind`'s `component`, in Chinese, to follow the number
+/// (`数值 -3` + reason); `None` when it is within the indicator's natural range:
+/// - not negative where the indicator counts something or is a share ([`never_negative`]);
+/// - a value not above the indicator's [`ceiling`].
+///
+/// The one check of a single figure's range: [`CheckedWrite::check`] (every write: forms,
+/// the API, uploads) and the upload's row check (`ingest::validate`) both call it.
+pub fn natural_range(ind: &Indicator, component: Component, value: f64) -> Option<String> {
+    if value < 0.0 && never_negative(ind, component) {
+        let what = if component == Component::Value {
+            if matches!(ind.aggregation, Aggregation::Sum) {
+                "是计数或数量"
+            } else {
+                "是比率或占比"
+            }
+        } else {
+            "是计数"
+        };
+        return Some(format!(
+            "为负数,但指标 {} 的{}{what},不能为负",
+            ind.code,
+            component.label_zh()
+        ));
+    }
+    if component == Component::Value
+        && let Some(limit) = ceiling(ind)
+        && value > limit
+    {
+        return Some(format!(
+            "超过指标 {} 的自然上限 {}{}(占比不能超过上限)",
+            ind.code, limit, ind.unit
+        ));
+    }
+    None
+}
+
+/// Why a ratio's numerator and denominator cannot stand together, in Chinese; `None` when
+/// they can (or `ind` is not a ratio of sums):
+/// - a denominator of 0 with a numerator that is not 0 (a share of nothing);
+/// - a ratio above the indicator's [`ceiling`] (more people covered than there are).
+///
+/// Used wherever both halves are known: the write path with the stored other half, the
+/// upload with the file's rows, the entry form with its two fields.
+pub fn ratio_pair(ind: &Indicator, numerator: f64, denominator: f64) -> Option<String> {
+    let Aggregation::RatioOfSums { scale, .. } = &ind.aggregation else {
+        return None;
+    };
+    if denominator == 0.0 {
+        return (numerator != 0.0).then(|| {
+            format!(
+                "指标 {} 的分母为 0 而分子为 {}:分母为 0 时分子也只能为 0",
+                ind.code, numerator
+            )
+        });
+    }
+    let ratio = numerator / denominator * scale;
+    match ceiling(ind) {
+        Some(limit) if ratio > limit + 1e-9 && denominator > 0.0 && numerator >= 0.0 => {
+            Some(format!(
+                "指标 {} 的分子 {} 与分母 {} 之比为 {}{},超过自然上限 {}{}",
+                ind.code,
+                numerator,
+                denominator,
+                (ratio * 100.0).round() / 100.0,
+                ind.unit,
+                limit,
+                ind.unit
+            ))
+        }
+        _ => None,
+    }
+}
+
 impl CheckedWrite {
     /// Checks one number against the plan and the places:
     /// - the indicator is one of the plan's, the place is registered and lies within the
@@ -55,8 +150,8 @@ impl CheckedWrite {
     ///   years;
     /// - the component is one the indicator takes (numerator and denominator for a ratio
     ///   of sums, the value otherwise);
-    /// - the number is finite, at most [`MAX_ABS`] in magnitude, and not negative where it
-    ///   counts something (a sum, a numerator, a denominator);
+    /// - the number is finite, at most [`MAX_ABS`] in magnitude, and within the indicator's
+    ///   natural range ([`natural_range`]);
     /// - the comment is at most [`MAX_COMMENT_CHARS`] characters.
     pub fn check(
         plan: &Plan,
@@ -130,14 +225,8 @@ impl CheckedWrite {
                     _ => format!("指标 {} 只填报数值,不分分子/分母", ind.code),
                 });
             }
-            let counts =
-                matches!(ind.aggregation, Aggregation::Sum) || key.component != Component::Value;
-            if counts && value < 0.0 {
-                reasons.push(format!(
-                    "数值 {value} 为负数,但指标 {} 的{}是计数或数量,不能为负",
-                    ind.code,
-                    key.component.label_zh()
-                ));
+            if let Some(reason) = natural_range(ind, key.component, value) {
+                reasons.push(format!("数值 {value} {reason}"));
             }
         }
         if !value.is_finite() || value.abs() > MAX_ABS {
@@ -346,6 +435,97 @@ mod tests {
         )
         .expect_err("too long");
         assert!(e.to_string().contains("超过 2000 个字符"), "{e}");
+    }
+
+    fn share(code: &str, aggregation: Aggregation) -> Indicator {
+        Indicator {
+            unit: "%".into(),
+            limit: Some(100.0),
+            ..indicator(code, aggregation, None)
+        }
+    }
+
+    fn ratio() -> Aggregation {
+        Aggregation::RatioOfSums {
+            numerator: "人数".into(),
+            denominator: "人口".into(),
+            scale: 100.0,
+        }
+    }
+
+    #[test]
+    fn values_outside_the_natural_range_are_refused_with_the_reason() {
+        let rate = share("T10", Aggregation::PopulationWeightedMean);
+        let why = natural_range(&rate, Component::Value, -1.0).expect("negative rate");
+        assert!(why.contains("不能为负") && why.contains("T10"), "{why}");
+        let why = natural_range(&rate, Component::Value, 100.5).expect("above 100 %");
+        assert!(why.contains("自然上限 100%"), "{why}");
+        assert_eq!(natural_range(&rate, Component::Value, 0.0), None);
+        assert_eq!(natural_range(&rate, Component::Value, 100.0), None);
+        // A count, a numerator, a denominator.
+        let count = indicator("S", Aggregation::Sum, None);
+        assert!(natural_range(&count, Component::Value, -0.5).is_some());
+        let r = share("R", ratio());
+        assert!(natural_range(&r, Component::Numerator, -2.0).is_some());
+        assert!(natural_range(&r, Component::Denominator, -2.0).is_some());
+        // Neither a share nor a count (a level in 元 or 岁): its sign is not judged here.
+        let level = indicator("L", Aggregation::Latest, None);
+        assert_eq!(natural_range(&level, Component::Value, -3.0), None);
+        // The plan allows figures above the limit when it writes a target above it.
+        let mut gross = share("G", Aggregation::Latest);
+        gross.targets.insert(2025, Target::parse("103").unwrap());
+        assert_eq!(ceiling(&gross), None);
+        assert_eq!(natural_range(&gross, Component::Value, 104.0), None);
+        assert!(natural_range(&gross, Component::Value, -1.0).is_some());
+    }
+
+    #[test]
+    fn a_ratio_pair_needs_a_denominator_and_stays_under_the_limit() {
+        let r = share("R", ratio());
+        let why = ratio_pair(&r, 5.0, 0.0).expect("zero denominator");
+        assert!(why.contains("分母为 0"), "{why}");
+        assert_eq!(ratio_pair(&r, 0.0, 0.0), None);
+        assert_eq!(ratio_pair(&r, 50.0, 50.0), None);
+        let why = ratio_pair(&r, 51.0, 50.0).expect("102 %");
+        assert!(
+            why.contains("102%") && why.contains("超过自然上限 100%"),
+            "{why}"
+        );
+        // Without a limit only the zero denominator is judged.
+        let per_thousand = indicator("P", ratio(), None);
+        assert_eq!(ratio_pair(&per_thousand, 51.0, 50.0), None);
+        assert!(ratio_pair(&per_thousand, 1.0, 0.0).is_some());
+        // Not a ratio: nothing to pair.
+        assert_eq!(ratio_pair(&share("V", Aggregation::Latest), 1.0, 0.0), None);
+    }
+
+    #[test]
+    fn the_write_check_refuses_a_negative_rate() {
+        let mut p = plan();
+        p.indicators
+            .push(share("T10", Aggregation::PopulationWeightedMean));
+        let e = CheckedWrite::check(
+            &p,
+            &tree(),
+            key("T10", "t", "2024-03", Component::Value),
+            -1.0,
+            String::new(),
+        )
+        .expect_err("refused");
+        assert!(e.to_string().contains("数值 -1 为负数"), "{e}");
+    }
+
+    proptest::proptest! {
+        /// Whatever the number, the range check answers without panicking, and a number it
+        /// accepts for a share lies between 0 and the limit.
+        #[test]
+        fn the_range_check_never_panics(v in proptest::num::f64::ANY, n in proptest::num::f64::ANY, d in proptest::num::f64::ANY) {
+            let s = share("T", Aggregation::Latest);
+            if natural_range(&s, Component::Value, v).is_none() && !v.is_nan() {
+                proptest::prop_assert!((0.0..=100.0).contains(&v));
+            }
+            let _ = ratio_pair(&share("R", ratio()), n, d);
+        }
     }
 
     #[test]

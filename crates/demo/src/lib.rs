@@ -27,6 +27,8 @@ const DEPARTMENT_LOGINS: &[(&str, &str)] = &[
     ("区人力社保局", "rsj"),
     ("区民政局", "mzj"),
     ("区住建局", "zjj"),
+    ("区文广旅体局", "wgl"),
+    ("区应急管理局", "yjj"),
 ];
 
 /// The demo's users: the programme office, one reporter per lead department (scoped to
@@ -438,6 +440,47 @@ pub async fn load_demo_management(app: &App) -> Result<()> {
                 },
             ];
         }
+        app.save_work_item("office", item, w.version).await?;
+    }
+    // The lead unit's dated plan for each key task that carries a milestone target (全覆盖,
+    // 动态清零, 100 % by a year: no derived path, methods §2): one in three is late.
+    let plan = app.read().plan.clone();
+    let milestone_tasks: HashSet<&str> = plan
+        .task_indicators()
+        .filter(|i| i.has_milestone_target())
+        .filter_map(|i| i.task_code())
+        .collect();
+    let items = app.work_items().await?;
+    let unplanned = items.iter().filter(|w| {
+        w.item.kind == youxiang_core::manage::WorkKind::Task
+            && w.item.milestones.is_empty()
+            && milestone_tasks.contains(w.item.code.as_str())
+    });
+    for (n, w) in unplanned.enumerate() {
+        let mut item = w.item.clone();
+        item.milestones = vec![
+            Milestone {
+                id: 1,
+                title: "制定达标实施方案和年度节点".into(),
+                due: date(2024, 6, 30),
+                done_on: Some(date(2024, 6, 18)),
+                evidence: "实施方案印发文件(演示)".into(),
+            },
+            Milestone {
+                id: 2,
+                title: "完成建设(覆盖)任务过半".into(),
+                due: date(2025, 6, 30),
+                done_on: (n % 3 != 2).then(|| date(2025, 6, 25)),
+                evidence: String::new(),
+            },
+            Milestone {
+                id: 3,
+                title: "全面完成并验收".into(),
+                due: date(2027, 11, 30),
+                done_on: None,
+                evidence: String::new(),
+            },
+        ];
         app.save_work_item("office", item, w.version).await?;
     }
     let departments = app.departments();

@@ -12,17 +12,38 @@ use youxiang_core::manage::{
 use youxiang_core::period::Period;
 
 mod boundaries;
+mod task_targets;
 
 const PLAN: &str = include_str!("../../../plans/dinghai-qiyouxiang.toml");
 const PLACES: &str = include_str!("../../../data/dinghai-places.csv");
 
+/// A copy of the demo database (loaded once per build of this test binary and shared by its
+/// processes: loading it takes a minute in a debug build), opened in a folder of its own.
 async fn demo(name: &str) -> (App, tempfile::TempDir) {
+    let template = youxiang_testkit::built_once("demoapp", |path| {
+        let path = path.to_path_buf();
+        std::thread::spawn(move || {
+            let rt = tokio::runtime::Runtime::new().expect("runtime");
+            rt.block_on(async {
+                let url = format!("sqlite://{}", path.display());
+                let plan = youxiang_plantext::planfile::load(PLAN).expect("plan");
+                let places =
+                    youxiang_ingest::read_places(PLACES.as_bytes(), "places.csv").expect("places");
+                let app = App::init(&url, &plan, places, "test").await.expect("init");
+                youxiang_demo::load_demo(&app).await.expect("demo");
+            });
+            drop(rt);
+            youxiang_testkit::wait_for_sqlite_checkpoint(&path);
+        })
+        .join()
+        .expect("demo thread");
+    });
     let dir = youxiang_testkit::scratch_dir(&format!("app{name}"));
-    let url = format!("sqlite://{}", dir.path().join("app.db").display());
-    let plan = youxiang_plantext::planfile::load(PLAN).expect("plan");
-    let places = youxiang_ingest::read_places(PLACES.as_bytes(), "places.csv").expect("places");
-    let app = App::init(&url, &plan, places, "test").await.expect("init");
-    youxiang_demo::load_demo(&app).await.expect("demo");
+    let db = dir.path().join("app.db");
+    youxiang_testkit::copy_sqlite(&template, &db);
+    let app = App::open(&format!("sqlite://{}", db.display()))
+        .await
+        .expect("open the demo");
     (app, dir)
 }
 
@@ -72,6 +93,32 @@ async fn management_loop_end_to_end() {
         .await
         .expect_err("not office");
     assert!(matches!(err, AppError::Forbidden(_)), "{err}");
+    // A unit no user belongs to: refused with the reason, never sent into a void.
+    let void = OrderDraft {
+        lead_unit: "区自然资源和规划局".into(),
+        ..draft.clone()
+    };
+    let err = app
+        .raise_order("office", void, true)
+        .await
+        .expect_err("nobody to receive it");
+    assert!(
+        err.to_string().contains("区自然资源和规划局")
+            && err.to_string().contains("没有在用的用户"),
+        "{err}"
+    );
+    // Every unit that leads an indicator in the plan has a user in the demo (sports:
+    // 区文广旅体局; 避灾安置: 区应急管理局).
+    let leads: Vec<(String, String)> = app
+        .read()
+        .plan
+        .indicators
+        .iter()
+        .map(|i| (i.code.clone(), i.lead_unit.clone()))
+        .collect();
+    for (code, unit) in leads {
+        assert!(app.unit_has_user(&unit), "{code}: {unit}");
+    }
     let o = app.raise_order("office", draft, true).await.expect("raise");
     assert!(o.item.id.starts_with("DB-"), "{}", o.item.id);
     let inbox = app.inbox("wjj").await.expect("inbox");

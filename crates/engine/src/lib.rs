@@ -6,6 +6,7 @@
 //! the store has committed. `full_recompute` rebuilds everything from the own figures;
 //! the property tests assert that incremental and full give identical state.
 
+mod derived;
 mod rollup;
 mod status;
 
@@ -20,6 +21,7 @@ use youxiang_core::place::{PlaceId, PlaceTree};
 use youxiang_core::value::{Component, Observation, ValueKey};
 use youxiang_core::{Aggregation, Indicator, Plan};
 
+pub use derived::DerivedPath;
 use rollup::Series;
 pub use rollup::{Agg, MAX_ABS, MICRO, Rule, Shown, Topology, to_micro};
 pub use status::{AsOf, Explained, PlaceFigure, Status};
@@ -145,6 +147,8 @@ pub struct Engine {
     root: Option<PlaceId>,
     /// The approved targets of places below the district (methods §8).
     place_targets: Arc<TargetBook>,
+    /// Per indicator: the yearly targets derived from a final-year target (推算).
+    derived: Vec<Option<DerivedPath>>,
 }
 
 impl Engine {
@@ -176,6 +180,7 @@ impl Engine {
             statuses: HashMap::new(),
             root,
             place_targets: Arc::new(TargetBook::default()),
+            derived: Vec::new(),
         };
         engine.recompute_statuses();
         engine
@@ -250,6 +255,12 @@ impl Engine {
         self.recompute_statuses();
     }
 
+    /// The yearly targets derived for an indicator from its final-year target (推算,
+    /// methods §2), with the base they start from; `None` when it has none.
+    pub fn derived_path(&self, indicator: &str) -> Option<&DerivedPath> {
+        self.derived.get(self.indicator_index(indicator)?)?.as_ref()
+    }
+
     /// The approved targets of the places below the district.
     pub fn place_targets(&self) -> &TargetBook {
         &self.place_targets
@@ -267,7 +278,9 @@ impl Engine {
 
     pub(crate) fn target_for(&self, ind: usize, p: PlaceId, year: i32) -> Option<PlaceTarget<'_>> {
         let indicator = self.indicator(ind);
-        let district = indicator.target(year)?;
+        let district = indicator
+            .target(year)
+            .or_else(|| self.derived.get(ind)?.as_ref()?.targets.get(&year))?;
         if Some(p) == self.root {
             return Some(PlaceTarget::District(district));
         }
@@ -338,6 +351,9 @@ impl Engine {
     }
 
     fn recompute_statuses(&mut self) {
+        self.derived = (0..self.indicators.len())
+            .map(|ind| derived::derive(self, ind))
+            .collect();
         let n = self.tree.len();
         let years = self.plan.target_years.clone();
         let indicators = self.indicators.len();
@@ -381,6 +397,25 @@ impl Engine {
     /// Re-evaluates every target year of one indicator at one place; returns how many
     /// statuses were evaluated.
     fn refresh_statuses(&mut self, ind: usize, p: PlaceId) -> usize {
+        if Some(p) == self.root {
+            // The district's figure may move the base of a derived path, and with it the
+            // target of every place.
+            let path = derived::derive(self, ind);
+            if path != self.derived[ind] {
+                self.derived[ind] = path;
+                return self
+                    .tree
+                    .ids()
+                    .collect::<Vec<_>>()
+                    .into_iter()
+                    .map(|q| self.refresh_one(ind, q))
+                    .sum();
+            }
+        }
+        self.refresh_one(ind, p)
+    }
+
+    fn refresh_one(&mut self, ind: usize, p: PlaceId) -> usize {
         let fresh = status::evaluate_years(self, ind, p);
         let n = self.tree.len();
         let count = fresh.len();

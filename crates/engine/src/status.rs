@@ -391,6 +391,16 @@ pub(crate) fn explain(e: &Engine, ind: usize, p: PlaceId, period: Period) -> Exp
     let placed = e.target_for(ind, p, year);
     let target = placed.and_then(judged).cloned();
     let basis = target_basis(placed, Some(p) == e.root);
+    let basis = match (
+        target.as_ref().is_some_and(|t| t.derived),
+        crate::derived::formula(e, ind, year),
+    ) {
+        (true, Some(f)) if Some(p) == e.root => f,
+        (true, Some(f)) => format!("{basis};{f}"),
+        _ => crate::derived::pending_reason(e, ind, year)
+            .filter(|_| placed.is_none())
+            .unwrap_or(basis),
+    };
     let undecomposed = matches!(placed, Some(PlaceTarget::Undecomposed));
     let parts: Vec<PlaceFigure> = e
         .tree

@@ -2,6 +2,7 @@
 //! value counted twice, and the statuses on the real Dinghai plan.
 
 mod demo_data;
+mod derived;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;

@@ -13,6 +13,7 @@ use youxiang_core::place::PlaceTree;
 use youxiang_core::plan::{Aggregation, Indicator, Plan};
 use youxiang_core::scope::Reporter;
 use youxiang_core::value::{Component, DEFAULT_OUTLIER_THRESHOLD, ValueKey, outlier_check};
+use youxiang_core::write::{natural_range, ratio_pair};
 
 use crate::error::{Column, IngestError, IngestWarning};
 use crate::limits::ReadLimits;
@@ -26,7 +27,7 @@ pub struct Validated {
     pub rows: Vec<(ValueKey, f64, String, usize)>,
     /// Every problem; when not empty, nothing may be stored.
     pub errors: Vec<IngestError>,
-    /// Things worth a second look that do not block (outliers, shares above 100).
+    /// Things worth a second look that do not block (outliers, a share typed as a fraction).
     pub warnings: Vec<IngestWarning>,
     /// Errors found beyond the first [`ReadLimits::max_errors`] listed in `errors`.
     pub errors_omitted: usize,
@@ -99,10 +100,13 @@ fn scope_places_label(r: &Reporter, tree: &PlaceTree) -> String {
 /// component the indicator does not take (ratio-of-sums → 分子/分母 only; others → 数值
 /// only); a `%` on a value whose indicator's unit is not `%`; a row outside the reporter's
 /// scope (place or indicator) or a reporter whose role may not report; the same key twice
-/// in the file; a negative count (`Sum`) or a negative numerator/denominator.
+/// in the file; a value outside the indicator's natural range (`core::write::natural_range`:
+/// a negative count, share, numerator or denominator, a share above its limit); a ratio's
+/// numerator and denominator in the file that cannot stand together
+/// (`core::write::ratio_pair`: a denominator of 0 under a numerator that is not, a ratio
+/// above the limit).
 ///
-/// Warnings: a value above the indicator's natural `limit` (a share above 100%); a value
-/// between 0 and 1 for a `%` indicator (typed as a fraction?); a robust outlier against
+/// Warnings: a value between 0 and 1 for a `%` indicator (typed as a fraction?); a robust outlier against
 /// `peers(key)` (median/MAD, z > 3.5, from `youxiang_core::value::outlier_check`).
 ///
 /// The first 1,000 errors and warnings are listed, the rest counted (see [`validate_with`]).
@@ -227,22 +231,8 @@ pub fn validate_with(
                     ),
                 );
             }
-            let counts =
-                matches!(ind.aggregation, Aggregation::Sum) || r.component != Component::Value;
-            if counts && r.value < 0.0 {
-                err(
-                    &src.value,
-                    &r.value_text,
-                    format!(
-                        "是负数,但指标 {} 的{}是计数或数量,不能为负",
-                        ind.code,
-                        if r.component == Component::Value {
-                            "数值".to_string()
-                        } else {
-                            r.component.label_zh().to_string()
-                        }
-                    ),
-                );
+            if let Some(reason) = natural_range(ind, r.component, r.value) {
+                err(&src.value, &r.value_text, reason);
             }
             if !reporter.scope.covers_indicator(&ind.code) {
                 err(
@@ -324,8 +314,57 @@ pub fn validate_with(
         warn_row(&mut out.warnings, r, ind, &key, &peers);
         out.rows.push((key, r.value, r.comment.clone(), r.row));
     }
+    pair_errors(&mut out, rows, plan);
     out.cap(limits.max_errors);
     out
+}
+
+/// A ratio's numerator and denominator that cannot stand together in the file (a
+/// denominator of 0 under a numerator that is not; a share above its limit): an error on
+/// the numerator's row naming the denominator's ([`ratio_pair`], the write path's check).
+/// Halves not both in the file are checked against the stored other half when written.
+fn pair_errors(out: &mut Validated, rows: &[ValueRow], plan: &Plan) {
+    let by_row: HashMap<usize, &ValueRow> = rows.iter().map(|r| (r.row, r)).collect();
+    // (indicator, place, period) → the rows of its numerator and denominator.
+    type Halves<'a> = HashMap<(&'a str, &'a str, Period), (Option<usize>, Option<usize>)>;
+    let mut halves: Halves = HashMap::new();
+    for (key, _, _, row) in &out.rows {
+        let slot = halves
+            .entry((&key.indicator, &key.place, key.period))
+            .or_default();
+        match key.component {
+            Component::Numerator => slot.0 = Some(*row),
+            Component::Denominator => slot.1 = Some(*row),
+            Component::Value => {}
+        }
+    }
+    let mut found = Vec::new();
+    for ((code, _, _), (num, den)) in &halves {
+        let (Some(num), Some(den), Some(ind)) = (num, den, plan.indicator(code)) else {
+            continue;
+        };
+        let (Some(n), Some(d)) = (by_row.get(num), by_row.get(den)) else {
+            continue;
+        };
+        if n.indicator != *code || d.indicator != *code {
+            continue;
+        }
+        if let Some(reason) = ratio_pair(ind, n.value, d.value) {
+            let src = &n.source;
+            found.push((
+                *num,
+                IngestError::cell(
+                    &src.file,
+                    *num,
+                    &src.value,
+                    &n.value_text,
+                    format!("{reason}(分母见第{den}行)"),
+                ),
+            ));
+        }
+    }
+    found.sort_by_key(|(row, _)| *row);
+    out.errors.extend(found.into_iter().map(|(_, e)| e));
 }
 
 fn warn_row(
@@ -345,24 +384,16 @@ fn warn_row(
             reason,
         })
     };
-    if r.component == Component::Value {
-        if let Some(limit) = ind.limit
-            && r.value > limit
-        {
-            warn(format!(
-                "超过指标 {} 的上限 {}{}(占比不应超过 {}),请核对",
-                ind.code,
-                fmt_num(limit),
-                ind.unit,
-                fmt_num(limit)
-            ));
-        }
-        if ind.unit == "%" && !r.percent && r.value > 0.0 && r.value < 1.0 {
-            warn(format!(
-                "在 0 与 1 之间;指标 {} 的单位是 %,35% 应填 35 而不是 0.35,请核对",
-                ind.code
-            ));
-        }
+    if r.component == Component::Value
+        && ind.unit == "%"
+        && !r.percent
+        && r.value > 0.0
+        && r.value < 1.0
+    {
+        warn(format!(
+            "在 0 与 1 之间;指标 {} 的单位是 %,35% 应填 35 而不是 0.35,请核对",
+            ind.code
+        ));
     }
     let peer_values = peers(key);
     if let Some(check) = outlier_check(r.value, &peer_values, DEFAULT_OUTLIER_THRESHOLD)

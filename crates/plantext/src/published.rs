@@ -63,8 +63,12 @@ pub use plan::STANDARD_DOMAINS;
 pub struct TableRow {
     /// The domain (领域) name, joined and without spaces, e.g. `幼有善育`.
     pub domain: String,
-    /// The row's 序号.
+    /// The row's 序号 (a table without a 序号 column: the row's place, from 1). A
+    /// sub-indicator (`其中:…`, `(1)`) has its main row's 序号.
     pub seq: u32,
+    /// 0 for a main row; 1, 2, … for the sub-indicators below it.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub sub: u32,
     /// The indicator's name without the `(unit)` suffix and without `☆`.
     pub name: String,
     /// The unit from the parentheses (or the 单位 column, or the cells' own unit).
@@ -87,8 +91,15 @@ pub struct TableRow {
     /// targets, unit taken from the cells, …).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
-    /// Line of the row's 序号.
+    /// Line of the row's 序号 (without one: of its name).
     pub line: usize,
+    /// The row's first line (a domain name written before it included) and its last.
+    pub first_line: usize,
+    pub last_line: usize,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 /// A section of 二、重点任务, e.g. `(一)全面推进“幼有善育”。…(牵头单位:区卫健局)`.
@@ -168,15 +179,43 @@ pub struct Unread {
     pub reason: String,
 }
 
+/// Where the plan's target years were found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum YearsFrom {
+    /// The table's year columns (or its one target column and the document's year).
+    Table,
+    /// No year columns: the title's span (`(2023—2027年)`, `2024年…工作要点`), else the
+    /// horizons the text names (`到2027年`).
+    Text,
+    /// Nowhere: the person importing must give them.
+    #[default]
+    None,
+}
+
+/// Where the table is: 1-based line numbers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct TableSpan {
+    pub header_first: usize,
+    pub header_last: usize,
+    /// The first line after the table (a line past the text when the text ends with it).
+    pub end: usize,
+}
+
 /// Everything read from a published plan text.
 #[derive(Debug, Clone, PartialEq, Serialize, Default)]
 pub struct ImportedPlan {
-    /// The first non-empty line (the plan's title, as published).
+    /// The document's title: the first line naming a 方案 / 工作要点 (not a web page's
+    /// navigation line), else the first plain line.
     pub title: String,
     /// The table's baseline year (the first year column, or the 完成值 column's year).
     pub baseline_year: Option<i32>,
-    /// The table's target years.
+    /// The plan's target years: the table's, else the text's (see [`YearsFrom`]).
     pub target_years: Vec<i32>,
+    pub years_from: YearsFrom,
+    /// The table's header and end, when there is a table.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub table: Option<TableSpan>,
     /// The table's rows, in order.
     pub indicators: Vec<TableRow>,
     pub sections: Vec<Section>,
@@ -189,27 +228,69 @@ pub struct ImportedPlan {
 /// [`ImportedPlan::unread`].
 pub fn read_published(input: &str) -> ImportedPlan {
     let lines = text::split_lines(input);
-    let title = lines
-        .iter()
-        .find(|l| !l.text.is_empty())
-        .map(|l| l.text.clone())
-        .unwrap_or_default();
-    let table = table::read_table(&lines);
+    let title = text::title_line(&lines);
+    // The document's own years: its title's (`(2023—2027年)`, `2024年工作要点`), else the
+    // horizons its text names (`到2027年`).
+    let title_years = text::find_years(&title);
+    let horizon: Vec<i32> = {
+        let mut ys: Vec<i32> = lines
+            .iter()
+            .flat_map(|l| text::horizon_years(&l.text))
+            .collect();
+        ys.sort_unstable();
+        ys.dedup();
+        ys
+    };
+    let doc_year = title_years.iter().max().or_else(|| horizon.last()).copied();
+    let table = table::read_table(&lines, doc_year);
     let mut unread = table.unread;
-    let final_years = table.target_years.clone();
+    let (target_years, years_from) = if !table.target_years.is_empty() {
+        (table.target_years.clone(), YearsFrom::Table)
+    } else {
+        let from_text = match title_years.as_slice() {
+            [a, .., b] if a < b && b - a <= 10 => (*a..=*b).collect(),
+            [y] => vec![*y],
+            _ => horizon,
+        };
+        if from_text.is_empty() {
+            (Vec::new(), YearsFrom::None)
+        } else {
+            (from_text, YearsFrom::Text)
+        }
+    };
     let domains: Vec<String> = table.rows.iter().map(|r| r.domain.clone()).collect();
-    let found = tasks::read_tasks(&lines, table.region, &final_years, &domains);
+    let found = tasks::read_tasks(&lines, table.region, &target_years, &domains);
     unread.extend(found.unread);
     unread.sort_by_key(|u| u.line);
+    let span = table
+        .region
+        .zip(table.header)
+        .map(|((_, end), (first, last))| TableSpan {
+            header_first: first,
+            header_last: last,
+            end: lines.get(end).map_or(lines.len() + 1, |l| l.no),
+        });
     ImportedPlan {
         title,
         baseline_year: table.baseline_year,
-        target_years: table.target_years,
+        target_years,
+        years_from,
+        table: span,
         indicators: table.rows,
         sections: found.sections,
         tasks: found.tasks,
         task_targets: found.targets,
         unread,
+    }
+}
+
+impl ImportedPlan {
+    /// A table header was found and no row under it could be read: an error, not an
+    /// empty success (the header's line is also in [`ImportedPlan::unread`]).
+    pub fn table_without_rows(&self) -> Option<usize> {
+        self.table
+            .filter(|_| self.indicators.is_empty())
+            .map(|t| t.header_first)
     }
 }
 
@@ -274,6 +355,8 @@ impl ImportedPlan {
                 let mut v = json!({
                     "domain": r.domain,
                     "seq": r.seq,
+                    "first_line": r.first_line,
+                    "last_line": r.last_line,
                     "name": r.name,
                     "unit": r.unit,
                     "baseline": target_json(&r.baseline),
@@ -282,6 +365,9 @@ impl ImportedPlan {
                     "polarity": r.polarity,
                     "line": r.line,
                 });
+                if r.sub > 0 {
+                    v["sub"] = json!(r.sub);
+                }
                 if let Some(lead) = &r.lead_unit {
                     v["lead_unit"] = json!(lead);
                 }
@@ -326,6 +412,8 @@ impl ImportedPlan {
             "title": self.title,
             "baseline_year": self.baseline_year,
             "target_years": self.target_years,
+            "years_from": self.years_from,
+            "table": self.table,
             "indicators": indicators,
             "sections": self.sections,
             "tasks": self.tasks,

@@ -179,11 +179,13 @@ const TABLE: [(&str, &str, &str, &str, [&str; 6]); 20] = [
         "万人",
         ["25.18", "25.21", "25.24", "25.26", "25.28", "25.3"],
     ),
+    // The table writes 长期护理保险覆盖人数 in 万人 with the target 全覆盖, which no count can
+    // be judged against: the plan file defines it as the coverage rate (its note says so).
     (
         "T14",
         "LY",
-        "长期护理保险覆盖人数",
-        "万人",
+        "长期护理保险覆盖率",
+        "%",
         ["/", "/", "/", "/", "全覆盖", "全覆盖"],
     ),
     (
@@ -439,7 +441,19 @@ fn task_targets_quote_the_seed_and_belong_to_a_task() {
         assert!(seen.insert(ind.code.clone()));
 
         assert_eq!(ind.domain, t.domain, "{}", ind.code);
-        assert_eq!(ind.lead_unit, t.lead_unit, "{}", ind.code);
+        // A target takes its task's lead unit unless its sentence names another
+        // department's work; then the note says who leads and that the task's lead is
+        // another (sports → 区文广旅体局, 避灾安置 → 区应急管理局).
+        if ind.lead_unit != t.lead_unit {
+            assert!(
+                ind.note.contains(&format!("由{}牵头", ind.lead_unit))
+                    && ind.note.contains(&format!("该任务由{}牵头", t.lead_unit)),
+                "{}: lead {} differs from task {task}'s {} without a note",
+                ind.code,
+                ind.lead_unit,
+                t.lead_unit
+            );
+        }
         assert_eq!(ind.baseline.text, "/", "{}", ind.code);
         assert!(ind.targets.values().any(|c| c.is_set()), "{}", ind.code);
         assert!(
@@ -660,4 +674,59 @@ fn revising_a_target_keeps_the_old_one_in_history() {
         plan.target_history("T01", 2025)
     );
     assert_eq!(again.version, 2);
+}
+
+#[test]
+fn targets_naming_another_department_are_led_by_it() {
+    let plan = plan();
+    let lead = |code: &str| {
+        let i = plan.indicator(code).unwrap();
+        (i.lead_unit.as_str(), i.partner_units.clone())
+    };
+    for code in ["K4.4b", "K4.4c", "K4.4d", "K4.4e"] {
+        assert_eq!(lead(code).0, "区文广旅体局", "{code}: sports");
+    }
+    assert_eq!(lead("K4.4d").1, ["区教育局"]);
+    assert_eq!(
+        lead("K7.2c"),
+        ("区应急管理局", vec!["区民政局".to_string()])
+    );
+    assert_eq!(lead("K7.2a").0, "区教育局");
+    assert_eq!(lead("K7.2b").0, "区住建局");
+}
+
+#[test]
+fn full_coverage_of_a_count_is_refused_naming_the_indicator() {
+    // T14 as the table first wrote it: a count in 万人 against 全覆盖, which no figure can
+    // ever meet. The plan check refuses it, naming the indicator and each year.
+    let text = plan_text();
+    let shipped = "unit = \"%\"\npolarity = \"higher_is_better\"\naggregation = { rule = \"ratio_of_sums\", numerator = \"长期护理保险参保人数\", denominator = \"应参保人数\", scale = 100 }\nlead_unit = \"区民政局\"\nlimit = 100\n";
+    let start = text.find("code = \"T14\"").expect("T14");
+    let at = start + text[start..].find(shipped).expect("T14's definition");
+    let mut broken = text.clone();
+    broken.replace_range(
+        at..at + shipped.len(),
+        "unit = \"万人\"\npolarity = \"higher_is_better\"\naggregation = { rule = \"sum\" }\nlead_unit = \"区民政局\"\n",
+    );
+    let Err(PlanFileError::Invalid(problems)) = load(&broken) else {
+        panic!("a count against 全覆盖 was accepted");
+    };
+    let about: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
+    assert_eq!(about.len(), 2, "{about:?}");
+    for (p, year) in about.iter().zip([2026, 2027]) {
+        assert!(
+            p.contains("T14") && p.contains(&format!("{year}年")) && p.contains("万人"),
+            "{p}"
+        );
+        assert!(p.contains("不是占比") && p.contains("milestone"), "{p}");
+    }
+    // As a milestone it is accepted.
+    let milestone = broken.replacen("code = \"T14\"\n", "code = \"T14\"\nmilestone = true\n", 1);
+    if let Err(e) = load(&milestone) {
+        panic!("as a milestone: {e}");
+    }
+    // The shipped definition names the table's own words in its note.
+    let t14 = plan().indicator("T14").unwrap().clone();
+    assert!(t14.note.contains("原文为“长期护理保险覆盖人数(万人)”"));
+    assert!(matches!(t14.aggregation, Aggregation::RatioOfSums { .. }));
 }

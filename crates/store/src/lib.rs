@@ -1,5 +1,5 @@
 //! Persistence for youxiang: the store traits, by concern — [`SchemaStore`], [`PlanStore`],
-//! [`AccountStore`], [`ValueStore`], [`RecordStore`], [`AuditStore`] — all of them at once
+//! [`AccountStore`], [`SessionStore`], [`ValueStore`], [`RecordStore`], [`AuditStore`] — all of them at once
 //! as [`Database`], and one implementation, [`SqlStore`], on two backends: [`SqliteStore`]
 //! (an embedded file, the default) and [`PgStore`] (PostgreSQL, for production), chosen by
 //! URL with [`connect`]. Calling a method on a concrete store needs its trait in scope:
@@ -26,6 +26,7 @@
 //! ```
 
 pub mod audit;
+pub mod backup;
 mod common;
 mod dialect;
 mod flow;
@@ -84,6 +85,9 @@ pub enum StoreError {
     Corrupt(String),
     #[error("数据库迁移失败:{0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// A backup or a restore could not be made or did not verify (what and why).
+    #[error("备份或恢复失败:{0}")]
+    Backup(String),
     /// The database itself failed (connection, I/O, constraint).
     #[error("数据库错误:{0}")]
     Backend(#[from] sqlx::Error),
@@ -140,6 +144,24 @@ pub struct Credential {
     /// another stamp has ended.
     pub stamp: String,
     pub disabled: bool,
+}
+
+/// A signed-in session as stored: shared by every server process on the database and
+/// kept across a restart. Times are UTC.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredSession {
+    /// SHA-256 of the session's id, hex: the id itself (the cookie) is never stored.
+    pub id_hash: String,
+    pub login: String,
+    /// The session's CSRF token.
+    pub csrf: String,
+    /// The user's credential stamp when the session started ([`Credential::stamp`]).
+    pub stamp: String,
+    /// Why the password must be changed first, if it must (the app's code for it).
+    pub change_due: Option<String>,
+    pub started_at: NaiveDateTime,
+    /// The last request seen, as last written (servers write it at most every so often).
+    pub last_seen: NaiveDateTime,
 }
 
 /// The file a batch came from, recorded in the uploads table.
@@ -285,6 +307,31 @@ pub trait AccountStore: Send + Sync {
     async fn credentials(&self) -> Result<Vec<Credential>>;
 }
 
+/// Signed-in sessions: kept in the database so that a restart keeps people signed in and
+/// several server processes share them. Not audited. Whether a session is still live
+/// (idle time, lifetime) is the caller's to judge on every read.
+#[async_trait]
+pub trait SessionStore: Send + Sync {
+    /// Stores a new session.
+    async fn session_insert(&self, session: &StoredSession) -> Result<()>;
+    /// The session with this id hash, live or not.
+    async fn session_get(&self, id_hash: &str) -> Result<Option<StoredSession>>;
+    /// Moves the session's last request to `at` (never backwards).
+    async fn session_touch(&self, id_hash: &str, at: NaiveDateTime) -> Result<()>;
+    /// Ends a session; true when it existed. Moves the auth epoch
+    /// ([`AccountStore::auth_epoch`]), so that every process drops its cached copy.
+    async fn session_delete(&self, id_hash: &str) -> Result<bool>;
+    /// Deletes the sessions last seen before `seen_before` or started before
+    /// `started_before` (expired anyway); how many.
+    async fn sessions_purge(
+        &self,
+        seen_before: NaiveDateTime,
+        started_before: NaiveDateTime,
+    ) -> Result<u64>;
+    /// How many sessions are stored (expired ones not yet purged included).
+    async fn sessions_count(&self) -> Result<i64>;
+}
+
 /// The numbers: writes, review, deletion, quarantine, reads and the uploads they came from.
 #[async_trait]
 pub trait ValueStore: Send + Sync {
@@ -425,19 +472,26 @@ pub trait AuditStore: Send + Sync {
 /// appends to the audit trail in the same transaction. Calling a method needs its trait in
 /// scope: `use youxiang_store::prelude::*;`.
 pub trait Database:
-    SchemaStore + PlanStore + AccountStore + ValueStore + RecordStore + AuditStore
+    SchemaStore + PlanStore + AccountStore + SessionStore + ValueStore + RecordStore + AuditStore
 {
 }
 
 impl<T> Database for T where
-    T: SchemaStore + PlanStore + AccountStore + ValueStore + RecordStore + AuditStore
+    T: SchemaStore
+        + PlanStore
+        + AccountStore
+        + SessionStore
+        + ValueStore
+        + RecordStore
+        + AuditStore
 {
 }
 
 /// The store traits, for callers of their methods: `use youxiang_store::prelude::*;`.
 pub mod prelude {
     pub use crate::{
-        AccountStore, AuditStore, Database, PlanStore, RecordStore, SchemaStore, ValueStore,
+        AccountStore, AuditStore, Database, PlanStore, RecordStore, SchemaStore, SessionStore,
+        ValueStore,
     };
 }
 

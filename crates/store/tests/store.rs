@@ -24,6 +24,9 @@ use youxiang_store::{
     ValueWrite,
 };
 
+mod backup;
+mod sessions;
+
 // ---------------------------------------------------------------------------------------
 // Harness: one fresh database per backend per test.
 

@@ -91,6 +91,92 @@ fn sweep_dead_scratch() {
     });
 }
 
+/// A file built once for a test binary and shared by every process that runs it.
+///
+/// nextest runs each test in a process of its own, so a `OnceLock` builds a costly fixture
+/// (the demo database: a minute and more in a debug build) once per *test*. This keys the file
+/// by the test binary itself (its size and modification time): every process of one build
+/// shares it, a rebuilt binary builds it afresh. One builder at a time, under a lock file;
+/// the file appears by rename, so no reader sees it half written. Older keys' files of the
+/// same name are removed by the next builder.
+///
+/// `build` writes the file at the path it is given (a fresh temporary name in the cache
+/// folder) and returns once it is complete.
+pub fn built_once(name: &str, build: impl FnOnce(&Path)) -> PathBuf {
+    assert!(
+        !name.contains('-') && !name.contains('/'),
+        "a cached file's name has no dash or slash: {name}"
+    );
+    let dir = std::env::temp_dir().join("youxiang-built-once");
+    std::fs::create_dir_all(&dir).expect("the cache folder under the temporary folder");
+    let key = binary_key();
+    let path = dir.join(format!("{name}-{key}"));
+    let lock = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(dir.join(format!("{name}.lock")))
+        .expect("the cache's lock file");
+    lock.lock().expect("the cache's lock");
+    if !path.exists() {
+        if let Ok(entries) = std::fs::read_dir(&dir) {
+            for entry in entries.flatten() {
+                let n = entry.file_name();
+                let n = n.to_string_lossy();
+                if n.starts_with(&format!("{name}-")) {
+                    let _ = std::fs::remove_file(entry.path());
+                }
+            }
+        }
+        let partial = dir.join(format!("{name}.partial.{}", std::process::id()));
+        build(&partial);
+        std::fs::rename(&partial, &path).expect("the built file moved into place");
+    }
+    drop(lock);
+    path
+}
+
+/// Waits (up to five seconds) for SQLite's `<path>-wal` to be gone: closing the last
+/// connection checkpoints the log into the file, so a copy of the file alone is complete.
+pub fn wait_for_sqlite_checkpoint(path: &Path) {
+    let wal = PathBuf::from(format!("{}-wal", path.display()));
+    for _ in 0..100 {
+        if !wal.exists() {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+/// Copies a SQLite database (with its `-wal` and `-shm` files when present) to `to`.
+pub fn copy_sqlite(from: &Path, to: &Path) {
+    for s in ["", "-wal", "-shm"] {
+        let f = format!("{}{s}", from.display());
+        let t = format!("{}{s}", to.display());
+        let _ = std::fs::remove_file(&t);
+        if Path::new(&f).exists() {
+            std::fs::copy(&f, &t).expect("copy the database");
+        }
+    }
+}
+
+/// This test binary's identity for [`built_once`]: its length and modification time.
+fn binary_key() -> String {
+    let exe = std::env::current_exe().expect("the test binary's path");
+    let meta = std::fs::metadata(&exe).expect("the test binary's metadata");
+    let modified = meta
+        .modified()
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    let stem = exe
+        .file_name()
+        .map(|s| s.to_string_lossy().replace('-', "_"))
+        .unwrap_or_default();
+    format!("{stem}_{}_{modified}", meta.len())
+}
+
 /// `../shared/<rel>` from the repository root when it exists; otherwise records the skip
 /// (key `shared-data`) and gives `None`.
 #[track_caller]

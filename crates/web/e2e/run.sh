@@ -24,7 +24,7 @@ if [ -n "$missing" ]; then
   missing=$(yx_missing_browser_tools)
   [ -z "$missing" ] || yx_skip "browser tests" "missing: $missing (apt-get could not install them)"
 fi
-if [ ! -d "$HERE/node_modules/playwright-core" ]; then
+if [ ! -d "$HERE/node_modules/playwright-core" ] || [ ! -d "$HERE/node_modules/axe-core" ]; then
   (cd "$HERE" && npm ci --no-audit --no-fund) || yx_skip "browser tests" "npm ci (playwright-core) failed: no npm registry?"
 fi
 

@@ -1,12 +1,13 @@
 //! Sessions, CSRF tokens and sign-in throttling (passwords: [`crate::password`]; the
 //! extractors built on these: [`crate::extract`]).
 //!
-//! - Sessions: server-side, in memory: a random 256-bit id in an HttpOnly, SameSite=Strict
-//!   cookie (Secure when the server runs behind TLS), expiring after an idle time and after
-//!   an absolute lifetime, and ended at once when the user's role, scope or password
-//!   changes or the user is disabled (checked on every request against the store's users,
-//!   whichever process changed them). A restart signs everybody out; several server
-//!   processes would need a shared table (later).
+//! - Sessions: server-side, in the store (its SHA-256 only) and cached in memory: a random
+//!   256-bit id in an HttpOnly, SameSite=Strict cookie (Secure when the server runs behind
+//!   TLS), expiring after an idle time and after an absolute lifetime (judged on every
+//!   request), and ended at once when the user's role, scope or password changes or the
+//!   user is disabled (checked on every request against the store's users, whichever
+//!   process changed them). A restart keeps everybody signed in, and every server process
+//!   on the database shares the sessions (see [`Sessions`]).
 //! - CSRF: a random per-session token, required in the `X-CSRF-Token` header of every JSON
 //!   write and in the hidden `csrf` field of every form.
 //! - Throttling: see [`Throttle`]: 5 attempts for one login lock it for 15 minutes; an
@@ -21,6 +22,9 @@ use std::time::{Duration, Instant};
 use axum::extract::ConnectInfo;
 use axum::http::HeaderMap;
 use axum::http::request::Parts;
+use chrono::NaiveDateTime;
+use youxiang_app::App;
+use youxiang_app::sessions::SessionRecord;
 use youxiang_core::password::ChangeDue;
 use youxiang_core::scope::Reporter;
 
@@ -48,79 +52,211 @@ pub struct SessionData {
     pub stamp: String,
     /// The password must be changed before anything else (set by another, or expired).
     pub change_due: Option<ChangeDue>,
-    started: Instant,
-    last_seen: Instant,
+    /// Sign-in (UTC): the absolute lifetime counts from here.
+    started: NaiveDateTime,
+    /// The last request (UTC): the idle time counts from here.
+    last_seen: NaiveDateTime,
 }
 
-/// The in-memory session table.
+/// A session held in this process's cache.
+struct Cached {
+    data: SessionData,
+    /// The store's auth epoch when the session was last read from the store: when it has
+    /// moved (a user changed, a session ended — in any process), the store is asked again.
+    epoch: i64,
+    /// The `last_seen` the store has.
+    stored_seen: NaiveDateTime,
+}
+
+/// The session table: in the store (every process on the database shares it, and a restart
+/// keeps it), cached in memory and written through. Expiry is judged on every read, on the
+/// wall clock: idle time since the last request, absolute lifetime since sign-in. A request
+/// is written to the store at most every [`Sessions::touch_every`] (a quarter of the idle
+/// time, at most a minute), so another process or a restart sees a session idle at most
+/// that much longer than it was.
 pub struct Sessions {
-    map: Mutex<HashMap<String, SessionData>>,
+    cache: Mutex<HashMap<String, Cached>>,
     idle: Duration,
     lifetime: Duration,
+}
+
+/// Now, UTC, as the store keeps times.
+fn utc_now() -> NaiveDateTime {
+    chrono::Utc::now().naive_utc()
+}
+
+fn since(now: NaiveDateTime, then: NaiveDateTime) -> Duration {
+    (now - then).to_std().unwrap_or(Duration::ZERO)
+}
+
+/// What a failed store call is logged as (the session is then taken as absent).
+fn store_failed(what: &str, e: &impl std::fmt::Display) {
+    tracing::error!(target: "youxiang_web::session", "会话{what}失败:{e}");
 }
 
 impl Sessions {
     /// Sessions that end after `idle` without a request, and after `lifetime` in any case.
     pub fn new(idle: Duration, lifetime: Duration) -> Sessions {
         Sessions {
-            map: Mutex::new(HashMap::new()),
+            cache: Mutex::new(HashMap::new()),
             idle,
             lifetime,
         }
     }
 
-    fn live(&self, s: &SessionData, now: Instant) -> bool {
-        now.duration_since(s.last_seen) < self.idle && now.duration_since(s.started) < self.lifetime
+    fn live(&self, s: &SessionData, now: NaiveDateTime) -> bool {
+        since(now, s.last_seen) < self.idle && since(now, s.started) < self.lifetime
     }
 
-    /// Starts a session: returns its id and CSRF token.
-    pub fn create(
+    /// How stale the store's `last_seen` may get before a request writes it.
+    pub fn touch_every(&self) -> Duration {
+        (self.idle / 4).min(Duration::from_secs(60))
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Cached>> {
+        self.cache.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// How many sessions this process holds in its cache.
+    pub fn cached(&self) -> usize {
+        self.lock().len()
+    }
+
+    /// Starts a session, stored before it is answered: returns its id and CSRF token.
+    pub async fn create(
         &self,
+        app: &App,
         login: &str,
         stamp: &str,
         change_due: Option<ChangeDue>,
     ) -> Result<(String, String), ApiError> {
         let id = random_token()?;
         let csrf = random_token()?;
-        let mut map = self.map.lock().unwrap_or_else(|e| e.into_inner());
-        let now = Instant::now();
-        if map.len() > 10_000 {
-            map.retain(|_, s| self.live(s, now));
+        let now = utc_now();
+        let record = SessionRecord {
+            login: login.to_string(),
+            csrf: csrf.clone(),
+            stamp: stamp.to_string(),
+            change_due,
+            started_at: now,
+            last_seen: now,
+        };
+        app.session_save(&id, &record).await?;
+        let purge = {
+            let mut cache = self.lock();
+            let purge = cache.len() > 10_000;
+            if purge {
+                cache.retain(|_, c| self.live(&c.data, now));
+            }
+            cache.insert(
+                id.clone(),
+                Cached {
+                    data: SessionData {
+                        login: record.login,
+                        csrf: record.csrf,
+                        stamp: record.stamp,
+                        change_due,
+                        started: now,
+                        last_seen: now,
+                    },
+                    epoch: app.users_epoch(),
+                    stored_seen: now,
+                },
+            );
+            purge || id.starts_with('0')
+        };
+        // Now and then (one sign-in in sixteen, or a full cache), expired sessions leave
+        // the store: they are refused on reading anyway, this only keeps the table small.
+        if purge {
+            let idle = chrono::Duration::from_std(self.idle).unwrap_or(chrono::Duration::MAX);
+            let life = chrono::Duration::from_std(self.lifetime).unwrap_or(chrono::Duration::MAX);
+            let cut = |d| now.checked_sub_signed(d).unwrap_or(NaiveDateTime::MIN);
+            if let Err(e) = app.sessions_purge(cut(idle), cut(life)).await {
+                store_failed("清理", &e);
+            }
         }
-        map.insert(
-            id.clone(),
-            SessionData {
-                login: login.to_string(),
-                csrf: csrf.clone(),
-                stamp: stamp.to_string(),
-                change_due,
-                started: now,
-                last_seen: now,
-            },
-        );
         Ok((id, csrf))
     }
 
     /// The live session with this id (touching it), or `None` when absent, idle too long
-    /// or older than the absolute lifetime.
-    pub fn get(&self, id: &str) -> Option<SessionData> {
-        let mut map = self.map.lock().unwrap_or_else(|e| e.into_inner());
-        let now = Instant::now();
-        let s = map.get(id)?;
-        if !self.live(s, now) {
-            map.remove(id);
+    /// or older than the absolute lifetime — judged now, on every call. From the cache
+    /// while the store's auth epoch stands still; else, or when the cache holds no live
+    /// copy, from the store (another process may have started or touched it).
+    pub async fn get(&self, app: &App, id: &str) -> Option<SessionData> {
+        let now = utc_now();
+        let epoch = app.users_epoch();
+        let mut touch = false;
+        let hit = {
+            let mut cache = self.lock();
+            match cache.get_mut(id) {
+                Some(c) if c.epoch == epoch && self.live(&c.data, now) => {
+                    c.data.last_seen = now;
+                    if since(now, c.stored_seen) >= self.touch_every() {
+                        c.stored_seen = now;
+                        touch = true;
+                    }
+                    Some(c.data.clone())
+                }
+                Some(_) => {
+                    cache.remove(id);
+                    None
+                }
+                None => None,
+            }
+        };
+        if let Some(data) = hit {
+            if touch && let Err(e) = app.session_touch(id, now).await {
+                store_failed("写入", &e);
+            }
+            return Some(data);
+        }
+        let stored = match app.session_load(id).await {
+            Ok(s) => s?,
+            Err(e) => {
+                store_failed("读取", &e);
+                return None;
+            }
+        };
+        let mut data = SessionData {
+            login: stored.login,
+            csrf: stored.csrf,
+            stamp: stored.stamp,
+            change_due: stored.change_due,
+            started: stored.started_at,
+            last_seen: stored.last_seen,
+        };
+        if !self.live(&data, now) {
+            if let Err(e) = app.session_end(id).await {
+                store_failed("删除", &e);
+            }
             return None;
         }
-        let s = map.get_mut(id)?;
-        s.last_seen = now;
-        Some(s.clone())
+        data.last_seen = now;
+        let stored_seen = if since(now, stored.last_seen) >= self.touch_every() {
+            if let Err(e) = app.session_touch(id, now).await {
+                store_failed("写入", &e);
+            }
+            now
+        } else {
+            stored.last_seen
+        };
+        self.lock().insert(
+            id.to_string(),
+            Cached {
+                data: data.clone(),
+                epoch,
+                stored_seen,
+            },
+        );
+        Some(data)
     }
 
-    pub fn remove(&self, id: &str) {
-        self.map
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(id);
+    /// Ends a session, in the store (for every process) and here.
+    pub async fn remove(&self, app: &App, id: &str) {
+        self.lock().remove(id);
+        if let Err(e) = app.session_end(id).await {
+            store_failed("删除", &e);
+        }
     }
 }
 
@@ -367,14 +503,15 @@ impl Authed {
     }
 }
 
-fn constant_eq(a: &[u8], b: &[u8]) -> bool {
+/// Compares secrets in constant time.
+pub(crate) fn constant_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// Looks up the session of a request: `None` when not signed in.
-pub fn session_of(web: &Shared, headers: &HeaderMap) -> Option<Authed> {
+pub async fn session_of(web: &Shared, headers: &HeaderMap) -> Option<Authed> {
     let id = cookie(headers, COOKIE)?;
-    let s = web.sessions.get(id)?;
+    let s = web.sessions.get(&web.app, id).await?;
     let user = {
         let state = web.app.read();
         let current = state
@@ -385,7 +522,7 @@ pub fn session_of(web: &Shared, headers: &HeaderMap) -> Option<Authed> {
     };
     let Some(user) = user else {
         // The user changed (role, scope, password) or was disabled since signing in.
-        web.sessions.remove(id);
+        web.sessions.remove(&web.app, id).await;
         return None;
     };
     Some(Authed {

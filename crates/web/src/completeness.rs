@@ -146,6 +146,13 @@ async fn completeness_html(
     let window = completeness_window(&q, web.app.today()).map_err(|e| c.error(e))?;
     let rows = web.app.completeness(window).await.map_err(|e| c.error(e))?;
     let all = who.user.role.sees_all_units();
+    let items = |n: usize| {
+        if c.en {
+            n.to_string()
+        } else {
+            format!("{n} 项")
+        }
+    };
     let rows = rows
         .into_iter()
         .filter(|r| all || r.reporter == who.user.login)
@@ -156,12 +163,12 @@ async fn completeness_html(
                 String::new(),
                 vec![
                     (format!("{}({})", r.reporter_name, r.unit), false),
-                    (r.period.label_zh(), false),
+                    (crate::text::period_label(&r.period, c.en), false),
                     (r.due.to_string(), false),
-                    (format!("{} 项", r.expected), true),
-                    (format!("{} 项", r.on_time), true),
-                    (format!("{} 项", r.late), true),
-                    (format!("{} 项", r.missing), true),
+                    (items(r.expected), true),
+                    (items(r.on_time), true),
+                    (items(r.late), true),
+                    (items(r.missing), true),
                     (format!("{:.1}%", r.rate()), true),
                 ],
             )

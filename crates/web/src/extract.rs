@@ -35,11 +35,12 @@ use crate::layout::{Chrome, chrome, is_en};
 pub(crate) struct Session(pub Option<Authed>);
 
 /// The request's session: the one already looked up, or looked up now (and kept).
-fn session(parts: &mut Parts, web: &Shared) -> Option<Authed> {
+async fn session(parts: &mut Parts, web: &Shared) -> Option<Authed> {
     if let Some(Session(who)) = parts.extensions.get::<Session>() {
         return who.clone();
     }
-    let who = auth::session_of(web, &parts.headers);
+    let who = auth::session_of(web, &parts.headers).await;
+    crate::ops::note_user(&parts.extensions, who.as_ref());
     parts.extensions.insert(Session(who.clone()));
     who
 }
@@ -48,7 +49,9 @@ impl FromRequestParts<Shared> for Authed {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, web: &Shared) -> Result<Self, Self::Rejection> {
-        session(parts, web).ok_or_else(|| ApiError::Unauthorized("请先登录(或登录已过期)".into()))
+        session(parts, web)
+            .await
+            .ok_or_else(|| ApiError::Unauthorized("请先登录(或登录已过期)".into()))
     }
 }
 
@@ -59,7 +62,7 @@ impl OptionalFromRequestParts<Shared> for Authed {
         parts: &mut Parts,
         web: &Shared,
     ) -> Result<Option<Self>, Self::Rejection> {
-        Ok(session(parts, web))
+        Ok(session(parts, web).await)
     }
 }
 
@@ -130,7 +133,7 @@ impl FromRequestParts<Shared> for PageUser {
     type Rejection = Redirect;
 
     async fn from_request_parts(parts: &mut Parts, web: &Shared) -> Result<Self, Self::Rejection> {
-        match session(parts, web) {
+        match session(parts, web).await {
             Some(who) => Ok(PageUser {
                 who,
                 en: is_en(&parts.headers),

@@ -29,7 +29,7 @@ use crate::extract::PageUser;
 use crate::layout::{Chrome, PageResult, render};
 use crate::plan::TargetOut;
 use crate::status::PeriodQ;
-use crate::text::{light_str, num, parse_period, target_text};
+use crate::text::{light_str, num, num_vs, parse_period, target_text};
 
 #[derive(OpenApi)]
 #[openapi(paths(explain), components(schemas(ExplainOut, PaceOut)))]
@@ -392,7 +392,8 @@ struct IndicatorPage {
     /// What the form that led back here did.
     notice: String,
     trend_chart: String,
-    series: Vec<(String, String)>,
+    /// Period, figure and the schedule's expected value (the chart's data).
+    series: Vec<(String, String, String)>,
     targets: Vec<(i32, String)>,
     towns: Vec<TownView>,
     bars_chart: String,
@@ -435,7 +436,8 @@ async fn indicator_html(
             }
             lines.push(e.year_check.explanation.formula.clone());
             lines.extend(crate::problems::outlook_lines(e, &series, &ind.unit));
-            (light, num(e.value, &ind.unit), lines)
+            let target = e.target.as_ref().map(|t| t.text.as_str()).unwrap_or("");
+            (light, num_vs(e.value, target, &ind.unit), lines)
         }
         None => (Light::Grey, "—".into(), vec![]),
     };
@@ -580,9 +582,19 @@ async fn indicator_html(
             String::new()
         },
         trend_chart: trend.to_string(),
+        // The chart's data as a table: each figure beside the schedule it was judged by.
         series: series
             .iter()
-            .map(|(p, v)| (p.label_zh(), num(Some(*v), &ind.unit)))
+            .map(|(p, v)| {
+                let expected = engine
+                    .explain(&code, &place, *p)
+                    .and_then(|e| e.schedule.and_then(|s| s.expected));
+                (
+                    crate::text::period_label(p, c.en),
+                    num(Some(*v), &ind.unit),
+                    num(expected, &ind.unit),
+                )
+            })
             .collect(),
         // The targets the place is judged against: the plan's (with its baseline) at the
         // district; below it each year's own, the district's for a rate, or 无分解目标.

@@ -74,6 +74,17 @@ const MESSAGES: &[(&str, &str, &str)] = &[
     ("source", "方案原文", "Plan text"),
     ("why", "为什么是这个灯号", "Why this light"),
     (
+        "trend_chart_label",
+        "趋势图:各期实际值、各年目标和序时进度目标;数据见下方两张表",
+        "Trend chart: the figures by period, the yearly targets and the schedule; its data are in the two tables below",
+    ),
+    ("schedule_expected", "序时进度目标", "On schedule"),
+    (
+        "by_town_chart_label",
+        "各镇(街道)数值条形图,含目标线;数据见下表",
+        "Bar chart of the figures by town with the target; its data are in the table below",
+    ),
+    (
         "trend_table",
         "各期数值(图表数据)",
         "Figures by period (chart data)",
@@ -204,7 +215,7 @@ pub fn chrome(web: &Shared, en: bool, who: Option<&Authed>, path: &str) -> Chrom
         user: who.map(|a| UserView {
             name: a.user.name.clone(),
             role: if en {
-                a.user.role.as_str().to_string()
+                a.user.role.label_en().to_string()
             } else {
                 a.user.role.label_zh().to_string()
             },

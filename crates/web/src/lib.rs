@@ -28,6 +28,7 @@ pub mod layout;
 pub mod map;
 pub mod my;
 pub mod openapi;
+pub mod ops;
 pub mod orders;
 pub mod password;
 pub mod places;
@@ -54,7 +55,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, HeaderValue, header};
 use axum::response::IntoResponse;
 use tower_http::set_header::SetResponseHeaderLayer;
-use tower_http::trace::{DefaultOnFailure, DefaultOnResponse, TraceLayer};
+use tower_http::trace::TraceLayer;
 use utoipa_swagger_ui::SwaggerUi;
 use youxiang_app::App;
 
@@ -85,6 +86,10 @@ pub struct WebConfig {
     pub read_limits: youxiang_app::ReadLimits,
     /// Days a password lasts before its owner must change it at sign-in (0: never).
     pub password_max_age_days: u32,
+    /// Client addresses that may read `GET /metrics` (default: this machine only).
+    pub metrics_allow: Vec<std::net::IpAddr>,
+    /// A bearer token that may read `GET /metrics` from anywhere (`None`: none).
+    pub metrics_token: Option<String>,
 }
 
 impl Default for WebConfig {
@@ -100,6 +105,11 @@ impl Default for WebConfig {
             body_limit: 20 * 1024 * 1024,
             read_limits: youxiang_app::ReadLimits::default(),
             password_max_age_days: youxiang_core::password::DEFAULT_MAX_AGE_DAYS,
+            metrics_allow: vec![
+                std::net::Ipv4Addr::LOCALHOST.into(),
+                std::net::Ipv6Addr::LOCALHOST.into(),
+            ],
+            metrics_token: None,
         }
     }
 }
@@ -114,6 +124,8 @@ pub struct Web {
     pub cache: cache::ResponseCache,
     /// The uploads running, one per login.
     pub uploads: uploads::UploadSlots,
+    /// Requests and latencies since start, for `GET /metrics`.
+    pub metrics: ops::Metrics,
 }
 
 pub type Shared = Arc<Web>;
@@ -132,6 +144,7 @@ pub fn router(app: Arc<App>, config: WebConfig) -> Router {
         config: config.clone(),
         cache: cache::ResponseCache::new(),
         uploads: uploads::UploadSlots::default(),
+        metrics: ops::Metrics::default(),
     });
     let header = |name: HeaderName, value: &'static str| {
         SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
@@ -158,6 +171,7 @@ pub fn router(app: Arc<App>, config: WebConfig) -> Router {
         .merge(inbox::routes())
         .merge(reports::routes())
         .merge(my::routes())
+        .merge(ops::routes())
         .merge(assets::routes())
         .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", openapi::document()))
         // Runs after `users_current` (layers wrap outwards), on the users as they are now.
@@ -169,6 +183,10 @@ pub fn router(app: Arc<App>, config: WebConfig) -> Router {
             web.clone(),
             users_current,
         ))
+        .layer(axum::middleware::from_fn_with_state(
+            web.clone(),
+            ops::observe,
+        ))
         .with_state(web)
         .layer(DefaultBodyLimit::max(config.body_limit))
         .layer(header(header::CONTENT_SECURITY_POLICY, CSP))
@@ -179,16 +197,12 @@ pub fn router(app: Arc<App>, config: WebConfig) -> Router {
             HeaderName::from_static("cross-origin-opener-policy"),
             "same-origin",
         ))
-        // Outermost: every answer is logged, also those of the layers above.
+        // Outermost: the request's span (its line is `ops::observe`'s).
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(request_span)
-                .on_response(
-                    DefaultOnResponse::new()
-                        .level(tracing::Level::DEBUG)
-                        .latency_unit(tower_http::LatencyUnit::Millis),
-                )
-                .on_failure(DefaultOnFailure::new().level(tracing::Level::ERROR)),
+                .on_response(())
+                .on_failure(()),
         )
 }
 
@@ -216,6 +230,7 @@ async fn users_current(
     next: axum::middleware::Next,
 ) -> axum::response::Response {
     if !request.uri().path().starts_with("/static/")
+        && !ops::is_ops_path(request.uri().path())
         && let Err(e) = web.app.refresh_users().await
     {
         return error::ApiError::Unavailable(format!("无法读取用户:{e}")).into_response();

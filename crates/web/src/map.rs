@@ -26,7 +26,7 @@ use crate::auth::Authed;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::ApiQuery;
 use crate::layout::Chrome;
-use crate::text::{finite, light_str, num, parse_period};
+use crate::text::{finite, light_str, num_vs, parse_period};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -412,7 +412,12 @@ pub fn lights_below(
                         }
                         _ => light_words(light).0,
                     };
-                    (light, value, format!("{} {words}", num(value, &i.unit)))
+                    let target = row.map(|r| r.target.as_str()).unwrap_or("");
+                    (
+                        light,
+                        value,
+                        format!("{} {words}", num_vs(value, target, &i.unit)),
+                    )
                 }
                 None => {
                     let any = rows.iter().filter(headline).any(|r| r.light != Light::Grey);

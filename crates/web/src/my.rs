@@ -68,13 +68,20 @@ async fn my_page(
         .iter()
         .take(30)
         .map(|r| {
+            let items = |n: usize| {
+                if c.en {
+                    n.to_string()
+                } else {
+                    format!("{n} 项")
+                }
+            };
             vec![
-                r.period.label_zh(),
+                crate::text::period_label(&r.period, c.en),
                 r.due.to_string(),
-                format!("{} 项", r.expected),
-                format!("{} 项", r.received),
-                format!("{} 项", r.missing),
-                format!("{} 项", r.pending),
+                items(r.expected),
+                items(r.received),
+                items(r.missing),
+                items(r.pending),
                 format!("/entry?period={}", r.period),
             ]
         })
@@ -97,7 +104,7 @@ async fn my_page(
         .filter(|o| o.state.is_open())
         .collect();
     orders.sort_by_key(|o| o.deadline);
-    let orders = orders.iter().map(|o| order_row(o, day)).collect();
+    let orders = orders.iter().map(|o| order_row(o, day, c.en)).collect();
     let inbox = web.app.inbox(&login).await.map_err(|e| c.error(e))?;
     let unread: Vec<_> = inbox.into_iter().filter(|n| n.read_at.is_none()).collect();
     let week = IsoWeek::from_date(day);

@@ -44,6 +44,7 @@ fn open_while_due(method: &Method, path: &str) -> bool {
         path,
         "/password" | "/api/v1/session/password" | "/logout" | "/login" | "/lang"
     ) || path.starts_with("/static/")
+        || crate::ops::is_ops_path(path)
         || path == "/favicon.ico"
         || (path == "/api/v1/session" && (method == Method::GET || method == Method::DELETE))
 }
@@ -55,7 +56,8 @@ pub async fn gate(State(web): State<Shared>, mut request: Request, next: Next) -
     if open_while_due(request.method(), request.uri().path()) {
         return next.run(request).await;
     }
-    let who = auth::session_of(&web, request.headers());
+    let who = auth::session_of(&web, request.headers()).await;
+    crate::ops::note_user(request.extensions(), who.as_ref());
     let due = who.as_ref().is_some_and(|w| w.change_due.is_some());
     request.extensions_mut().insert(Session(who));
     if !due {
@@ -221,7 +223,7 @@ async fn change(
     }
     attempt.succeeded();
     web.app.set_password(login, new, false, login).await?;
-    web.sessions.remove(&who.session);
+    web.sessions.remove(&web.app, &who.session).await;
     web.app.refresh_users().await?;
     let stamp = web
         .app
@@ -230,6 +232,6 @@ async fn change(
         .get(login)
         .map(|c| c.stamp.clone())
         .ok_or_else(|| ApiError::Unauthorized("用户已停用".into()))?;
-    let (id, csrf) = web.sessions.create(login, &stamp, None)?;
+    let (id, csrf) = web.sessions.create(&web.app, login, &stamp, None).await?;
     Ok((id, session_info(&who.user, &csrf)))
 }

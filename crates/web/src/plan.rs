@@ -311,6 +311,7 @@ impl From<&Target> for TargetOut {
             op,
             value,
             unit,
+            derived: _,
         } = t;
         TargetOut {
             text: text.clone(),

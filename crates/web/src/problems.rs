@@ -27,7 +27,7 @@ use crate::download::{file_response, pct};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{ApiQuery, PageUser};
 use crate::layout::{Chrome, Fields, PageResult, check_form, field, render};
-use crate::text::{finite, light_str, num, parse_period, person};
+use crate::text::{finite, light_str, num, num_vs, parse_period, person};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -319,7 +319,7 @@ pub(crate) fn view(c: &Chrome, p: &Problem, may_write: bool, back: &str) -> Prob
         place_name: p.place_name.clone(),
         lead_unit: p.lead_unit.clone(),
         target: target_with_unit(&p.target, &p.unit),
-        value: num(p.value, &p.unit),
+        value: num_vs(p.value, &p.target, &p.unit),
         as_of: p.as_of.map(|a| a.label_zh()).unwrap_or_default(),
         light: light_str(p.light),
         light_text: c.light(p.light),
@@ -663,7 +663,7 @@ async fn note_facts(
             tr(c, "当前值", "Value"),
             format!(
                 "{}{}",
-                num(r.value, &ind.unit),
+                num_vs(r.value, &r.target, &ind.unit),
                 r.as_of
                     .map(|p| format!("({})", p.label_zh()))
                     .unwrap_or_default()

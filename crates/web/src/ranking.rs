@@ -19,7 +19,8 @@ use youxiang_app::RankingReport;
 use youxiang_app::manage::ranking_xlsx;
 use youxiang_core::china_time::show_minute;
 use youxiang_core::manage::{
-    DomainScore, Mark, RankBy, RankRow, RankRule, RankTerm, Ranking, TermKind, TermScore,
+    DomainScore, IndicatorScore, Mark, RankBy, RankRow, RankRule, RankTerm, Ranking, TermKind,
+    TermScore,
 };
 use youxiang_core::period::{Period, PeriodKind};
 
@@ -123,7 +124,8 @@ pub struct RankingDto {
 /// The ranking rule.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RankRuleDto {
-    /// Upper cap of each indicator's score.
+    /// The top of the green band of each indicator's score (the band rule: green 1–cap,
+    /// yellow 0.7–1, red 0–0.7).
     pub cap: f64,
     /// Weight per domain code; empty = equal weights.
     pub domain_weights: BTreeMap<String, f64>,
@@ -167,6 +169,8 @@ pub struct RankRowDto {
     pub terms: Vec<TermScoreDto>,
     /// Indicator codes without data.
     pub no_data: Vec<String>,
+    /// Each scored indicator's light and score (the band rule).
+    pub scores: Vec<IndicatorScoreDto>,
     pub previous_rank: Option<u32>,
     /// previous rank − rank: positive = moved up.
     pub change: Option<i32>,
@@ -180,6 +184,16 @@ pub struct RankRowDto {
     pub missing: usize,
     /// How many of its indicators' figures were due (an annual one is not, within its year).
     pub due: usize,
+}
+
+/// One indicator as scored: its light and score s_ik (green 1–cap, yellow 0.7–1, red
+/// 0–0.7).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IndicatorScoreDto {
+    pub indicator: String,
+    /// `green`, `yellow` or `red`.
+    pub light: String,
+    pub score: f64,
 }
 
 /// The mean indicator score of one domain.
@@ -223,6 +237,7 @@ impl From<RankingReport> for RankingOut {
         let Ranking { rule, rows } = ranking;
         let RankRule {
             cap,
+            bands: _,
             domain_weights,
             terms,
             bottom_n,
@@ -274,6 +289,7 @@ impl From<RankRow> for RankRowDto {
             domains,
             terms,
             no_data,
+            scores,
             previous_rank,
             change,
             bottom,
@@ -305,6 +321,20 @@ impl From<RankRow> for RankRowDto {
                 .map(|TermScore { kind, rate, points }| TermScoreDto { kind, rate, points })
                 .collect(),
             no_data,
+            scores: scores
+                .into_iter()
+                .map(
+                    |IndicatorScore {
+                         indicator,
+                         light,
+                         score,
+                     }| IndicatorScoreDto {
+                        indicator,
+                        light: crate::text::light_str(light).into(),
+                        score,
+                    },
+                )
+                .collect(),
             previous_rank,
             change,
             bottom,
@@ -489,9 +519,11 @@ async fn ranking_page(
                     .map(|k| k.to_string())
                     .unwrap_or_else(|| "—".into()),
                 unit: row.unit.clone(),
+                // The score beside the lights it was scored from (red below yellow
+                // below green, whatever the figures).
                 score: row
                     .score
-                    .map(|s| format!("{s:.2} 分"))
+                    .map(|s| format!("{s:.2} 分({})", row.lights_text()))
                     .unwrap_or_else(|| "○ 无数据".into()),
                 change,
                 change_class: class.into(),

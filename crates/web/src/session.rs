@@ -100,7 +100,10 @@ pub async fn start_session(
         (Some(stored), Some(user), Some(stamp)) => {
             attempt.succeeded();
             let due = youxiang_app::accounts::change_due(&stored, web.config.password_max_age_days);
-            let (id, csrf) = web.sessions.create(&user.login, &stamp, due)?;
+            let (id, csrf) = web
+                .sessions
+                .create(&web.app, &user.login, &stamp, due)
+                .await?;
             Ok((user, id, csrf))
         }
         _ => Err(ApiError::Unauthorized("用户名或密码错误".into())),
@@ -148,7 +151,7 @@ async fn whoami(who: Authed) -> Json<SessionInfo> {
         (status = 403, description = "CSRF 令牌无效", body = ErrorBody),
     ))]
 async fn sign_out(State(web): State<Shared>, who: Writer) -> Response {
-    web.sessions.remove(&who.session);
+    web.sessions.remove(&web.app, &who.session).await;
     let mut resp = StatusCode::NO_CONTENT.into_response();
     set_cookie(&mut resp, &auth::clear_cookie(web.config.secure_cookies));
     resp
@@ -284,7 +287,7 @@ async fn logout(
     if let Some(who) = who
         && who.check_csrf(f.csrf.as_deref()).is_ok()
     {
-        web.sessions.remove(&who.session);
+        web.sessions.remove(&web.app, &who.session).await;
     }
     let mut resp = Redirect::to("/login").into_response();
     set_cookie(&mut resp, &auth::clear_cookie(web.config.secure_cookies));

@@ -23,7 +23,7 @@ use crate::auth::Authed;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{ApiQuery, PageUser};
 use crate::layout::{Chrome, PageResult, render};
-use crate::text::{enum_str, finite, light_str, num, parse_period, target_text};
+use crate::text::{enum_str, finite, light_str, num_vs, parse_period, target_text};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -614,7 +614,7 @@ fn overview_page(
                         .and_then(|t| t.value),
                     &h.row.unit,
                 ),
-                value: num(h.row.value, &h.row.unit),
+                value: num_vs(h.row.value, &h.row.target, &h.row.unit),
                 as_of: h
                     .row
                     .as_of_note

@@ -59,6 +59,11 @@ pub fn parse_code<T: std::str::FromStr>(s: &str) -> Option<T> {
     s.trim().parse().ok()
 }
 
+/// A period as the page's language names it: `2025年9月` / `Sep 2025`.
+pub fn period_label(p: &Period, en: bool) -> String {
+    if en { p.label_en() } else { p.label_zh() }
+}
+
 pub fn light_str(l: Light) -> &'static str {
     match l {
         Light::Green => "green",
@@ -79,6 +84,24 @@ pub fn num(v: Option<f64>, unit: &str) -> String {
         Some(x) if x.is_finite() => {
             let s = format!("{x:.2}");
             let s = s.trim_end_matches('0').trim_end_matches('.').to_string();
+            if unit.is_empty() {
+                s
+            } else {
+                format!("{s} {unit}")
+            }
+        }
+        _ => "—".into(),
+    }
+}
+
+/// A figure beside its target (as written), with the digits that keep the judgement
+/// visible (82.4484 against 82.45 is `82.448`: core's `show_value`), and its unit; `—`
+/// when absent. A target that is not a number (`无分解目标`, `/`) gives the usual precision.
+pub fn num_vs(v: Option<f64>, target: &str, unit: &str) -> String {
+    match v {
+        Some(x) if x.is_finite() => {
+            let t = youxiang_core::Target::parse(target).ok();
+            let s = youxiang_core::value::show_value(x, t.as_ref(), 2);
             if unit.is_empty() {
                 s
             } else {

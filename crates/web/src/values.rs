@@ -18,6 +18,7 @@ use youxiang_app::{ValueFilter, ValueWrite};
 use youxiang_core::completeness::required_components;
 use youxiang_core::eval::Light;
 use youxiang_core::period::Period;
+use youxiang_core::plan::Aggregation;
 use youxiang_core::scope::Reporter;
 use youxiang_core::value::{Component, ValueKey, ValueState};
 
@@ -393,6 +394,8 @@ pub struct FieldView {
     pub name: String,
     pub unit: String,
     pub component_label: String,
+    /// What a ratio's part counts, as the plan names it; empty for a value.
+    pub part: String,
     pub value: String,
     pub error: String,
     pub light: &'static str,
@@ -493,7 +496,7 @@ fn entry_fields(
                 .and_then(|k| states.get(k))
                 .map(|s| {
                     if c.en {
-                        s.as_str().to_string()
+                        s.label_en().to_string()
                     } else {
                         s.label_zh().to_string()
                     }
@@ -514,9 +517,19 @@ fn entry_fields(
                     String::new()
                 },
                 component_label: if c.en {
-                    comp.as_str().into()
+                    comp.label_en().into()
                 } else {
                     comp.label_zh().into()
+                },
+                // What the part counts, as the plan names it (分子: 投保人数).
+                part: match (&ind.aggregation, comp) {
+                    (Aggregation::RatioOfSums { numerator, .. }, Component::Numerator) => {
+                        numerator.clone()
+                    }
+                    (Aggregation::RatioOfSums { denominator, .. }, Component::Denominator) => {
+                        denominator.clone()
+                    }
+                    _ => String::new(),
                 },
                 light: light_str(light),
                 light_text: c.light(light),
@@ -636,6 +649,47 @@ async fn entry(State(web): State<Shared>, who: PageUser, Query(q): Query<PeriodQ
     .await
 }
 
+/// The form's figures outside their indicator's natural range, by field, with the reason
+/// the write path would give (`core::write::natural_range`, `ratio_pair`): a ratio's halves
+/// are judged together, the other half as typed or else as stored.
+fn range_errors(
+    state: &AppState,
+    user: &Reporter,
+    writes: &[ValueWrite],
+    field_errors: &mut HashMap<String, String>,
+) {
+    use youxiang_core::write::{natural_range, ratio_pair};
+    let id = |k: &ValueKey| format!("v:{}:{}", k.indicator, k.component.as_str());
+    for w in writes {
+        let Some(ind) = state.plan.indicator(&w.key.indicator) else {
+            continue;
+        };
+        if let Some(reason) = natural_range(ind, w.key.component, w.value) {
+            field_errors.insert(id(&w.key), format!("{}{reason}", w.value));
+            continue;
+        }
+        if w.key.component != Component::Numerator {
+            continue;
+        }
+        let other = ValueKey {
+            component: Component::Denominator,
+            ..w.key.clone()
+        };
+        let den = writes
+            .iter()
+            .find(|o| o.key == other)
+            .map(|o| o.value)
+            .or_else(|| {
+                state
+                    .view_for(Reader::Person(user), &other.place, &other.indicator)
+                    .own_value(&other)
+            });
+        if let Some(reason) = den.and_then(|d| ratio_pair(ind, w.value, d)) {
+            field_errors.insert(id(&w.key), reason);
+        }
+    }
+}
+
 async fn entry_post(
     State(web): State<Shared>,
     who: PageUser,
@@ -707,6 +761,7 @@ async fn entry_post(
                 .is_none_or(|cur| (cur - w.value).abs() > 1e-6 * cur.abs().max(1.0))
         });
     }
+    range_errors(&web.app.read(), &who.user, &writes, &mut field_errors);
     // 提交审核 saves what changed, then submits every draft of the form (the place and
     // period shown, the user's indicators); 保存草稿 only saves.
     let submit = get("action").as_deref() == Some("submit");

@@ -70,13 +70,13 @@ async fn nobody_approves_their_own_figure_whatever_the_role() {
     )
     .await;
     // The office and the administrator with the district's own figure.
-    let district = |v: f64| value("T14", DISTRICT, "2025", v);
+    let district = |v: f64| value("T18", DISTRICT, "2025", v);
     four_eyes(
         &s,
         "office",
         "admin",
-        district(5.0),
-        key("T14", DISTRICT, "2025", "value"),
+        district(13000.0),
+        key("T18", DISTRICT, "2025", "value"),
     )
     .await;
 }

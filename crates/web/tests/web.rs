@@ -20,7 +20,10 @@ mod logging;
 mod manage;
 mod map;
 mod openapi;
+mod ops;
 mod problems;
+mod ranges;
+mod restart;
 mod review;
 mod separation;
 mod shapes;
@@ -32,48 +35,31 @@ const DISTRICT: &str = "330902";
 const TOWN: &str = "330902002";
 const OTHER_TOWN: &str = "330902003";
 
-/// This test process's folder for the template database (swept by the next run once the
-/// process is gone); each server's copy lives in a folder of its own, removed with it.
-fn scratch() -> PathBuf {
-    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
-    DIR.get_or_init(|| youxiang_testkit::scratch_dir("webtests"))
-        .path()
-        .to_path_buf()
-}
-
-/// The demo database with every demo user's password set, built once per test run.
+/// The demo database with every demo user's password set, built once per build of this
+/// test binary and shared by its processes (nextest runs each test in its own).
 fn template() -> &'static PathBuf {
     static T: OnceLock<PathBuf> = OnceLock::new();
-    T.get_or_init(|| {
-        std::thread::spawn(|| {
-            let path = scratch().join("template.db");
-            for s in ["", "-wal", "-shm"] {
-                let _ = std::fs::remove_file(format!("{}{s}", path.display()));
-            }
-            let rt = tokio::runtime::Runtime::new().expect("runtime");
-            rt.block_on(async {
-                let plan = youxiang_plantext::planfile::load(PLAN).expect("plan");
-                let places =
-                    youxiang_ingest::read_places(PLACES.as_bytes(), "places.csv").expect("places");
-                let url = format!("sqlite://{}", path.display());
-                let app = App::init(&url, &plan, places, "test").await.expect("init");
-                youxiang_demo::load_demo(&app).await.expect("demo");
-                app.set_demo_passwords().await.expect("passwords");
-            });
-            drop(rt);
-            // Closing the pool checkpoints the WAL into the file; wait for it.
-            let wal = PathBuf::from(format!("{}-wal", path.display()));
-            for _ in 0..100 {
-                if !wal.exists() {
-                    break;
-                }
-                std::thread::sleep(Duration::from_millis(50));
-            }
-            path
-        })
-        .join()
-        .expect("template thread")
+    T.get_or_init(|| youxiang_testkit::built_once("webtemplate", build_template))
+}
+
+fn build_template(path: &std::path::Path) {
+    let path = path.to_path_buf();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Runtime::new().expect("runtime");
+        rt.block_on(async {
+            let plan = youxiang_plantext::planfile::load(PLAN).expect("plan");
+            let places =
+                youxiang_ingest::read_places(PLACES.as_bytes(), "places.csv").expect("places");
+            let url = format!("sqlite://{}", path.display());
+            let app = App::init(&url, &plan, places, "test").await.expect("init");
+            youxiang_demo::load_demo(&app).await.expect("demo");
+            app.set_demo_passwords().await.expect("passwords");
+        });
+        drop(rt);
+        youxiang_testkit::wait_for_sqlite_checkpoint(&path);
     })
+    .join()
+    .expect("template thread");
 }
 
 struct Server {
@@ -91,21 +77,24 @@ async fn start_with(config: WebConfig) -> Server {
     let n = N.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     let dir = youxiang_testkit::scratch_dir("webserver");
     let path = dir.path().join(format!("t{n}.db"));
-    for s in ["", "-wal", "-shm"] {
-        let from = format!("{}{s}", template.display());
-        let to = format!("{}{s}", path.display());
-        let _ = std::fs::remove_file(&to);
-        if std::path::Path::new(&from).exists() {
-            std::fs::copy(&from, &to).expect("copy db");
-        }
-    }
+    youxiang_testkit::copy_sqlite(template, &path);
     let url = format!("sqlite://{}", path.display());
     let app = Arc::new(App::open(&url).await.expect("open"));
+    Server {
+        base: serve_on(app.clone(), config).await,
+        app,
+        url,
+        _dir: dir,
+    }
+}
+
+/// Serves `app` on a free port of this machine; its base URL.
+async fn serve_on(app: Arc<App>, config: WebConfig) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
     let addr = listener.local_addr().expect("addr");
-    let router = youxiang_web::router(app.clone(), config);
+    let router = youxiang_web::router(app, config);
     tokio::spawn(async move {
         let _ = axum::serve(
             listener,
@@ -113,12 +102,7 @@ async fn start_with(config: WebConfig) -> Server {
         )
         .await;
     });
-    Server {
-        base: format!("http://{addr}"),
-        app,
-        url,
-        _dir: dir,
-    }
+    format!("http://{addr}")
 }
 
 async fn start() -> Server {

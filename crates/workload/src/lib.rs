@@ -175,6 +175,26 @@ pub fn dinghai_demo(plan: &Plan, tree: &PlaceTree) -> Vec<Generated> {
         }
     }
     let mut out = Vec::new();
+    let task_targets = plan
+        .task_indicators()
+        .filter(|i| i.flow != youxiang_core::eval::Flow::YearToDate && i.baseline.value.is_none());
+    for (n, ind) in task_targets.enumerate() {
+        // Offset from the table's paces, so that the task targets' lights mix too.
+        let (pace, _) = PACE[(n + 3) % PACE.len()];
+        let reporters: Vec<PlaceId> = match ind.report_level {
+            Some(Level::Town) => towns.clone(),
+            Some(Level::Village) => villages.clone(),
+            _ => vec![district],
+        };
+        for year in 2023..DEMO_AS_OF.0 {
+            for &p in &reporters {
+                let v = task_figure(ind, year, pace * place_pace[p.index()]);
+                let v = cap(ind, v);
+                let period = Period::year_of(year).expect("a year in range");
+                out.extend(figures_for(plan, tree, ind, p, period, v, reporters.len()));
+            }
+        }
+    }
     let demo_indicators = plan
         .indicators
         .iter()
@@ -233,6 +253,46 @@ pub fn dinghai_demo(plan: &Plan, tree: &PlaceTree) -> Vec<Generated> {
         }
     }
     out
+}
+
+/// A key-task target's year-end figure in the demo (its targets are mostly written for the
+/// final year only, without a baseline): a plausible start in 2023 — short of the final
+/// target, above a ceiling, a running total from nothing — moving toward the final target
+/// at the indicator's pace (1 = exactly on the derived path of methods §2).
+fn task_figure(ind: &Indicator, year: i32, pace: f64) -> f64 {
+    let Some((final_year, t)) = ind.final_target() else {
+        return 0.0;
+    };
+    let steps = f64::from((final_year - 2022).max(1));
+    let done = f64::from(year - 2022);
+    if ind.milestone {
+        // A pass/fail milestone is not passed before its year.
+        return 0.0;
+    }
+    // A target the plan writes for this year too (每年 …): that year's aim at the pace.
+    if let Some(aim) = ind
+        .target(year)
+        .filter(|_| year < final_year)
+        .and_then(|t| aim_of(t, 0.0))
+    {
+        return round_to(aim * pace, 2);
+    }
+    let aim = t.aim().unwrap_or(100.0);
+    if ind.accumulation == youxiang_core::Accumulation::Cumulative {
+        return round_to(aim * 1.01 * done / steps * pace, 2);
+    }
+    let lower = ind.polarity == youxiang_core::Polarity::LowerIsBetter;
+    let start = match (lower, aim) {
+        (true, 0.0) => 6.0,
+        (true, a) => a * 1.4,
+        (false, a) => a * 0.8,
+    };
+    let aim = aim_of(t, start).unwrap_or(aim);
+    let remaining = f64::from((final_year - 2023).max(1));
+    let v = start + (aim - start) * f64::from(year - 2023) / remaining * pace;
+    // Counts of things are whole numbers.
+    let whole = matches!(ind.aggregation, Aggregation::Sum) && !ind.unit.contains('万');
+    if whole { v.round() } else { round_to(v, 2) }
 }
 
 /// How many of a rate's denominator one resident stands for, by the denominator's name in

@@ -238,7 +238,7 @@ fn task_scale(aim: f64, b: f64, bands: &LightBands) -> f64 {
 
 /// The number of decimals the first number of a target's text is written with (`28.07`
 /// → 2, `100` → 0, `1‰以下` → 0); `None` when it has none (`全覆盖`).
-fn written_decimals(text: &str) -> Option<i32> {
+pub(crate) fn written_decimals(text: &str) -> Option<i32> {
     let start = text.find(|c: char| c.is_ascii_digit())?;
     let rest = &text[start..];
     let int_len = rest

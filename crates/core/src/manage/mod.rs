@@ -15,8 +15,8 @@ pub mod weekly;
 pub mod work;
 
 pub use rank::{
-    DomainScore, IndicatorInput, Mark, RankBy, RankRow, RankRule, RankTerm, Ranking, TermKind,
-    TermScore, UnitInput, flag_runs, rank,
+    DomainScore, IndicatorInput, IndicatorScore, Mark, RankBy, RankRow, RankRule, RankTerm,
+    Ranking, TermKind, TermScore, UnitInput, flag_runs, rank,
 };
 pub use supervise::{
     ActionKind, EscalationRule, Extension, Order, OrderAction, OrderDraft, OrderError, OrderEvent,
@@ -26,6 +26,6 @@ pub use weekly::{
     IsoWeek, IsoWeekError, WeekItem, WeekItemStatus, WeekRow, WeekView, WeeklyPlan, carry_over,
 };
 pub use work::{
-    AttachmentRef, Milestone, ProgressUpdate, WorkItem, WorkKind, WorkProblem, YearInvestment,
-    unit_on_time_rates,
+    AttachmentRef, Milestone, MilestoneTrack, ProgressUpdate, WorkItem, WorkKind, WorkProblem,
+    YearInvestment, milestone_track, unit_on_time_rates,
 };

@@ -2,12 +2,13 @@
 //!
 //! The rule, configurable and printed with every ranking ([`RankRule::describe_zh`]):
 //!
-//! - for unit i and indicator k in its scope, s_ik = min(A ÷ expected, cap), or
-//!   min(expected ÷ A, cap) for a lower-is-better indicator (cap 1.2 by default);
-//! - zero guard as in methods §3: a zero value in the ratio (numerator or denominator)
-//!   counts as 0.001, so 0 ÷ 0 is 1 (met exactly) and nothing is divided by zero; a
-//!   negative ratio counts as 0; NaN or infinite inputs count as no data;
-//! - an indicator with no actual or no expected value is listed as 无数据 and not scored;
+//! - for unit i and indicator k in its scope, s_ik follows the indicator's light by the
+//!   band rule of [`crate::eval::score`]: green [1, cap (1.2)], yellow [0.7, 1), red
+//!   [0, 0.7), placed within the band by the schedule's gap (proportional, hold, bound,
+//!   milestone and forced-red cases), so a red indicator always scores below a yellow one
+//!   and a yellow below a green one — whatever the ratio of the figure to its schedule;
+//! - an indicator with no figure or no light (no target) is listed as 无数据 and not
+//!   scored;
 //! - the unit's base score = the weighted mean over domains (those with at least one
 //!   scored indicator) of the mean s_ik within the domain, × 100 (points). Equal weights
 //!   by default; a domain missing from a non-empty weight table weighs 1; a negative or
@@ -39,6 +40,8 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::eval::explain::fmt_num;
+use crate::eval::schedule::{Light, LightBands};
+use crate::eval::score::{self, Judged, band_score};
 
 /// Whom a ranking ranks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -72,9 +75,6 @@ crate::labelled!(RankBy, "排名对象", {
     Town => "town" | "镇街",
     Department => "department" | "dept" | "部门",
 });
-
-/// The value a zero in a ratio is replaced with (methods §3).
-pub const ZERO_GUARD: f64 = 0.001;
 
 /// An extra term added to the base score.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -128,8 +128,12 @@ pub struct RankTerm {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct RankRule {
-    /// Upper cap of each s_ik (1.2).
+    /// The top of the green band of each s_ik (1.2; not below 1).
     pub cap: f64,
+    /// The light bands the scores are placed in: the evaluation's own, set by whoever
+    /// ranks from the lights (not part of the stored rule).
+    #[serde(skip)]
+    pub bands: LightBands,
     /// Weight per domain code; empty = equal weights.
     pub domain_weights: BTreeMap<String, f64>,
     /// Extra terms (each 5 points by default).
@@ -153,7 +157,8 @@ pub struct RankRule {
 impl Default for RankRule {
     fn default() -> Self {
         RankRule {
-            cap: 1.2,
+            cap: score::DEFAULT_CAP,
+            bands: LightBands::default(),
             domain_weights: BTreeMap::new(),
             terms: TermKind::ALL
                 .iter()
@@ -248,29 +253,18 @@ impl RankRule {
         fmt_num(self.missing_share_value() * 100.0)
     }
 
-    fn cap_value(&self) -> f64 {
-        if self.cap.is_finite() && self.cap > 0.0 {
-            self.cap
-        } else {
-            1.2
-        }
-    }
-
     /// The whole rule in Chinese, as printed with every ranking.
     pub fn describe_zh(&self) -> String {
-        let cap = fmt_num(self.cap_value());
-        let mut s = String::new();
-        s.push_str(&format!(
-            "1. 单项得分 = 实际值 ÷ 序时目标值,最高 {cap};越低越好的指标,单项得分 = 序时目标值 ÷ 实际值,最高 {cap}。\n"
-        ));
-        s.push_str(&format!(
-            "2. 零值保护:比值中为 0 的数按 {} 计(0 ÷ 0 记为 1),比值为负按 0 计,不出现无穷大或非数。\n",
-            fmt_num(ZERO_GUARD)
-        ));
-        s.push_str("3. 缺少实际值或目标值的指标列为“无数据”,不计分,也不按 0 分计。\n");
+        let mut s = score::describe_zh(&self.bands, self.cap, 1);
+        let mut n = score::DESCRIBE_LINES;
+        let mut line = |s: &mut String, text: String| {
+            n += 1;
+            s.push_str(&format!("{n}. {text}\n"));
+        };
         if self.domain_weights.is_empty() {
-            s.push_str(
-                "4. 基础分 = 各领域(至少有一项计分指标)内单项得分平均值的加权平均 × 100,各领域权重相等。\n",
+            line(
+                &mut s,
+                "基础分 = 各领域(至少有一项计分指标)内单项得分平均值的加权平均 × 100,各领域权重相等。".into(),
             );
         } else {
             let ws: Vec<String> = self
@@ -278,101 +272,139 @@ impl RankRule {
                 .iter()
                 .map(|(d, w)| format!("{d} {}", fmt_num(*w)))
                 .collect();
-            s.push_str(&format!(
-                "4. 基础分 = 各领域(至少有一项计分指标)内单项得分平均值的加权平均 × 100;领域权重:{};未列出的领域权重为 1。\n",
-                ws.join("、")
-            ));
+            line(
+                &mut s,
+                format!(
+                    "基础分 = 各领域(至少有一项计分指标)内单项得分平均值的加权平均 × 100;领域权重:{};未列出的领域权重为 1。",
+                    ws.join("、")
+                ),
+            );
         }
         if self.terms.is_empty() {
-            s.push_str("5. 无附加项:总分 = 基础分。\n");
+            line(&mut s, "无附加项:总分 = 基础分。".into());
         } else {
             let ts: Vec<String> = self
                 .terms
                 .iter()
                 .map(|t| format!("{} × {} 分", t.kind.label_zh(), fmt_num(t.points)))
                 .collect();
-            s.push_str(&format!(
-                "5. 总分 = 基础分 + {};比率取 0–1,不适用的项按满分计并注明“不适用”。\n",
-                ts.join(" + ")
-            ));
+            line(
+                &mut s,
+                format!(
+                    "总分 = 基础分 + {};比率取 0–1,不适用的项按满分计并注明“不适用”。",
+                    ts.join(" + ")
+                ),
+            );
         }
-        s.push_str(&format!(
-            "6. 总分四舍五入到 {} 位小数后相同者名次并列(如 1、2、2、4)。\n",
-            self.tie_decimals
-        ));
-        s.push_str("7. 没有任何计分指标的单位不排名次,列于最后,注明“无数据”。\n");
-        s.push_str(&format!(
-            "8. {}(边界并列者一并计入,并列第一者不标记)。\n",
-            self.bottom_zh()
-        ));
-        s.push_str(&format!(
-            "9. 应报指标中超过 {}% 未报数据的单位标记“缺报”,未排名的也不例外;尚未到报送期的(如年度指标在年内)不计。\n",
-            self.missing_pct()
-        ));
-        s.push_str(&format!(
-            "10. 连续 {} 个月被标记(排名靠后或缺报)的单位列入督办。",
-            self.consecutive_months
-        ));
+        line(
+            &mut s,
+            format!(
+                "总分四舍五入到 {} 位小数后相同者名次并列(如 1、2、2、4)。",
+                self.tie_decimals
+            ),
+        );
+        line(
+            &mut s,
+            "没有任何计分指标的单位不排名次,列于最后,注明“无数据”。".into(),
+        );
+        line(
+            &mut s,
+            format!(
+                "{}(边界并列者一并计入,并列第一者不标记)。",
+                self.bottom_zh()
+            ),
+        );
+        line(
+            &mut s,
+            format!(
+                "应报指标中超过 {}% 未报数据的单位标记“缺报”,未排名的也不例外;尚未到报送期的(如年度指标在年内)不计。",
+                self.missing_pct()
+            ),
+        );
+        line(
+            &mut s,
+            format!(
+                "连续 {} 个月被标记(排名靠后或缺报)的单位列入督办。",
+                self.consecutive_months
+            ),
+        );
+        s.truncate(s.trim_end().len());
         s
     }
 
     /// The whole rule in English, as printed with every ranking.
     pub fn describe_en(&self) -> String {
-        let cap = fmt_num(self.cap_value());
-        let mut s = String::new();
-        s.push_str(&format!(
-            "1. Indicator score s = min(actual ÷ expected to date, {cap}); for lower-is-better indicators s = min(expected ÷ actual, {cap}).\n"
-        ));
-        s.push_str(&format!(
-            "2. Zero guard: a zero in the ratio counts as {} (0 ÷ 0 scores 1); a negative ratio counts as 0; never infinite or NaN.\n",
-            fmt_num(ZERO_GUARD)
-        ));
-        s.push_str("3. An indicator without an actual or an expected value is listed as no data, not scored (and not scored zero).\n");
+        let mut s = score::describe_en(&self.bands, self.cap, 1);
+        let mut n = score::DESCRIBE_LINES;
+        let mut line = |s: &mut String, text: String| {
+            n += 1;
+            s.push_str(&format!("{n}. {text}\n"));
+        };
         if self.domain_weights.is_empty() {
-            s.push_str("4. Base score = weighted mean over domains (with at least one scored indicator) of the mean indicator score within the domain × 100; all domains weigh the same.\n");
+            line(&mut s, "Base score = weighted mean over domains (with at least one scored indicator) of the mean indicator score within the domain × 100; all domains weigh the same.".into());
         } else {
             let ws: Vec<String> = self
                 .domain_weights
                 .iter()
                 .map(|(d, w)| format!("{d} {}", fmt_num(*w)))
                 .collect();
-            s.push_str(&format!(
-                "4. Base score = weighted mean over domains (with at least one scored indicator) of the mean indicator score within the domain × 100; weights: {}; unlisted domains weigh 1.\n",
-                ws.join(", ")
-            ));
+            line(
+                &mut s,
+                format!(
+                    "Base score = weighted mean over domains (with at least one scored indicator) of the mean indicator score within the domain × 100; weights: {}; unlisted domains weigh 1.",
+                    ws.join(", ")
+                ),
+            );
         }
         if self.terms.is_empty() {
-            s.push_str("5. No extra terms: total = base.\n");
+            line(&mut s, "No extra terms: total = base.".into());
         } else {
             let ts: Vec<String> = self
                 .terms
                 .iter()
                 .map(|t| format!("{} × {} points", t.kind.label_en(), fmt_num(t.points)))
                 .collect();
-            s.push_str(&format!(
-                "5. Total = base + {}; rates are in 0–1; a term that does not apply scores full points and is marked n/a.\n",
-                ts.join(" + ")
-            ));
+            line(
+                &mut s,
+                format!(
+                    "Total = base + {}; rates are in 0–1; a term that does not apply scores full points and is marked n/a.",
+                    ts.join(" + ")
+                ),
+            );
         }
-        s.push_str(&format!(
-            "6. Totals equal after rounding to {} decimals share a rank (1, 2, 2, 4).\n",
-            self.tie_decimals
-        ));
-        s.push_str(
-            "7. A unit with no scored indicator gets no rank and is listed last as no data.\n",
+        line(
+            &mut s,
+            format!(
+                "Totals equal after rounding to {} decimals share a rank (1, 2, 2, 4).",
+                self.tie_decimals
+            ),
         );
-        s.push_str(&format!(
-            "8. {} (ties at the boundary included; units sharing first place never are).\n",
-            self.bottom_en()
-        ));
-        s.push_str(&format!(
-            "9. A unit without figures for more than {}% of the indicators due by now is flagged as missing reports, ranked or not; figures not yet due (an annual one within its year) do not count.\n",
-            self.missing_pct()
-        ));
-        s.push_str(&format!(
-            "10. Units flagged (at the bottom or missing reports) for {} consecutive months are put under supervision.",
-            self.consecutive_months
-        ));
+        line(
+            &mut s,
+            "A unit with no scored indicator gets no rank and is listed last as no data.".into(),
+        );
+        line(
+            &mut s,
+            format!(
+                "{} (ties at the boundary included; units sharing first place never are).",
+                self.bottom_en()
+            ),
+        );
+        line(
+            &mut s,
+            format!(
+                "A unit without figures for more than {}% of the indicators due by now is flagged as missing reports, ranked or not; figures not yet due (an annual one within its year) do not count.",
+                self.missing_pct()
+            ),
+        );
+        line(
+            &mut s,
+            format!(
+                "Units flagged (at the bottom or missing reports) for {} consecutive months are put under supervision.",
+                self.consecutive_months
+            ),
+        );
+        s.truncate(s.trim_end().len());
         s
     }
 }
@@ -385,8 +417,13 @@ pub struct IndicatorInput {
     pub lower_is_better: bool,
     /// The current value A; None = no data.
     pub actual: Option<f64>,
-    /// The value expected by now on the time-proportional schedule; None = no data.
+    /// The value expected by now on the schedule (shown beside it; the score reads the
+    /// light); None = no data.
     pub expected: Option<f64>,
+    /// The figure's light and gap on the schedule (methods §2); None = no light (no
+    /// figure or no target): not scored.
+    #[serde(default)]
+    pub judged: Option<Judged>,
     /// Whether a figure was due by now (an annual figure is not, within its year): one
     /// that was and is absent counts toward 缺报; one not yet due never does.
     #[serde(default = "due")]
@@ -417,6 +454,14 @@ pub struct DomainScore {
     pub indicators: usize,
 }
 
+/// One indicator as scored: its light and s_ik (a ratio, not ×100).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IndicatorScore {
+    pub indicator: String,
+    pub light: Light,
+    pub score: f64,
+}
+
 /// One extra term as scored.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TermScore {
@@ -441,6 +486,9 @@ pub struct RankRow {
     pub terms: Vec<TermScore>,
     /// Indicator codes listed as no data.
     pub no_data: Vec<String>,
+    /// Each scored indicator's light and score s_ik, in the input's order.
+    #[serde(default)]
+    pub scores: Vec<IndicatorScore>,
     pub previous_rank: Option<u32>,
     /// previous rank − rank: positive = moved up.
     pub change: Option<i32>,
@@ -456,6 +504,20 @@ pub struct RankRow {
     /// How many of its indicators' figures were due.
     #[serde(default)]
     pub due: usize,
+}
+
+impl RankRow {
+    /// How many of its scored indicators are green, yellow and red.
+    pub fn light_counts(&self) -> [usize; 3] {
+        [Light::Green, Light::Yellow, Light::Red]
+            .map(|l| self.scores.iter().filter(|s| s.light == l).count())
+    }
+
+    /// The lights its score was scored from, each with its sign: `● 1 ▲ 0 ■ 2`.
+    pub fn lights_text(&self) -> String {
+        let [g, y, r] = self.light_counts();
+        format!("● {g} ▲ {y} ■ {r}")
+    }
 }
 
 /// A mark on a ranking's row.
@@ -606,19 +668,11 @@ impl Ranking {
     }
 }
 
-/// The indicator score s_ik, or None when the indicator has no data.
+/// The indicator score s_ik, or None when the indicator has no data: placed in the band
+/// of its light by the band rule ([`crate::eval::score`]).
 pub fn indicator_score(rule: &RankRule, input: &IndicatorInput) -> Option<f64> {
-    let a = input.actual.filter(|v| v.is_finite())?;
-    let e = input.expected.filter(|v| v.is_finite())?;
-    let guard = |v: f64| if v == 0.0 { ZERO_GUARD } else { v };
-    let (num, den) = if input.lower_is_better {
-        (guard(e), guard(a))
-    } else {
-        (guard(a), guard(e))
-    };
-    let r = num / den;
-    let r = if r.is_finite() && r > 0.0 { r } else { 0.0 };
-    Some(r.min(rule.cap_value()))
+    input.actual.filter(|v| v.is_finite())?;
+    band_score(input.judged.as_ref()?, &rule.bands, rule.cap)
 }
 
 fn round_to(v: f64, decimals: u32) -> f64 {
@@ -631,9 +685,15 @@ fn round_to(v: f64, decimals: u32) -> f64 {
 pub fn score_unit(rule: &RankRule, input: &UnitInput) -> RankRow {
     let mut by_domain: BTreeMap<&str, (f64, usize)> = BTreeMap::new();
     let mut no_data = Vec::new();
+    let mut scores = Vec::new();
     for ind in &input.indicators {
         match indicator_score(rule, ind) {
             Some(s) => {
+                scores.push(IndicatorScore {
+                    indicator: ind.indicator.clone(),
+                    light: ind.judged.map_or(Light::Grey, |j| j.light),
+                    score: s,
+                });
                 let e = by_domain.entry(ind.domain.as_str()).or_insert((0.0, 0));
                 e.0 += s;
                 e.1 += 1;
@@ -701,6 +761,7 @@ pub fn score_unit(rule: &RankRule, input: &UnitInput) -> RankRow {
         domains,
         terms,
         no_data,
+        scores,
         previous_rank: None,
         change: None,
         bottom: false,
@@ -783,6 +844,31 @@ pub fn flag_runs(history: &[Ranking], rule: &RankRule) -> Vec<String> {
 mod tests {
     use super::*;
 
+    /// A proportional judgement whose score is A ÷ expected (expected ÷ A when lower is
+    /// better) within the bands: the gap is (1 − ratio) × 100 points.
+    fn judged_of(a: Option<f64>, e: Option<f64>, lower: bool) -> Option<Judged> {
+        let (a, e) = (a.filter(|v| v.is_finite())?, e.filter(|v| v.is_finite())?);
+        let ratio = if lower { e / a } else { a / e };
+        let gap = (1.0 - ratio) * 100.0;
+        if !gap.is_finite() {
+            return None;
+        }
+        let light = if gap > 30.0 {
+            Light::Red
+        } else if gap > 0.0 {
+            Light::Yellow
+        } else {
+            Light::Green
+        };
+        Some(Judged {
+            light,
+            band_light: light,
+            mode: crate::eval::ScheduleMode::Proportional,
+            gap: Some(gap),
+            milestone: false,
+        })
+    }
+
     fn ind(code: &str, domain: &str, a: Option<f64>, e: Option<f64>) -> IndicatorInput {
         IndicatorInput {
             indicator: code.into(),
@@ -790,6 +876,7 @@ mod tests {
             lower_is_better: false,
             actual: a,
             expected: e,
+            judged: judged_of(a, e, false),
             due: true,
         }
     }
@@ -797,6 +884,7 @@ mod tests {
     fn lower(code: &str, domain: &str, a: f64, e: f64) -> IndicatorInput {
         IndicatorInput {
             lower_is_better: true,
+            judged: judged_of(Some(a), Some(e), true),
             ..ind(code, domain, Some(a), Some(e))
         }
     }
@@ -853,21 +941,106 @@ mod tests {
         assert!(close(row.terms[0].points, 4.0));
     }
 
+    fn judged_input(
+        code: &str,
+        target: &str,
+        lower: bool,
+        b: f64,
+        a: f64,
+        f: f64,
+    ) -> IndicatorInput {
+        use crate::eval::schedule::{Flow, ScheduleInput, judge};
+        let t = crate::target::Target::parse(target).unwrap();
+        let polarity = if lower {
+            crate::plan::Polarity::LowerIsBetter
+        } else {
+            crate::plan::Polarity::HigherIsBetter
+        };
+        let j = judge(
+            &ScheduleInput {
+                target: &t,
+                polarity,
+                start: Some(b),
+                actual: Some(a),
+                fraction: f,
+                flow: Flow::Level,
+                as_of: None,
+            },
+            &LightBands::default(),
+        );
+        IndicatorInput {
+            indicator: code.into(),
+            domain: "ZY".into(),
+            lower_is_better: lower,
+            actual: Some(a),
+            expected: j.expected,
+            judged: Some(Judged::from_judgement(&j, j.band_light, false)),
+            due: true,
+        }
+    }
+
     #[test]
-    fn cap_and_lower_is_better() {
+    fn the_ranking_follows_the_lights() {
+        // The case: 区住建局 with two of three indicators red (each within a
+        // hair of its schedule as a ratio: 28.01 against 28.10, A ÷ expected 0.997) and a
+        // bound `<5` beaten far (5 ÷ 1 was capped at 1.2) ranked first; 区人力社保局 with
+        // one red last.
+        let zj = unit(
+            "区住建局",
+            vec![
+                judged_input("T15", "28.10", false, 28.00, 28.01, 1.0),
+                judged_input("T16", "28.10", false, 28.00, 28.01, 1.0),
+                judged_input("T17", "<5", true, 4.0, 1.0, 0.5),
+            ],
+        );
+        let rs = unit(
+            "区人力社保局",
+            vec![
+                judged_input("T01", "60", false, 50.0, 50.0, 0.5),
+                judged_input("T02", "60", false, 50.0, 55.0, 0.5),
+                judged_input("T03", "95", false, 95.0, 95.0, 0.5),
+            ],
+        );
+        let lights = |u: &UnitInput| -> Vec<Light> {
+            u.indicators
+                .iter()
+                .map(|i| i.judged.unwrap().light)
+                .collect()
+        };
+        assert_eq!(lights(&zj), [Light::Red, Light::Red, Light::Green]);
+        assert_eq!(lights(&rs), [Light::Red, Light::Green, Light::Green]);
+        let r = rank(&no_terms(), &[zj.clone(), rs], None);
+        assert_eq!(r.rows[0].unit, "区人力社保局");
+        assert_eq!(r.row("区住建局").unwrap().rank, Some(2));
+        // Each indicator's score is listed with its light, in its band.
+        let row = r.row("区住建局").unwrap();
+        assert_eq!(row.scores.len(), 3);
+        assert!(
+            row.scores[..2]
+                .iter()
+                .all(|s| s.light == Light::Red && s.score < 0.7)
+        );
+        // The bound beaten far earns 1, never more than the green band's top.
+        assert_eq!(row.scores[2].score, 1.0);
+        let far = judged_input("T17", "<5", true, 4.0, 0.01, 0.5);
+        assert_eq!(indicator_score(&no_terms(), &far), Some(1.0));
+        // A figure without a light (no target) is no data, not zero.
+        let mut grey = far.clone();
+        grey.judged = None;
+        assert_eq!(indicator_score(&no_terms(), &grey), None);
+    }
+
+    #[test]
+    fn cap_is_the_top_of_the_green_band() {
         let rule = no_terms();
         assert_eq!(
             indicator_score(&rule, &ind("a", "d", Some(300.0), Some(100.0))),
             Some(1.2)
         );
-        assert_eq!(
-            indicator_score(&rule, &lower("a", "d", 5.0, 4.0)),
-            Some(0.8)
-        );
-        assert_eq!(
-            indicator_score(&rule, &lower("a", "d", 1.0, 4.0)),
-            Some(1.2)
-        );
+        assert!(close(
+            indicator_score(&rule, &lower("a", "d", 5.0, 4.0)).unwrap(),
+            0.8
+        ));
         let custom = RankRule {
             cap: 2.0,
             ..no_terms()
@@ -876,42 +1049,18 @@ mod tests {
             indicator_score(&custom, &ind("a", "d", Some(300.0), Some(100.0))),
             Some(2.0)
         );
-    }
-
-    #[test]
-    fn zero_guard() {
-        let rule = no_terms();
-        // expected 0: A ÷ 0.001, capped.
+        // A cap below 1 would put green under yellow: 1.2 instead.
+        let bad = RankRule {
+            cap: 0.5,
+            ..no_terms()
+        };
         assert_eq!(
-            indicator_score(&rule, &ind("a", "d", Some(5.0), Some(0.0))),
+            indicator_score(&bad, &ind("a", "d", Some(300.0), Some(100.0))),
             Some(1.2)
         );
-        // lower-is-better with actual 0: expected ÷ 0.001, capped.
-        assert_eq!(
-            indicator_score(&rule, &lower("a", "d", 0.0, 2.0)),
-            Some(1.2)
-        );
-        // 0 ÷ 0 is met exactly.
-        assert_eq!(
-            indicator_score(&rule, &ind("a", "d", Some(0.0), Some(0.0))),
-            Some(1.0)
-        );
-        assert_eq!(
-            indicator_score(&rule, &lower("a", "d", 0.0, 0.0)),
-            Some(1.0)
-        );
-        // Negative ratio floors at 0.
-        assert_eq!(
-            indicator_score(&rule, &ind("a", "d", Some(-3.0), Some(2.0))),
-            Some(0.0)
-        );
-        // Non-finite input is no data.
+        // Non-finite figures are no data.
         assert_eq!(
             indicator_score(&rule, &ind("a", "d", Some(f64::NAN), Some(2.0))),
-            None
-        );
-        assert_eq!(
-            indicator_score(&rule, &ind("a", "d", Some(1.0), Some(f64::INFINITY))),
             None
         );
     }
@@ -1328,7 +1477,7 @@ mod tests {
         let zh = rule.describe_zh();
         for w in [
             "1.2",
-            "0.001",
+            "0.69",
             "无数据",
             "任务按期完成率",
             "并列",
@@ -1352,7 +1501,7 @@ mod tests {
             bottom_n_from: 0,
             ..RankRule::default()
         };
-        assert!(flat.describe_zh().contains("8. 标记排名后 3 位"));
+        assert!(flat.describe_zh().contains("\n11. 标记排名后 3 位"));
         let bare = RankRule {
             terms: vec![],
             ..RankRule::default()
@@ -1362,7 +1511,7 @@ mod tests {
         rule.domain_weights.insert("YY".into(), 2.0);
         assert!(rule.describe_zh().contains("YY 2"));
         let en = rule.describe_en();
-        for w in ["1.2", "0.001", "no data", "share a rank", "YY 2"] {
+        for w in ["1.2", "0.69", "no data", "share a rank", "YY 2"] {
             assert!(en.contains(w), "{w} missing from {en}");
         }
     }
@@ -1438,6 +1587,7 @@ mod tests {
                                 lower_is_better: lower,
                                 actual: a,
                                 expected: e,
+                                judged: judged_of(a, e, lower),
                                 due: true,
                             })
                             .collect(),
@@ -1475,6 +1625,22 @@ mod tests {
                             .count();
                         prop_assert_eq!(k as usize, better + 1);
                     }
+                }
+            }
+
+            #[test]
+            fn a_units_red_scores_below_its_yellow_below_its_green(inputs in inputs()) {
+                let r = rank(&RankRule::default(), &inputs, None);
+                for row in &r.rows {
+                    let of = |l: Light| row.scores.iter().filter(move |s| s.light == l).map(|s| s.score);
+                    for red in of(Light::Red) {
+                        prop_assert!(of(Light::Yellow).all(|y| red < y));
+                        prop_assert!(of(Light::Green).all(|g| red < g));
+                    }
+                    for yellow in of(Light::Yellow) {
+                        prop_assert!(of(Light::Green).all(|g| yellow < g));
+                    }
+                    prop_assert_eq!(row.scores.len() + row.no_data.len(), inputs.iter().find(|u| u.unit == row.unit).unwrap().indicators.len());
                 }
             }
 

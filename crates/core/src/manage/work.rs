@@ -338,10 +338,100 @@ pub fn unit_on_time_rates(items: &[WorkItem], today: NaiveDate) -> BTreeMap<Stri
         .collect()
 }
 
+/// Where a milestone target (全覆盖, 动态清零, 100 % by a year: no derived path) stands
+/// before its year, judged against the lead unit's dated plan for it — the work item of
+/// the key task it was read from (methods §2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MilestoneTrack {
+    /// Every dated step done.
+    Done,
+    /// Steps remain, none past its date.
+    OnTrack,
+    /// A step is past its date and not done.
+    Late,
+    /// The unit has no dated plan for it yet.
+    NoPlan,
+}
+
+impl MilestoneTrack {
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            MilestoneTrack::Done => "计划已完成",
+            MilestoneTrack::OnTrack => "按计划推进",
+            MilestoneTrack::Late => "计划节点滞后",
+            MilestoneTrack::NoPlan => "未制定带日期计划",
+        }
+    }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            MilestoneTrack::Done => "plan done",
+            MilestoneTrack::OnTrack => "on track",
+            MilestoneTrack::Late => "late",
+            MilestoneTrack::NoPlan => "no dated plan",
+        }
+    }
+}
+
+/// Judges a milestone target on `today` against `item`'s dated steps: late as soon as one
+/// step is past its date undone, done when every step is done, else on track.
+pub fn milestone_track(item: Option<&WorkItem>, today: NaiveDate) -> MilestoneTrack {
+    let Some(item) = item.filter(|i| !i.milestones.is_empty()) else {
+        return MilestoneTrack::NoPlan;
+    };
+    if item.milestones.iter().any(|m| m.is_overdue(today)) {
+        MilestoneTrack::Late
+    } else if item.milestones.iter().all(|m| m.done_on.is_some()) {
+        MilestoneTrack::Done
+    } else {
+        MilestoneTrack::OnTrack
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::plan::{KeyTask, Project};
+
+    #[test]
+    fn a_milestone_target_on_time_late_and_done() {
+        let d = |m, day| NaiveDate::from_ymd_opt(2025, m, day).unwrap();
+        let step = |id, due, done_on| Milestone {
+            id,
+            title: format!("节点{id}"),
+            due,
+            done_on,
+            evidence: String::new(),
+        };
+        let mut item = WorkItem {
+            id: "task:7.4".into(),
+            kind: WorkKind::Task,
+            code: "7.4".into(),
+            title: "着力推进救助服务规范实施".into(),
+            domain: None,
+            lead_unit: "区民政局".into(),
+            partner_units: vec![],
+            measures: String::new(),
+            milestones: vec![step(1, d(3, 31), Some(d(3, 20))), step(2, d(6, 30), None)],
+            investment: vec![],
+            updates: vec![],
+            total_investment_yi_yuan: None,
+        };
+        assert_eq!(milestone_track(None, d(5, 1)), MilestoneTrack::NoPlan);
+        assert_eq!(
+            milestone_track(Some(&item), d(6, 30)),
+            MilestoneTrack::OnTrack
+        );
+        assert_eq!(milestone_track(Some(&item), d(7, 1)), MilestoneTrack::Late);
+        item.milestones[1].done_on = Some(d(7, 5));
+        assert_eq!(milestone_track(Some(&item), d(7, 6)), MilestoneTrack::Done);
+        item.milestones.clear();
+        assert_eq!(
+            milestone_track(Some(&item), d(7, 6)),
+            MilestoneTrack::NoPlan
+        );
+    }
 
     fn d(s: &str) -> NaiveDate {
         s.parse().unwrap()

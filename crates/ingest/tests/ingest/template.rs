@@ -130,7 +130,7 @@ fn department_reports_its_own_root_and_viewers_get_nothing() {
     let dept = reporter(
         Role::DepartmentReporter,
         &["330902"],
-        &["T04", "T14", "T01"],
+        &["T04", "T18", "T01"],
     );
     let rows = template_rows(&plan(), &tree(), &dept, &["2024".parse().unwrap()]).unwrap();
     let got: Vec<(String, String, String)> = rows
@@ -142,7 +142,7 @@ fn department_reports_its_own_root_and_viewers_get_nothing() {
         vec![
             ("T04".into(), "330902".into(), "分子".into()),
             ("T04".into(), "330902".into(), "分母".into()),
-            ("T14".into(), "330902".into(), "数值".into()),
+            ("T18".into(), "330902".into(), "数值".into()),
         ],
         "T01 is monthly: not in a yearly template"
     );

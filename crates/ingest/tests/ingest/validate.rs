@@ -51,7 +51,7 @@ T08,330902002,2024-06,数值,2,
         "values.csv 第6行 C列(期间):“2031-01”不在方案年份 2022–2027 之内",
         "values.csv 第7行 D列(分项):分项不对:指标 T01 按比率汇总,须分两行填报 分子(3岁以下婴幼儿托位数)和 分母(常住人口),不能填空分项(即数值)",
         "values.csv 第8行 D列(分项):“分子”分项不对:指标 T08 只填报 数值,不分 分子/分母",
-        "values.csv 第9行 E列(数值):“-3”是负数,但指标 T08 的数值是计数或数量,不能为负",
+        "values.csv 第9行 E列(数值):“-3”为负数,但指标 T08 的数值是计数或数量,不能为负",
         "values.csv 第10行 E列(数值):“5%”带百分号,但指标 T08 的单位是“万人次”,请去掉百分号",
         "values.csv 第11行 B列(地点编码):“330902003001”超出张三(昌国街道,镇(街道)填报员)的填报范围:地点 定海区 / 环南街道 / 环南第1社区 不在其负责的 330902002 昌国街道 之内",
         "values.csv 第13行:与第12行重复:同一指标 T08、地点 330902002、期间 2024-06 在文件中出现两次(第12行和第13行),请只保留一行",
@@ -86,24 +86,54 @@ fn scope_by_indicator_and_role() {
 }
 
 #[test]
-fn percentages_limits_and_levels_warn_without_refusing() {
+fn percentages_and_levels_warn_without_refusing() {
     let v = check(
-        "T06,330902,2024Q1,,101.5%,\nT06,330902,2024Q2,,0.95,\nT08,330902002001,2024-03,,1,\n",
+        "T06,330902,2024Q1,,100%,\nT06,330902,2024Q2,,0.95,\nT08,330902002001,2024-03,,1,\n",
         &reporter(Role::Office, &["330902"], &[]),
     );
     assert!(v.is_ok(), "{:#?}", messages(&v.errors));
     let all = messages(&v.warnings);
-    assert_eq!(all.len(), 3, "{all:#?}");
+    assert_eq!(all.len(), 2, "{all:#?}");
+    assert!(all[0].contains("35% 应填 35 而不是 0.35"), "{all:#?}");
     assert!(
-        all[0].starts_with("提醒:values.csv 第2行 E列(数值):“101.5%”超过指标 T06 的上限 100%"),
+        all[1].contains("是村(社区)一级,但指标 T08 规定由镇(街道)填报"),
         "{all:#?}"
     );
-    assert!(all[1].contains("35% 应填 35 而不是 0.35"), "{all:#?}");
-    assert!(
-        all[2].contains("是村(社区)一级,但指标 T08 规定由镇(街道)填报"),
-        "{all:#?}"
+    assert_eq!(v.rows[0].1, 100.0);
+}
+
+/// Issue 24 point 4: values outside an indicator's natural range are refused with the
+/// reason, by the same check the write path makes (`core::write`).
+#[test]
+fn values_outside_the_natural_range_are_refused() {
+    let v = check(
+        "\
+T06,330902,2024Q1,,101.5%,
+T10,330902002,2024,,-1,
+T01,330902002001,2024-03,分子,3,
+T01,330902002001,2024-03,分母,0,
+T02,330902002001,2024-03,分子,60,
+T02,330902002001,2024-03,分母,50,
+T02,330902002001,2024-04,分子,0,
+T02,330902002001,2024-04,分母,0,
+",
+        &reporter(Role::Office, &["330902"], &[]),
     );
-    assert_eq!(v.rows[0].1, 101.5);
+    let all = messages(&v.errors);
+    let expect = [
+        "values.csv 第2行 E列(数值):“101.5%”超过指标 T06 的自然上限 100%",
+        "values.csv 第3行 E列(数值):“-1”为负数,但指标 T10 的数值是比率或占比,不能为负",
+        "values.csv 第4行 E列(数值):“3”指标 T01 的分母为 0 而分子为 3:分母为 0 时分子也只能为 0(分母见第5行)",
+        "values.csv 第6行 E列(数值):“60”指标 T02 的分子 60 与分母 50 之比为 120%,超过自然上限 100%(分母见第7行)",
+    ];
+    for e in expect {
+        assert!(
+            all.iter().any(|m| m.starts_with(e)),
+            "missing {e}\nin {all:#?}"
+        );
+    }
+    assert_eq!(all.len(), expect.len(), "{all:#?}");
+    assert!(!v.is_ok());
 }
 
 #[test]

@@ -48,6 +48,33 @@ fn letters(mut n: usize) -> String {
     s.iter().rev().collect()
 }
 
+/// A plan cannot judge 全覆盖 on a count (`万人`, `个`): such an indicator becomes a
+/// 达标类 (milestone) one when every target it sets is 全覆盖 or 100, and is left out
+/// otherwise (`Err` with the reason). Shares (`%`, `‰`) judge it as 100 %.
+fn full_coverage_judgeable(ind: &mut Indicator) -> Result<(), String> {
+    let set: Vec<&Target> = ind.targets.values().filter(|t| t.is_set()).collect();
+    if ind.milestone
+        || youxiang_core::plan::is_share_unit(&ind.unit)
+        || !set.iter().any(|t| t.op == Op::Full)
+    {
+        return Ok(());
+    }
+    if set
+        .iter()
+        .all(|t| t.op == Op::Full || t.value == Some(100.0))
+    {
+        ind.milestone = true;
+        ind.note
+            .push_str(";目标为“全覆盖”而单位不是占比:按达标类导入,请核对(或改为覆盖率)");
+        Ok(())
+    } else {
+        Err(format!(
+            "“{}”的目标有“全覆盖”也有数值,而单位“{}”不是占比,无法判断",
+            ind.name, ind.unit
+        ))
+    }
+}
+
 fn join_notes(notes: &[String]) -> String {
     let mut all = vec![IMPORT_NOTE.to_string()];
     all.extend(notes.iter().filter(|n| !n.is_empty()).cloned());
@@ -68,6 +95,16 @@ impl ImportedPlan {
     ///
     /// The target years are the table's, plus any year a task target names.
     pub fn into_plan(&self, code: &str, name: &str, issuer: &str) -> Plan {
+        self.into_plan_noting(code, name, issuer).0
+    }
+
+    /// [`ImportedPlan::into_plan`], with what was left out or renumbered so that the plan
+    /// loads: a row or task target without any target in a plan year is left out (a plan
+    /// indicator must have one), a repeated 序号 or task number gets the next free one, a
+    /// sub-indicator (`其中`) of 序号 N is `TNN.k` with 序号 N×100+k. With target years
+    /// (the table's, the text's, or set by the caller) the plan always validates.
+    pub fn into_plan_noting(&self, code: &str, name: &str, issuer: &str) -> (Plan, Vec<String>) {
+        let mut left_out: Vec<String> = Vec::new();
         // Domains.
         let mut domain_names: Vec<String> = Vec::new();
         for r in &self.indicators {
@@ -152,8 +189,10 @@ impl ImportedPlan {
 
         // Years.
         let mut years: BTreeSet<i32> = self.target_years.iter().copied().collect();
+        let first_year = years.iter().next().copied();
         let baseline_year = self
             .baseline_year
+            .filter(|b| first_year.is_none_or(|f| *b < f))
             .or_else(|| years.iter().next().map(|y| y - 1))
             .or_else(|| {
                 self.task_targets
@@ -168,9 +207,49 @@ impl ImportedPlan {
         }
 
         let mut indicators = Vec::new();
+        let mut used_seqs: BTreeSet<u32> = BTreeSet::new();
+        let max_seq = self
+            .indicators
+            .iter()
+            .map(|r| r.seq.saturating_mul(100).saturating_add(r.sub))
+            .max()
+            .unwrap_or(0);
+        let mut next_free = max_seq;
         for r in &self.indicators {
             let dcode = domain_code(&r.domain);
             let mut notes = r.notes.clone();
+            let label = if r.sub > 0 {
+                format!("序号 {} 的子指标 {}“{}”", r.seq, r.sub, r.name)
+            } else {
+                format!("序号 {}“{}”", r.seq, r.name)
+            };
+            if !r
+                .targets
+                .iter()
+                .any(|(y, t)| t.is_set() && years.contains(y))
+            {
+                left_out.push(format!(
+                    "{label}(第 {} 行)没有读到任何一年的目标,未写入方案文件",
+                    r.line
+                ));
+                continue;
+            }
+            let (mut code, mut seq) = if r.sub > 0 {
+                (
+                    format!("T{:02}.{}", r.seq, r.sub),
+                    r.seq.saturating_mul(100).saturating_add(r.sub),
+                )
+            } else {
+                (format!("T{:02}", r.seq), r.seq)
+            };
+            if !used_seqs.insert(seq) {
+                next_free = next_free.saturating_add(1);
+                left_out.push(format!("{label}的序号重复,改记为序号 {next_free}"));
+                notes.push(format!("原表序号 {seq} 重复"));
+                seq = next_free;
+                used_seqs.insert(seq);
+                code = format!("T{seq:02}");
+            }
             let milestone_like = r.name.contains("评估率");
             let all_100 = r
                 .targets
@@ -191,11 +270,11 @@ impl ImportedPlan {
                 Some(l) => split_units(l),
                 None => (domain_lead(&dcode), Vec::new()),
             };
-            indicators.push(Indicator {
+            let mut ind = Indicator {
                 frequency: youxiang_core::period::PeriodKind::Year,
                 flow: Default::default(),
                 report_level: None,
-                code: format!("T{:02}", r.seq),
+                code,
                 name: r.name.clone(),
                 unit: r.unit.clone(),
                 domain: dcode,
@@ -214,13 +293,19 @@ impl ImportedPlan {
                 },
                 partner_units: partners,
                 limit: (r.unit == "%").then_some(100.0),
-                source: IndicatorSource::Table { seq: r.seq },
+                source: IndicatorSource::Table { seq },
                 baseline: r.baseline.clone(),
                 targets: r.targets.clone(),
                 note: join_notes(&notes),
-            });
+            };
+            if let Err(why) = full_coverage_judgeable(&mut ind) {
+                left_out.push(format!("{label}(第 {} 行):{why},未写入方案文件", r.line));
+                continue;
+            }
+            indicators.push(ind);
         }
 
+        let task_codes: BTreeSet<String> = self.tasks.iter().map(|t| t.code.clone()).collect();
         let mut per_task: HashMap<String, usize> = HashMap::new();
         for t in &self.task_targets {
             let section = t.task.split('.').next().unwrap_or("0");
@@ -234,9 +319,20 @@ impl ImportedPlan {
             let code = format!("K{}{}", t.task, letters(*n));
             *n += 1;
             let (lead, partners) = split_units(&t.lead_unit);
-            let targets: BTreeMap<i32, Target> =
-                t.years.iter().map(|y| (*y, t.target.clone())).collect();
-            indicators.push(Indicator {
+            let targets: BTreeMap<i32, Target> = t
+                .years
+                .iter()
+                .filter(|y| years.contains(y))
+                .map(|y| (*y, t.target.clone()))
+                .collect();
+            if !task_codes.contains(&t.task) || !targets.values().any(Target::is_set) {
+                left_out.push(format!(
+                    "任务 {} 的目标“{} {}”(第 {} 行)不在方案的目标年份内,未写入方案文件",
+                    t.task, t.name, t.target.text, t.line
+                ));
+                continue;
+            }
+            let mut ind = Indicator {
                 frequency: youxiang_core::period::PeriodKind::Year,
                 flow: Default::default(),
                 report_level: None,
@@ -266,12 +362,32 @@ impl ImportedPlan {
                 baseline: Target::none(""),
                 targets,
                 note: join_notes(std::slice::from_ref(&t.note)),
-            });
+            };
+            if let Err(why) = full_coverage_judgeable(&mut ind) {
+                left_out.push(format!(
+                    "任务 {} 的目标(第 {} 行):{why},未写入方案文件",
+                    t.task, t.line
+                ));
+                continue;
+            }
+            indicators.push(ind);
         }
 
+        let mut seen_tasks: BTreeSet<String> = BTreeSet::new();
         let tasks = self
             .tasks
             .iter()
+            .filter(|t| {
+                // A number used twice: the first task keeps it (task targets refer to it).
+                let fresh = seen_tasks.insert(t.code.clone());
+                if !fresh {
+                    left_out.push(format!(
+                        "任务编号 {} 重复(第 {} 行),后一项未写入方案文件",
+                        t.code, t.line
+                    ));
+                }
+                fresh
+            })
             .map(|t| {
                 let dname = section_domain.get(&t.section).cloned().unwrap_or_default();
                 let dcode = domain_code(&dname);
@@ -279,10 +395,12 @@ impl ImportedPlan {
                 KeyTask {
                     code: t.code.clone(),
                     domain: dcode.clone(),
-                    title: if t.title.is_empty() {
+                    title: if !t.title.is_empty() {
+                        t.title.clone()
+                    } else if !t.text.trim().is_empty() {
                         t.text.chars().take(30).collect()
                     } else {
-                        t.title.clone()
+                        format!("任务 {}", t.code)
                     },
                     lead_unit: if lead.is_empty() {
                         domain_lead(&dcode)
@@ -295,7 +413,7 @@ impl ImportedPlan {
             })
             .collect();
 
-        Plan {
+        let plan = Plan {
             code: code.to_string(),
             name: name.to_string(),
             issuer: issuer.to_string(),
@@ -309,7 +427,8 @@ impl ImportedPlan {
             tasks,
             projects: Vec::new(),
             revisions: Vec::new(),
-        }
+        };
+        (plan, left_out)
     }
 }
 

@@ -161,6 +161,99 @@ pub(crate) fn find_year(s: &str) -> Option<i32> {
     None
 }
 
+/// Every four-digit year 1900–2100 in `s`, in order (`2023—2027年` gives both).
+pub(crate) fn find_years(s: &str) -> Vec<i32> {
+    let chars: Vec<char> = s.chars().filter(|c| !c.is_whitespace()).collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i + 4 <= chars.len() {
+        if chars[i..i + 4].iter().all(|c| c.is_ascii_digit())
+            && (i == 0 || !chars[i - 1].is_ascii_digit())
+            && chars.get(i + 4).is_none_or(|c| !c.is_ascii_digit())
+        {
+            let y: i32 = chars[i..i + 4]
+                .iter()
+                .collect::<String>()
+                .parse()
+                .unwrap_or(0);
+            if (1900..=2100).contains(&y) {
+                out.push(y);
+            }
+            i += 4;
+        } else {
+            i += 1;
+        }
+    }
+    out
+}
+
+/// The years of a horizon written in the text: `到2027年`, `至2025年`, `截至2026年`.
+pub(crate) fn horizon_years(s: &str) -> Vec<i32> {
+    let chars: Vec<char> = s.chars().filter(|c| !c.is_whitespace()).collect();
+    let mut out = Vec::new();
+    for i in 0..chars.len() {
+        if matches!(chars[i], '到' | '至')
+            && i + 5 < chars.len()
+            && chars[i + 1..i + 5].iter().all(|c| c.is_ascii_digit())
+            && chars[i + 5] == '年'
+        {
+            let y: i32 = chars[i + 1..i + 5]
+                .iter()
+                .collect::<String>()
+                .parse()
+                .unwrap_or(0);
+            if (1900..=2100).contains(&y) {
+                out.push(y);
+            }
+        }
+    }
+    out
+}
+
+/// Words that name a plan document in its title line.
+const TITLE_WORDS: &[&str] = &[
+    "方案",
+    "工作要点",
+    "要点",
+    "实施意见",
+    "行动计划",
+    "工作计划",
+    "规划",
+    "清单",
+];
+
+/// The document's title: the first line naming a 方案 / 工作要点 (not a page's navigation,
+/// not prose), else the first line that is neither navigation nor prose, else the first.
+pub(crate) fn title_line(lines: &[SrcLine]) -> String {
+    let plain = |t: &str| {
+        !t.is_empty()
+            && !t.contains(['|', '｜', '\t', '。'])
+            && t.chars().count() <= 80
+            && !t.starts_with(['(', '（'])
+            && top_heading(t).is_none()
+    };
+    // `…实施方案(2023—2027年)`: the name ends with the word, before a span of years.
+    let ends_with_word = |t: &str| {
+        let core = match t.rfind(['(', '（']) {
+            Some(i) if find_year(&t[i..]).is_some() => &t[..i],
+            _ => t,
+        };
+        TITLE_WORDS.iter().any(|w| core.trim_end().ends_with(w))
+    };
+    lines
+        .iter()
+        .find(|l| plain(&l.text) && ends_with_word(&l.text))
+        .or_else(|| {
+            lines
+                .iter()
+                .find(|l| plain(&l.text) && TITLE_WORDS.iter().any(|w| l.text.contains(w)))
+        })
+        .or_else(|| lines.iter().find(|l| plain(&l.text)))
+        .or_else(|| lines.iter().find(|l| !l.text.is_empty()))
+        .map(|l| l.text.clone())
+        .unwrap_or_default()
+}
+
 /// Splits `名称(单位)` into name and unit; the unit is the last parenthesised group when
 /// it closes the text. ASCII and full-width parentheses.
 pub(crate) fn split_name_unit(s: &str) -> (String, String) {
@@ -236,5 +329,21 @@ mod tests {
         );
         assert_eq!(find_year("2022年完成值"), Some(2022));
         assert_eq!(find_year("20221年"), None);
+        assert_eq!(find_years("(2023—2027年)"), [2023, 2027]);
+        assert_eq!(horizon_years("到 2027 年,达到;至2025年"), [2027, 2025]);
+    }
+
+    #[test]
+    fn the_title_is_the_line_naming_the_plan() {
+        let lines = split_lines(
+            "专题网站 | 政务公开 | 政策速递 |\n首页 > 政策文件\n某县公共服务“七优享”工程实施方案\n",
+        );
+        assert_eq!(title_line(&lines), "某县公共服务“七优享”工程实施方案");
+        let lines = split_lines("| a | b |\n五年目标\n");
+        assert_eq!(title_line(&lines), "五年目标");
+        let lines = split_lines(
+            "关于印发某县“七优享”工程实施方案的通知\n某县“七优享”工程实施方案(2023—2027年)\n",
+        );
+        assert_eq!(title_line(&lines), "某县“七优享”工程实施方案(2023—2027年)");
     }
 }

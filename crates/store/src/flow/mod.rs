@@ -11,6 +11,7 @@
 mod accounts;
 mod plans;
 mod records;
+mod sessions;
 mod values;
 
 use std::sync::{Arc, RwLock};
@@ -331,54 +332,61 @@ impl<D: Dialect> AuditStore for SqlStore<D> {
     async fn audit_verify(&self) -> Result<AuditReport> {
         // One read transaction: a consistent snapshot of the chain and its head.
         let mut tx = self.pool.begin_with(D::BEGIN_SNAPSHOT).await?;
-        let head = match sql("SELECT seq, hash FROM audit_head WHERE id = 1")
-            .fetch_optional(&mut tx)
-            .await?
-        {
-            Some(r) => Some((r.col(0)?, r.col(1)?)),
-            None => None,
-        };
-        let mut verifier = Verifier::default();
-        let mut replayer = Replayer::default();
-        let mut after = 0i64;
-        loop {
-            let page =
-                format!("SELECT {AUDIT_COLUMNS} FROM audit WHERE seq > $1 ORDER BY seq LIMIT $2");
-            let rows = sql_built(page)
-                .bind(after)
-                .bind(CHUNK as i64)
-                .fetch_all(&mut tx)
-                .await?;
-            for row in &rows {
-                let e = audit_from_row(row)?;
-                verifier.feed(&e);
-                replayer.feed(&e);
-                after = e.seq;
-            }
-            if rows.len() < CHUNK {
-                break;
-            }
+        let report = verify_in::<D>(&mut tx).await?;
+        tx.rollback().await?;
+        Ok(report)
+    }
+}
+
+/// Verifies the chain and replays the values and records against it, all read in `tx`
+/// (one snapshot: `audit verify`, and a backup's own).
+pub(crate) async fn verify_in<D: Dialect>(tx: &mut Tx<D>) -> Result<AuditReport> {
+    let head = match sql("SELECT seq, hash FROM audit_head WHERE id = 1")
+        .fetch_optional(tx)
+        .await?
+    {
+        Some(r) => Some((r.col(0)?, r.col(1)?)),
+        None => None,
+    };
+    let mut verifier = Verifier::default();
+    let mut replayer = Replayer::default();
+    let mut after = 0i64;
+    loop {
+        let page =
+            format!("SELECT {AUDIT_COLUMNS} FROM audit WHERE seq > $1 ORDER BY seq LIMIT $2");
+        let rows = sql_built(page)
+            .bind(after)
+            .bind(CHUNK as i64)
+            .fetch_all(tx)
+            .await?;
+        for row in &rows {
+            let e = audit_from_row(row)?;
+            verifier.feed(&e);
+            replayer.feed(&e);
+            after = e.seq;
         }
-        // The same snapshot's values and records, replayed against their audited state.
-        let stored = sql_built(format!("SELECT {OBS_COLUMNS} FROM observations AS o"))
-            .fetch_all(&mut tx)
-            .await?
-            .iter()
-            .map(|r| obs_from_row(r, 0))
-            .collect::<Result<Vec<_>>>()?;
-        let records = sql_built(format!(
-            "SELECT {RECORD_COLUMNS} FROM records ORDER BY kind, id"
-        ))
-        .fetch_all(&mut tx)
+        if rows.len() < CHUNK {
+            break;
+        }
+    }
+    // The same snapshot's values and records, replayed against their audited state.
+    let stored = sql_built(format!("SELECT {OBS_COLUMNS} FROM observations AS o"))
+        .fetch_all(tx)
         .await?
         .iter()
-        .map(record_from_row)
+        .map(|r| obs_from_row(r, 0))
         .collect::<Result<Vec<_>>>()?;
-        tx.rollback().await?;
-        Ok(verifier
-            .finish(head)
-            .with_replay(replayer.finish(stored, records)))
-    }
+    let records = sql_built(format!(
+        "SELECT {RECORD_COLUMNS} FROM records ORDER BY kind, id"
+    ))
+    .fetch_all(tx)
+    .await?
+    .iter()
+    .map(record_from_row)
+    .collect::<Result<Vec<_>>>()?;
+    Ok(verifier
+        .finish(head)
+        .with_replay(replayer.finish(stored, records)))
 }
 
 /// A row count as SQL takes it: a `usize` beyond `i64` is no limit (it used to wrap to a

@@ -39,13 +39,27 @@ pub(crate) struct OrderRow {
     pub(crate) flag: String,
 }
 
-pub(crate) fn order_row(o: &Order, day: NaiveDate) -> OrderRow {
+/// An order as a row of a list, in the page's language.
+pub(crate) fn order_row(o: &Order, day: NaiveDate, en: bool) -> OrderRow {
+    let left = (o.deadline - day).num_days().max(0);
     let (class, flag) = if o.state.is_open() && o.is_overdue(day) {
-        ("overdue", format!("■ 逾期 {} 天", o.days_overdue(day)))
+        let days = o.days_overdue(day);
+        (
+            "overdue",
+            if en {
+                format!("■ {days} day(s) overdue")
+            } else {
+                format!("■ 逾期 {days} 天")
+            },
+        )
     } else if o.state.is_open() && (o.deadline - day).num_days() <= 3 {
         (
             "soon",
-            format!("▲ {} 天内到期", (o.deadline - day).num_days().max(0)),
+            if en {
+                format!("▲ due within {left} day(s)")
+            } else {
+                format!("▲ {left} 天内到期")
+            },
         )
     } else {
         ("", String::new())
@@ -54,7 +68,12 @@ pub(crate) fn order_row(o: &Order, day: NaiveDate) -> OrderRow {
         id: o.id.clone(),
         title: o.title.clone(),
         lead: o.lead_unit.clone(),
-        state: o.state.label_zh().into(),
+        state: if en {
+            o.state.label_en()
+        } else {
+            o.state.label_zh()
+        }
+        .into(),
         deadline: o.deadline.to_string(),
         class: class.into(),
         flag,
@@ -97,6 +116,13 @@ async fn orders_page(
         .orders(&who.user.login, &filter, day)
         .await
         .map_err(|e| c.error(e))?;
+    let pieces = |n: usize| {
+        if c.en {
+            n.to_string()
+        } else {
+            format!("{n} 件")
+        }
+    };
     let stats = web
         .app
         .order_stats(day)
@@ -105,11 +131,15 @@ async fn orders_page(
         .iter()
         .map(|s| {
             vec![
-                s.unit.clone(),
-                format!("{} 件", s.raised),
-                format!("{} 件", s.closed),
-                format!("{} 件", s.open),
-                format!("{} 件", s.overdue),
+                if c.en && s.unit == youxiang_core::manage::supervise::TOTAL_ROW {
+                    "Total".to_string()
+                } else {
+                    s.unit.clone()
+                },
+                pieces(s.raised),
+                pieces(s.closed),
+                pieces(s.open),
+                pieces(s.overdue),
                 pctf(s.closure_rate),
                 pctf(s.overdue_rate),
             ]
@@ -120,7 +150,7 @@ async fn orders_page(
     let l = c.labels();
     Ok(render(&OrdersPage {
         title: l.t("orders").into(),
-        rows: list.iter().map(|o| order_row(&o.item, day)).collect(),
+        rows: list.iter().map(|o| order_row(&o.item, day, c.en)).collect(),
         stats,
         states: OrderState::ALL
             .iter()
@@ -214,7 +244,7 @@ async fn order_page(
         .map_err(|e| c.error(e))?;
     let day = today();
     let o = &v.item;
-    let row = order_row(o, day);
+    let row = order_row(o, day, c.en);
     let state = web.app.read();
     let events = o
         .events
