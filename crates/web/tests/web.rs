@@ -913,11 +913,15 @@ async fn role_action_scope_matrix() {
                             .await
                     }
                     Action::Write => {
-                        c.post(
-                            "/api/v1/values",
-                            one(&ind, &place, "2025-08", comp, 4.0 + cells as f64),
-                        )
-                        .await
+                        // A numerator no larger than any stored denominator: a share above
+                        // 100 % is refused whoever writes it.
+                        let v = if comp == "numerator" {
+                            0.0
+                        } else {
+                            4.0 + cells as f64
+                        };
+                        c.post("/api/v1/values", one(&ind, &place, "2025-08", comp, v))
+                            .await
                     }
                     Action::Approve => {
                         c.post(

@@ -666,9 +666,10 @@ mod tests {
         assert!((1300..1500).contains(&c.towns), "{c:?}");
         assert!((23_000..27_000).contains(&c.villages), "{c:?}");
         assert_eq!(w.indicators().len(), 20);
-        // 12 ratio + 8 other indicators: 20 cells and 32 numbers per village-month.
+        // 13 ratio (T14 became a coverage rate) + 7 other indicators: 20 cells and 33
+        // numbers per village-month.
         assert_eq!(c.monthly_cells, c.villages as u64 * 36 * 20);
-        assert_eq!(c.monthly_numbers, c.villages as u64 * 36 * 32);
+        assert_eq!(c.monthly_numbers, c.villages as u64 * 36 * 33);
         let tree = w.tree();
         assert_eq!(tree.len(), 1 + 11 + 90 + c.towns + c.villages);
         assert_eq!(tree.roots().count(), 1);
