@@ -124,17 +124,7 @@ pub fn place_target<'a>(
 /// The target text of a part: the whole's comparator and unit with the part's number.
 fn part_target(whole: &Target, value: f64, decimals: u32) -> Target {
     let number = format!("{value:.prec$}", prec = decimals.min(9) as usize);
-    Target {
-        text: format!(
-            "{}{number}{}",
-            whole.op.prefix(),
-            whole.unit.as_deref().unwrap_or("")
-        ),
-        op: whole.op,
-        value: Some(value),
-        unit: whole.unit.clone(),
-        derived: false,
-    }
+    whole.with_number(value, &number, false)
 }
 
 /// Splits the district target `whole` of an indicator aggregated by `aggregation` among

@@ -139,6 +139,24 @@ const FULL_WORDS: &[&str] = &["全覆盖", "全面覆盖", "全部覆盖", "应�
 const NONE_WORDS: &[&str] = &["/", "／", "-", "—", "--", "——", "无", ""];
 
 impl Target {
+    /// This target's comparator and unit around another number (`number`, written as it is
+    /// to be shown): a town's part of it, or a year's derived step toward it (then marked
+    /// 推算).
+    pub fn with_number(&self, value: f64, number: &str, derived: bool) -> Target {
+        Target {
+            text: format!(
+                "{}{number}{}{}",
+                self.op.prefix(),
+                self.unit.as_deref().unwrap_or(""),
+                if derived { DERIVED_MARK } else { "" }
+            ),
+            op: self.op,
+            value: Some(value),
+            unit: self.unit.clone(),
+            derived,
+        }
+    }
+
     /// A cell with no target (`/`).
     pub fn none(text: impl Into<String>) -> Self {
         Target {
@@ -351,21 +369,7 @@ pub fn derive_path(
             let f = f64::from(y - base.year) / f64::from(final_year - base.year);
             round_to(base.value + (tf - base.value) * f, decimals)
         };
-        let number = fmt_num(v);
-        out.insert(
-            y,
-            Target {
-                text: format!(
-                    "{}{number}{}{DERIVED_MARK}",
-                    final_target.op.prefix(),
-                    final_target.unit.as_deref().unwrap_or("")
-                ),
-                op: final_target.op,
-                value: Some(v),
-                unit: final_target.unit.clone(),
-                derived: true,
-            },
-        );
+        out.insert(y, final_target.with_number(v, &fmt_num(v), true));
     }
     out
 }
