@@ -15,13 +15,19 @@ pub mod accounts;
 pub mod anchor;
 pub mod boundaries;
 pub mod demo;
+pub mod key_targets;
 mod mail;
 pub mod manage;
 pub mod problems;
+pub mod projects;
 pub mod quarterly;
+pub mod revisions;
 pub mod sessions;
+pub mod sources;
 mod status;
+pub mod sync;
 pub mod targets;
+pub mod units;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -273,6 +279,8 @@ pub struct App {
     demo: RwLock<Option<demo::DemoMark>>,
     /// The time writes are stamped with instead of now (`App::set_clock`).
     clock: RwLock<Option<chrono::NaiveDateTime>>,
+    /// The audit sequence number up to which memory reflects the store (`sync.rs`).
+    applied_seq: AtomicI64,
 }
 
 /// The system administrator every database starts with (系统管理员: the plan, places and
@@ -369,6 +377,9 @@ impl App {
         places: Vec<Place>,
         config: EngineConfig,
     ) -> Result<App> {
+        // Read before anything is loaded: a change committed meanwhile is followed again
+        // (`sync.rs`), never missed.
+        let applied_seq = db.audit_head_seq().await?;
         let epoch = db.auth_epoch().await?;
         let (reporters, credentials) = load_users(&*db).await?;
         let tree = PlaceTree::build(places).map_err(|problems| {
@@ -400,6 +411,7 @@ impl App {
             auth_epoch: AtomicI64::new(epoch),
             demo: RwLock::new(demo),
             clock: RwLock::new(None),
+            applied_seq: AtomicI64::new(applied_seq),
         })
     }
 
@@ -609,6 +621,7 @@ impl App {
             who,
             |key| self.read().sibling_values(Reader::Person(who), key),
             limits,
+            Some(self.today()),
         );
         let mut warnings = validated.warnings;
         if validated.warnings_omitted > 0 {
@@ -641,14 +654,20 @@ impl App {
                 warnings,
             });
         }
+        // Each row's 数据来源 (checked by the reader), by the row it came from.
+        let sources: HashMap<usize, &str> = rows
+            .iter()
+            .map(|r| (r.row, r.data_source.as_str()))
+            .collect();
         let writes = self.checked(
             validated
                 .rows
                 .into_iter()
-                .map(|(key, value, comment, _row)| ValueWrite {
+                .map(|(key, value, comment, row)| ValueWrite {
                     key,
                     value,
                     comment,
+                    source: sources.get(&row).copied().unwrap_or_default().to_string(),
                 })
                 .collect(),
         )?;
@@ -708,14 +727,29 @@ impl App {
     /// Every write checked against the plan and the places (all refusals listed at once):
     /// the store takes nothing else.
     fn checked(&self, writes: Vec<ValueWrite>) -> Result<Vec<CheckedWrite>> {
+        let today = self.today();
         let state = self.read();
         let mut refused = Vec::new();
         let mut checked = Vec::with_capacity(writes.len());
         for w in writes {
-            match CheckedWrite::check(&state.plan, &state.tree, w.key, w.value, w.comment) {
-                Ok(c) => checked.push(c),
-                Err(e) if refused.len() < 50 => refused.push(e.to_string()),
-                Err(_) => {}
+            let not_begun = youxiang_core::write::period_not_begun(&w.key.period, today);
+            match CheckedWrite::check_with_source(
+                &state.plan,
+                &state.tree,
+                w.key,
+                w.value,
+                w.comment,
+                w.source,
+            ) {
+                Ok(c) if not_begun.is_none() => checked.push(c),
+                Ok(c) if refused.len() < 50 => {
+                    refused.push(format!("{}:{}", c.key(), not_begun.unwrap_or_default()))
+                }
+                Err(mut e) if refused.len() < 50 => {
+                    e.reasons.extend(not_begun);
+                    refused.push(e.to_string())
+                }
+                Ok(_) | Err(_) => {}
             }
         }
         if refused.is_empty() {

@@ -12,8 +12,8 @@ use youxiang_core::completeness::Window;
 use youxiang_core::eval::{Judged, Light};
 pub use youxiang_core::manage::RankBy;
 use youxiang_core::manage::{
-    ActionKind, EscalationRule, IndicatorInput, IsoWeek, Order, OrderAction, OrderDraft,
-    OrderSource, OrderState, RankRule, Ranking, TermKind, UnitInput, UnitOrderStats, WeekItem,
+    ActionKind, EscalationRule, FilerKind, IndicatorInput, IsoWeek, Order, OrderAction, OrderDraft,
+    OrderSource, OrderState, RankRule, Ranking, TermKind, UnitInput, UnitOrderStats, WeekItem, WeekLink,
     WeekView, WeeklyPlan, WorkItem, flag_runs, rank, unit_on_time_rates, unit_stats,
 };
 use youxiang_core::period::{Period, PeriodKind};
@@ -47,7 +47,7 @@ pub struct Versioned<T> {
     pub item: T,
 }
 
-fn versioned<T: serde::de::DeserializeOwned>(r: &Record) -> Result<Versioned<T>> {
+pub(crate) fn versioned<T: serde::de::DeserializeOwned>(r: &Record) -> Result<Versioned<T>> {
     Ok(Versioned {
         version: r.version,
         updated_at: r.updated_at,
@@ -99,11 +99,43 @@ fn due_by(kind: PeriodKind, end: NaiveDate) -> bool {
     }
 }
 
+/// The year's investment of each project `unit` leads as the ranking reads it (methods
+/// §4 on the §2 light): the year's planned amount is the target, the completed so far the
+/// figure as of the month's end. A project planning nothing that year, or terminated, is
+/// not scored; one planning but not reporting is a due figure without data.
+fn project_inputs(
+    projects: &[youxiang_core::manage::projects::MajorProject],
+    unit: &str,
+    end: NaiveDate,
+    bands: &youxiang_core::eval::LightBands,
+) -> Vec<IndicatorInput> {
+    projects
+        .iter()
+        .filter(|p| p.lead_unit == unit)
+        .filter_map(|p| {
+            let s = p.year_schedule(end.year(), end, bands)?;
+            let actual = p.year(end.year()).and_then(|y| y.completed_wan);
+            Some(IndicatorInput {
+                indicator: p.code.clone(),
+                domain: p.domain.clone(),
+                lower_is_better: false,
+                actual,
+                expected: actual.and(s.expected),
+                judged: (s.light != Light::Grey).then(|| Judged::from_schedule(&s, false)),
+                due: true,
+            })
+        })
+        .collect()
+}
+
 /// What a ranking reads besides the figures.
 struct RankData {
     config: ManageConfig,
     orders: Vec<Order>,
     works: Vec<WorkItem>,
+    /// The register of major projects: a department answers for the year's investment of
+    /// the projects it leads, each scored like an indicator of its domain.
+    projects: Vec<youxiang_core::manage::projects::MajorProject>,
     /// The submitted and approved reports and when they were written.
     received: HashMap<youxiang_core::value::ValueKey, NaiveDateTime>,
 }
@@ -487,8 +519,64 @@ impl App {
         units.into_iter().collect()
     }
 
-    /// Files (or refiles) a unit's plan for a week. A reporter files for their own unit;
-    /// the office for any. Items of last week not done are carried over when the plan
+    /// Who is expected to file weekly plans: the departments, then the towns (镇街) of the
+    /// plan's place, in the tree's order.
+    pub fn weekly_filers(&self) -> Vec<(String, FilerKind)> {
+        let mut out: Vec<(String, FilerKind)> = self
+            .departments()
+            .into_iter()
+            .map(|u| (u, FilerKind::Department))
+            .collect();
+        let state = self.read();
+        if let Some(root) = state.tree.id(&state.plan.place) {
+            out.extend(
+                state
+                    .tree
+                    .children(root)
+                    .iter()
+                    .map(|t| state.tree.get(*t))
+                    .filter(|t| t.level == Level::Town)
+                    .map(|t| (t.name.clone(), FilerKind::Town)),
+            );
+        }
+        out
+    }
+
+    /// Why the items' links do not stand, one line per item: each must name an existing
+    /// task or project, or an order the filer may see.
+    async fn weekly_link_problems(&self, login: &str, items: &[WeekItem]) -> Result<Vec<String>> {
+        let mut problems = Vec::new();
+        let mut works = None;
+        for (i, item) in items.iter().enumerate() {
+            match item.link() {
+                None => {}
+                Some(WeekLink::Work(id)) => {
+                    if works.is_none() {
+                        works = Some(self.work_items().await?);
+                    }
+                    if !works.iter().flatten().any(|w| w.item.id == id) {
+                        problems.push(format!("第 {} 项:关联的任务或项目“{id}”不存在", i + 1));
+                    }
+                }
+                Some(WeekLink::Order(id)) => match self.order(login, id).await {
+                    Ok(_) => {}
+                    Err(AppError::NotFound(_)) => problems.push(format!(
+                        "第 {} 项:关联的督办单“{id}”不存在(任务写作 task:编号,项目写作 project:编号)",
+                        i + 1
+                    )),
+                    Err(AppError::Forbidden(_)) => {
+                        problems.push(format!("第 {} 项:无权关联督办单“{id}”", i + 1))
+                    }
+                    Err(e) => return Err(e),
+                },
+            }
+        }
+        Ok(problems)
+    }
+
+    /// Files (or refiles) a unit's plan for a week. A reporter files for their own unit
+    /// (a department or a town); the office for any. Each item may name the task, project
+    /// or order it advances. Items of last week not done are carried over when the plan
     /// does not list them already.
     pub async fn file_weekly(
         &self,
@@ -510,6 +598,7 @@ impl App {
         if items.is_empty() {
             problems.push("周计划至少要有一项".into());
         }
+        problems.extend(self.weekly_link_problems(login, &items).await?);
         if !problems.is_empty() {
             return Err(AppError::Invalid(problems));
         }
@@ -557,7 +646,7 @@ impl App {
             .transpose()?)
     }
 
-    /// The programme office's week view: every department, filed or not.
+    /// The programme office's week view: every department and town, filed or not.
     pub async fn week_view(&self, week: IsoWeek) -> Result<(WeekView, Vec<WeeklyPlan>)> {
         let filter = RecordFilter {
             id_prefix: Some(format!("{week}|")),
@@ -570,7 +659,7 @@ impl App {
             .iter()
             .map(|r| r.decode())
             .collect::<std::result::Result<_, _>>()?;
-        Ok((WeekView::build(week, &self.departments(), &plans), plans))
+        Ok((WeekView::build(week, &self.weekly_filers(), &plans), plans))
     }
 
     // ---- lag notes (原因和措施) ---------------------------------------------------------
@@ -704,6 +793,7 @@ impl App {
                 .into_iter()
                 .map(|w| w.item)
                 .collect(),
+            projects: self.projects().await?.into_iter().map(|p| p.item).collect(),
             // The ranking is published: a draft is not a report to it (it counts once
             // submitted, at the time it was written), so writing drafts never moves a rank.
             received: values
@@ -795,6 +885,14 @@ impl App {
                     judged: actual.and(judged),
                     due: due_by(ind.frequency, month.end()),
                 });
+            }
+            if by == RankBy::Department {
+                indicators.extend(project_inputs(
+                    &data.projects,
+                    unit,
+                    end,
+                    &state.official.config().bands,
+                ));
             }
             let mut term_rates = BTreeMap::new();
             for term in &config.rank.terms {
@@ -1341,9 +1439,15 @@ impl App {
                             ind.name,
                             ind.code,
                             period,
-                            s.gap
-                                .map(|g| format!(",落后序时进度 {g:.1} 个百分点"))
-                                .unwrap_or_default()
+                            youxiang_core::eval::lag_words(
+                                s.mode,
+                                &ind.unit,
+                                s.value,
+                                s.expected,
+                                s.gap
+                            )
+                            .map(|(zh, _)| format!(",{zh}"))
+                            .unwrap_or_default()
                         ),
                         source: OrderSource::RedLight {
                             indicator: ind.code.clone(),

@@ -115,8 +115,11 @@ pub struct Problem {
     pub as_of: Option<Period>,
     pub value: Option<f64>,
     pub light: Light,
-    /// Percentage points behind the schedule.
+    /// Percentage points of the year's task behind the schedule.
     pub gap: Option<f64>,
+    /// The lag in words (Chinese, English): the shortfall in the indicator's unit and the
+    /// gap as a share of the year's task (`StatusRow::lag_words`).
+    pub lag: Option<(String, String)>,
     /// The latest cause and measures entered for the item this year.
     pub note: Option<LagNote>,
     /// Whether that note answers for the figure's quarter or later (an older one is
@@ -328,6 +331,7 @@ impl App {
                     value: r.value,
                     light: r.light,
                     gap: r.gap,
+                    lag: r.lag_words(),
                     note,
                     note_current,
                     note_period: note_period(r.as_of, year, today),
@@ -406,7 +410,7 @@ pub fn problems_xlsx(title: &str, problems: &[Problem], today: NaiveDate) -> Res
         ("当前值", 10),
         ("单位", 8),
         ("数据期别", 12),
-        ("落后序时进度(百分点)", 12),
+        ("落后序时进度(占本年任务%)", 14),
         ("原因", 36),
         ("措施", 36),
         ("原因措施填报期别", 12),
@@ -494,7 +498,7 @@ pub fn problems_xlsx(title: &str, problems: &[Problem], today: NaiveDate) -> Res
     rule.set_name("说明").map_err(fail)?;
     for (i, line) in [
         "问题清单:当年红灯(滞后)和黄灯(预警)的主要指标,区级及各镇(街道)各一行。",
-        "排序:红灯在前;同色按落后序时进度(百分点)从大到小。",
+        "排序:红灯在前;同色按落后序时进度(占本年任务的百分比)从大到小。",
         "原因、措施:牵头单位填报的最近一次原因和措施;“未填报”表示尚未填写。",
         "督办:因该指标该地区亮红灯而立项、尚未审结的督办单;督办状态为其中最需关注的一件(逾期优先)。",
     ]

@@ -5,7 +5,7 @@
 use chrono::NaiveDate;
 use serde::Serialize;
 use youxiang_core::decompose::PlaceTarget;
-use youxiang_core::eval::{Light, ProgressStatus, YearStatus};
+use youxiang_core::eval::{Light, ProgressStatus, ScheduleMode, YearStatus, lag_words};
 use youxiang_core::manage::MilestoneTrack;
 use youxiang_core::period::{Period, PeriodKind};
 use youxiang_engine::Engine;
@@ -41,6 +41,9 @@ pub struct StatusRow {
     /// district; below it the place's own (decomposed) target, the district's for a rate,
     /// or 无分解目标 for a summed indicator not decomposed to the place.
     pub target: String,
+    /// 原目标: the plan's text before a revision (方案调整) changed the year's target, when
+    /// it differs from the target shown.
+    pub original_target: Option<String>,
     /// The period of the figure shown: the latest with a figure up to the year's (or the
     /// asked period's) end.
     pub as_of: Option<Period>,
@@ -51,6 +54,10 @@ pub struct StatusRow {
     pub light: Light,
     pub light_zh: String,
     pub gap: Option<f64>,
+    /// The value the schedule expected at `as_of`, and how it was judged: with `gap`, what
+    /// [`StatusRow::lag_words`] says.
+    pub expected: Option<f64>,
+    pub mode: ScheduleMode,
     pub year_status: YearStatus,
     /// Whether the figure covers the whole year (only then is the year check final).
     pub year_complete: bool,
@@ -59,6 +66,14 @@ pub struct StatusRow {
     pub year_label: String,
     pub progress: ProgressStatus,
     pub score: Option<f64>,
+}
+
+impl StatusRow {
+    /// The lag behind the schedule in the indicator's unit and as a share of the year's
+    /// task (Chinese, English): `落后序时进度 0.06 个百分点(相当于本年任务的 200%)`.
+    pub fn lag_words(&self) -> Option<(String, String)> {
+        lag_words(self.mode, &self.unit, self.value, self.expected, self.gap)
+    }
 }
 
 /// The latest target year that has any figure at the place, as `reader` sees the figures.
@@ -174,16 +189,23 @@ pub fn status_rows(
         let status = engine.status(&ind.code, &place_code, year).copied();
         // The light of a figure as `explain` judges it as of its period, without the text.
         let judged = |period: Period| match engine.as_of(&ind.code, &place_code, period) {
-            Some(a) => (a.value.map(|_| period), a.value, a.light, a.gap),
-            None => (None, None, Light::Grey, None),
+            Some(a) => (
+                a.value.map(|_| period),
+                a.value,
+                a.light,
+                (a.gap, a.expected, a.mode),
+            ),
+            None => (None, None, Light::Grey, (None, None, ScheduleMode::None)),
         };
-        let (mut as_of, mut value, mut light, mut gap) = match filter.period {
+        let (mut as_of, mut value, mut light, mut sched) = match filter.period {
             Some(period) => judged(period),
             None => (
                 status.and_then(|s| s.as_of),
                 status.and_then(|s| s.value),
                 status.map(|s| s.light).unwrap_or(Light::Grey),
-                status.and_then(|s| s.gap),
+                status.map_or((None, None, ScheduleMode::None), |s| {
+                    (s.gap, s.expected, s.mode)
+                }),
             ),
         };
         // Never a false 无数据: without a figure for the period (or year) asked, the latest
@@ -198,7 +220,7 @@ pub fn status_rows(
             if let Some(earlier) =
                 until.and_then(|u| latest_figure(engine, &ind.code, &place_code, u))
             {
-                (as_of, value, light, gap) = judged(earlier);
+                (as_of, value, light, sched) = judged(earlier);
                 let same_end = filter.period.is_some_and(|p| p.end() == earlier.end());
                 if !same_end {
                     as_of_note = Some(format!("{}值", earlier.label_zh()));
@@ -215,13 +237,20 @@ pub fn status_rows(
             place: place.code.clone(),
             place_name: place.name.clone(),
             year,
+            original_target: state
+                .plan
+                .original_target(&ind.code, year)
+                .filter(|old| *old != target)
+                .map(str::to_string),
             target,
             as_of,
             as_of_note,
             value,
             light,
             light_zh: light.label_zh().to_string(),
-            gap,
+            gap: sched.0,
+            expected: sched.1,
+            mode: sched.2,
             year_status: status.map(|s| s.year).unwrap_or(YearStatus::NoData),
             year_complete: status.is_some_and(|s| s.year_complete),
             year_label: match status {

@@ -579,13 +579,27 @@ pub fn run_status(db: &str, args: StatusArgs) -> Result<()> {
 pub fn run_explain(db: &str, args: ExplainArgs) -> Result<()> {
     runtime()?.block_on(async {
         let app = open(db).await?;
+        // Read before the state is held: the stored parts' 数据来源.
+        let provenance = app
+            .figure_provenance(
+                youxiang_app::Reader::Live,
+                &args.indicator,
+                &args.place,
+                args.period,
+            )
+            .await?;
         let state = app.read();
         let e = state
             .live
             .explain(&args.indicator, &args.place, args.period)
             .with_context(|| format!("未知指标“{}”或地点“{}”", args.indicator, args.place))?;
         if args.json {
-            println!("{}", serde_json::to_string_pretty(&e)?);
+            let mut doc = serde_json::to_value(&e)?;
+            if let (Some(obj), Some(p)) = (doc.as_object_mut(), &provenance) {
+                obj.insert("data_source".into(), serde_json::to_value(&p.source)?);
+                obj.insert("definition".into(), p.definition.clone().into());
+            }
+            println!("{}", serde_json::to_string_pretty(&doc)?);
             return Ok(());
         }
         println!(
@@ -598,6 +612,18 @@ pub fn run_explain(db: &str, args: ExplainArgs) -> Result<()> {
         );
         println!("数值:{} {}", fmt_value(e.value), e.unit);
         println!("来源:{}", e.source);
+        if let Some(p) = &provenance {
+            println!(
+                "数据来源:{}",
+                p.source
+                    .as_ref()
+                    .map(|s| s.label_zh())
+                    .unwrap_or_else(|| "未注明".into())
+            );
+            if !p.definition.is_empty() {
+                println!("统计口径:{}", p.definition);
+            }
+        }
         println!("汇总规则:{}", e.rule);
         if !e.parts.is_empty() {
             let mut t = Table::new(&[("下级", Align::Left), ("数值", Align::Right)]);
@@ -635,14 +661,14 @@ pub fn run_explain(db: &str, args: ExplainArgs) -> Result<()> {
 }
 
 pub fn run_completeness(db: &str, args: CompletenessArgs) -> Result<()> {
-    let today = args.as_of.unwrap_or_else(youxiang_app::manage::today);
-    let from = args
-        .from
-        .or_else(|| NaiveDate::from_ymd_opt(chrono::Datelike::year(&today), 1, 1))
-        .context("日期无效")?;
-    let to = args.to.unwrap_or(today);
     runtime()?.block_on(async {
         let app = open(db).await?;
+        let today = args.as_of.unwrap_or_else(|| app.today());
+        let from = args
+            .from
+            .or_else(|| NaiveDate::from_ymd_opt(chrono::Datelike::year(&today), 1, 1))
+            .context("日期无效")?;
+        let to = args.to.unwrap_or(today);
         let rows = app
             .completeness(Window {
                 from,
@@ -870,12 +896,9 @@ pub fn run_demo(db: &str, plan_file: Option<&Path>, args: DemoArgs) -> Result<()
         }
         // What the web does from here is the signed-in users' own: no command-line origin.
         app.set_origin(None);
-        youxiang_web::serve_with(
-            std::sync::Arc::new(app),
-            args.addr,
-            youxiang_web::WebConfig::default(),
-        )
-        .await
+        let app = std::sync::Arc::new(app);
+        app.follow_store();
+        youxiang_web::serve_with(app, args.addr, youxiang_web::WebConfig::default()).await
     })
 }
 

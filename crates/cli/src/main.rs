@@ -10,9 +10,11 @@ mod manage_cmd;
 mod origin;
 mod plan_cmd;
 mod plan_import_cmd;
+mod projects_cmd;
 mod serve_cmd;
 mod table;
 mod targets_cmd;
+mod units_cmd;
 mod users_cmd;
 
 use anyhow::Result;
@@ -79,6 +81,12 @@ enum Command {
     /// 清单化管理: key tasks and major projects, milestones, investment, progress.
     #[command(subcommand)]
     Tasks(manage_cmd::TasksCmd),
+    /// 重大公共服务项目: the register (list, add, edit, close, import, export).
+    #[command(subcommand)]
+    Projects(projects_cmd::ProjectsCmd),
+    /// 民生实事: the yearly list, monthly progress, mid-year and year-end report cards.
+    #[command(subcommand)]
+    Livelihood(projects_cmd::LivelihoodCmd),
     /// 周计划: weekly plans and the week view.
     #[command(subcommand)]
     Weekly(manage_cmd::WeeklyCmd),
@@ -89,6 +97,9 @@ enum Command {
     /// unit proposes, the office approves.
     #[command(subcommand)]
     Targets(targets_cmd::TargetsCmd),
+    /// 单位名录: the departments and towns' offices (list, add, edit, import, export).
+    #[command(subcommand)]
+    Units(units_cmd::UnitsCmd),
     /// The cause and measures of a lagging indicator (for the quarterly analysis).
     LagNote(manage_cmd::LagNoteArgs),
     /// The in-app inbox of a user.
@@ -117,6 +128,9 @@ enum PlanCmd {
     Check(plan_cmd::CheckArgs),
     /// Read a published plan text (such as the seed) and report what was read and what not.
     Import(plan_import_cmd::ImportArgs),
+    /// 方案调整: revise one target in the database (a new plan version; the old target
+    /// kept as 原目标; the office only).
+    Revise(plan_cmd::ReviseArgs),
 }
 
 fn main() {
@@ -159,6 +173,7 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::Plan(PlanCmd::Check(args)) => plan_cmd::run_check(args),
         Command::Plan(PlanCmd::Import(args)) => plan_import_cmd::run_import(args),
+        Command::Plan(PlanCmd::Revise(args)) => plan_cmd::run_revise(&cli.db, args),
         Command::Eval(EvalCmd::Progress(args)) => eval_cmd::run_progress(args),
         Command::Access { cmd } => access_cmd::run(cmd),
         Command::Serve(args) => serve_cmd::run(&cli.db, args),
@@ -176,9 +191,12 @@ fn run(cli: Cli) -> Result<()> {
         Command::Rank(args) => manage_cmd::run_rank(&cli.db, args),
         Command::Orders(cmd) => manage_cmd::run_orders(&cli.db, cmd),
         Command::Tasks(cmd) => manage_cmd::run_tasks(&cli.db, cmd),
+        Command::Projects(cmd) => projects_cmd::run_projects(&cli.db, cmd),
+        Command::Livelihood(cmd) => projects_cmd::run_livelihood(&cli.db, cmd),
         Command::Weekly(cmd) => manage_cmd::run_weekly(&cli.db, cmd),
         Command::Config(args) => manage_cmd::run_config(&cli.db, args),
         Command::Targets(cmd) => targets_cmd::run(&cli.db, cmd),
+        Command::Units(cmd) => units_cmd::run(&cli.db, cmd),
         Command::LagNote(args) => manage_cmd::run_lag_note(&cli.db, args),
         Command::Inbox(args) => manage_cmd::run_inbox(&cli.db, args),
         Command::Report(cmd) => manage_cmd::run_report(&cli.db, cmd),

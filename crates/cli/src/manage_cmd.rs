@@ -6,8 +6,8 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
 use chrono::NaiveDate;
-use youxiang_app::ReportFormat;
 use youxiang_app::manage::{OrderFilter, RankBy};
+use youxiang_app::{App, ReportFormat};
 use youxiang_core::china_time::show_minute;
 use youxiang_core::manage::{
     IsoWeek, Milestone, OrderAction, OrderDraft, OrderSource, OrderState, ReviewCheck,
@@ -23,14 +23,17 @@ pub struct Actor {
     /// Act as this user (the checks of that user's role and unit apply).
     #[arg(long = "as", default_value = "admin", global = true)]
     pub login: String,
-    /// Today's date for deadlines and overdue checks (default: today, UTC).
+    /// Today's date for deadlines and overdue checks (default: the demo's day in a demo
+    /// database, else today in Beijing).
     #[arg(long, global = true)]
     pub today: Option<NaiveDate>,
 }
 
 impl Actor {
-    fn today(&self) -> NaiveDate {
-        self.today.unwrap_or_else(youxiang_app::manage::today)
+    /// `--today`, else the app's day (the demo's day in a demo database, else the clock),
+    /// the same day the web judges deadlines by.
+    pub(crate) fn today(&self, app: &App) -> NaiveDate {
+        self.today.unwrap_or_else(|| app.today())
     }
 }
 
@@ -202,16 +205,18 @@ pub enum WeeklyCmd {
         /// ISO week, e.g. 2025-W27.
         #[arg(long)]
         week: IsoWeek,
-        /// A planned item (repeatable).
+        /// A planned item (repeatable); `TEXT@LINK` links it to the task, project or
+        /// order it advances (`@task:1.2`, `@project:P02`, `@DB-2025-0003`).
         #[arg(long = "item")]
         items: Vec<String>,
-        /// A done item (repeatable).
+        /// A done item (repeatable), `TEXT@LINK` as for `--item`.
         #[arg(long = "done")]
         done: Vec<String>,
         #[command(flatten)]
         actor: Actor,
     },
-    /// The week view: every department, filed or not.
+    /// The week view: every department and town, filed or not, and the items grouped by
+    /// the task, project or order they advance.
     View {
         #[arg(long)]
         week: IsoWeek,
@@ -381,7 +386,7 @@ pub fn run_orders(db: &str, cmd: OrdersCmd) -> Result<()> {
                     state: state.as_deref().map(parse_state).transpose()?,
                     overdue,
                 };
-                let today = actor.today();
+                let today = actor.today(&app);
                 let orders = app.orders(&actor.login, &filter, today).await?;
                 if json {
                     println!("{}", serde_json::to_string_pretty(&orders)?);
@@ -504,7 +509,7 @@ pub fn run_orders(db: &str, cmd: OrdersCmd) -> Result<()> {
                 println!("督办单 {}:{}", o.item.id, o.item.state.label_zh());
             }
             OrdersCmd::Sweep { actor } => {
-                let r = app.sweep(actor.today()).await?;
+                let r = app.sweep(actor.today(&app)).await?;
                 println!(
                     "红灯自动立项 {} 件{};到期提醒 {} 条;逾期督办 {} 件",
                     r.raised.len(),
@@ -518,7 +523,7 @@ pub fn run_orders(db: &str, cmd: OrdersCmd) -> Result<()> {
                 );
             }
             OrdersCmd::Stats { json, actor } => {
-                let stats = app.order_stats(actor.today()).await?;
+                let stats = app.order_stats(actor.today(&app)).await?;
                 if json {
                     println!("{}", serde_json::to_string_pretty(&stats)?);
                     return Ok(());
@@ -561,7 +566,7 @@ pub fn run_tasks(db: &str, cmd: TasksCmd) -> Result<()> {
                 json,
                 actor,
             } => {
-                let today = actor.today();
+                let today = actor.today(&app);
                 let mut items = app.work_items().await?;
                 if overdue {
                     items.retain(|w| !w.item.overdue_milestones(today).is_empty());
@@ -605,7 +610,7 @@ pub fn run_tasks(db: &str, cmd: TasksCmd) -> Result<()> {
                     println!("{}", serde_json::to_string_pretty(&w)?);
                     return Ok(());
                 }
-                let today = actor.today();
+                let today = actor.today(&app);
                 let i = &w.item;
                 println!("{} {}({})", i.id, i.title, i.kind.label_zh());
                 println!("牵头单位:{}", i.lead_unit);
@@ -746,18 +751,10 @@ pub fn run_weekly(db: &str, cmd: WeeklyCmd) -> Result<()> {
                 actor,
             } => {
                 let mut list: Vec<WeekItem> = items
-                    .into_iter()
-                    .map(|text| WeekItem {
-                        text,
-                        status: WeekItemStatus::Planned,
-                        work_item: None,
-                    })
+                    .iter()
+                    .map(|text| week_item(text, WeekItemStatus::Planned))
                     .collect();
-                list.extend(done.into_iter().map(|text| WeekItem {
-                    text,
-                    status: WeekItemStatus::Done,
-                    work_item: None,
-                }));
+                list.extend(done.iter().map(|t| week_item(t, WeekItemStatus::Done)));
                 let p = app.file_weekly(&actor.login, &unit, week, list).await?;
                 println!(
                     "已报送 {} {}周计划:{} 项",
@@ -780,6 +777,7 @@ pub fn run_weekly(db: &str, cmd: WeeklyCmd) -> Result<()> {
                 println!("{} 周计划", week.label_zh());
                 let mut t = Table::new(&[
                     ("单位", Align::Left),
+                    ("类别", Align::Left),
                     ("已报送", Align::Left),
                     ("计划(项)", Align::Right),
                     ("已完成(项)", Align::Right),
@@ -788,6 +786,7 @@ pub fn run_weekly(db: &str, cmd: WeeklyCmd) -> Result<()> {
                 for r in &view.rows {
                     t.row(vec![
                         r.unit.clone(),
+                        r.kind.map(|k| k.label_zh()).unwrap_or("非必报").into(),
                         if r.filed {
                             "是".into()
                         } else {
@@ -802,10 +801,33 @@ pub fn run_weekly(db: &str, cmd: WeeklyCmd) -> Result<()> {
                 if !view.missing.is_empty() {
                     println!("未报送:{}", view.missing.join("、"));
                 }
+                for g in &view.by_link {
+                    println!("\n{}:", g.link);
+                    for (unit, item) in &g.items {
+                        println!("  {unit} [{}] {}", item.status.label_zh(), item.text);
+                    }
+                }
             }
         }
         Ok(())
     })
+}
+
+/// An item as written on the command line: `TEXT`, or `TEXT@LINK` where LINK names the
+/// task, project or order it advances (`task:…`, `project:…`, or an order id `DB-…`).
+fn week_item(written: &str, status: WeekItemStatus) -> WeekItem {
+    let linked = written.rsplit_once('@').filter(|(_, link)| {
+        link.starts_with("task:") || link.starts_with("project:") || link.starts_with("DB-")
+    });
+    let (text, work_item) = match linked {
+        Some((text, link)) => (text.trim(), Some(link.trim().to_string())),
+        None => (written.trim(), None),
+    };
+    WeekItem {
+        text: text.to_string(),
+        status,
+        work_item,
+    }
 }
 
 pub fn run_config(db: &str, args: ConfigArgs) -> Result<()> {
@@ -894,7 +916,7 @@ pub fn run_report(db: &str, cmd: ReportCmd) -> Result<()> {
                 actor,
             } => {
                 let bytes = app
-                    .quarterly_report_file(&actor.login, quarter, actor.today(), format)
+                    .quarterly_report_file(&actor.login, quarter, actor.today(&app), format)
                     .await?;
                 let path = out.unwrap_or_else(|| {
                     PathBuf::from(format!("季分析-{quarter}.{}", format.extension()))

@@ -1,4 +1,5 @@
-//! `youxiang plan show | check`: the loaded plan as an aligned Chinese table or as JSON.
+//! `youxiang plan show | check`: the loaded plan as an aligned Chinese table or as JSON;
+//! `youxiang plan revise`: 方案调整 of one target in the database, as a new plan version.
 
 use anyhow::{Context, Result};
 use std::path::{Path, PathBuf};
@@ -25,6 +26,60 @@ pub struct ShowArgs {
 pub struct CheckArgs {
     /// The plan file (TOML) to check.
     pub file: PathBuf,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct ReviseArgs {
+    /// The indicator whose target is revised (`K1.1a`, `T01`).
+    pub indicator: String,
+    /// The target year revised.
+    pub year: i32,
+    /// The new target exactly as the revision document writes it (`≥92%`, `全覆盖`).
+    pub text: String,
+    /// Why (调整原因).
+    #[arg(long)]
+    pub reason: String,
+    /// The deciding document (文号).
+    #[arg(long)]
+    pub document: String,
+    /// From when it applies (YYYY-MM-DD); today (Beijing, the demo's day in a demo) when
+    /// absent. A year that ended before it keeps its old target.
+    #[arg(long)]
+    pub date: Option<chrono::NaiveDate>,
+    /// Act as this user (only the programme office may revise the plan).
+    #[arg(long = "as", default_value = "admin")]
+    pub login: String,
+}
+
+/// `youxiang plan revise`: one target revised through the app's write path (the office
+/// only; a new plan version, audited), then what changed and the target history.
+pub fn run_revise(db: &str, args: ReviseArgs) -> Result<()> {
+    crate::data_cmd::runtime()?.block_on(async {
+        let app = crate::data_cmd::open(db).await?;
+        let input = youxiang_app::revisions::TargetRevisionInput {
+            indicator: args.indicator.trim().to_string(),
+            year: args.year,
+            text: args.text.clone(),
+            reason: args.reason.clone(),
+            document: args.document.clone(),
+            date: args.date,
+        };
+        let version = app.revise_target(&args.login, &input).await?;
+        println!(
+            "已调整 {} {} 年目标为“{}”:方案第 {version} 版",
+            input.indicator,
+            input.year,
+            input.text.trim()
+        );
+        println!("方案调整记录({}):", input.indicator);
+        for r in app.target_revisions(&input.indicator) {
+            println!(
+                "  第{}版 {} 起:{}年 原目标“{}” → “{}”;原因:{};依据:{};操作人:{}",
+                r.version, r.date, r.year, r.old, r.new, r.reason, r.document, r.by
+            );
+        }
+        Ok(())
+    })
 }
 
 /// Loads the plan file given, or the shipped Dinghai plan when none is given.
@@ -167,8 +222,19 @@ fn render(plan: &Plan, with_tasks: bool) -> String {
         for r in &plan.revisions {
             for c in &r.changes {
                 out.push_str(&format!(
-                    "  第{}版({}):{} {}年 “{}” → “{}”,{}\n",
-                    r.version, r.date, c.indicator, c.year, c.old, c.new, r.reason
+                    "  第{}版({}):{} {}年 “{}” → “{}”,{}{}\n",
+                    r.version,
+                    r.date,
+                    c.indicator,
+                    c.year,
+                    c.old,
+                    c.new,
+                    r.reason,
+                    if r.document.is_empty() {
+                        String::new()
+                    } else {
+                        format!("(依据 {})", r.document)
+                    }
                 ));
             }
         }

@@ -114,6 +114,9 @@ pub fn run(db: &str, args: ServeArgs) -> Result<()> {
         .enable_all()
         .build()?
         .block_on(youxiang_web::ops::serve_loading(args.addr, config, async {
-            Ok(Arc::new(App::open(db).await?))
+            let app = Arc::new(App::open(db).await?);
+            // Other servers and the command line write to the same database: follow them.
+            app.follow_store();
+            Ok(app)
         }))
 }

@@ -253,6 +253,8 @@ mod tests {
             partner_units: vec![],
             limit: None,
             source: IndicatorSource::Table { seq: 1 },
+            data_source: String::new(),
+            definition: String::new(),
             baseline: Target::none("/"),
             targets: [(2025, Target::parse("60").unwrap())].into(),
             note: String::new(),

@@ -13,7 +13,9 @@ pub mod permission;
 pub mod place;
 pub mod plan;
 pub mod scope;
+pub mod source;
 pub mod target;
+pub mod units;
 pub mod value;
 pub mod write;
 

@@ -78,6 +78,12 @@ pub fn may_propose_split(who: &Reporter, indicator: &crate::Indicator) -> bool {
     who.role.is_office() || (who.role.can_report() && who.unit == indicator.lead_unit)
 }
 
+/// Whether `who` may revise a target of the plan (方案调整, a new plan version): the
+/// programme office only — a department answers for its targets, it does not set them.
+pub fn may_revise_plan(who: &Reporter) -> bool {
+    who.role.is_office()
+}
+
 /// Whether `who` may approve or return a proposed split: the office, and never the one
 /// who proposed it (no one approves their own figures).
 pub fn may_decide_split(who: &Reporter, split: &crate::decompose::TargetSplit) -> bool {

@@ -170,6 +170,13 @@ pub struct Indicator {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<f64>,
     pub source: IndicatorSource,
+    /// Where its figures come from unless a figure names its own (默认数据来源: 浙里健康,
+    /// 统计年鉴 …); the plan file's `source`. Empty: not named.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub data_source: String,
+    /// How it is counted (统计口径); the plan file's `definition`. Empty: not written.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub definition: String,
     /// The baseline (基期) cell as written.
     pub baseline: Target,
     /// The target per year, as written and parsed.
@@ -280,7 +287,27 @@ pub struct Revision {
     /// `YYYY-MM-DD`, as the revision document dates it.
     pub date: String,
     pub reason: String,
+    /// The document that decided it (文号), e.g. `定政办发〔2025〕12号`.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub document: String,
+    /// Who recorded it (a login).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub by: String,
     pub changes: Vec<TargetRevision>,
+}
+
+/// What a revision of one target cell asks for (方案调整): the new text, when it was
+/// decided, why, by which document and who records it.
+#[derive(Debug, Clone, Copy)]
+pub struct RevisionRequest<'a> {
+    pub indicator: &'a str,
+    pub year: i32,
+    pub text: &'a str,
+    /// `YYYY-MM-DD`: the revision applies from this day on.
+    pub date: &'a str,
+    pub reason: &'a str,
+    pub document: &'a str,
+    pub by: &'a str,
 }
 
 /// The plan: what a county (or city, or province) promised, year by year.
@@ -522,7 +549,46 @@ impl Plan {
         date: &str,
         reason: &str,
     ) -> Result<u32, PlanProblem> {
+        self.revise(&RevisionRequest {
+            indicator,
+            year,
+            text: new_text,
+            date,
+            reason,
+            document: "",
+            by: "",
+        })
+    }
+
+    /// Revises one target cell (方案调整) with its reason, document and author, as a new
+    /// version. Refused: an unknown indicator or year, a text that is not a target or
+    /// that does not change the cell, a date that is not `YYYY-MM-DD`, an empty reason,
+    /// and a date before the latest revision (the history runs forward).
+    pub fn revise(&mut self, r: &RevisionRequest<'_>) -> Result<u32, PlanProblem> {
+        let (indicator, year, new_text) = (r.indicator, r.year, r.text.trim());
         let at = format!("指标 {indicator} {year}年");
+        let problem = |message: String| PlanProblem {
+            at: at.clone(),
+            message,
+        };
+        let date = chrono::NaiveDate::parse_from_str(r.date.trim(), "%Y-%m-%d")
+            .map_err(|_| problem(format!("调整日期“{}”应写为 2025-03-01", r.date)))?;
+        if r.reason.trim().is_empty() {
+            return Err(problem("请写明调整原因".into()));
+        }
+        if let Some(last) = self.revisions.last()
+            && revision_date(last).is_some_and(|d| d > date)
+        {
+            return Err(problem(format!(
+                "调整日期 {date} 早于上一次调整(第 {} 版,{})",
+                last.version, last.date
+            )));
+        }
+        if let Some(ind) = self.indicator(indicator)
+            && ind.targets.get(&year).is_some_and(|t| t.text.trim() == new_text)
+        {
+            return Err(problem(format!("新目标“{new_text}”与现行目标相同")));
+        }
         if !self.target_years.contains(&year) {
             return Err(PlanProblem {
                 at,
@@ -550,7 +616,9 @@ impl Plan {
         self.revisions.push(Revision {
             version: self.version,
             date: date.to_string(),
-            reason: reason.to_string(),
+            reason: r.reason.trim().to_string(),
+            document: r.document.trim().to_string(),
+            by: r.by.to_string(),
             changes: vec![TargetRevision {
                 indicator: indicator.to_string(),
                 year,
@@ -559,6 +627,84 @@ impl Plan {
             }],
         });
         Ok(self.version)
+    }
+
+    /// Every revision that changed a target of `indicator`, oldest first, with the change.
+    pub fn revisions_of<'a>(
+        &'a self,
+        indicator: &'a str,
+    ) -> impl Iterator<Item = (&'a Revision, &'a TargetRevision)> + 'a {
+        self.revisions.iter().flat_map(move |r| {
+            r.changes
+                .iter()
+                .filter(move |c| c.indicator == indicator)
+                .map(move |c| (r, c))
+        })
+    }
+
+    /// The target cell as the plan wrote it before any revision (原目标), when a revision
+    /// changed it; `None` when it was never revised.
+    pub fn original_target(&self, indicator: &str, year: i32) -> Option<&str> {
+        self.revisions
+            .iter()
+            .flat_map(|r| r.changes.iter())
+            .find(|c| c.indicator == indicator && c.year == year)
+            .map(|c| c.old.as_str())
+    }
+
+    /// The target of `indicator` for `year` as it stood on `on`: the current cell, undoing
+    /// every revision dated after `on` (a revision applies from its date). `None` for an
+    /// unknown indicator.
+    pub fn target_on(&self, indicator: &str, year: i32, on: chrono::NaiveDate) -> Option<Target> {
+        let ind = self.indicator(indicator)?;
+        let mut text: Option<&str> = None;
+        for r in self.revisions.iter().rev() {
+            if revision_date(r).is_none_or(|d| d <= on) {
+                continue;
+            }
+            for c in r.changes.iter().rev() {
+                if c.indicator == indicator && c.year == year {
+                    text = Some(&c.old);
+                }
+            }
+        }
+        match text {
+            Some(old) => Some(Target::parse(old).unwrap_or_else(|_| unset(old))),
+            None => Some(
+                ind.targets
+                    .get(&year)
+                    .cloned()
+                    .unwrap_or_else(|| unset("")),
+            ),
+        }
+    }
+
+    /// The cells a year keeps although a later revision changed them: a year whose
+    /// year-end came before the revision's date was judged against the target then in
+    /// force and keeps it (`(indicator, year, the target in force)`).
+    pub fn superseded_targets(&self) -> Vec<(String, i32, Target)> {
+        let mut out: Vec<(String, i32, Target)> = Vec::new();
+        for r in &self.revisions {
+            for c in &r.changes {
+                if out.iter().any(|(i, y, _)| *i == c.indicator && *y == c.year) {
+                    continue;
+                }
+                let Some(year_end) = chrono::NaiveDate::from_ymd_opt(c.year, 12, 31) else {
+                    continue;
+                };
+                let current = self
+                    .indicator(&c.indicator)
+                    .and_then(|i| i.targets.get(&c.year))
+                    .map(|t| t.text.as_str())
+                    .unwrap_or("");
+                if let Some(kept) = self.target_on(&c.indicator, c.year, year_end)
+                    && kept.text != current
+                {
+                    out.push((c.indicator.clone(), c.year, kept));
+                }
+            }
+        }
+        out
     }
 
     /// Every text a target cell has had, oldest first, with the version that set it.
@@ -581,6 +727,23 @@ impl Plan {
         history.extend(changes.iter().map(|(v, c)| (*v, c.new.clone())));
         history
     }
+}
+
+/// A cell without a target (a text that once stood there but no longer reads is shown,
+/// never judged).
+fn unset(text: &str) -> Target {
+    Target {
+        text: text.to_string(),
+        op: Op::None,
+        value: None,
+        unit: None,
+        derived: false,
+    }
+}
+
+/// A revision's date, when it is written as `YYYY-MM-DD`.
+pub fn revision_date(r: &Revision) -> Option<chrono::NaiveDate> {
+    chrono::NaiveDate::parse_from_str(r.date.trim(), "%Y-%m-%d").ok()
 }
 
 fn check_cell(push: &mut impl FnMut(String, String), at: &str, what: &str, cell: &Target) {

@@ -304,6 +304,11 @@ pub struct Observation {
     pub reported_at: chrono::NaiveDateTime,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub comment: String,
+    /// Where the figure comes from (数据来源: 浙里健康, 统计年鉴, 抽样调查, 本单位统计 …);
+    /// empty when the reporter named none (the indicator's default source then applies).
+    /// Skipped when empty so that audit rows written before it existed replay unchanged.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub source: String,
 }
 
 /// The most decimals [`decimals_to_show`] adds to tell a value from its target.

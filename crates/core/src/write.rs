@@ -10,7 +10,7 @@
 use std::fmt;
 
 use crate::completeness::required_components;
-use crate::period::PeriodKind;
+use crate::period::{Period, PeriodKind};
 use crate::place::PlaceTree;
 use crate::plan::{Aggregation, Indicator, Plan, is_share_unit};
 use crate::value::{Component, ValueKey};
@@ -22,12 +22,16 @@ pub const MAX_ABS: f64 = 9.0e12;
 /// The longest comment kept with a number, in characters.
 pub const MAX_COMMENT_CHARS: usize = 2_000;
 
+/// The longest source (数据来源) kept with a number, in characters.
+pub const MAX_SOURCE_CHARS: usize = 100;
+
 /// A number that passed every rule of [`CheckedWrite::check`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct CheckedWrite {
     key: ValueKey,
     value: f64,
     comment: String,
+    source: String,
 }
 
 /// Why a number may not be stored: its key and every reason, in Chinese.
@@ -140,6 +144,19 @@ pub fn ratio_pair(ind: &Indicator, numerator: f64, denominator: f64) -> Option<S
     }
 }
 
+/// Why nobody can report a figure for `period` yet, in Chinese; `None` once the period
+/// has begun on the Beijing day `today`. A figure for a month that has not started is a
+/// typo or a guess, and a draft of it would make a future year the "latest" everywhere.
+/// A running period (this month, this year) may be reported: offices keep figures to date.
+pub fn period_not_begun(period: &Period, today: chrono::NaiveDate) -> Option<String> {
+    (period.start() > today).then(|| {
+        format!(
+            "期间 {period} 尚未开始(始于 {},今天是 {today}):不能填报未开始期间的数据",
+            period.start()
+        )
+    })
+}
+
 impl CheckedWrite {
     /// Checks one number against the plan and the places:
     /// - the indicator is one of the plan's, the place is registered and lies within the
@@ -160,6 +177,21 @@ impl CheckedWrite {
         value: f64,
         comment: String,
     ) -> Result<CheckedWrite, WriteRefusal> {
+        Self::check_with_source(plan, tree, key, value, comment, String::new())
+    }
+
+    /// [`CheckedWrite::check`] of a number that names where it comes from (数据来源, at
+    /// most [`MAX_SOURCE_CHARS`] characters, one line; surrounding blanks dropped; empty:
+    /// none named).
+    pub fn check_with_source(
+        plan: &Plan,
+        tree: &PlaceTree,
+        key: ValueKey,
+        value: f64,
+        comment: String,
+        source: String,
+    ) -> Result<CheckedWrite, WriteRefusal> {
+        let source = source.trim().to_string();
         let mut reasons = Vec::new();
         let ind = plan.indicator(&key.indicator);
         if ind.is_none() {
@@ -240,11 +272,15 @@ impl CheckedWrite {
                 "说明有 {chars} 个字符,超过 {MAX_COMMENT_CHARS} 个字符的上限"
             ));
         }
+        if let Some(reason) = source_problem(&source) {
+            reasons.push(reason);
+        }
         if reasons.is_empty() {
             Ok(CheckedWrite {
                 key,
                 value,
                 comment,
+                source,
             })
         } else {
             Err(WriteRefusal { key, reasons })
@@ -262,6 +298,27 @@ impl CheckedWrite {
     pub fn comment(&self) -> &str {
         &self.comment
     }
+
+    /// Where the number comes from (数据来源); empty when none was named.
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+}
+
+/// Why `source` cannot be a figure's 数据来源, in Chinese; `None` when it can: at most
+/// [`MAX_SOURCE_CHARS`] characters and on one line. The write check and the upload's row
+/// check share it.
+pub fn source_problem(source: &str) -> Option<String> {
+    let chars = source.chars().count();
+    if chars > MAX_SOURCE_CHARS {
+        return Some(format!(
+            "数据来源有 {chars} 个字符,超过 {MAX_SOURCE_CHARS} 个字符的上限"
+        ));
+    }
+    source
+        .chars()
+        .any(char::is_control)
+        .then(|| "数据来源只能是一行文字(不能含换行或控制字符)".to_string())
 }
 
 #[cfg(test)]
@@ -270,6 +327,29 @@ mod tests {
     use crate::place::{Level, Place};
     use crate::plan::{Indicator, IndicatorSource, Polarity};
     use crate::target::Target;
+
+    #[test]
+    fn a_period_that_has_not_begun_cannot_be_reported() {
+        let day = chrono::NaiveDate::from_ymd_opt(2025, 10, 15).unwrap();
+        let p = |s: &str| s.parse::<Period>().unwrap();
+        assert_eq!(
+            period_not_begun(&p("2025-10"), day),
+            None,
+            "the running month"
+        );
+        assert_eq!(period_not_begun(&p("2025"), day), None, "the running year");
+        assert_eq!(period_not_begun(&p("2025Q4"), day), None);
+        let refused = period_not_begun(&p("2025-11"), day).expect("next month");
+        assert!(
+            refused.contains("2025-11-01") && refused.contains("尚未开始"),
+            "{refused}"
+        );
+        assert!(period_not_begun(&p("2026"), day).is_some());
+        let last_day = chrono::NaiveDate::from_ymd_opt(2025, 10, 31).unwrap();
+        assert!(period_not_begun(&p("2025-11"), last_day).is_some());
+        let first_day = chrono::NaiveDate::from_ymd_opt(2025, 11, 1).unwrap();
+        assert_eq!(period_not_begun(&p("2025-11"), first_day), None);
+    }
 
     fn indicator(code: &str, aggregation: Aggregation, report_level: Option<Level>) -> Indicator {
         Indicator {
@@ -288,6 +368,8 @@ mod tests {
             partner_units: vec![],
             limit: None,
             source: IndicatorSource::Table { seq: 1 },
+            data_source: String::new(),
+            definition: String::new(),
             baseline: Target::parse("1").unwrap(),
             targets: Default::default(),
             note: String::new(),
@@ -526,6 +608,32 @@ mod tests {
             }
             let _ = ratio_pair(&share("R", ratio()), n, d);
         }
+    }
+
+    #[test]
+    fn a_source_is_kept_trimmed_and_a_long_one_refused() {
+        let k = key("S", "t", "2024-03", Component::Value);
+        let w = CheckedWrite::check_with_source(
+            &plan(),
+            &tree(),
+            k.clone(),
+            5.0,
+            String::new(),
+            " 浙里健康 ".into(),
+        )
+        .unwrap();
+        assert_eq!(w.source(), "浙里健康");
+        assert_eq!(check(k.clone(), 5.0).unwrap().source(), "");
+        let long = "源".repeat(MAX_SOURCE_CHARS + 1);
+        let e =
+            CheckedWrite::check_with_source(&plan(), &tree(), k.clone(), 5.0, String::new(), long)
+                .expect_err("too long");
+        assert!(e.to_string().contains("超过 100 个字符"), "{e}");
+        let e =
+            CheckedWrite::check_with_source(&plan(), &tree(), k, 5.0, String::new(), "a\nb".into())
+                .expect_err("two lines");
+        assert!(e.to_string().contains("一行"), "{e}");
+        assert_eq!(source_problem(&"源".repeat(MAX_SOURCE_CHARS)), None);
     }
 
     #[test]

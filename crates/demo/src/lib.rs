@@ -2,6 +2,7 @@
 //! for each role, and the labelled synthetic dataset written through the one write path.
 
 pub mod boundaries;
+pub mod projects;
 
 use std::collections::{BTreeMap, HashSet};
 
@@ -229,6 +230,7 @@ pub async fn load_demo(app: &App) -> Result<usize> {
                 key: g.key,
                 value: g.value,
                 comment: DEMO_LABEL.into(),
+                source: String::new(),
             });
     }
     let reviewed_until = NaiveDate::from_ymd_opt(2025, 6, 30).expect("valid date");
@@ -347,7 +349,7 @@ fn reporter_of(app: &App, unit: &str) -> Option<String> {
 pub async fn load_demo_management(app: &App) -> Result<()> {
     use chrono::NaiveDate;
     use youxiang_core::manage::{
-        IsoWeek, Milestone, OrderAction, OrderDraft, OrderSource, ReviewChecklist, WeekItem,
+        FilerKind, IsoWeek, Milestone, OrderAction, OrderDraft, OrderSource, ReviewChecklist, WeekItem,
         WeekItemStatus, YearInvestment,
     };
     let date = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).expect("valid demo date");
@@ -483,7 +485,28 @@ pub async fn load_demo_management(app: &App) -> Result<()> {
         ];
         app.save_work_item("office", item, w.version).await?;
     }
-    let departments = app.departments();
+    let filers = app.weekly_filers();
+    // What each unit's items advance: a department's first key task, a town's first open
+    // order (the week view groups the items by them).
+    let works = app.work_items().await?;
+    let open_orders = app
+        .orders("office", &Default::default(), today)
+        .await?
+        .into_iter()
+        .filter(|o| o.item.state.is_open())
+        .collect::<Vec<_>>();
+    let advances = |unit: &str| -> Option<String> {
+        works
+            .iter()
+            .find(|w| w.item.lead_unit == unit)
+            .map(|w| w.item.id.clone())
+            .or_else(|| {
+                open_orders
+                    .iter()
+                    .find(|o| o.item.lead_unit == unit || o.item.partner_units.iter().any(|p| p == unit))
+                    .map(|o| o.item.id.clone())
+            })
+    };
     // The demo's week (the week of its day) and the week before: the week view opens on it.
     let this_week = IsoWeek::from_date(today);
     for week in [
@@ -491,24 +514,32 @@ pub async fn load_demo_management(app: &App) -> Result<()> {
         this_week,
     ] {
         app.set_clock(Some(beijing(week.monday(), 9, 0)));
-        for (i, unit) in departments.iter().enumerate() {
-            // One department does not file the demo's week: the week view flags it.
-            if week == this_week && i == departments.len() - 1 {
+        for (i, (unit, kind)) in filers.iter().enumerate() {
+            // One department and one town do not file the demo's week: the view flags them.
+            let last_of_kind = filers
+                .iter()
+                .rposition(|(_, k)| k == kind)
+                .is_some_and(|last| last == i);
+            if week == this_week && last_of_kind {
                 continue;
             }
             let login = reporter_of(app, unit).unwrap_or_else(|| "office".into());
+            let (first, second) = match kind {
+                FilerKind::Department => ("推进本领域重点任务月度节点", "核实并报送本月指标数据"),
+                FilerKind::Town => ("落实督办事项整改", "组织村(社区)核实报送本月数据"),
+            };
             let items = vec![
                 WeekItem {
-                    text: format!("{unit}:推进本领域重点任务月度节点"),
+                    text: format!("{unit}:{first}"),
                     status: if week != this_week {
                         WeekItemStatus::Done
                     } else {
                         WeekItemStatus::Planned
                     },
-                    work_item: None,
+                    work_item: advances(unit),
                 },
                 WeekItem {
-                    text: format!("{unit}:核实并报送本月指标数据"),
+                    text: format!("{unit}:{second}"),
                     status: if week != this_week && i % 2 == 0 {
                         WeekItemStatus::Planned
                     } else {
@@ -555,7 +586,7 @@ pub async fn load_demo_management(app: &App) -> Result<()> {
         .await?;
     }
     // One order by hand, taken through its states.
-    let lead = departments.first().cloned().unwrap_or_default();
+    let lead = app.departments().first().cloned().unwrap_or_default();
     let lead_login = reporter_of(app, &lead);
     app.set_clock(Some(beijing(today, 9, 30)));
     let order = app
@@ -598,6 +629,19 @@ pub async fn load_demo_management(app: &App) -> Result<()> {
         .await?;
     }
     app.sweep(today).await?;
+    load_demo_projects(app, today).await?;
     app.set_clock(None);
+    Ok(())
+}
+
+/// The labelled register of major projects and the 民生实事 lists, entered by the office.
+async fn load_demo_projects(app: &App, today: chrono::NaiveDate) -> Result<()> {
+    app.set_clock(Some(beijing(today, 9, 0)));
+    for p in projects::demo_projects(today) {
+        app.save_project("office", p, 0).await?;
+    }
+    for i in projects::demo_livelihood(today) {
+        app.save_livelihood("office", i, 0).await?;
+    }
     Ok(())
 }

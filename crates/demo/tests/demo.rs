@@ -6,7 +6,7 @@ use chrono::{Duration, NaiveDate};
 use youxiang_app::manage::{OrderFilter, RankBy};
 use youxiang_app::{App, AppError, ReportFormat};
 use youxiang_core::manage::{
-    IsoWeek, Milestone, OrderAction, OrderDraft, OrderSource, OrderState, ReviewCheck,
+    FilerKind, IsoWeek, Milestone, OrderAction, OrderDraft, OrderSource, OrderState, ReviewCheck,
     ReviewChecklist, WeekItem, WeekItemStatus,
 };
 use youxiang_core::period::Period;
@@ -330,7 +330,7 @@ async fn ranking_weekly_tasks_and_the_quarterly_report() {
     );
 
     // Weekly plans: undone items carry over; a department that did not file is flagged.
-    let units = app.departments();
+    let units = app.weekly_filers();
     let w1 = IsoWeek::new(2025, 40).expect("week");
     let item = |t: &str, s| WeekItem {
         text: t.into(),
@@ -376,6 +376,38 @@ async fn ranking_weekly_tasks_and_the_quarterly_report() {
     );
     let (view, _) = app.week_view(w1.next()).await.expect("view");
     assert!(view.missing.len() == units.len() - 1, "{:?}", view.missing);
+    // Towns file too, each item optionally linked to the task, project or order it
+    // advances; a link to nothing is refused with the item's number.
+    let town = app
+        .read()
+        .reporters
+        .iter()
+        .find(|r| r.role == youxiang_core::scope::Role::TownReporter)
+        .map(|r| (r.login.clone(), r.unit.clone()))
+        .expect("a town reporter");
+    assert!(units.iter().any(|(u, k)| *u == town.1 && *k == FilerKind::Town));
+    let task = app.work_items().await.expect("items")[0].item.id.clone();
+    let linked = |t: &str, link: &str| WeekItem {
+        text: t.into(),
+        status: WeekItemStatus::Planned,
+        work_item: Some(link.into()),
+    };
+    let refused = app
+        .file_weekly(
+            &town.0,
+            &town.1,
+            w1,
+            vec![linked("配合推进", &task), linked("整改", "DB-1999-0001")],
+        )
+        .await
+        .expect_err("no such order");
+    assert!(refused.to_string().contains("第 2 项"), "{refused}");
+    app.file_weekly(&town.0, &town.1, w1, vec![linked("配合推进", &task)])
+        .await
+        .expect("a town files, linked to a task");
+    let (view, _) = app.week_view(w1).await.expect("view");
+    let group = view.by_link.iter().find(|g| g.link == task).expect("grouped");
+    assert!(group.items.iter().any(|(u, _)| *u == town.1));
 
     // Work items: milestones, overdue detection, progress with an attachment.
     let items = app.work_items().await.expect("items");
@@ -757,6 +789,7 @@ async fn the_official_figures_are_the_submitted_and_approved_values() {
                             key: k.clone(),
                             value: (rng.below(5000) as f64) / 100.0 + 1.0,
                             comment: String::new(),
+                            source: String::new(),
                         })
                         .collect();
                     app.write_values(&reporter, writes, None).await.map(|_| ())
@@ -879,6 +912,7 @@ async fn published_figures_and_automatic_orders_ignore_drafts() {
         key,
         value,
         comment: String::new(),
+        source: String::new(),
     })
     .collect();
     let keys: Vec<ValueKey> = writes.iter().map(|w| w.key.clone()).collect();

@@ -43,6 +43,7 @@ fn demo_engine() -> Engine {
             reporter: "demo".into(),
             reported_at: Default::default(),
             comment: String::new(),
+            source: String::new(),
         })
         .collect();
     let (engine, refused) = Engine::from_observations(

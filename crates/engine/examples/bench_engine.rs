@@ -508,6 +508,7 @@ fn observation(w: &Workload, codes: &[String], r: &RawValue) -> Observation {
         reporter: String::new(),
         reported_at: Default::default(),
         comment: String::new(),
+        source: String::new(),
     }
 }
 

@@ -62,6 +62,24 @@ pub(crate) fn derive(e: &Engine, ind: usize) -> Option<DerivedPath> {
         }
     };
     let mut targets = derive_path(base, final_year, final_target, indicator.polarity, years);
+    // A year that ended before a revision of the final target (方案调整) was judged on the
+    // path to the final target then in force, and keeps it.
+    if e.plan.revisions_of(&indicator.code).next().is_some() {
+        for (year, t) in targets.iter_mut() {
+            let Some(year_end) = chrono::NaiveDate::from_ymd_opt(*year, 12, 31) else {
+                continue;
+            };
+            if let Some(then) = e
+                .plan
+                .target_on(&indicator.code, final_year, year_end)
+                .filter(|then| then.is_set() && then.text != final_target.text)
+                && let Some(kept) =
+                    derive_path(base, final_year, &then, indicator.polarity, years).remove(year)
+            {
+                *t = kept;
+            }
+        }
+    }
     targets.retain(|y, _| indicator.target(*y).is_none());
     (!targets.is_empty()).then_some(DerivedPath {
         base,

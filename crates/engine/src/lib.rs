@@ -149,16 +149,24 @@ pub struct Engine {
     place_targets: Arc<TargetBook>,
     /// Per indicator: the yearly targets derived from a final-year target (推算).
     derived: Vec<Option<DerivedPath>>,
+    /// The cells a year keeps although a later revision (方案调整) changed them: a year
+    /// whose year-end came before the revision's date keeps the target then in force.
+    superseded: HashMap<(usize, i32), youxiang_core::Target>,
 }
 
 impl Engine {
     pub fn new(plan: Arc<Plan>, tree: Arc<PlaceTree>, config: EngineConfig) -> Engine {
         let topo = Topology::new(&tree);
         let indicators: Vec<IndicatorInfo> = plan.indicators.iter().map(info).collect();
-        let by_code = indicators
+        let by_code: HashMap<String, usize> = indicators
             .iter()
             .enumerate()
             .map(|(i, ind)| (ind.code.clone(), i))
+            .collect();
+        let superseded = plan
+            .superseded_targets()
+            .into_iter()
+            .filter_map(|(code, year, t)| Some(((*by_code.get(&code)?, year), t)))
             .collect();
         let root = tree.id(&plan.place).or_else(|| {
             (tree.roots().count() == 1)
@@ -181,6 +189,7 @@ impl Engine {
             root,
             place_targets: Arc::new(TargetBook::default()),
             derived: Vec::new(),
+            superseded,
         };
         engine.recompute_statuses();
         engine
@@ -278,9 +287,12 @@ impl Engine {
 
     pub(crate) fn target_for(&self, ind: usize, p: PlaceId, year: i32) -> Option<PlaceTarget<'_>> {
         let indicator = self.indicator(ind);
-        let district = indicator
-            .target(year)
-            .or_else(|| self.derived.get(ind)?.as_ref()?.targets.get(&year))?;
+        let derived = || self.derived.get(ind)?.as_ref()?.targets.get(&year);
+        let district = match self.superseded.get(&(ind, year)) {
+            Some(kept) if kept.is_set() => kept,
+            Some(_) => derived()?,
+            None => indicator.target(year).or_else(derived)?,
+        };
         if Some(p) == self.root {
             return Some(PlaceTarget::District(district));
         }

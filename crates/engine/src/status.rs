@@ -7,8 +7,8 @@ use serde::Serialize;
 use youxiang_core::decompose::PlaceTarget;
 use youxiang_core::eval::{
     Forecast, ForecastMethod, Light, Point, Progress, ProgressInput, ProgressStatus, Schedule,
-    ScheduleInput, UnsdRatio, YearCheck, YearStatus, check_year, escalate, evaluate as schedule,
-    forecast, judge, measure, progress, unsd_ratio, with_history,
+    ScheduleInput, ScheduleMode, UnsdRatio, YearCheck, YearStatus, check_year, escalate,
+    evaluate as schedule, forecast, judge, measure, progress, unsd_ratio, with_history,
 };
 use youxiang_core::eval::{Pace, PaceInput, pace};
 use youxiang_core::period::{Period, PeriodKind};
@@ -33,6 +33,10 @@ pub struct Status {
     pub band_light: Light,
     /// Percentage points behind schedule (negative: ahead).
     pub gap: Option<f64>,
+    /// The value the schedule expected at the figure's period, and how it was judged
+    /// (what `core::eval::lag_words` needs to say the gap in the indicator's unit).
+    pub expected: Option<f64>,
+    pub mode: ScheduleMode,
     pub year: YearStatus,
     pub progress: ProgressStatus,
     pub score: Option<f64>,
@@ -46,6 +50,9 @@ pub struct AsOf {
     /// Grey when there is no figure in that period or no target for its year.
     pub light: Light,
     pub gap: Option<f64>,
+    /// The value the schedule expected then, and how it was judged.
+    pub expected: Option<f64>,
+    pub mode: ScheduleMode,
 }
 
 /// One place's figure, as listed among the parts of a roll-up.
@@ -256,7 +263,7 @@ pub(crate) fn evaluate_years(e: &Engine, ind: usize, p: PlaceId) -> Vec<Option<S
                     }
                 }
             };
-            let (light, band_light, gap) = match target {
+            let (light, band_light, sched) = match target {
                 Some(t) if !figs.is_empty() => {
                     let start = year_figure(year - 1)
                         .map(|(_, v, _)| v)
@@ -278,11 +285,15 @@ pub(crate) fn evaluate_years(e: &Engine, ind: usize, p: PlaceId) -> Vec<Option<S
                         }
                     }
                     match last {
-                        Some(j) => (escalate(j.band_light, &history, bands), j.band_light, j.gap),
-                        None => (Light::Grey, Light::Grey, None),
+                        Some(j) => (
+                            escalate(j.band_light, &history, bands),
+                            j.band_light,
+                            (j.gap, j.expected, j.mode),
+                        ),
+                        None => (Light::Grey, Light::Grey, (None, None, ScheduleMode::None)),
                     }
                 }
-                _ => (Light::Grey, Light::Grey, None),
+                _ => (Light::Grey, Light::Grey, (None, None, ScheduleMode::None)),
             };
             let current = latest.map(|(i, v, complete)| {
                 let info = &order[i];
@@ -312,7 +323,9 @@ pub(crate) fn evaluate_years(e: &Engine, ind: usize, p: PlaceId) -> Vec<Option<S
                 year_complete: latest.is_some_and(|(_, _, c)| c),
                 light,
                 band_light,
-                gap,
+                gap: sched.0,
+                expected: sched.1,
+                mode: sched.2,
                 year: year_status,
                 progress: progress_status,
                 score,
@@ -332,6 +345,8 @@ pub(crate) fn as_of(e: &Engine, ind: usize, p: PlaceId, period: Period) -> AsOf 
         value,
         light: Light::Grey,
         gap: None,
+        expected: None,
+        mode: ScheduleMode::None,
     };
     let target = e.target_for(ind, p, year).and_then(judged);
     let (Some(target), Some(v)) = (target, value) else {
@@ -379,6 +394,8 @@ pub(crate) fn as_of(e: &Engine, ind: usize, p: PlaceId, period: Period) -> AsOf 
         value,
         light: escalate(j.band_light, &history, bands),
         gap: j.gap,
+        expected: j.expected,
+        mode: j.mode,
     }
 }
 

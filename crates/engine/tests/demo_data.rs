@@ -34,6 +34,7 @@ fn the_demo_is_deterministic_and_its_statuses_are_mixed() {
             reporter: "demo".into(),
             reported_at: Default::default(),
             comment: String::new(),
+            source: String::new(),
         })
         .collect();
     let (engine, refused) = Engine::from_observations(

@@ -38,6 +38,8 @@ fn indicator(
         partner_units: vec![],
         limit: None,
         source: IndicatorSource::Table { seq: 1 },
+        data_source: String::new(),
+        definition: String::new(),
         baseline: Target::parse("10").unwrap(),
         targets: targets
             .iter()
@@ -176,6 +178,7 @@ fn observation(key: ValueKey, value: f64) -> Observation {
         reporter: "t".into(),
         reported_at: chrono::NaiveDateTime::default(),
         comment: String::new(),
+        source: String::new(),
     }
 }
 

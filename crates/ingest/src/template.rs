@@ -32,7 +32,7 @@ use crate::values::VALUES_SHEET;
 use youxiang_core::completeness::{DEFAULT_DUE_DAYS, required_components};
 
 /// The template's columns, in order.
-pub const TEMPLATE_HEADERS: [&str; 9] = [
+pub const TEMPLATE_HEADERS: [&str; 10] = [
     "指标编码",
     "指标名称",
     "单位",
@@ -42,6 +42,7 @@ pub const TEMPLATE_HEADERS: [&str; 9] = [
     "分项",
     "数值",
     "备注",
+    "数据来源",
 ];
 
 /// The instructions sheet.
@@ -91,13 +92,14 @@ pub fn places_by_role(tree: &PlaceTree, reporter: &Reporter) -> Vec<PlaceId> {
     out
 }
 
-/// The prefilled rows of a template, as the nine column texts (数值 and 备注 empty).
+/// The prefilled rows of a template, as the ten column texts (数值 and 备注 empty; 数据来源
+/// the indicator's default source in the plan, to keep or overwrite).
 pub fn template_rows(
     plan: &Plan,
     tree: &PlaceTree,
     reporter: &Reporter,
     periods: &[Period],
-) -> Result<Vec<[String; 9]>, IngestError> {
+) -> Result<Vec<[String; 10]>, IngestError> {
     let fail = |reason: String| IngestError::file(TEMPLATE_FILE, reason);
     if !reporter.role.can_report() {
         return Err(fail(format!(
@@ -170,6 +172,7 @@ pub fn template_rows(
             comp.label_zh().to_string(),
             String::new(),
             String::new(),
+            ind.data_source.clone(),
         ]);
     }
     if rows.is_empty() {
@@ -231,7 +234,7 @@ pub fn write_template(
 
 fn fill_values_sheet(
     ws: &mut Worksheet,
-    rows: &[[String; 9]],
+    rows: &[[String; 10]],
     header: &Format,
     given: &Format,
     input: &Format,
@@ -239,6 +242,7 @@ fn fill_values_sheet(
 ) -> Result<(), XlsxError> {
     const VALUE_COL: u16 = 7;
     const COMMENT_COL: u16 = 8;
+    const SOURCE_COL: u16 = 9;
     for (c, h) in TEMPLATE_HEADERS.iter().enumerate() {
         ws.write_string_with_format(0, c as u16, *h, header)?;
     }
@@ -249,6 +253,8 @@ fn fill_values_sheet(
             match c {
                 VALUE_COL => ws.write_blank(r, c, input)?,
                 COMMENT_COL => ws.write_blank(r, c, comment)?,
+                SOURCE_COL if text.is_empty() => ws.write_blank(r, c, comment)?,
+                SOURCE_COL => ws.write_string_with_format(r, c, text, comment)?,
                 _ => ws.write_string_with_format(r, c, text, given)?,
             };
         }
@@ -263,7 +269,7 @@ fn fill_values_sheet(
             .unwrap_or(4);
         let min = match c as u16 {
             VALUE_COL => 14,
-            COMMENT_COL => 24,
+            COMMENT_COL | SOURCE_COL => 24,
             _ => 8,
         };
         ws.set_column_width(c as u16, (widest + 2).clamp(min, 60) as f64)?;
@@ -353,7 +359,7 @@ fn fill_instructions(
     }
     push("行数", format!("“{VALUES_SHEET}”表共 {row_count} 行待填"));
     push("", String::new());
-    let columns: [(&str, &str); 9] = [
+    let columns: [(&str, &str); 10] = [
         ("指标编码", "系统识别指标的编码,请勿修改。"),
         (
             "指标名称",
@@ -377,7 +383,11 @@ fn fill_instructions(
             "数值",
             "填写数字,可带千分位逗号(1,234.5)或小数;计数类指标不能为负数。必填。",
         ),
-        ("备注", "可选,说明口径变化、数据来源等。"),
+        ("备注", "可选,说明口径变化等。"),
+        (
+            "数据来源",
+            "可选,数据取自何处(如 浙里健康、统计年鉴、抽样调查、本单位统计),不超过 100 个字;已预填方案规定的默认来源,与实际不同时请改写,留空则按默认来源。",
+        ),
     ];
     for (c, what) in columns {
         push(&format!("列:{c}"), what.to_string());

@@ -13,7 +13,7 @@ use youxiang_core::place::PlaceTree;
 use youxiang_core::plan::{Aggregation, Indicator, Plan};
 use youxiang_core::scope::Reporter;
 use youxiang_core::value::{Component, DEFAULT_OUTLIER_THRESHOLD, ValueKey, outlier_check};
-use youxiang_core::write::{natural_range, ratio_pair};
+use youxiang_core::write::{natural_range, period_not_begun, ratio_pair};
 
 use crate::error::{Column, IngestError, IngestWarning};
 use crate::limits::ReadLimits;
@@ -110,6 +110,8 @@ fn scope_places_label(r: &Reporter, tree: &PlaceTree) -> String {
 /// `peers(key)` (median/MAD, z > 3.5, from `youxiang_core::value::outlier_check`).
 ///
 /// The first 1,000 errors and warnings are listed, the rest counted (see [`validate_with`]).
+/// No day is known here, so a period that has not begun is not refused: the app's upload
+/// passes its day to [`validate_with`].
 pub fn validate(
     rows: &[ValueRow],
     plan: &Plan,
@@ -117,11 +119,21 @@ pub fn validate(
     reporter: &Reporter,
     peers: impl Fn(&ValueKey) -> Vec<f64>,
 ) -> Validated {
-    validate_with(rows, plan, tree, reporter, peers, &ReadLimits::default())
+    validate_with(
+        rows,
+        plan,
+        tree,
+        reporter,
+        peers,
+        &ReadLimits::default(),
+        None,
+    )
 }
 
 /// [`validate`], listing the first `limits.max_errors` errors and as many warnings, and
-/// counting the rest in `errors_omitted` and `warnings_omitted`.
+/// counting the rest in `errors_omitted` and `warnings_omitted`; with `today` (the Beijing
+/// day), a row for a period that has not begun is an error too
+/// (`core::write::period_not_begun`).
 pub fn validate_with(
     rows: &[ValueRow],
     plan: &Plan,
@@ -129,6 +141,7 @@ pub fn validate_with(
     reporter: &Reporter,
     peers: impl Fn(&ValueKey) -> Vec<f64>,
     limits: &ReadLimits,
+    today: Option<chrono::NaiveDate>,
 ) -> Validated {
     let mut out = Validated::default();
     let mut seen: HashMap<ValueKey, usize> = HashMap::new();
@@ -186,6 +199,8 @@ pub fn validate_with(
                     &r.period,
                     format!("不在方案年份 {first_year}–{last_year} 之内"),
                 );
+            } else if let Some(reason) = today.and_then(|day| period_not_begun(&p, day)) {
+                err(&src.period, &r.period, reason);
             }
         }
         let comp_col = src.component.clone().unwrap_or_else(|| src.value.clone());

@@ -46,6 +46,11 @@ pub(crate) const FIELDS: &[Field] = &[
         names: &["备注", "comment"],
         required: false,
     },
+    Field {
+        key: "data_source",
+        names: &["数据来源", "source", "data_source"],
+        required: false,
+    },
 ];
 
 /// Informative columns (as in the template) that are accepted and not read.
@@ -78,6 +83,8 @@ pub struct RowSource {
     pub component: Option<Column>,
     pub value: Column,
     pub comment: Option<Column>,
+    /// The 数据来源 column, when the file has one.
+    pub data_source: Option<Column>,
 }
 
 impl RowSource {
@@ -92,6 +99,7 @@ impl RowSource {
             component: Some(Column::new(6, "分项")),
             value: Column::new(7, "数值"),
             comment: Some(Column::new(8, "备注")),
+            data_source: Some(Column::new(9, "数据来源")),
         }
     }
 }
@@ -114,6 +122,8 @@ pub struct ValueRow {
     /// Whether the 数值 cell ended in `%` (stripped from `value`).
     pub percent: bool,
     pub comment: String,
+    /// The 数据来源 cell as written (trimmed; empty when the column is absent or blank).
+    pub data_source: String,
     pub source: Arc<RowSource>,
 }
 
@@ -153,7 +163,7 @@ pub fn read_values(bytes: &[u8], file_name: &str) -> Result<Vec<ValueRow>, Vec<I
     read_values_file(bytes, file_name).map(|f| f.rows)
 }
 
-const HINT: &str = "可用列名:指标编码、地点编码、期间、分项、数值、备注(或 indicator、place、period、component、value、comment)";
+const HINT: &str = "可用列名:指标编码、地点编码、期间、分项、数值、备注、数据来源(或 indicator、place、period、component、value、comment、source)";
 
 /// Reads a values file (CSV in UTF-8 / UTF-8 with BOM / UTF-16 / GBK, or xlsx — detected
 /// from the content, not the name) and returns every row, or every problem found.
@@ -210,6 +220,7 @@ pub fn read_values_with(
     };
     let component = col("component");
     let comment = col("comment");
+    let data_source = col("data_source");
     let source = Arc::new(RowSource {
         file: file.to_string(),
         indicator: ind.1.clone(),
@@ -218,6 +229,7 @@ pub fn read_values_with(
         component: component.as_ref().map(|c| c.1.clone()),
         value: value.1.clone(),
         comment: comment.as_ref().map(|c| c.1.clone()),
+        data_source: data_source.as_ref().map(|c| c.1.clone()),
     });
     let mut rows = Vec::new();
     let mut errors = Capped::new(limits.max_errors);
@@ -284,6 +296,23 @@ pub fn read_values_with(
                 None
             }
         };
+        let data_source_text = data_source
+            .as_ref()
+            .map(|c| text(c).trim().to_string())
+            .unwrap_or_default();
+        if let (Some(c), Some(reason)) = (
+            &data_source,
+            youxiang_core::write::source_problem(&data_source_text),
+        ) {
+            errors.push(IngestError::cell(
+                file,
+                r.row,
+                &c.1,
+                &data_source_text,
+                reason,
+            ));
+            ok = false;
+        }
         let (true, Some(n)) = (ok, number) else {
             continue;
         };
@@ -298,6 +327,7 @@ pub fn read_values_with(
             value_text: value_cell.text.clone(),
             percent: n.percent,
             comment: comment.as_ref().map(&text).unwrap_or_default(),
+            data_source: data_source_text,
             source: source.clone(),
         });
     }
@@ -328,11 +358,29 @@ mod tests {
 
     #[test]
     fn every_error_is_reported() {
-        let csv = "指标编码,地点编码,期间,数值,数据来源\nT01,330902,2024,abc\n,330902,2024,\nT01,x,2024,1.2.3\n";
+        let csv = "指标编码,地点编码,期间,数值,联系人\nT01,330902,2024,abc\n,330902,2024,\nT01,x,2024,1.2.3\n";
         let errors = read_values(csv.as_bytes(), "values.csv").unwrap_err();
         let all: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
         assert!(
-            all.contains(&"values.csv 第1行 E列(数据来源):“数据来源”不是可识别的列名(为免漏读数据,未知列一律报错)。可用列名:指标编码、地点编码、期间、分项、数值、备注(或 indicator、place、period、component、value、comment)".to_string()),
+            all.contains(&"values.csv 第1行 E列(联系人):“联系人”不是可识别的列名(为免漏读数据,未知列一律报错)。可用列名:指标编码、地点编码、期间、分项、数值、备注、数据来源(或 indicator、place、period、component、value、comment、source)".to_string()),
+            "{all:#?}"
+        );
+    }
+
+    #[test]
+    fn a_source_column_is_read_and_a_long_source_refused_at_its_cell() {
+        let csv = "指标编码,地点编码,期间,数值,数据来源\nT01,330902,2024,12, 浙里健康 \n";
+        let rows = read_values(csv.as_bytes(), "v.csv").unwrap();
+        assert_eq!(rows[0].data_source, "浙里健康");
+        let csv = "indicator,place,period,value,source\nT01,330902,2024,12,统计年鉴\n";
+        assert_eq!(read_values(csv.as_bytes(), "v.csv").unwrap()[0].data_source, "统计年鉴");
+        let long = "源".repeat(101);
+        let csv = format!("指标编码,地点编码,期间,数值,数据来源\nT01,330902,2024,12,{long}\n");
+        let errors = read_values(csv.as_bytes(), "v.csv").unwrap_err();
+        let all: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+        assert_eq!(all.len(), 1, "{all:#?}");
+        assert!(
+            all[0].starts_with("v.csv 第2行 E列(数据来源)") && all[0].contains("超过 100 个字符"),
             "{all:#?}"
         );
     }

@@ -105,6 +105,12 @@ struct IndicatorEntry {
     partner_units: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     limit: Option<f64>,
+    /// The default 数据来源 of its figures.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    source: String,
+    /// 统计口径.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    definition: String,
     #[serde(default)]
     baseline: String,
     targets: BTreeMap<String, String>,
@@ -209,6 +215,8 @@ fn indicator_from_entry(e: IndicatorEntry, problems: &mut Vec<PlanProblem>) -> I
         partner_units: e.partner_units,
         limit: e.limit,
         source,
+        data_source: e.source,
+        definition: e.definition,
         baseline,
         targets,
         note: e.note,
@@ -259,6 +267,8 @@ fn entry_from_indicator(i: &Indicator) -> IndicatorEntry {
         lead_unit: i.lead_unit.clone(),
         partner_units: i.partner_units.clone(),
         limit: i.limit,
+        source: i.data_source.clone(),
+        definition: i.definition.clone(),
         baseline: i.baseline.text.clone(),
         targets: i
             .targets

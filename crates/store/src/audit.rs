@@ -526,6 +526,7 @@ fn same(a: &Observation, b: &Observation) -> bool {
         && a.reporter == b.reporter
         && a.reported_at == b.reported_at
         && a.comment == b.comment
+        && a.source == b.source
 }
 
 impl AuditReport {

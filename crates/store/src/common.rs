@@ -87,6 +87,7 @@ pub(crate) fn validate_writes(writes: &[CheckedWrite], actor: &str) -> Result<()
     for w in writes {
         check_key(w.key())?;
         check_text("说明", w.comment())?;
+        check_text("数据来源", w.source())?;
         if !seen.insert(w.key()) {
             return Err(StoreError::Invalid(format!(
                 "同一批数据中 {} 出现了两次",
@@ -157,7 +158,7 @@ pub(crate) fn plan_writes(
     for (i, w) in writes.iter().enumerate() {
         let old = existing.remove(&i);
         if let Some(o) = &old {
-            if o.value == w.value() && o.comment == w.comment() {
+            if o.value == w.value() && o.comment == w.comment() && o.source == w.source() {
                 plan.unchanged += 1;
                 continue;
             }
@@ -177,6 +178,7 @@ pub(crate) fn plan_writes(
                 reporter: actor.to_string(),
                 reported_at: at,
                 comment: w.comment().to_string(),
+                source: w.source().to_string(),
             }),
         });
     }
@@ -419,8 +421,15 @@ pub(crate) fn plan_audit(
     let old = old_version.map(
         |v| serde_json::json!({"code": plan.code, "version": v, "sha256": old_doc.map(sha256_hex)}),
     );
-    let new =
+    let mut new =
         serde_json::json!({"code": plan.code, "version": plan.version, "sha256": sha256_hex(doc)});
+    // A revision (方案调整) names what it changed, why and by which document, so the trail
+    // reads as the decision without opening the stored version.
+    if let Some(r) = plan.revisions.last().filter(|r| r.version == plan.version)
+        && let Ok(revision) = serde_json::to_value(r)
+    {
+        new["revision"] = revision;
+    }
     simple_audit("plan.save", &plan.code, old, Some(new))
 }
 

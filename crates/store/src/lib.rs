@@ -103,13 +103,16 @@ pub enum Backend {
     Postgres,
 }
 
-/// One number to write: the key, the value and the reporter's comment.
+/// One number to write: the key, the value, the reporter's comment and where the number
+/// comes from (数据来源; empty: none named).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ValueWrite {
     pub key: ValueKey,
     pub value: f64,
     #[serde(default)]
     pub comment: String,
+    #[serde(default)]
+    pub source: String,
 }
 
 /// A file to keep with records: its name as uploaded, MIME type and bytes.
@@ -467,12 +470,61 @@ pub trait AuditStore: Send + Sync {
     async fn audit_verify(&self) -> Result<AuditReport>;
 }
 
+/// In brief, one audit row another handle appended (another server process, the command
+/// line): what changed, without its states.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditMark {
+    pub seq: i64,
+    pub action: String,
+    pub entity: String,
+    pub place: Option<String>,
+    pub indicator: Option<String>,
+    pub period: Option<String>,
+}
+
+/// What others committed between two audit sequence numbers.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ForeignChanges {
+    /// How many audit rows others appended in the range.
+    pub rows: u64,
+    /// Those rows in order, unless there were more than the limit asked for (`None`: too
+    /// many to follow one by one; reload everything).
+    pub marks: Option<Vec<AuditMark>>,
+}
+
+/// Following what other processes commit to the same database, so that several servers
+/// over one database each keep their memory equal to it. The audit chain is the change
+/// feed: every change appends to it in its own transaction, in commit order.
+#[async_trait]
+pub trait SyncStore: Send + Sync {
+    /// The audit chain's last sequence number (0 when empty).
+    async fn audit_head_seq(&self) -> Result<i64>;
+    /// The audit rows after `after` and up to `through` that other handles appended —
+    /// the rows this handle (and its clones) committed are left out, once asked for — at
+    /// most `limit` of them listed.
+    async fn foreign_changes(
+        &self,
+        after: i64,
+        through: i64,
+        limit: usize,
+    ) -> Result<ForeignChanges>;
+    /// The stored values of `keys`; a key without a stored value is absent.
+    async fn values_at(&self, keys: &[ValueKey]) -> Result<Vec<Observation>>;
+}
+
 /// The persistence boundary: every store trait at once, what `Arc<dyn Database>` holds.
 /// Every method is one transaction: it either happens whole or not at all. Every change
 /// appends to the audit trail in the same transaction. Calling a method needs its trait in
 /// scope: `use youxiang_store::prelude::*;`.
 pub trait Database:
-    SchemaStore + PlanStore + AccountStore + SessionStore + ValueStore + RecordStore + AuditStore
+    SchemaStore
+    + PlanStore
+    + AccountStore
+    + SessionStore
+    + ValueStore
+    + RecordStore
+    + AuditStore
+    + SyncStore
 {
 }
 
@@ -484,6 +536,7 @@ impl<T> Database for T where
         + ValueStore
         + RecordStore
         + AuditStore
+        + SyncStore
 {
 }
 
@@ -491,7 +544,7 @@ impl<T> Database for T where
 pub mod prelude {
     pub use crate::{
         AccountStore, AuditStore, Database, PlanStore, RecordStore, SchemaStore, SessionStore,
-        ValueStore,
+        SyncStore, ValueStore,
     };
 }
 

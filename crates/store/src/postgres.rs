@@ -134,15 +134,22 @@ impl Dialect for Postgres {
             .iter()
             .map(|&i| writes[i].comment().to_string())
             .collect();
+        let sources: Vec<String> = chunk
+            .iter()
+            .map(|&i| writes[i].source().to_string())
+            .collect();
+        // No source named is stored as NULL (the plan's default applies).
         let q = sqlx::query(
             "INSERT INTO observations (indicator, place, period, component, value, state, \
-             reporter, reported_at, comment) \
+             reporter, reported_at, comment, source) \
              SELECT u.indicator, u.place, u.period, u.component, u.value, 'draft', $7, $8, \
-             u.comment FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], \
-             $5::float8[], $6::text[]) AS u(indicator, place, period, component, value, comment) \
+             u.comment, NULLIF(u.source, '') FROM UNNEST($1::text[], $2::text[], $3::text[], \
+             $4::text[], $5::float8[], $6::text[], $9::text[]) \
+             AS u(indicator, place, period, component, value, comment, source) \
              ON CONFLICT (indicator, place, period, component) DO UPDATE SET \
              value = excluded.value, state = 'draft', reporter = excluded.reporter, \
-             reported_at = excluded.reported_at, comment = excluded.comment",
+             reported_at = excluded.reported_at, comment = excluded.comment, \
+             source = excluded.source",
         );
         KeyArrays::of(chunk.iter().map(|&i| writes[i].key()))
             .bind(q)
@@ -150,6 +157,7 @@ impl Dialect for Postgres {
             .bind(comments)
             .bind(actor)
             .bind(at)
+            .bind(sources)
             .execute(&mut *c)
             .await?;
         Ok(())

@@ -128,8 +128,8 @@ impl Dialect for Sqlite {
         keys: &[&ValueKey],
     ) -> Result<Vec<(usize, Observation)>> {
         let rows = sqlx::query(
-            "SELECT j.key, o.value, o.state, o.reporter, o.reported_at, o.comment \
-             FROM json_each($1) AS j CROSS JOIN observations AS o \
+            "SELECT j.key, o.value, o.state, o.reporter, o.reported_at, o.comment, \
+             COALESCE(o.source, '') FROM json_each($1) AS j CROSS JOIN observations AS o \
              ON o.indicator = j.value->>0 AND o.place = j.value->>1 \
              AND o.period = j.value->>2 AND o.component = j.value->>3",
         )
@@ -150,6 +150,7 @@ impl Dialect for Sqlite {
                     reporter: row.try_get(3)?,
                     reported_at: row.col(4)?,
                     comment: row.try_get(5)?,
+                    source: row.try_get(6)?,
                 };
                 Ok((i, o))
             })
@@ -174,12 +175,12 @@ impl Dialect for Sqlite {
         actor: &str,
         at: NaiveDateTime,
     ) -> Result<(), sqlx::Error> {
-        // 9 parameters a row: 3,000 rows a statement, within SQLite's limit of 32,766.
+        // 10 parameters a row: 3,000 rows a statement, within SQLite's limit of 32,766.
         let reported_at = sqlite_time(&at);
         for rows in chunk.chunks(3000) {
             let mut qb = QueryBuilder::<Sqlite>::new(
                 "INSERT INTO observations (indicator, place, period, component, value, comment, \
-                 state, reporter, reported_at) ",
+                 state, reporter, reported_at, source) ",
             );
             qb.push_values(rows, |mut b, &i| {
                 let w = &writes[i];
@@ -191,12 +192,15 @@ impl Dialect for Sqlite {
                     .push_bind(w.comment())
                     .push_bind("draft")
                     .push_bind(actor)
-                    .push_bind(reported_at.as_str());
+                    .push_bind(reported_at.as_str())
+                    // No source named is stored as NULL (the plan's default applies).
+                    .push_bind(Some(w.source()).filter(|s| !s.is_empty()));
             });
             qb.push(
                 " ON CONFLICT (indicator, place, period, component) DO UPDATE SET \
                  value = excluded.value, state = 'draft', reporter = excluded.reporter, \
-                 reported_at = excluded.reported_at, comment = excluded.comment",
+                 reported_at = excluded.reported_at, comment = excluded.comment, \
+                 source = excluded.source",
             );
             qb.build().execute(&mut *c).await?;
         }

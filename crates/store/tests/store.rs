@@ -323,6 +323,7 @@ fn w(indicator: &str, place: &str, period: &str, value: f64) -> ValueWrite {
         key: key(indicator, place, period),
         value,
         comment: String::new(),
+        source: String::new(),
     }
 }
 
@@ -595,6 +596,7 @@ async fn write_then_read() {
             },
             value: 42.0,
             comment: "含 \"引号\" 与 '单引号' 和换行\n".into(),
+            source: String::new(),
         });
         let before = chrono::Utc::now().naive_utc() - chrono::Duration::seconds(1);
         let out = db

@@ -228,6 +228,8 @@ pub fn simple_plan_and_tree(
                 partner_units: vec![],
                 limit: None,
                 source: IndicatorSource::Table { seq: 1 },
+                data_source: String::new(),
+                definition: String::new(),
                 baseline: youxiang_core::Target::parse("1").expect("baseline"),
                 targets: Default::default(),
                 note: String::new(),

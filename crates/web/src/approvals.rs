@@ -170,7 +170,7 @@ struct ApprovalsPage {
 /// The rows a page lists at most; a bulk action covers every row of the filter.
 const SHOWN: usize = 1000;
 
-fn row_of(state: &AppState, who: &Reporter, o: &Observation) -> QueueRow {
+fn row_of(state: &AppState, who: &Reporter, o: &Observation, en: bool) -> QueueRow {
     let ind = state.plan.indicator(&o.key.indicator);
     let unit = ind.map(|i| i.unit.clone()).unwrap_or_default();
     let reporter = state
@@ -189,8 +189,13 @@ fn row_of(state: &AppState, who: &Reporter, o: &Observation) -> QueueRow {
             .by_code(&o.key.place)
             .map(|p| p.name.clone())
             .unwrap_or(o.key.place.clone()),
-        period: o.key.period.label_zh(),
-        component: o.key.component.label_zh().to_string(),
+        period: crate::text::period_label(&o.key.period, en),
+        component: if en {
+            o.key.component.label_en()
+        } else {
+            o.key.component.label_zh()
+        }
+        .to_string(),
         // A ratio's parts are counts, not the ratio's unit.
         value: if o.key.component == youxiang_core::value::Component::Value {
             num(Some(o.value), &unit)
@@ -285,7 +290,7 @@ async fn approvals_page(web: &Shared, who: &PageUser, filter: QueueFilter, d: De
         values
             .iter()
             .take(SHOWN)
-            .map(|o| row_of(&state, &who.user, o))
+            .map(|o| row_of(&state, &who.user, o, who.en))
             .collect()
     };
     let mut resp = render(&ApprovalsPage {
@@ -407,7 +412,7 @@ async fn decide(web: &Shared, who: &PageUser, form: &Fields, filter: &QueueFilte
                 .as_ref()
                 .and_then(|k| waiting.iter().find(|o| o.key == *k));
             let mut row = match found {
-                Some(o) => row_of(&state, &who.user, o),
+                Some(o) => row_of(&state, &who.user, o, who.en),
                 None => QueueRow {
                     key: text.clone(),
                     indicator: key

@@ -138,12 +138,30 @@ impl FromRequestParts<Shared> for PageUser {
                 who,
                 en: is_en(&parts.headers),
             }),
-            None => Err(Redirect::to("/login")),
+            None => Err(Redirect::to(&login_for(parts))),
         }
     }
 }
 
-/// A JSON request body; one that cannot be read is a 422 in the API's error format.
+/// The sign-in page, carrying the page asked for (`/login?next=…`) when it was read with
+/// GET, so that signing in leads back to it rather than to the home page.
+fn login_for(parts: &Parts) -> String {
+    let wanted = parts
+        .uri
+        .path_and_query()
+        .map(|p| p.as_str())
+        .filter(|p| {
+            parts.method == axum::http::Method::GET && *p != "/" && !p.starts_with("/login")
+        })
+        .filter(|p| crate::session::is_local_path(p));
+    match wanted.and_then(|p| serde_urlencoded::to_string([("next", p)]).ok()) {
+        Some(query) => format!("/login?{query}"),
+        None => "/login".into(),
+    }
+}
+
+/// A JSON request body; one that cannot be read is a 422 in the API's error format, one
+/// over the body limit a 413.
 #[derive(Debug, Clone)]
 pub struct JsonBody<T>(pub T);
 
@@ -153,6 +171,10 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
         match Json::<T>::from_request(request, state).await {
             Ok(Json(t)) => Ok(JsonBody(t)),
+            // Over the body limit is the upload's 413, not a malformed body.
+            Err(e) if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => Err(
+                ApiError::TooLarge(format!("请求体超过上限:{}", e.body_text())),
+            ),
             Err(e) => Err(ApiError::invalid(format!("请求体无效:{}", e.body_text()))),
         }
     }

@@ -59,13 +59,25 @@ async fn explain(
     Path((indicator, place, period)): Path<(String, String, String)>,
 ) -> ApiResult<Json<ExplainOut>> {
     let period = parse_period(&period)?;
-    let state = web.app.read();
-    let e = state
-        .view_for(Reader::Person(&who.user), &place, &indicator)
-        .explain(&indicator, &place, period)
-        .ok_or_else(|| ApiError::NotFound(format!("指标“{indicator}”或地点“{place}”")))?;
+    let e = {
+        let state = web.app.read();
+        state
+            .view_for(Reader::Person(&who.user), &place, &indicator)
+            .explain(&indicator, &place, period)
+            .ok_or_else(|| ApiError::NotFound(format!("指标“{indicator}”或地点“{place}”")))?
+    };
     // Numbers JSON cannot carry (not finite) are written as null.
-    Ok(Json(ExplainOut::from(e)))
+    let mut out = ExplainOut::from(e);
+    if let Some(p) = web
+        .app
+        .figure_provenance(Reader::Person(&who.user), &indicator, &place, period)
+        .await?
+    {
+        out.data_source_is_default = p.source_by_default();
+        out.data_source = p.source.map(|s| s.text);
+        out.definition = p.definition;
+    }
+    Ok(Json(out))
 }
 
 /// Everything behind one figure and its statuses, in words and numbers.
@@ -82,6 +94,13 @@ pub struct ExplainOut {
     pub value: Option<f64>,
     /// How the figure came about: reported by the place itself, or rolled up.
     pub source: String,
+    /// Where the figure comes from (数据来源): the stored figure's own, else the
+    /// indicator's default in the plan; null when neither names one.
+    pub data_source: Option<String>,
+    /// Whether `data_source` is the plan's default (the figure names none).
+    pub data_source_is_default: bool,
+    /// The indicator's 统计口径 as the plan writes it; empty when it writes none.
+    pub definition: String,
     /// The aggregation rule in words.
     pub rule: String,
     /// The figures of the places directly below, in the same period.
@@ -321,6 +340,9 @@ impl From<Explained> for ExplainOut {
             period,
             value,
             source,
+            data_source: None,
+            data_source_is_default: false,
+            definition: String::new(),
             rule,
             parts: parts
                 .into_iter()
@@ -394,11 +416,52 @@ struct IndicatorPage {
     trend_chart: String,
     /// Period, figure and the schedule's expected value (the chart's data).
     series: Vec<(String, String, String)>,
-    targets: Vec<(i32, String)>,
+    /// Year, target, and the forecast in the forecast's year (the chart's plan data).
+    targets: Vec<(i32, String, String)>,
     towns: Vec<TownView>,
     bars_chart: String,
     /// The map of the places below, coloured by this indicator's light (map.rs).
     map: String,
+    /// 方案调整: the revisions of its targets, and the office's form.
+    revisions: crate::revisions::RevisionSection,
+}
+
+/// The district's targets as judged: the baseline, each year's cell of the plan, else the
+/// derived one (推算) or the one a year kept from before a revision; a revised cell with
+/// its 原目标 beside it.
+fn district_targets(
+    c: &Chrome,
+    plan: &youxiang_core::Plan,
+    judged: impl Fn(i32) -> Option<youxiang_core::Target>,
+    ind: &youxiang_core::Indicator,
+) -> Vec<(i32, String)> {
+    let mut rows = vec![(
+        plan.baseline_year,
+        target_text(&ind.baseline.text, ind.baseline.value, &ind.unit),
+    )];
+    for (year, cell) in &ind.targets {
+        let judged = judged(*year);
+        let shown = judged.as_ref().unwrap_or(cell);
+        let mut text = target_text(&shown.text, shown.value, &ind.unit);
+        if let Some(old) = plan.original_target(&ind.code, *year)
+            && old != shown.text
+        {
+            let old = if old.trim().is_empty() { "—" } else { old };
+            text.push_str(&if c.en {
+                format!(" (originally {old})")
+            } else {
+                format!("(原目标 {old})")
+            });
+        } else if shown.text != cell.text && !shown.derived {
+            text.push_str(&if c.en {
+                format!(" (kept: revised to {} later)", cell.text)
+            } else {
+                format!("(当年适用;后调整为 {})", cell.text)
+            });
+        }
+        rows.push((*year, text));
+    }
+    rows
 }
 
 async fn indicator_html(
@@ -408,6 +471,29 @@ async fn indicator_html(
     Query(q): Query<PeriodQ>,
 ) -> PageResult {
     let c = who.chrome(&web, &format!("/indicator/{code}"));
+    // Where the figure explained comes from (数据来源), read before the state is held (no
+    // lock across the store's await): the period asked for, else the latest figure's.
+    let provenance = {
+        let explained_period = q.period.as_deref().and_then(|p| p.parse().ok()).or_else(|| {
+            let state = web.app.read();
+            let place = q.place.clone().unwrap_or_else(|| state.plan.place.clone());
+            state
+                .view_for(Reader::Person(&who.user), &place, &code)
+                .series_at(&code, &place)
+                .last()
+                .map(|(p, _)| *p)
+        });
+        let place = q.place.clone().unwrap_or_else(|| web.app.read().plan.place.clone());
+        match explained_period {
+            Some(p) => web
+                .app
+                .figure_provenance(Reader::Person(&who.user), &code, &place, p)
+                .await
+                .ok()
+                .flatten(),
+            None => None,
+        }
+    };
     let state = web.app.read();
     let Some(ind) = state.plan.indicator(&code).cloned() else {
         return Err(c.error(ApiError::NotFound(format!("指标“{code}”"))));
@@ -424,6 +510,12 @@ async fn indicator_html(
     let latest = period.or_else(|| series.last().map(|(p, _)| *p));
     let explained = latest.and_then(|p| engine.explain(&code, &place, p));
     let (light, value, explain) = match &explained {
+        Some(e) if c.en => {
+            let light = e.schedule.as_ref().map(|s| s.light).unwrap_or(Light::Grey);
+            let target = e.target.as_ref().map(|t| t.text.as_str()).unwrap_or("");
+            let lines = why_en(e, &series, ind.aggregation.label_en());
+            (light, num_vs(e.value, target, &ind.unit), lines)
+        }
         Some(e) => {
             let light = e.schedule.as_ref().map(|s| s.light).unwrap_or(Light::Grey);
             let mut lines = vec![
@@ -547,7 +639,7 @@ async fn indicator_html(
             .map_or("", |x| x.1.as_str()),
         c.en,
     );
-    let page = IndicatorPage {
+    let mut page = IndicatorPage {
         title: format!("{} {}", ind.code, ind.name),
         code: code.clone(),
         place_name: state.tree.get(pid).name.clone(),
@@ -564,6 +656,9 @@ async fn indicator_html(
         lead: ind.lead_unit.clone(),
         source: match &ind.source {
             youxiang_core::IndicatorSource::Task { sentence, .. } => sentence.clone(),
+            youxiang_core::IndicatorSource::Table { seq } if c.en => {
+                format!("the plan's table, row {seq}")
+            }
             youxiang_core::IndicatorSource::Table { seq } => format!("表 序号 {seq}"),
         },
         light: light_str(light),
@@ -597,30 +692,47 @@ async fn indicator_html(
             })
             .collect(),
         // The targets the place is judged against: the plan's (with its baseline) at the
-        // district; below it each year's own, the district's for a rate, or 无分解目标.
-        targets: if place == state.plan.place {
-            std::iter::once((state.plan.baseline_year, &ind.baseline))
-                .chain(ind.targets.iter().map(|(y, t)| (*y, t)))
-                .map(|(y, t)| (y, target_text(&t.text, t.value, &ind.unit)))
-                .collect()
+        // district; below it each year's own, the district's for a rate, or 无分解目标 —
+        // with the forecast beside its year's target.
+        targets: with_forecast(
+            if place == state.plan.place {
+            district_targets(
+                &c,
+                &state.plan,
+                |y| match engine.target_at(&code, &place, y) {
+                    Some(PlaceTarget::District(t) | PlaceTarget::Own(t)) => Some(t.clone()),
+                    _ => None,
+                },
+                &ind,
+            )
         } else {
             ind.targets
                 .keys()
                 .map(|y| {
                     let text = match engine.target_at(&code, &place, *y) {
-                        Some(PlaceTarget::Own(t)) => {
-                            format!("{}(本地分解)", target_text(&t.text, t.value, &ind.unit))
-                        }
-                        Some(PlaceTarget::District(t)) => {
-                            format!("{}(适用区目标)", target_text(&t.text, t.value, &ind.unit))
-                        }
+                        Some(PlaceTarget::Own(t)) => format!(
+                            "{}{}",
+                            target_text(&t.text, t.value, &ind.unit),
+                            if c.en { " (split to this place)" } else { "(本地分解)" }
+                        ),
+                        Some(PlaceTarget::District(t)) => format!(
+                            "{}{}",
+                            target_text(&t.text, t.value, &ind.unit),
+                            if c.en { " (the district's)" } else { "(适用区目标)" }
+                        ),
+                        Some(PlaceTarget::Undecomposed) if c.en => "no split target".to_string(),
                         Some(PlaceTarget::Undecomposed) => "无分解目标".to_string(),
                         None => "—".to_string(),
                     };
                     (*y, text)
                 })
                 .collect()
-        },
+            },
+            explained.as_ref().and_then(|e| {
+                let v = e.forecast.value.filter(|v| v.is_finite())?;
+                Some((e.forecast.year.round() as i32, num(Some(v), &ind.unit)))
+            }),
+        ),
         towns: towns
             .iter()
             .map(|t| TownView {
@@ -633,8 +745,207 @@ async fn indicator_html(
             .collect(),
         bars_chart: bars.to_string(),
         map: crate::map::indicator_map(&c, &state, reader, &code, &place, year, period),
+        revisions: crate::revisions::section(&state, &who, &code),
         c,
     };
     drop(state);
+    // Where the figure explained comes from, and how the indicator is counted.
+    if explained.is_some() {
+        if let Some(prov) = provenance {
+            let en = page.c.en;
+            let shown = prov.source.map(|s| if en { s.label_en() } else { s.label_zh() });
+            page.explain.push(match (shown, en) {
+                (Some(s), true) => format!("Source: {s}"),
+                (Some(s), false) => format!("数据来源:{s}"),
+                (None, true) => "Source: not named".into(),
+                (None, false) => "数据来源:未注明".into(),
+            });
+            if !prov.definition.is_empty() {
+                page.explain.push(if en {
+                    format!("Definition: {}", prov.definition)
+                } else {
+                    format!("统计口径:{}", prov.definition)
+                });
+            }
+        }
+    }
     Ok(render(&page))
+}
+
+/// Each year's target beside the forecast of that year (empty in the other years); a
+/// forecast for a year without a target row gets a row of its own.
+fn with_forecast(
+    targets: Vec<(i32, String)>,
+    forecast: Option<(i32, String)>,
+) -> Vec<(i32, String, String)> {
+    let mut rows: Vec<(i32, String, String)> = targets
+        .into_iter()
+        .map(|(y, t)| (y, t, String::new()))
+        .collect();
+    if let Some((year, value)) = forecast {
+        match rows.iter_mut().find(|r| r.0 == year) {
+            Some(row) => row.2 = value,
+            None => {
+                rows.push((year, "—".into(), value));
+                rows.sort_by_key(|r| r.0);
+            }
+        }
+    }
+    rows
+}
+
+/// The "why this light" lines in English, rendered from the explanation's numbers and
+/// states (the engine's sentences are Chinese): where the figure comes from, the roll-up
+/// rule, the target it is judged against, the schedule and the light, the year's check,
+/// the changes against earlier periods, the forecast and the pace still required.
+fn why_en(e: &Explained, series: &[(Period, f64)], rule: String) -> Vec<String> {
+    let unit = e.unit.as_str();
+    let reported_below = e.parts.iter().filter(|p| p.value.is_some()).count();
+    let source = match e.value {
+        None => "no data: nothing reported here, nor below".to_string(),
+        // The engine's own words say which: the place's own figure, or a roll-up.
+        Some(_) if e.source.starts_with("本级") => "reported by this place itself (its own \
+            figure comes first; the places below are not added, so nothing counts twice)"
+            .to_string(),
+        Some(_) => format!(
+            "rolled up from the places below: {reported_below} of {} have a figure",
+            e.parts.len()
+        ),
+    };
+    let target_text = e
+        .target
+        .as_ref()
+        .map(|t| target_text(&t.text, t.value, unit))
+        .unwrap_or_else(|| "—".into());
+    let basis = e.target_basis.as_str();
+    let basis = if basis.starts_with("规划目标") {
+        format!("the plan's target, {target_text}")
+    } else if basis.starts_with("适用区目标") {
+        format!(
+            "the district's target, {target_text} (a rate or an average not split applies the \
+             district's target everywhere)"
+        )
+    } else if basis.starts_with("本地分解目标") {
+        format!("this place's own target, {target_text} (split and approved)")
+    } else if basis.starts_with("无分解目标") {
+        "no target split to this place: the district's target of a summed indicator is not \
+         split yet, so it is not judged, supervised or ranked"
+            .to_string()
+    } else if basis.starts_with("本年未设目标") {
+        "no target for this year".to_string()
+    } else if e.target.as_ref().is_some_and(|t| t.derived) {
+        format!("{target_text}, derived from the plan's final target")
+    } else {
+        target_text.clone()
+    };
+    let mut lines = vec![
+        format!("{}: {source}", e.period.label_en()),
+        format!("Roll-up: {rule}"),
+        format!("Target: {basis}"),
+    ];
+    if let Some(s) = &e.schedule {
+        let light = match s.light {
+            Light::Green => "on track",
+            Light::Yellow => "warning",
+            Light::Red => "lagging",
+            Light::Grey => "no data",
+        };
+        let expected = num(s.expected, unit);
+        let gap = s.gap.filter(|g| g.is_finite());
+        let line = match (s.mode, gap) {
+            (ScheduleMode::Proportional, Some(g)) if g > 0.0 => format!(
+                "On schedule the figure would be {expected} by {}; it is {:.1} % of the \
+                 year's task behind → {light}",
+                e.period.label_en(),
+                g
+            ),
+            (ScheduleMode::Proportional, _) => format!(
+                "On schedule the figure would be {expected} by {}; it is on or ahead of \
+                 schedule → {light}",
+                e.period.label_en()
+            ),
+            (ScheduleMode::Bound | ScheduleMode::Hold, Some(g)) if g > 0.0 => format!(
+                "The target {expected} holds all year; the figure falls {g:.1} % of it \
+                 short → {light}"
+            ),
+            (ScheduleMode::Bound | ScheduleMode::Hold, _) => {
+                format!("The target {expected} holds all year; the figure meets it → {light}")
+            }
+            (ScheduleMode::None, _) => format!("Nothing to judge on the schedule → {light}"),
+        };
+        lines.push(line);
+    }
+    let year = e.period.year();
+    lines.push(match e.year_check.status {
+        YearStatus::Met => format!(
+            "Year {year}: {} against {target_text} — met",
+            num(e.year_check.actual, unit)
+        ),
+        YearStatus::NotMet => format!(
+            "Year {year}: {} against {target_text} — not met",
+            num(e.year_check.actual, unit)
+        ),
+        YearStatus::NoData => format!("Year {year}: no complete figure for the year yet"),
+        YearStatus::NoTarget => format!("Year {year}: no target"),
+        YearStatus::Undecomposed => format!("Year {year}: no target split to this place"),
+    });
+    let (yoy, pop) = crate::problems::changes(series, Some(e.period), unit);
+    let moved: Vec<String> = [("year on year", yoy), ("on the period before", pop)]
+        .into_iter()
+        .filter_map(|(what, c)| {
+            let c = c?;
+            let by = match c.percent {
+                Some(p) => format!("{p:+.1} %"),
+                None if unit == "%" => format!("{:+.2} percentage points", c.delta),
+                None => format!("{:+.2} {unit}", c.delta),
+            };
+            let against = c
+                .against
+                .parse::<Period>()
+                .map(|p| p.label_en())
+                .unwrap_or(c.against);
+            Some(format!(
+                "{what} {by} (against {against}: {})",
+                num(Some(c.against_value), unit)
+            ))
+        })
+        .collect();
+    if !moved.is_empty() {
+        lines.push(format!("Change: {}", moved.join("; ")));
+    }
+    let mut outlook = Vec::new();
+    if let Some(v) = e.forecast.value {
+        outlook.push(format!(
+            "forecast for {}: {} ({})",
+            e.forecast.year,
+            num(Some(v), unit),
+            match e.forecast.method {
+                ForecastMethod::Compound => "compound yearly growth carried forward",
+                ForecastMethod::Linear => "linear trend carried forward",
+            }
+        ));
+    }
+    let p = &e.pace;
+    let target_year = p.target_year.map_or_else(String::new, |y| format!("the {y} "));
+    match (p.status, p.scale, p.per_year.filter(|v| v.is_finite())) {
+        (PaceStatus::Required, Some(scale), Some(v)) => {
+            let pace = match scale {
+                PaceScale::Growth => format!("{v:+.1} % a year"),
+                PaceScale::Points => format!("{v:+.2} percentage points a year"),
+                PaceScale::Amount => format!("{} a year", num(Some(v), unit)),
+            };
+            outlook.push(format!("{pace} still needed to reach {target_year}target"));
+        }
+        (PaceStatus::Met, _, _) => outlook.push(format!("{target_year}target is already met")),
+        (PaceStatus::Missed, _, _) => {
+            outlook.push(format!("{target_year}target's year has come and it is not met"))
+        }
+        _ => {}
+    }
+    if !outlook.is_empty() {
+        let mut text = outlook.join("; ");
+        text[..1].make_ascii_uppercase();
+        lines.push(text);
+    }
+    lines
 }

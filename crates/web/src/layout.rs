@@ -75,14 +75,14 @@ const MESSAGES: &[(&str, &str, &str)] = &[
     ("why", "为什么是这个灯号", "Why this light"),
     (
         "trend_chart_label",
-        "趋势图:各期实际值、各年目标和序时进度目标;数据见下方两张表",
-        "Trend chart: the figures by period, the yearly targets and the schedule; its data are in the two tables below",
+        "趋势图:各期实际值、各年目标和序时进度目标;数据见下方两张表(含预测值)",
+        "trend chart: the figures by period, the yearly targets and the schedule; its data, with the forecast, are in the two tables below",
     ),
     ("schedule_expected", "序时进度目标", "On schedule"),
     (
         "by_town_chart_label",
         "各镇(街道)数值条形图,含目标线;数据见下表",
-        "Bar chart of the figures by town with the target; its data are in the table below",
+        "bar chart of the figures by town with the target; its data are in the table below",
     ),
     (
         "trend_table",
@@ -90,6 +90,12 @@ const MESSAGES: &[(&str, &str, &str)] = &[
         "Figures by period (chart data)",
     ),
     ("targets", "年度目标", "Yearly targets"),
+    (
+        "targets_table",
+        "各年目标和预测值(图表数据)",
+        "Targets by year and the forecast (chart data)",
+    ),
+    ("forecast", "预测值", "Forecast"),
     ("by_town", "各镇(街道)", "By town"),
     ("map", "各镇(街道)位置与灯号", "Towns on the map"),
     (
@@ -160,6 +166,8 @@ pub struct UserView {
     pub can_report: bool,
     pub can_approve: bool,
     pub can_audit: bool,
+    /// The programme office: the register of units is in its menu.
+    pub is_office: bool,
     /// The password must be changed first: the menu is hidden (it would lead back here).
     pub restricted: bool,
 }
@@ -222,6 +230,7 @@ pub fn chrome(web: &Shared, en: bool, who: Option<&Authed>, path: &str) -> Chrom
             can_report: a.user.role.can_report(),
             can_approve: a.user.role.can_approve(),
             can_audit: a.user.role.can_read_audit(),
+            is_office: a.user.role.is_office(),
             restricted: a.change_due.is_some(),
         }),
         csrf: who.map(|a| a.csrf.clone()).unwrap_or_default(),
@@ -233,7 +242,7 @@ pub fn chrome(web: &Shared, en: bool, who: Option<&Authed>, path: &str) -> Chrom
 
 pub fn render<T: Template>(t: &T) -> Response {
     match t.render() {
-        Ok(html) => Html(html).into_response(),
+        Ok(html) => Html(crate::langmark::mark_chinese(html)).into_response(),
         Err(e) => ApiError::Internal(format!("template: {e}")).into_response(),
     }
 }

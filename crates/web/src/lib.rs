@@ -24,6 +24,8 @@ pub mod error;
 pub mod extract;
 pub mod inbox;
 pub mod indicator;
+pub mod key_targets;
+pub mod langmark;
 pub mod layout;
 pub mod map;
 pub mod my;
@@ -34,9 +36,11 @@ pub mod password;
 pub mod places;
 pub mod plan;
 pub mod problems;
+pub mod projects;
 pub mod ranking;
 pub mod records;
 pub mod reports;
+pub mod revisions;
 pub mod session;
 pub mod status;
 pub mod targets;
@@ -156,6 +160,8 @@ pub fn router(app: Arc<App>, config: WebConfig) -> Router {
         .merge(places::routes())
         .merge(status::routes())
         .merge(indicator::routes())
+        .merge(key_targets::routes())
+        .merge(revisions::routes())
         .merge(map::routes())
         .merge(values::routes())
         .merge(uploads::routes())
@@ -163,6 +169,7 @@ pub fn router(app: Arc<App>, config: WebConfig) -> Router {
         .merge(completeness::routes())
         .merge(audit::routes())
         .merge(tasks::routes())
+        .merge(projects::routes())
         .merge(weekly::routes())
         .merge(targets::routes())
         .merge(ranking::routes())

@@ -15,7 +15,6 @@ use crate::extract::PageUser;
 use crate::inbox::{NoticeView, notice_views};
 use crate::layout::{Chrome, L, PageResult, render};
 use crate::orders::pages::{OrderRow, order_row};
-use crate::text::today;
 
 pub fn routes() -> Router<Shared> {
     Router::new().route("/my", get(my_page))
@@ -48,7 +47,7 @@ async fn my_page(
     Query(q): Query<std::collections::HashMap<String, String>>,
 ) -> PageResult {
     let c = who.chrome(&web, "/my");
-    let day = today();
+    let day = web.app.today();
     let login = who.user.login.clone();
     let unit = who.user.unit.clone();
     // Forms due: this user's periods with reports missing or pending, the last 120 days.
@@ -115,10 +114,18 @@ async fn my_page(
         .map_err(|e| c.error(e))?;
     let (week_status, week_filed) = match plan {
         Some(p) => (
-            format!("已报送 {}({} 项)", show_minute(p.filed_at), p.items.len()),
+            if c.en {
+                format!(
+                    "filed {} ({} items)",
+                    show_minute(p.filed_at),
+                    p.items.len()
+                )
+            } else {
+                format!("已报送 {}({} 项)", show_minute(p.filed_at), p.items.len())
+            },
             true,
         ),
-        None => ("未报送".to_string(), false),
+        None => (if c.en { "not filed" } else { "未报送" }.to_string(), false),
     };
     // Red items of the indicators the unit leads, waiting for its cause and measures.
     let notes_due = if who.user.role.is_unit_reporter() {
@@ -150,7 +157,11 @@ async fn my_page(
         orders,
         notices: notice_views(&unread),
         week: week.to_string(),
-        week_zh: week.label_zh(),
+        week_zh: if c.en {
+            week.label_en()
+        } else {
+            week.label_zh()
+        },
         week_status,
         week_filed,
         reporter: who.user.role.can_report() && !who.user.role.is_office(),

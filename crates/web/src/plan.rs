@@ -99,6 +99,12 @@ pub struct IndicatorOut {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub limit: Option<f64>,
     pub source: SourceOut,
+    /// The default source of its figures (数据来源), when the plan names one.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub data_source: String,
+    /// How it is counted (统计口径), when the plan writes it.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub definition: String,
     pub baseline: TargetOut,
     /// The target of each year, by year (JSON object keys are text: `"2025"`).
     #[schema(value_type = BTreeMap<String, TargetOut>)]
@@ -174,8 +180,13 @@ pub struct ProjectOut {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RevisionOut {
     pub version: u32,
+    /// From this day (`YYYY-MM-DD`) the new target applies.
     pub date: String,
     pub reason: String,
+    /// The deciding document (文号).
+    pub document: String,
+    /// Who recorded it (a login).
+    pub by: String,
     pub changes: Vec<TargetRevisionOut>,
 }
 
@@ -257,6 +268,8 @@ impl From<&Indicator> for IndicatorOut {
             partner_units,
             limit,
             source,
+            data_source,
+            definition,
             baseline,
             targets,
             note,
@@ -297,6 +310,8 @@ impl From<&Indicator> for IndicatorOut {
                     sentence: sentence.clone(),
                 },
             },
+            data_source: data_source.clone(),
+            definition: definition.clone(),
             baseline: baseline.into(),
             targets: targets.iter().map(|(y, t)| (*y, t.into())).collect(),
             note: note.clone(),
@@ -374,12 +389,16 @@ impl From<&Revision> for RevisionOut {
             version,
             date,
             reason,
+            document,
+            by,
             changes,
         } = r;
         RevisionOut {
             version: *version,
             date: date.clone(),
             reason: reason.clone(),
+            document: document.clone(),
+            by: by.clone(),
             changes: changes
                 .iter()
                 .map(|c| {

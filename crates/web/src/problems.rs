@@ -320,12 +320,15 @@ pub(crate) fn view(c: &Chrome, p: &Problem, may_write: bool, back: &str) -> Prob
         lead_unit: p.lead_unit.clone(),
         target: target_with_unit(&p.target, &p.unit),
         value: num_vs(p.value, &p.target, &p.unit),
-        as_of: p.as_of.map(|a| a.label_zh()).unwrap_or_default(),
+        as_of: p
+            .as_of
+            .map(|a| crate::text::period_label(&a, c.en))
+            .unwrap_or_default(),
         light: light_str(p.light),
         light_text: c.light(p.light),
-        gap: match finite(p.gap) {
-            Some(g) if c.en => format!("{g:.1} points behind schedule"),
-            Some(g) => format!("落后{g:.1}个百分点"),
+        gap: match &p.lag {
+            Some((_, en)) if c.en => en.clone(),
+            Some((zh, _)) => zh.clone(),
             None => "—".into(),
         },
         cause: or_missing(note.map(|n| &n.cause)),
@@ -337,7 +340,7 @@ pub(crate) fn view(c: &Chrome, p: &Problem, may_write: bool, back: &str) -> Prob
                 } else {
                     tr(c, ",已过期", ", outdated")
                 };
-                format!("{}{stale}", n.period.label_zh())
+                format!("{}{stale}", crate::text::period_label(&n.period, c.en))
             })
             .unwrap_or_default(),
         awaits: p.awaits_note(),
@@ -476,7 +479,7 @@ async fn problems_page(
             "Lead unit",
             "Target",
             "Value",
-            "Behind schedule",
+            "Gap to schedule",
             "Cause",
             "Measures",
             "Orders",
@@ -492,7 +495,7 @@ async fn problems_page(
             "牵头单位",
             "目标",
             "当前值",
-            "落后序时进度",
+            "与序时进度差距",
             "原因",
             "措施",
             "督办",
@@ -665,15 +668,12 @@ async fn note_facts(
                 "{}{}",
                 num_vs(r.value, &r.target, &ind.unit),
                 r.as_of
-                    .map(|p| format!("({})", p.label_zh()))
+                    .map(|p| format!("({})", crate::text::period_label(&p, c.en)))
                     .unwrap_or_default()
             ),
         ));
-        if let Some(g) = finite(r.gap) {
-            facts.push((
-                tr(c, "差距", "Gap"),
-                format!("落后序时进度 {g:.1} 个百分点"),
-            ));
+        if let Some((zh, en)) = r.lag_words() {
+            facts.push((tr(c, "差距", "Gap"), if c.en { en } else { zh }));
         }
     }
     if !pace.is_empty() {
@@ -697,11 +697,12 @@ async fn note_facts(
         saved: note
             .map(|n| {
                 format!(
-                    "{}{}(北京时间)· {} · {}",
+                    "{}{}{} · {} · {}",
                     tr(c, "上次填报:", "Last saved: "),
                     show_minute(n.at),
+                    tr(c, "(北京时间)", " (Beijing time)"),
                     person(&web.app.read(), &n.by, c.en),
-                    n.period.label_zh()
+                    crate::text::period_label(&n.period, c.en)
                 )
             })
             .unwrap_or_default(),

@@ -30,7 +30,7 @@ use crate::download::file_response;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{ApiQuery, JsonBody, PageUser, Writer};
 use crate::layout::{Chrome, Fields, L, PageResult, back_to, check_form, field, render};
-use crate::text::{parse_period, today};
+use crate::text::parse_period;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -59,6 +59,7 @@ fn parse_by(text: Option<&str>) -> ApiResult<RankBy> {
 /// (the default month of the ranking, which counts official figures only), or last month
 /// when there is none.
 pub(crate) fn default_month(web: &Shared) -> Period {
+    let today = web.app.today();
     let state = web.app.read();
     let root = state.plan.place.clone();
     let latest = state
@@ -68,11 +69,11 @@ pub(crate) fn default_month(web: &Shared) -> Period {
         .filter(|i| i.is_table_row())
         .flat_map(|i| state.official.series_at(&i.code, &root))
         .map(|(p, _)| p.end())
-        .filter(|d| *d <= today())
+        .filter(|d| *d <= today)
         .max();
-    let day = latest.unwrap_or_else(|| today() - chrono::Duration::days(today().day() as i64));
+    let day = latest.unwrap_or_else(|| today - chrono::Duration::days(today.day() as i64));
     Period::containing(PeriodKind::Month, day)
-        .or_else(|_| Period::containing(PeriodKind::Month, today()))
+        .or_else(|_| Period::containing(PeriodKind::Month, today))
         .expect("a month contains every date")
 }
 
@@ -487,7 +488,9 @@ async fn ranking_page(
         .iter()
         .map(|row| {
             let (change, class) = match (row.change, row.previous_rank) {
-                (_, None) if row.rank.is_some() => ("新".to_string(), "same"),
+                (_, None) if row.rank.is_some() => {
+                    (if c.en { "new" } else { "新" }.to_string(), "same")
+                }
                 (Some(ch), _) if ch > 0 => (format!("↑{ch}"), "up"),
                 (Some(ch), _) if ch < 0 => (format!("↓{}", -ch), "down"),
                 (Some(_), _) => ("–".to_string(), "same"),
@@ -523,20 +526,35 @@ async fn ranking_page(
                 // below green, whatever the figures).
                 score: row
                     .score
-                    .map(|s| format!("{s:.2} 分({})", row.lights_text()))
-                    .unwrap_or_else(|| "○ 无数据".into()),
+                    .map(|s| {
+                        if c.en {
+                            format!("{s:.2} points ({})", row.lights_text())
+                        } else {
+                            format!("{s:.2} 分({})", row.lights_text())
+                        }
+                    })
+                    .unwrap_or_else(|| c.light(youxiang_core::eval::Light::Grey)),
                 change,
                 change_class: class.into(),
                 no_data: if row.no_data.is_empty() {
                     String::new()
                 } else {
-                    format!("○ {}({} 项)", row.no_data.join("、"), row.no_data.len())
+                    let n = row.no_data.len();
+                    if c.en {
+                        format!("○ {} ({n} indicators)", row.no_data.join(", "))
+                    } else {
+                        format!("○ {}({n} 项)", row.no_data.join("、"))
+                    }
                 },
                 flags,
             }
         })
         .collect();
-    let history_head = r.history.iter().map(|(m, _)| m.label_zh()).collect();
+    let history_head = r
+        .history
+        .iter()
+        .map(|(m, _)| crate::text::period_label(m, c.en))
+        .collect();
     let history = r
         .ranking
         .rows
@@ -547,6 +565,7 @@ async fn ranking_page(
                 r.history
                     .iter()
                     .map(|(_, ranks)| match ranks.get(&row.unit) {
+                        Some(Some(k)) if c.en => format!("No. {k}"),
                         Some(Some(k)) => format!("第 {k} 名"),
                         _ => "—".into(),
                     })
@@ -558,9 +577,9 @@ async fn ranking_page(
     Ok(render(&RankingPage {
         title: l.t("ranking").into(),
         month: month.to_string(),
-        month_zh: month.label_zh(),
+        month_zh: crate::text::period_label(&month, c.en),
         by: by.as_str().into(),
-        by_zh: by.label_zh().into(),
+        by_zh: if c.en { by.label_en() } else { by.label_zh() }.into(),
         rows,
         rule: if c.en {
             r.rule_en.clone()
@@ -571,8 +590,21 @@ async fn ranking_page(
         history,
         published: r
             .published_at
-            .map(|t| format!("已于 {} 发布", show_minute(t)))
-            .unwrap_or_else(|| "尚未发布".into()),
+            .map(|t| {
+                if c.en {
+                    format!("Published {} (Beijing time)", show_minute(t))
+                } else {
+                    format!("已于 {} 发布", show_minute(t))
+                }
+            })
+            .unwrap_or_else(|| {
+                if c.en {
+                    "Not published yet"
+                } else {
+                    "尚未发布"
+                }
+                .into()
+            }),
         office: who.user.role.is_office(),
         notice: q.get("ok").cloned().unwrap_or_default(),
         l,

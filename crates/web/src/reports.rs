@@ -23,7 +23,7 @@ use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{ApiQuery, JsonBody, PageUser, Writer};
 use crate::layout::{Chrome, L, PageResult, render};
 use crate::ranking::default_month;
-use crate::text::{parse_period, today};
+use crate::text::parse_period;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -76,7 +76,7 @@ async fn quarterly_file(
         .map_err(ApiError::invalid)?;
     let bytes = web
         .app
-        .quarterly_report_file(&who.user.login, q, today(), format)
+        .quarterly_report_file(&who.user.login, q, web.app.today(), format)
         .await?;
     let name = format!("季分析-{q}.{}", format.extension());
     let kind = if format == ReportFormat::Html {
@@ -250,10 +250,10 @@ async fn reports_page(State(web): State<Shared>, who: PageUser) -> PageResult {
         .map(|p| p.to_string())
         .unwrap_or_default();
     let mut quarters = Vec::new();
-    let mut p = Period::containing(PeriodKind::Quarter, today()).ok();
+    let mut p = Period::containing(PeriodKind::Quarter, web.app.today()).ok();
     for _ in 0..12 {
         let Some(q) = p else { break };
-        quarters.push((q.to_string(), q.label_zh()));
+        quarters.push((q.to_string(), crate::text::period_label(&q, c.en)));
         p = q.pred();
     }
     let l = c.labels();

@@ -211,12 +211,40 @@ struct LoginPage {
 
 const LOGIN_CSRF: &str = "yx_login_csrf";
 
-async fn login_form(State(web): State<Shared>, headers: HeaderMap) -> Response {
-    let c = chrome(&web, is_en(&headers), None, "/login");
-    login_page(c, None, String::new(), web.config.secure_cookies)
+#[derive(Deserialize)]
+struct LoginQuery {
+    next: Option<String>,
 }
 
-fn login_page(mut c: Chrome, error: Option<String>, login: String, secure: bool) -> Response {
+/// The page to go to after signing in: `next` when it can only lead to this site's pages
+/// (never back to the sign-in page), else the overview.
+fn after_sign_in(next: &str) -> &str {
+    if is_local_path(next) && !next.starts_with("/login") && next != "/" {
+        next
+    } else {
+        "/overview"
+    }
+}
+
+async fn login_form(
+    State(web): State<Shared>,
+    headers: HeaderMap,
+    q: Result<Query<LoginQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let c = chrome(&web, is_en(&headers), None, "/login");
+    // A query that does not read is no reason to refuse the sign-in page.
+    let next = q.ok().and_then(|Query(q)| q.next);
+    let next = next.as_deref().map(after_sign_in).unwrap_or("/overview");
+    login_page(c, None, String::new(), next, web.config.secure_cookies)
+}
+
+fn login_page(
+    mut c: Chrome,
+    error: Option<String>,
+    login: String,
+    next: &str,
+    secure: bool,
+) -> Response {
     // Double-submit token for the sign-in form (there is no session yet).
     let token = auth::random_token().unwrap_or_default();
     c.csrf = token.clone();
@@ -226,7 +254,7 @@ fn login_page(mut c: Chrome, error: Option<String>, login: String, secure: bool)
         c,
         error,
         login,
-        next: String::new(),
+        next: next.to_string(),
     };
     let mut resp = render(&page);
     if failed {
@@ -247,6 +275,8 @@ struct LoginForm {
     login: String,
     password: String,
     csrf: String,
+    #[serde(default)]
+    next: String,
 }
 
 async fn login_post(
@@ -258,19 +288,32 @@ async fn login_post(
     let c = chrome(&web, is_en(&headers), None, "/login");
     let secure = web.config.secure_cookies;
     let Ok(Form(form)) = form else {
-        return login_page(c, Some("表单无效".into()), String::new(), secure);
+        return login_page(
+            c,
+            Some("表单无效".into()),
+            String::new(),
+            "/overview",
+            secure,
+        );
     };
+    let next = after_sign_in(&form.next);
     let expected = auth::cookie(&headers, LOGIN_CSRF).unwrap_or_default();
     if expected.is_empty() || expected != form.csrf {
-        return login_page(c, Some(ApiError::Csrf.body().message), form.login, secure);
+        return login_page(
+            c,
+            Some(ApiError::Csrf.body().message),
+            form.login,
+            next,
+            secure,
+        );
     }
     match start_session(&web, ip, &form.login, &form.password).await {
         Ok((_, id, _)) => {
-            let mut resp = Redirect::to("/overview").into_response();
+            let mut resp = Redirect::to(next).into_response();
             set_session_cookie(&web, &mut resp, &id);
             resp
         }
-        Err(e) => login_page(c, Some(e.body().message), form.login, secure),
+        Err(e) => login_page(c, Some(e.body().message), form.login, next, secure),
     }
 }
 

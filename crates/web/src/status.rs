@@ -78,6 +78,9 @@ pub struct StatusRowOut {
     pub year: i32,
     /// The year's target exactly as the plan writes it.
     pub target: String,
+    /// 原目标: the plan's text before a revision (方案调整) changed this year's target.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub original_target: Option<String>,
     /// The period of the figure (`2025-09`), if any.
     pub as_of: Option<String>,
     pub as_of_zh: Option<String>,
@@ -107,6 +110,7 @@ impl From<&StatusRow> for StatusRowOut {
             place_name: r.place_name.clone(),
             year: r.year,
             target: r.target.clone(),
+            original_target: r.original_target.clone(),
             as_of: r.as_of.map(|p| p.to_string()),
             as_of_zh: r.as_of.map(|p| p.label_zh()),
             as_of_note: r.as_of_note.clone(),
@@ -281,6 +285,12 @@ pub struct DomainCount {
     /// The indicator furthest behind (red before yellow, then the largest gap).
     pub worst: Option<String>,
     pub worst_name: Option<String>,
+    /// How many of the plan's table indicators the domain has (their lights: `lights`).
+    pub indicators: usize,
+    /// How many key-task targets (`K…`) the domain has, counted at the district only.
+    pub task_targets: usize,
+    /// The task targets' lights (a milestone target before its year: its dated plan's).
+    pub task_lights: LightCounts,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -349,6 +359,34 @@ pub fn build_overview(
     reader: Reader<'_>,
     q: &OverviewQuery,
 ) -> ApiResult<OverviewOut> {
+    build_overview_with(state, reader, q, None)
+}
+
+/// Where each milestone target's dated plan stands (`App::milestone_tracks`).
+pub type Tracks = std::collections::BTreeMap<String, youxiang_core::manage::MilestoneTrack>;
+
+/// A short fingerprint of the milestone tracks, for the response cache's key: the work
+/// items they come from change without the engines changing.
+pub fn tracks_key(tracks: &Tracks) -> String {
+    tracks
+        .values()
+        .map(|t| match t {
+            youxiang_core::manage::MilestoneTrack::Done => 'd',
+            youxiang_core::manage::MilestoneTrack::OnTrack => 'o',
+            youxiang_core::manage::MilestoneTrack::Late => 'l',
+            youxiang_core::manage::MilestoneTrack::NoPlan => 'n',
+        })
+        .collect()
+}
+
+/// [`build_overview`], the domain cards also counting the key-task targets at the
+/// district, a milestone target before its year by its dated plan when `tracks` is given.
+pub fn build_overview_with(
+    state: &AppState,
+    reader: Reader<'_>,
+    q: &OverviewQuery,
+    tracks: Option<&Tracks>,
+) -> ApiResult<OverviewOut> {
     let filter = StatusFilter {
         place: q.place.clone(),
         year: q.year,
@@ -367,9 +405,38 @@ pub fn build_overview(
         .map(|p| p.name.clone())
         .unwrap_or_default();
     let year = rows.first().map(|r| r.year).or(q.year).unwrap_or(0);
+    // The key-task targets are the district's (their lead units are departments).
+    let task_rows: Vec<StatusRow> = if place == state.plan.place && year != 0 {
+        let all = StatusFilter {
+            year: Some(year),
+            all: true,
+            ..filter.clone()
+        };
+        let mut task_rows: Vec<StatusRow> = rows_for(state, reader, &all)?
+            .into_iter()
+            .filter(|r| {
+                state
+                    .plan
+                    .indicator(&r.indicator)
+                    .is_some_and(|i| !i.is_table_row())
+            })
+            .collect();
+        if let Some(tracks) = tracks {
+            youxiang_app::mark_milestone_tracks(&state.plan, &mut task_rows, tracks);
+        }
+        task_rows
+    } else {
+        Vec::new()
+    };
     let mut lights = LightCounts::default();
     let mut domains = Vec::new();
     for d in &state.plan.domains {
+        let mut task_lights = LightCounts::default();
+        let mut task_targets = 0;
+        for r in task_rows.iter().filter(|r| r.domain == d.code) {
+            task_lights.add(r.light);
+            task_targets += 1;
+        }
         let mut c = LightCounts::default();
         let mut worst: Option<&StatusRow> = None;
         for r in rows.iter().filter(|r| r.domain == d.code) {
@@ -393,6 +460,9 @@ pub fn build_overview(
             lights: c,
             worst: worst.map(|w| w.indicator.clone()),
             worst_name: worst.map(|w| w.name.clone()),
+            indicators: rows.iter().filter(|r| r.domain == d.code).count(),
+            task_targets,
+            task_lights,
         });
     }
     let mut headline = Vec::new();
@@ -458,13 +528,14 @@ async fn overview(
     ApiQuery(q): ApiQuery<OverviewQuery>,
 ) -> ApiResult<Response> {
     let reader = Reader::Person(&who.user);
+    let tracks = web.app.milestone_tracks().await?;
     cached_json(
         &web,
-        "overview",
+        &format!("overview~{}", tracks_key(&tracks)),
         &uri,
         reader,
         q.place.as_deref(),
-        |state| build_overview(state, reader, &q),
+        |state| build_overview_with(state, reader, &q, Some(&tracks)),
     )
 }
 
@@ -496,6 +567,12 @@ pub struct DomainView {
     pub orders: String,
     pub orders_overdue: bool,
     pub deadline: String,
+    /// The table indicators and the key-task targets counted on the card.
+    pub indicators: usize,
+    pub task_targets: usize,
+    pub task_lights: LightCounts,
+    /// The 重点任务目标 page filtered to the domain.
+    pub task_link: String,
 }
 
 pub struct ChildView {
@@ -526,10 +603,12 @@ struct OverviewPage {
     problems_link: String,
     /// The map of the places below, coloured by light (map.rs).
     map: String,
+    /// The major projects and 民生实事 panels (projects.rs).
+    panels: String,
 }
 
 /// A sparkline of the figures with the target path (dashed), as inline SVG named `label`.
-fn sparkline(series: &[(f64, f64)], targets: &[(f64, f64)], label: &str) -> String {
+pub(crate) fn sparkline(series: &[(f64, f64)], targets: &[(f64, f64)], label: &str) -> String {
     let all: Vec<&(f64, f64)> = series.iter().chain(targets.iter()).collect();
     if series.is_empty() || all.is_empty() {
         return String::new();
@@ -568,7 +647,7 @@ fn period_x(p: &str) -> Option<f64> {
     Some(end.year_ce().1 as f64 + (end.ordinal() as f64) / 366.0)
 }
 
-#[allow(clippy::result_large_err)]
+#[allow(clippy::result_large_err, clippy::too_many_arguments)]
 fn overview_page(
     web: &Shared,
     who: &PageUser,
@@ -576,6 +655,8 @@ fn overview_page(
     place: Option<String>,
     period: Option<String>,
     doing: &crate::problems::Doing,
+    tracks: &Tracks,
+    panels: String,
 ) -> PageResult {
     let c = who.chrome(web, path);
     let period = period.filter(|p| !p.trim().is_empty());
@@ -586,7 +667,7 @@ fn overview_page(
         period: period.clone(),
     };
     let reader = Reader::Person(&who.user);
-    let ov = build_overview(&state, reader, &q).map_err(|e| c.error(e))?;
+    let ov = build_overview_with(&state, reader, &q, Some(tracks)).map_err(|e| c.error(e))?;
     let rows = ov
         .headline
         .iter()
@@ -615,12 +696,21 @@ fn overview_page(
                     &h.row.unit,
                 ),
                 value: num_vs(h.row.value, &h.row.target, &h.row.unit),
-                as_of: h
-                    .row
-                    .as_of_note
-                    .clone()
-                    .or_else(|| h.row.as_of_zh.clone())
-                    .unwrap_or_default(),
+                as_of: if c.en {
+                    // The period the figure is of, in English (the note is Chinese).
+                    h.row
+                        .as_of
+                        .as_deref()
+                        .and_then(|p| p.parse::<Period>().ok())
+                        .map(|p| p.label_en())
+                        .unwrap_or_default()
+                } else {
+                    h.row
+                        .as_of_note
+                        .clone()
+                        .or_else(|| h.row.as_of_zh.clone())
+                        .unwrap_or_default()
+                },
                 light: light_str(light),
                 light_text: c.light(light),
                 spark: sparkline(&series, &targets, c.t("spark")),
@@ -659,6 +749,7 @@ fn overview_page(
         ov.place_name.clone()
     };
     let page = OverviewPage {
+        panels,
         action: path.to_string(),
         map: crate::map::overview_map(&c, &state, reader, &ov.place, ov.year, period.as_deref()),
         period: period.clone().unwrap_or_default(),
@@ -682,6 +773,10 @@ fn overview_page(
                 lead_unit: d.lead_unit.clone(),
                 lights: d.lights,
                 worst_name: d.worst_name.clone(),
+                indicators: d.indicators,
+                task_targets: d.task_targets,
+                task_lights: d.task_lights,
+                task_link: format!("/key-targets?domain={}", d.code),
                 ..domain_orders(&c, &state, doing, &d.code, &ov.place)
             })
             .collect(),
@@ -730,6 +825,10 @@ fn domain_orders(
             .nearest_deadline
             .map(|d| d.to_string())
             .unwrap_or_default(),
+        indicators: 0,
+        task_targets: 0,
+        task_lights: LightCounts::default(),
+        task_link: String::new(),
     }
 }
 
@@ -791,7 +890,18 @@ async fn overview_html(
     let doing = crate::problems::doing_for(&web, &who)
         .await
         .map_err(|e| who.chrome(&web, "/overview").error(e))?;
-    overview_page(&web, &who, "/overview", q.place, q.period, &doing)
+    let tracks = web
+        .app
+        .milestone_tracks()
+        .await
+        .map_err(|e| who.chrome(&web, "/overview").error(e))?;
+    let panels = crate::projects::overview_panels(
+        &web,
+        &who.chrome(&web, "/overview"),
+        q.place.as_deref(),
+    )
+    .await;
+    overview_page(&web, &who, "/overview", q.place, q.period, &doing, &tracks, panels)
 }
 
 async fn place_html(
@@ -804,5 +914,11 @@ async fn place_html(
     let doing = crate::problems::doing_for(&web, &who)
         .await
         .map_err(|e| who.chrome(&web, &path).error(e))?;
-    overview_page(&web, &who, &path, Some(code), q.period, &doing)
+    let tracks = web
+        .app
+        .milestone_tracks()
+        .await
+        .map_err(|e| who.chrome(&web, &path).error(e))?;
+    let panels = crate::projects::overview_panels(&web, &who.chrome(&web, &path), Some(&code)).await;
+    overview_page(&web, &who, &path, Some(code), q.period, &doing, &tracks, panels)
 }

@@ -9,11 +9,6 @@ use youxiang_core::period::Period;
 
 use crate::error::{ApiError, ApiResult};
 
-/// Today in Beijing: the day deadlines and due dates are judged by.
-pub fn today() -> NaiveDate {
-    youxiang_app::manage::today()
-}
-
 pub fn parse_period(text: &str) -> ApiResult<Period> {
     text.parse::<Period>()
         .map_err(|e| ApiError::invalid(format!("期间“{text}”无效:{e}")))
@@ -129,6 +124,14 @@ pub fn pctf(v: Option<f64>) -> String {
 /// but `/` (no numeric target), `全覆盖` or `—` (no target) as they are.
 pub fn target_text(text: &str, value: Option<f64>, unit: &str) -> String {
     let text = text.trim();
+    // A derived target (`≥80%(推算)`) gets its unit before the mark, as a written one.
+    if let Some(bare) = text.strip_suffix(youxiang_core::target::DERIVED_MARK) {
+        return format!(
+            "{}{}",
+            target_text(bare, value, unit),
+            youxiang_core::target::DERIVED_MARK
+        );
+    }
     if text.is_empty() {
         "—".into()
     } else if value.is_none()

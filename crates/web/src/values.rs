@@ -78,6 +78,8 @@ pub struct ValueOut {
     pub reporter: String,
     pub reported_at: String,
     pub comment: String,
+    /// Where the figure comes from (数据来源); empty when it names none.
+    pub source: String,
 }
 
 #[utoipa::path(get, path = "/api/v1/values", tag = "values", params(ValuesQuery),
@@ -192,6 +194,7 @@ async fn get_values(
             reporter: o.reporter,
             reported_at: o.reported_at.format("%Y-%m-%dT%H:%M:%S").to_string(),
             comment: o.comment,
+            source: o.source,
         })
         .collect();
     let mut resp = Json(out).into_response();
@@ -227,6 +230,12 @@ pub struct ValueIn {
     pub value: f64,
     #[serde(default)]
     pub comment: Option<String>,
+    /// Where the figure comes from (数据来源: 浙里健康, 统计年鉴, 抽样调查, 本单位统计 …), at
+    /// most 100 characters on one line; absent or empty: none named (the indicator's
+    /// default source applies).
+    #[serde(default)]
+    #[schema(max_length = 100)]
+    pub source: Option<String>,
 }
 
 /// A value's key.
@@ -313,10 +322,15 @@ pub fn to_writes(state: &AppState, values: &[ValueIn]) -> Result<Vec<ValueWrite>
         if !seen.insert(key.clone()) {
             errors.push(format!("第{n}条:{key} 重复"));
         }
+        let source = v.source.clone().unwrap_or_default();
+        if let Some(reason) = youxiang_core::write::source_problem(source.trim()) {
+            errors.push(format!("第{n}条:{reason}"));
+        }
         out.push(ValueWrite {
             key,
             value: v.value,
             comment: v.comment.clone().unwrap_or_default(),
+            source,
         });
     }
     if errors.is_empty() {
@@ -402,6 +416,12 @@ pub struct FieldView {
     pub light_text: String,
     /// The stored figure's review state (草稿 / 已报送 / 已审核), empty when none.
     pub state: String,
+    /// The source field's name (`s:<indicator>:<component>`) and text: as posted, else the
+    /// stored figure's 数据来源.
+    pub source_id: String,
+    pub source: String,
+    /// The indicator's default source in the plan, shown when the figure names none.
+    pub source_default: String,
 }
 
 #[derive(Template)]
@@ -454,7 +474,7 @@ fn entry_fields(
     period: Option<Period>,
     posted: &HashMap<String, String>,
     errors: &HashMap<String, String>,
-    states: &HashMap<ValueKey, ValueState>,
+    states: &HashMap<ValueKey, (ValueState, String)>,
 ) -> Vec<FieldView> {
     let Some(pid) = state.tree.id(place) else {
         return vec![];
@@ -484,6 +504,7 @@ fn entry_fields(
         let light = status.map(|s| s.light).unwrap_or(Light::Grey);
         for comp in required_components(ind) {
             let id = format!("v:{}:{}", ind.code, comp.as_str());
+            let source_id = format!("s:{}:{}", ind.code, comp.as_str());
             let key = period.map(|p| ValueKey {
                 indicator: ind.code.clone(),
                 place: place.to_string(),
@@ -491,10 +512,15 @@ fn entry_fields(
                 component: *comp,
             });
             let current = key.as_ref().and_then(|k| engine.own_value(k));
+            let stored_source = key
+                .as_ref()
+                .and_then(|k| states.get(k))
+                .map(|(_, source)| source.clone())
+                .unwrap_or_default();
             let state = key
                 .as_ref()
                 .and_then(|k| states.get(k))
-                .map(|s| {
+                .map(|(s, _)| {
                     if c.en {
                         s.label_en().to_string()
                     } else {
@@ -535,19 +561,22 @@ fn entry_fields(
                 light_text: c.light(light),
                 state,
                 id,
+                source: posted.get(&source_id).cloned().unwrap_or(stored_source),
+                source_id,
+                source_default: ind.data_source.clone(),
             });
         }
     }
     out
 }
 
-/// The review states of the stored figures of `place` in `period` (the user's own
-/// places: the form is theirs).
+/// The review states and sources (数据来源) of the stored figures of `place` in `period`
+/// (the user's own places: the form is theirs).
 async fn entry_states(
     web: &Shared,
     place: &str,
     period: Option<Period>,
-) -> HashMap<ValueKey, ValueState> {
+) -> HashMap<ValueKey, (ValueState, String)> {
     let Some(period) = period else {
         return HashMap::new();
     };
@@ -559,7 +588,11 @@ async fn entry_states(
             ..Default::default()
         })
         .await
-        .map(|v| v.into_iter().map(|o| (o.key, o.state)).collect())
+        .map(|v| {
+            v.into_iter()
+                .map(|o| (o.key, (o.state, o.source)))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -602,7 +635,9 @@ async fn entry_page(
     );
     let drafts = states
         .iter()
-        .filter(|(k, s)| **s == ValueState::Draft && fields.iter().any(|f| f.code == k.indicator))
+        .filter(|(k, (s, _))| {
+            *s == ValueState::Draft && fields.iter().any(|f| f.code == k.indicator)
+        })
         .count();
     let page = EntryPage {
         title: c.t("entry").into(),
@@ -712,6 +747,18 @@ async fn entry_post(
         }
     };
     let mut writes = Vec::new();
+    // Each figure's 数据来源 field (`s:<indicator>:<component>`), as typed.
+    let mut sources: HashMap<String, String> = HashMap::new();
+    for (name, value) in &form {
+        if let Some(rest) = name.strip_prefix("s:") {
+            let text = value.trim().to_string();
+            posted.insert(name.clone(), text.clone());
+            if let Some(reason) = youxiang_core::write::source_problem(&text) {
+                field_errors.insert(format!("v:{rest}"), reason);
+            }
+            sources.insert(rest.to_string(), text);
+        }
+    }
     for (name, value) in &form {
         let Some(rest) = name.strip_prefix("v:") else {
             continue;
@@ -739,6 +786,7 @@ async fn entry_post(
                         },
                         value: v,
                         comment: String::new(),
+                        source: sources.get(rest).cloned().unwrap_or_default(),
                     });
                 }
             }
@@ -751,14 +799,21 @@ async fn entry_post(
     // engine's figure is rounded to millionths, the stored one may carry more digits). As
     // the user sees them: a place outside the scope compares with its official figure (and
     // the write is refused), so the answer tells nothing of another place's drafts.
+    // A figure whose source alone changed is a change too.
     {
+        let stored = entry_states(&web, &place, period).await;
         let state = web.app.read();
         let reader = Reader::Person(&who.user);
         writes.retain(|w| {
+            let source_changed = stored
+                .get(&w.key)
+                .is_none_or(|(_, source)| *source != w.source);
             state
                 .view_for(reader, &w.key.place, &w.key.indicator)
                 .own_value(&w.key)
-                .is_none_or(|cur| (cur - w.value).abs() > 1e-6 * cur.abs().max(1.0))
+                .is_none_or(|cur| {
+                    (cur - w.value).abs() > 1e-6 * cur.abs().max(1.0) || source_changed
+                })
         });
     }
     range_errors(&web.app.read(), &who.user, &writes, &mut field_errors);

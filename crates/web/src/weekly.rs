@@ -15,7 +15,10 @@ use chrono::{NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 use youxiang_core::china_time::show_minute;
-use youxiang_core::manage::{IsoWeek, WeekItem, WeekItemStatus, WeekRow, WeekView, WeeklyPlan};
+use youxiang_core::manage::{
+    FilerKind, IsoWeek, LinkGroup, WeekItem, WeekItemStatus, WeekLink, WeekRow, WeekView,
+    WeeklyPlan,
+};
 use youxiang_core::scope::Role;
 
 use crate::Shared;
@@ -29,7 +32,7 @@ use crate::text::{code_of, parse_code, person};
 #[derive(OpenApi)]
 #[openapi(
     paths(api_weekly, api_weekly_file),
-    components(schemas(WeeklyOut, WeeklyFiledOut, WeeklyIn, WeekItemIn))
+    components(schemas(WeeklyOut, WeeklyFiledOut, WeeklyIn, WeekItemIn, LinkGroupDto))
 )]
 pub struct WeeklyDoc;
 
@@ -71,6 +74,28 @@ pub struct WeekViewDto {
     pub rows: Vec<WeekRowDto>,
     /// The units expected to file that have not.
     pub missing: Vec<String>,
+    /// The linked items grouped by the task, project or order they advance.
+    pub by_link: Vec<LinkGroupDto>,
+}
+
+/// The items of a week that advance one task, project or order.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LinkGroupDto {
+    /// `task:1.2`, `project:P02` or an order's id `DB-2025-0003`.
+    pub link: String,
+    /// Whether the link is an order (else a task or project).
+    pub order: bool,
+    pub items: Vec<LinkedItemDto>,
+}
+
+/// One unit's item under a link.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LinkedItemDto {
+    pub unit: String,
+    pub text: String,
+    /// `planned`, `done`, `carried`.
+    #[schema(value_type = String)]
+    pub status: WeekItemStatus,
 }
 
 /// One unit's line of the week view.
@@ -85,8 +110,11 @@ pub struct WeekRowDto {
     #[schema(value_type = Option<String>)]
     pub filed_at: Option<NaiveDateTime>,
     pub filed_by: Option<String>,
-    /// Whether the unit is expected to file (the departments).
+    /// Whether the unit is expected to file (the departments and the towns).
     pub expected: bool,
+    /// `department` or `town` for an expected unit.
+    #[schema(value_type = Option<String>)]
+    pub kind: Option<FilerKind>,
 }
 
 /// A unit's plan for a week.
@@ -109,7 +137,7 @@ pub struct WeekItemDto {
     /// `planned`, `done`, `carried`.
     #[schema(value_type = String)]
     pub status: WeekItemStatus,
-    /// The task or project it advances (`task:1.2`).
+    /// What it advances: a task or project (`task:1.2`) or an order (`DB-2025-0003`).
     pub work_item: Option<String>,
 }
 
@@ -128,6 +156,7 @@ impl From<WeekView> for WeekViewDto {
             week,
             rows,
             missing,
+            by_link,
         } = v;
         WeekViewDto {
             week: String::from(week),
@@ -143,6 +172,7 @@ impl From<WeekView> for WeekViewDto {
                         filed_at,
                         filed_by,
                         expected,
+                        kind,
                     } = r;
                     WeekRowDto {
                         unit,
@@ -153,10 +183,29 @@ impl From<WeekView> for WeekViewDto {
                         filed_at,
                         filed_by,
                         expected,
+                        kind,
                     }
                 })
                 .collect(),
             missing,
+            by_link: by_link
+                .into_iter()
+                .map(|g| {
+                    let LinkGroup { link, order, items } = g;
+                    LinkGroupDto {
+                        link,
+                        order,
+                        items: items
+                            .into_iter()
+                            .map(|(unit, i)| LinkedItemDto {
+                                unit,
+                                text: i.text,
+                                status: i.status,
+                            })
+                            .collect(),
+                    }
+                })
+                .collect(),
         }
     }
 }
@@ -234,7 +283,8 @@ pub struct WeekItemIn {
     #[schema(pattern = "^(planned|done|carried)?$")]
     #[serde(default)]
     pub status: Option<String>,
-    /// The task or project it advances (`task:1.2`).
+    /// What it advances: a task or project (`task:1.2`, `project:P02`) or an order the
+    /// filer may see (`DB-2025-0003`); refused when it does not exist.
     #[serde(default)]
     pub work_item: Option<String>,
 }
@@ -319,6 +369,7 @@ async fn api_weekly_file(
 
 struct WeekRowView {
     unit: String,
+    kind: String,
     filed: bool,
     expected: bool,
     planned: usize,
@@ -341,12 +392,36 @@ struct WeeklyPage {
     rows: Vec<WeekRowView>,
     missing: Vec<String>,
     plans: Vec<(String, Vec<(String, String)>)>,
+    /// (what is advanced as a link with its words, [(unit, state, item)]).
+    groups: Vec<(String, String, Vec<(String, String, String)>)>,
     can_file: bool,
     unit: String,
     my_status: String,
-    form_items: Vec<(usize, String, String)>,
+    /// (index, text, state code, link id, whether the link is among `links`).
+    form_items: Vec<(usize, String, String, String, bool)>,
     statuses: Vec<(String, String)>,
+    /// (id, words) of what the unit's items may link to: its tasks and projects, its open
+    /// orders.
+    links: Vec<(String, String)>,
     notice: String,
+}
+
+/// The page a link leads to and its words: `/tasks/task:1.2` with the task's title, or
+/// `/orders/DB-2025-0003` with the order's.
+fn link_target(link: &str, titles: &HashMap<String, String>) -> (String, String) {
+    let words = titles
+        .get(link)
+        .cloned()
+        .unwrap_or_else(|| link.to_string());
+    let item = WeekItem {
+        text: String::new(),
+        status: WeekItemStatus::Planned,
+        work_item: Some(link.to_string()),
+    };
+    match item.link() {
+        Some(WeekLink::Order(id)) => (format!("/orders/{id}"), words),
+        _ => (format!("/tasks/{link}"), words),
+    }
 }
 
 async fn weekly_page(
@@ -365,6 +440,11 @@ async fn weekly_page(
             .iter()
             .map(|r| WeekRowView {
                 unit: r.unit.clone(),
+                kind: r
+                    .kind
+                    .map(|k| if c.en { k.label_en() } else { k.label_zh() })
+                    .unwrap_or_default()
+                    .to_string(),
                 filed: r.filed,
                 expected: r.expected,
                 planned: r.planned,
@@ -385,14 +465,45 @@ async fn weekly_page(
     };
     let unit = who.user.unit.clone();
     let can_file = who.user.role.can_report() && !who.user.role.is_office();
+    // What items may link to (the unit's tasks, projects and open orders), and every
+    // link's words for the grouped view.
+    let works = web.app.work_items().await.map_err(|e| c.error(e))?;
+    let orders = web
+        .app
+        .orders(&who.user.login, &Default::default(), web.app.today())
+        .await
+        .map_err(|e| c.error(e))?;
+    let mut titles: HashMap<String, String> = HashMap::new();
+    let mut links = Vec::new();
+    for w in &works {
+        let words = format!("{} {}", w.item.code, w.item.title);
+        if w.item.lead_unit == unit || w.item.partner_units.contains(&unit) {
+            links.push((w.item.id.clone(), words.clone()));
+        }
+        titles.insert(w.item.id.clone(), words);
+    }
+    for o in &orders {
+        let words = format!("{} {}", o.item.id, o.item.title);
+        if o.item.state.is_open()
+            && (o.item.lead_unit == unit || o.item.partner_units.contains(&unit))
+        {
+            links.push((o.item.id.clone(), words.clone()));
+        }
+        titles.insert(o.item.id.clone(), words);
+    }
     let mine = web
         .app
         .weekly_plan(&unit, week)
         .await
         .map_err(|e| c.error(e))?;
     let my_status = match &mine {
+        Some(p) if c.en => format!(
+            "filed {} ({} items)",
+            show_minute(p.filed_at),
+            p.items.len()
+        ),
         Some(p) => format!("已报送 {}({} 项)", show_minute(p.filed_at), p.items.len()),
-        None => "未报送".into(),
+        None => c.labels().t("not_filed").into(),
     };
     let mut items: Vec<WeekItem> = match mine {
         Some(p) => p.items,
@@ -416,7 +527,11 @@ async fn weekly_page(
     let form_items = items
         .iter()
         .enumerate()
-        .map(|(i, it)| (i, it.text.clone(), code_of(&it.status)))
+        .map(|(i, it)| {
+            let link = it.work_item.clone().unwrap_or_default();
+            let known = links.iter().any(|(id, _)| *id == link);
+            (i, it.text.clone(), code_of(&it.status), link, known)
+        })
         .collect();
     let statuses = [
         WeekItemStatus::Planned,
@@ -424,7 +539,10 @@ async fn weekly_page(
         WeekItemStatus::Carried,
     ]
     .iter()
-    .map(|s| (code_of(s), s.label_zh().to_string()))
+    .map(|s| {
+        let label = if c.en { s.label_en() } else { s.label_zh() };
+        (code_of(s), label.to_string())
+    })
     .collect();
     let plan_list = if office {
         plans
@@ -434,7 +552,39 @@ async fn weekly_page(
                     p.unit.clone(),
                     p.items
                         .iter()
-                        .map(|i| (i.status.label_zh().to_string(), i.text.clone()))
+                        .map(|i| {
+                            let label = if c.en {
+                                i.status.label_en()
+                            } else {
+                                i.status.label_zh()
+                            };
+                            (label.to_string(), i.text.clone())
+                        })
+                        .collect(),
+                )
+            })
+            .collect()
+    } else {
+        vec![]
+    };
+    let groups = if office {
+        view.by_link
+            .iter()
+            .map(|g| {
+                let (href, words) = link_target(&g.link, &titles);
+                (
+                    href,
+                    words,
+                    g.items
+                        .iter()
+                        .map(|(u, i)| {
+                            let state = if c.en {
+                                i.status.label_en()
+                            } else {
+                                i.status.label_zh()
+                            };
+                            (u.clone(), state.to_string(), i.text.clone())
+                        })
                         .collect(),
                 )
             })
@@ -446,18 +596,24 @@ async fn weekly_page(
     Ok(render(&WeeklyPage {
         title: l.t("weekly").into(),
         week: week.to_string(),
-        week_zh: week.label_zh(),
+        week_zh: if c.en {
+            week.label_en()
+        } else {
+            week.label_zh()
+        },
         prev: week.previous().to_string(),
         next: week.next().to_string(),
         office,
         rows,
         missing: view.missing.clone(),
         plans: plan_list,
+        groups,
         can_file,
         unit,
         my_status,
         form_items,
         statuses,
+        links,
         notice: q.get("ok").cloned().unwrap_or_default(),
         l,
         c,
@@ -483,7 +639,7 @@ async fn weekly_post(
         items.push(WeekItemIn {
             text: text.to_string(),
             status: field(&form, &format!("s{i}")).map(String::from),
-            work_item: None,
+            work_item: field(&form, &format!("w{i}")).map(String::from),
         });
     }
     let items = week_items(&items).map_err(|e| c.error(e))?;

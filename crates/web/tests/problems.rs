@@ -135,7 +135,7 @@ async fn the_problems_list_as_json_and_excel() {
         "措施",
         "督办状态",
         "最近办理期限",
-        "落后序时进度(百分点)",
+        "落后序时进度(占本年任务%)",
         "单位",
     ] {
         assert!(strings.contains(h), "header {h}");

@@ -45,7 +45,7 @@ async fn the_api_answers_the_records_as_the_app_keeps_them() {
     let office = s.signed_in("office").await;
     let wjj = s.signed_in("wjj").await;
     let viewer = s.signed_in("viewer").await;
-    let day = youxiang_app::manage::today();
+    let day = s.app.today();
 
     // The plan and an explanation.
     let (st, plan) = viewer.get("/api/v1/plan").await;

@@ -22,6 +22,7 @@ mod map;
 mod openapi;
 mod ops;
 mod problems;
+mod projects;
 mod ranges;
 mod restart;
 mod review;
@@ -1039,6 +1040,58 @@ async fn sign_in_form(b: &mut Browser, login: &str) -> String {
     let (st, html) = b.get("/overview").await;
     assert_eq!(st, StatusCode::OK);
     hidden(&html, "csrf")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signing_in_leads_back_to_the_page_asked_for() {
+    let s = start().await;
+    let b = Browser::new(&s.base);
+    let location = |r: &reqwest::Response| {
+        r.headers()
+            .get("location")
+            .and_then(|l| l.to_str().ok())
+            .unwrap_or_default()
+            .to_string()
+    };
+    let r = b
+        .http
+        .get(format!("{}/problems?year=2025", s.base))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&r), "/login?next=%2Fproblems%3Fyear%3D2025");
+    for (next, lands) in [
+        ("/problems?year=2025", "/problems?year=2025"),
+        // Never off the site, never back to the sign-in page.
+        ("//evil.example/", "/overview"),
+        ("/\\evil.example/", "/overview"),
+        ("https://evil.example/", "/overview"),
+        ("/login", "/overview"),
+        ("", "/overview"),
+    ] {
+        let mut b = Browser::new(&s.base);
+        let query = serde_urlencoded::to_string([("next", next)]).unwrap();
+        let (st, html) = b.get(&format!("/login?{query}")).await;
+        assert_eq!(st, StatusCode::OK);
+        assert_eq!(hidden(&html, "next"), lands.replace('&', "&amp;"), "{next}");
+        let csrf = hidden(&html, "csrf");
+        let r = b
+            .http
+            .post(format!("{}/login", s.base))
+            .header("cookie", b.cookies.join("; "))
+            .form(&[
+                ("login", "office"),
+                ("password", DEMO_PASSWORD),
+                ("csrf", csrf.as_str()),
+                ("next", next),
+            ])
+            .send()
+            .await
+            .expect("post");
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "{next}");
+        assert_eq!(location(&r), lands, "{next}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

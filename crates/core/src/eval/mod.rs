@@ -27,7 +27,7 @@ pub use progress::{
 };
 pub use schedule::{
     Flow, Judgement, Light, LightBands, Schedule, ScheduleInput, ScheduleMode, Unjudged, escalate,
-    evaluate, judge, with_history,
+    evaluate, judge, lag_words, with_history,
 };
 pub use score::{Judged, band_score};
 pub use unsd::{UnsdRatio, UnsdStatus, unsd_ratio};

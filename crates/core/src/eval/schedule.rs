@@ -450,6 +450,60 @@ pub fn with_history(mut s: Schedule, previous: &[Light], bands: &LightBands) -> 
     s
 }
 
+/// A figure's lag behind its schedule in words a reader can weigh: the shortfall in the
+/// indicator's own unit first (points for a rate), then the §2 gap it makes — a share of
+/// the year's task for a proportional schedule, of the target for a bound or a hold year.
+/// The gap alone misleads on rates: a rate whose year's task is 0.03 points and that fell
+/// 0.04 points is "133 % of the year's task" behind, never "133 percentage points".
+/// `None` without a gap; ahead of schedule reads as such. Chinese and English.
+pub fn lag_words(
+    mode: ScheduleMode,
+    unit: &str,
+    value: Option<f64>,
+    expected: Option<f64>,
+    gap: Option<f64>,
+) -> Option<(String, String)> {
+    let gap = gap.filter(|g| g.is_finite())?;
+    let (of_zh, of_en) = match mode {
+        ScheduleMode::Bound | ScheduleMode::Hold => ("目标值", "of the target"),
+        _ => ("本年任务", "of the year's task"),
+    };
+    let behind = gap > 0.0;
+    let rel_zh = format!(
+        "相当于{of_zh}的 {}%",
+        fmt_num((gap.abs() * 10.0).round() / 10.0)
+    );
+    let rel_en = format!("{}% {of_en}", fmt_num((gap.abs() * 10.0).round() / 10.0));
+    let (unit_zh, unit_en) = match unit {
+        "%" => (" 个百分点".to_string(), " points".to_string()),
+        "" => (String::new(), String::new()),
+        u => (format!(" {u}"), format!(" {u}")),
+    };
+    let short = match (value, expected) {
+        (Some(v), Some(e)) if v.is_finite() && e.is_finite() => {
+            Some(fmt_num(((e - v).abs() * 100.0).round() / 100.0))
+        }
+        _ => None,
+    };
+    let (lead_zh, lead_en) = match mode {
+        ScheduleMode::Bound | ScheduleMode::Hold if behind => ("未达目标", "short of the target"),
+        ScheduleMode::Bound | ScheduleMode::Hold => ("达到目标", "meets the target"),
+        _ if behind => ("落后序时进度", "behind schedule"),
+        _ => ("领先序时进度", "ahead of schedule"),
+    };
+    Some(match short {
+        Some(d) if gap != 0.0 => (
+            format!("{lead_zh} {d}{unit_zh}({rel_zh})"),
+            format!("{lead_en} by {d}{unit_en} ({rel_en})"),
+        ),
+        _ if gap == 0.0 => (lead_zh.to_string(), lead_en.to_string()),
+        _ => (
+            format!("{lead_zh}({rel_zh})"),
+            format!("{lead_en} ({rel_en})"),
+        ),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -473,6 +527,45 @@ mod tests {
             },
             &LightBands::default(),
         )
+    }
+
+    #[test]
+    fn a_rates_lag_reads_in_points_and_as_a_share_of_the_years_task() {
+        // The case: a level rate whose year's task is 28.04 → 28.07.
+        let (zh, en) = lag_words(
+            ScheduleMode::Proportional,
+            "%",
+            Some(28.0),
+            Some(28.06),
+            Some(200.0),
+        )
+        .unwrap();
+        assert_eq!(zh, "落后序时进度 0.06 个百分点(相当于本年任务的 200%)");
+        assert_eq!(
+            en,
+            "behind schedule by 0.06 points (200% of the year's task)"
+        );
+        let (zh, _) = lag_words(
+            ScheduleMode::Proportional,
+            "人",
+            Some(90.0),
+            Some(100.0),
+            Some(-12.5),
+        )
+        .unwrap();
+        assert_eq!(zh, "领先序时进度 10 人(相当于本年任务的 12.5%)");
+        let (zh, _) = lag_words(ScheduleMode::Bound, "%", Some(5.2), Some(5.0), Some(4.0)).unwrap();
+        assert_eq!(zh, "未达目标 0.2 个百分点(相当于目标值的 4%)");
+        let (zh, _) = lag_words(ScheduleMode::Proportional, "%", None, None, Some(31.04)).unwrap();
+        assert_eq!(zh, "落后序时进度(相当于本年任务的 31%)");
+        assert_eq!(
+            lag_words(ScheduleMode::Proportional, "%", None, None, None),
+            None
+        );
+        assert_eq!(
+            lag_words(ScheduleMode::Proportional, "%", None, None, Some(f64::NAN)),
+            None
+        );
     }
 
     #[test]

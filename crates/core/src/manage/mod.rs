@@ -2,6 +2,7 @@
 //!
 //! - `work`: key tasks and major projects as work items with milestones, investment and
 //!   progress updates;
+//! - `projects`: the register of major projects and the 民生实事 list, their lights;
 //! - `weekly`: ISO weeks, weekly plans, carry-over and the week view;
 //! - `rank`: the monthly ranking by methods §4, its rule printed with it;
 //! - `supervise`: supervision orders (督办单), their state machine, reminders,
@@ -9,6 +10,7 @@
 //!
 //! Pure like the rest of core: time is passed in, nothing is stored here.
 
+pub mod projects;
 pub mod rank;
 pub mod supervise;
 pub mod weekly;
@@ -23,7 +25,8 @@ pub use supervise::{
     OrderSource, OrderState, ReviewCheck, ReviewChecklist, UnitOrderStats, unit_stats,
 };
 pub use weekly::{
-    IsoWeek, IsoWeekError, WeekItem, WeekItemStatus, WeekRow, WeekView, WeeklyPlan, carry_over,
+    FilerKind, IsoWeek, IsoWeekError, LinkGroup, WeekItem, WeekItemStatus, WeekLink, WeekRow,
+    WeekView, WeeklyPlan, carry_over,
 };
 pub use work::{
     AttachmentRef, Milestone, MilestoneTrack, ProgressUpdate, WorkItem, WorkKind, WorkProblem,

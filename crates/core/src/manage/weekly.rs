@@ -1,5 +1,6 @@
-//! 周计划: each department's weekly plan, carried over week to week, and the programme
-//! office's week view with the departments that did not file.
+//! 周计划: each department's and each town's weekly plan, carried over week to week, each
+//! item optionally linked to the task, project or order it advances, and the programme
+//! office's week view with the units that did not file and the items grouped by link.
 
 use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, Weekday};
 use serde::{Deserialize, Serialize};
@@ -224,9 +225,60 @@ crate::labelled!(WeekItemStatus, "周计划事项状态", {
 pub struct WeekItem {
     pub text: String,
     pub status: WeekItemStatus,
-    /// The work item (task or project id) it advances, if any.
+    /// What it advances, if anything: a task or project (`task:1.2`, `project:P02`) or a
+    /// supervision order (`DB-2025-0003`); see [`WeekItem::link`].
     #[serde(default)]
     pub work_item: Option<String>,
+}
+
+/// What a weekly item advances.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum WeekLink<'a> {
+    /// A key task or project (`task:…`, `project:…`).
+    Work(&'a str),
+    /// A supervision order (督办单).
+    Order(&'a str),
+}
+
+impl WeekItem {
+    /// The item's link, read from `work_item`: an id with the prefix `task:` or
+    /// `project:` is a work item, any other an order.
+    pub fn link(&self) -> Option<WeekLink<'_>> {
+        let id = self
+            .work_item
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())?;
+        Some(if id.starts_with("task:") || id.starts_with("project:") {
+            WeekLink::Work(id)
+        } else {
+            WeekLink::Order(id)
+        })
+    }
+}
+
+/// Who files weekly plans: the departments (the lead units) and the towns (镇街).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FilerKind {
+    Department,
+    Town,
+}
+
+impl FilerKind {
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            FilerKind::Department => "区级部门",
+            FilerKind::Town => "镇(街道)",
+        }
+    }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            FilerKind::Department => "department",
+            FilerKind::Town => "town",
+        }
+    }
 }
 
 /// A unit's plan for one week.
@@ -267,6 +319,8 @@ pub struct WeekRow {
     pub filed_by: Option<String>,
     /// Whether the unit is one of those expected to file.
     pub expected: bool,
+    /// A department or a town (expected units only).
+    pub kind: Option<FilerKind>,
 }
 
 impl WeekRow {
@@ -283,12 +337,30 @@ pub struct WeekView {
     pub rows: Vec<WeekRow>,
     /// Expected units that did not file for the week.
     pub missing: Vec<String>,
+    /// The week's linked items grouped by what they advance (tasks and projects first,
+    /// then orders, each by id), every unit's item under it.
+    pub by_link: Vec<LinkGroup>,
+}
+
+/// The items of one week that advance the same task, project or order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LinkGroup {
+    /// The id as written on the items (`task:1.2`, `project:P02`, `DB-2025-0003`).
+    pub link: String,
+    pub order: bool,
+    /// (unit, item) in the order of the view's rows.
+    pub items: Vec<(String, WeekItem)>,
 }
 
 impl WeekView {
     /// Builds the view from the plans of `week` (plans of other weeks are ignored; of
-    /// several plans of one unit the last filed counts).
-    pub fn build(week: IsoWeek, expected_units: &[String], plans: &[WeeklyPlan]) -> WeekView {
+    /// several plans of one unit the last filed counts); `expected_units` in the order
+    /// shown, each with its kind.
+    pub fn build(
+        week: IsoWeek,
+        expected_units: &[(String, FilerKind)],
+        plans: &[WeeklyPlan],
+    ) -> WeekView {
         let mut latest: BTreeMap<&str, &WeeklyPlan> = BTreeMap::new();
         for p in plans.iter().filter(|p| p.week == week) {
             match latest.get(p.unit.as_str()) {
@@ -298,7 +370,8 @@ impl WeekView {
                 }
             }
         }
-        let row = |unit: &str, expected: bool| -> WeekRow {
+        let row = |unit: &str, kind: Option<FilerKind>| -> WeekRow {
+            let expected = kind.is_some();
             match latest.get(unit) {
                 Some(p) => {
                     let count =
@@ -312,6 +385,7 @@ impl WeekView {
                         filed_at: Some(p.filed_at),
                         filed_by: Some(p.filed_by.clone()),
                         expected,
+                        kind,
                     }
                 }
                 None => WeekRow {
@@ -323,17 +397,18 @@ impl WeekView {
                     filed_at: None,
                     filed_by: None,
                     expected,
+                    kind,
                 },
             }
         };
         let mut rows = Vec::new();
         let mut missing = Vec::new();
         let mut listed = std::collections::BTreeSet::new();
-        for u in expected_units {
+        for (u, kind) in expected_units {
             if !listed.insert(u.as_str()) {
                 continue;
             }
-            let r = row(u, true);
+            let r = row(u, Some(*kind));
             if !r.filed {
                 missing.push(u.clone());
             }
@@ -341,13 +416,42 @@ impl WeekView {
         }
         for u in latest.keys() {
             if !listed.contains(u) {
-                rows.push(row(u, false));
+                rows.push(row(u, None));
             }
         }
+        let mut groups: BTreeMap<WeekLink<'_>, Vec<(String, WeekItem)>> = BTreeMap::new();
+        for r in &rows {
+            let Some(p) = latest.get(r.unit.as_str()) else {
+                continue;
+            };
+            for item in &p.items {
+                if let Some(link) = item.link() {
+                    groups
+                        .entry(link)
+                        .or_default()
+                        .push((r.unit.clone(), item.clone()));
+                }
+            }
+        }
+        let by_link = groups
+            .into_iter()
+            .map(|(link, items)| {
+                let (id, order) = match link {
+                    WeekLink::Work(id) => (id, false),
+                    WeekLink::Order(id) => (id, true),
+                };
+                LinkGroup {
+                    link: id.to_string(),
+                    order,
+                    items,
+                }
+            })
+            .collect();
         WeekView {
             week,
             rows,
             missing,
+            by_link,
         }
     }
 }
@@ -521,8 +625,8 @@ mod tests {
     #[test]
     fn week_view() {
         use WeekItemStatus::*;
-        let expected: Vec<String> = ["区民政局", "区教育局", "区卫健局"]
-            .map(String::from)
+        let expected: Vec<(String, FilerKind)> = ["区民政局", "区教育局", "区卫健局"]
+            .map(|u| (u.to_string(), FilerKind::Department))
             .to_vec();
         let plans = vec![
             plan(
@@ -556,5 +660,62 @@ mod tests {
         assert!(!v.rows[1].filed);
         assert_eq!(v.rows[3].unit, "区文旅局");
         assert!(v.rows[3].filed && !v.rows[3].expected);
+        assert_eq!(v.rows[0].kind, Some(FilerKind::Department));
+        assert_eq!(v.rows[3].kind, None);
+        // Every linked item of the latest plans, under its link (the earlier refiling of
+        // 区民政局 and the other week's plan do not count).
+        assert_eq!(v.by_link.len(), 1);
+        assert_eq!(v.by_link[0].link, "task:1.2");
+        assert_eq!(v.by_link[0].items.len(), 3);
+    }
+
+    #[test]
+    fn towns_file_too_and_items_group_by_what_they_advance() {
+        use WeekItemStatus::*;
+        let expected = vec![
+            ("区民政局".to_string(), FilerKind::Department),
+            ("盐仓街道".to_string(), FilerKind::Town),
+        ];
+        let linked = |text: &str, link: Option<&str>| WeekItem {
+            text: text.into(),
+            status: Planned,
+            work_item: link.map(String::from),
+        };
+        let plans = vec![
+            plan(
+                "区民政局",
+                "2026-W02",
+                vec![
+                    linked("督办整改", Some("DB-2026-0001")),
+                    linked("项目推进", Some("project:P02")),
+                    linked("日常", None),
+                ],
+                "2026-01-05",
+            ),
+            plan(
+                "盐仓街道",
+                "2026-W02",
+                vec![linked("配合整改", Some("DB-2026-0001"))],
+                "2026-01-05",
+            ),
+        ];
+        let v = WeekView::build(w("2026-W02"), &expected, &plans);
+        assert!(v.missing.is_empty());
+        assert_eq!(v.rows[1].kind, Some(FilerKind::Town));
+        let links: Vec<(&str, bool, usize)> = v
+            .by_link
+            .iter()
+            .map(|g| (g.link.as_str(), g.order, g.items.len()))
+            .collect();
+        assert_eq!(
+            links,
+            vec![("project:P02", false, 1), ("DB-2026-0001", true, 2)]
+        );
+        assert_eq!(v.by_link[1].items[1].0, "盐仓街道");
+        assert_eq!(linked("x", Some("  ")).link(), None);
+        assert_eq!(
+            linked("x", Some("task:1.2")).link(),
+            Some(WeekLink::Work("task:1.2"))
+        );
     }
 }

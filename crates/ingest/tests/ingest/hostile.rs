@@ -348,6 +348,7 @@ fn the_error_list_is_capped_and_the_rest_counted() {
             max_errors: 500,
             ..ReadLimits::default()
         },
+        None,
     );
     assert_eq!(v.errors.len(), 500);
     assert!(v.errors_omitted >= 2500, "{}", v.errors_omitted);

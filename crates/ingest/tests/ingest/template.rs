@@ -159,10 +159,11 @@ fn a_filled_xlsx_template_uploads_cleanly() {
     let bytes = write_template(&plan, &tree, &who, &march()).unwrap();
     let mut rows = sheet(&bytes, "填报");
     for (i, r) in rows.iter_mut().enumerate().skip(1) {
-        r.resize(9, String::new());
+        r.resize(10, String::new());
         r[7] = format!("{}", 10 + i);
     }
     rows[1][8] = "已核对".into();
+    rows[1][9] = "本单位统计".into();
     let refs: Vec<Vec<&str>> = rows
         .iter()
         .map(|r| r.iter().map(String::as_str).collect())
@@ -174,6 +175,7 @@ fn a_filled_xlsx_template_uploads_cleanly() {
     assert!(v.is_ok(), "{:#?}", messages(&v.errors));
     assert_eq!(v.rows.len(), rows.len() - 1);
     assert_eq!(v.rows[0].2, "已核对");
+    assert_eq!(read[0].data_source, "本单位统计");
 }
 
 #[test]
@@ -186,10 +188,11 @@ fn a_filled_csv_template_uploads_cleanly_in_utf8_and_gbk() {
     assert_eq!(lines[0], TEMPLATE_HEADERS.join(","));
     assert_eq!(lines.len(), 1 + expected_rows());
     for (i, l) in lines.iter_mut().enumerate().skip(1) {
-        // "…,分子,," → fill 数值 (the second-to-last cell).
-        assert!(l.ends_with(",,"), "{l}");
-        l.truncate(l.len() - 1);
-        l.push_str(&format!("\"{},000.5\",", i));
+        // "…,分子,,," → fill 数值 (the third-to-last cell; the test plan names no
+        // default source).
+        assert!(l.ends_with(",,,"), "{l}");
+        l.truncate(l.len() - 2);
+        l.push_str(&format!("\"{},000.5\",,", i));
     }
     let filled = lines.join("\r\n");
     let (gbk, _, _) = encoding_rs::GBK.encode(&filled);

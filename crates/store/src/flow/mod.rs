@@ -12,6 +12,7 @@ mod accounts;
 mod plans;
 mod records;
 mod sessions;
+mod sync;
 mod values;
 
 use std::sync::{Arc, RwLock};
@@ -37,6 +38,8 @@ pub struct SqlStore<DB: sqlx::Database> {
     origin: Arc<RwLock<Option<String>>>,
     /// The time writes are stamped with instead of now (`set_clock`).
     clock: Arc<RwLock<Option<NaiveDateTime>>>,
+    /// The audit rows this handle committed, as ranges of sequence numbers (`sync.rs`).
+    own: sync::OwnCommits,
 }
 
 impl<DB: sqlx::Database> Clone for SqlStore<DB> {
@@ -45,6 +48,7 @@ impl<DB: sqlx::Database> Clone for SqlStore<DB> {
             pool: self.pool.clone(),
             origin: self.origin.clone(),
             clock: self.clock.clone(),
+            own: self.own.clone(),
         }
     }
 }
@@ -55,6 +59,7 @@ impl<DB: sqlx::Database> SqlStore<DB> {
             pool,
             origin: Default::default(),
             clock: Default::default(),
+            own: Default::default(),
         }
     }
 
@@ -150,6 +155,7 @@ pub(crate) struct Write<D: Dialect> {
     tx: Tx<D>,
     pub at: NaiveDateTime,
     appender: Appender,
+    own: sync::OwnCommits,
 }
 
 impl<D: Dialect> On<D> for Write<D> {
@@ -177,11 +183,17 @@ impl<D: Dialect> Write<D> {
             .await?
             .ok_or_else(|| StoreError::Corrupt("审计链头(audit_head)缺失".into()))?;
         let appender = Appender::new(row.col(0)?, row.col(1)?, at, actor).origin(store.origin());
-        Ok(Write { tx, at, appender })
+        Ok(Write {
+            tx,
+            at,
+            appender,
+            own: store.own.clone(),
+        })
     }
 
     /// Appends `rows` to the chain (none: the head stays), moves the head, and commits.
     pub(crate) async fn commit(mut self, rows: Vec<NewAudit>) -> Result<()> {
+        let first = self.appender.seq + 1;
         if !rows.is_empty() {
             let mut rows = rows.into_iter().peekable();
             while rows.peek().is_some() {
@@ -195,6 +207,9 @@ impl<D: Dialect> Write<D> {
                 .await?;
         }
         self.tx.commit().await?;
+        if self.appender.seq >= first {
+            self.own.note(first, self.appender.seq);
+        }
         Ok(())
     }
 }
@@ -204,7 +219,7 @@ pub(crate) fn to_json<T: serde::Serialize>(v: &T) -> Result<String> {
 }
 
 pub(crate) const OBS_COLUMNS: &str = "o.indicator, o.place, o.period, o.component, o.value, \
-     o.state, o.reporter, o.reported_at, o.comment";
+     o.state, o.reporter, o.reported_at, o.comment, COALESCE(o.source, '')";
 
 /// An observation from the columns `OBS_COLUMNS`, starting at column `at`.
 pub(crate) fn obs_from_row(row: &impl Get, at: usize) -> Result<Observation> {
@@ -218,6 +233,7 @@ pub(crate) fn obs_from_row(row: &impl Get, at: usize) -> Result<Observation> {
         reporter: row.col(at + 6)?,
         reported_at: row.col(at + 7)?,
         comment: row.col(at + 8)?,
+        source: row.col(at + 9)?,
     })
 }
 

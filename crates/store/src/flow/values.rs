@@ -85,12 +85,12 @@ impl<D: Dialect> ValueStore for SqlStore<D> {
             let Some(o) = &c.old else { continue };
             sql(
                 "INSERT INTO quarantine (indicator, place, period, component, value, state, \
-                 reporter, reported_at, comment, reason, moved_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+                 reporter, reported_at, comment, reason, moved_at, source) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
                  ON CONFLICT (indicator, place, period, component) DO UPDATE SET \
                  value = excluded.value, state = excluded.state, reporter = excluded.reporter, \
                  reported_at = excluded.reported_at, comment = excluded.comment, \
-                 reason = excluded.reason, moved_at = excluded.moved_at",
+                 reason = excluded.reason, moved_at = excluded.moved_at, source = excluded.source",
             )
             .bind(&o.key.indicator)
             .bind(&o.key.place)
@@ -103,6 +103,7 @@ impl<D: Dialect> ValueStore for SqlStore<D> {
             .bind(&o.comment)
             .bind(reason)
             .bind(w.at)
+            .bind(Some(o.source.clone()).filter(|s| !s.is_empty()))
             .execute(&mut w)
             .await?;
             sql(

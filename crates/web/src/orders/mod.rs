@@ -22,7 +22,7 @@ use crate::Shared;
 use crate::auth::Authed;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{ApiQuery, JsonBody, Writer};
-use crate::text::{code_of, parse_code, parse_date, today};
+use crate::text::{code_of, parse_code, parse_date};
 pub use types::{ActionIn, OrderOut, StatsDto, SweepOut};
 
 #[derive(OpenApi)]
@@ -113,7 +113,7 @@ async fn api_orders(
         q.state.as_deref(),
         q.overdue.unwrap_or(false),
     )?;
-    let day = today();
+    let day = web.app.today();
     let list = web.app.orders(&who.user.login, &f, day).await?;
     Ok(Json(
         list.iter().map(|o| order_out(&who.user, o, day)).collect(),
@@ -134,7 +134,7 @@ async fn api_order(
     Path(id): Path<String>,
 ) -> ApiResult<Json<OrderOut>> {
     let o = web.app.order(&who.user.login, &id).await?;
-    Ok(Json(order_out(&who.user, &o, today())))
+    Ok(Json(order_out(&who.user, &o, web.app.today())))
 }
 
 /// A new order.
@@ -171,7 +171,7 @@ async fn api_order_raise(
     JsonBody(b): JsonBody<RaiseIn>,
 ) -> ApiResult<Json<OrderOut>> {
     let o = raise(&web, &who, &b).await?;
-    Ok(Json(order_out(&who.user, &o, today())))
+    Ok(Json(order_out(&who.user, &o, web.app.today())))
 }
 
 async fn raise(web: &Shared, who: &Authed, b: &RaiseIn) -> ApiResult<Versioned<Order>> {
@@ -249,7 +249,7 @@ async fn api_order_action(
         .app
         .act_on_order(&who.user.login, &id, b.action.into(), b.version)
         .await?;
-    Ok(Json(order_out(&who.user, &o, today())))
+    Ok(Json(order_out(&who.user, &o, web.app.today())))
 }
 
 #[utoipa::path(get, path = "/api/v1/orders/stats", tag = "manage",
@@ -261,7 +261,7 @@ async fn api_order_stats(
     State(web): State<Shared>,
     _who: Authed,
 ) -> ApiResult<Json<Vec<StatsDto>>> {
-    let s = web.app.order_stats(today()).await?;
+    let s = web.app.order_stats(web.app.today()).await?;
     Ok(Json(s.into_iter().map(StatsDto::from).collect()))
 }
 
@@ -284,7 +284,7 @@ async fn api_sweep(State(web): State<Shared>, who: Writer) -> ApiResult<Json<Swe
         raised,
         reminders,
         escalations,
-    } = web.app.sweep(today()).await?;
+    } = web.app.sweep(web.app.today()).await?;
     Ok(Json(SweepOut {
         raised,
         reminders,

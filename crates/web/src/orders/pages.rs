@@ -20,7 +20,7 @@ use crate::Shared;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::PageUser;
 use crate::layout::{Chrome, Fields, L, PageResult, back_to, check_form, field, render};
-use crate::text::{code_of, parse_code, parse_date, pctf, person, today};
+use crate::text::{code_of, parse_code, parse_date, pctf, person};
 
 pub(super) fn routes() -> axum::Router<Shared> {
     Router::new()
@@ -110,7 +110,7 @@ async fn orders_page(
         .get("overdue")
         .is_some_and(|v| v == "1" || v == "true" || v == "on");
     let filter = order_filter(Some(&f_unit), Some(&f_state), f_overdue).map_err(|e| c.error(e))?;
-    let day = today();
+    let day = web.app.today();
     let list = web
         .app
         .orders(&who.user.login, &filter, day)
@@ -154,7 +154,10 @@ async fn orders_page(
         stats,
         states: OrderState::ALL
             .iter()
-            .map(|s| (code_of(s), s.label_zh().to_string()))
+            .map(|s| {
+                let label = if c.en { s.label_en() } else { s.label_zh() };
+                (code_of(s), label.to_string())
+            })
             .collect(),
         f_unit,
         f_state,
@@ -242,7 +245,7 @@ async fn order_page(
         .order(&who.user.login, &id)
         .await
         .map_err(|e| c.error(e))?;
-    let day = today();
+    let day = web.app.today();
     let o = &v.item;
     let row = order_row(o, day, c.en);
     let state = web.app.read();
@@ -252,9 +255,9 @@ async fn order_page(
         .map(|e| EventView {
             at: show_minute(e.at),
             actor: person(&state, &e.actor, c.en),
-            action: e.action.label_zh().into(),
-            from: e.from.label_zh().into(),
-            to: e.to.label_zh().into(),
+            action: if c.en { e.action.label_en() } else { e.action.label_zh() }.into(),
+            from: if c.en { e.from.label_en() } else { e.from.label_zh() }.into(),
+            to: if c.en { e.to.label_en() } else { e.to.label_zh() }.into(),
             note: e.note.clone(),
         })
         .collect();
@@ -267,10 +270,13 @@ async fn order_page(
                 x.old_deadline.to_string(),
                 x.new_deadline.to_string(),
                 x.reason.clone(),
-                match x.approved {
-                    None => "待审批".into(),
-                    Some(true) => "已批准".into(),
-                    Some(false) => "不予延期".into(),
+                match (x.approved, c.en) {
+                    (None, false) => "待审批".into(),
+                    (Some(true), false) => "已批准".into(),
+                    (Some(false), false) => "不予延期".into(),
+                    (None, true) => "awaiting a decision".into(),
+                    (Some(true), true) => "approved".into(),
+                    (Some(false), true) => "refused".into(),
                 },
             ]
         })
@@ -286,17 +292,27 @@ async fn order_page(
         .collect();
     let checks = ReviewCheck::ALL
         .iter()
-        .map(|k| (code_of(k), k.label_zh().to_string(), o.checklist.get(*k)))
+        .map(|k| {
+            let label = if c.en { k.label_en() } else { k.label_zh() };
+            (code_of(k), label.to_string(), o.checklist.get(*k))
+        })
         .collect();
     let checklist_done = o
         .checklist
         .items()
         .iter()
-        .map(|(k, v)| (k.label_zh().to_string(), *v))
+        .map(|(k, v)| {
+            let label = if c.en { k.label_en() } else { k.label_zh() };
+            (label.to_string(), *v)
+        })
         .collect();
     let l = c.labels();
     let page = OrderPage {
-        title: format!("督办单 {}", o.id),
+        title: if c.en {
+            format!("Supervision order {}", o.id)
+        } else {
+            format!("督办单 {}", o.id)
+        },
         id: o.id.clone(),
         version: v.version,
         state: o.state.label_zh().into(),

@@ -23,7 +23,6 @@ use crate::auth::Authed;
 use crate::download::file_response;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{ApiQuery, JsonBody, Writer};
-use crate::text::today;
 use crate::uploads::multipart_error;
 pub use types::{ProgressForm, TaskOut, TaskPut};
 
@@ -76,7 +75,7 @@ async fn api_tasks(
     who: Authed,
     ApiQuery(q): ApiQuery<TasksQuery>,
 ) -> ApiResult<Json<Vec<TaskOut>>> {
-    let day = today();
+    let day = web.app.today();
     let items = web.app.work_items().await?;
     Ok(Json(
         items
@@ -100,7 +99,7 @@ async fn api_task(
     Path(id): Path<String>,
 ) -> ApiResult<Json<TaskOut>> {
     let w = web.app.work_item(&id).await?;
-    Ok(Json(task_out(&who.user, &w, today())))
+    Ok(Json(task_out(&who.user, &w, web.app.today())))
 }
 
 #[utoipa::path(put, path = "/api/v1/tasks/{id}", tag = "manage",
@@ -132,7 +131,7 @@ async fn api_task_put(
         .app
         .save_work_item(&who.user.login, body.item.into(), body.version)
         .await?;
-    Ok(Json(task_out(&who.user, &saved, today())))
+    Ok(Json(task_out(&who.user, &saved, web.app.today())))
 }
 
 pub(crate) type Files = Vec<(String, String, Vec<u8>)>;
@@ -197,7 +196,7 @@ async fn api_task_progress(
         .app
         .add_progress(&who.user.login, &id, &text, files)
         .await?;
-    Ok(Json(task_out(&who.user, &saved, today())))
+    Ok(Json(task_out(&who.user, &saved, web.app.today())))
 }
 
 #[utoipa::path(get, path = "/api/v1/attachments/{sha256}", tag = "manage",

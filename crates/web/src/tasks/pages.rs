@@ -17,7 +17,7 @@ use crate::Shared;
 use crate::error::ApiError;
 use crate::extract::PageUser;
 use crate::layout::{Chrome, Fields, L, PageResult, back_to, check_form, field, render};
-use crate::text::{parse_date, pctf, today, yi};
+use crate::text::{parse_date, pctf, yi};
 
 pub(super) fn routes() -> Router<Shared> {
     Router::new()
@@ -58,7 +58,7 @@ async fn tasks_page(
 ) -> PageResult {
     let c = who.chrome(&web, "/tasks");
     let items = web.app.work_items().await.map_err(|e| c.error(e))?;
-    let day = today();
+    let day = web.app.today();
     let only_overdue = q.get("overdue").is_some_and(|v| v == "1" || v == "true");
     let rows = items
         .iter()
@@ -91,7 +91,7 @@ async fn tasks_page(
                 },
                 title: it.title.clone(),
                 lead: it.lead_unit.clone(),
-                milestones: format!("{} 个", it.milestones.len()),
+                milestones: it.milestones.len().to_string(),
                 done: it.milestones.iter().filter(|m| m.done_on.is_some()).count(),
                 overdue: it.overdue_milestones(day).len(),
                 planned,
@@ -156,7 +156,7 @@ async fn task_page(
 ) -> PageResult {
     let c = who.chrome(&web, &format!("/tasks/{id}"));
     let w = web.app.work_item(&id).await.map_err(|e| c.error(e))?;
-    let day = today();
+    let day = web.app.today();
     let it = &w.item;
     let mut ms: Vec<&Milestone> = it.milestones.iter().collect();
     ms.sort_by_key(|m| (m.due, m.id));
@@ -288,7 +288,7 @@ async fn task_milestone_post(
     let date = |k: &str| -> Result<NaiveDate, ApiError> {
         let t = field(&form, k).unwrap_or_default().trim();
         if t.is_empty() {
-            Ok(today())
+            Ok(web.app.today())
         } else {
             parse_date(t, "日期")
         }

@@ -1,0 +1,207 @@
+//! 重大公共服务项目 and 民生实事 through the real HTTP interface (a module of the one test
+//! binary `web`): the demo register adds up to the plan's 89.88亿元 with a light; the office
+//! and the lead unit add, edit and close a project, nobody else; a bad project is refused
+//! whole with every problem named; the overview and a town's page carry the panels.
+
+use super::*;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_register_is_kept_by_the_office_and_the_lead_unit_and_lit_like_an_indicator() {
+    let s = start().await;
+    let office = s.signed_in("office").await;
+    let wjj = s.signed_in("wjj").await;
+    let rsj = s.signed_in("rsj").await;
+
+    let (st, list) = office.get("/api/v1/projects?year=2025").await;
+    assert_eq!(st, StatusCode::OK, "{list}");
+    let projects = list["projects"].as_array().unwrap();
+    assert!((15..=25).contains(&projects.len()), "{}", projects.len());
+    assert_eq!(list["summary"]["total"]["goal_wan"], 898_800.0);
+    assert!(
+        list["summary"]["total"]["completed_to_date_wan"]
+            .as_f64()
+            .unwrap()
+            > 0.0
+    );
+    let lights: Vec<&str> = projects
+        .iter()
+        .filter_map(|p| p["light"].as_str())
+        .collect();
+    assert!(
+        lights.contains(&"green") && lights.contains(&"red"),
+        "{lights:?}"
+    );
+    assert!(
+        projects
+            .iter()
+            .all(|p| p["project"]["name"].as_str().unwrap().contains("演示"))
+    );
+
+    // The lead unit registers a project of its own.
+    let new = json!({
+        "code": "XM90", "name": "测试社区卫生服务站", "domain": "BY", "key_task": "4.1",
+        "place": TOWN, "lead_unit": "区卫健局", "partner_units": [], "total_wan": 1200.0,
+        "start": "2025-03-01", "end": "2026-06-30",
+        "years": [{"year": 2025, "planned_wan": 800.0, "completed_wan": 100.0, "as_of": "2025-09-30"},
+                  {"year": 2026, "planned_wan": 400.0}],
+        "milestones": [], "status": "building"
+    });
+    // Another unit may not register it under the 卫健局's name.
+    let (st, body) = rsj
+        .put_json(
+            "/api/v1/projects/XM90",
+            json!({"version": 0, "project": new}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::FORBIDDEN, "{body}");
+    let (st, saved) = wjj
+        .put_json(
+            "/api/v1/projects/XM90",
+            json!({"version": 0, "project": new}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{saved}");
+    // 100 of 800 by the end of September: far behind the year's schedule.
+    assert_eq!(saved["light"], "red", "{saved}");
+    assert!(
+        saved["explanation"].as_str().unwrap().contains("800"),
+        "{saved}"
+    );
+    let version = saved["version"].as_i64().unwrap();
+    // Adding it again is refused; a stale version is a conflict.
+    let (st, body) = wjj
+        .put_json(
+            "/api/v1/projects/XM90",
+            json!({"version": 0, "project": new}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let mut edited = new.clone();
+    edited["years"][0]["completed_wan"] = json!(700.0);
+    let (st, saved) = wjj
+        .put_json(
+            "/api/v1/projects/XM90",
+            json!({"version": version, "project": edited}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{saved}");
+    assert_eq!(saved["light"], "green", "{saved}");
+    let (st, body) = office
+        .put_json(
+            "/api/v1/projects/XM90",
+            json!({"version": version, "project": edited}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CONFLICT, "{body}");
+
+    // A bad project: every problem named, nothing stored.
+    let mut bad = new.clone();
+    bad["code"] = json!("XM91");
+    bad["total_wan"] = json!(-5.0);
+    bad["end"] = json!("2024-01-01");
+    bad["domain"] = json!("ZZ");
+    let (st, body) = office
+        .put_json(
+            "/api/v1/projects/XM91",
+            json!({"version": 0, "project": bad}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let text = body.to_string();
+    for needle in ["总投资", "早于开工日期", "未知领域"] {
+        assert!(text.contains(needle), "{needle}: {text}");
+    }
+    let (st, _) = office.get("/api/v1/projects/XM91").await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
+
+    // Closing needs a note; closed, it no longer lights.
+    let v = saved["version"].as_i64().unwrap();
+    let (st, body) = wjj
+        .post(
+            "/api/v1/projects/XM90/close",
+            json!({"version": v, "status": "terminated", "note": ""}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let (st, closed) = wjj
+        .post(
+            "/api/v1/projects/XM90/close",
+            json!({"version": v, "status": "已终止", "note": "并入其他项目"}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{closed}");
+    assert_eq!(closed["project"]["status"], "terminated");
+    assert!(closed["light"].is_null(), "{closed}");
+
+    // The register downloads as a workbook.
+    let resp = office
+        .with(
+            office
+                .http
+                .get(format!("{}/api/v1/projects.xlsx", office.base)),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert!(resp.bytes().await.unwrap().starts_with(b"PK"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn livelihood_lists_report_cards_and_the_pages_show_the_panels() {
+    let s = start().await;
+    let office = s.signed_in("office").await;
+    let (st, items) = office.get("/api/v1/livelihood?year=2025").await;
+    assert_eq!(st, StatusCode::OK, "{items}");
+    assert!(items.as_array().unwrap().len() >= 5, "{items}");
+    let (st, card) = office.get("/api/v1/livelihood-card?year=2025&at=mid").await;
+    assert_eq!(st, StatusCode::OK, "{card}");
+    let rows = card["rows"].as_array().unwrap();
+    assert!(rows.iter().all(|r| r["schedule"]["light"].is_string()));
+    let (st, body) = office
+        .get("/api/v1/livelihood-card?year=2025&at=later")
+        .await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+
+    let mut b = Browser::new(&s.base);
+    sign_in_form(&mut b, "office").await;
+    let (st, html) = b.get("/projects").await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(
+        html.contains("重大公共服务项目") && html.contains("89.88亿元"),
+        "{html}"
+    );
+    assert!(html.contains("登记新项目"));
+    let (_, html) = b.get("/overview").await;
+    assert!(
+        html.contains("重大项目投资") && html.contains("民生实事"),
+        "projects panels"
+    );
+    let (_, html) = b.get("/place/330902005").await;
+    assert!(html.contains("辖区内重大项目"), "town projects");
+    let (_, html) = b.get("/livelihood?year=2025&at=mid").await;
+    assert!(html.contains("2025年民生实事年中报告单"));
+    // A monthly report through the page's form.
+    let csrf = hidden(&html, "csrf");
+    let (st, _) = b
+        .post_form(
+            "/livelihood/report",
+            &[
+                ("csrf", &csrf),
+                ("id", "2025-02"),
+                ("month", "9"),
+                ("done", "100"),
+                ("note", ""),
+            ],
+        )
+        .await;
+    assert!(st.is_redirection(), "{st}");
+    let (_, items) = office.get("/api/v1/livelihood?year=2025").await;
+    let two = items
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["id"] == "2025-02")
+        .unwrap();
+    assert!(two["item"]["progress"].to_string().contains("100"), "{two}");
+}
