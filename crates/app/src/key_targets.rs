@@ -40,6 +40,8 @@ pub struct KeyTargetRow {
     /// (`90%以上`), and the year it is for.
     pub written: String,
     pub written_year: i32,
+    /// 原目标 of that cell, when a revision (方案调整) changed it.
+    pub written_original: Option<String>,
     /// Whether the target judged this year is derived from the final one (推算).
     pub derived: bool,
     /// A milestone target (全覆盖, 动态清零, 100 % by a year): where its dated plan stands.
@@ -137,11 +139,13 @@ impl App {
                     },
                     work_item: milestone.map(|_| format!("task:{task}")),
                     task,
+                    written_original: state
+                        .plan
+                        .original_target(&ind.code, written_year)
+                        .map(str::to_string),
                     written,
                     written_year,
-                    derived: row
-                        .target
-                        .ends_with(youxiang_core::target::DERIVED_MARK),
+                    derived: row.target.ends_with(youxiang_core::target::DERIVED_MARK),
                     milestone,
                     series,
                     trend,

@@ -5,6 +5,8 @@
 
 use chrono::{Datelike, NaiveDate};
 use youxiang_core::eval::Light;
+use youxiang_core::manage::WorkItem;
+use youxiang_core::manage::projects::MajorProject;
 use youxiang_core::manage::{RankRow, unit_stats};
 use youxiang_core::period::{Period, PeriodKind};
 use youxiang_core::place::Level;
@@ -216,6 +218,8 @@ impl App {
         let stats = unit_stats(&orders, orders_as_of);
         let open_orders = orders.iter().filter(|o| o.state.is_open()).count();
         let notes = self.lag_notes(None).await?;
+        // Read before the state's guard is taken: nothing may be awaited while it is held.
+        let work = self.work_progress(quarter, orders_as_of).await?;
         let config = self.manage_config().await?;
 
         let state = self.read();
@@ -528,7 +532,33 @@ impl App {
             },
             survey: None,
             trends,
+            work,
         })
+    }
+
+    /// 六、重点任务与重大项目: the key tasks' milestones due in the quarter, done in it, or
+    /// overdue at `as_of` (the quarter's end, or today within it); the projects' year
+    /// investment with the light on `as_of` and their physical progress.
+    async fn work_progress(
+        &self,
+        quarter: Period,
+        as_of: NaiveDate,
+    ) -> Result<report::WorkProgress> {
+        let works: Vec<WorkItem> = self
+            .work_items()
+            .await?
+            .into_iter()
+            .map(|w| w.item)
+            .collect();
+        let all: Vec<MajorProject> = self.projects().await?.into_iter().map(|p| p.item).collect();
+        Ok(work_section(
+            &works,
+            &all,
+            quarter,
+            as_of,
+            self.project_goal_wan(),
+            &self.light_bands(),
+        ))
     }
 
     /// The quarterly report rendered in a format.
@@ -553,5 +583,116 @@ impl App {
             }
         };
         Ok(bytes)
+    }
+}
+
+/// The section's rows from the work items and the register (see
+/// [`App::work_progress`]).
+fn work_section(
+    works: &[WorkItem],
+    all: &[MajorProject],
+    quarter: Period,
+    as_of: NaiveDate,
+    goal_wan: Option<f64>,
+    bands: &youxiang_core::eval::LightBands,
+) -> report::WorkProgress {
+    let (from, to) = (quarter.start(), quarter.end());
+    let mut milestones = Vec::new();
+    for item in works {
+        if item.kind != youxiang_core::manage::WorkKind::Task {
+            continue;
+        }
+        let mut ms: Vec<_> = item
+            .milestones
+            .iter()
+            .filter(|m| {
+                let due_in = (from..=to).contains(&m.due);
+                let done_in = m.done_on.is_some_and(|d| (from..=to).contains(&d));
+                due_in || done_in || m.is_overdue(as_of)
+            })
+            .collect();
+        ms.sort_by_key(|m| (m.due, m.id));
+        for m in ms {
+            let state = match m.done_on {
+                Some(d) if d <= m.due => "按期完成",
+                Some(d) if d <= as_of => "逾期完成",
+                _ if m.is_overdue(as_of) => "逾期未完成",
+                _ => "未到期",
+            };
+            milestones.push(report::MilestoneRow {
+                task: format!("{} {}", item.code, item.title),
+                title: m.title.clone(),
+                lead_unit: item.lead_unit.clone(),
+                due: m.due.to_string(),
+                state: state.into(),
+                late: state == "逾期未完成",
+            });
+        }
+    }
+    let year = quarter.year();
+    let light = |l: youxiang_core::eval::Light| match l {
+        youxiang_core::eval::Light::Green => report::Light::Green,
+        youxiang_core::eval::Light::Yellow => report::Light::Yellow,
+        youxiang_core::eval::Light::Red => report::Light::Red,
+        youxiang_core::eval::Light::Grey => report::Light::NoData,
+    };
+    let wan = |v: f64| format!("{}万元", youxiang_core::manage::projects::fmt_wan(v));
+    let projects = all
+        .iter()
+        .map(|v| {
+            let p = v;
+            let y = p.year(year);
+            let done = p.milestones.iter().filter(|m| m.done_on.is_some()).count();
+            let late = p.milestones.iter().filter(|m| m.is_overdue(as_of)).count();
+            report::ProjectRow {
+                code: p.code.clone(),
+                name: p.name.clone(),
+                lead_unit: p.lead_unit.clone(),
+                status: p.status.label_zh().into(),
+                planned: y.map(|y| wan(y.planned_wan)).unwrap_or_else(|| "—".into()),
+                completed: y
+                    .and_then(|y| y.completed_wan)
+                    .map(wan)
+                    .unwrap_or_else(|| "未报送".into()),
+                light: p
+                    .year_schedule(year, as_of, bands)
+                    .map_or(report::Light::NoData, |s| light(s.light)),
+                progress: format!(
+                    "节点完成{done}/{}个{}",
+                    p.milestones.len(),
+                    if late > 0 {
+                        format!(",逾期{late}个")
+                    } else {
+                        String::new()
+                    }
+                ),
+            }
+        })
+        .collect();
+    let investment = if all.is_empty() {
+        None
+    } else {
+        let refs: Vec<_> = all.iter().collect();
+        let t = youxiang_core::manage::projects::programme_total(all, goal_wan, year, as_of, bands);
+        let y = youxiang_core::manage::projects::year_total(&refs, year, as_of, bands);
+        Some(format!(
+            "登记重大项目{}个,截至{}累计完成投资{}{};{year}年计划投资{},已完成{}({})。累计投资进度{}。",
+            t.projects,
+            as_of.format("%Y年%-m月%-d日"),
+            wan(t.completed_to_date_wan),
+            match (t.goal_wan, t.share_of_goal) {
+                (Some(g), Some(s)) => format!(",占方案目标{}的{}%", wan(g), number(s * 100.0)),
+                _ => String::new(),
+            },
+            wan(y.planned_wan),
+            y.completed_wan.map(wan).unwrap_or_else(|| "未报送".into()),
+            y.schedule.light.colour_zh(),
+            t.schedule.light.colour_zh(),
+        ))
+    };
+    report::WorkProgress {
+        milestones,
+        investment,
+        projects,
     }
 }

@@ -148,6 +148,9 @@ impl App {
             Some(marks) => marks.iter().for_each(|m| followed.note(m)),
             None => followed.rebuild = true,
         }
+        if std::env::var_os("YOUXIANG_DEBUG_SYNC").is_some() {
+            eprintln!("sync: after {after} head {head} rows {} marks {:?}", changes.rows, changes.marks);
+        }
         let mut report = CaughtUp {
             seq: head,
             foreign_rows: changes.rows,
@@ -160,6 +163,9 @@ impl App {
             if !followed.values.is_empty() {
                 let keys: Vec<ValueKey> = followed.values.iter().cloned().collect();
                 let stored = self.db.values_at(&keys).await?;
+                if std::env::var_os("YOUXIANG_DEBUG_SYNC").is_some() {
+                    eprintln!("sync: keys {keys:?} stored {stored:?}");
+                }
                 self.set_stored(&keys, &stored);
             }
             if followed.targets {

@@ -46,7 +46,9 @@ impl App {
         })
     }
 
-    async fn units_as_stored(&self) -> Result<Vec<RegisteredUnit>> {
+    /// Every unit as stored (phones unmasked): for the command line, which is at the
+    /// database already, and the checks of the plan against the register.
+    pub async fn units_as_stored(&self) -> Result<Vec<RegisteredUnit>> {
         let mut out = Vec::new();
         for r in self
             .db()

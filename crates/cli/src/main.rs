@@ -3,6 +3,7 @@
 
 mod access_cmd;
 mod backup_cmd;
+mod catalogue_cmd;
 mod boundaries_cmd;
 mod data_cmd;
 mod eval_cmd;
@@ -107,6 +108,9 @@ enum Command {
     /// Reports: `report quarterly 2025Q3 --format html|pdf|docx`.
     #[command(subcommand)]
     Report(manage_cmd::ReportCmd),
+    /// 基本公共服务标准: the service catalogue's editions (show, check, diff).
+    #[command(subcommand)]
+    Catalogue(catalogue_cmd::CatalogueCmd),
     /// The 15-minute public-service circle on an OpenStreetMap walking network.
     Access {
         #[command(subcommand)]
@@ -171,7 +175,7 @@ fn run(cli: Cli) -> Result<()> {
             let plan = plan_cmd::load_plan(cli.plan.as_deref())?;
             plan_cmd::run_show(&plan, args)
         }
-        Command::Plan(PlanCmd::Check(args)) => plan_cmd::run_check(args),
+        Command::Plan(PlanCmd::Check(args)) => plan_cmd::run_check(&cli.db, args),
         Command::Plan(PlanCmd::Import(args)) => plan_import_cmd::run_import(args),
         Command::Plan(PlanCmd::Revise(args)) => plan_cmd::run_revise(&cli.db, args),
         Command::Eval(EvalCmd::Progress(args)) => eval_cmd::run_progress(args),
@@ -197,6 +201,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Config(args) => manage_cmd::run_config(&cli.db, args),
         Command::Targets(cmd) => targets_cmd::run(&cli.db, cmd),
         Command::Units(cmd) => units_cmd::run(&cli.db, cmd),
+        Command::Catalogue(cmd) => catalogue_cmd::run(cmd),
         Command::LagNote(args) => manage_cmd::run_lag_note(&cli.db, args),
         Command::Inbox(args) => manage_cmd::run_inbox(&cli.db, args),
         Command::Report(cmd) => manage_cmd::run_report(&cli.db, cmd),

@@ -26,6 +26,10 @@ pub struct ShowArgs {
 pub struct CheckArgs {
     /// The plan file (TOML) to check.
     pub file: PathBuf,
+    /// Also warn about each lead or partner unit the file names that is not in the
+    /// register of units (单位名录) of the database `--db`.
+    #[arg(long)]
+    pub units: bool,
 }
 
 #[derive(clap::Args, Debug)]
@@ -94,8 +98,23 @@ pub fn load_plan(path: Option<&Path>) -> Result<Plan> {
     }
 }
 
-pub fn run_check(args: CheckArgs) -> Result<()> {
+pub fn run_check(db: &str, args: CheckArgs) -> Result<()> {
     let plan = load_plan(Some(&args.file))?;
+    if args.units {
+        let register = crate::data_cmd::runtime()?.block_on(async {
+            let app = crate::data_cmd::open(db).await?;
+            anyhow::Ok(
+                app.units_as_stored()
+                    .await?
+                    .into_iter()
+                    .map(|r| r.unit)
+                    .collect::<Vec<_>>(),
+            )
+        })?;
+        for w in youxiang_core::units::unregistered_units(&plan, &register) {
+            println!("提醒:{w}");
+        }
+    }
     println!(
         "方案文件有效:{}(第 {} 版),{} 个领域,{} 项表内指标,{} 项任务目标,{} 项重点任务,{} 个项目",
         plan.name,

@@ -60,7 +60,8 @@ pub struct UnitFields {
     pub kind: Option<UnitKind>,
     #[arg(long)]
     pub parent: Option<String>,
-    /// A contact as `姓名:电话` (repeat for several; replaces the stored contacts).
+    /// A contact as `姓名 电话` or `姓名:电话` (repeat for several; replaces the stored
+    /// contacts).
     #[arg(long = "contact")]
     pub contacts: Vec<String>,
     #[arg(long)]
@@ -80,17 +81,7 @@ impl UnitFields {
             u.parent = v;
         }
         if !self.contacts.is_empty() {
-            u.contacts = self
-                .contacts
-                .iter()
-                .map(|c| {
-                    let (person, phone) = c.split_once([':', ':']).unwrap_or((c, ""));
-                    Contact {
-                        person: person.trim().into(),
-                        phone: phone.trim().into(),
-                    }
-                })
-                .collect();
+            u.contacts = self.contacts.iter().map(|c| Contact::parse(c)).collect();
         }
         if let Some(v) = self.note {
             u.note = v;
@@ -151,8 +142,10 @@ pub fn run(db: &str, cmd: UnitsCmd) -> Result<()> {
                     bail!("单位名录中没有“{}”", fields.name);
                 };
                 let u = fields.apply(current.unit);
-                let saved = app.save_unit(&actor.login, u, Some(current.version)).await?;
-                println!("已修改单位 {}(第 {} 版)", saved.unit.name, saved.version + 1);
+                let saved = app
+                    .save_unit(&actor.login, u, Some(current.version))
+                    .await?;
+                println!("已修改单位 {}(第 {} 版)", saved.unit.name, saved.version);
             }
             UnitsCmd::Import { file, actor } => {
                 let bytes =

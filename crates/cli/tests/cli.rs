@@ -878,3 +878,65 @@ fn plan_import_asks_for_years_and_refuses_an_empty_table() {
     assert!(String::from_utf8_lossy(&r.stderr).contains("没有读出任何一行指标"));
     assert!(!out2.exists());
 }
+
+#[test]
+fn catalogue_show_check_and_diff() {
+    let c = json(&["catalogue", "show", "national-2023", "--json"]);
+    assert_eq!(c["year"], 2023);
+    assert!(c["items"].as_array().unwrap().len() >= 9);
+    let out = ok(&["catalogue", "check", "national-2023"]);
+    assert!(
+        out.contains("待核实") && out.contains("服务标准未填"),
+        "{out}"
+    );
+    // 2021 → 2023 as the announcement counts it, on two small editions written here.
+    let dir = tempfile::tempdir().unwrap();
+    let edition = |code: &str, items: &str| {
+        format!(
+            "[catalogue]\ncode = \"{code}\"\nname = \"{code}\"\nissuer = \"x\"\nyear = 2023\nscope = \"national\"\n{items}"
+        )
+    };
+    let item = |code: &str, name: &str, extra: &str| {
+        format!("[[items]]\ncode = \"{code}\"\nname = \"{name}\"\n{extra}\n")
+    };
+    let a = dir.path().join("a.toml");
+    let b = dir.path().join("b.toml");
+    std::fs::write(
+        &a,
+        edition(
+            "a",
+            &(item("1", "义务教育阶段免除学杂费", "standard = \"旧\"")
+                + &item("2", "农村危房改造", "target_group = \"旧\"")),
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        &b,
+        edition(
+            "b",
+            &(item("1", "义务教育阶段免除学杂费", "standard = \"新\"")
+                + &item("2", "农村危房改造", "target_group = \"新\"")
+                + &item("3", "增补叶酸预防神经管缺陷服务", "")),
+        ),
+    )
+    .unwrap();
+    let d = json(&[
+        "catalogue",
+        "diff",
+        a.to_str().unwrap(),
+        b.to_str().unwrap(),
+        "--json",
+    ]);
+    assert_eq!(d["added"][0]["name"], "增补叶酸预防神经管缺陷服务");
+    assert_eq!(d["standard"][0]["code"], "1");
+    assert_eq!(d["target_group"][0]["code"], "2");
+    // A broken edition names its problems and fails.
+    std::fs::write(&a, edition("a", &(item("1", "x", "") + &item("1", "", "")))).unwrap();
+    let out = youxiang(&["catalogue", "check", a.to_str().unwrap()]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("编码重复") && err.contains("名称不能为空"),
+        "{err}"
+    );
+}

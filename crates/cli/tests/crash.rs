@@ -49,7 +49,11 @@ fn values_file(db: &str, dir: &Path, n: usize) -> Vec<u8> {
     let mut lines = text.lines();
     let header = lines.next().expect("header");
     let columns: Vec<&str> = header.split(',').collect();
-    let at = |names: &[&str]| columns.iter().position(|c| names.iter().any(|n| c.contains(n)));
+    let at = |names: &[&str]| {
+        columns
+            .iter()
+            .position(|c| names.iter().any(|n| c.contains(n)))
+    };
     let value = at(&["数值"]).expect("a value column");
     let component = at(&["分项"]);
     let mut out = String::from(header);
@@ -185,7 +189,11 @@ fn crash_rounds(db: &str, dir: &Path) {
         eprintln!(
             "crash: round {round}, killed at {:.0} %: {}",
             fraction * 100.0,
-            if again == 0 { "all stored" } else { "nothing stored" }
+            if again == 0 {
+                "all stored"
+            } else {
+                "nothing stored"
+            }
         );
         // The engine equals a rebuild: a fresh process built from the store answers the same.
         let fresh = start(db);

@@ -252,13 +252,12 @@ fn two_servers_follow_each_other(db: &str) {
     let (a, b) = (start(db), start(db));
     let session = sign_in(a.port, "office");
     // A figure the office may change: a submitted one (approved ones are locked).
-    let found = get(
-        a.port,
-        "/api/v1/values?state=submitted&limit=1",
-        &session,
-    );
+    let found = get(a.port, "/api/v1/values?state=submitted&limit=1", &session);
     let stored = found[0].clone();
-    assert!(stored.is_object(), "the demo has a submitted value: {found}");
+    assert!(
+        stored.is_object(),
+        "the demo has a submitted value: {found}"
+    );
     let key = json!({
         "indicator": stored["indicator"],
         "place": stored["place"],
@@ -279,7 +278,13 @@ fn two_servers_follow_each_other(db: &str) {
         assert_eq!(status, 200, "write through {}: {body}", through.port);
         let expected = views(through.port, &session, &key);
         assert_ne!(expected[0], before[0], "the write moved the explanation");
-        let took = seen_within(other.port, &session, &key, &expected, Duration::from_secs(1));
+        let took = seen_within(
+            other.port,
+            &session,
+            &key,
+            &expected,
+            Duration::from_secs(1),
+        );
         eprintln!(
             "servers: a write through {} seen by {} after {took:?}",
             through.port, other.port
@@ -289,7 +294,13 @@ fn two_servers_follow_each_other(db: &str) {
         let (status, body) = post(through.port, "/api/v1/values/transition", &session, &keys);
         assert_eq!(status, 200, "submit through {}: {body}", through.port);
         let expected = views(through.port, &session, &key);
-        seen_within(other.port, &session, &key, &expected, Duration::from_secs(1));
+        seen_within(
+            other.port,
+            &session,
+            &key,
+            &expected,
+            Duration::from_secs(1),
+        );
     }
 
     // Two writes of the same value racing through both servers: both are serialised by
@@ -308,7 +319,10 @@ fn two_servers_follow_each_other(db: &str) {
                     })
                 })
                 .collect();
-            handles.into_iter().map(|h| h.join().expect("writer")).collect()
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("writer"))
+                .collect()
         });
         for (status, body) in &answers {
             assert_eq!(*status, 200, "a racing write: {body}");

@@ -4,6 +4,7 @@
 //!
 //! Nothing here does I/O or reads a clock: time is always passed in.
 
+pub mod catalogue;
 pub mod china_time;
 pub mod completeness;
 pub mod decompose;

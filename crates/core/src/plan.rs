@@ -762,3 +762,96 @@ fn check_cell(push: &mut impl FnMut(String, String), at: &str, what: &str, cell:
         }
     }
 }
+
+#[cfg(test)]
+mod revision_tests {
+    use super::*;
+    use chrono::NaiveDate;
+
+    fn plan() -> Plan {
+        let mut ind: Indicator = serde_json::from_value(serde_json::json!({
+            "code": "K1.2c", "name": "持证率", "unit": "%", "domain": "YY",
+            "polarity": "higher_is_better", "aggregation": {"rule": "not_aggregable"},
+            "lead_unit": "区卫健局", "source": {"kind": "table", "seq": 1},
+            "baseline": {"text": "70", "op": "=", "value": 70.0},
+            "targets": {}
+        }))
+        .expect("indicator");
+        for (y, t) in [(2025, "80%"), (2027, "90%")] {
+            ind.targets.insert(y, Target::parse(t).unwrap());
+        }
+        Plan {
+            code: "p".into(),
+            name: "计划".into(),
+            issuer: "区政府".into(),
+            place: "330902".into(),
+            published: String::new(),
+            baseline_year: 2022,
+            target_years: vec![2025, 2026, 2027],
+            version: 1,
+            domains: vec![Domain {
+                code: "YY".into(),
+                name: "幼有善育".into(),
+                lead_unit: "区卫健局".into(),
+                name_en: String::new(),
+            }],
+            indicators: vec![ind],
+            tasks: vec![],
+            projects: vec![],
+            revisions: vec![],
+        }
+    }
+
+    fn request<'a>(year: i32, text: &'a str, date: &'a str) -> RevisionRequest<'a> {
+        RevisionRequest {
+            indicator: "K1.2c",
+            year,
+            text,
+            date,
+            reason: "省考核口径调整",
+            document: "定政办发〔2026〕3号",
+            by: "office",
+        }
+    }
+
+    fn day(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn a_revision_keeps_the_original_and_applies_from_its_date() {
+        let mut p = plan();
+        assert_eq!(p.revise(&request(2025, "82%", "2026-03-01")), Ok(2));
+        assert_eq!(p.revise(&request(2027, "92%", "2026-03-01")), Ok(3));
+        let r = &p.revisions[0];
+        assert_eq!((r.document.as_str(), r.by.as_str()), ("定政办发〔2026〕3号", "office"));
+        assert_eq!(p.original_target("K1.2c", 2025), Some("80%"));
+        assert_eq!(p.original_target("K1.2c", 2026), None);
+        // 2025 ended before the revision: it keeps 80 %; 2027 takes 92 % at once.
+        assert_eq!(p.target_on("K1.2c", 2025, day("2025-12-31")).unwrap().text, "80%");
+        assert_eq!(p.target_on("K1.2c", 2025, day("2026-03-01")).unwrap().text, "82%");
+        let kept = p.superseded_targets();
+        assert_eq!(kept.len(), 1, "{kept:?}");
+        assert_eq!((kept[0].0.as_str(), kept[0].1, kept[0].2.text.as_str()), ("K1.2c", 2025, "80%"));
+        assert!(p.validate().is_empty(), "{:?}", p.validate());
+        // A revision dated in its own year applies to that year too.
+        let mut p = plan();
+        p.revise(&request(2025, "82%", "2025-06-30")).unwrap();
+        assert!(p.superseded_targets().is_empty());
+    }
+
+    #[test]
+    fn a_revision_without_reason_date_change_or_order_is_refused() {
+        let mut p = plan();
+        let mut r = request(2025, "82%", "2026-03-01");
+        r.reason = " ";
+        assert!(p.revise(&r).is_err());
+        assert!(p.revise(&request(2025, "80%", "2026-03-01")).is_err(), "unchanged");
+        assert!(p.revise(&request(2025, "约82", "2026-03-01")).is_err(), "not a target");
+        assert!(p.revise(&request(2025, "82%", "2026/03/01")).is_err(), "date");
+        assert!(p.revise(&request(2024, "82%", "2026-03-01")).is_err(), "year");
+        p.revise(&request(2025, "82%", "2026-03-01")).unwrap();
+        assert!(p.revise(&request(2027, "92%", "2026-01-01")).is_err(), "earlier");
+        assert_eq!((p.version, p.revisions.len()), (2, 1));
+    }
+}

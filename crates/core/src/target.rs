@@ -525,6 +525,24 @@ mod tests {
         assert!(derive_path(base(f64::NAN, 2023), 2027, &f, hi, &YEARS).is_empty());
     }
 
+    #[test]
+    fn a_target_written_for_every_year_is_judged_as_written() {
+        // 每年新增城镇就业6万人以上: each year's own cell, ≥ on a higher-is-better count.
+        let hi = Polarity::HigherIsBetter;
+        let t = Target::parse("6万人以上").unwrap();
+        assert_eq!((t.op, t.value, t.derived), (Op::Ge, Some(6.0), false));
+        assert_eq!(t.is_met(6.0, hi), Some(true));
+        assert_eq!(t.is_met(5.99, hi), Some(false));
+        // 累计 … 不少于 40个: the running total against the floor.
+        let t = Target::parse("不少于40个").unwrap();
+        assert_eq!(t.is_met(40.0, hi), Some(true));
+        assert_eq!(t.is_met(39.0, hi), Some(false));
+        // A ‰ ceiling on a lower-is-better rate.
+        let t = Target::parse("1‰以下").unwrap();
+        assert_eq!(t.is_met(1.0, Polarity::LowerIsBetter), Some(true));
+        assert_eq!(t.is_met(1.01, Polarity::LowerIsBetter), Some(false));
+    }
+
     proptest::proptest! {
         /// The derived text always reads back as the derived comparator and number.
         #[test]

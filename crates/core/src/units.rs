@@ -53,6 +53,24 @@ pub struct Contact {
     pub phone: String,
 }
 
+impl Contact {
+    /// A contact as written in one line: `姓名 电话`, `姓名:电话` or `姓名` (the phone is the
+    /// last word when it has a digit).
+    pub fn parse(line: &str) -> Contact {
+        let line = line.trim();
+        match line.rsplit_once([' ', '\u{3000}', ':', ':']) {
+            Some((person, phone)) if phone.chars().any(|c| c.is_ascii_digit()) => Contact {
+                person: person.trim().into(),
+                phone: phone.trim().into(),
+            },
+            _ => Contact {
+                person: line.into(),
+                phone: String::new(),
+            },
+        }
+    }
+}
+
 /// One unit of the register.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct Unit {
@@ -87,15 +105,15 @@ impl Unit {
         if name.is_empty() {
             out.push("单位名称不能为空".to_string());
         } else if name.chars().count() > MAX_UNIT_NAME_CHARS {
-            out.push(format!(
-                "单位名称“{name}”超过 {MAX_UNIT_NAME_CHARS} 个字符"
-            ));
+            out.push(format!("单位名称“{name}”超过 {MAX_UNIT_NAME_CHARS} 个字符"));
         }
         if [&self.name, &self.code, &self.parent, &self.note]
             .iter()
             .any(|t| t.chars().any(char::is_control))
         {
-            out.push(format!("单位“{name}”的名称、代码、上级和备注只能是一行文字"));
+            out.push(format!(
+                "单位“{name}”的名称、代码、上级和备注只能是一行文字"
+            ));
         }
         if !self.parent.trim().is_empty() && self.parent.trim() == name {
             out.push(format!("单位“{name}”的上级不能是它自己"));
@@ -117,7 +135,12 @@ impl Unit {
 
     /// The unit with surrounding blanks removed from its texts.
     pub fn trimmed(mut self) -> Unit {
-        for t in [&mut self.name, &mut self.code, &mut self.parent, &mut self.note] {
+        for t in [
+            &mut self.name,
+            &mut self.code,
+            &mut self.parent,
+            &mut self.note,
+        ] {
             *t = t.trim().to_string();
         }
         for c in &mut self.contacts {
@@ -249,6 +272,20 @@ mod tests {
             ..unit("区卫健局")
         };
         assert_eq!(u.masked().contacts[0].phone, "138****5678");
+    }
+
+    #[test]
+    fn a_contact_is_read_from_one_line() {
+        let c = |l: &str| {
+            let c = Contact::parse(l);
+            (c.person, c.phone)
+        };
+        assert_eq!(c("张三 13812345678"), ("张三".into(), "13812345678".into()));
+        assert_eq!(
+            c("王 五:0580-2021234"),
+            ("王 五".into(), "0580-2021234".into())
+        );
+        assert_eq!(c(" 李四 "), ("李四".into(), String::new()));
     }
 
     #[test]

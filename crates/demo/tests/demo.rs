@@ -119,6 +119,12 @@ async fn management_loop_end_to_end() {
     for (code, unit) in leads {
         assert!(app.unit_has_user(&unit), "{code}: {unit}");
     }
+    // And every unit the plan names anywhere — lead or partner of an indicator or a key
+    // task, lead of a project — so that no order or reminder goes into a void.
+    let named = youxiang_core::units::named_units(&app.read().plan);
+    for (unit, at) in named {
+        assert!(app.unit_has_user(&unit), "{at}: {unit}");
+    }
     let o = app.raise_order("office", draft, true).await.expect("raise");
     assert!(o.item.id.starts_with("DB-"), "{}", o.item.id);
     let inbox = app.inbox("wjj").await.expect("inbox");
@@ -385,7 +391,11 @@ async fn ranking_weekly_tasks_and_the_quarterly_report() {
         .find(|r| r.role == youxiang_core::scope::Role::TownReporter)
         .map(|r| (r.login.clone(), r.unit.clone()))
         .expect("a town reporter");
-    assert!(units.iter().any(|(u, k)| *u == town.1 && *k == FilerKind::Town));
+    assert!(
+        units
+            .iter()
+            .any(|(u, k)| *u == town.1 && *k == FilerKind::Town)
+    );
     let task = app.work_items().await.expect("items")[0].item.id.clone();
     let linked = |t: &str, link: &str| WeekItem {
         text: t.into(),
@@ -406,7 +416,11 @@ async fn ranking_weekly_tasks_and_the_quarterly_report() {
         .await
         .expect("a town files, linked to a task");
     let (view, _) = app.week_view(w1).await.expect("view");
-    let group = view.by_link.iter().find(|g| g.link == task).expect("grouped");
+    let group = view
+        .by_link
+        .iter()
+        .find(|g| g.link == task)
+        .expect("grouped");
     assert!(group.items.iter().any(|(u, _)| *u == town.1));
 
     // Work items: milestones, overdue detection, progress with an attachment.

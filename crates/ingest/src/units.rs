@@ -147,9 +147,7 @@ pub fn read_units(bytes: &[u8], file: &str) -> Result<Vec<Unit>, Vec<IngestError
 
 /// The row of a unit in the export (the columns of [`UNIT_HEADERS`]).
 pub fn unit_row(u: &Unit) -> [String; 7] {
-    let join = |f: fn(&Contact) -> &str| {
-        u.contacts.iter().map(f).collect::<Vec<_>>().join(";")
-    };
+    let join = |f: fn(&Contact) -> &str| u.contacts.iter().map(f).collect::<Vec<_>>().join(";");
     [
         u.name.clone(),
         u.code.clone(),

@@ -373,7 +373,10 @@ mod tests {
         let rows = read_values(csv.as_bytes(), "v.csv").unwrap();
         assert_eq!(rows[0].data_source, "浙里健康");
         let csv = "indicator,place,period,value,source\nT01,330902,2024,12,统计年鉴\n";
-        assert_eq!(read_values(csv.as_bytes(), "v.csv").unwrap()[0].data_source, "统计年鉴");
+        assert_eq!(
+            read_values(csv.as_bytes(), "v.csv").unwrap()[0].data_source,
+            "统计年鉴"
+        );
         let long = "源".repeat(101);
         let csv = format!("指标编码,地点编码,期间,数值,数据来源\nT01,330902,2024,12,{long}\n");
         let errors = read_values(csv.as_bytes(), "v.csv").unwrap_err();

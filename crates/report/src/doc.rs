@@ -207,6 +207,7 @@ pub fn document(r: &QuarterlyReport) -> Document<'_> {
         rankings(r),
         supervision(r),
     ];
+    sections.extend(work(r));
     sections.extend(survey(r));
     Document {
         title: r.title.clone(),
@@ -527,6 +528,84 @@ fn supervision(r: &QuarterlyReport) -> Section<'_> {
     }
 }
 
+/// Whether the report has the section on key tasks and projects.
+fn has_work(r: &QuarterlyReport) -> bool {
+    !r.work.milestones.is_empty() || !r.work.projects.is_empty()
+}
+
+/// 六、重点任务与重大项目: the key tasks' milestones (done, due, overdue) and the projects'
+/// investment and progress, when there are any.
+fn work(r: &QuarterlyReport) -> Option<Section<'_>> {
+    if !has_work(r) {
+        return None;
+    }
+    let w = &r.work;
+    let mut subs = Vec::new();
+    if !w.milestones.is_empty() {
+        let late = w.milestones.iter().filter(|m| m.late).count();
+        let cols = [
+            ("重点任务", 120.0, L),
+            ("节点", 140.0, L),
+            ("牵头单位", 80.0, L),
+            ("计划日期", 66.0, C),
+            ("状态", 77.0, C),
+        ];
+        let rows = w.milestones.iter().map(|m| {
+            let state = if m.late {
+                Cell::alarm(&m.state)
+            } else {
+                c(&m.state)
+            };
+            vec![c(&m.task), c(&m.title), c(&m.lead_unit), c(&m.due), state]
+        });
+        subs.push(section(
+            "",
+            "(一)重点任务节点",
+            vec![
+                Block::Note(format!(
+                    "本季度到期、完成或截至季末逾期的节点共{}个,其中逾期未完成{late}个。",
+                    w.milestones.len()
+                )),
+                Block::Table(Table::new(&cols, rows.collect())),
+            ],
+        ));
+    }
+    if !w.projects.is_empty() || w.investment.is_some() {
+        let cols = [
+            ("编号", 36.0, C),
+            ("项目", 140.0, L),
+            ("牵头单位", 70.0, L),
+            ("状态", 40.0, C),
+            ("年度计划", 62.0, R),
+            ("年度完成", 62.0, R),
+            ("序时", 40.0, C),
+            ("形象进度", 80.0, L),
+        ];
+        let rows = w.projects.iter().map(|p| {
+            vec![
+                c(&p.code),
+                c(&p.name),
+                c(&p.lead_unit),
+                c(&p.status),
+                c(&p.planned),
+                c(&p.completed),
+                Cell::light(p.light),
+                c(&p.progress),
+            ]
+        });
+        let mut blocks = Vec::new();
+        if let Some(t) = &w.investment {
+            blocks.push(Block::Text(t.clone()));
+        }
+        blocks.push(Block::Table(Table::new(&cols, rows.collect())));
+        subs.push(section("", "(二)重大项目投资与进度", blocks));
+    }
+    Some(Section {
+        subsections: subs,
+        ..section("work", "六、重点任务与重大项目", Vec::new())
+    })
+}
+
 /// 六、群众满意度调查, when a survey was run.
 fn survey(r: &QuarterlyReport) -> Option<Section<'_>> {
     r.survey.as_ref().map(|s| {
@@ -548,7 +627,15 @@ fn survey(r: &QuarterlyReport) -> Option<Section<'_>> {
         let table = Block::Table(Table::new(&cols, rows.collect()));
         Section {
             keep: true,
-            ..section("survey", "六、群众满意度调查", vec![intro, table])
+            ..section(
+                "survey",
+                if has_work(r) {
+                    "七、群众满意度调查"
+                } else {
+                    "六、群众满意度调查"
+                },
+                vec![intro, table],
+            )
         }
     })
 }

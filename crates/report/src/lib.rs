@@ -86,6 +86,52 @@ pub struct QuarterlyReport {
     pub survey: Option<Survey>,
     /// Chart (b): a trend per headline indicator against its yearly target path.
     pub trends: Vec<Trend>,
+    /// 六、重点任务与重大项目: the key tasks' milestones and the projects' investment; the
+    /// section is left out when both are empty.
+    #[serde(default)]
+    pub work: WorkProgress,
+}
+
+/// 六、重点任务与重大项目.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct WorkProgress {
+    /// The key tasks' milestones due in the quarter, done in it, or overdue at its end.
+    pub milestones: Vec<MilestoneRow>,
+    /// The programme's investment against the plan's total, in one sentence.
+    pub investment: Option<String>,
+    /// The major projects with the year's investment and light.
+    pub projects: Vec<ProjectRow>,
+}
+
+/// One milestone of a key task.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MilestoneRow {
+    /// `1.2 普惠托育`.
+    pub task: String,
+    pub title: String,
+    pub lead_unit: String,
+    /// `2025-06-30`.
+    pub due: String,
+    /// 按期完成, 逾期完成, 逾期未完成, 未到期.
+    pub state: String,
+    /// Overdue at the quarter's end (not done by its date).
+    pub late: bool,
+}
+
+/// One major project in the report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProjectRow {
+    pub code: String,
+    pub name: String,
+    pub lead_unit: String,
+    /// 在建, 已完工 …
+    pub status: String,
+    /// The year's planned and completed investment with units, e.g. `12000万元`.
+    pub planned: String,
+    pub completed: String,
+    pub light: Light,
+    /// The physical progress in words, e.g. `节点完成2/3个,逾期1个`.
+    pub progress: String,
 }
 
 /// A status light of the evaluation.

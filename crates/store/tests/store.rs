@@ -2052,3 +2052,70 @@ async fn text_with_a_nul_character_is_refused_on_both_backends() {
     )
     .await;
 }
+
+/// A figure's source (数据来源, migration 0008) is stored, read back, compared as part of
+/// the figure (the same number with another source is a change), kept in the audit rows
+/// and replayed by `audit verify` — alike on both backends; none named reads back empty.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_figures_source_is_stored_audited_and_replayed_on_both_backends() {
+    both(
+        "a_figures_source_is_stored_audited_and_replayed_on_both_backends",
+        |cx| async move {
+            let db = &cx.db;
+            let (plan, tree) = known_plan_and_tree(&[]);
+            let with = |value: f64, source: &str| {
+                vec![
+                    CheckedWrite::check_with_source(
+                        &plan,
+                        &tree,
+                        key("T01", "a", "2024"),
+                        value,
+                        String::new(),
+                        source.into(),
+                    )
+                    .expect("a sound write"),
+                ]
+            };
+            let out = db
+                .write_values(&with(1.0, "浙里健康"), "li", None)
+                .await
+                .expect("write");
+            assert_eq!(out.changes.len(), 1);
+            let out = db
+                .write_values(&with(1.0, "浙里健康"), "li", None)
+                .await
+                .expect("same");
+            assert_eq!((out.changes.len(), out.unchanged), (0, 1));
+            let out = db
+                .write_values(&with(1.0, "统计年鉴"), "li", None)
+                .await
+                .expect("new source");
+            assert_eq!(out.changes.len(), 1, "another source is a change");
+            let stored = db.load_values().await.expect("load");
+            assert_eq!(stored[0].source, "统计年鉴");
+            db.write_values(&checked(&[w("T01", "b", "2024", 2.0)]), "li", None)
+                .await
+                .expect("no source");
+            let stored = db.load_values().await.expect("load");
+            let b = stored.iter().find(|o| o.key.place == "b").expect("b");
+            assert_eq!(b.source, "");
+            let audit = db
+                .audit_query(&AuditFilter {
+                    place: Some("a".into()),
+                    ..Default::default()
+                })
+                .await
+                .expect("audit");
+            assert!(
+                audit[0]
+                    .new
+                    .as_deref()
+                    .is_some_and(|n| n.contains("\"source\":\"统计年鉴\"")),
+                "{audit:#?}"
+            );
+            let report = db.audit_verify().await.expect("verify");
+            assert!(report.ok, "{report:#?}");
+        },
+    )
+    .await;
+}

@@ -98,3 +98,29 @@ test("indicator page with charts, and English", async () => {
   await page.screenshot({ path: `${SHOTS}/07-overview-en.png`, fullPage: true });
   assert.deepEqual(page.consoleErrors, [], "no console errors (CSP)");
 });
+
+test("key-task targets page: by domain and lead unit, filter, phone width, English", async () => {
+  // Read-only: other files write figures, so nothing here depends on a count they change.
+  const page = await signIn("viewer");
+  await page.goto(`${BASE}/key-targets`);
+  assert.match(await page.title(), /重点任务目标/);
+  assert.ok(await page.locator("table.key-targets tbody tr").count() > 0, "rows listed");
+  assert.match(await page.content(), /(推算)/, "derived targets marked");
+  // Filter to one lead unit: every heading names it.
+  await page.selectOption("#kt-unit", "区卫健局");
+  await Promise.all([page.waitForURL(/unit=/), page.click("form.inline button[type=submit]")]);
+  const units = await page.locator("main h3").allInnerTexts();
+  assert.ok(units.length > 0 && units.every((u) => u.includes("区卫健局")), units.join(" | "));
+  await page.screenshot({ path: `${SHOTS}/40-key-targets.png`, fullPage: true });
+  // A phone: no sideways scrolling of the page itself (wide tables scroll in their box).
+  const phone = await signIn("viewer", { width: 390, height: 844 });
+  await phone.goto(`${BASE}/key-targets`);
+  const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 1, `page wider than the phone by ${overflow}px`);
+  await phone.screenshot({ path: `${SHOTS}/41-key-targets-phone.png`, fullPage: true });
+  await page.goto(`${BASE}/lang?to=en&back=/key-targets`);
+  assert.match(await page.content(), /Key-task targets/);
+  await page.goto(`${BASE}/lang?to=zh&back=/overview`);
+  assert.deepEqual(page.consoleErrors, [], "no console errors (CSP)");
+  assert.deepEqual(phone.consoleErrors, [], "no console errors (CSP)");
+});

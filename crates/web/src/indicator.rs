@@ -474,16 +474,23 @@ async fn indicator_html(
     // Where the figure explained comes from (数据来源), read before the state is held (no
     // lock across the store's await): the period asked for, else the latest figure's.
     let provenance = {
-        let explained_period = q.period.as_deref().and_then(|p| p.parse().ok()).or_else(|| {
-            let state = web.app.read();
-            let place = q.place.clone().unwrap_or_else(|| state.plan.place.clone());
-            state
-                .view_for(Reader::Person(&who.user), &place, &code)
-                .series_at(&code, &place)
-                .last()
-                .map(|(p, _)| *p)
-        });
-        let place = q.place.clone().unwrap_or_else(|| web.app.read().plan.place.clone());
+        let explained_period = q
+            .period
+            .as_deref()
+            .and_then(|p| p.parse().ok())
+            .or_else(|| {
+                let state = web.app.read();
+                let place = q.place.clone().unwrap_or_else(|| state.plan.place.clone());
+                state
+                    .view_for(Reader::Person(&who.user), &place, &code)
+                    .series_at(&code, &place)
+                    .last()
+                    .map(|(p, _)| *p)
+            });
+        let place = q
+            .place
+            .clone()
+            .unwrap_or_else(|| web.app.read().plan.place.clone());
         match explained_period {
             Some(p) => web
                 .app
@@ -696,37 +703,47 @@ async fn indicator_html(
         // with the forecast beside its year's target.
         targets: with_forecast(
             if place == state.plan.place {
-            district_targets(
-                &c,
-                &state.plan,
-                |y| match engine.target_at(&code, &place, y) {
-                    Some(PlaceTarget::District(t) | PlaceTarget::Own(t)) => Some(t.clone()),
-                    _ => None,
-                },
-                &ind,
-            )
-        } else {
-            ind.targets
-                .keys()
-                .map(|y| {
-                    let text = match engine.target_at(&code, &place, *y) {
-                        Some(PlaceTarget::Own(t)) => format!(
-                            "{}{}",
-                            target_text(&t.text, t.value, &ind.unit),
-                            if c.en { " (split to this place)" } else { "(本地分解)" }
-                        ),
-                        Some(PlaceTarget::District(t)) => format!(
-                            "{}{}",
-                            target_text(&t.text, t.value, &ind.unit),
-                            if c.en { " (the district's)" } else { "(适用区目标)" }
-                        ),
-                        Some(PlaceTarget::Undecomposed) if c.en => "no split target".to_string(),
-                        Some(PlaceTarget::Undecomposed) => "无分解目标".to_string(),
-                        None => "—".to_string(),
-                    };
-                    (*y, text)
-                })
-                .collect()
+                district_targets(
+                    &c,
+                    &state.plan,
+                    |y| match engine.target_at(&code, &place, y) {
+                        Some(PlaceTarget::District(t) | PlaceTarget::Own(t)) => Some(t.clone()),
+                        _ => None,
+                    },
+                    &ind,
+                )
+            } else {
+                ind.targets
+                    .keys()
+                    .map(|y| {
+                        let text = match engine.target_at(&code, &place, *y) {
+                            Some(PlaceTarget::Own(t)) => format!(
+                                "{}{}",
+                                target_text(&t.text, t.value, &ind.unit),
+                                if c.en {
+                                    " (split to this place)"
+                                } else {
+                                    "(本地分解)"
+                                }
+                            ),
+                            Some(PlaceTarget::District(t)) => format!(
+                                "{}{}",
+                                target_text(&t.text, t.value, &ind.unit),
+                                if c.en {
+                                    " (the district's)"
+                                } else {
+                                    "(适用区目标)"
+                                }
+                            ),
+                            Some(PlaceTarget::Undecomposed) if c.en => {
+                                "no split target".to_string()
+                            }
+                            Some(PlaceTarget::Undecomposed) => "无分解目标".to_string(),
+                            None => "—".to_string(),
+                        };
+                        (*y, text)
+                    })
+                    .collect()
             },
             explained.as_ref().and_then(|e| {
                 let v = e.forecast.value.filter(|v| v.is_finite())?;
@@ -750,23 +767,25 @@ async fn indicator_html(
     };
     drop(state);
     // Where the figure explained comes from, and how the indicator is counted.
-    if explained.is_some() {
-        if let Some(prov) = provenance {
-            let en = page.c.en;
-            let shown = prov.source.map(|s| if en { s.label_en() } else { s.label_zh() });
-            page.explain.push(match (shown, en) {
-                (Some(s), true) => format!("Source: {s}"),
-                (Some(s), false) => format!("数据来源:{s}"),
-                (None, true) => "Source: not named".into(),
-                (None, false) => "数据来源:未注明".into(),
+    if explained.is_some()
+        && let Some(prov) = provenance
+    {
+        let en = page.c.en;
+        let shown = prov
+            .source
+            .map(|s| if en { s.label_en() } else { s.label_zh() });
+        page.explain.push(match (shown, en) {
+            (Some(s), true) => format!("Source: {s}"),
+            (Some(s), false) => format!("数据来源:{s}"),
+            (None, true) => "Source: not named".into(),
+            (None, false) => "数据来源:未注明".into(),
+        });
+        if !prov.definition.is_empty() {
+            page.explain.push(if en {
+                format!("Definition: {}", prov.definition)
+            } else {
+                format!("统计口径:{}", prov.definition)
             });
-            if !prov.definition.is_empty() {
-                page.explain.push(if en {
-                    format!("Definition: {}", prov.definition)
-                } else {
-                    format!("统计口径:{}", prov.definition)
-                });
-            }
         }
     }
     Ok(render(&page))
@@ -854,10 +873,9 @@ fn why_en(e: &Explained, series: &[(Period, f64)], rule: String) -> Vec<String> 
         let gap = s.gap.filter(|g| g.is_finite());
         let line = match (s.mode, gap) {
             (ScheduleMode::Proportional, Some(g)) if g > 0.0 => format!(
-                "On schedule the figure would be {expected} by {}; it is {:.1} % of the \
+                "On schedule the figure would be {expected} by {}; it is {g:.1} % of the \
                  year's task behind → {light}",
-                e.period.label_en(),
-                g
+                e.period.label_en()
             ),
             (ScheduleMode::Proportional, _) => format!(
                 "On schedule the figure would be {expected} by {}; it is on or ahead of \
@@ -876,15 +894,12 @@ fn why_en(e: &Explained, series: &[(Period, f64)], rule: String) -> Vec<String> 
         lines.push(line);
     }
     let year = e.period.year();
+    // The year's figure with the digits that keep its judgement visible.
+    let raw_target = e.target.as_ref().map_or("", |t| t.text.as_str());
+    let actual = num_vs(e.year_check.actual, raw_target, unit);
     lines.push(match e.year_check.status {
-        YearStatus::Met => format!(
-            "Year {year}: {} against {target_text} — met",
-            num(e.year_check.actual, unit)
-        ),
-        YearStatus::NotMet => format!(
-            "Year {year}: {} against {target_text} — not met",
-            num(e.year_check.actual, unit)
-        ),
+        YearStatus::Met => format!("Year {year}: {actual} against {target_text} — met"),
+        YearStatus::NotMet => format!("Year {year}: {actual} against {target_text} — not met"),
         YearStatus::NoData => format!("Year {year}: no complete figure for the year yet"),
         YearStatus::NoTarget => format!("Year {year}: no target"),
         YearStatus::Undecomposed => format!("Year {year}: no target split to this place"),
@@ -926,7 +941,9 @@ fn why_en(e: &Explained, series: &[(Period, f64)], rule: String) -> Vec<String> 
         ));
     }
     let p = &e.pace;
-    let target_year = p.target_year.map_or_else(String::new, |y| format!("the {y} "));
+    let target_year = p
+        .target_year
+        .map_or_else(String::new, |y| format!("the {y} "));
     match (p.status, p.scale, p.per_year.filter(|v| v.is_finite())) {
         (PaceStatus::Required, Some(scale), Some(v)) => {
             let pace = match scale {
@@ -937,9 +954,9 @@ fn why_en(e: &Explained, series: &[(Period, f64)], rule: String) -> Vec<String> 
             outlook.push(format!("{pace} still needed to reach {target_year}target"));
         }
         (PaceStatus::Met, _, _) => outlook.push(format!("{target_year}target is already met")),
-        (PaceStatus::Missed, _, _) => {
-            outlook.push(format!("{target_year}target's year has come and it is not met"))
-        }
+        (PaceStatus::Missed, _, _) => outlook.push(format!(
+            "{target_year}target's year has come and it is not met"
+        )),
         _ => {}
     }
     if !outlook.is_empty() {

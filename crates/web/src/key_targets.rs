@@ -75,6 +75,8 @@ pub struct KeyTargetOut {
     /// (`90%以上`); `written_year` is the year it is for.
     pub written: String,
     pub written_year: i32,
+    /// 原目标 of the written cell, when a revision changed it.
+    pub written_original: Option<String>,
     /// The target judged this year; ends in `(推算)` when derived from the final one.
     pub target: String,
     /// Whether `target` is derived (推算).
@@ -126,6 +128,7 @@ fn out(r: &KeyTargetRow) -> KeyTargetOut {
         as_of_note: s.as_of_note.clone(),
         written: r.written.clone(),
         written_year: r.written_year,
+        written_original: r.written_original.clone(),
         target: s.target.clone(),
         derived: r.derived,
         original_target: s.original_target.clone(),
@@ -210,6 +213,7 @@ struct RowView {
     written: String,
     target: String,
     original: String,
+    written_original: String,
     light: &'static str,
     light_text: String,
     year_label: String,
@@ -306,6 +310,7 @@ fn row_view(c: &Chrome, r: &KeyTargetRow) -> RowView {
         },
         target: target_text(&s.target, target_value, &s.unit),
         original: s.original_target.clone().unwrap_or_default(),
+        written_original: r.written_original.clone().unwrap_or_default(),
         light: light_str(s.light),
         light_text: c.light(s.light),
         year_label: if c.en {
@@ -316,7 +321,10 @@ fn row_view(c: &Chrome, r: &KeyTargetRow) -> RowView {
         spark: crate::status::sparkline(&series, &[], c.t("spark")),
         trend,
         trend_text,
-        milestone: r.milestone.map(|m| milestone_text(c, m)).unwrap_or_default(),
+        milestone: r
+            .milestone
+            .map(|m| milestone_text(c, m))
+            .unwrap_or_default(),
         milestone_late: r.milestone == Some(MilestoneTrack::Late),
         work_item: r
             .work_item
@@ -333,9 +341,10 @@ async fn key_targets_page(
 ) -> PageResult {
     let c = who.chrome(&web, "/key-targets");
     let year = match q.year.as_deref().map(str::trim).filter(|y| !y.is_empty()) {
-        Some(y) => Some(y.parse::<i32>().map_err(|_| {
-            c.error(ApiError::invalid(format!("年度“{y}”不是年份(应为 2025)")))
-        })?),
+        Some(y) => Some(
+            y.parse::<i32>()
+                .map_err(|_| c.error(ApiError::invalid(format!("年度“{y}”不是年份(应为 2025)"))))?,
+        ),
         None => None,
     };
     check_year(&web, year).map_err(|e| c.error(e))?;

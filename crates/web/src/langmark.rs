@@ -98,7 +98,10 @@ fn mark_text(text: &str, out: &mut String) {
             run = Some(run.map_or((i, end), |(s, _)| (s, end)));
         } else if c == '&' {
             // An entity (`&amp;`) is one neutral sign, its letters no word.
-            while chars.next_if(|(_, c)| *c != ';' && !c.is_whitespace()).is_some() {}
+            while chars
+                .next_if(|(_, c)| *c != ';' && !c.is_whitespace())
+                .is_some()
+            {}
         } else if c.is_alphabetic() {
             close(&mut run, &mut copied, out);
         }
@@ -128,11 +131,13 @@ mod tests {
 
     #[test]
     fn a_run_goes_on_across_digits_and_signs_but_stops_at_a_latin_word() {
-        let got = mark_chinese(en("<p>目标 ≥ 28.07(本地分解) target &amp; 基期</p>"));
+        let got = mark_chinese(en(
+            "<p>目标 ≥ 28.07\u{FF08}本地分解\u{FF09} target &amp; 基期</p>",
+        ));
         assert_eq!(
             got,
             en(
-                "<p><span lang=\"zh-CN\">目标 ≥ 28.07(本地分解)</span> target &amp; <span lang=\"zh-CN\">基期</span></p>"
+                "<p><span lang=\"zh-CN\">目标 ≥ 28.07\u{FF08}本地分解\u{FF09}</span> target &amp; <span lang=\"zh-CN\">基期</span></p>"
             )
         );
     }
@@ -151,8 +156,10 @@ mod tests {
             <option lang=\"en\">all</option></select>"));
         assert_eq!(
             got,
-            en("<select><option value=\"T01\" lang=\"zh-CN\">T01 托位数</option>\
-                <option lang=\"en\">all</option></select>")
+            en(
+                "<select><option value=\"T01\" lang=\"zh-CN\">T01 托位数</option>\
+                <option lang=\"en\">all</option></select>"
+            )
         );
     }
 

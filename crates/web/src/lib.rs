@@ -46,6 +46,7 @@ pub mod status;
 pub mod targets;
 pub mod tasks;
 pub mod text;
+pub mod units;
 pub mod uploads;
 pub mod values;
 pub mod weekly;
@@ -178,6 +179,7 @@ pub fn router(app: Arc<App>, config: WebConfig) -> Router {
         .merge(inbox::routes())
         .merge(reports::routes())
         .merge(my::routes())
+        .merge(units::routes())
         .merge(ops::routes())
         .merge(assets::routes())
         .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", openapi::document()))

@@ -127,18 +127,24 @@ async fn my_page(
         ),
         None => (if c.en { "not filed" } else { "未报送" }.to_string(), false),
     };
-    // Red items of the indicators the unit leads, waiting for its cause and measures.
+    // Red items of the indicators the unit leads or takes part in (a partner unit named by
+    // the plan), waiting for the lead unit's cause and measures.
     let notes_due = if who.user.role.is_unit_reporter() {
-        let filter = youxiang_app::ProblemFilter {
-            lead_unit: Some(unit.clone()),
-            ..Default::default()
-        };
-        web.app
+        let filter = youxiang_app::ProblemFilter::default();
+        let problems = web
+            .app
             .problems(&login, &filter, web.app.today())
             .await
-            .map_err(|e| c.error(e))?
+            .map_err(|e| c.error(e))?;
+        let plan = web.app.read().plan.clone();
+        let party = |indicator: &str| {
+            plan.indicator(indicator).is_some_and(|i| {
+                youxiang_core::permission::is_party(&unit, &i.lead_unit, &i.partner_units)
+            })
+        };
+        problems
             .iter()
-            .filter(|p| p.awaits_note())
+            .filter(|p| p.awaits_note() && party(&p.indicator))
             .map(|p| {
                 let may = web.app.may_write_lag_note(&login, &p.indicator, &p.place);
                 crate::problems::view(&c, p, may, "/my")

@@ -44,6 +44,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
         crate::orders::OrdersDoc::openapi(),
         crate::inbox::InboxDoc::openapi(),
         crate::reports::ReportsDoc::openapi(),
+        crate::units::UnitsDoc::openapi(),
     ]
     .into_iter()
     .fold(ApiDoc::openapi(), |doc, part| doc.merge_from(part))

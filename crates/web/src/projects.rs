@@ -52,7 +52,8 @@ const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.
         ProjectPut,
         ProjectClose,
         LivelihoodOut,
-        LivelihoodPut
+        LivelihoodPut,
+        CardOut
     ))
 )]
 pub struct ProjectsDoc;
@@ -91,7 +92,7 @@ pub struct ProjectOut {
     pub version: i64,
     /// The project as stored (`MajorProject`: code, name, domain, key_task, place,
     /// lead_unit, partner_units, total_wan, start, end, years, milestones, status, …).
-    #[schema(value_type = Object)]
+    #[schema(value_type = std::collections::HashMap<String, serde_json::Value>)]
     pub project: serde_json::Value,
     /// The year's light (`green`, `yellow`, `red`, `grey`); None when it plans nothing.
     pub light: Option<String>,
@@ -108,7 +109,7 @@ pub struct ProjectsOut {
     pub year: i32,
     /// The programme's total against the plan's (万元), the year's planned against
     /// completed, each with its light and explanation; counts by status.
-    #[schema(value_type = Object)]
+    #[schema(value_type = std::collections::HashMap<String, serde_json::Value>)]
     pub summary: serde_json::Value,
     pub projects: Vec<ProjectOut>,
 }
@@ -117,7 +118,7 @@ pub struct ProjectsOut {
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct ProjectPut {
     pub version: i64,
-    #[schema(value_type = Object)]
+    #[schema(value_type = std::collections::HashMap<String, serde_json::Value>)]
     pub project: serde_json::Value,
 }
 
@@ -135,7 +136,7 @@ pub struct ProjectClose {
 pub struct LivelihoodOut {
     pub version: i64,
     pub id: String,
-    #[schema(value_type = Object)]
+    #[schema(value_type = std::collections::HashMap<String, serde_json::Value>)]
     pub item: serde_json::Value,
     pub light: String,
 }
@@ -144,7 +145,7 @@ pub struct LivelihoodOut {
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct LivelihoodPut {
     pub version: i64,
-    #[schema(value_type = Object)]
+    #[schema(value_type = std::collections::HashMap<String, serde_json::Value>)]
     pub item: serde_json::Value,
 }
 
@@ -370,7 +371,7 @@ fn card_time(at: Option<&str>) -> ApiResult<CardTime> {
 
 #[utoipa::path(get, path = "/api/v1/livelihood-card", tag = "manage", params(CardQuery),
     responses(
-        (status = 200, description = "民生实事年中或年终报告单(每项的累计完成、完成比例、灯号和依据)", body = Object),
+        (status = 200, description = "民生实事年中或年终报告单(每项的累计完成、完成比例、灯号和依据)", body = CardOut),
         (status = 401, description = "未登录", body = ErrorBody),
         (status = 422, description = "参数无效", body = ErrorBody),
     ))]
@@ -1100,16 +1101,13 @@ pub async fn overview_panels(web: &Shared, c: &Chrome, place: Option<&str>) -> S
                         .map(|v| wan(c, v))
                         .unwrap_or_else(|| tr(c, "未报送", "not reported")),
                     light: s.as_ref().map_or("none", |s| light_str(s.light)),
-                    light_text: s
-                        .as_ref()
-                        .map(|s| c.light(s.light))
-                        .unwrap_or_else(|| {
-                            if c.en {
-                                p.status.label_en().into()
-                            } else {
-                                p.status.label_zh().into()
-                            }
-                        }),
+                    light_text: s.as_ref().map(|s| c.light(s.light)).unwrap_or_else(|| {
+                        if c.en {
+                            p.status.label_en().into()
+                        } else {
+                            p.status.label_zh().into()
+                        }
+                    }),
                     code: p.code,
                     name: p.name,
                 }
@@ -1135,7 +1133,12 @@ pub async fn overview_panels(web: &Shared, c: &Chrome, place: Option<&str>) -> S
                 .done_by(month)
                 .map(|d| format!("{}/{}{}", fmt_wan(d), fmt_wan(i.item.target), i.item.unit))
                 .unwrap_or_else(|| tr(c, "未报送", "not reported"));
-            (i.item.name.clone(), light_str(s.light), c.light(s.light), done)
+            (
+                i.item.name.clone(),
+                light_str(s.light),
+                c.light(s.light),
+                done,
+            )
         })
         .collect();
     let panels = Panels {

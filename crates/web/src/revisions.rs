@@ -27,7 +27,10 @@ pub struct RevisionsDoc;
 
 pub fn routes() -> Router<Shared> {
     Router::new()
-        .route("/api/v1/plan/revisions", get(api_revisions).post(api_revise))
+        .route(
+            "/api/v1/plan/revisions",
+            get(api_revisions).post(api_revise),
+        )
         .route("/indicator/{code}/revise", post(revise_post))
 }
 
@@ -172,9 +175,11 @@ async fn revise_post(
     check_form(&c, &who, &form)?;
     let get = |k: &str| field(&form, k).unwrap_or("").trim().to_string();
     let year = get("year");
-    let year: i32 = year
-        .parse()
-        .map_err(|_| c.error(ApiError::invalid(format!("年度“{year}”不是年份(应为 2026)"))))?;
+    let year: i32 = year.parse().map_err(|_| {
+        c.error(ApiError::invalid(format!(
+            "年度“{year}”不是年份(应为 2026)"
+        )))
+    })?;
     let input = TargetRevisionInput {
         indicator: code.clone(),
         year,

@@ -438,6 +438,9 @@ struct EntryPage {
     saved: String,
     /// How many of the shown figures are drafts (what 提交审核 would submit).
     drafts: usize,
+    /// Where the user's key-task targets are when the period leaves them out.
+    task_hint: String,
+    task_hint_link: String,
 }
 
 /// The places a reporter fills in: the scope's roots and the level below them.
@@ -455,6 +458,36 @@ fn entry_places(state: &AppState, user: &Reporter) -> Vec<(String, String)> {
     }
     out.truncate(500);
     out
+}
+
+/// Whether a key-task target (`K…`) is filled in for `period`: a whole year's figure, or
+/// one of its own frequency. A yearly one is not offered in a month (it could not be
+/// saved there); the entry page says where to find it instead ([`task_target_hint`]).
+fn task_target_due_in(ind: &youxiang_core::Indicator, period: Period) -> bool {
+    let kind = period.kind();
+    kind == youxiang_core::period::PeriodKind::Year || kind == ind.frequency
+}
+
+/// The entry page's pointer to the key-task targets the user reports that the period
+/// shown leaves out: the same place in the period's year.
+fn task_target_hint(c: &Chrome, state: &AppState, user: &Reporter, place: &str, period: &str) -> String {
+    let Ok(period) = period.parse::<Period>() else {
+        return String::new();
+    };
+    let hidden = state
+        .plan
+        .task_indicators()
+        .filter(|i| user.scope.covers_indicator(&i.code) && !task_target_due_in(i, period))
+        .count();
+    if hidden == 0 || place != state.plan.place {
+        return String::new();
+    }
+    let year = period.year();
+    if c.en {
+        format!("{hidden} key-task target(s) are reported yearly: choose the period {year} to fill them in.")
+    } else {
+        format!("另有重点任务目标 {hidden} 项按年填报:请将期间改为 {year} 后填写。")
+    }
 }
 
 fn default_period(state: &AppState, user: &Reporter) -> String {
@@ -485,7 +518,10 @@ fn entry_fields(
         .plan
         .indicators
         .iter()
-        .filter(|i| i.is_table_row() && user.scope.covers_indicator(&i.code))
+        .filter(|i| {
+            user.scope.covers_indicator(&i.code)
+                && (i.is_table_row() || period.is_none_or(|p| task_target_due_in(i, p)))
+        })
         .collect();
     let matching: Vec<_> = inds
         .iter()
@@ -639,7 +675,14 @@ async fn entry_page(
             *s == ValueState::Draft && fields.iter().any(|f| f.code == k.indicator)
         })
         .count();
+    let task_hint = task_target_hint(&c, &state, &who.user, &place, &period);
+    let task_hint_link = period
+        .parse::<Period>()
+        .map(|p| format!("/entry?place={place}&period={}", p.year()))
+        .unwrap_or_default();
     let page = EntryPage {
+        task_hint,
+        task_hint_link,
         title: c.t("entry").into(),
         place_name: state
             .tree

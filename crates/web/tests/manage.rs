@@ -457,6 +457,60 @@ async fn ranking_weekly_tasks_and_report() {
         (row["planned"].as_u64(), row["done"].as_u64()),
         (Some(1), Some(1))
     );
+    assert_eq!(row["kind"], "department", "{row}");
+    // A town files too, an item linked to a key task; a link to nothing is refused.
+    let town = s.signed_in(&format!("town-{TOWN}")).await;
+    let town_unit = unit_of(&town).await;
+    assert!(
+        missing.contains(&town_unit.as_str()),
+        "towns are expected: {missing:?}"
+    );
+    let (st, e) = town
+        .post(
+            "/api/v1/weekly",
+            json!({"week": "2025-W39", "items": [{"text": "配合整改", "work_item": "DB-1999-0009"}]}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    assert!(e.to_string().contains("第 1 项"), "{e}");
+    let (st, w) = town
+        .post(
+            "/api/v1/weekly",
+            json!({"week": "2025-W39", "items": [{"text": "配合推进托育建设", "work_item": "task:1.1"}]}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{w}");
+    let (_, v) = office.get("/api/v1/weekly?week=2025-W39").await;
+    let group = v["view"]["by_link"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["link"] == "task:1.1")
+        .cloned()
+        .expect("grouped by task");
+    assert!(
+        group["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["unit"] == town_unit.as_str()),
+        "{group}"
+    );
+    let resp = office
+        .with(
+            office
+                .http
+                .get(format!("{}/weekly?week=2025-W39", office.base)),
+        )
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(resp.status(), StatusCode::OK);
+    let html = resp.text().await.unwrap_or_default();
+    assert!(
+        html.contains("按关联任务、项目和督办单") && html.contains("href=\"/tasks/task:1.1\""),
+        "{html}"
+    );
 
     // Tasks: progress with a file, the attachment downloadable; milestones via PUT.
     let (st, tasks) = wjj.get("/api/v1/tasks").await;
@@ -701,7 +755,7 @@ async fn management_pages_for_office_and_reporter() {
 }
 
 impl Client {
-    async fn put_json(&self, path: &str, body: Value) -> (StatusCode, Value) {
+    pub(super) async fn put_json(&self, path: &str, body: Value) -> (StatusCode, Value) {
         let resp = self
             .with(self.http.put(format!("{}{path}", self.base)))
             .json(&body)

@@ -14,8 +14,10 @@ use youxiang_web::{DEMO_PASSWORD, WebConfig};
 mod charts;
 mod chinese;
 mod drafts;
+mod english;
 mod hostile;
 mod integrity;
+mod key_targets;
 mod logging;
 mod manage;
 mod map;
@@ -28,6 +30,7 @@ mod restart;
 mod review;
 mod separation;
 mod shapes;
+mod sources_units;
 mod targets;
 
 const PLAN: &str = include_str!("../../../plans/dinghai-qiyouxiang.toml");

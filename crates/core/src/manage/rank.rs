@@ -328,6 +328,10 @@ impl RankRule {
                 self.consecutive_months
             ),
         );
+        line(
+            &mut s,
+            "部门排名只计各部门牵头的指标;配合单位(方案所列)不因配合的指标计分,但能看到这些指标、收到其提醒和督办。".into(),
+        );
         s.truncate(s.trim_end().len());
         s
     }
@@ -403,6 +407,10 @@ impl RankRule {
                 "Units flagged (at the bottom or missing reports) for {} consecutive months are put under supervision.",
                 self.consecutive_months
             ),
+        );
+        line(
+            &mut s,
+            "The department ranking counts only the indicators a department leads; a partner unit the plan names scores nothing for them, but sees them and gets their reminders and orders.".into(),
         );
         s.truncate(s.trim_end().len());
         s

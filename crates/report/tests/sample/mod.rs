@@ -777,5 +777,6 @@ pub fn sample() -> QuarterlyReport {
         supervision,
         survey: Some(survey),
         trends,
+        work: Default::default(),
     }
 }

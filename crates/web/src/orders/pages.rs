@@ -255,9 +255,24 @@ async fn order_page(
         .map(|e| EventView {
             at: show_minute(e.at),
             actor: person(&state, &e.actor, c.en),
-            action: if c.en { e.action.label_en() } else { e.action.label_zh() }.into(),
-            from: if c.en { e.from.label_en() } else { e.from.label_zh() }.into(),
-            to: if c.en { e.to.label_en() } else { e.to.label_zh() }.into(),
+            action: if c.en {
+                e.action.label_en()
+            } else {
+                e.action.label_zh()
+            }
+            .into(),
+            from: if c.en {
+                e.from.label_en()
+            } else {
+                e.from.label_zh()
+            }
+            .into(),
+            to: if c.en {
+                e.to.label_en()
+            } else {
+                e.to.label_zh()
+            }
+            .into(),
             note: e.note.clone(),
         })
         .collect();
