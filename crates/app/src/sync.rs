@@ -70,12 +70,7 @@ impl Followed {
             .is_some_and(|rest| rest.starts_with(':'))
         {
             self.targets = true;
-        } else if mark.entity
-            == format!(
-                "{}:{}",
-                crate::manage::KIND_CONFIG,
-                crate::demo::DEMO_ID
-            )
+        } else if mark.entity == format!("{}:{}", crate::manage::KIND_CONFIG, crate::demo::DEMO_ID)
         {
             self.demo = true;
         } else {
@@ -148,9 +143,6 @@ impl App {
             Some(marks) => marks.iter().for_each(|m| followed.note(m)),
             None => followed.rebuild = true,
         }
-        if std::env::var_os("YOUXIANG_DEBUG_SYNC").is_some() {
-            eprintln!("sync: after {after} head {head} rows {} marks {:?}", changes.rows, changes.marks);
-        }
         let mut report = CaughtUp {
             seq: head,
             foreign_rows: changes.rows,
@@ -163,9 +155,6 @@ impl App {
             if !followed.values.is_empty() {
                 let keys: Vec<ValueKey> = followed.values.iter().cloned().collect();
                 let stored = self.db.values_at(&keys).await?;
-                if std::env::var_os("YOUXIANG_DEBUG_SYNC").is_some() {
-                    eprintln!("sync: keys {keys:?} stored {stored:?}");
-                }
                 self.set_stored(&keys, &stored);
             }
             if followed.targets {
@@ -271,7 +260,11 @@ mod tests {
         f.note(&mark("order.raise", "order:1", None));
         f.note(&mark("reporters.save", "reporters", None));
         assert_eq!(f.other, 2);
-        f.note(&mark("target.approve", "target_split:T01:2025:330902", None));
+        f.note(&mark(
+            "target.approve",
+            "target_split:T01:2025:330902",
+            None,
+        ));
         assert!(f.targets);
         f.note(&mark("config.put", "config:demo", None));
         assert!(f.demo);

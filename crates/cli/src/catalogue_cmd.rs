@@ -1,4 +1,4 @@
-//! `youxiang catalogue show|check|diff`: the basic public-service standard editions
+//! `youxiang catalogue show|check|diff|export|import`: the basic public-service standard editions
 //! (基本公共服务标准) as files — a shipped edition by its code (`national-2023`) or a TOML
 //! file of one's own.
 
@@ -6,7 +6,8 @@ use std::path::Path;
 
 use anyhow::{Context, Result, bail};
 use youxiang_core::catalogue::{Aspect, Catalogue, Changed, Finding, check, diff};
-use youxiang_plantext::catalogue::{SHIPPED, load, shipped};
+use youxiang_ingest::catalogue::{read_catalogue_items, write_catalogue_xlsx};
+use youxiang_plantext::catalogue::{SHIPPED, load, shipped, to_toml};
 
 use crate::table::{Align, Table};
 
@@ -28,6 +29,23 @@ pub enum CatalogueCmd {
         b: String,
         #[arg(long)]
         json: bool,
+    },
+    /// The edition's items as an Excel workbook (empty fields of the five shaded: 待核实).
+    Export {
+        edition: String,
+        #[arg(long)]
+        out: std::path::PathBuf,
+    },
+    /// Reads an edited workbook (xlsx or CSV) as the items of an edition and writes the
+    /// edition as a catalogue file; all or nothing, each fault by row and column. How
+    /// delivery is evidenced is kept from the edition for items whose code stays.
+    Import {
+        file: std::path::PathBuf,
+        /// The edition whose header (and evidence) the items take.
+        #[arg(long)]
+        edition: String,
+        #[arg(long)]
+        out: std::path::PathBuf,
     },
 }
 
@@ -146,6 +164,45 @@ pub fn run(cmd: CatalogueCmd) -> Result<()> {
             changed("服务标准变化", &d.standard);
             changed("服务对象变化", &d.target_group);
             changed("其他变化", &d.other);
+        }
+        CatalogueCmd::Export { edition, out } => {
+            let (c, _) = read(&edition)?;
+            let bytes = write_catalogue_xlsx(&c.items).map_err(|e| anyhow::anyhow!("{e}"))?;
+            std::fs::write(&out, bytes).with_context(|| format!("无法写入 {}", out.display()))?;
+            println!("已导出 {} 项到 {}", c.items.len(), out.display());
+        }
+        CatalogueCmd::Import { file, edition, out } => {
+            let (mut c, _) = read(&edition)?;
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("无法读取 {}", file.display()))?;
+            let name = file.display().to_string();
+            let mut items = match read_catalogue_items(&bytes, &name) {
+                Ok(items) => items,
+                Err(errors) => {
+                    for e in &errors {
+                        eprintln!("{e}");
+                    }
+                    bail!("{name} 有 {} 处错误,未写入任何内容", errors.len());
+                }
+            };
+            for item in &mut items {
+                item.evidence = c
+                    .items
+                    .iter()
+                    .find(|old| old.code == item.code)
+                    .and_then(|old| old.evidence.clone());
+            }
+            c.items = items;
+            let text = to_toml(&c);
+            // The edition's own rules over the whole: nothing is written when one fails.
+            let (c, flags) = load(&text).with_context(|| format!("{name} 读入后的目录无法使用"))?;
+            std::fs::write(&out, text).with_context(|| format!("无法写入 {}", out.display()))?;
+            println!(
+                "已写入 {}:{} 项,{} 处待核实",
+                out.display(),
+                c.items.len(),
+                flags.len()
+            );
         }
     }
     Ok(())

@@ -930,6 +930,61 @@ fn catalogue_show_check_and_diff() {
     assert_eq!(d["added"][0]["name"], "增补叶酸预防神经管缺陷服务");
     assert_eq!(d["standard"][0]["code"], "1");
     assert_eq!(d["target_group"][0]["code"], "2");
+    // Excel out and back: the same items; a bad cell is named by row and column.
+    let xlsx = dir.path().join("c.xlsx");
+    ok(&[
+        "catalogue",
+        "export",
+        "national-2023",
+        "--out",
+        xlsx.to_str().unwrap(),
+    ]);
+    let back = dir.path().join("back.toml");
+    let out = ok(&[
+        "catalogue",
+        "import",
+        xlsx.to_str().unwrap(),
+        "--edition",
+        "national-2023",
+        "--out",
+        back.to_str().unwrap(),
+    ]);
+    assert!(out.contains("待核实"), "{out}");
+    let d = json(&[
+        "catalogue",
+        "diff",
+        "national-2023",
+        back.to_str().unwrap(),
+        "--json",
+    ]);
+    assert!(
+        ["added", "removed", "standard", "target_group", "other"]
+            .iter()
+            .all(|k| d[k].as_array().unwrap().is_empty()),
+        "{d}"
+    );
+    let csv = dir.path().join("bad.csv");
+    std::fs::write(
+        &csv,
+        "编码,服务项目,方面,提供层级\n1,助餐,老有所依,镇\n2,巡诊,老有所养,省\n",
+    )
+    .unwrap();
+    let out = youxiang(&[
+        "catalogue",
+        "import",
+        csv.to_str().unwrap(),
+        "--edition",
+        "national-2023",
+        "--out",
+        back.to_str().unwrap(),
+    ]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("第2行") && err.contains("C列") && err.contains("第3行"),
+        "{err}"
+    );
+
     // A broken edition names its problems and fails.
     std::fs::write(&a, edition("a", &(item("1", "x", "") + &item("1", "", "")))).unwrap();
     let out = youxiang(&["catalogue", "check", a.to_str().unwrap()]);

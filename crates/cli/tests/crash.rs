@@ -208,7 +208,10 @@ fn crash_rounds(db: &str, dir: &Path) {
     }
 }
 
+// NOT YET RUN to the end (issue 14, point 5, left open): written and compiled, not validated;
+// the file's months must be ones the demo has no figures for and that have begun.
 #[test]
+#[ignore = "not yet validated (issue 14, point 5)"]
 fn a_killed_upload_is_all_or_nothing_on_sqlite() {
     let dir = tempfile::tempdir().expect("tempdir");
     let db = format!("sqlite://{}", dir.path().join("crash.db").display());
@@ -216,6 +219,7 @@ fn a_killed_upload_is_all_or_nothing_on_sqlite() {
 }
 
 #[test]
+#[ignore = "not yet validated (issue 14, point 5)"]
 fn a_killed_upload_is_all_or_nothing_on_postgres() {
     let Some((url, drop_db)) = pg_database("yx_cli_crash") else {
         return;

@@ -585,7 +585,10 @@ impl Plan {
             )));
         }
         if let Some(ind) = self.indicator(indicator)
-            && ind.targets.get(&year).is_some_and(|t| t.text.trim() == new_text)
+            && ind
+                .targets
+                .get(&year)
+                .is_some_and(|t| t.text.trim() == new_text)
         {
             return Err(problem(format!("新目标“{new_text}”与现行目标相同")));
         }
@@ -670,12 +673,7 @@ impl Plan {
         }
         match text {
             Some(old) => Some(Target::parse(old).unwrap_or_else(|_| unset(old))),
-            None => Some(
-                ind.targets
-                    .get(&year)
-                    .cloned()
-                    .unwrap_or_else(|| unset("")),
-            ),
+            None => Some(ind.targets.get(&year).cloned().unwrap_or_else(|| unset(""))),
         }
     }
 
@@ -686,7 +684,10 @@ impl Plan {
         let mut out: Vec<(String, i32, Target)> = Vec::new();
         for r in &self.revisions {
             for c in &r.changes {
-                if out.iter().any(|(i, y, _)| *i == c.indicator && *y == c.year) {
+                if out
+                    .iter()
+                    .any(|(i, y, _)| *i == c.indicator && *y == c.year)
+                {
                     continue;
                 }
                 let Some(year_end) = chrono::NaiveDate::from_ymd_opt(c.year, 12, 31) else {
@@ -824,15 +825,27 @@ mod revision_tests {
         assert_eq!(p.revise(&request(2025, "82%", "2026-03-01")), Ok(2));
         assert_eq!(p.revise(&request(2027, "92%", "2026-03-01")), Ok(3));
         let r = &p.revisions[0];
-        assert_eq!((r.document.as_str(), r.by.as_str()), ("定政办发〔2026〕3号", "office"));
+        assert_eq!(
+            (r.document.as_str(), r.by.as_str()),
+            ("定政办发〔2026〕3号", "office")
+        );
         assert_eq!(p.original_target("K1.2c", 2025), Some("80%"));
         assert_eq!(p.original_target("K1.2c", 2026), None);
         // 2025 ended before the revision: it keeps 80 %; 2027 takes 92 % at once.
-        assert_eq!(p.target_on("K1.2c", 2025, day("2025-12-31")).unwrap().text, "80%");
-        assert_eq!(p.target_on("K1.2c", 2025, day("2026-03-01")).unwrap().text, "82%");
+        assert_eq!(
+            p.target_on("K1.2c", 2025, day("2025-12-31")).unwrap().text,
+            "80%"
+        );
+        assert_eq!(
+            p.target_on("K1.2c", 2025, day("2026-03-01")).unwrap().text,
+            "82%"
+        );
         let kept = p.superseded_targets();
         assert_eq!(kept.len(), 1, "{kept:?}");
-        assert_eq!((kept[0].0.as_str(), kept[0].1, kept[0].2.text.as_str()), ("K1.2c", 2025, "80%"));
+        assert_eq!(
+            (kept[0].0.as_str(), kept[0].1, kept[0].2.text.as_str()),
+            ("K1.2c", 2025, "80%")
+        );
         assert!(p.validate().is_empty(), "{:?}", p.validate());
         // A revision dated in its own year applies to that year too.
         let mut p = plan();
@@ -846,12 +859,27 @@ mod revision_tests {
         let mut r = request(2025, "82%", "2026-03-01");
         r.reason = " ";
         assert!(p.revise(&r).is_err());
-        assert!(p.revise(&request(2025, "80%", "2026-03-01")).is_err(), "unchanged");
-        assert!(p.revise(&request(2025, "约82", "2026-03-01")).is_err(), "not a target");
-        assert!(p.revise(&request(2025, "82%", "2026/03/01")).is_err(), "date");
-        assert!(p.revise(&request(2024, "82%", "2026-03-01")).is_err(), "year");
+        assert!(
+            p.revise(&request(2025, "80%", "2026-03-01")).is_err(),
+            "unchanged"
+        );
+        assert!(
+            p.revise(&request(2025, "约82", "2026-03-01")).is_err(),
+            "not a target"
+        );
+        assert!(
+            p.revise(&request(2025, "82%", "2026/03/01")).is_err(),
+            "date"
+        );
+        assert!(
+            p.revise(&request(2024, "82%", "2026-03-01")).is_err(),
+            "year"
+        );
         p.revise(&request(2025, "82%", "2026-03-01")).unwrap();
-        assert!(p.revise(&request(2027, "92%", "2026-01-01")).is_err(), "earlier");
+        assert!(
+            p.revise(&request(2027, "92%", "2026-01-01")).is_err(),
+            "earlier"
+        );
         assert_eq!((p.version, p.revisions.len()), (2, 1));
     }
 }

@@ -24,6 +24,7 @@
 // be shown and serialized as is; it is built only on the cold path of a bad file.
 #![allow(clippy::result_large_err)]
 
+pub mod catalogue;
 mod error;
 mod headers;
 mod limits;

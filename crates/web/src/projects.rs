@@ -379,12 +379,32 @@ async fn api_livelihood_card(
     State(web): State<Shared>,
     _who: Authed,
     ApiQuery(q): ApiQuery<CardQuery>,
-) -> ApiResult<Json<serde_json::Value>> {
+) -> ApiResult<Json<CardOut>> {
     let at = card_time(q.at.as_deref())?;
     let rows = web.app.livelihood_card(q.year, at).await?;
-    Ok(Json(
-        serde_json::json!({ "year": q.year, "at": at, "rows": rows }),
-    ))
+    Ok(Json(CardOut {
+        year: q.year,
+        at: serde_json::to_value(at)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default(),
+        rows: rows
+            .iter()
+            .map(|r| serde_json::to_value(r).unwrap_or_default())
+            .collect(),
+    }))
+}
+
+/// A 民生实事 report card.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CardOut {
+    pub year: i32,
+    /// `mid_year` or `year_end`.
+    pub at: String,
+    /// One row per item: number, name, lead_unit, target, unit, done, share, completed_on,
+    /// schedule (light, gap, explanation).
+    #[schema(value_type = Vec<std::collections::HashMap<String, serde_json::Value>>)]
+    pub rows: Vec<serde_json::Value>,
 }
 
 #[utoipa::path(get, path = "/api/v1/livelihood-card.xlsx", tag = "manage", params(CardQuery),

@@ -470,7 +470,13 @@ fn task_target_due_in(ind: &youxiang_core::Indicator, period: Period) -> bool {
 
 /// The entry page's pointer to the key-task targets the user reports that the period
 /// shown leaves out: the same place in the period's year.
-fn task_target_hint(c: &Chrome, state: &AppState, user: &Reporter, place: &str, period: &str) -> String {
+fn task_target_hint(
+    c: &Chrome,
+    state: &AppState,
+    user: &Reporter,
+    place: &str,
+    period: &str,
+) -> String {
     let Ok(period) = period.parse::<Period>() else {
         return String::new();
     };
@@ -484,7 +490,9 @@ fn task_target_hint(c: &Chrome, state: &AppState, user: &Reporter, place: &str, 
     }
     let year = period.year();
     if c.en {
-        format!("{hidden} key-task target(s) are reported yearly: choose the period {year} to fill them in.")
+        format!(
+            "{hidden} key-task target(s) are reported yearly: choose the period {year} to fill them in."
+        )
     } else {
         format!("另有重点任务目标 {hidden} 项按年填报:请将期间改为 {year} 后填写。")
     }

@@ -123,7 +123,12 @@ impl<D: Dialect> SyncStore for SqlStore<D> {
         let keys: Vec<&ValueKey> = keys.iter().collect();
         let mut out = Vec::new();
         for chunk in keys.chunks(CHUNK) {
-            out.extend(D::existing(&mut conn, chunk).await?.into_iter().map(|(_, o)| o));
+            out.extend(
+                D::existing(&mut conn, chunk)
+                    .await?
+                    .into_iter()
+                    .map(|(_, o)| o),
+            );
         }
         Ok(out)
     }
