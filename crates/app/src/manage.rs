@@ -13,8 +13,8 @@ use youxiang_core::eval::{Judged, Light};
 pub use youxiang_core::manage::RankBy;
 use youxiang_core::manage::{
     ActionKind, EscalationRule, FilerKind, IndicatorInput, IsoWeek, Order, OrderAction, OrderDraft,
-    OrderSource, OrderState, RankRule, Ranking, TermKind, UnitInput, UnitOrderStats, WeekItem, WeekLink,
-    WeekView, WeeklyPlan, WorkItem, flag_runs, rank, unit_on_time_rates, unit_stats,
+    OrderSource, OrderState, RankRule, Ranking, TermKind, UnitInput, UnitOrderStats, WeekItem,
+    WeekLink, WeekView, WeeklyPlan, WorkItem, flag_runs, rank, unit_on_time_rates, unit_stats,
 };
 use youxiang_core::period::{Period, PeriodKind};
 use youxiang_core::permission;
@@ -1440,11 +1440,7 @@ impl App {
                             ind.code,
                             period,
                             youxiang_core::eval::lag_words(
-                                s.mode,
-                                &ind.unit,
-                                s.value,
-                                s.expected,
-                                s.gap
+                                s.mode, &ind.unit, s.value, s.expected, s.gap
                             )
                             .map(|(zh, _)| format!(",{zh}"))
                             .unwrap_or_default()

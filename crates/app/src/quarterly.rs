@@ -104,6 +104,7 @@ struct Judged {
     expected: Option<f64>,
     light: Light,
     gap: Option<f64>,
+    mode: youxiang_core::eval::ScheduleMode,
     /// The pace still required to reach the final target, when it can be said.
     pace: Option<String>,
 }
@@ -116,6 +117,7 @@ fn judge(state: &State, indicator: &str, place: &str, end: NaiveDate) -> Judged 
             expected: None,
             light: Light::Grey,
             gap: None,
+            mode: youxiang_core::eval::ScheduleMode::None,
             pace: None,
         };
     };
@@ -126,7 +128,8 @@ fn judge(state: &State, indicator: &str, place: &str, end: NaiveDate) -> Judged 
         value: e.as_ref().and_then(|e| e.value),
         expected: schedule.as_ref().and_then(|s| s.expected),
         light: schedule.as_ref().map(|s| s.light).unwrap_or(Light::Grey),
-        gap: schedule.and_then(|s| s.gap),
+        gap: schedule.as_ref().and_then(|s| s.gap),
+        mode: schedule.map_or(youxiang_core::eval::ScheduleMode::None, |s| s.mode),
         pace: e
             .as_ref()
             .filter(|e| e.pace.status != youxiang_core::eval::PaceStatus::NotAvailable)
@@ -270,22 +273,11 @@ impl App {
                 light: light(j.light),
                 value: j.value.map(number),
                 expected: j.expected.map(number),
-                gap: match (j.value, j.expected, j.gap) {
-                    // A rate's shortfall is in points of the rate, not a percentage of
-                    // it: "差0.05个百分点", beside the gap in points of the year's task.
-                    (Some(v), Some(e), Some(g)) => format!(
-                        "差{}{}(落后序时进度{}个百分点)",
-                        number((e - v).abs()),
-                        if ind.unit == "%" {
-                            "个百分点"
-                        } else {
-                            ind.unit.as_str()
-                        },
-                        number(g)
-                    ),
-                    (_, _, Some(g)) => format!("落后{}个百分点", number(g)),
-                    _ => "—".into(),
-                },
+                // The shortfall in the indicator's unit, then the share of the year's
+                // task it makes (methods §2), never "N percentage points" of a task.
+                gap: youxiang_core::eval::lag_words(j.mode, &ind.unit, j.value, j.expected, j.gap)
+                    .map(|(zh, _)| zh)
+                    .unwrap_or_else(|| "—".into()),
                 lead_unit: lead.to_string(),
                 cause: note.map(|n| n.cause.clone()).filter(|c| !c.is_empty()),
                 measures: note.map(|n| n.measure.clone()).filter(|c| !c.is_empty()),

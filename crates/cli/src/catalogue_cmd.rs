@@ -64,7 +64,7 @@ fn read(edition: &str) -> Result<(Catalogue, Vec<Finding>)> {
                 .join("、")
         ),
     };
-    Ok(load(&text).with_context(|| format!("目录 {edition} 无法使用"))?)
+    load(&text).with_context(|| format!("目录 {edition} 无法使用"))
 }
 
 pub fn run(cmd: CatalogueCmd) -> Result<()> {

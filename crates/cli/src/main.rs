@@ -3,8 +3,8 @@
 
 mod access_cmd;
 mod backup_cmd;
-mod catalogue_cmd;
 mod boundaries_cmd;
+mod catalogue_cmd;
 mod data_cmd;
 mod eval_cmd;
 mod manage_cmd;

@@ -357,7 +357,7 @@ fn racing_writes(a: &Server, b: &Server, session: &Session, key: &Value, old: f6
                 key["place"].as_str().unwrap_or_default(),
                 key["period"].as_str().unwrap_or_default()
             ),
-            &session,
+            session,
         );
         let stored = stored
             .as_array()
@@ -374,8 +374,8 @@ fn racing_writes(a: &Server, b: &Server, session: &Session, key: &Value, old: f6
         let started = Instant::now();
         loop {
             let (va, vb) = (
-                explained_value(a.port, &session, &key),
-                explained_value(b.port, &session, &key),
+                explained_value(a.port, session, key),
+                explained_value(b.port, session, key),
             );
             if va == stored && vb == stored {
                 break;

@@ -349,8 +349,8 @@ fn reporter_of(app: &App, unit: &str) -> Option<String> {
 pub async fn load_demo_management(app: &App) -> Result<()> {
     use chrono::NaiveDate;
     use youxiang_core::manage::{
-        FilerKind, IsoWeek, Milestone, OrderAction, OrderDraft, OrderSource, ReviewChecklist, WeekItem,
-        WeekItemStatus, YearInvestment,
+        FilerKind, IsoWeek, Milestone, OrderAction, OrderDraft, OrderSource, ReviewChecklist,
+        WeekItem, WeekItemStatus, YearInvestment,
     };
     let date = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).expect("valid demo date");
     let today = demo_today();
@@ -503,7 +503,9 @@ pub async fn load_demo_management(app: &App) -> Result<()> {
             .or_else(|| {
                 open_orders
                     .iter()
-                    .find(|o| o.item.lead_unit == unit || o.item.partner_units.iter().any(|p| p == unit))
+                    .find(|o| {
+                        o.item.lead_unit == unit || o.item.partner_units.iter().any(|p| p == unit)
+                    })
                     .map(|o| o.item.id.clone())
             })
     };

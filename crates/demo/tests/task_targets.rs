@@ -83,4 +83,56 @@ async fn every_task_target_is_tracked_on_the_demo() {
         "{:#?}",
         health.indicators
     );
+
+    // Its ranking input moves with its task targets: the office sets one of 区卫健局's
+    // judged task targets for 2025 out of reach (方案调整, in force for 2025), and the
+    // department's input for it changes.
+    let judged = health
+        .indicators
+        .iter()
+        .find(|i| i.indicator.starts_with('K') && i.judged.is_some())
+        .expect("a judged task target")
+        .clone();
+    let input_of = |inputs: &[youxiang_core::manage::UnitInput]| {
+        let unit = inputs
+            .iter()
+            .find(|u| u.unit == "区卫健局")
+            .expect("ranked");
+        format!(
+            "{:?}",
+            unit.indicators
+                .iter()
+                .find(|i| i.indicator == judged.indicator)
+        )
+    };
+    let before = input_of(&inputs);
+    let revision = youxiang_app::revisions::TargetRevisionInput {
+        indicator: judged.indicator.clone(),
+        year: 2025,
+        text: if judged.lower_is_better {
+            "≤0.000001"
+        } else {
+            "≥999999"
+        }
+        .into(),
+        reason: "测试:调整目标".into(),
+        document: "测试文号".into(),
+        date: Some("2025-06-30".parse().expect("date")),
+    };
+    assert!(
+        app.revise_target("wjj", &revision).await.is_err(),
+        "a department may not"
+    );
+    app.revise_target("office", &revision)
+        .await
+        .expect("revise");
+    let after = app
+        .rank_inputs(RankBy::Department, month("2025-09"))
+        .await
+        .expect("inputs");
+    assert_ne!(
+        input_of(&after),
+        before,
+        "judged against the revised target"
+    );
 }

@@ -40,15 +40,17 @@ mod values;
 
 pub use error::{Column, IngestError, IngestWarning, column_letter};
 pub use limits::{ReadLimits, omitted_errors_line};
-pub use projects::{PROJECTS_SHEET, ProjectRow, read_project_rows};
 pub use places::{PLACES_SHEET, read_divisions, read_places, read_places_with};
+pub use projects::{PROJECTS_SHEET, ProjectRow, read_project_rows};
 pub use table::{SourceFormat, TextEncoding, detect_format};
 pub use targets::{TARGETS_SHEET, TargetRow, read_target_rows};
 pub use template::{
     INSTRUCTIONS_SHEET, TEMPLATE_HEADERS, display_width, places_by_role, reporter_places,
     template_rows, write_template, write_template_csv,
 };
-pub use units::{UNIT_HEADERS, UNITS_SHEET, read_units, unit_row, write_units_csv, write_units_xlsx};
+pub use units::{
+    UNIT_HEADERS, UNITS_SHEET, read_units, unit_row, write_units_csv, write_units_xlsx,
+};
 pub use validate::{Validated, default_deadline, period_example, validate, validate_with};
 pub use values::{
     IGNORED_VALUE_COLUMNS, RowSource, VALUES_SHEET, ValueRow, ValuesFile, ValuesRead, read_values,

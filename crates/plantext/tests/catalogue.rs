@@ -10,10 +10,19 @@ fn the_shipped_national_edition_loads_flagged_and_round_trips() {
     let (c, flags) = load(text).expect("loads");
     assert_eq!(c.year, 2023);
     assert!(c.items.len() >= 9);
-    assert!(c.items.iter().all(|i| !i.source.is_empty()), "every item has its source");
+    assert!(
+        c.items.iter().all(|i| !i.source.is_empty()),
+        "every item has its source"
+    );
     // Nothing unsourced is filled in: the five fields of every item are flagged empty.
     for i in &c.items {
-        for field in ["target_group", "content", "standard", "funding", "lead_unit"] {
+        for field in [
+            "target_group",
+            "content",
+            "standard",
+            "funding",
+            "lead_unit",
+        ] {
             assert!(
                 flags.iter().any(|f| f.item == i.code && f.field == field),
                 "{} {field} flagged",
@@ -21,7 +30,11 @@ fn the_shipped_national_edition_loads_flagged_and_round_trips() {
             );
         }
     }
-    let edu = c.items.iter().find(|i| i.name == "义务教育阶段免除学杂费").unwrap();
+    let edu = c
+        .items
+        .iter()
+        .find(|i| i.name == "义务教育阶段免除学杂费")
+        .unwrap();
     assert_eq!(edu.aspect, Some(Aspect::Education));
     let again = load(&to_toml(&c)).expect("round trip").0;
     assert_eq!(again, c);

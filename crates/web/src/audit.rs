@@ -161,6 +161,14 @@ const ACTIONS: &[(&str, &str, &str)] = &[
     ("attachment.upload", "上传附件", "attachment uploaded"),
     ("weekly.file", "报送周计划", "weekly plan filed"),
     ("work.save", "保存任务或项目", "task or project saved"),
+    ("project.save", "保存重大项目", "major project saved"),
+    (
+        "livelihood.save",
+        "保存民生实事",
+        "livelihood project saved",
+    ),
+    ("unit.add", "登记单位", "unit registered"),
+    ("unit.edit", "修改单位信息", "unit changed"),
     ("order.raise", "立项督办", "order raised"),
     ("notice.send", "发送消息", "message sent"),
     ("notice.read", "消息已读", "message read"),
@@ -413,6 +421,10 @@ fn code_label(code: &str, prefer: &str, en: bool) -> Option<String> {
         .or_else(|| of::<TermKind>(code, TermKind::label_zh, TermKind::label_en, en))
         .or_else(|| of::<RankBy>(code, RankBy::label_zh, RankBy::label_en, en))
         .or_else(|| {
+            use youxiang_core::manage::projects::ProjectStatus;
+            of::<ProjectStatus>(code, ProjectStatus::label_zh, ProjectStatus::label_en, en)
+        })
+        .or_else(|| {
             let words = match code {
                 "new_order" => ("新督办单", "new order"),
                 "order_changed" => ("督办单进展", "order changed"),
@@ -427,6 +439,9 @@ fn code_label(code: &str, prefer: &str, en: bool) -> Option<String> {
                 "changed" => ("已更改", "changed"),
                 "numerator" => ("分子", "numerator"),
                 "denominator" => ("分母", "denominator"),
+                // A 民生实事 item's record state.
+                "open" => ("推进中", "in progress"),
+                "done" => ("已完成", "done"),
                 _ => return None,
             };
             Some(if en { words.1 } else { words.0 }.to_string())
@@ -710,6 +725,17 @@ fn entity_text(e: &AuditEntry, w: &Words) -> String {
                     ("目标分解", "target split", what)
                 }
                 "ranking" => ("月排名", "ranking", id.to_string()),
+                "project" => ("重大项目", "major project", id.to_string()),
+                // `2026-04`: the year's 4th item.
+                "livelihood" => match id
+                    .split_once('-')
+                    .and_then(|(y, n)| Some((y, n.parse::<u32>().ok()?)))
+                {
+                    Some((year, n)) if zh => ("民生实事", "", format!("{year}年第{n}项")),
+                    Some((year, n)) => ("", "livelihood project", format!("{year} no. {n}")),
+                    None => ("民生实事", "livelihood project", id.to_string()),
+                },
+                "unit" => ("单位", "unit", id.to_string()),
                 "profile" => ("个人设置", "profile", person(w.state, id, w.en)),
                 _ => return e.entity.clone(),
             };

@@ -895,13 +895,19 @@ async fn overview_html(
         .milestone_tracks()
         .await
         .map_err(|e| who.chrome(&web, "/overview").error(e))?;
-    let panels = crate::projects::overview_panels(
+    let panels =
+        crate::projects::overview_panels(&web, &who.chrome(&web, "/overview"), q.place.as_deref())
+            .await;
+    overview_page(
         &web,
-        &who.chrome(&web, "/overview"),
-        q.place.as_deref(),
+        &who,
+        "/overview",
+        q.place,
+        q.period,
+        &doing,
+        &tracks,
+        panels,
     )
-    .await;
-    overview_page(&web, &who, "/overview", q.place, q.period, &doing, &tracks, panels)
 }
 
 async fn place_html(
@@ -919,6 +925,16 @@ async fn place_html(
         .milestone_tracks()
         .await
         .map_err(|e| who.chrome(&web, &path).error(e))?;
-    let panels = crate::projects::overview_panels(&web, &who.chrome(&web, &path), Some(&code)).await;
-    overview_page(&web, &who, &path, Some(code), q.period, &doing, &tracks, panels)
+    let panels =
+        crate::projects::overview_panels(&web, &who.chrome(&web, &path), Some(&code)).await;
+    overview_page(
+        &web,
+        &who,
+        &path,
+        Some(code),
+        q.period,
+        &doing,
+        &tracks,
+        panels,
+    )
 }

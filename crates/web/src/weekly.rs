@@ -378,6 +378,14 @@ struct WeekRowView {
     filed_at: String,
 }
 
+/// The items advancing one task, project or order: its page, its words, and each unit's
+/// (unit, state, item).
+struct LinkGroupView {
+    href: String,
+    words: String,
+    items: Vec<(String, String, String)>,
+}
+
 #[derive(Template)]
 #[template(path = "manage_weekly.html")]
 struct WeeklyPage {
@@ -392,8 +400,7 @@ struct WeeklyPage {
     rows: Vec<WeekRowView>,
     missing: Vec<String>,
     plans: Vec<(String, Vec<(String, String)>)>,
-    /// (what is advanced as a link with its words, [(unit, state, item)]).
-    groups: Vec<(String, String, Vec<(String, String, String)>)>,
+    groups: Vec<LinkGroupView>,
     can_file: bool,
     unit: String,
     my_status: String,
@@ -572,10 +579,11 @@ async fn weekly_page(
             .iter()
             .map(|g| {
                 let (href, words) = link_target(&g.link, &titles);
-                (
+                LinkGroupView {
                     href,
                     words,
-                    g.items
+                    items: g
+                        .items
                         .iter()
                         .map(|(u, i)| {
                             let state = if c.en {
@@ -586,7 +594,7 @@ async fn weekly_page(
                             (u.clone(), state.to_string(), i.text.clone())
                         })
                         .collect(),
-                )
+                }
             })
             .collect()
     } else {

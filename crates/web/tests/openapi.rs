@@ -297,7 +297,7 @@ async fn every_operation_refuses_in_the_api_error_format() {
             .is_some_and(|d| d.starts_with("查询参数无效")),
         "{e}"
     );
-    // A page without a session goes to the sign-in page.
+    // A page without a session goes to the sign-in page, and back after it.
     let resp = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -307,5 +307,5 @@ async fn every_operation_refuses_in_the_api_error_format() {
         .await
         .expect("send");
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
-    assert_eq!(resp.headers()["location"], "/login");
+    assert_eq!(resp.headers()["location"], "/login?next=%2Forders");
 }

@@ -5,9 +5,21 @@
 
 use super::*;
 
+/// The demo's register and 民生实事 lists (the test template loads the figures only).
+async fn load_register(s: &Server) {
+    let today = youxiang_demo::demo_today();
+    for p in youxiang_demo::projects::demo_projects(today) {
+        s.app.save_project("office", p, 0).await.expect("project");
+    }
+    for i in youxiang_demo::projects::demo_livelihood(today) {
+        s.app.save_livelihood("office", i, 0).await.expect("item");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_register_is_kept_by_the_office_and_the_lead_unit_and_lit_like_an_indicator() {
     let s = start().await;
+    load_register(&s).await;
     let office = s.signed_in("office").await;
     let wjj = s.signed_in("wjj").await;
     let rsj = s.signed_in("rsj").await;
@@ -150,6 +162,7 @@ async fn the_register_is_kept_by_the_office_and_the_lead_unit_and_lit_like_an_in
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn livelihood_lists_report_cards_and_the_pages_show_the_panels() {
     let s = start().await;
+    load_register(&s).await;
     let office = s.signed_in("office").await;
     let (st, items) = office.get("/api/v1/livelihood?year=2025").await;
     assert_eq!(st, StatusCode::OK, "{items}");

@@ -155,7 +155,7 @@ fn bad_amount(v: f64) -> bool {
 
 /// Unit lists as people type them: split on `、`, `,`, `,`, `;`, `;`; blanks dropped.
 pub fn split_units(s: &str) -> Vec<String> {
-    s.split(['、', ',', ',', ';', ';'])
+    s.split(['、', ',', '\u{ff0c}', ';', '\u{ff1b}'])
         .map(str::trim)
         .filter(|u| !u.is_empty())
         .map(str::to_string)
@@ -166,19 +166,19 @@ pub fn split_units(s: &str) -> Vec<String> {
 pub fn parse_milestones(s: &str) -> Result<Vec<Milestone>, String> {
     let mut out = Vec::new();
     for (n, part) in s
-        .split([';', ';', '\n'])
+        .split([';', '\u{ff1b}', '\n'])
         .map(str::trim)
         .filter(|p| !p.is_empty())
         .enumerate()
     {
-        let fields: Vec<&str> = part.split(['@', '@']).map(str::trim).collect();
+        let fields: Vec<&str> = part.split(['@', '\u{ff20}']).map(str::trim).collect();
         let date = |t: &str| {
             NaiveDate::parse_from_str(t, "%Y-%m-%d")
                 .map_err(|_| format!("节点“{part}”的日期“{t}”应写作 2025-06-30"))
         };
         let (title, due, done_on) = match fields.as_slice() {
             [t, due] => (*t, date(due)?, None),
-            [t, due, done] if done.is_empty() => (*t, date(due)?, None),
+            [t, due, ""] => (*t, date(due)?, None),
             [t, due, done] => (*t, date(due)?, Some(date(done)?)),
             _ => {
                 return Err(format!(
@@ -216,12 +216,12 @@ pub fn format_milestones(ms: &[Milestone]) -> String {
 pub fn parse_years(s: &str) -> Result<Vec<ProjectYear>, String> {
     let mut out: Vec<ProjectYear> = Vec::new();
     for part in s
-        .split([';', ';', '\n'])
+        .split([';', '\u{ff1b}', '\n'])
         .map(str::trim)
         .filter(|p| !p.is_empty())
     {
         let f: Vec<&str> = part
-            .split(|c: char| c.is_whitespace() || c == ',' || c == ',' || c == '/')
+            .split(|c: char| c.is_whitespace() || matches!(c, ',' | '\u{ff0c}' | '/'))
             .filter(|t| !t.is_empty())
             .collect();
         let amount = |t: &str| -> Result<f64, String> {
