@@ -636,8 +636,60 @@ pub async fn load_demo_management(app: &App) -> Result<()> {
     Ok(())
 }
 
+/// The register of units (单位名录): every unit the plan names, as a department of the
+/// district, and each town's office, with a synthetic contact (演示) — so that no unit the
+/// plan names shows as unregistered on the demo.
+async fn load_demo_units(app: &App) -> Result<()> {
+    use youxiang_core::units::{Contact, Unit, UnitKind, named_units};
+    let (plan, towns) = {
+        let state = app.read();
+        let towns: Vec<String> = state
+            .tree
+            .id(&state.plan.place)
+            .map(|root| {
+                state
+                    .tree
+                    .children(root)
+                    .iter()
+                    .map(|t| state.tree.get(*t))
+                    .filter(|t| t.level == Level::Town)
+                    .map(|t| t.name.clone())
+                    .collect()
+            })
+            .unwrap_or_default();
+        (state.plan.clone(), towns)
+    };
+    let unit = |n: usize, name: &str, kind: UnitKind, parent: &str| Unit {
+        name: name.to_string(),
+        code: String::new(),
+        kind,
+        parent: parent.to_string(),
+        contacts: vec![Contact {
+            person: "联络员(演示)".into(),
+            phone: format!("0580-80{:05}", 10_000 + n),
+        }],
+        note: "演示数据".into(),
+    };
+    let mut units: Vec<Unit> = named_units(&plan)
+        .iter()
+        .filter(|(name, _)| !towns.contains(name))
+        .enumerate()
+        .map(|(n, (name, _))| unit(n, name, UnitKind::Department, ""))
+        .collect();
+    let first = units.len();
+    units.extend(
+        towns
+            .iter()
+            .enumerate()
+            .map(|(n, name)| unit(first + n, name, UnitKind::Town, "")),
+    );
+    app.import_units("office", units).await?;
+    Ok(())
+}
+
 /// The labelled register of major projects and the 民生实事 lists, entered by the office.
 async fn load_demo_projects(app: &App, today: chrono::NaiveDate) -> Result<()> {
+    load_demo_units(app).await?;
     app.set_clock(Some(beijing(today, 9, 0)));
     for p in projects::demo_projects(today) {
         app.save_project("office", p, 0).await?;

@@ -1031,6 +1031,21 @@ async fn the_demo_is_plausible_labelled_and_dated_by_its_history() {
     assert!(app.is_demo());
     assert_eq!(app.today(), day, "a demo stands on its own day");
     assert_eq!(app.demo().unwrap().label, youxiang_demo::DEMO_LABEL);
+    // The register of units holds every unit the plan names and every town's office.
+    let missing = app.unregistered_units().await.expect("units");
+    assert!(missing.is_empty(), "{missing:?}");
+    let units = app.units("office").await.expect("units");
+    assert!(units.len() >= 7 + 13, "{}", units.len());
+    // The shipped plan names partner units (their users receive orders and see the
+    // indicators on their own list).
+    let partner = {
+        let s = app.read();
+        s.plan
+            .indicators
+            .iter()
+            .find_map(|i| i.partner_units.first().cloned())
+    };
+    assert!(partner.is_some(), "the shipped plan names partner units");
 
     // No town with as many 欠薪线索 as residents: a rate's denominator is sized to what it
     // counts (a town of 31,280 residents has about a hundred).

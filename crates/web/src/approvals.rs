@@ -352,6 +352,22 @@ async fn approvals_post(
 async fn decide(web: &Shared, who: &PageUser, form: &Fields, filter: &QueueFilter) -> Decided {
     let action = field(form, "action").unwrap_or_default().to_string();
     let reason = field(form, "reason").unwrap_or_default().trim().to_string();
+    // The outcomes in the page's language (the app's own reasons stay as it gives them).
+    let en = who.en;
+    let say = |zh: &str, english: &str| {
+        if en {
+            english.to_string()
+        } else {
+            zh.to_string()
+        }
+    };
+    let not_done = |why: &str| {
+        if en {
+            format!("Not done: {why}")
+        } else {
+            format!("未处理:{why}")
+        }
+    };
     let mut out = Decided {
         notice: String::new(),
         errors: vec![],
@@ -363,14 +379,22 @@ async fn decide(web: &Shared, who: &PageUser, form: &Fields, filter: &QueueFilte
         "approve" => (Transition::Approve, false),
         "approve_all" => (Transition::Approve, true),
         "reject" | "reject_all" if reason.is_empty() => {
-            out.reason_error = "退回须填写原因,原因会发给填报人".into();
-            out.errors.push("未处理:退回须填写原因".into());
+            out.reason_error = say(
+                "退回须填写原因,原因会发给填报人",
+                "A reason is required to send figures back; it is sent to the reporter",
+            );
+            out.errors
+                .push(not_done(&say("退回须填写原因", "a reason is required")));
             return out;
         }
         "reject" => (Transition::Reject { reason }, false),
         "reject_all" => (Transition::Reject { reason }, true),
         other => {
-            out.errors.push(format!("未知的操作“{other}”"));
+            out.errors.push(if en {
+                format!("Unknown action “{other}”")
+            } else {
+                format!("未知的操作“{other}”")
+            });
             return out;
         }
     };
@@ -399,7 +423,10 @@ async fn decide(web: &Shared, who: &PageUser, form: &Fields, filter: &QueueFilte
         }
     }
     if ticked.is_empty() {
-        out.errors.push("未处理:请先勾选要审核的数据".into());
+        out.errors.push(not_done(&say(
+            "请先勾选要审核的数据",
+            "tick the figures to decide first",
+        )));
         return out;
     }
     // Each ticked row: refused here with its reason, or left for the app.
@@ -431,21 +458,29 @@ async fn decide(web: &Shared, who: &PageUser, form: &Fields, filter: &QueueFilte
                 },
             };
             match (key, found) {
-                (None, _) => row.outcome = "未处理:数据标识无效".into(),
+                (None, _) => row.outcome = not_done(&say("数据标识无效", "not a figure's key")),
                 (Some(_), None) => {
-                    row.outcome = "未处理:该数据已不在待审核状态,或不在本人审核范围内".into()
+                    row.outcome = not_done(&say(
+                        "该数据已不在待审核状态,或不在本人审核范围内",
+                        "no longer waiting for review, or not yours to review",
+                    ))
                 }
                 (Some(_), Some(o)) if o.reporter == who.user.login => {
-                    row.outcome = "未处理:本人填报的数据不能由本人审核".into()
+                    row.outcome = not_done(&say(
+                        "本人填报的数据不能由本人审核",
+                        "nobody reviews a figure they reported",
+                    ))
                 }
                 (Some(k), Some(_)) => pending.push((results.len(), k)),
             }
             results.push(row);
         }
     }
-    let verb = match t {
-        Transition::Approve => "已通过",
-        _ => "已退回",
+    let verb = match (&t, en) {
+        (Transition::Approve, false) => "已通过",
+        (Transition::Approve, true) => "Approved",
+        (_, false) => "已退回",
+        (_, true) => "Sent back",
     };
     if !pending.is_empty() {
         let keys: Vec<ValueKey> = pending.iter().map(|(_, k)| k.clone()).collect();
@@ -475,7 +510,7 @@ async fn decide(web: &Shared, who: &PageUser, form: &Fields, filter: &QueueFilte
                                 why.push(':');
                                 why.push_str(&b.details.join(";"));
                             }
-                            results[i].outcome = format!("未处理:{why}");
+                            results[i].outcome = not_done(&why);
                         }
                     }
                 }
@@ -484,10 +519,17 @@ async fn decide(web: &Shared, who: &PageUser, form: &Fields, filter: &QueueFilte
     }
     let done = results.iter().filter(|r| r.done).count();
     let refused = results.len() - done;
-    out.notice = format!("{verb} {done} 条");
+    out.notice = if en {
+        format!("{verb}: {done}")
+    } else {
+        format!("{verb} {done} 条")
+    };
     if refused > 0 {
-        out.errors
-            .push(format!("{refused} 条未处理,原因见下方处理结果"));
+        out.errors.push(if en {
+            format!("{refused} not done; the reasons are in the results below")
+        } else {
+            format!("{refused} 条未处理,原因见下方处理结果")
+        });
     }
     if done > 0 {
         out.reason.clear();
