@@ -300,12 +300,14 @@ impl App {
                     .get(&year)
                     .map(|t| t.text.clone())
                     .unwrap_or_else(|| "/".into());
+                let lag =
+                    youxiang_core::eval::lag_words(j.mode, &ind.unit, j.value, j.expected, j.gap);
                 let reason = match (j.value, j.expected, j.gap) {
                     (Some(v), Some(e), Some(g)) if g > 0.0 => format!(
-                        "应达{}{u},实际{}{u},落后{}个百分点",
+                        "应达{}{u},实际{}{u},{}",
                         number(e),
                         number(v),
-                        number(g),
+                        lag.map(|(zh, _)| zh).unwrap_or_default(),
                         u = ind.unit
                     ),
                     (Some(v), Some(e), _) => {
