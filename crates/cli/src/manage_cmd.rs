@@ -803,8 +803,8 @@ pub fn run_weekly(db: &str, cmd: WeeklyCmd) -> Result<()> {
                 }
                 for g in &view.by_link {
                     println!("\n{}:", g.link);
-                    for (unit, item) in &g.items {
-                        println!("  {unit} [{}] {}", item.status.label_zh(), item.text);
+                    for item in &g.items {
+                        println!("  {} [{}] {}", item.unit, item.status.label_zh(), item.text);
                     }
                 }
             }

@@ -421,7 +421,7 @@ async fn ranking_weekly_tasks_and_the_quarterly_report() {
         .iter()
         .find(|g| g.link == task)
         .expect("grouped");
-    assert!(group.items.iter().any(|(u, _)| *u == town.1));
+    assert!(group.items.iter().any(|i| i.unit == town.1));
 
     // Work items: milestones, overdue detection, progress with an attachment.
     let items = app.work_items().await.expect("items");

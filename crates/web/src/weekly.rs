@@ -197,8 +197,8 @@ impl From<WeekView> for WeekViewDto {
                         order,
                         items: items
                             .into_iter()
-                            .map(|(unit, i)| LinkedItemDto {
-                                unit,
+                            .map(|i| LinkedItemDto {
+                                unit: i.unit,
                                 text: i.text,
                                 status: i.status,
                             })
@@ -585,13 +585,13 @@ async fn weekly_page(
                     items: g
                         .items
                         .iter()
-                        .map(|(u, i)| {
+                        .map(|i| {
                             let state = if c.en {
                                 i.status.label_en()
                             } else {
                                 i.status.label_zh()
                             };
-                            (u.clone(), state.to_string(), i.text.clone())
+                            (i.unit.clone(), state.to_string(), i.text.clone())
                         })
                         .collect(),
                 }

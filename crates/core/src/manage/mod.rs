@@ -25,8 +25,8 @@ pub use supervise::{
     OrderSource, OrderState, ReviewCheck, ReviewChecklist, UnitOrderStats, unit_stats,
 };
 pub use weekly::{
-    FilerKind, IsoWeek, IsoWeekError, LinkGroup, WeekItem, WeekItemStatus, WeekLink, WeekRow,
-    WeekView, WeeklyPlan, carry_over,
+    FilerKind, IsoWeek, IsoWeekError, LinkGroup, LinkedItem, WeekItem, WeekItemStatus, WeekLink,
+    WeekRow, WeekView, WeeklyPlan, carry_over,
 };
 pub use work::{
     AttachmentRef, Milestone, MilestoneTrack, ProgressUpdate, WorkItem, WorkKind, WorkProblem,

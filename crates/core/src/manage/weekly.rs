@@ -348,8 +348,16 @@ pub struct LinkGroup {
     /// The id as written on the items (`task:1.2`, `project:P02`, `DB-2025-0003`).
     pub link: String,
     pub order: bool,
-    /// (unit, item) in the order of the view's rows.
-    pub items: Vec<(String, WeekItem)>,
+    /// Each unit's item under it, in the order of the view's rows.
+    pub items: Vec<LinkedItem>,
+}
+
+/// One unit's item under a link.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LinkedItem {
+    pub unit: String,
+    pub text: String,
+    pub status: WeekItemStatus,
 }
 
 impl WeekView {
@@ -419,17 +427,18 @@ impl WeekView {
                 rows.push(row(u, None));
             }
         }
-        let mut groups: BTreeMap<WeekLink<'_>, Vec<(String, WeekItem)>> = BTreeMap::new();
+        let mut groups: BTreeMap<WeekLink<'_>, Vec<LinkedItem>> = BTreeMap::new();
         for r in &rows {
             let Some(p) = latest.get(r.unit.as_str()) else {
                 continue;
             };
             for item in &p.items {
                 if let Some(link) = item.link() {
-                    groups
-                        .entry(link)
-                        .or_default()
-                        .push((r.unit.clone(), item.clone()));
+                    groups.entry(link).or_default().push(LinkedItem {
+                        unit: r.unit.clone(),
+                        text: item.text.clone(),
+                        status: item.status,
+                    });
                 }
             }
         }
@@ -711,7 +720,7 @@ mod tests {
             links,
             vec![("project:P02", false, 1), ("DB-2026-0001", true, 2)]
         );
-        assert_eq!(v.by_link[1].items[1].0, "盐仓街道");
+        assert_eq!(v.by_link[1].items[1].unit, "盐仓街道");
         assert_eq!(linked("x", Some("  ")).link(), None);
         assert_eq!(
             linked("x", Some("task:1.2")).link(),
