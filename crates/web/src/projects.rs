@@ -47,8 +47,8 @@ const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.
         api_livelihood_card_xlsx
     ),
     components(schemas(
-        ProjectsOut,
-        ProjectOut,
+        MajorProjectsOut,
+        MajorProjectOut,
         ProjectPut,
         ProjectClose,
         LivelihoodOut,
@@ -88,7 +88,7 @@ pub fn routes() -> Router<Shared> {
 
 /// One project with the year's light.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct ProjectOut {
+pub struct MajorProjectOut {
     pub version: i64,
     /// The project as stored (`MajorProject`: code, name, domain, key_task, place,
     /// lead_unit, partner_units, total_wan, start, end, years, milestones, status, …).
@@ -105,13 +105,13 @@ pub struct ProjectOut {
 
 /// The register for a year.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct ProjectsOut {
+pub struct MajorProjectsOut {
     pub year: i32,
     /// The programme's total against the plan's (万元), the year's planned against
     /// completed, each with its light and explanation; counts by status.
     #[schema(value_type = std::collections::HashMap<String, serde_json::Value>)]
     pub summary: serde_json::Value,
-    pub projects: Vec<ProjectOut>,
+    pub projects: Vec<MajorProjectOut>,
 }
 
 /// A project to save: `version` 0 adds it, else the version read.
@@ -153,22 +153,30 @@ pub struct LivelihoodPut {
 #[into_params(parameter_in = Query)]
 pub struct YearQuery {
     /// The year (default: the current one).
+    #[param(minimum = 1900, maximum = 2200)]
     pub year: Option<i32>,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct CardQuery {
+    #[param(minimum = 1900, maximum = 2200)]
     pub year: i32,
-    /// `mid` (年中, end of June) or `end` (年终); default `end`.
+    /// `mid` (年中, end of June) or `end` (年终); default (absent or empty) `end`.
+    #[param(pattern = "^(mid|end)?$")]
     pub at: Option<String>,
 }
 
-fn project_out(web: &Shared, who: &Authed, p: &Versioned<MajorProject>, year: i32) -> ProjectOut {
+fn project_out(
+    web: &Shared,
+    who: &Authed,
+    p: &Versioned<MajorProject>,
+    year: i32,
+) -> MajorProjectOut {
     let s = p
         .item
         .year_schedule(year, web.app.today(), &web.app.light_bands());
-    ProjectOut {
+    MajorProjectOut {
         version: p.version,
         project: serde_json::to_value(&p.item).unwrap_or_default(),
         light: s.as_ref().map(|s| light_str(s.light).to_string()),
@@ -184,18 +192,19 @@ fn decode<T: serde::de::DeserializeOwned>(v: serde_json::Value, what: &str) -> A
 
 #[utoipa::path(get, path = "/api/v1/projects", tag = "manage", params(YearQuery),
     responses(
-        (status = 200, description = "重大项目登记表:各项目本年灯号,累计投资对照方案总投资", body = ProjectsOut),
+        (status = 200, description = "重大项目登记表:各项目本年灯号,累计投资对照方案总投资", body = MajorProjectsOut),
         (status = 401, description = "未登录", body = ErrorBody),
+        (status = 422, description = "参数无效", body = ErrorBody),
     ))]
 async fn api_projects(
     State(web): State<Shared>,
     who: Authed,
     ApiQuery(q): ApiQuery<YearQuery>,
-) -> ApiResult<Json<ProjectsOut>> {
+) -> ApiResult<Json<MajorProjectsOut>> {
     let year = q.year.unwrap_or(web.app.today().year());
     let list = web.app.projects().await?;
     let summary = web.app.project_summary(year, |_| true).await?;
-    Ok(Json(ProjectsOut {
+    Ok(Json(MajorProjectsOut {
         year,
         summary: serde_json::to_value(&summary).unwrap_or_default(),
         projects: list
@@ -208,16 +217,17 @@ async fn api_projects(
 #[utoipa::path(get, path = "/api/v1/projects/{code}", tag = "manage",
     params(("code" = String, Path, description = "项目编号,如 XM01"), YearQuery),
     responses(
-        (status = 200, description = "一个重大项目", body = ProjectOut),
+        (status = 200, description = "一个重大项目", body = MajorProjectOut),
         (status = 401, description = "未登录", body = ErrorBody),
         (status = 404, description = "不存在", body = ErrorBody),
+        (status = 422, description = "参数无效", body = ErrorBody),
     ))]
 async fn api_project(
     State(web): State<Shared>,
     who: Authed,
     Path(code): Path<String>,
     ApiQuery(q): ApiQuery<YearQuery>,
-) -> ApiResult<Json<ProjectOut>> {
+) -> ApiResult<Json<MajorProjectOut>> {
     let p = web.app.project(&code).await?;
     let year = q.year.unwrap_or(web.app.today().year());
     Ok(Json(project_out(&web, &who, &p, year)))
@@ -228,7 +238,7 @@ async fn api_project(
         ("X-CSRF-Token" = String, Header, description = "会话的 CSRF 令牌")),
     request_body(content = ProjectPut, description = "version 为 0 时新增,否则为读取时的版本"),
     responses(
-        (status = 200, description = "已保存", body = ProjectOut),
+        (status = 200, description = "已保存", body = MajorProjectOut),
         (status = 401, description = "未登录", body = ErrorBody),
         (status = 403, description = "无权(专班办公室或牵头单位)或 CSRF 令牌无效", body = ErrorBody),
         (status = 409, description = "已被他人修改(version 不符)", body = ErrorBody),
@@ -239,7 +249,7 @@ async fn api_project_put(
     who: Writer,
     Path(code): Path<String>,
     JsonBody(body): JsonBody<ProjectPut>,
-) -> ApiResult<Json<ProjectOut>> {
+) -> ApiResult<Json<MajorProjectOut>> {
     let project: MajorProject = decode(body.project, "项目")?;
     if project.code != code {
         return Err(ApiError::invalid(format!(
@@ -260,7 +270,7 @@ async fn api_project_put(
         ("X-CSRF-Token" = String, Header, description = "会话的 CSRF 令牌")),
     request_body(content = ProjectClose),
     responses(
-        (status = 200, description = "已关闭", body = ProjectOut),
+        (status = 200, description = "已关闭", body = MajorProjectOut),
         (status = 401, description = "未登录", body = ErrorBody),
         (status = 403, description = "无权", body = ErrorBody),
         (status = 404, description = "不存在", body = ErrorBody),
@@ -272,7 +282,7 @@ async fn api_project_close(
     who: Writer,
     Path(code): Path<String>,
     JsonBody(body): JsonBody<ProjectClose>,
-) -> ApiResult<Json<ProjectOut>> {
+) -> ApiResult<Json<MajorProjectOut>> {
     let status: ProjectStatus = body.status.parse().map_err(ApiError::invalid)?;
     let saved = web
         .app
@@ -306,6 +316,7 @@ fn latest_light(web: &Shared, i: &LivelihoodItem) -> Light {
     responses(
         (status = 200, description = "一年的民生实事:目标、牵头单位、逐月进度、完成日期、灯号", body = Vec<LivelihoodOut>),
         (status = 401, description = "未登录", body = ErrorBody),
+        (status = 422, description = "参数无效", body = ErrorBody),
     ))]
 async fn api_livelihood(
     State(web): State<Shared>,
@@ -364,6 +375,8 @@ async fn api_livelihood_put(
 }
 
 fn card_time(at: Option<&str>) -> ApiResult<CardTime> {
+    // Absent or empty: the year-end card.
+    let at = at.map(str::trim).filter(|a| !a.is_empty());
     at.map_or(Ok(CardTime::YearEnd), |a| {
         a.parse().map_err(ApiError::invalid)
     })
