@@ -153,14 +153,12 @@ pub struct LivelihoodPut {
 #[into_params(parameter_in = Query)]
 pub struct YearQuery {
     /// The year (default: the current one).
-    #[param(minimum = 1900, maximum = 2200)]
     pub year: Option<i32>,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct CardQuery {
-    #[param(minimum = 1900, maximum = 2200)]
     pub year: i32,
     /// `mid` (年中, end of June) or `end` (年终); default (absent or empty) `end`.
     #[param(pattern = "^(mid|end)?$")]
@@ -201,7 +199,7 @@ async fn api_projects(
     who: Authed,
     ApiQuery(q): ApiQuery<YearQuery>,
 ) -> ApiResult<Json<MajorProjectsOut>> {
-    let year = q.year.unwrap_or(web.app.today().year());
+    let year = asked_year(q.year.unwrap_or(web.app.today().year()))?;
     let list = web.app.projects().await?;
     let summary = web.app.project_summary(year, |_| true).await?;
     Ok(Json(MajorProjectsOut {
@@ -229,7 +227,7 @@ async fn api_project(
     ApiQuery(q): ApiQuery<YearQuery>,
 ) -> ApiResult<Json<MajorProjectOut>> {
     let p = web.app.project(&code).await?;
-    let year = q.year.unwrap_or(web.app.today().year());
+    let year = asked_year(q.year.unwrap_or(web.app.today().year()))?;
     Ok(Json(project_out(&web, &who, &p, year)))
 }
 
@@ -323,7 +321,7 @@ async fn api_livelihood(
     _who: Authed,
     ApiQuery(q): ApiQuery<YearQuery>,
 ) -> ApiResult<Json<Vec<LivelihoodOut>>> {
-    let year = q.year.unwrap_or(web.app.today().year());
+    let year = asked_year(q.year.unwrap_or(web.app.today().year()))?;
     let items = web.app.livelihood_items(Some(year)).await?;
     Ok(Json(
         items
@@ -374,6 +372,17 @@ async fn api_livelihood_put(
     }))
 }
 
+/// A year asked for: within 1900–2200 (a programme's years), else 422.
+fn asked_year(year: i32) -> ApiResult<i32> {
+    if (1900..=2200).contains(&year) {
+        Ok(year)
+    } else {
+        Err(ApiError::invalid(format!(
+            "年份 {year} 无效(应在 1900–2200 之间)"
+        )))
+    }
+}
+
 fn card_time(at: Option<&str>) -> ApiResult<CardTime> {
     // Absent or empty: the year-end card.
     let at = at.map(str::trim).filter(|a| !a.is_empty());
@@ -394,6 +403,7 @@ async fn api_livelihood_card(
     ApiQuery(q): ApiQuery<CardQuery>,
 ) -> ApiResult<Json<CardOut>> {
     let at = card_time(q.at.as_deref())?;
+    asked_year(q.year)?;
     let rows = web.app.livelihood_card(q.year, at).await?;
     Ok(Json(CardOut {
         year: q.year,
@@ -432,6 +442,7 @@ async fn api_livelihood_card_xlsx(
     ApiQuery(q): ApiQuery<CardQuery>,
 ) -> ApiResult<Response> {
     let at = card_time(q.at.as_deref())?;
+    asked_year(q.year)?;
     let bytes = web.app.livelihood_card_xlsx(q.year, at).await?;
     Ok(file_response(
         XLSX,
@@ -590,7 +601,7 @@ async fn projects_page(
 ) -> PageResult {
     let c = who.chrome(&web, "/projects");
     let today = web.app.today();
-    let year = q.year.unwrap_or(today.year());
+    let year = asked_year(q.year.unwrap_or(today.year())).map_err(|e| c.error(e))?;
     let list = web.app.projects().await.map_err(|e| c.error(e))?;
     let summary = web
         .app
@@ -930,7 +941,7 @@ async fn livelihood_page(
 ) -> PageResult {
     let c = who.chrome(&web, "/livelihood");
     let today = web.app.today();
-    let year = q.year.unwrap_or(today.year());
+    let year = asked_year(q.year.unwrap_or(today.year())).map_err(|e| c.error(e))?;
     let at = card_time(q.at.as_deref()).map_err(|e| c.error(e))?;
     let items = web
         .app

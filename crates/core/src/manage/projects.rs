@@ -583,7 +583,7 @@ pub fn programme_total(
             .sum()
     };
     let planned_to_date = sum(&|y| Some(y.planned_wan), year);
-    let completed_before = sum(&|y| y.completed_wan, year - 1);
+    let completed_before = sum(&|y| y.completed_wan, year.saturating_sub(1));
     let completed_to_date = sum(&|y| y.completed_wan, year);
     let reported = live
         .iter()
