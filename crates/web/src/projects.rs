@@ -192,6 +192,7 @@ fn decode<T: serde::de::DeserializeOwned>(v: serde_json::Value, what: &str) -> A
     responses(
         (status = 200, description = "重大项目登记表:各项目本年灯号,累计投资对照方案总投资", body = MajorProjectsOut),
         (status = 401, description = "未登录", body = ErrorBody),
+        (status = 404, description = "年份不在 1900–2200 之间", body = ErrorBody),
         (status = 422, description = "参数无效", body = ErrorBody),
     ))]
 async fn api_projects(
@@ -314,6 +315,7 @@ fn latest_light(web: &Shared, i: &LivelihoodItem) -> Light {
     responses(
         (status = 200, description = "一年的民生实事:目标、牵头单位、逐月进度、完成日期、灯号", body = Vec<LivelihoodOut>),
         (status = 401, description = "未登录", body = ErrorBody),
+        (status = 404, description = "年份不在 1900–2200 之间", body = ErrorBody),
         (status = 422, description = "参数无效", body = ErrorBody),
     ))]
 async fn api_livelihood(
@@ -395,6 +397,7 @@ fn card_time(at: Option<&str>) -> ApiResult<CardTime> {
     responses(
         (status = 200, description = "民生实事年中或年终报告单(每项的累计完成、完成比例、灯号和依据)", body = CardOut),
         (status = 401, description = "未登录", body = ErrorBody),
+        (status = 404, description = "年份不在 1900–2200 之间", body = ErrorBody),
         (status = 422, description = "参数无效", body = ErrorBody),
     ))]
 async fn api_livelihood_card(
@@ -434,6 +437,7 @@ pub struct CardOut {
     responses(
         (status = 200, description = "民生实事报告单 Excel", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
         (status = 401, description = "未登录", body = ErrorBody),
+        (status = 404, description = "年份不在 1900–2200 之间", body = ErrorBody),
         (status = 422, description = "参数无效", body = ErrorBody),
     ))]
 async fn api_livelihood_card_xlsx(
