@@ -374,13 +374,15 @@ async fn api_livelihood_put(
     }))
 }
 
-/// A year asked for: within 1900–2200 (a programme's years), else 422.
+/// A year asked for: within 1900–2200 (a programme's years), else 404.
 fn asked_year(year: i32) -> ApiResult<i32> {
     if (1900..=2200).contains(&year) {
         Ok(year)
     } else {
-        Err(ApiError::invalid(format!(
-            "年份 {year} 无效(应在 1900–2200 之间)"
+        // A year is a resource the register does not have (as status and the map answer
+        // a year outside the plan): 404.
+        Err(ApiError::NotFound(format!(
+            "年份 {year}(应在 1900–2200 之间)"
         )))
     }
 }
