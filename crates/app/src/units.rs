@@ -60,6 +60,8 @@ impl App {
                 version: r.version,
             });
         }
+        // Departments, then the towns, then the rest; by name within each.
+        out.sort_by_key(|r| (r.unit.kind as u8, r.unit.name.clone()));
         Ok(out)
     }
 
