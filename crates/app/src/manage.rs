@@ -88,7 +88,7 @@ impl Default for ManageConfig {
 /// Whether a figure reported every `kind` was due by `end`: some period of that kind in
 /// `end`'s year has ended by then. An annual figure is not due within its year, so a
 /// ranking in June never counts it as missing (缺报).
-fn due_by(kind: PeriodKind, end: NaiveDate) -> bool {
+pub(crate) fn due_by(kind: PeriodKind, end: NaiveDate) -> bool {
     match Period::containing(kind, end) {
         Ok(p) => {
             p.end() <= end
@@ -113,8 +113,11 @@ fn project_inputs(
         .iter()
         .filter(|p| p.lead_unit == unit)
         .filter_map(|p| {
-            let s = p.year_schedule(end.year(), end, bands)?;
-            let actual = p.year(end.year()).and_then(|y| y.completed_wan);
+            let s = p.year_schedule_on(end.year(), end, bands)?;
+            let actual = p
+                .year(end.year())
+                .and_then(|y| y.completed_on(end))
+                .map(|(done, _)| done);
             Some(IndicatorInput {
                 indicator: p.code.clone(),
                 domain: p.domain.clone(),
@@ -236,7 +239,7 @@ pub struct OrderFilter {
     pub overdue: bool,
 }
 
-fn now() -> NaiveDateTime {
+pub(crate) fn now() -> NaiveDateTime {
     chrono::Utc::now().naive_utc()
 }
 

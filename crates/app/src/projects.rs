@@ -133,7 +133,11 @@ impl App {
         let mut problems = Vec::new();
         let mut writes = Vec::new();
         let mut seen = BTreeSet::new();
+        let today = self.today();
         for (p, version) in &projects {
+            let mut p = p.clone();
+            p.carry_reports(stored.get(&p.code).map(|s| &s.item), today);
+            let p = &p;
             if !seen.insert(p.code.clone()) {
                 problems.push(format!("重大项目 {}:编号重复", p.code));
                 continue;
@@ -551,6 +555,7 @@ pub fn year_line(year: i32, planned_wan: f64, completed_wan: Option<f64>) -> Pro
         planned_wan,
         completed_wan,
         as_of: None,
+        reports: Vec::new(),
     }
 }
 

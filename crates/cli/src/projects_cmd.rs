@@ -225,6 +225,7 @@ fn apply(p: &mut MajorProject, f: ProjectFields) -> Result<()> {
                     planned_wan: 0.0,
                     completed_wan: None,
                     as_of: None,
+                    reports: Vec::new(),
                 });
                 p.years.len() - 1
             }

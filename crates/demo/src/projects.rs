@@ -6,7 +6,7 @@
 use chrono::{Datelike, NaiveDate};
 use youxiang_core::manage::Milestone;
 use youxiang_core::manage::projects::{
-    LivelihoodItem, MajorProject, MonthProgress, ProjectStatus, ProjectYear,
+    AmountReport, LivelihoodItem, MajorProject, MonthProgress, ProjectStatus, ProjectYear,
 };
 
 fn date(y: i32, m: u32, d: u32) -> NaiveDate {
@@ -310,10 +310,50 @@ fn last_day(y: i32, m: u32) -> NaiveDate {
         .expect("valid month")
 }
 
+/// The year-to-date amounts reported at each quarter's end of `year` within the
+/// construction period, through `reported_to`: the year's plan times the share of its
+/// months gone, times the pace — so a past month's ranking reads the amount of its time.
+fn quarter_reports(
+    year: i32,
+    start: NaiveDate,
+    end: NaiveDate,
+    planned: f64,
+    pace: f64,
+    reported_to: NaiveDate,
+) -> Vec<AmountReport> {
+    let from = if year == start.year() {
+        start.month()
+    } else {
+        1
+    };
+    let to = if year == end.year() { end.month() } else { 12 };
+    if from > to {
+        return Vec::new();
+    }
+    [3, 6, 9]
+        .into_iter()
+        .filter(|q| *q >= from && *q < to)
+        .chain([to])
+        .map(|m| (m, last_day(year, m)))
+        .filter(|(_, at)| *at <= reported_to)
+        .map(|(m, at)| {
+            let share = (m + 1 - from) as f64 / (to + 1 - from) as f64;
+            AmountReport {
+                as_of: at,
+                completed_wan: (planned * share * pace / 10.0).round() * 10.0,
+            }
+        })
+        .collect()
+}
+
 /// The register as it stands on `today` (the demo's day): completed amounts through the
 /// last quarter's end, statuses from the dates.
 pub fn demo_projects(today: NaiveDate) -> Vec<MajorProject> {
-    let reported_to = last_day(today.year(), ((today.month() - 1) / 3) * 3).min(today);
+    let reported_to = match ((today.month() - 1) / 3) * 3 {
+        0 => last_day(today.year() - 1, 12),
+        m => last_day(today.year(), m),
+    }
+    .min(today);
     ROWS.iter()
         .map(
             |&(code, name, domain, task, place, lead, partners, total, s, e, pace)| {
@@ -349,6 +389,7 @@ pub fn demo_projects(today: NaiveDate) -> Vec<MajorProject> {
                         completed_wan: completed.map(|c| (c / 10.0).round() * 10.0),
                         as_of: (*y == reported_to.year() && completed.is_some())
                             .then_some(reported_to),
+                        reports: quarter_reports(*y, start, end, planned, pace, reported_to),
                     });
                 }
                 let mid = start + (end - start) / 2;
@@ -364,6 +405,9 @@ pub fn demo_projects(today: NaiveDate) -> Vec<MajorProject> {
                 if status == ProjectStatus::Terminated {
                     for y in &mut years {
                         y.completed_wan = y.completed_wan.map(|_| 0.0);
+                        for r in &mut y.reports {
+                            r.completed_wan = 0.0;
+                        }
                     }
                 }
                 let done = |due: NaiveDate, late: bool| {

@@ -237,6 +237,7 @@ pub fn read_project_rows(bytes: &[u8], file: &str) -> Result<Vec<ProjectRow>, Ve
                                 planned_wan: 0.0,
                                 completed_wan: None,
                                 as_of: None,
+                                reports: Vec::new(),
                             });
                             years.last_mut().expect("just pushed")
                         }

@@ -11,16 +11,12 @@
 //   `<html lang="en">`;
 // - the keyboard alone completes a data entry and its submission.
 // One browser for the whole file; one signed-in page per role and language, reused.
-import { describe, test, before, after } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { BASE, SHOTS, PASSWORD, TOWN, signIn, useBrowser } from "./lib.mjs";
 import { createRequire } from "node:module";
-import { chromium } from "playwright-core";
 import { appChinese, latinWords, shownText } from "./words.mjs";
 
-const BASE = process.env.BASE ?? "http://127.0.0.1:18089";
-const SHOTS = process.env.SHOTS ?? "artifacts/screenshots";
-const PASSWORD = "Demo@2025";
-const TOWN = "330902002";
 const AXE = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
 // Every role the demo has a user for: programme office, lead department, town, village,
 // viewer, and the three administrators kept apart.
@@ -55,27 +51,8 @@ const PAGES = [
   { from: "/problems", link: /^\/problems\/note$/ },
   "/password",
 ];
-let browser;
 
-before(async () => {
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-      "--disable-component-update", "--disable-sync", "--no-first-run"],
-  });
-});
-after(async () => { await browser?.close(); });
-
-async function signIn(login, lang, viewport) {
-  // The pages' CSP forbids inline script; axe is injected by the test, so it is let through.
-  const page = await browser.newPage({ viewport, locale: "zh-CN", bypassCSP: true });
-  await page.goto(`${BASE}/login`);
-  await page.fill("#login", login);
-  await page.fill("#password", PASSWORD);
-  await Promise.all([page.waitForURL(/\/overview/), page.click("button[type=submit]")]);
-  if (lang === "en") await page.goto(`${BASE}/lang?to=en&back=%2Foverview`);
-  return page;
-}
+const browser = useBrowser();
 
 /** The first link of the current page whose path matches `re`. */
 async function firstLink(page, re) {
@@ -143,7 +120,7 @@ const axedEn = new Set();
 
 for (const lang of ["zh", "en"]) {
   test(`sign-in page (${lang}): no serious or critical axe violation`, async () => {
-    const page = await browser.newPage({ viewport: { width: 320, height: 720 }, locale: "zh-CN", bypassCSP: true });
+    const page = await browser().newPage({ viewport: { width: 320, height: 720 }, locale: "zh-CN", bypassCSP: true });
     if (lang === "en") await page.goto(`${BASE}/lang?to=en&back=%2Flogin`);
     await page.goto(`${BASE}/login`);
     assert.deepEqual(await axe(page), []);
@@ -153,7 +130,7 @@ for (const lang of ["zh", "en"]) {
   describe(`every page (${lang})`, { concurrency: 2 }, () => {
   for (const login of LOGINS) {
     test(`${login} (${lang}): every page passes axe, fits 320 px and speaks one language`, async (t) => {
-      const page = await signIn(login, lang, { width: 320, height: 720 });
+      const page = await signIn(login, { width: 320, height: 720 }, { lang, bypassCSP: true });
       const problems = [];
       const walked = [];
       for await (const path of pages(page)) {
@@ -189,7 +166,7 @@ async function tabTo(page, selector, max = 120) {
 }
 
 test("the keyboard alone enters a figure and submits it for review", async () => {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 800 }, locale: "zh-CN" });
+  const page = await browser().newPage({ viewport: { width: 1280, height: 800 }, locale: "zh-CN" });
   await page.goto(`${BASE}/login`);
   await tabTo(page, "#login");
   await page.keyboard.type(`town-${TOWN}`);

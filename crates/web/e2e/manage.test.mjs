@@ -1,36 +1,11 @@
 // Browser tests of the management pages (node's test runner + playwright-core + Debian's
 // chromium): the office raises a supervision order on 督办, the lead department's reporter
 // answers it through the forms, the office closes it with the review checklist.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { chromium } from "playwright-core";
+import { BASE, SHOTS, signIn, useBrowser } from "./lib.mjs";
 
-const BASE = process.env.BASE ?? "http://127.0.0.1:18089";
-const SHOTS = process.env.SHOTS ?? "artifacts/screenshots";
-const PASSWORD = "Demo@2025";
-let browser;
-
-before(async () => {
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-      "--disable-component-update", "--disable-sync", "--no-first-run"],
-  });
-});
-after(async () => { await browser?.close(); });
-
-async function signIn(login, viewport = { width: 1366, height: 768 }) {
-  const page = await browser.newPage({ viewport, locale: "zh-CN" });
-  const errors = [];
-  page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
-  page.on("pageerror", (e) => errors.push(String(e)));
-  await page.goto(`${BASE}/login`);
-  await page.fill("#login", login);
-  await page.fill("#password", PASSWORD);
-  await Promise.all([page.waitForURL(/\/overview/), page.click("button[type=submit]")]);
-  page.consoleErrors = errors;
-  return page;
-}
+useBrowser();
 
 function isoDate(days) {
   const d = new Date(Date.now() + days * 86400000);

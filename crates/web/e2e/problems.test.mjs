@@ -2,36 +2,11 @@
 // playwright-core + Debian's chromium): the lead department finds a red item on 我的任务,
 // is told what is wrong beside the fields, saves the cause and measures, and the item leaves
 // its list; the office reads 问题清单 and the overview's 督办与措施 at office and phone widths.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { chromium } from "playwright-core";
+import { BASE, SHOTS, noPageScroll, signIn, useBrowser } from "./lib.mjs";
 
-const BASE = process.env.BASE ?? "http://127.0.0.1:18089";
-const SHOTS = process.env.SHOTS ?? "artifacts/screenshots";
-const PASSWORD = "Demo@2025";
-let browser;
-
-before(async () => {
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-      "--disable-component-update", "--disable-sync", "--no-first-run"],
-  });
-});
-after(async () => { await browser?.close(); });
-
-async function signIn(login, viewport = { width: 1366, height: 768 }) {
-  const page = await browser.newPage({ viewport, locale: "zh-CN" });
-  await page.goto(`${BASE}/login`);
-  await page.fill("#login", login);
-  await page.fill("#password", PASSWORD);
-  await Promise.all([page.waitForURL(/\/overview/), page.click("button[type=submit]")]);
-  return page;
-}
-
-async function noPageScroll(page) {
-  return page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1);
-}
+useBrowser();
 
 test("the lead unit answers a red item through the form; 问题清单 lists it", async () => {
   const wjj = await signIn("wjj");

@@ -3,39 +3,14 @@
 // the form and finds it in the register with its light; the pages fit 1440 px and 390 px
 // without a sideways scroll of the page. Other files run against the same server at the
 // same time: this file adds its own project under a code of its own and counts nothing else.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { chromium } from "playwright-core";
+import { BASE, SHOTS, noPageScroll, signIn, useBrowser } from "./lib.mjs";
 
-const BASE = process.env.BASE ?? "http://127.0.0.1:18089";
-const SHOTS = process.env.SHOTS ?? "artifacts/screenshots";
-const PASSWORD = "Demo@2025";
-let browser;
-
-before(async () => {
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-      "--disable-component-update", "--disable-sync", "--no-first-run"],
-  });
-});
-after(async () => { await browser?.close(); });
-
-async function signIn(login, viewport = { width: 1440, height: 900 }) {
-  const page = await browser.newPage({ viewport, locale: "zh-CN" });
-  await page.goto(`${BASE}/login`);
-  await page.fill("#login", login);
-  await page.fill("#password", PASSWORD);
-  await Promise.all([page.waitForURL(/\/overview/), page.click("button[type=submit]")]);
-  return page;
-}
-
-async function noPageScroll(page) {
-  return page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1);
-}
+useBrowser();
 
 test("the lead unit registers a project through the form and sees its light", async () => {
-  const wjj = await signIn("wjj");
+  const wjj = await signIn("wjj", { width: 1440, height: 900 });
   await wjj.goto(`${BASE}/projects`);
   assert.match(await wjj.locator("h1").innerText(), /重大公共服务项目/);
   assert.match(await wjj.locator("#project-total").innerText(), /89\.88亿元/);

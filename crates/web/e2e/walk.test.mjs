@@ -5,41 +5,16 @@
 // - at 390 px no page scrolls sideways (point 8): wide tables scroll inside their own box.
 // The pages are discovered from the links, not listed here, so a page added to the menu is
 // walked without touching this file.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { chromium } from "playwright-core";
+import { BASE, SHOTS, TOWN, signIn, useBrowser } from "./lib.mjs";
 import { latinWords, shownText } from "./words.mjs";
 
-const BASE = process.env.BASE ?? "http://127.0.0.1:18089";
-const SHOTS = process.env.SHOTS ?? "artifacts/screenshots";
-const PASSWORD = "Demo@2025";
-const TOWN = "330902002";
 // Pages of one kind (`/indicator/T08`, `/indicator/T09`) are walked at most this often.
 const PER_KIND = 2;
 const MAX_PAGES = 80;
-let browser;
 
-before(async () => {
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-      "--disable-component-update", "--disable-sync", "--no-first-run"],
-  });
-});
-after(async () => { await browser?.close(); });
-
-async function signIn(login, viewport) {
-  const page = await browser.newPage({ viewport, locale: "zh-CN" });
-  const errors = [];
-  page.on("console", (m) => { if (m.type() === "error") errors.push(`${page.url()}: ${m.text()}`); });
-  page.on("pageerror", (e) => errors.push(`${page.url()}: ${e}`));
-  await page.goto(`${BASE}/login`);
-  await page.fill("#login", login);
-  await page.fill("#password", PASSWORD);
-  await Promise.all([page.waitForURL(/\/overview/), page.click("button[type=submit]")]);
-  page.consoleErrors = errors;
-  return page;
-}
+useBrowser();
 
 /** A page's kind: its first path segment and how many segments follow (`indicator/1`). */
 function kindOf(url) {

@@ -41,6 +41,7 @@ const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.
         api_project_put,
         api_project_close,
         api_projects_xlsx,
+        api_projects_import,
         api_livelihood,
         api_livelihood_put,
         api_livelihood_card,
@@ -51,6 +52,7 @@ const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.
         MajorProjectOut,
         ProjectPut,
         ProjectClose,
+        ProjectsImported,
         LivelihoodOut,
         LivelihoodPut,
         CardOut
@@ -61,7 +63,10 @@ pub struct ProjectsDoc;
 pub fn routes() -> Router<Shared> {
     Router::new()
         .route("/api/v1/projects", get(api_projects))
-        .route("/api/v1/projects.xlsx", get(api_projects_xlsx))
+        .route(
+            "/api/v1/projects.xlsx",
+            get(api_projects_xlsx).post(api_projects_import),
+        )
         .route(
             "/api/v1/projects/{code}",
             get(api_project).put(api_project_put),
@@ -289,6 +294,44 @@ async fn api_project_close(
         .await?;
     let year = web.app.today().year();
     Ok(Json(project_out(&web, &who, &saved, year)))
+}
+
+/// What an import wrote.
+#[derive(Serialize, ToSchema)]
+pub struct ProjectsImported {
+    /// How many projects the file added or changed.
+    imported: usize,
+    /// Their codes, in the file's order.
+    codes: Vec<String>,
+}
+
+#[utoipa::path(post, path = "/api/v1/projects.xlsx", tag = "manage",
+    params(("X-CSRF-Token" = String, Header, description = "会话的 CSRF 令牌")),
+    request_body(content = crate::uploads::UploadForm, content_type = "multipart/form-data",
+        description = "登记表 Excel 或 CSV(与导出的格式相同);已登记的编号按表中内容更新"),
+    responses(
+        (status = 200, description = "已导入(全部或全不)", body = ProjectsImported),
+        (status = 400, description = "不是 multipart/form-data 请求"),
+        (status = 401, description = "未登录", body = ErrorBody),
+        (status = 403, description = "无权(专班办公室或牵头单位)或 CSRF 令牌无效", body = ErrorBody),
+        (status = 409, description = "已被他人修改", body = ErrorBody),
+        (status = 413, description = "请求体超过服务器的上传上限,未写入任何数据", body = ErrorBody),
+        (status = 422, description = "文件有错误:逐行列出,未写入任何数据", body = ErrorBody),
+    ))]
+async fn api_projects_import(
+    State(web): State<Shared>,
+    who: Writer,
+    mp: Multipart,
+) -> ApiResult<Json<ProjectsImported>> {
+    let (name, bytes, _) = read_upload(mp, web.config.body_limit).await?;
+    let saved = web
+        .app
+        .import_projects(&who.user.login, &bytes, &name)
+        .await?;
+    Ok(Json(ProjectsImported {
+        imported: saved.len(),
+        codes: saved.into_iter().map(|p| p.item.code).collect(),
+    }))
 }
 
 #[utoipa::path(get, path = "/api/v1/projects.xlsx", tag = "manage",
@@ -677,7 +720,7 @@ async fn projects_page(
                 },
                 milestones: {
                     let done = p.milestones.iter().filter(|m| m.done_on.is_some()).count();
-                    let late = p.milestones.iter().filter(|m| m.is_overdue(today)).count();
+                    let late = p.overdue_milestones(today);
                     if c.en {
                         format!("{done}/{} done, {late} overdue", p.milestones.len())
                     } else {

@@ -396,6 +396,9 @@ struct WeeklyPage {
     week_zh: String,
     prev: String,
     next: String,
+    /// The neighbouring weeks in words (`2025年第40周`), for the links.
+    prev_words: String,
+    next_words: String,
     office: bool,
     rows: Vec<WeekRowView>,
     missing: Vec<String>,
@@ -611,6 +614,16 @@ async fn weekly_page(
         },
         prev: week.previous().to_string(),
         next: week.next().to_string(),
+        prev_words: if c.en {
+            week.previous().label_en()
+        } else {
+            week.previous().label_zh()
+        },
+        next_words: if c.en {
+            week.next().label_en()
+        } else {
+            week.next().label_zh()
+        },
         office,
         rows,
         missing: view.missing.clone(),

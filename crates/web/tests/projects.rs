@@ -156,7 +156,75 @@ async fn the_register_is_kept_by_the_office_and_the_lead_unit_and_lit_like_an_in
         .await
         .unwrap();
     assert_eq!(resp.status(), StatusCode::OK);
-    assert!(resp.bytes().await.unwrap().starts_with(b"PK"));
+    let workbook = resp.bytes().await.unwrap().to_vec();
+    assert!(workbook.starts_with(b"PK"));
+
+    // The workbook imports back through the API: the office may, another unit may not
+    // (it names projects led by others), and a broken file changes nothing.
+    let (st, body) = rsj
+        .upload_to("/api/v1/projects.xlsx", "项目.xlsx", workbook.clone())
+        .await;
+    assert_eq!(st, StatusCode::FORBIDDEN, "{body}");
+    let (st, body) = office
+        .upload_to("/api/v1/projects.xlsx", "项目.xlsx", workbook.clone())
+        .await;
+    assert_eq!(st, StatusCode::OK, "{body}");
+    assert_eq!(
+        body["imported"].as_u64().unwrap() as usize,
+        body["codes"].as_array().unwrap().len()
+    );
+    assert!(body["imported"].as_u64().unwrap() >= 15, "{body}");
+    let (_, before) = office.get("/api/v1/projects?year=2025").await;
+    let csv = "编号,名称\nXM91,\n".as_bytes().to_vec();
+    let (st, body) = office
+        .upload_to("/api/v1/projects.xlsx", "坏.csv", csv)
+        .await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let (_, after) = office.get("/api/v1/projects?year=2025").await;
+    assert_eq!(before["projects"], after["projects"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_past_months_ranking_reads_the_project_amount_of_its_time() {
+    let s = start().await;
+    let wjj = s.signed_in("wjj").await;
+    let office = s.signed_in("office").await;
+    // 1000 of 8000 stood at the end of June, 7000 at the end of September.
+    let mut p = json!({
+        "code": "XM92", "name": "测试托育综合服务中心", "domain": "BY", "key_task": "4.1",
+        "place": TOWN, "lead_unit": "区卫健局", "partner_units": [], "total_wan": 8000.0,
+        "start": "2025-01-01", "end": "2025-12-31",
+        "years": [{"year": 2025, "planned_wan": 8000.0, "completed_wan": 1000.0, "as_of": "2025-06-30"}],
+        "milestones": [], "status": "building"
+    });
+    let (st, saved) = wjj
+        .put_json("/api/v1/projects/XM92", json!({"version": 0, "project": p}))
+        .await;
+    assert_eq!(st, StatusCode::OK, "{saved}");
+    p["years"][0]["completed_wan"] = json!(7000.0);
+    p["years"][0]["as_of"] = json!("2025-09-30");
+    let (st, saved) = wjj
+        .put_json(
+            "/api/v1/projects/XM92",
+            json!({"version": saved["version"], "project": p}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{saved}");
+    let light_in = |ranking: &Value| -> Option<String> {
+        ranking["ranking"]["rows"]
+            .as_array()?
+            .iter()
+            .flat_map(|r| r["scores"].as_array().cloned().unwrap_or_default())
+            .find(|sc| sc["indicator"] == "XM92")
+            .and_then(|sc| sc["light"].as_str().map(str::to_string))
+    };
+    let (st, july) = office.get("/api/v1/ranking?month=2025-07&by=department").await;
+    assert_eq!(st, StatusCode::OK, "{july}");
+    let (st, sept) = office.get("/api/v1/ranking?month=2025-09&by=department").await;
+    assert_eq!(st, StatusCode::OK, "{sept}");
+    // July reads June's 1000 (far behind), not September's 7000 (ahead).
+    assert_eq!(light_in(&july).as_deref(), Some("red"), "{july}");
+    assert_eq!(light_in(&sept).as_deref(), Some("green"), "{sept}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -11,10 +11,12 @@ use serde_json::{Value, json};
 use youxiang_app::App;
 use youxiang_web::{DEMO_PASSWORD, WebConfig};
 
+mod assess;
 mod charts;
 mod chinese;
 mod drafts;
 mod english;
+mod facilities;
 mod hostile;
 mod integrity;
 mod key_targets;
@@ -25,6 +27,7 @@ mod openapi;
 mod ops;
 mod problems;
 mod projects;
+mod publication;
 mod ranges;
 mod restart;
 mod review;
@@ -32,6 +35,7 @@ mod separation;
 mod shapes;
 mod sources_units;
 mod targets;
+mod yearly;
 
 const PLAN: &str = include_str!("../../../plans/dinghai-qiyouxiang.toml");
 const PLACES: &str = include_str!("../../../data/dinghai-places.csv");
@@ -195,10 +199,15 @@ impl Client {
     }
 
     async fn upload(&self, name: &str, bytes: Vec<u8>) -> (StatusCode, Value) {
+        self.upload_to("/api/v1/uploads", name, bytes).await
+    }
+
+    /// A multipart `file` posted to `path`.
+    async fn upload_to(&self, path: &str, name: &str, bytes: Vec<u8>) -> (StatusCode, Value) {
         let part = reqwest::multipart::Part::bytes(bytes).file_name(name.to_string());
         let form = reqwest::multipart::Form::new().part("file", part);
         let resp = self
-            .with(self.http.post(format!("{}/api/v1/uploads", self.base)))
+            .with(self.http.post(format!("{}{path}", self.base)))
             .multipart(form)
             .send()
             .await

@@ -99,6 +99,36 @@ pub struct ProjectYear {
     /// end after it.
     #[serde(default)]
     pub as_of: Option<NaiveDate>,
+    /// Every completed amount reported in the year, by day (the register appends one
+    /// whenever the amount changes; see [`MajorProject::carry_reports`]): a past month is
+    /// judged on the amount that stood at its end, never on a later report.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reports: Vec<AmountReport>,
+}
+
+/// A year-to-date completed amount as it stood on a day.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AmountReport {
+    pub as_of: NaiveDate,
+    pub completed_wan: f64,
+}
+
+impl ProjectYear {
+    /// The completed amount known on `day`, and the day it stood at. A year with no
+    /// dated reports (written before they were kept) has only its one amount, known from
+    /// its `as_of` (or on any day when undated).
+    pub fn completed_on(&self, day: NaiveDate) -> Option<(f64, NaiveDate)> {
+        if self.reports.is_empty() {
+            let done = self.completed_wan?;
+            let at = self.as_of.unwrap_or(day);
+            return (at <= day).then_some((done, at));
+        }
+        self.reports
+            .iter()
+            .filter(|r| r.as_of <= day)
+            .max_by_key(|r| r.as_of)
+            .map(|r| (r.completed_wan, r.as_of))
+    }
 }
 
 /// A major public-service project (重大公共服务项目).
@@ -253,6 +283,7 @@ pub fn parse_years(s: &str) -> Result<Vec<ProjectYear>, String> {
             planned_wan: planned,
             completed_wan: completed,
             as_of: None,
+            reports: Vec::new(),
         });
     }
     out.sort_by_key(|y| y.year);
@@ -396,6 +427,65 @@ impl MajorProject {
             say(format!("{}须写明说明", self.status.label_zh()));
         }
         out
+    }
+
+    /// The milestones overdue on `today`: none for a terminated project (its remaining
+    /// steps will never be taken, and its closing note says why), nor for one completed.
+    pub fn overdue_milestones(&self, today: NaiveDate) -> usize {
+        if self.status.is_closed() {
+            return 0;
+        }
+        self.milestones
+            .iter()
+            .filter(|m| m.is_overdue(today))
+            .count()
+    }
+
+    /// Keeps the dated reports of `stored` (a form or a file carries only the latest
+    /// amount) and adds one for every year whose completed amount changed, dated its
+    /// `as_of` or `today`.
+    pub fn carry_reports(&mut self, stored: Option<&MajorProject>, today: NaiveDate) {
+        for y in &mut self.years {
+            let before = stored.and_then(|s| s.year(y.year));
+            if y.reports.is_empty() {
+                y.reports = before.map(|b| b.reports.clone()).unwrap_or_default();
+            }
+            let Some(done) = y.completed_wan else {
+                continue;
+            };
+            let was = match y.reports.last() {
+                Some(r) => Some(r.completed_wan),
+                None => before.and_then(|b| b.completed_wan),
+            };
+            if was != Some(done) {
+                let as_of = y.as_of.unwrap_or(today);
+                y.reports.retain(|r| r.as_of != as_of);
+                y.reports.push(AmountReport {
+                    as_of,
+                    completed_wan: done,
+                });
+                y.reports.sort_by_key(|r| r.as_of);
+            }
+        }
+    }
+
+    /// The year's light as it stood on `day` (a past month's ranking): the amount
+    /// reported by then, judged on the day it stood at. None as [`Self::year_schedule`].
+    pub fn year_schedule_on(
+        &self,
+        year: i32,
+        day: NaiveDate,
+        bands: &LightBands,
+    ) -> Option<Schedule> {
+        if self.status == ProjectStatus::Terminated {
+            return None;
+        }
+        let y = self.year(year).filter(|y| y.planned_wan > 0.0)?;
+        let (done, at) = match y.completed_on(day) {
+            Some((d, at)) => (Some(d), at),
+            None => (None, day),
+        };
+        Some(investment_schedule(y.planned_wan, None, done, year, at).with_bands(bands))
     }
 
     /// The year's schedule light (methods §2): the year's planned investment is the
@@ -878,18 +968,21 @@ mod tests {
                     planned_wan: 10000.0,
                     completed_wan: Some(11000.0),
                     as_of: None,
+                    reports: Vec::new(),
                 },
                 ProjectYear {
                     year: 2025,
                     planned_wan: 12000.0,
                     completed_wan: Some(3000.0),
                     as_of: Some(d("2025-06-30")),
+                    reports: Vec::new(),
                 },
                 ProjectYear {
                     year: 2026,
                     planned_wan: 8000.0,
                     completed_wan: None,
                     as_of: None,
+                    reports: Vec::new(),
                 },
             ],
             milestones: parse_milestones("主体封顶@2025-06-30;竣工验收@2026-12-31").unwrap(),
@@ -897,6 +990,60 @@ mod tests {
             closing_note: String::new(),
             synthetic: false,
         }
+    }
+
+    #[test]
+    fn a_past_day_reads_the_amount_that_stood_then_and_changes_are_dated() {
+        let mut p = project();
+        // Undated legacy amount: known from its as_of only.
+        let y25 = p.year(2025).unwrap().clone();
+        assert_eq!(y25.completed_on(d("2025-03-31")), None);
+        assert_eq!(
+            y25.completed_on(d("2025-07-31")),
+            Some((3000.0, d("2025-06-30")))
+        );
+        // The first save dates the amounts; a later one adds a report when it changed.
+        p.carry_reports(None, d("2025-07-01"));
+        assert_eq!(p.year(2025).unwrap().reports.len(), 1);
+        let stored = p.clone();
+        let mut next = project();
+        next.years[1].completed_wan = Some(7000.0);
+        next.years[1].as_of = Some(d("2025-09-30"));
+        next.carry_reports(Some(&stored), d("2025-10-08"));
+        let y = next.year(2025).unwrap();
+        assert_eq!(y.reports.len(), 2);
+        assert_eq!(
+            y.completed_on(d("2025-08-31")),
+            Some((3000.0, d("2025-06-30")))
+        );
+        assert_eq!(
+            y.completed_on(d("2025-09-30")),
+            Some((7000.0, d("2025-09-30")))
+        );
+        // Unchanged: no new report.
+        let again = next.clone();
+        next.carry_reports(Some(&again), d("2025-10-09"));
+        assert_eq!(next.year(2025).unwrap().reports.len(), 2);
+        // The August light reads June's 3000 of 12000, not September's 7000.
+        let bands = LightBands::default();
+        let aug = next
+            .year_schedule_on(2025, d("2025-08-31"), &bands)
+            .unwrap();
+        let sep = next
+            .year_schedule_on(2025, d("2025-09-30"), &bands)
+            .unwrap();
+        assert!(aug.gap.unwrap() > 20.0, "{:?}", aug.gap);
+        assert_ne!(aug.light, Light::Green);
+        assert!(sep.expected.is_some());
+    }
+
+    #[test]
+    fn a_closed_project_has_no_overdue_milestone() {
+        let mut p = project();
+        assert_eq!(p.overdue_milestones(d("2025-10-01")), 1);
+        p.status = ProjectStatus::Terminated;
+        p.closing_note = "规划调整,停建".into();
+        assert_eq!(p.overdue_milestones(d("2025-10-01")), 0);
     }
 
     #[test]
@@ -922,6 +1069,7 @@ mod tests {
             planned_wan: 1.0,
             completed_wan: None,
             as_of: None,
+            reports: Vec::new(),
         });
         p.end = d("2024-01-01");
         p.status = ProjectStatus::Completed;
