@@ -13,21 +13,27 @@
 
 pub mod accounts;
 pub mod anchor;
+pub mod assess;
 pub mod boundaries;
 pub mod demo;
+pub mod facilities;
 pub mod key_targets;
 mod mail;
 pub mod manage;
 pub mod problems;
 pub mod projects;
+pub mod publication;
 pub mod quarterly;
+mod repeat_upload;
 pub mod revisions;
 pub mod sessions;
 pub mod sources;
 mod status;
+pub mod survey;
 pub mod sync;
 pub mod targets;
 pub mod units;
+pub mod yearly;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -555,6 +561,14 @@ impl App {
     ) -> Result<WriteReport> {
         let who = self.user(login)?;
         let progress = Arc::new(progress);
+        // The same file again, nothing changed since: recorded without comparing its rows.
+        let bytes = match self
+            .repeated_upload(&who, bytes, file_name, limits, &*progress)
+            .await?
+        {
+            repeat_upload::Repeat::Done(report) => return Ok(report),
+            repeat_upload::Repeat::Compare(bytes) => bytes,
+        };
         let job = {
             let (app, progress) = (Arc::clone(self), Arc::clone(&progress));
             let (name, limits) = (file_name.to_string(), limits.clone());

@@ -107,6 +107,8 @@ struct Judged {
     mode: youxiang_core::eval::ScheduleMode,
     /// The pace still required to reach the final target, when it can be said.
     pace: Option<String>,
+    /// The target judged, as written (`≥75%(推算)` when derived), when there is one.
+    target: Option<String>,
 }
 
 fn judge(state: &State, indicator: &str, place: &str, end: NaiveDate) -> Judged {
@@ -119,6 +121,7 @@ fn judge(state: &State, indicator: &str, place: &str, end: NaiveDate) -> Judged 
             gap: None,
             mode: youxiang_core::eval::ScheduleMode::None,
             pace: None,
+            target: None,
         };
     };
     let e = state.official.explain(indicator, place, p);
@@ -134,7 +137,68 @@ fn judge(state: &State, indicator: &str, place: &str, end: NaiveDate) -> Judged 
             .as_ref()
             .filter(|e| e.pace.status != youxiang_core::eval::PaceStatus::NotAvailable)
             .map(|e| e.pace.sentence.clone()),
+        target: e
+            .as_ref()
+            .and_then(|e| e.target.as_ref())
+            .filter(|t| t.is_set())
+            .map(|t| t.text.clone()),
     }
+}
+
+/// 原目标: where a revision (方案调整) changed the target shown — the year's own cell, or
+/// for a derived target (推算) the final one it is derived from — the text the plan wrote
+/// before, with the year it is for and the revision's date; `None` when never revised or
+/// when the year keeps the target then in force.
+pub(crate) fn original_target(
+    plan: &youxiang_core::Plan,
+    ind: &youxiang_core::plan::Indicator,
+    year: i32,
+    shown: &str,
+) -> Option<String> {
+    let derived = shown.ends_with(youxiang_core::target::DERIVED_MARK);
+    let cell_year = if derived {
+        ind.final_target().map(|(y, _)| y)?
+    } else {
+        year
+    };
+    let first = crate::revisions::revision_entries(plan, Some(&ind.code))
+        .into_iter()
+        .find(|r| r.year == cell_year)?;
+    if !derived && first.old.trim() == shown.trim() {
+        return None;
+    }
+    let old = if first.old.trim().is_empty() {
+        "/".to_string()
+    } else {
+        first.old.clone()
+    };
+    Some(if cell_year == year {
+        format!("{old},{}方案调整", first.date)
+    } else {
+        format!("{cell_year}年{old},{}方案调整", first.date)
+    })
+}
+
+/// A key-task target judged before its year by its lead unit's dated plan (a milestone
+/// target): the light and words of the track, as the status table shows them.
+pub(crate) fn milestone_light(
+    ind: &youxiang_core::plan::Indicator,
+    year: i32,
+    track: Option<&youxiang_core::manage::MilestoneTrack>,
+) -> Option<(Light, String, String)> {
+    use youxiang_core::manage::MilestoneTrack;
+    let track = track?;
+    let (final_year, t) = ind.final_target().filter(|(y, _)| *y > year)?;
+    let light = match track {
+        MilestoneTrack::Done | MilestoneTrack::OnTrack => Light::Green,
+        MilestoneTrack::Late => Light::Red,
+        MilestoneTrack::NoPlan => Light::Grey,
+    };
+    Some((
+        light,
+        format!("{final_year}年{}", t.text),
+        format!("里程碑:{}", track.label_zh()),
+    ))
 }
 
 fn rank_change(row: &RankRow) -> report::RankChange {
@@ -224,6 +288,7 @@ impl App {
         // Read before the state's guard is taken: nothing may be awaited while it is held.
         let work = self.work_progress(quarter, orders_as_of).await?;
         let config = self.manage_config().await?;
+        let tracks = self.milestone_tracks().await?;
 
         let state = self.read();
         let plan = state.plan.clone();
@@ -248,7 +313,27 @@ impl App {
             })
             .unwrap_or_default();
         let year = quarter.year();
+        // 重点任务目标: the key tasks' targets at the district as the status table judges
+        // them as of the quarter (the latest earlier figure, marked, for a yearly one; a
+        // milestone target by its lead unit's dated plan; 推算 where derived).
+        let mut task_rows = crate::status_rows(
+            &state,
+            crate::Reader::Official,
+            &crate::StatusFilter {
+                year: Some(year),
+                period: Some(quarter),
+                all: true,
+                ..Default::default()
+            },
+        )
+        .map_err(|e| AppError::Invalid(vec![e]))?;
+        task_rows.retain(|r| {
+            plan.indicator(&r.indicator)
+                .is_some_and(|i| !i.is_table_row())
+        });
+        crate::mark_milestone_tracks(&plan, &mut task_rows, &tracks);
         let mut total = report::LightCounts::default();
+        let mut task_total = report::LightCounts::default();
         let mut domains = Vec::new();
         let mut lagging = Vec::new();
         let mut trends = Vec::new();
@@ -266,6 +351,8 @@ impl App {
                        lead: &str| {
             let note = note_for(&ind.code, place);
             report::LaggingIndicator {
+                key_task: !ind.is_table_row(),
+                target: j.target.clone(),
                 code: ind.code.clone(),
                 name: ind.name.clone(),
                 unit: ind.unit.clone(),
@@ -316,6 +403,7 @@ impl App {
                     (Some(_), None, _) => "本年无可比目标".into(),
                     _ => "截至本季度末无数据".into(),
                 };
+                let original_target = original_target(&plan, ind, year, &target);
                 rows.push(report::IndicatorRow {
                     code: ind.code.clone(),
                     name: ind.name.clone(),
@@ -330,6 +418,7 @@ impl App {
                     light: l,
                     reason,
                     pace: j.pace.clone(),
+                    original_target,
                 });
                 if matches!(j.light, Light::Red | Light::Yellow) {
                     lagging.push(lag_row(ind, &root, &root_name, &j, &ind.lead_unit));
@@ -407,12 +496,75 @@ impl App {
                     });
                 }
             }
+            // 重点任务目标: the key tasks' targets of the domain, judged at the district
+            // like the indicators (the target derived where the plan writes only the
+            // final one; a milestone target by its lead unit's dated plan).
+            let mut task_counts = report::LightCounts::default();
+            let mut tasks = Vec::new();
+            for row in task_rows.iter().filter(|r| r.domain == d.code) {
+                let Some(ind) = plan.indicator(&row.indicator) else {
+                    continue;
+                };
+                let l = light(row.light);
+                count(&mut task_counts, l);
+                count(&mut task_total, l);
+                let lag = row.lag_words().map(|(zh, _)| zh);
+                let reason = [Some(row.year_label.clone()), row.as_of_note.clone(), lag]
+                    .into_iter()
+                    .flatten()
+                    .filter(|s| !s.is_empty())
+                    .collect::<Vec<_>>()
+                    .join(",");
+                if matches!(row.light, Light::Red | Light::Yellow) {
+                    let note = note_for(&ind.code, &root);
+                    lagging.push(report::LaggingIndicator {
+                        code: ind.code.clone(),
+                        name: ind.name.clone(),
+                        unit: ind.unit.clone(),
+                        place: root_name.clone(),
+                        light: l,
+                        value: row.value.map(number),
+                        expected: row.expected.map(number),
+                        gap: row
+                            .lag_words()
+                            .map(|(zh, _)| zh)
+                            .unwrap_or_else(|| row.year_label.clone()),
+                        lead_unit: ind.lead_unit.clone(),
+                        cause: note.map(|n| n.cause.clone()).filter(|c| !c.is_empty()),
+                        measures: note.map(|n| n.measure.clone()).filter(|c| !c.is_empty()),
+                        key_task: true,
+                        target: Some(row.target.clone()),
+                    });
+                }
+                tasks.push(report::IndicatorRow {
+                    code: ind.code.clone(),
+                    name: ind.name.clone(),
+                    unit: ind.unit.clone(),
+                    value: row
+                        .value
+                        .map(|v| youxiang_core::value::show_value(v, ind.target(year), 2)),
+                    original_target: original_target(&plan, ind, year, &row.target)
+                        .or_else(|| row.original_target.clone()),
+                    target: if row.target.is_empty() {
+                        "/".into()
+                    } else {
+                        row.target.clone()
+                    },
+                    value_period: row.as_of.map(|p| p.label_zh()),
+                    expected: row.expected.map(number),
+                    light: l,
+                    reason,
+                    pace: None,
+                });
+            }
             domains.push(report::DomainStatus {
                 code: d.code.clone(),
                 name: d.name.clone(),
                 lead_unit: d.lead_unit.clone(),
                 lights: counts,
                 indicators: rows,
+                tasks,
+                task_lights: task_counts,
             });
         }
         drop(state);
@@ -470,6 +622,16 @@ impl App {
             .collect();
         if !reds.is_empty() {
             key_points.push(format!("亮红灯的指标:{}。", reds.join("、")));
+        }
+        if task_total.total() > 0 {
+            key_points.push(format!(
+                "{}项重点任务目标中,绿灯{}项、黄灯{}项、红灯{}项、无数据{}项(方案只写期末目标的,本年目标按推算值评价)。",
+                task_total.total(),
+                task_total.green,
+                task_total.yellow,
+                task_total.red,
+                task_total.no_data
+            ));
         }
         key_points.extend(rank_points);
         // The rate's denominator is what was due: closed orders and open ones past their
@@ -582,7 +744,7 @@ impl App {
 
 /// The section's rows from the work items and the register (see
 /// [`App::work_progress`]).
-fn work_section(
+pub(crate) fn work_section(
     works: &[WorkItem],
     all: &[MajorProject],
     quarter: Period,
@@ -637,7 +799,7 @@ fn work_section(
             let p = v;
             let y = p.year(year);
             let done = p.milestones.iter().filter(|m| m.done_on.is_some()).count();
-            let late = p.milestones.iter().filter(|m| m.is_overdue(as_of)).count();
+            let late = p.overdue_milestones(as_of);
             report::ProjectRow {
                 code: p.code.clone(),
                 name: p.name.clone(),

@@ -2,21 +2,27 @@
 //! the crates together and prints; the work happens in the library crates.
 
 mod access_cmd;
+mod assess_cmd;
+mod assist_cmd;
 mod backup_cmd;
 mod boundaries_cmd;
 mod catalogue_cmd;
 mod data_cmd;
 mod eval_cmd;
+mod facilities_cmd;
 mod manage_cmd;
 mod origin;
 mod plan_cmd;
 mod plan_import_cmd;
 mod projects_cmd;
+mod publish_cmd;
 mod serve_cmd;
+mod survey_cmd;
 mod table;
 mod targets_cmd;
 mod units_cmd;
 mod users_cmd;
+mod yearly_cmd;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
@@ -76,6 +82,10 @@ enum Command {
     Eval(EvalCmd),
     /// 月排名: the monthly ranking of towns or departments, its rule printed with it.
     Rank(manage_cmd::RankArgs),
+    /// 考核评价: the yearly assessment of departments or towns (`assess 2024 --by
+    /// department|town [--json] [--xlsx FILE]`), `assess publish|versions`, `assess scheme
+    /// show|set FILE`.
+    Assess(assess_cmd::AssessArgs),
     /// 随时督办: supervision orders.
     #[command(subcommand)]
     Orders(manage_cmd::OrdersCmd),
@@ -101,16 +111,31 @@ enum Command {
     /// 单位名录: the departments and towns' offices (list, add, edit, import, export).
     #[command(subcommand)]
     Units(units_cmd::UnitsCmd),
+    /// 满意度与需求调查: questionnaires (XLSForm import, export, sample), rounds, answers
+    /// (KoboToolbox / ODK exports) and the satisfaction index.
+    #[command(subcommand)]
+    Survey(survey_cmd::SurveyCmd),
+    /// 数据发布: publish a period's approved figures (`publish 2025Q2 [--note N]`), `publish
+    /// list`, `publish show PERIOD [--version V] [--csv]`.
+    Publish(publish_cmd::PublishArgs),
     /// The cause and measures of a lagging indicator (for the quarterly analysis).
     LagNote(manage_cmd::LagNoteArgs),
     /// The in-app inbox of a user.
     Inbox(manage_cmd::InboxArgs),
-    /// Reports: `report quarterly 2025Q3 --format html|pdf|docx`.
+    /// Reports: `report quarterly 2025Q3 --format html|pdf|docx`, `report yearly 2024`,
+    /// `report midterm 2025`, `report measures set 2024 --unit U --text T`.
     #[command(subcommand)]
     Report(manage_cmd::ReportCmd),
     /// 基本公共服务标准: the service catalogue's editions (show, check, diff).
     #[command(subcommand)]
     Catalogue(catalogue_cmd::CatalogueCmd),
+    /// 设施名录: the facilities where basic public services are delivered (list, show,
+    /// import, export, set).
+    #[command(subcommand)]
+    Facilities(facilities_cmd::FacilitiesCmd),
+    /// 弱有众扶: the matching of needs to resources (`assist match`).
+    #[command(subcommand)]
+    Assist(assist_cmd::AssistCmd),
     /// The 15-minute public-service circle on an OpenStreetMap walking network.
     Access {
         #[command(subcommand)]
@@ -180,6 +205,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Plan(PlanCmd::Revise(args)) => plan_cmd::run_revise(&cli.db, args),
         Command::Eval(EvalCmd::Progress(args)) => eval_cmd::run_progress(args),
         Command::Access { cmd } => access_cmd::run(cmd),
+        Command::Assist(cmd) => assist_cmd::run(cmd),
         Command::Serve(args) => serve_cmd::run(&cli.db, args),
         Command::Users(cmd) => users_cmd::run(&cli.db, cmd),
         Command::Init(args) => data_cmd::run_init(&cli.db, cli.plan.as_deref(), args),
@@ -193,6 +219,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Backup(args) => backup_cmd::run_backup(&cli.db, args),
         Command::Restore(args) => backup_cmd::run_restore(&cli.db, args),
         Command::Rank(args) => manage_cmd::run_rank(&cli.db, args),
+        Command::Assess(args) => assess_cmd::run(&cli.db, args),
         Command::Orders(cmd) => manage_cmd::run_orders(&cli.db, cmd),
         Command::Tasks(cmd) => manage_cmd::run_tasks(&cli.db, cmd),
         Command::Projects(cmd) => projects_cmd::run_projects(&cli.db, cmd),
@@ -201,7 +228,10 @@ fn run(cli: Cli) -> Result<()> {
         Command::Config(args) => manage_cmd::run_config(&cli.db, args),
         Command::Targets(cmd) => targets_cmd::run(&cli.db, cmd),
         Command::Units(cmd) => units_cmd::run(&cli.db, cmd),
+        Command::Survey(cmd) => survey_cmd::run(&cli.db, cmd),
+        Command::Publish(args) => publish_cmd::run(&cli.db, args),
         Command::Catalogue(cmd) => catalogue_cmd::run(cmd),
+        Command::Facilities(cmd) => facilities_cmd::run(&cli.db, cmd),
         Command::LagNote(args) => manage_cmd::run_lag_note(&cli.db, args),
         Command::Inbox(args) => manage_cmd::run_inbox(&cli.db, args),
         Command::Report(cmd) => manage_cmd::run_report(&cli.db, cmd),

@@ -280,6 +280,35 @@ pub enum ReportCmd {
         #[command(flatten)]
         actor: Actor,
     },
+    /// 年度监测评估报告: the yearly evaluation report (`--midterm`: the mid-term one).
+    Yearly {
+        /// The year, e.g. 2024.
+        year: i32,
+        #[arg(long, default_value = "html")]
+        format: ReportFormat,
+        /// The mid-term evaluation (中期评估报告) of that year.
+        #[arg(long)]
+        midterm: bool,
+        /// Where to write it (default: 年度监测评估报告-2024.<format>).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        #[command(flatten)]
+        actor: Actor,
+    },
+    /// 中期评估报告: the mid-term evaluation report (as `yearly YEAR --midterm`).
+    Midterm {
+        /// The year, e.g. 2025.
+        year: i32,
+        #[arg(long, default_value = "html")]
+        format: ReportFormat,
+        #[arg(long)]
+        out: Option<PathBuf>,
+        #[command(flatten)]
+        actor: Actor,
+    },
+    /// 下一年度细化措施: each lead unit's measures for the yearly report.
+    #[command(subcommand)]
+    Measures(crate::yearly_cmd::MeasuresCmd),
 }
 
 fn pct(r: Option<f64>) -> String {
@@ -925,6 +954,20 @@ pub fn run_report(db: &str, cmd: ReportCmd) -> Result<()> {
                     .with_context(|| format!("无法写入 {}", path.display()))?;
                 println!("已生成 {}({} 字节)", path.display(), bytes.len());
             }
+            ReportCmd::Yearly {
+                year,
+                format,
+                midterm,
+                out,
+                actor,
+            } => crate::yearly_cmd::write_yearly(&app, year, midterm, format, out, &actor).await?,
+            ReportCmd::Midterm {
+                year,
+                format,
+                out,
+                actor,
+            } => crate::yearly_cmd::write_yearly(&app, year, true, format, out, &actor).await?,
+            ReportCmd::Measures(cmd) => crate::yearly_cmd::run_measures(&app, cmd).await?,
         }
         Ok(())
     })

@@ -53,6 +53,11 @@ pub struct ServeArgs {
     /// environment, not the command line, which other users of the machine can see).
     #[arg(long, env = "YOUXIANG_METRICS_TOKEN", hide_env_values = true)]
     pub metrics_token: Option<String>,
+    /// Requests a second each client address may make of the public pages and the open
+    /// data (`/public`, `/open/v1/…`), in bursts of three times that; 0: no limit (behind a
+    /// proxy that limits them itself). Over it: 429 with Retry-After.
+    #[arg(long, env = "YOUXIANG_PUBLIC_RATE", default_value_t = WebConfig::default().public_rate)]
+    pub public_rate: u32,
     /// What to log: a level (error, warn, info, debug) or a `tracing` filter such as
     /// `info,youxiang_web::request=warn`; else RUST_LOG; else info (one line per request).
     #[arg(long, env = "YOUXIANG_LOG_LEVEL")]
@@ -108,6 +113,7 @@ pub fn run(db: &str, args: ServeArgs) -> Result<()> {
             false => args.metrics_allow,
         },
         metrics_token: args.metrics_token.filter(|t| !t.trim().is_empty()),
+        public_rate: args.public_rate,
         ..defaults
     };
     tokio::runtime::Builder::new_multi_thread()

@@ -4,8 +4,11 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+mod assess;
+mod assist;
 mod crash;
 mod servers;
+mod survey;
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -994,4 +997,101 @@ fn catalogue_show_check_and_diff() {
         err.contains("编码重复") && err.contains("名称不能为空"),
         "{err}"
     );
+}
+
+#[test]
+fn the_dinghai_sample_catalogue_checks_and_diffs_with_the_national_edition() {
+    let out = ok(&["catalogue", "show", "dinghai-sample"]);
+    assert!(
+        out.contains("【样例】") && out.contains("助餐送餐服务"),
+        "{out}"
+    );
+    let out = ok(&["catalogue", "check", "dinghai-sample"]);
+    assert!(out.contains("支出责任未填"), "{out}");
+    let d = json(&[
+        "catalogue",
+        "diff",
+        "national-2023",
+        "dinghai-sample",
+        "--json",
+    ]);
+    assert!(
+        d["target_group"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["name"] == "农村危房改造"),
+        "{d}"
+    );
+    assert!(d["added"].as_array().unwrap().len() > 30, "{d}");
+}
+
+#[test]
+fn facilities_set_list_show_export_and_import() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("f.db").display());
+    ok(&["--db", &db, "init", "--places", "data/dinghai-places.csv"]);
+    let out = ok(&[
+        "--db",
+        &db,
+        "facilities",
+        "set",
+        "SS000001",
+        "--name",
+        "金塘镇卫生院",
+        "--type",
+        "卫生院",
+        "--place",
+        "金塘镇",
+        "--at",
+        "121.885,30.030",
+        "--capacity",
+        "40",
+    ]);
+    assert!(out.contains("已登记设施 SS000001"), "{out}");
+    ok(&[
+        "--db",
+        &db,
+        "facilities",
+        "set",
+        "SS000001",
+        "--status",
+        "open",
+        "--opened",
+        "2015-03-01",
+    ]);
+    // A status never goes back.
+    let back = youxiang(&[
+        "--db",
+        &db,
+        "facilities",
+        "set",
+        "SS000001",
+        "--status",
+        "planned",
+    ]);
+    assert!(!back.status.success());
+    assert!(String::from_utf8_lossy(&back.stderr).contains("不能改回规划中"));
+    let list = ok(&["--db", &db, "facilities", "list", "--type", "卫生院"]);
+    assert!(
+        list.contains("金塘镇卫生院") && list.contains("40 床位"),
+        "{list}"
+    );
+    let show = json(&["--db", &db, "facilities", "show", "SS000001", "--json"]);
+    assert_eq!(show["history"].as_array().unwrap().len(), 2, "{show}");
+    for ext in ["xlsx", "csv", "geojson"] {
+        let file = dir.path().join(format!("f.{ext}"));
+        ok(&["--db", &db, "facilities", "export", file.to_str().unwrap()]);
+        let out = ok(&["--db", &db, "facilities", "import", file.to_str().unwrap()]);
+        assert!(out.contains("未变 1 个"), "{ext}: {out}");
+    }
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(
+        &bad,
+        "设施编码,设施名称,设施类型,所属地点\nSS2,甲,体育馆,金塘镇\n",
+    )
+    .unwrap();
+    let out = youxiang(&["--db", &db, "facilities", "import", bad.to_str().unwrap()]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("第2行 C列(设施类型)"));
 }

@@ -330,11 +330,6 @@ pub fn check(c: &Catalogue, plan: Option<&Plan>) -> Vec<Finding> {
                 "relation",
                 "本版本没有上级版本(parent),不能写与上级的关系".into(),
             ),
-            (Some(p), None) => err(
-                code,
-                "relation",
-                format!("须写明与上级版本 {p} 的关系(same / higher / local_only)"),
-            ),
             (_, Some(Relation::Higher { difference })) if difference.trim().is_empty() => {
                 err(code, "relation", "高于上级标准的,须写明高在何处".into())
             }
@@ -359,6 +354,11 @@ pub fn check(c: &Catalogue, plan: Option<&Plan>) -> Vec<Finding> {
         }
         if let Some(Evidence::Facility { minutes: 0, .. }) = &item.evidence {
             err(code, "evidence", "步行分钟数须大于 0".into());
+        }
+        if let Some(Evidence::Facility { facility_type, .. }) = &item.evidence
+            && let Err(e) = facility_type.parse::<crate::facilities::FacilityType>()
+        {
+            err(code, "evidence", e.to_string());
         }
     }
     for item in &c.items {
@@ -388,6 +388,11 @@ pub fn check(c: &Catalogue, plan: Option<&Plan>) -> Vec<Finding> {
         }
         if item.aspect.is_none() {
             flag("aspect", "所属方面");
+        }
+        // Under a parent edition, how an item stands to it is written where known; a
+        // partial parent cannot tell, so an empty relation is flagged, never guessed.
+        if c.parent.is_some() && item.relation.is_none() {
+            flag("relation", "与上级版本的关系");
         }
     }
     out
@@ -567,13 +572,14 @@ mod tests {
                 "待核实:2 source:来源未填(未找到可核实的来源)"
             ]
         );
-        // A local edition: every item says how it stands to the one above.
+        // A local edition: an item that does not say how it stands to the one above is
+        // flagged (the parent may be partial), never an error and never guessed.
         let mut local = edition("dinghai", vec![item("1", Aspect::Elderly, "助餐")]);
         local.parent = Some("national-2023".into());
         assert!(
             check(&local, None)
                 .iter()
-                .any(|f| f.error && f.field == "relation")
+                .any(|f| !f.error && f.field == "relation")
         );
         local.items[0].relation = Some(Relation::Higher {
             difference: " ".into(),

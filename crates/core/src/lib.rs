@@ -4,17 +4,21 @@
 //!
 //! Nothing here does I/O or reads a clock: time is always passed in.
 
+pub mod assist;
 pub mod catalogue;
 pub mod china_time;
 pub mod completeness;
 pub mod decompose;
+pub mod facilities;
 pub mod labels;
 pub mod password;
 pub mod permission;
 pub mod place;
 pub mod plan;
+pub mod publication;
 pub mod scope;
 pub mod source;
+pub mod survey;
 pub mod target;
 pub mod units;
 pub mod value;

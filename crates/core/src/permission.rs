@@ -53,6 +53,12 @@ pub fn may_write_figure(who: &Reporter, tree: &PlaceTree, place: PlaceId, indica
     who.role.is_office() || (who.role.can_report() && who.scope.covers(tree, place, indicator))
 }
 
+/// Whether `who` may add or change a facility of the register at `place`: the office, or
+/// a reporter whose places cover it (a town its own subtree), as for figures.
+pub fn may_edit_facility(who: &Reporter, tree: &PlaceTree, place: PlaceId) -> bool {
+    who.role.is_office() || (who.role.can_report() && who.scope.covers_place(tree, place))
+}
+
 /// Whether `who` may approve or return the figure of `indicator` at `place`: an approver
 /// whose indicators cover it, and whose places cover the place (the office) or lie above
 /// it (everyone else: approval is bottom-up, nobody reviews their own level). Whoever

@@ -2,7 +2,9 @@
 //! for each role, and the labelled synthetic dataset written through the one write path.
 
 pub mod boundaries;
+pub mod facilities;
 pub mod projects;
+pub mod publication;
 
 use std::collections::{BTreeMap, HashSet};
 
@@ -632,6 +634,8 @@ pub async fn load_demo_management(app: &App) -> Result<()> {
     }
     app.sweep(today).await?;
     load_demo_projects(app, today).await?;
+    facilities::load_demo_facilities(app).await?;
+    publication::load_demo_publications(app).await?;
     app.set_clock(None);
     Ok(())
 }

@@ -13,6 +13,7 @@ use youxiang_core::period::Period;
 
 mod boundaries;
 mod task_targets;
+mod yearly;
 
 const PLAN: &str = include_str!("../../../plans/dinghai-qiyouxiang.toml");
 const PLACES: &str = include_str!("../../../data/dinghai-places.csv");

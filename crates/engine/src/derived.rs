@@ -92,11 +92,17 @@ pub(crate) fn derive(e: &Engine, ind: usize) -> Option<DerivedPath> {
 pub(crate) fn formula(e: &Engine, ind: usize, year: i32) -> Option<String> {
     let path = e.derived[ind].as_ref()?;
     let t = path.targets.get(&year)?;
-    let (_, final_target) = e.indicator(ind).final_target()?;
+    let indicator = e.indicator(ind);
+    let (final_year, current) = indicator.final_target()?;
+    // A year judged before a revision of the final target (方案调整) was derived from the
+    // final target then in force: its formula quotes that one, not today's.
+    let then = chrono::NaiveDate::from_ymd_opt(year, 12, 31)
+        .and_then(|year_end| e.plan.target_on(&indicator.code, final_year, year_end))
+        .filter(|then| then.is_set() && then.text != current.text);
     Some(derived_formula(
         path.base,
         path.final_year,
-        final_target,
+        then.as_ref().unwrap_or(current),
         e.indicator(ind).polarity,
         year,
         t,

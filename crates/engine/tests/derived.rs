@@ -112,3 +112,31 @@ fn a_milestone_target_has_no_path_and_explain_names_the_dated_plan() {
         x.target_basis
     );
 }
+
+#[test]
+fn a_year_judged_before_a_revision_quotes_the_final_target_then_in_force() {
+    let mut plan = task_plan();
+    // 2023's year-end 70: 2024 ≥75 on the path to 90 %; on 2025-06-01 the final target
+    // becomes 94 %, so 2025 and 2026 move to the new path while 2024 keeps the old one.
+    plan.revise_target("K1", 2027, "94%以上", "2025-06-01", "上级要求提高")
+        .unwrap();
+    let plan = Arc::new(plan);
+    let tree = Arc::new(tree(&[0], &[100]));
+    let mut e = Engine::new(plan, tree, EngineConfig::default());
+    e.apply(&year_key("K1", 2023), Some(70.0)).unwrap();
+    e.apply(&year_key("K1", 2024), Some(76.0)).unwrap();
+    e.apply(&year_key("K1", 2025), Some(80.0)).unwrap();
+    let path = e.derived_path("K1").unwrap();
+    let texts: Vec<&str> = path.targets.values().map(|t| t.text.as_str()).collect();
+    assert_eq!(texts, ["≥75%(推算)", "≥82%(推算)", "≥88%(推算)"]);
+    let basis = |y: i32| {
+        e.explain("K1", "p0", Period::year_of(y).unwrap())
+            .unwrap()
+            .target_basis
+    };
+    let b24 = basis(2024);
+    assert!(b24.contains("“90%以上”") && b24.contains("= 75"), "{b24}");
+    assert!(!b24.contains("94"), "{b24}");
+    let b25 = basis(2025);
+    assert!(b25.contains("“94%以上”") && b25.contains("= 82"), "{b25}");
+}

@@ -24,8 +24,10 @@
 // be shown and serialized as is; it is built only on the cold path of a bad file.
 #![allow(clippy::result_large_err)]
 
+mod assist;
 pub mod catalogue;
 mod error;
+mod facilities;
 mod headers;
 mod limits;
 pub mod parse;
@@ -37,8 +39,14 @@ mod template;
 mod units;
 mod validate;
 mod values;
+pub mod xlsform;
 
+pub use assist::{NEEDS_SHEET, RESOURCES_SHEET, read_needs, read_resources};
 pub use error::{Column, IngestError, IngestWarning, column_letter};
+pub use facilities::{
+    FACILITIES_SHEET, FACILITY_HEADERS, facility_row, read_facilities, write_facilities_csv,
+    write_facilities_geojson, write_facilities_xlsx,
+};
 pub use limits::{ReadLimits, omitted_errors_line};
 pub use places::{PLACES_SHEET, read_divisions, read_places, read_places_with};
 pub use projects::{PROJECTS_SHEET, ProjectRow, read_project_rows};

@@ -210,6 +210,35 @@ pub(crate) fn read_table(
     }
 }
 
+/// The sheet names of an xlsx, in order, after the zip's checks (a form of several sheets
+/// is read sheet by sheet with [`read_table`]).
+pub(crate) fn xlsx_sheet_names(
+    bytes: &[u8],
+    file: &str,
+    limits: &ReadLimits,
+) -> Result<Vec<String>, IngestError> {
+    use calamine::Reader;
+    let result = std::panic::catch_unwind(|| {
+        check_zip(bytes, file, limits)?;
+        let book: calamine::Xlsx<_> =
+            calamine::open_workbook_from_rs(Cursor::new(bytes)).map_err(|e| {
+                IngestError::file(
+                    file,
+                    format!(
+                        "无法打开 Excel 文件(请确认是 .xlsx 格式,旧版 .xls 请另存为 .xlsx):{e}"
+                    ),
+                )
+            })?;
+        Ok(book.sheet_names())
+    });
+    result.unwrap_or_else(|_| {
+        Err(IngestError::file(
+            file,
+            "Excel 文件已损坏,无法读取(请用 Excel 或 WPS 打开后重新保存)",
+        ))
+    })
+}
+
 /// The checks every row of a table passes as it is read, before its cells are kept: its
 /// number, its width (up to the last filled cell) and the running count of cells held.
 struct Budget<'a> {

@@ -14,3 +14,5 @@ mod template;
 mod validate;
 #[path = "ingest/values.rs"]
 mod values;
+#[path = "ingest/xlsform.rs"]
+mod xlsform;

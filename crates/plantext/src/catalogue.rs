@@ -83,12 +83,67 @@ pub fn to_toml(c: &Catalogue) -> String {
 }
 
 /// The editions shipped with the program, by code.
-pub const SHIPPED: &[(&str, &str)] = &[(
-    "national-2023",
-    include_str!("../../../catalogues/national-2023.toml"),
-)];
+pub const SHIPPED: &[(&str, &str)] = &[
+    (
+        "national-2023",
+        include_str!("../../../catalogues/national-2023.toml"),
+    ),
+    (
+        "dinghai-sample",
+        include_str!("../../../catalogues/dinghai-sample.toml"),
+    ),
+];
 
 /// A shipped edition by its code.
 pub fn shipped(code: &str) -> Option<&'static str> {
     SHIPPED.iter().find(|(c, _)| *c == code).map(|(_, t)| *t)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use youxiang_core::catalogue::{Evidence, diff};
+
+    /// The Dinghai sample loads, is labelled a sample, every indicator and domain it names
+    /// is the Dinghai plan's, every facility type is the register's, and it compares with
+    /// the national edition.
+    #[test]
+    fn the_dinghai_sample_checks_against_the_plan_and_diffs_with_the_national_edition() {
+        let (c, flags) = load(shipped("dinghai-sample").unwrap()).unwrap();
+        assert!(c.sample && c.name.contains("样例"));
+        assert_eq!(c.parent.as_deref(), Some("national-2023"));
+        let plan =
+            crate::planfile::load(include_str!("../../../plans/dinghai-qiyouxiang.toml")).unwrap();
+        let errors: Vec<_> = check(&c, Some(&plan))
+            .into_iter()
+            .filter(|f| f.error)
+            .collect();
+        assert!(errors.is_empty(), "{errors:#?}");
+        // 支出责任 is nowhere in the plan: flagged on every item, never filled.
+        assert_eq!(
+            flags.iter().filter(|f| f.field == "funding").count(),
+            c.items.len()
+        );
+        assert!(c.items.iter().all(|i| !i.source.is_empty()));
+        for kind in ["facility", "indicator", "report"] {
+            assert!(
+                c.items.iter().any(|i| matches!(
+                    (&i.evidence, kind),
+                    (Some(Evidence::Facility { .. }), "facility")
+                        | (Some(Evidence::Indicator { .. }), "indicator")
+                        | (Some(Evidence::Report { .. }), "report")
+                )),
+                "{kind}"
+            );
+        }
+        let (national, _) = load(shipped("national-2023").unwrap()).unwrap();
+        let d = diff(&national, &c);
+        // 农村危房改造 is in both (by name): its target group differs, not added.
+        assert!(
+            d.target_group.iter().any(|x| x.name == "农村危房改造"),
+            "{d:#?}"
+        );
+        assert!(!d.added.iter().any(|i| i.name == "农村危房改造"));
+        assert_eq!(d.added.len(), c.items.len() - 1);
+    }
 }

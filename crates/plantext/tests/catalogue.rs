@@ -70,10 +70,11 @@ name = "海岛巡诊"
     match load(text) {
         Err(CatalogueFileError::Invalid(errors)) => {
             let all: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
-            assert_eq!(all.len(), 4, "{all:?}");
+            // The items without a relation to national-2023 are flagged (待核实), not
+            // errors: the national edition shipped is partial.
+            assert_eq!(all.len(), 2, "{all:?}");
             assert!(all.iter().any(|e| e.contains("编码重复")));
             assert!(all.iter().any(|e| e.contains("名称不能为空")));
-            assert!(all.iter().filter(|e| e.contains("national-2023")).count() == 2);
         }
         other => panic!("{other:?}"),
     }

@@ -82,26 +82,26 @@ pub struct Cell {
 }
 
 impl Cell {
-    fn light(l: Light) -> Cell {
+    pub(crate) fn light(l: Light) -> Cell {
         Cell {
             color: Some(l),
             ..Cell::alarm(fmt::light(l))
         }
     }
     /// Red and bold: a missing entry, days overdue.
-    fn alarm(t: impl Into<String>) -> Cell {
+    pub(crate) fn alarm(t: impl Into<String>) -> Cell {
         Cell {
             color: Some(Light::Red),
             bold: true,
             ..c(t)
         }
     }
-    fn colored(self, l: Option<Light>) -> Cell {
+    pub(crate) fn colored(self, l: Option<Light>) -> Cell {
         Cell { color: l, ..self }
     }
 }
 
-fn c(t: impl Into<String>) -> Cell {
+pub(crate) fn c(t: impl Into<String>) -> Cell {
     Cell {
         text: t.into(),
         color: None,
@@ -119,7 +119,7 @@ pub struct Table {
 }
 
 impl Table {
-    fn new(columns: &[(&str, f32, Align)], rows: Vec<Vec<Cell>>) -> Table {
+    pub(crate) fn new(columns: &[(&str, f32, Align)], rows: Vec<Vec<Cell>>) -> Table {
         let columns = columns
             .iter()
             .map(|(t, w, a)| Column {
@@ -184,7 +184,7 @@ impl<'a> Figure<'a> {
     }
 }
 
-fn section<'a>(
+pub(crate) fn section<'a>(
     id: &'static str,
     heading: impl Into<String>,
     blocks: Vec<Block<'a>>,
@@ -276,24 +276,22 @@ fn domains(r: &QuarterlyReport) -> Section<'_> {
         .iter()
         .enumerate()
         .map(|(i, d)| {
-            let rows = d.indicators.iter().map(|x| {
-                vec![
-                    c(&x.code),
-                    c(format!("{}（{}）", x.name, x.unit)),
-                    c(fmt::target(&x.target, &x.unit)),
-                    c(fmt::with_unit(x.value.as_deref(), &x.unit)),
-                    c(fmt::with_unit(x.expected.as_deref(), &x.unit)),
-                    Cell::light(x.light),
-                    c(match &x.pace {
-                        Some(p) => format!("{}；{p}", x.reason),
-                        None => x.reason.clone(),
-                    }),
-                ]
-            });
             let heading = format!("{}{}（牵头单位：{}）", fmt::ordinal(i), d.name, d.lead_unit);
             let counts = Block::Note(fmt::counts(&d.lights));
-            let table = Block::Table(Table::new(&cols, rows.collect()));
-            section("", heading, vec![counts, table])
+            let table = Block::Table(Table::new(&cols, d.indicators.iter().map(indicator_cells).collect()));
+            let mut blocks = vec![counts, table];
+            if !d.tasks.is_empty() {
+                blocks.push(Block::Note(format!(
+                    "重点任务目标{}项：{}。标“推算”的年度目标由方案的期末目标按基期逐年推算，非方案原文。",
+                    d.tasks.len(),
+                    fmt::counts(&d.task_lights)
+                )));
+                blocks.push(Block::Table(Table {
+                    caption: Some(format!("{}重点任务目标", d.name)),
+                    ..Table::new(&cols, d.tasks.iter().map(indicator_cells).collect())
+                }));
+            }
+            section("", heading, blocks)
         })
         .collect();
     if !r.trends.is_empty() {
@@ -321,6 +319,27 @@ fn domains(r: &QuarterlyReport) -> Section<'_> {
         subsections: subs,
         ..section("domains", "二、各领域进展", Vec::new())
     }
+}
+
+/// One indicator's (or key-task target's) row of a domain's table: the target judged with
+/// 原目标 beside it where a revision changed it.
+fn indicator_cells(x: &crate::IndicatorRow) -> Vec<Cell> {
+    let target = fmt::target(&x.target, &x.unit);
+    vec![
+        c(&x.code),
+        c(format!("{}（{}）", x.name, x.unit)),
+        c(match &x.original_target {
+            Some(o) => format!("{target}（原目标{o}）"),
+            None => target,
+        }),
+        c(fmt::with_unit(x.value.as_deref(), &x.unit)),
+        c(fmt::with_unit(x.expected.as_deref(), &x.unit)),
+        Cell::light(x.light),
+        c(match &x.pace {
+            Some(p) => format!("{}；{p}", x.reason),
+            None => x.reason.clone(),
+        }),
+    ]
 }
 
 /// A trend's values per period, as a table: the actual figure and the schedule of each
@@ -388,11 +407,19 @@ fn lagging(r: &QuarterlyReport) -> Section<'_> {
     };
     let rows = r.lagging.iter().map(|g| {
         vec![
-            c(format!("{} {}", g.code, g.name)),
+            c(if g.key_task {
+                format!("{} {}（重点任务目标）", g.code, g.name)
+            } else {
+                format!("{} {}", g.code, g.name)
+            }),
             c(&g.place),
             Cell::light(g.light),
             c(format!(
-                "当前{}，序时{}；{}",
+                "{}当前{}，序时{}；{}",
+                g.target
+                    .as_deref()
+                    .map(|t| format!("目标{}，", fmt::target(t, &g.unit)))
+                    .unwrap_or_default(),
                 fmt::with_unit(g.value.as_deref(), &g.unit),
                 fmt::with_unit(g.expected.as_deref(), &g.unit),
                 g.gap
@@ -539,7 +566,16 @@ fn work(r: &QuarterlyReport) -> Option<Section<'_>> {
     if !has_work(r) {
         return None;
     }
-    let w = &r.work;
+    Some(work_section(
+        &r.work,
+        "六、重点任务与重大项目",
+        "本季度到期、完成或截至季末逾期的节点",
+    ))
+}
+
+/// The section on key tasks' milestones and projects under `heading`; `scope` says which
+/// milestones are listed.
+pub(crate) fn work_section<'a>(w: &crate::WorkProgress, heading: &str, scope: &str) -> Section<'a> {
     let mut subs = Vec::new();
     if !w.milestones.is_empty() {
         let late = w.milestones.iter().filter(|m| m.late).count();
@@ -563,7 +599,7 @@ fn work(r: &QuarterlyReport) -> Option<Section<'_>> {
             "(一)重点任务节点",
             vec![
                 Block::Note(format!(
-                    "本季度到期、完成或截至季末逾期的节点共{}个,其中逾期未完成{late}个。",
+                    "{scope}共{}个,其中逾期未完成{late}个。",
                     w.milestones.len()
                 )),
                 Block::Table(Table::new(&cols, rows.collect())),
@@ -600,10 +636,10 @@ fn work(r: &QuarterlyReport) -> Option<Section<'_>> {
         blocks.push(Block::Table(Table::new(&cols, rows.collect())));
         subs.push(section("", "(二)重大项目投资与进度", blocks));
     }
-    Some(Section {
+    Section {
         subsections: subs,
-        ..section("work", "六、重点任务与重大项目", Vec::new())
-    })
+        ..section("work", heading.to_string(), Vec::new())
+    }
 }
 
 /// 六、群众满意度调查, when a survey was run.

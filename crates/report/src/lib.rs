@@ -25,10 +25,15 @@ mod html;
 mod pdf;
 mod raster;
 mod text;
+mod yearly;
 
 use serde::{Deserialize, Serialize};
 
 pub use font::{FontFace, FontSource, find_cjk_font};
+pub use yearly::{
+    MissedTarget, UnitMeasures, YearDomain, YearMeasures, YearRow, YearlyReport,
+    render_yearly_docx, render_yearly_html, render_yearly_pdf,
+};
 
 /// Why a report could not be rendered.
 #[derive(Debug, thiserror::Error)]
@@ -242,6 +247,14 @@ pub struct DomainStatus {
     pub lights: LightCounts,
     /// Its indicators, in plan order.
     pub indicators: Vec<IndicatorRow>,
+    /// 重点任务目标: the quantified targets of its key tasks (the plan's `K…`), in plan
+    /// order, each judged like an indicator (the target `…(推算)` where derived); printed
+    /// as their own table under the indicators'.
+    #[serde(default)]
+    pub tasks: Vec<IndicatorRow>,
+    /// Counts per light of its key-task targets.
+    #[serde(default)]
+    pub task_lights: LightCounts,
 }
 
 /// One indicator's status at the report's place.
@@ -271,6 +284,10 @@ pub struct IndicatorRow {
     /// `还需年均增长3.2%方能实现2027年目标`; `None` when it cannot be said.
     #[serde(default)]
     pub pace: Option<String>,
+    /// 原目标: the target as the plan wrote it before a revision (方案调整) changed the
+    /// one shown, e.g. `90%以上(2027年,2025-06-01调整)`; `None` when never revised.
+    #[serde(default)]
+    pub original_target: Option<String>,
 }
 
 /// One lagging (red or yellow) indicator at one place, with what its unit reported.
@@ -298,6 +315,12 @@ pub struct LaggingIndicator {
     pub cause: Option<String>,
     /// 措施 as the unit entered it; `None` prints 未填报.
     pub measures: Option<String>,
+    /// A key task's target (重点任务目标, the plan's `K…`) rather than a headline indicator.
+    #[serde(default)]
+    pub key_task: bool,
+    /// The target judged, as written (`≥75%(推算)` when derived); `None` when not said.
+    #[serde(default)]
+    pub target: Option<String>,
 }
 
 /// What a ranking ranks.

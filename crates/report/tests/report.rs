@@ -3,6 +3,7 @@
 //! text.
 
 mod sample;
+mod yearly;
 
 use sample::sample;
 use std::io::Read;

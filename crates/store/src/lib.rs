@@ -351,6 +351,22 @@ pub trait ValueStore: Send + Sync {
         source: Option<&UploadInfo>,
     ) -> Result<WriteOutcome>;
 
+    /// Records an upload of a file uploaded before (the same bytes, `source.sha256`) as
+    /// changing nothing — no row compared, no audit row, the uploads table records it with
+    /// 0 changed — when that is certain: an earlier upload of the file committed, and no
+    /// audit row since then wrote, deleted or quarantined a value of one of `touched` (the
+    /// file's indicator and place pairs) nor changed the plan or the places. Looked at and
+    /// recorded in one write transaction, so no write slips in between. `false` (nothing
+    /// recorded): not known unchanged — never uploaded, changed since, or too much written
+    /// since to look through — and the caller compares row by row
+    /// ([`ValueStore::write_values`]). The caller checks the rows' scope.
+    async fn repeat_upload(
+        &self,
+        source: &UploadInfo,
+        actor: &str,
+        touched: &std::collections::HashSet<(String, String)>,
+    ) -> Result<bool>;
+
     /// Moves stored values out of the evaluation into the `quarantine` table (all or
     /// nothing, whatever their state), audited as `value.quarantine` with the reason: values
     /// whose indicator or place the plan and places no longer know are kept, never dropped

@@ -786,6 +786,97 @@ async fn rewriting_the_same_file_changes_nothing() {
     .await;
 }
 
+/// A repeated upload is recorded without comparing its rows only while nothing of the file
+/// can have changed: a value of another place, or a review step, leaves it a repeat; a
+/// value of its own written since, or a file never uploaded, does not.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_repeated_upload_is_known_unchanged_only_when_it_is() {
+    both(
+        "a_repeated_upload_is_known_unchanged_only_when_it_is",
+        |cx| async move {
+            let db = &cx.db;
+            let batch = vec![w("T01", "a", "2024", 1.0), w("T01", "b", "2024", 2.0)];
+            let file = UploadInfo {
+                file_name: "a.csv".into(),
+                sha256: "cd".repeat(32),
+                rows: 2,
+            };
+            let touched: std::collections::HashSet<(String, String)> = [
+                ("T01".to_string(), "a".to_string()),
+                ("T01".to_string(), "b".to_string()),
+            ]
+            .into();
+            assert!(
+                !db.repeat_upload(&file, "li", &touched)
+                    .await
+                    .expect("never uploaded"),
+                "a file never uploaded is compared"
+            );
+            assert!(
+                db.uploads(Some(&file.sha256))
+                    .await
+                    .expect("uploads")
+                    .is_empty()
+            );
+            db.write_values(&checked(&batch), "li", Some(&file))
+                .await
+                .expect("first");
+            let audit = cx.audit_rows().await;
+            assert!(
+                db.repeat_upload(&file, "li", &touched)
+                    .await
+                    .expect("repeat")
+            );
+            assert_eq!(cx.audit_rows().await, audit, "no audit row");
+            let uploads = db.uploads(Some(&file.sha256)).await.expect("uploads");
+            assert_eq!(
+                (uploads.len(), uploads[0].changed, uploads[0].rows),
+                (2, 0, 2)
+            );
+
+            // Another place's value, and a review step of the file's own: still a repeat.
+            db.write_values(&checked(&[w("T01", "c", "2024", 9.0)]), "li", None)
+                .await
+                .expect("another place");
+            db.transition(&[key("T01", "a", "2024")], &Transition::Submit, "li")
+                .await
+                .expect("submit");
+            assert!(
+                db.repeat_upload(&file, "li", &touched)
+                    .await
+                    .expect("repeat")
+            );
+
+            // One of its values changed since: compared again, nothing recorded.
+            db.write_values(&checked(&[w("T01", "b", "2024", 2.5)]), "wang", None)
+                .await
+                .expect("changed");
+            assert!(
+                !db.repeat_upload(&file, "li", &touched)
+                    .await
+                    .expect("changed")
+            );
+            assert_eq!(
+                db.uploads(Some(&file.sha256)).await.expect("uploads").len(),
+                3
+            );
+            let out = db
+                .write_values(&checked(&batch), "li", Some(&file))
+                .await
+                .expect("compared");
+            assert_eq!((out.changes.len(), out.unchanged), (1, 1));
+            // From that upload on, a repeat again.
+            assert!(
+                db.repeat_upload(&file, "li", &touched)
+                    .await
+                    .expect("repeat")
+            );
+            assert!(db.audit_verify().await.expect("verify").ok);
+        },
+    )
+    .await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_approved_value_fails_the_whole_batch() {
     both("an_approved_value_fails_the_whole_batch", |cx| async move {

@@ -20,6 +20,10 @@ pub fn routes() -> Router<Shared> {
             get(|| asset("text/javascript", include_bytes!("../static/menu.js"))),
         )
         .route(
+            "/static/facilities.js",
+            get(|| asset("text/javascript", include_bytes!("../static/facilities.js"))),
+        )
+        .route(
             "/static/charts.js",
             get(|| asset("text/javascript", include_bytes!("../static/charts.js"))),
         )

@@ -169,6 +169,20 @@ const ACTIONS: &[(&str, &str, &str)] = &[
     ),
     ("unit.add", "登记单位", "unit registered"),
     ("unit.edit", "修改单位信息", "unit changed"),
+    ("survey_form.add", "导入调查问卷", "questionnaire imported"),
+    ("survey_form.edit", "更新调查问卷", "questionnaire updated"),
+    ("survey_round.open", "开启调查轮次", "survey round opened"),
+    (
+        "survey_answers.import",
+        "导入调查答卷",
+        "survey answers imported",
+    ),
+    ("publication.publish", "发布数据", "figures published"),
+    (
+        "publication.correct",
+        "更正重新发布数据",
+        "published figures corrected",
+    ),
     ("order.raise", "立项督办", "order raised"),
     ("notice.send", "发送消息", "message sent"),
     ("notice.read", "消息已读", "message read"),
@@ -178,6 +192,8 @@ const ACTIONS: &[(&str, &str, &str)] = &[
         "cause and measures saved",
     ),
     ("ranking.publish", "发布月排名", "ranking published"),
+    ("assess.publish", "发布考核评价", "assessment published"),
+    ("assess.scheme", "修改考核方案", "assessment scheme changed"),
     (
         "config.manage",
         "修改管理设置",
@@ -708,6 +724,7 @@ fn entity_text(e: &AuditEntry, w: &Words) -> String {
                 "config" => match id {
                     "manage" => ("管理设置", "management settings", String::new()),
                     "demo" => ("演示数据设置", "demo settings", String::new()),
+                    "assess_scheme" => ("考核方案", "assessment scheme", String::new()),
                     _ => ("设置", "settings", id.to_string()),
                 },
                 "boundary" => ("边界", "boundary", w.place(id)),
@@ -725,6 +742,7 @@ fn entity_text(e: &AuditEntry, w: &Words) -> String {
                     ("目标分解", "target split", what)
                 }
                 "ranking" => ("月排名", "ranking", id.to_string()),
+                "assessment" => ("考核评价", "assessment", id.to_string()),
                 "project" => ("重大项目", "major project", id.to_string()),
                 // `2026-04`: the year's 4th item.
                 "livelihood" => match id
@@ -736,6 +754,9 @@ fn entity_text(e: &AuditEntry, w: &Words) -> String {
                     None => ("民生实事", "livelihood project", id.to_string()),
                 },
                 "unit" => ("单位", "unit", id.to_string()),
+                "survey_form" => ("调查问卷", "questionnaire", id.to_string()),
+                "survey_round" => ("调查轮次", "survey round", id.to_string()),
+                "survey_answers" => ("调查答卷", "survey answers", id.to_string()),
                 "profile" => ("个人设置", "profile", person(w.state, id, w.en)),
                 _ => return e.entity.clone(),
             };

@@ -13,6 +13,7 @@
 //! [`cache`], [`openapi`], [`assets`].
 
 pub mod approvals;
+pub mod assess;
 pub mod assets;
 pub mod audit;
 pub mod auth;
@@ -22,6 +23,7 @@ pub mod completeness;
 pub mod download;
 pub mod error;
 pub mod extract;
+pub mod facilities;
 pub mod inbox;
 pub mod indicator;
 pub mod key_targets;
@@ -37,6 +39,8 @@ pub mod places;
 pub mod plan;
 pub mod problems;
 pub mod projects;
+pub mod public;
+pub mod publication;
 pub mod ranking;
 pub mod records;
 pub mod reports;
@@ -50,6 +54,7 @@ pub mod units;
 pub mod uploads;
 pub mod values;
 pub mod weekly;
+pub mod yearly;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -95,6 +100,9 @@ pub struct WebConfig {
     pub metrics_allow: Vec<std::net::IpAddr>,
     /// A bearer token that may read `GET /metrics` from anywhere (`None`: none).
     pub metrics_token: Option<String>,
+    /// Requests a second each client address may make of the public pages and the open
+    /// data (`/public`, `/open/v1/…`), in bursts of three times that; 0: no limit.
+    pub public_rate: u32,
 }
 
 impl Default for WebConfig {
@@ -115,6 +123,7 @@ impl Default for WebConfig {
                 std::net::Ipv6Addr::LOCALHOST.into(),
             ],
             metrics_token: None,
+            public_rate: 20,
         }
     }
 }
@@ -131,6 +140,8 @@ pub struct Web {
     pub uploads: uploads::UploadSlots,
     /// Requests and latencies since start, for `GET /metrics`.
     pub metrics: ops::Metrics,
+    /// The published sets as the public pages serve them, and their rate limit.
+    pub public: public::Public,
 }
 
 pub type Shared = Arc<Web>;
@@ -150,6 +161,7 @@ pub fn router(app: Arc<App>, config: WebConfig) -> Router {
         cache: cache::ResponseCache::new(),
         uploads: uploads::UploadSlots::default(),
         metrics: ops::Metrics::default(),
+        public: public::Public::new(config.public_rate),
     });
     let header = |name: HeaderName, value: &'static str| {
         SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
@@ -174,12 +186,17 @@ pub fn router(app: Arc<App>, config: WebConfig) -> Router {
         .merge(weekly::routes())
         .merge(targets::routes())
         .merge(ranking::routes())
+        .merge(assess::routes())
         .merge(problems::routes())
         .merge(orders::routes())
         .merge(inbox::routes())
         .merge(reports::routes())
+        .merge(yearly::routes())
         .merge(my::routes())
         .merge(units::routes())
+        .merge(facilities::routes())
+        .merge(publication::routes())
+        .merge(public::routes(web.clone()))
         .merge(ops::routes())
         .merge(assets::routes())
         .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", openapi::document()))
@@ -240,6 +257,7 @@ async fn users_current(
 ) -> axum::response::Response {
     if !request.uri().path().starts_with("/static/")
         && !ops::is_ops_path(request.uri().path())
+        && !public::is_public_path(request.uri().path())
         && let Err(e) = web.app.refresh_users().await
     {
         return error::ApiError::Unavailable(format!("无法读取用户:{e}")).into_response();

@@ -40,11 +40,16 @@ pub fn document() -> utoipa::openapi::OpenApi {
         crate::weekly::WeeklyDoc::openapi(),
         crate::targets::TargetsDoc::openapi(),
         crate::ranking::RankingDoc::openapi(),
+        crate::assess::AssessDoc::openapi(),
         crate::problems::ProblemsDoc::openapi(),
         crate::orders::OrdersDoc::openapi(),
         crate::inbox::InboxDoc::openapi(),
         crate::reports::ReportsDoc::openapi(),
+        crate::yearly::YearlyDoc::openapi(),
         crate::units::UnitsDoc::openapi(),
+        crate::facilities::FacilitiesDoc::openapi(),
+        crate::publication::PublicationDoc::openapi(),
+        crate::public::PublicDoc::openapi(),
     ]
     .into_iter()
     .fold(ApiDoc::openapi(), |doc, part| doc.merge_from(part))

@@ -218,9 +218,13 @@ async fn a_past_months_ranking_reads_the_project_amount_of_its_time() {
             .find(|sc| sc["indicator"] == "XM92")
             .and_then(|sc| sc["light"].as_str().map(str::to_string))
     };
-    let (st, july) = office.get("/api/v1/ranking?month=2025-07&by=department").await;
+    let (st, july) = office
+        .get("/api/v1/ranking?month=2025-07&by=department")
+        .await;
     assert_eq!(st, StatusCode::OK, "{july}");
-    let (st, sept) = office.get("/api/v1/ranking?month=2025-09&by=department").await;
+    let (st, sept) = office
+        .get("/api/v1/ranking?month=2025-09&by=department")
+        .await;
     assert_eq!(st, StatusCode::OK, "{sept}");
     // July reads June's 1000 (far behind), not September's 7000 (ahead).
     assert_eq!(light_in(&july).as_deref(), Some("red"), "{july}");

@@ -2,6 +2,7 @@
 //!
 //! - `work`: key tasks and major projects as work items with milestones, investment and
 //!   progress updates;
+//! - `assess`: the yearly assessment (考核评价) by a configurable scheme;
 //! - `projects`: the register of major projects and the 民生实事 list, their lights;
 //! - `weekly`: ISO weeks, weekly plans, carry-over and the week view;
 //! - `rank`: the monthly ranking by methods §4, its rule printed with it;
@@ -10,6 +11,7 @@
 //!
 //! Pure like the rest of core: time is passed in, nothing is stored here.
 
+pub mod assess;
 pub mod projects;
 pub mod rank;
 pub mod supervise;

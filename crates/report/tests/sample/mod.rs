@@ -31,6 +31,7 @@ fn row(
         light,
         reason: s(reason),
         pace: None,
+        original_target: None,
     }
 }
 
@@ -54,6 +55,8 @@ fn domain(code: &str, name: &str, lead: &str, indicators: Vec<IndicatorRow>) -> 
         lead_unit: s(lead),
         lights: counts(&indicators),
         indicators,
+        tasks: Vec::new(),
+        task_lights: LightCounts::default(),
     }
 }
 
@@ -345,6 +348,34 @@ pub fn sample() -> QuarterlyReport {
             ],
         ),
     ];
+    // 重点任务目标 of the first domain: a derived target met, one revised and lagging.
+    let mut domains = domains;
+    domains[0].tasks = vec![
+        row(
+            "K0101",
+            "普惠托育服务覆盖率",
+            "%",
+            "≥75%(推算)",
+            Some("78.0"),
+            Some("75"),
+            Green,
+            "实际值 78 满足目标“≥75%(推算)” → 达标",
+        ),
+        IndicatorRow {
+            original_target: Some(s("90%以上(2027年，2025-06-01调整)")),
+            ..row(
+                "K0102",
+                "儿童早期发展服务覆盖率",
+                "%",
+                "≥82%(推算)",
+                Some("70.0"),
+                Some("82"),
+                Red,
+                "实际值 70 未满足目标“≥82%(推算)” → 未达标",
+            )
+        },
+    ];
+    domains[0].task_lights = counts(&domains[0].tasks);
     let mut total = LightCounts::default();
     for d in &domains {
         total.green += d.lights.green;
@@ -375,8 +406,10 @@ pub fn sample() -> QuarterlyReport {
         lead_unit: s(lead),
         cause: cause.map(s),
         measures: measures.map(s),
+        key_task: false,
+        target: None,
     };
-    let lagging = vec![
+    let mut lagging = vec![
         lag(
             "T03",
             "0-3岁儿童发育监测筛查率",
@@ -737,6 +770,23 @@ pub fn sample() -> QuarterlyReport {
             &[83.8, 84.0, 84.5, 85.0, 85.5, 86.0],
         ),
     ];
+    lagging.push(LaggingIndicator {
+        key_task: true,
+        target: Some(s("≥82%(推算)")),
+        ..lag(
+            "K0102",
+            "儿童早期发展服务覆盖率",
+            "%",
+            "定海区",
+            Red,
+            "70.0",
+            "82",
+            "落后12个百分点",
+            "区卫健局",
+            None,
+            None,
+        )
+    });
 
     QuarterlyReport {
         title: s("定海区“七优享”工程2025年第3季度分析报告"),

@@ -191,6 +191,12 @@ impl<D: Dialect> Write<D> {
         })
     }
 
+    /// The audit chain's head once `rows` more rows are appended by this write (the head
+    /// as locked at the start with none).
+    pub(crate) fn head_after(&self, rows: usize) -> i64 {
+        self.appender.seq + rows as i64
+    }
+
     /// Appends `rows` to the chain (none: the head stays), moves the head, and commits.
     pub(crate) async fn commit(mut self, rows: Vec<NewAudit>) -> Result<()> {
         let first = self.appender.seq + 1;

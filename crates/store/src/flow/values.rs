@@ -1,6 +1,6 @@
 //! The numbers: writes, review, deletion, quarantine, reads and uploads.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use async_trait::async_trait;
 use youxiang_core::CheckedWrite;
@@ -26,8 +26,99 @@ async fn existing<'k, D: Dialect>(
     Ok(found)
 }
 
+/// At most this many audit rows since a file's last upload are looked through to tell a
+/// repeated upload of it unchanged; more, and its rows are compared one by one.
+const REPEAT_LOOKBACK: i64 = 200_000;
+
+/// Records an upload in the uploads table, with the audit head it leaves.
+async fn record_upload<D: Dialect>(
+    w: &mut Write<D>,
+    src: &UploadInfo,
+    actor: &str,
+    changed: usize,
+    head: i64,
+) -> Result<()> {
+    let at = w.at;
+    sql(
+        "INSERT INTO uploads (sha256, file_name, actor, at, rows, changed, head_seq) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(&src.sha256)
+    .bind(&src.file_name)
+    .bind(actor)
+    .bind(at)
+    .bind(src.rows as i64)
+    .bind(changed as i64)
+    .bind(head)
+    .execute(w)
+    .await?;
+    Ok(())
+}
+
+/// Whether an audit row of `action` naming `indicator` and `place` may have changed what a
+/// file of `touched` (indicator, place) pairs wrote: a value written, deleted or
+/// quarantined there (not a review step: the numbers stay), the plan or the places
+/// (`None` names no value). Pure.
+fn may_change(
+    action: &str,
+    indicator: Option<&str>,
+    place: Option<&str>,
+    touched: &HashSet<(String, String)>,
+) -> bool {
+    if action == "plan.save" || action == "places.save" {
+        return true;
+    }
+    if !action.starts_with("value.")
+        || matches!(
+            action,
+            "value.submit" | "value.approve" | "value.reject" | "value.reopen"
+        )
+    {
+        return false;
+    }
+    match (indicator, place) {
+        (Some(i), Some(p)) => touched.contains(&(i.to_string(), p.to_string())),
+        _ => true,
+    }
+}
+
 #[async_trait]
 impl<D: Dialect> ValueStore for SqlStore<D> {
+    async fn repeat_upload(
+        &self,
+        source: &UploadInfo,
+        actor: &str,
+        touched: &HashSet<(String, String)>,
+    ) -> Result<bool> {
+        check_text("上传人", actor)?;
+        let mut w = Write::begin(self, actor).await?;
+        let head = w.head_after(0);
+        // -1: never uploaded (or only before the head was recorded).
+        let since: i64 = sql("SELECT COALESCE(MAX(head_seq), -1) FROM uploads WHERE sha256 = $1")
+            .bind(&source.sha256)
+            .fetch_one(&mut w)
+            .await?
+            .col(0)?;
+        if since < 0 || since > head || head - since > REPEAT_LOOKBACK {
+            return Ok(false);
+        }
+        let rows = sql("SELECT action, indicator, place FROM audit WHERE seq > $1 AND seq <= $2")
+            .bind(since)
+            .bind(head)
+            .fetch_all(&mut w)
+            .await?;
+        for r in &rows {
+            let (action, indicator, place): (String, Option<String>, Option<String>) =
+                (r.col(0)?, r.col(1)?, r.col(2)?);
+            if may_change(&action, indicator.as_deref(), place.as_deref(), touched) {
+                return Ok(false);
+            }
+        }
+        record_upload(&mut w, source, actor, 0, head).await?;
+        w.commit(Vec::new()).await?;
+        Ok(true)
+    }
+
     async fn write_values(
         &self,
         writes: &[CheckedWrite],
@@ -45,18 +136,8 @@ impl<D: Dialect> ValueStore for SqlStore<D> {
                 .map_err(unknown_codes)?;
         }
         if let Some(src) = source {
-            sql(
-                "INSERT INTO uploads (sha256, file_name, actor, at, rows, changed) \
-                 VALUES ($1, $2, $3, $4, $5, $6)",
-            )
-            .bind(&src.sha256)
-            .bind(&src.file_name)
-            .bind(actor)
-            .bind(w.at)
-            .bind(src.rows as i64)
-            .bind(plan.changes.len() as i64)
-            .execute(&mut w)
-            .await?;
+            let head = w.head_after(plan.changes.len());
+            record_upload(&mut w, src, actor, plan.changes.len(), head).await?;
         }
         let rows = plan
             .changes
@@ -256,5 +337,47 @@ impl<D: Dialect> ValueStore for SqlStore<D> {
                 })
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_content_changes_of_the_files_values_count() {
+        let touched: HashSet<(String, String)> = [("T01".to_string(), "330902".to_string())].into();
+        let at =
+            |action: &str, i: Option<&str>, p: Option<&str>| may_change(action, i, p, &touched);
+        assert!(at("value.write", Some("T01"), Some("330902")));
+        assert!(at("value.delete", Some("T01"), Some("330902")));
+        assert!(at("value.quarantine", Some("T01"), Some("330902")));
+        assert!(
+            !at("value.write", Some("T02"), Some("330902")),
+            "another indicator"
+        );
+        assert!(
+            !at("value.write", Some("T01"), Some("330903")),
+            "another place"
+        );
+        for review in [
+            "value.submit",
+            "value.approve",
+            "value.reject",
+            "value.reopen",
+        ] {
+            assert!(
+                !at(review, Some("T01"), Some("330902")),
+                "{review} keeps the numbers"
+            );
+        }
+        assert!(
+            at("value.write", None, None),
+            "a value row naming none counts"
+        );
+        assert!(at("plan.save", None, None));
+        assert!(at("places.save", None, None));
+        assert!(!at("order.raise", None, None));
+        assert!(!at("reporters.save", None, None));
     }
 }
