@@ -593,11 +593,17 @@ pub(crate) mod fmt {
         if t.is_empty() || t == "/" {
             return "/".into();
         }
-        if t.chars().any(|c| c.is_ascii_digit()) {
-            format!("{t}{unit}")
-        } else {
-            t.into()
+        // A target written with its unit (`600人以上`, `76.5%(推算)`) keeps it once; a bare
+        // number gets the unit, before a `(推算)` mark when there is one.
+        if !t.chars().any(|c| c.is_ascii_digit()) || (!unit.is_empty() && t.contains(unit)) {
+            return t.into();
         }
+        for mark in ["(推算)", "（推算）"] {
+            if let Some(number) = t.strip_suffix(mark) {
+                return format!("{number}{unit}{mark}");
+            }
+        }
+        format!("{t}{unit}")
     }
 
     /// A number with `d` decimals.
@@ -646,5 +652,21 @@ pub(crate) mod fmt {
         } else {
             format!("（{}）", i + 1)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fmt::target;
+
+    #[test]
+    fn a_target_shows_its_unit_once() {
+        assert_eq!(target("4.5", "个"), "4.5个");
+        assert_eq!(target("<5", "%"), "<5%");
+        assert_eq!(target("600人以上", "人"), "600人以上");
+        assert_eq!(target("76.5%(推算)", "%"), "76.5%(推算)");
+        assert_eq!(target("2(推算)", "家"), "2家(推算)");
+        assert_eq!(target("全覆盖", "%"), "全覆盖");
+        assert_eq!(target(" / ", "%"), "/");
     }
 }

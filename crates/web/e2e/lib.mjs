@@ -7,7 +7,7 @@ import { chromium } from "playwright-core";
 export const BASE = process.env.BASE ?? "http://127.0.0.1:18089";
 export const SHOTS = process.env.SHOTS ?? "artifacts/screenshots";
 export const PASSWORD = "Demo@2025";
-/** A town of the demo (小沙街道) whose users are `town-330902002` and `village-330902002001`. */
+/** A town of the demo whose users are `town-330902002` and `village-330902002001`. */
 export const TOWN = "330902002";
 
 let browser;

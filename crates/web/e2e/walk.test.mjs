@@ -29,7 +29,9 @@ function walkable(href) {
   if (u.origin !== new URL(BASE).origin) return false;
   const p = u.pathname;
   if (/^\/(api|static|lang|logout|login|attachments?)\b/.test(p)) return false;
-  if (/\/download\b|\.(xlsx|csv|pdf|docx|zip|json|geojson)$/.test(p)) return false;
+  if (/\/download\b|\.(xlsx|csv|pdf|docx|zip|json|jsonld|geojson|svg)$/.test(p)) return false;
+  // Open data are files for other systems, not pages (the public page itself is walked).
+  if (/^\/open\//.test(p)) return false;
   return true;
 }
 

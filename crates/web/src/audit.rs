@@ -177,6 +177,20 @@ const ACTIONS: &[(&str, &str, &str)] = &[
         "导入调查答卷",
         "survey answers imported",
     ),
+    ("facility.add", "登记设施", "facility registered"),
+    ("facility.edit", "修改设施", "facility changed"),
+    ("measures.add", "填报细化措施", "measures entered"),
+    ("measures.edit", "修改细化措施", "measures changed"),
+    (
+        "measures.deadline.set",
+        "设定细化措施截止日期",
+        "measures deadline set",
+    ),
+    (
+        "measures.deadline.edit",
+        "修改细化措施截止日期",
+        "measures deadline changed",
+    ),
     ("publication.publish", "发布数据", "figures published"),
     (
         "publication.correct",
@@ -247,6 +261,13 @@ fn action_code(text: &str) -> String {
 /// plan), `(name, Chinese, English)`; a nested field is looked up by its full path first
 /// (`source.kind`), then by its last name.
 const FIELDS: &[(&str, &str, &str)] = &[
+    ("facility_type", "设施类型", "facility type"),
+    ("location.lon", "经度", "longitude"),
+    ("location.lat", "纬度", "latitude"),
+    ("capacity.amount", "容量", "capacity"),
+    ("capacity.unit", "容量单位", "capacity unit"),
+    ("opened", "启用日期", "opened"),
+    ("closed", "关闭日期", "closed"),
     ("value", "数值", "value"),
     ("state", "状态", "state"),
     ("status", "状态", "state"),
@@ -441,6 +462,30 @@ fn code_label(code: &str, prefer: &str, en: bool) -> Option<String> {
             of::<ProjectStatus>(code, ProjectStatus::label_zh, ProjectStatus::label_en, en)
         })
         .or_else(|| {
+            use youxiang_core::facilities::{CapacityUnit, FacilityStatus, FacilityType};
+            of::<FacilityType>(code, FacilityType::label_zh, FacilityType::label_en, en)
+                .or_else(|| {
+                    of::<CapacityUnit>(code, CapacityUnit::label_zh, CapacityUnit::label_en, en)
+                })
+                .or_else(|| {
+                    of::<FacilityStatus>(
+                        code,
+                        FacilityStatus::label_zh,
+                        FacilityStatus::label_en,
+                        en,
+                    )
+                })
+        })
+        .or_else(|| {
+            // A published set's version (`v2`).
+            let n: u32 = code.strip_prefix('v')?.parse().ok()?;
+            Some(if en {
+                format!("version {n}")
+            } else {
+                format!("第{n}版")
+            })
+        })
+        .or_else(|| {
             let words = match code {
                 "new_order" => ("新督办单", "new order"),
                 "order_changed" => ("督办单进展", "order changed"),
@@ -556,8 +601,9 @@ impl Words<'_> {
         if let Ok(t) = chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f") {
             return show_minute(t);
         }
-        if !s.is_empty()
-            && s.chars().all(|c| c.is_ascii_lowercase() || c == '_')
+        if s.starts_with(|c: char| c.is_ascii_lowercase())
+            && s.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
             && let Some(label) = code_label(s, self.family, self.en)
         {
             return label;
@@ -754,6 +800,12 @@ fn entity_text(e: &AuditEntry, w: &Words) -> String {
                     None => ("民生实事", "livelihood project", id.to_string()),
                 },
                 "unit" => ("单位", "unit", id.to_string()),
+                "facility" => ("设施", "facility", id.to_string()),
+                "publication" => ("公开发布", "publication", w.period(id)),
+                "year_measures" => ("细化措施", "measures", id.replace('|', " ")),
+                "year_measures_deadline" => {
+                    ("细化措施截止日期", "measures deadline", id.to_string())
+                }
                 "survey_form" => ("调查问卷", "questionnaire", id.to_string()),
                 "survey_round" => ("调查轮次", "survey round", id.to_string()),
                 "survey_answers" => ("调查答卷", "survey answers", id.to_string()),

@@ -608,7 +608,7 @@ async fn indicator_chart(
 #[utoipa::path(get, path = "/open/v1/catalog.jsonld", tag = "open",
     responses(
         (status = 200, description = "开放数据目录(DCAT,JSON-LD):每个已发布期间、每个指标、每个地区一个数据集及其下载地址",
-            content_type = "application/ld+json", body = String),
+            content_type = "application/ld+json", body = serde_json::Value),
         (status = 429, description = "请求过于频繁(按来源地址限流),见 Retry-After", body = ErrorBody),
     ))]
 async fn catalog(State(web): State<Shared>) -> ApiResult<Response> {

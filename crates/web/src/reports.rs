@@ -68,6 +68,15 @@ async fn quarterly_file(
             "“{quarter}”不是季度(应为 2025Q3)"
         )));
     }
+    // A quarter outside the plan's years has no report (404, as status and the map
+    // answer a year outside the plan).
+    let years = web.app.read().plan.target_years.clone();
+    if !years.contains(&q.year()) {
+        return Err(ApiError::NotFound(format!(
+            "{} 年不是方案目标年份({years:?}),没有这一季度的报告",
+            q.year()
+        )));
+    }
     let format: ReportFormat = format
         .map(str::trim)
         .filter(|f| !f.is_empty())
@@ -104,6 +113,7 @@ async fn quarterly_file(
         )),
         (status = 401, description = "未登录", body = ErrorBody),
         (status = 403, description = "无权查看", body = ErrorBody),
+        (status = 404, description = "这一季度的年份不是方案目标年份", body = ErrorBody),
         (status = 422, description = "季度或格式无效;或没有中文字体(消息中写明要安装的软件包)", body = ErrorBody),
     ))]
 async fn api_quarterly(
