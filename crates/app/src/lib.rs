@@ -945,6 +945,18 @@ impl App {
     /// Stored values matching `filter` (at most its limit), drafts included: for listings
     /// whose reader the caller has checked.
     pub async fn values(&self, filter: &ValueFilter) -> Result<Vec<Observation>> {
+        // No stored code holds U+0000 (the store refuses it on every write), so a filter
+        // naming one matches nothing: an empty answer, not a refusal of a plain read.
+        let nul = |t: &str| t.contains('\0');
+        if filter.indicator.as_deref().is_some_and(nul)
+            || filter.place.as_deref().is_some_and(nul)
+            || filter
+                .after
+                .as_ref()
+                .is_some_and(|k| nul(&k.indicator) || nul(&k.place))
+        {
+            return Ok(Vec::new());
+        }
         Ok(self.db.get_values(filter).await?)
     }
 

@@ -447,3 +447,20 @@ async fn one_upload_at_a_time_per_login() {
     let (st, b) = town.upload("fourth.csv", good.into_bytes()).await;
     assert_eq!(st, StatusCode::OK, "{b}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_read_naming_a_nul_character_finds_nothing_and_is_not_refused() {
+    let s = start().await;
+    let office = s.signed_in("office").await;
+    for path in [
+        "/api/v1/values?indicator=T%0008",
+        "/api/v1/values?limit=10&after=T08%00%7C330902%7C2025%7Cvalue",
+    ] {
+        let (st, body) = office.get(path).await;
+        assert_eq!(st, StatusCode::OK, "{path}: {body}");
+        assert_eq!(body.as_array().map(Vec::len), Some(0), "{path}: {body}");
+    }
+    // A place no tree holds is not found, as any unknown place.
+    let (st, body) = office.get("/api/v1/values?place=3309%0002").await;
+    assert_eq!(st, StatusCode::NOT_FOUND, "{body}");
+}
