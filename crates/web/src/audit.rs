@@ -580,6 +580,12 @@ impl Words<'_> {
 
     fn text(&self, field: &str, s: &str) -> String {
         // A message's envelope names its addressee in the unit field.
+        if self.family == "assess"
+            && field == "by"
+            && let Some(label) = code_label(s, "", self.en)
+        {
+            return label;
+        }
         if PERSON_FIELDS.contains(&field) || (self.family == "notice" && field == "unit") {
             return person(self.state, s, self.en);
         }
@@ -700,7 +706,12 @@ fn changes(old: Option<&str>, new: Option<&str>, keyed: bool, w: &Words) -> Vec<
         if o == n {
             continue;
         }
-        let label = field_label(k, w.en);
+        // An assessment's `by` is whom it assesses, not a person.
+        let label = if w.family == "assess" && k.rsplit('.').next() == Some("by") {
+            if w.en { "assessed" } else { "考核对象" }.to_string()
+        } else {
+            field_label(k, w.en)
+        };
         let line = match (o, n) {
             (None, Some(n)) if old.is_none() => {
                 if n.is_null()
@@ -788,7 +799,22 @@ fn entity_text(e: &AuditEntry, w: &Words) -> String {
                     ("目标分解", "target split", what)
                 }
                 "ranking" => ("月排名", "ranking", id.to_string()),
-                "assessment" => ("考核评价", "assessment", id.to_string()),
+                // `town|2024|v0001`: who is assessed, the year and the published version.
+                "assessment" => {
+                    let what = match id.split('|').collect::<Vec<_>>().as_slice() {
+                        [by, year, v] => {
+                            let by = code_label(by, "", !zh).unwrap_or_else(|| by.to_string());
+                            let n = v.trim_start_matches('v').parse::<u32>().unwrap_or(0);
+                            if zh {
+                                format!("{by} {year}年 第{n}版")
+                            } else {
+                                format!("{by} {year} version {n}")
+                            }
+                        }
+                        _ => id.to_string(),
+                    };
+                    ("考核评价", "assessment", what)
+                }
                 "project" => ("重大项目", "major project", id.to_string()),
                 // `2026-04`: the year's 4th item.
                 "livelihood" => match id
