@@ -56,6 +56,31 @@ pub struct ReportQuery {
 const REPORT_CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; \
     frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
+/// The report format asked for (`html` when absent or empty).
+pub(crate) fn report_format(format: Option<&str>) -> ApiResult<ReportFormat> {
+    format
+        .map(str::trim)
+        .filter(|f| !f.is_empty())
+        .unwrap_or("html")
+        .parse()
+        .map_err(ApiError::invalid)
+}
+
+/// A rendered report as a response: HTML shown inline under [`REPORT_CSP`], PDF and
+/// Word as downloads named `name`.
+pub(crate) fn report_response(format: ReportFormat, name: &str, bytes: Vec<u8>) -> Response {
+    let html = format == ReportFormat::Html;
+    let kind = if html { "inline" } else { "attachment" };
+    let mut resp = file_response(format.mime(), kind, name, bytes);
+    if html {
+        resp.headers_mut().insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(REPORT_CSP),
+        );
+    }
+    resp
+}
+
 async fn quarterly_file(
     web: &Shared,
     who: &Authed,
@@ -77,30 +102,16 @@ async fn quarterly_file(
             q.year()
         )));
     }
-    let format: ReportFormat = format
-        .map(str::trim)
-        .filter(|f| !f.is_empty())
-        .unwrap_or("html")
-        .parse()
-        .map_err(ApiError::invalid)?;
+    let format = report_format(format)?;
     let bytes = web
         .app
         .quarterly_report_file(&who.user.login, q, web.app.today(), format)
         .await?;
-    let name = format!("季分析-{q}.{}", format.extension());
-    let kind = if format == ReportFormat::Html {
-        "inline"
-    } else {
-        "attachment"
-    };
-    let mut resp = file_response(format.mime(), kind, &name, bytes);
-    if format == ReportFormat::Html {
-        resp.headers_mut().insert(
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(REPORT_CSP),
-        );
-    }
-    Ok(resp)
+    Ok(report_response(
+        format,
+        &format!("季分析-{q}.{}", format.extension()),
+        bytes,
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/reports/quarterly/{quarter}", tag = "manage",

@@ -8,23 +8,21 @@ use std::collections::HashMap;
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderValue, header};
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Form, Json, Router};
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, OpenApi, ToSchema};
-use youxiang_app::ReportFormat;
 use youxiang_app::yearly::{MEASURES_MAX_CHARS, MeasuresEntry};
 use youxiang_core::china_time::show_minute;
 
 use crate::Shared;
 use crate::auth::Authed;
-use crate::download::file_response;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{ApiQuery, JsonBody, PageUser, Writer};
 use crate::layout::{Chrome, Fields, PageResult, back_to, check_form, field, render};
+use crate::reports::{report_format, report_response};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -55,10 +53,6 @@ pub struct YearlyQuery {
     pub midterm: Option<bool>,
 }
 
-/// As the quarterly report: its own styles, no script.
-const REPORT_CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; \
-    frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
-
 /// The year of a path: four digits, else 404 (a year the plan does not know is 404 too).
 fn year_of(text: &str) -> Result<i32, ApiError> {
     let t = text.trim();
@@ -79,12 +73,7 @@ async fn yearly_file(
     midterm: bool,
     format: Option<&str>,
 ) -> ApiResult<Response> {
-    let format: ReportFormat = format
-        .map(str::trim)
-        .filter(|f| !f.is_empty())
-        .unwrap_or("html")
-        .parse()
-        .map_err(ApiError::invalid)?;
+    let format = report_format(format)?;
     let bytes = web
         .app
         .yearly_report_file(&who.user.login, year, midterm, web.app.today(), format)
@@ -95,20 +84,7 @@ async fn yearly_file(
         "年度监测评估报告"
     };
     let name = format!("{kind}-{year}.{}", format.extension());
-    let html = format == ReportFormat::Html;
-    let mut resp = file_response(
-        format.mime(),
-        if html { "inline" } else { "attachment" },
-        &name,
-        bytes,
-    );
-    if html {
-        resp.headers_mut().insert(
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(REPORT_CSP),
-        );
-    }
-    Ok(resp)
+    Ok(report_response(format, &name, bytes))
 }
 
 #[utoipa::path(get, path = "/api/v1/reports/yearly/{year}", tag = "manage",
