@@ -222,24 +222,9 @@ pub fn run(db: &str, cmd: FacilitiesCmd) -> Result<()> {
                 }
             }
             FacilitiesCmd::Import { file, actor } => {
-                let bytes =
-                    std::fs::read(&file).with_context(|| format!("读取 {}", file.display()))?;
-                let name = file
-                    .file_name()
-                    .map(|n| n.to_string_lossy().to_string())
-                    .unwrap_or_default();
-                let facilities =
-                    youxiang_ingest::read_facilities(&bytes, &name).map_err(|errors| {
-                        anyhow::anyhow!(
-                            "{name} 有 {} 处问题,未导入任何设施:\n  {}",
-                            errors.len(),
-                            errors
-                                .iter()
-                                .map(ToString::to_string)
-                                .collect::<Vec<_>>()
-                                .join("\n  ")
-                        )
-                    })?;
+                let (bytes, name) = crate::infile::read(&file)?;
+                let facilities = youxiang_ingest::read_facilities(&bytes, &name)
+                    .map_err(|errors| crate::infile::refused(&name, "设施", &errors))?;
                 let done = app.import_facilities(&actor.login, facilities).await?;
                 println!(
                     "已导入设施名录:新增 {} 个,修改 {} 个,未变 {} 个",

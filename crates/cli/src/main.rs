@@ -10,6 +10,7 @@ mod catalogue_cmd;
 mod data_cmd;
 mod eval_cmd;
 mod facilities_cmd;
+mod infile;
 mod manage_cmd;
 mod origin;
 mod plan_cmd;

@@ -148,23 +148,9 @@ pub fn run(db: &str, cmd: UnitsCmd) -> Result<()> {
                 println!("已修改单位 {}(第 {} 版)", saved.unit.name, saved.version);
             }
             UnitsCmd::Import { file, actor } => {
-                let bytes =
-                    std::fs::read(&file).with_context(|| format!("读取 {}", file.display()))?;
-                let name = file
-                    .file_name()
-                    .map(|n| n.to_string_lossy().to_string())
-                    .unwrap_or_default();
-                let units = youxiang_ingest::read_units(&bytes, &name).map_err(|errors| {
-                    anyhow::anyhow!(
-                        "{name} 有 {} 处问题,未导入任何单位:\n  {}",
-                        errors.len(),
-                        errors
-                            .iter()
-                            .map(ToString::to_string)
-                            .collect::<Vec<_>>()
-                            .join("\n  ")
-                    )
-                })?;
+                let (bytes, name) = crate::infile::read(&file)?;
+                let units = youxiang_ingest::read_units(&bytes, &name)
+                    .map_err(|errors| crate::infile::refused(&name, "单位", &errors))?;
                 let done = app.import_units(&actor.login, units).await?;
                 println!(
                     "已导入单位名录:新增 {} 个,修改 {} 个,未变 {} 个",
