@@ -6,7 +6,7 @@ use rust_xlsxwriter::{Format, Workbook, XlsxError};
 use youxiang_core::catalogue::{Aspect, DeliveryLevel, Item, Relation};
 
 use crate::error::IngestError;
-use crate::headers::{Field, resolve};
+use crate::headers::{Field, read_rows, resolve};
 use crate::limits::ReadLimits;
 use crate::table::read_table;
 
@@ -126,35 +126,16 @@ pub fn read_catalogue_items(bytes: &[u8], file: &str) -> Result<Vec<Item>, Vec<I
     let table =
         read_table(bytes, file, CATALOGUE_SHEET, &ReadLimits::default()).map_err(|e| vec![e])?;
     let (layout, first) = resolve(file, &table.rows, FIELDS, &[], &|_| None, HINT)?;
-    let col = |k: &str| layout.get(k).cloned();
-    let mut errors = Vec::new();
-    let mut items = Vec::new();
-    for r in &table.rows[first..] {
-        if r.is_empty() {
-            continue;
-        }
-        let text = |k: &str| {
-            col(k)
-                .map(|c| r.cell(c.0).text.trim().to_string())
-                .unwrap_or_default()
-        };
-        let fault = |errors: &mut Vec<IngestError>, k: &str, reason: String| {
-            if let Some((i, c)) = col(k) {
-                errors.push(IngestError::cell(file, r.row, &c, &r.cell(i).text, reason));
-            }
-        };
-        let before = errors.len();
+    let (items, errors) = read_rows(file, &table.rows[first..], &layout, |r| {
+        let text = |k: &str| r.text(k);
         for k in ["code", "name"] {
             if text(k).is_empty() {
-                fault(&mut errors, k, "不能为空".into());
+                r.fault(k, "不能为空");
             }
         }
         let aspect = match text("aspect").as_str() {
             "" => None,
-            a => a
-                .parse::<Aspect>()
-                .map_err(|e| fault(&mut errors, "aspect", e))
-                .ok(),
+            a => a.parse::<Aspect>().map_err(|e| r.fault("aspect", e)).ok(),
         };
         let mut levels = Vec::new();
         for l in text("levels")
@@ -167,7 +148,7 @@ pub fn read_catalogue_items(bytes: &[u8], file: &str) -> Result<Vec<Item>, Vec<I
             match l.parse::<DeliveryLevel>() {
                 Ok(l) if !levels.contains(&l) => levels.push(l),
                 Ok(_) => {}
-                Err(e) => fault(&mut errors, "levels", e),
+                Err(e) => r.fault("levels", e),
             }
         }
         let difference = text("difference");
@@ -177,19 +158,15 @@ pub fn read_catalogue_items(bytes: &[u8], file: &str) -> Result<Vec<Item>, Vec<I
             "高于上级" | "higher" => Some(Relation::Higher { difference }),
             "本地新增" | "local_only" => Some(Relation::LocalOnly),
             other => {
-                fault(
-                    &mut errors,
+                r.fault(
                     "relation",
                     format!("“{other}”不是与上级的关系(同上级、高于上级、本地新增)"),
                 );
                 None
             }
         };
-        if errors.len() > before {
-            continue;
-        }
         let domain = Some(text("domain")).filter(|d| !d.is_empty());
-        items.push(Item {
+        Some(Item {
             code: text("code"),
             aspect,
             category: text("category"),
@@ -206,8 +183,8 @@ pub fn read_catalogue_items(bytes: &[u8], file: &str) -> Result<Vec<Item>, Vec<I
             evidence: None,
             source: text("source"),
             note: text("note"),
-        });
-    }
+        })
+    });
     if errors.is_empty() {
         Ok(items)
     } else {

@@ -1,5 +1,6 @@
 //! Matching a header row against the fields a file may have.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 
 use crate::error::{Column, IngestError};
@@ -155,4 +156,65 @@ pub(crate) fn resolve(
     } else {
         Err(errors)
     }
+}
+
+/// One data row seen through the header's layout: its fields' text, and its faults named by
+/// file, row and column.
+pub(crate) struct FieldRow<'a> {
+    file: &'a str,
+    row: &'a Row,
+    layout: &'a Layout,
+    faults: RefCell<Vec<IngestError>>,
+}
+
+impl FieldRow<'_> {
+    /// The field's text, trimmed; empty when the file has no such column.
+    pub fn text(&self, key: &str) -> String {
+        self.layout
+            .get(key)
+            .map(|(i, _)| self.row.cell(*i).text.trim().to_string())
+            .unwrap_or_default()
+    }
+
+    /// Records a fault of the field's cell (nothing when the file has no such column).
+    pub fn fault(&self, key: &str, reason: impl Into<String>) {
+        if let Some((i, c)) = self.layout.get(key) {
+            self.faults.borrow_mut().push(IngestError::cell(
+                self.file,
+                self.row.row,
+                c,
+                &self.row.cell(*i).text,
+                reason,
+            ));
+        }
+    }
+}
+
+/// Reads every non-empty data row below the header with `read`: a row with no fault gives
+/// its item (when `read` returns one), a row with faults gives them all. Returns the items
+/// and every fault of the file, in row order.
+pub(crate) fn read_rows<T>(
+    file: &str,
+    rows: &[Row],
+    layout: &Layout,
+    mut read: impl FnMut(&FieldRow) -> Option<T>,
+) -> (Vec<T>, Vec<IngestError>) {
+    let mut items = Vec::new();
+    let mut errors = Vec::new();
+    for row in rows.iter().filter(|r| !r.is_empty()) {
+        let r = FieldRow {
+            file,
+            row,
+            layout,
+            faults: RefCell::new(Vec::new()),
+        };
+        let item = read(&r);
+        let faults = r.faults.into_inner();
+        if faults.is_empty() {
+            items.extend(item);
+        } else {
+            errors.extend(faults);
+        }
+    }
+    (items, errors)
 }

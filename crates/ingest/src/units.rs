@@ -7,7 +7,7 @@ use rust_xlsxwriter::{Format, Workbook, XlsxError};
 use youxiang_core::units::{Contact, Unit, UnitKind};
 
 use crate::error::IngestError;
-use crate::headers::{Field, resolve};
+use crate::headers::{Field, read_rows, resolve};
 use crate::limits::ReadLimits;
 use crate::table::read_table;
 
@@ -78,39 +78,22 @@ pub fn read_units(bytes: &[u8], file: &str) -> Result<Vec<Unit>, Vec<IngestError
     let table =
         read_table(bytes, file, UNITS_SHEET, &ReadLimits::default()).map_err(|e| vec![e])?;
     let (layout, first) = resolve(file, &table.rows, UNIT_FIELDS, &[], &|_| None, HINT)?;
-    let col = |k: &str| layout.get(k).cloned();
-    let mut errors = Vec::new();
-    let mut units = Vec::new();
-    for r in &table.rows[first..] {
-        if r.is_empty() {
-            continue;
-        }
-        let text = |k: &str| {
-            col(k)
-                .map(|c| r.cell(c.0).text.trim().to_string())
-                .unwrap_or_default()
-        };
-        let fault = |errors: &mut Vec<IngestError>, k: &str, reason: String| {
-            if let Some((i, c)) = col(k) {
-                errors.push(IngestError::cell(file, r.row, &c, &r.cell(i).text, reason));
-            }
-        };
-        let before = errors.len();
+    let (units, errors) = read_rows(file, &table.rows[first..], &layout, |r| {
+        let text = |k: &str| r.text(k);
         if text("name").is_empty() {
-            fault(&mut errors, "name", "缺少单位名称".into());
+            r.fault("name", "缺少单位名称");
         }
         let kind = match text("kind").as_str() {
             "" => UnitKind::default(),
             k => k.parse::<UnitKind>().unwrap_or_else(|e| {
-                fault(&mut errors, "kind", e.to_string());
+                r.fault("kind", e.to_string());
                 UnitKind::default()
             }),
         };
         let persons = split_list(&text("person"));
         let phones = split_list(&text("phone"));
         if phones.len() > persons.len() {
-            fault(
-                &mut errors,
+            r.fault(
                 "phone",
                 format!(
                     "有 {} 个电话而只有 {} 个联系人:电话与联系人按顺序一一对应",
@@ -119,10 +102,7 @@ pub fn read_units(bytes: &[u8], file: &str) -> Result<Vec<Unit>, Vec<IngestError
                 ),
             );
         }
-        if errors.len() > before {
-            continue;
-        }
-        units.push(Unit {
+        Some(Unit {
             name: text("name"),
             code: text("code"),
             kind,
@@ -136,8 +116,8 @@ pub fn read_units(bytes: &[u8], file: &str) -> Result<Vec<Unit>, Vec<IngestError
                 })
                 .collect(),
             note: text("note"),
-        });
-    }
+        })
+    });
     if errors.is_empty() {
         Ok(units)
     } else {
