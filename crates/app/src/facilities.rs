@@ -206,6 +206,7 @@ impl App {
         .state(facility.status.code());
         let saved = self.db().put_records(&[w], login).await?;
         let version = saved.first().map(|r| r.version).unwrap_or(1);
+        self.circle_after_register_change().await;
         Ok(RegisteredFacility { facility, version })
     }
 
@@ -258,6 +259,7 @@ impl App {
         }
         if !writes.is_empty() {
             self.db().put_records(&writes, login).await?;
+            self.circle_after_register_change().await;
         }
         Ok(done)
     }
@@ -294,22 +296,17 @@ impl App {
             .map_err(|e| AppError::Invalid(vec![e.to_string()]))
     }
 
-    /// The audited changes of one facility, oldest first (the trail's newest 1,000 rows
-    /// of each action are searched).
+    /// The audited changes of one facility, oldest first (its newest 1,000).
     pub async fn facility_history(&self, login: &str, code: &str) -> Result<Vec<AuditEntry>> {
         self.facility(login, code).await?;
-        let entity = format!("{KIND_FACILITY}:{code}");
-        let mut out = Vec::new();
-        for action in ACTIONS {
-            let rows = self
-                .db()
-                .audit_query(&AuditFilter {
-                    action: Some(action.to_string()),
-                    ..AuditFilter::default()
-                })
-                .await?;
-            out.extend(rows.into_iter().filter(|r| r.entity == entity));
-        }
+        let mut out = self
+            .db()
+            .audit_query(&AuditFilter {
+                entity: Some(format!("{KIND_FACILITY}:{code}")),
+                ..AuditFilter::default()
+            })
+            .await?;
+        out.retain(|r| ACTIONS.contains(&r.action.as_str()));
         out.sort_by_key(|r| r.seq);
         Ok(out)
     }

@@ -14,8 +14,12 @@
 pub mod accounts;
 pub mod anchor;
 pub mod assess;
+pub mod assist;
 pub mod boundaries;
+pub mod compliance;
+pub mod circle;
 pub mod demo;
+pub mod exchange;
 pub mod facilities;
 pub mod key_targets;
 mod mail;
@@ -30,6 +34,8 @@ pub mod sessions;
 pub mod sources;
 mod status;
 pub mod survey;
+pub mod survey_fieldwork;
+pub mod survey_results;
 pub mod sync;
 pub mod targets;
 pub mod units;
@@ -287,6 +293,8 @@ pub struct App {
     clock: RwLock<Option<chrono::NaiveDateTime>>,
     /// The audit sequence number up to which memory reflects the store (`sync.rs`).
     applied_seq: AtomicI64,
+    /// The key ring sealing the register of households in difficulty (`assist/keys.rs`).
+    assist_keys: RwLock<Option<Arc<assist::Keyring>>>,
 }
 
 /// The system administrator every database starts with (系统管理员: the plan, places and
@@ -418,6 +426,7 @@ impl App {
             demo: RwLock::new(demo),
             clock: RwLock::new(None),
             applied_seq: AtomicI64::new(applied_seq),
+            assist_keys: RwLock::new(None),
         })
     }
 

@@ -1244,6 +1244,14 @@ impl App {
                     by: b, unit: ub, ..
                 },
             ) => a == b && ua == ub,
+            (
+                OrderSource::ComplianceGap {
+                    item: a, place: pa, ..
+                },
+                OrderSource::ComplianceGap {
+                    item: b, place: pb, ..
+                },
+            ) => a == b && pa == pb,
             _ => false,
         };
         if existing
@@ -1345,6 +1353,12 @@ impl App {
         let mut report = SweepReport::default();
         if config.auto_red_light {
             report.raised = self.sweep_red_lights(&config).await?;
+        }
+        // 服务未达标: the year's gaps, when the compliance setting asks for orders.
+        if let Ok(year) = Period::year_of(today.year()) {
+            report
+                .raised
+                .extend(self.raise_compliance_orders(year).await?);
         }
         for o in self.orders_all().await? {
             if !o.state.is_open() {
@@ -1461,23 +1475,36 @@ impl App {
             }
         }
         let mut raised = Vec::new();
+        for (d, id) in self.raise_automatic_each(drafts).await? {
+            self.notify_unit(
+                &d.lead_unit,
+                NoticeKind::RedLight,
+                &d.source.key(),
+                &d.title,
+                &format!("已自动立项督办单 {id}"),
+                &format!("/orders/{id}"),
+            )
+            .await?;
+            raised.push(id);
+        }
+        Ok(raised)
+    }
+
+    /// Raises each draft as an automatic order ([`App::raise_automatic`]: one per source,
+    /// none while one for the same matter is open), the orders read once; each draft
+    /// raised with its order's id.
+    pub(crate) async fn raise_automatic_each(
+        &self,
+        drafts: Vec<OrderDraft>,
+    ) -> Result<Vec<(OrderDraft, String)>> {
+        let mut raised = Vec::new();
         if drafts.is_empty() {
             return Ok(raised);
         }
         let mut existing = self.orders_all().await?;
         for d in drafts {
-            let red = (d.title.clone(), d.lead_unit.clone(), d.source.key());
-            if let Some(id) = self.raise_automatic(d, &mut existing).await? {
-                self.notify_unit(
-                    &red.1,
-                    NoticeKind::RedLight,
-                    &red.2,
-                    &red.0,
-                    &format!("已自动立项督办单 {id}"),
-                    &format!("/orders/{id}"),
-                )
-                .await?;
-                raised.push(id);
+            if let Some(id) = self.raise_automatic(d.clone(), &mut existing).await? {
+                raised.push((d, id));
             }
         }
         Ok(raised)

@@ -223,6 +223,8 @@ impl App {
                 "季分析按季度生成:“{quarter}”不是季度(如 2025Q3)"
             )]));
         }
+        // 服务达标, read before the state is held below.
+        let compliance = self.quarterly_compliance(quarter).await?;
         let end = quarter.end();
         let last_month = Period::containing(PeriodKind::Month, end)
             .map_err(|e| AppError::Invalid(vec![e.to_string()]))?;
@@ -287,6 +289,7 @@ impl App {
         let notes = self.lag_notes(None).await?;
         // Read before the state's guard is taken: nothing may be awaited while it is held.
         let work = self.work_progress(quarter, orders_as_of).await?;
+        let survey = self.report_survey(orders_as_of).await?;
         let config = self.manage_config().await?;
         let tracks = self.milestone_tracks().await?;
 
@@ -686,7 +689,8 @@ impl App {
                 totals,
                 overdue_open,
             },
-            survey: None,
+            survey,
+            compliance,
             trends,
             work,
         })

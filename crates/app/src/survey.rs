@@ -91,7 +91,7 @@ fn upload(errors: Vec<youxiang_ingest::IngestError>) -> AppError {
 }
 
 impl App {
-    fn office(&self, login: &str, what: &str) -> Result<()> {
+    pub(crate) fn office(&self, login: &str, what: &str) -> Result<()> {
         let who = self.user(login)?;
         if who.role.is_office() {
             Ok(())
@@ -271,15 +271,19 @@ impl App {
         Ok(out.into_iter().map(|(_, b)| b).collect())
     }
 
-    /// Every answer of a round, in the order imported.
+    /// Every answer of a round that enters the index: the imported ones in the order
+    /// imported, then those of invitations and staff (`survey_fieldwork`; never the open
+    /// link's).
     pub async fn survey_answers(&self, round: &str) -> Result<Vec<Answer>> {
         self.survey_round(round).await?;
-        Ok(self
+        let mut out: Vec<Answer> = self
             .answer_batches(round)
             .await?
             .into_iter()
             .flat_map(|b| b.answers.into_iter().map(|a| a.answer))
-            .collect())
+            .collect();
+        out.extend(self.fieldwork_answers(round).await?);
+        Ok(out)
     }
 
     /// Imports a KoboToolbox / ODK export (CSV or xlsx) into a round: the office only; all
@@ -356,25 +360,23 @@ impl App {
 
     /// The satisfaction index of a round (methods §6): every plan domain at every stratum
     /// and at the district; with `compare`, each cell's change from that round and its
-    /// significance.
-    pub async fn survey_index(&self, round: &str, compare: Option<&str>) -> Result<RoundIndex> {
+    /// significance. Every cell, unscoped: readers go through `App::survey_index`
+    /// (`survey_results.rs`), which keeps the cells they may see.
+    pub(crate) async fn survey_index_all(
+        &self,
+        round: &str,
+        compare: Option<&str>,
+    ) -> Result<RoundIndex> {
         let r = self.survey_round(round).await?.item;
         let answers = self.survey_answers(round).await?;
-        let (domains, district) = {
-            let state = self.read();
-            let domains: Vec<String> = state.plan.domains.iter().map(|d| d.code.clone()).collect();
-            let district = if state.plan.place.is_empty() {
-                state
-                    .tree
-                    .roots()
-                    .next()
-                    .map(|id| state.tree.get(id).code.clone())
-                    .unwrap_or_default()
-            } else {
-                state.plan.place.clone()
-            };
-            (domains, district)
-        };
+        let domains: Vec<String> = self
+            .read()
+            .plan
+            .domains
+            .iter()
+            .map(|d| d.code.clone())
+            .collect();
+        let district = self.survey_district();
         let cells = index_of(&r, &answers, &domains, &district);
         let mut out = RoundIndex {
             round: r.name.clone(),

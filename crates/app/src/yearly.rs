@@ -416,11 +416,18 @@ impl App {
                             YearStatus::NotMet => Light::Red,
                             _ => Light::Grey,
                         };
-                        (
-                            l,
-                            e.year_check.status.label_zh().to_string(),
-                            e.year_check.explanation.formula.clone(),
-                        )
+                        // The comparison quotes the figure as the table shows it, not the
+                        // engine's full digits (`实际值 0.9299` beside a table's `0.93`).
+                        let formula = &e.year_check.explanation.formula;
+                        let comparison = match e.year_check.actual {
+                            Some(a) => formula.replacen(
+                                &youxiang_core::eval::explain::fmt_num(a),
+                                &youxiang_core::value::show_value(a, ind.target(year), 2),
+                                1,
+                            ),
+                            None => formula.clone(),
+                        };
+                        (l, e.year_check.status.label_zh().to_string(), comparison)
                     }
                     None => (
                         Light::Grey,

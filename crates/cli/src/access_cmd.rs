@@ -24,6 +24,14 @@ pub enum AccessCmd {
     Coverage(CoverageArgs),
     /// 选址: where new facilities of one type would cover the most uncovered residents.
     Site(SiteArgs),
+    /// 路网: the walking network kept in the database (`network load FILE.pbf`).
+    #[command(subcommand)]
+    Network(crate::circle_cmd::NetworkCmd),
+    /// 15分钟公共服务圈 in the platform: coverage from the register, kept and recomputed.
+    #[command(subcommand)]
+    Circle(crate::circle_cmd::CircleCmd),
+    /// The Porto Alegre demo of the circle on a real network (into --db).
+    DemoPoa(crate::circle_cmd::DemoPoaArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -119,10 +127,13 @@ pub struct SiteArgs {
     pub geojson: Option<PathBuf>,
 }
 
-pub fn run(cmd: AccessCmd) -> Result<()> {
+pub fn run(db: &str, cmd: AccessCmd) -> Result<()> {
     match cmd {
         AccessCmd::Coverage(a) => coverage(a),
         AccessCmd::Site(a) => site(a),
+        AccessCmd::Network(c) => crate::circle_cmd::run_network(db, c),
+        AccessCmd::Circle(c) => crate::circle_cmd::run_circle(db, c),
+        AccessCmd::DemoPoa(a) => crate::circle_cmd::run_demo_poa(db, a),
     }
 }
 

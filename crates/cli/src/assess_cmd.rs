@@ -142,6 +142,12 @@ pub fn run(db: &str, args: AssessArgs) -> Result<()> {
                 let Some(year) = args.year else {
                     bail!("请给出考核年份,如 youxiang assess 2024 --by department");
                 };
+                // `--today`: a year not ended is assessed as of that day (a read only; a
+                // publication is always stamped with the real time).
+                if let Some(day) = args.actor.today {
+                    let noon = day.and_hms_opt(4, 0, 0).unwrap_or_default();
+                    app.set_clock(Some(noon));
+                }
                 let a = app.assessment_for(&args.actor.login, year, args.by).await?;
                 if let Some(path) = &args.xlsx {
                     let bytes = youxiang_app::assess::assessment_xlsx(&a)?;

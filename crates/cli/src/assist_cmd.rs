@@ -19,6 +19,17 @@ pub enum AssistCmd {
     /// Needs to resources, exactly: the most needs met, then the least total great-circle
     /// distance, under capacity and radius; the reason for each need left unmet.
     Match(MatchArgs),
+    /// The register of households in difficulty (masked unless revealed with a reason).
+    #[command(subcommand)]
+    Household(crate::assist_register_cmd::HouseholdCmd),
+    /// Every eligibility rule judged for one household, each clause with its inputs.
+    Check(crate::assist_register_cmd::CheckArgs),
+    /// The dated 低保 standards: list, preview a change (who gains and loses), apply it.
+    #[command(subcommand)]
+    Standard(crate::assist_register_cmd::StandardCmd),
+    /// Adds a new key to the key file and seals every household again under it (old keys
+    /// keep opening what is not yet done: no downtime).
+    Rekey(crate::assist_register_cmd::RekeyArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -40,11 +51,18 @@ pub struct MatchArgs {
     stats: bool,
 }
 
-pub fn run(cmd: AssistCmd) -> Result<()> {
+pub fn run(db: &str, cmd: AssistCmd) -> Result<()> {
+    use crate::assist_register_cmd as reg;
     match cmd {
         AssistCmd::Match(args) => run_match(args),
+        AssistCmd::Household(cmd) => reg::run_household(db, cmd),
+        AssistCmd::Check(args) => reg::run_check(db, args),
+        AssistCmd::Standard(cmd) => reg::run_standard(db, cmd),
+        AssistCmd::Rekey(args) => reg::run_rekey(db, args),
     }
 }
+
+pub(crate) use crate::assist_register_cmd::load_demo_register;
 
 fn read(path: &Path) -> Result<(Vec<u8>, String)> {
     let bytes = std::fs::read(path).with_context(|| format!("无法读取 {}", path.display()))?;

@@ -49,7 +49,7 @@ pub enum CatalogueCmd {
     },
 }
 
-fn read(edition: &str) -> Result<(Catalogue, Vec<Finding>)> {
+pub(crate) fn read(edition: &str) -> Result<(Catalogue, Vec<Finding>)> {
     let text = match shipped(edition) {
         Some(t) => t.to_string(),
         None if Path::new(edition).exists() => {

@@ -791,6 +791,7 @@ pub fn run_audit(db: &str, args: AuditArgs) -> Result<()> {
             indicator: args.indicator,
             actor: args.actor,
             action: None,
+            entity: None,
             since: args.since.as_deref().map(parse_time).transpose()?,
             until: args.until.as_deref().map(parse_time).transpose()?,
             limit: Some(args.limit),
@@ -863,6 +864,7 @@ pub fn run_demo(db: &str, plan_file: Option<&Path>, args: DemoArgs) -> Result<()
         let started = std::time::Instant::now();
         let n = youxiang_demo::load_demo(&app).await?;
         youxiang_demo::load_demo_management(&app).await?;
+        crate::assist_cmd::load_demo_register(&app, db).await?;
         println!(
             "演示数据已就绪({}):{db},写入 {n} 条数据,用时 {:.1} 秒",
             youxiang_demo::DEMO_LABEL,

@@ -4,11 +4,15 @@
 mod access_cmd;
 mod assess_cmd;
 mod assist_cmd;
+mod assist_register_cmd;
 mod backup_cmd;
+mod circle_cmd;
 mod boundaries_cmd;
 mod catalogue_cmd;
 mod data_cmd;
 mod eval_cmd;
+mod exchange_cmd;
+mod compliance_cmd;
 mod facilities_cmd;
 mod infile;
 mod manage_cmd;
@@ -19,6 +23,8 @@ mod projects_cmd;
 mod publish_cmd;
 mod serve_cmd;
 mod survey_cmd;
+mod survey_fieldwork_cmd;
+mod survey_demand_cmd;
 mod table;
 mod targets_cmd;
 mod units_cmd;
@@ -119,6 +125,10 @@ enum Command {
     /// 数据发布: publish a period's approved figures (`publish 2025Q2 [--note N]`), `publish
     /// list`, `publish show PERIOD [--version V] [--csv]`.
     Publish(publish_cmd::PublishArgs),
+    /// Exchange with other systems: `exchange dhis2 export [--format json|csv]`, `exchange
+    /// dhis2 import FILE [--dry-run]`, `exchange dhis2 mapping show|set FILE`.
+    #[command(subcommand)]
+    Exchange(exchange_cmd::ExchangeCmd),
     /// The cause and measures of a lagging indicator (for the quarterly analysis).
     LagNote(manage_cmd::LagNoteArgs),
     /// The in-app inbox of a user.
@@ -134,7 +144,13 @@ enum Command {
     /// import, export, set).
     #[command(subcommand)]
     Facilities(facilities_cmd::FacilitiesCmd),
-    /// 弱有众扶: the matching of needs to resources (`assist match`).
+    /// 服务达标: the catalogue edition the district uses, the matrix of items × places with
+    /// the evidence, the yes/no reports and the 督办单 for gaps (`compliance
+    /// use|show|report|orders`).
+    #[command(subcommand)]
+    Compliance(compliance_cmd::ComplianceCmd),
+    /// 弱有众扶: the register of households in difficulty, its rules and standards, and
+    /// the matching of needs to resources (`assist household|check|standard|rekey|match`).
     #[command(subcommand)]
     Assist(assist_cmd::AssistCmd),
     /// The 15-minute public-service circle on an OpenStreetMap walking network.
@@ -205,8 +221,8 @@ fn run(cli: Cli) -> Result<()> {
         Command::Plan(PlanCmd::Import(args)) => plan_import_cmd::run_import(args),
         Command::Plan(PlanCmd::Revise(args)) => plan_cmd::run_revise(&cli.db, args),
         Command::Eval(EvalCmd::Progress(args)) => eval_cmd::run_progress(args),
-        Command::Access { cmd } => access_cmd::run(cmd),
-        Command::Assist(cmd) => assist_cmd::run(cmd),
+        Command::Access { cmd } => access_cmd::run(&cli.db, cmd),
+        Command::Assist(cmd) => assist_cmd::run(&cli.db, cmd),
         Command::Serve(args) => serve_cmd::run(&cli.db, args),
         Command::Users(cmd) => users_cmd::run(&cli.db, cmd),
         Command::Init(args) => data_cmd::run_init(&cli.db, cli.plan.as_deref(), args),
@@ -231,8 +247,10 @@ fn run(cli: Cli) -> Result<()> {
         Command::Units(cmd) => units_cmd::run(&cli.db, cmd),
         Command::Survey(cmd) => survey_cmd::run(&cli.db, cmd),
         Command::Publish(args) => publish_cmd::run(&cli.db, args),
+        Command::Exchange(cmd) => exchange_cmd::run(&cli.db, cmd),
         Command::Catalogue(cmd) => catalogue_cmd::run(cmd),
         Command::Facilities(cmd) => facilities_cmd::run(&cli.db, cmd),
+        Command::Compliance(cmd) => compliance_cmd::run(&cli.db, cmd),
         Command::LagNote(args) => manage_cmd::run_lag_note(&cli.db, args),
         Command::Inbox(args) => manage_cmd::run_inbox(&cli.db, args),
         Command::Report(cmd) => manage_cmd::run_report(&cli.db, cmd),

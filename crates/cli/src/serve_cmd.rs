@@ -121,6 +121,8 @@ pub fn run(db: &str, args: ServeArgs) -> Result<()> {
         .build()?
         .block_on(youxiang_web::ops::serve_loading(args.addr, config, async {
             let app = Arc::new(App::open(db).await?);
+            // The register's personal data: the key file named by configuration, if any.
+            app.use_assist_key_file(db)?;
             // Other servers and the command line write to the same database: follow them.
             app.follow_store();
             Ok(app)

@@ -34,6 +34,10 @@ pub enum SurveyCmd {
     /// A round's answers.
     #[command(subcommand)]
     Answers(AnswersCmd),
+    /// Single-use invitations for a round, written out once for printing.
+    Tokens(crate::survey_fieldwork_cmd::TokensArgs),
+    /// A round's fieldwork: tokens and answers per stratum; its open link; its close.
+    Fieldwork(crate::survey_fieldwork_cmd::FieldworkArgs),
     /// The satisfaction index of a round: every domain at every stratum and the district.
     Index {
         round: String,
@@ -42,6 +46,34 @@ pub enum SurveyCmd {
         compare: Option<String>,
         #[arg(long)]
         json: bool,
+        #[command(flatten)]
+        actor: Actor,
+    },
+    /// The demand analysis of a round: ranked needs (share with its 95 % margin) and the
+    /// open answers grouped into the office's categories, with examples.
+    Demand {
+        round: String,
+        /// A stratum's place code (default: the district, or a town's own).
+        #[arg(long)]
+        place: Option<String>,
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        actor: Actor,
+    },
+    /// The categories open answers are grouped into; with --set, replaces them from a
+    /// JSON file `{"categories": [{"code", "name", "keywords": [...]}]}`.
+    Categories {
+        #[arg(long)]
+        set: Option<PathBuf>,
+        #[command(flatten)]
+        actor: Actor,
+    },
+    /// Publishes a round's results (the index cells, never answers), frozen once.
+    Publish {
+        round: String,
+        #[command(flatten)]
+        actor: Actor,
     },
 }
 
@@ -178,6 +210,8 @@ pub fn run(db: &str, cmd: SurveyCmd) -> Result<()> {
                     saved.item.frame.len()
                 );
             }
+            SurveyCmd::Tokens(a) => crate::survey_fieldwork_cmd::tokens(&app, a).await?,
+            SurveyCmd::Fieldwork(a) => crate::survey_fieldwork_cmd::fieldwork(&app, a).await?,
             SurveyCmd::Answers(AnswersCmd::Import { round, file, actor }) => {
                 let (bytes, name) = read(&file)?;
                 let today = actor.today(&app);
@@ -186,12 +220,40 @@ pub fn run(db: &str, cmd: SurveyCmd) -> Result<()> {
                     .await?;
                 println!("已导入 {n} 份答卷到“{round}”");
             }
+            SurveyCmd::Demand {
+                round,
+                place,
+                json,
+                actor,
+            } => {
+                let d = app
+                    .survey_demand(&actor.login, &round, place.as_deref())
+                    .await?;
+                crate::survey_demand_cmd::print_demand(&d, json)?;
+            }
+            SurveyCmd::Categories { set, actor } => {
+                crate::survey_demand_cmd::categories(&app, &actor.login, set.as_deref()).await?;
+            }
+            SurveyCmd::Publish { round, actor } => {
+                let today = actor.today(&app);
+                let p = app
+                    .publish_survey_results(&actor.login, &round, today)
+                    .await?;
+                println!(
+                    "已发布调查轮次“{}”的结果:{} 个单元格(领域 × 地点),答卷不公开",
+                    p.round,
+                    p.cells.len()
+                );
+            }
             SurveyCmd::Index {
                 round,
                 compare,
                 json,
+                actor,
             } => {
-                let index = app.survey_index(&round, compare.as_deref()).await?;
+                let index = app
+                    .survey_index(&actor.login, &round, compare.as_deref())
+                    .await?;
                 if json {
                     println!("{}", serde_json::to_string_pretty(&index)?);
                     return Ok(());

@@ -6,9 +6,12 @@ use std::process::{Command, Output};
 
 mod assess;
 mod assist;
+mod assist_register;
 mod crash;
+mod exchange;
 mod servers;
 mod survey;
+mod survey_demand;
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")

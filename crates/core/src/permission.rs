@@ -138,6 +138,30 @@ pub fn offered_order_actions(who: &Reporter, order: &Order, day: NaiveDate) -> V
         .collect()
 }
 
+/// Which cells of a survey's results (satisfaction index and demand analysis) a reader
+/// may see.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SurveyReach {
+    /// Every place: the office, the system administrator and the viewers (leaders).
+    All,
+    /// The district only: a department (its domains' satisfaction across the district).
+    District,
+    /// The strata within the reader's scope only: a town its own.
+    OwnPlaces,
+    /// Nothing: villages, the security administrator, the auditor.
+    None,
+}
+
+/// Who may read survey results (methods §6): see [`SurveyReach`].
+pub fn survey_reach(who: &Reporter) -> SurveyReach {
+    match who.role {
+        r if r.sees_all_units() => SurveyReach::All,
+        Role::DepartmentReporter => SurveyReach::District,
+        Role::TownReporter => SurveyReach::OwnPlaces,
+        _ => SurveyReach::None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

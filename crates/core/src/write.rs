@@ -322,7 +322,7 @@ pub fn source_problem(source: &str) -> Option<String> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::place::{Level, Place};
     use crate::plan::{Indicator, IndicatorSource, Polarity};
@@ -351,7 +351,11 @@ mod tests {
         assert_eq!(period_not_begun(&p("2025-11"), first_day), None);
     }
 
-    fn indicator(code: &str, aggregation: Aggregation, report_level: Option<Level>) -> Indicator {
+    pub(crate) fn indicator(
+        code: &str,
+        aggregation: Aggregation,
+        report_level: Option<Level>,
+    ) -> Indicator {
         Indicator {
             code: code.into(),
             name: format!("指标{code}"),

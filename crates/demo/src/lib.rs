@@ -1,10 +1,16 @@
 //! `youxiang demo`: the Dinghai plan, Dinghai's 13 real towns/streets with villages, users
 //! for each role, and the labelled synthetic dataset written through the one write path.
 
+pub mod assist;
 pub mod boundaries;
+pub mod compliance;
 pub mod facilities;
+pub mod porto_alegre;
 pub mod projects;
 pub mod publication;
+pub mod survey;
+pub mod survey_answers;
+pub mod year_end;
 
 use std::collections::{BTreeMap, HashSet};
 
@@ -356,6 +362,7 @@ pub async fn load_demo_management(app: &App) -> Result<()> {
     };
     let date = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).expect("valid demo date");
     let today = demo_today();
+    year_end::load_demo_year_end(app).await?;
     // The second quarter's orders, answered over the summer: of every three, one closed in
     // time, one late, one still open (and overdue) on the demo's day.
     let q2: Vec<_> = app
@@ -635,7 +642,10 @@ pub async fn load_demo_management(app: &App) -> Result<()> {
     app.sweep(today).await?;
     load_demo_projects(app, today).await?;
     facilities::load_demo_facilities(app).await?;
+    compliance::load_demo_compliance(app).await?;
     publication::load_demo_publications(app).await?;
+    survey_answers::load_demo_survey_results(app, "office").await?;
+    survey::load_demo_fieldwork(app, "office").await?;
     app.set_clock(None);
     Ok(())
 }

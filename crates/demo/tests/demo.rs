@@ -12,6 +12,7 @@ use youxiang_core::manage::{
 use youxiang_core::period::Period;
 
 mod boundaries;
+mod circle;
 mod task_targets;
 mod yearly;
 

@@ -209,6 +209,8 @@ pub fn document(r: &QuarterlyReport) -> Document<'_> {
     ];
     sections.extend(work(r));
     sections.extend(survey(r));
+    let n = sections.len();
+    sections.extend(compliance(r, n + 1));
     Document {
         title: r.title.clone(),
         subtitle: format!("{} · {} · 数据截至{}", r.issuer, r.quarter, r.as_of),
@@ -671,6 +673,45 @@ fn survey(r: &QuarterlyReport) -> Option<Section<'_>> {
                     "六、群众满意度调查"
                 },
                 vec![intro, table],
+            )
+        }
+    })
+}
+
+/// 服务达标, when the district has set its catalogue: every place's items met, worst first;
+/// numbered after the sections before it.
+fn compliance(r: &QuarterlyReport, n: usize) -> Option<Section<'_>> {
+    const NUMERALS: [&str; 10] = ["一", "二", "三", "四", "五", "六", "七", "八", "九", "十"];
+    r.compliance.as_ref().map(|x| {
+        let rows = x.rows.iter().map(|row| {
+            vec![
+                c(&row.place),
+                c(format!("{}项", row.met)),
+                c(format!("{}项", row.not_met)),
+                c(format!("{}项", row.no_data)),
+                c(row
+                    .share
+                    .map(|s| format!("{}%", fmt::num(s, 1)))
+                    .unwrap_or_else(|| "—".into())),
+            ]
+        });
+        let cols = [
+            ("地区", 120.0, L),
+            ("达标", 90.0, R),
+            ("未达标", 90.0, R),
+            ("无数据", 90.0, R),
+            ("达标率", 90.0, R),
+        ];
+        let number = NUMERALS.get(n.saturating_sub(1)).copied().unwrap_or("十");
+        Section {
+            keep: true,
+            ..section(
+                "compliance",
+                format!("{number}、基本公共服务达标情况"),
+                vec![
+                    Block::Text(x.intro.clone()),
+                    Block::Table(Table::new(&cols, rows.collect())),
+                ],
             )
         }
     })

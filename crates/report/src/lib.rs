@@ -89,6 +89,10 @@ pub struct QuarterlyReport {
     pub supervision: Supervision,
     /// 六、群众满意度调查, only when a survey was run in or for the quarter.
     pub survey: Option<Survey>,
+    /// 服务达标: the share of the catalogue's items met per place, worst first, when the
+    /// district has set its catalogue.
+    #[serde(default)]
+    pub compliance: Option<Compliance>,
     /// Chart (b): a trend per headline indicator against its yearly target path.
     pub trends: Vec<Trend>,
     /// 六、重点任务与重大项目: the key tasks' milestones and the projects' investment; the
@@ -449,6 +453,26 @@ pub struct Survey {
     pub method: String,
     /// One row per item.
     pub items: Vec<SurveyItem>,
+}
+
+/// 服务达标: the catalogue edition's items met per place in the quarter.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Compliance {
+    /// The edition and how it was judged (the straight-line estimate named).
+    pub intro: String,
+    /// The district first, then the towns worst first.
+    pub rows: Vec<ComplianceRow>,
+}
+
+/// One place's share of items met.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ComplianceRow {
+    pub place: String,
+    pub met: u32,
+    pub not_met: u32,
+    pub no_data: u32,
+    /// Met ÷ (met + not met), %; `None` without a judged item.
+    pub share: Option<f64>,
 }
 
 /// One surveyed item.

@@ -216,6 +216,9 @@ fn domains(r: &YearlyReport) -> Section<'_> {
                     },
                     c(&x.comparison),
                     c(match &x.pace {
+                        // No progress measure (no baseline) but a pace: the pace alone, not
+                        // "无法评估；还需…", which reads as a contradiction.
+                        Some(p) if x.progress == "无法评估" => p.clone(),
                         Some(p) => format!("{}；{p}", x.progress),
                         None => x.progress.clone(),
                     }),

@@ -96,6 +96,16 @@ pub(crate) trait Dialect: sqlx::Database<Row: Get> {
         actor: &str,
         at: NaiveDateTime,
     ) -> impl Future<Output = Result<(), sqlx::Error>> + Send;
+    /// Inserts `writes[i]` for each `i` of `rows` (any number), values not stored yet, as
+    /// drafts reported by `actor` at `at` (a key stored meanwhile is the database's
+    /// duplicate-key error: the transaction rolls back). The error is the database's.
+    fn insert_values(
+        c: &mut Conn<Self>,
+        writes: &[CheckedWrite],
+        rows: &[usize],
+        actor: &str,
+        at: NaiveDateTime,
+    ) -> impl Future<Output = Result<(), sqlx::Error>> + Send;
     /// Inserts or updates `places[i]` for each `i` of `chunk` (at most [`CHUNK`]), a new
     /// place in order `next_ord + i`, and replaces their population.
     fn upsert_places(

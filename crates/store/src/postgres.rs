@@ -1,6 +1,8 @@
 //! The PostgreSQL dialect. Writers lock the audit head row first (`FOR UPDATE`), which
-//! serialises every audited write and keeps the chain linear; batches travel as arrays
-//! unpacked by `UNNEST`, a handful of statements per 50,000 rows.
+//! serialises every audited write and keeps the chain linear; keys and changed rows travel
+//! as arrays unpacked by `UNNEST`, a handful of statements per 50,000 rows; new values and
+//! audit rows are streamed with `COPY … FROM STDIN` (text format, see [`CopyText`]) straight
+//! into their tables, the next block formatted while the server stores the last.
 
 use std::time::Duration;
 
@@ -218,43 +220,170 @@ impl Dialect for Postgres {
         Ok(())
     }
 
-    async fn insert_audit(c: &mut PgConnection, entries: &[AuditEntry]) -> Result<()> {
-        let Some(first) = entries.first() else {
-            return Ok(());
-        };
-        let seq: Vec<i64> = entries.iter().map(|e| e.seq).collect();
-        let col = |f: fn(&AuditEntry) -> &String| -> Vec<String> {
-            entries.iter().map(|e| f(e).clone()).collect()
-        };
-        let opt = |f: fn(&AuditEntry) -> &Option<String>| -> Vec<Option<String>> {
-            entries.iter().map(|e| f(e).clone()).collect()
-        };
-        // One appender links every row: they share the time, the actor and the origin.
-        sqlx::query(
-            "INSERT INTO audit (seq, at, actor, action, entity, place, indicator, period, old, \
-             new, reason, prev_hash, hash, origin) \
-             SELECT u.seq, $12, $13, u.action, u.entity, u.place, u.indicator, u.period, u.old, \
-             u.new, u.reason, u.prev_hash, u.hash, $14 \
-             FROM UNNEST($1::int8[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], \
-             $7::text[], $8::text[], $9::text[], $10::text[], $11::text[]) \
-             AS u(seq, action, entity, place, indicator, period, old, new, reason, prev_hash, hash)",
+    async fn insert_values(
+        c: &mut PgConnection,
+        writes: &[CheckedWrite],
+        rows: &[usize],
+        actor: &str,
+        at: NaiveDateTime,
+    ) -> Result<(), sqlx::Error> {
+        let at = at.format(COPY_TIME).to_string();
+        copy_in(
+            c,
+            "COPY observations (indicator, place, period, component, value, state, reporter, \
+             reported_at, comment, source) FROM STDIN",
+            rows,
+            |out, &i| {
+                let w = &writes[i];
+                let k = w.key();
+                out.text(&k.indicator)
+                    .text(&k.place)
+                    .text(&k.period.to_string())
+                    .text(k.component.as_str())
+                    .raw(&format!("{:?}", w.value()))
+                    .raw("draft")
+                    .text(actor)
+                    .raw(&at)
+                    .text(w.comment())
+                    // No source named is stored as NULL (the plan's default applies).
+                    .optional(Some(w.source()).filter(|s| !s.is_empty()))
+                    .end();
+            },
         )
-        .bind(seq)
-        .bind(col(|e| &e.action))
-        .bind(col(|e| &e.entity))
-        .bind(opt(|e| &e.place))
-        .bind(opt(|e| &e.indicator))
-        .bind(opt(|e| &e.period))
-        .bind(opt(|e| &e.old))
-        .bind(opt(|e| &e.new))
-        .bind(opt(|e| &e.reason))
-        .bind(col(|e| &e.prev_hash))
-        .bind(col(|e| &e.hash))
-        .bind(first.at)
-        .bind(&first.actor)
-        .bind(&first.origin)
-        .execute(&mut *c)
+        .await
+    }
+
+    async fn insert_audit(c: &mut PgConnection, entries: &[AuditEntry]) -> Result<()> {
+        copy_in(
+            c,
+            "COPY audit (seq, at, actor, action, entity, place, indicator, period, old, new, \
+             reason, prev_hash, hash, origin) FROM STDIN",
+            entries,
+            |out, e| {
+                out.raw(&e.seq.to_string())
+                    .raw(&e.at.format(COPY_TIME).to_string())
+                    .text(&e.actor)
+                    .text(&e.action)
+                    .text(&e.entity)
+                    .optional(e.place.as_deref())
+                    .optional(e.indicator.as_deref())
+                    .optional(e.period.as_deref())
+                    .optional(e.old.as_deref())
+                    .optional(e.new.as_deref())
+                    .optional(e.reason.as_deref())
+                    .text(&e.prev_hash)
+                    .text(&e.hash)
+                    .optional(e.origin.as_deref())
+                    .end();
+            },
+        )
         .await?;
         Ok(())
+    }
+}
+
+/// A timestamp as `COPY`'s text format takes it (microseconds, as the column keeps).
+const COPY_TIME: &str = "%Y-%m-%d %H:%M:%S%.6f";
+
+/// Rows formatted per block sent: the server stores one block while the next is formatted.
+const COPY_BLOCK: usize = 10_000;
+
+/// Streams `items` into the table of `statement` (`COPY … FROM STDIN`, text format), each
+/// formatted by `row`, in blocks of [`COPY_BLOCK`]. The database's error (a refused code, a
+/// duplicate key) comes back as it is; the transaction then rolls back whole.
+async fn copy_in<T>(
+    c: &mut PgConnection,
+    statement: &'static str,
+    items: &[T],
+    row: impl Fn(&mut CopyText, &T),
+) -> Result<(), sqlx::Error> {
+    if items.is_empty() {
+        return Ok(());
+    }
+    let mut copy = c.copy_in_raw(statement).await?;
+    for block in items.chunks(COPY_BLOCK) {
+        let mut out = CopyText::default();
+        for item in block {
+            row(&mut out, item);
+        }
+        if let Err(e) = copy.send(out.0).await {
+            // The connection must leave the copy state before it goes back to the pool.
+            let _ = copy.abort(e.to_string()).await;
+            return Err(e);
+        }
+    }
+    copy.finish().await?;
+    Ok(())
+}
+
+/// Rows in `COPY`'s text format: fields separated by tabs, rows ended by a newline, `\N`
+/// for NULL, and a backslash, tab, newline or carriage return in a text escaped (U+0000
+/// never reaches here: `common::check_text`).
+#[derive(Default)]
+struct CopyText(Vec<u8>, bool);
+
+impl CopyText {
+    /// A tab before every field but a row's first (`.1`: the row has a field).
+    fn separate(&mut self) {
+        if std::mem::replace(&mut self.1, true) {
+            self.0.push(b'\t');
+        }
+    }
+
+    /// A field known to need no escaping (a number, a time, a fixed word).
+    fn raw(&mut self, field: &str) -> &mut Self {
+        self.separate();
+        self.0.extend_from_slice(field.as_bytes());
+        self
+    }
+
+    fn text(&mut self, field: &str) -> &mut Self {
+        self.separate();
+        let bytes = field.as_bytes();
+        if !bytes
+            .iter()
+            .any(|b| matches!(b, b'\\' | b'\t' | b'\n' | b'\r'))
+        {
+            self.0.extend_from_slice(bytes);
+            return self;
+        }
+        for &b in bytes {
+            match b {
+                b'\\' => self.0.extend_from_slice(b"\\\\"),
+                b'\t' => self.0.extend_from_slice(b"\\t"),
+                b'\n' => self.0.extend_from_slice(b"\\n"),
+                b'\r' => self.0.extend_from_slice(b"\\r"),
+                _ => self.0.push(b),
+            }
+        }
+        self
+    }
+
+    fn optional(&mut self, field: Option<&str>) -> &mut Self {
+        match field {
+            Some(f) => self.text(f),
+            None => self.raw("\\N"),
+        }
+    }
+
+    fn end(&mut self) {
+        self.0.push(b'\n');
+        self.1 = false;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::CopyText;
+
+    #[test]
+    fn copy_text_escapes_what_the_format_reads_specially() {
+        let mut out = CopyText::default();
+        out.text("a\tb\\c").optional(None).text("").end();
+        out.text("").text("x\ny\rz").raw("1.5").end();
+        assert_eq!(
+            String::from_utf8(out.0).unwrap(),
+            "a\\tb\\\\c\t\\N\t\n\tx\\ny\\rz\t1.5\n"
+        );
     }
 }

@@ -102,6 +102,48 @@ fn keys_json<'k>(keys: impl Iterator<Item = &'k ValueKey>) -> Result<String> {
 const KEYS_IN: &str = "(indicator, place, period, component) IN (SELECT j.value->>0, \
      j.value->>1, j.value->>2, j.value->>3 FROM json_each($1) AS j)";
 
+/// What `upsert_values` adds to the insert of `write_values`.
+const UPSERT: &str = " ON CONFLICT (indicator, place, period, component) DO UPDATE SET \
+     value = excluded.value, state = 'draft', reporter = excluded.reporter, \
+     reported_at = excluded.reported_at, comment = excluded.comment, source = excluded.source";
+
+/// Inserts `writes[i]` for each `i` of `rows` as drafts by `actor` at `at`, each statement
+/// ended by `conflict` (an upsert's clause, or nothing for values not stored yet).
+async fn write_values(
+    c: &mut SqliteConnection,
+    writes: &[CheckedWrite],
+    rows: &[usize],
+    actor: &str,
+    at: NaiveDateTime,
+    conflict: &'static str,
+) -> Result<(), sqlx::Error> {
+    // 10 parameters a row: 3,000 rows a statement, within SQLite's limit of 32,766.
+    let reported_at = sqlite_time(&at);
+    for rows in rows.chunks(3000) {
+        let mut qb = QueryBuilder::<Sqlite>::new(
+            "INSERT INTO observations (indicator, place, period, component, value, comment, \
+             state, reporter, reported_at, source) ",
+        );
+        qb.push_values(rows, |mut b, &i| {
+            let w = &writes[i];
+            b.push_bind(w.key().indicator.as_str())
+                .push_bind(w.key().place.as_str())
+                .push_bind(w.key().period.to_string())
+                .push_bind(w.key().component.as_str())
+                .push_bind(w.value())
+                .push_bind(w.comment())
+                .push_bind("draft")
+                .push_bind(actor)
+                .push_bind(reported_at.as_str())
+                // No source named is stored as NULL (the plan's default applies).
+                .push_bind(Some(w.source()).filter(|s| !s.is_empty()));
+        });
+        qb.push(conflict);
+        qb.build().execute(&mut *c).await?;
+    }
+    Ok(())
+}
+
 impl Dialect for Sqlite {
     const BACKEND: Backend = Backend::Sqlite;
     const BEGIN_WRITE: &'static str = "BEGIN IMMEDIATE";
@@ -175,36 +217,17 @@ impl Dialect for Sqlite {
         actor: &str,
         at: NaiveDateTime,
     ) -> Result<(), sqlx::Error> {
-        // 10 parameters a row: 3,000 rows a statement, within SQLite's limit of 32,766.
-        let reported_at = sqlite_time(&at);
-        for rows in chunk.chunks(3000) {
-            let mut qb = QueryBuilder::<Sqlite>::new(
-                "INSERT INTO observations (indicator, place, period, component, value, comment, \
-                 state, reporter, reported_at, source) ",
-            );
-            qb.push_values(rows, |mut b, &i| {
-                let w = &writes[i];
-                b.push_bind(w.key().indicator.as_str())
-                    .push_bind(w.key().place.as_str())
-                    .push_bind(w.key().period.to_string())
-                    .push_bind(w.key().component.as_str())
-                    .push_bind(w.value())
-                    .push_bind(w.comment())
-                    .push_bind("draft")
-                    .push_bind(actor)
-                    .push_bind(reported_at.as_str())
-                    // No source named is stored as NULL (the plan's default applies).
-                    .push_bind(Some(w.source()).filter(|s| !s.is_empty()));
-            });
-            qb.push(
-                " ON CONFLICT (indicator, place, period, component) DO UPDATE SET \
-                 value = excluded.value, state = 'draft', reporter = excluded.reporter, \
-                 reported_at = excluded.reported_at, comment = excluded.comment, \
-                 source = excluded.source",
-            );
-            qb.build().execute(&mut *c).await?;
-        }
-        Ok(())
+        write_values(c, writes, chunk, actor, at, UPSERT).await
+    }
+
+    async fn insert_values(
+        c: &mut SqliteConnection,
+        writes: &[CheckedWrite],
+        rows: &[usize],
+        actor: &str,
+        at: NaiveDateTime,
+    ) -> Result<(), sqlx::Error> {
+        write_values(c, writes, rows, actor, at, "").await
     }
 
     async fn upsert_places(

@@ -76,6 +76,7 @@ pub fn audit_filter(q: &AuditQuery) -> ApiResult<AuditFilter> {
         indicator: q.indicator.clone(),
         actor: q.actor.clone(),
         action: q.action.clone(),
+        entity: None,
         since: q
             .since
             .as_deref()
@@ -172,13 +173,42 @@ const ACTIONS: &[(&str, &str, &str)] = &[
     ("survey_form.add", "导入调查问卷", "questionnaire imported"),
     ("survey_form.edit", "更新调查问卷", "questionnaire updated"),
     ("survey_round.open", "开启调查轮次", "survey round opened"),
+    ("survey_round.close", "结束调查轮次", "survey round closed"),
+    ("survey_token.issue", "发放调查邀请码", "survey invitation issued"),
+    ("survey_token.use", "使用调查邀请码", "survey invitation used"),
+    ("survey_response.add", "收到调查答卷", "survey answer received"),
+    ("survey_fieldwork.edit", "设置调查公开链接", "survey open link set"),
     (
         "survey_answers.import",
         "导入调查答卷",
         "survey answers imported",
     ),
+    ("survey.categories", "修改需求分类", "demand categories changed"),
+    (
+        "survey_results.publish",
+        "发布调查结果",
+        "survey results published",
+    ),
     ("facility.add", "登记设施", "facility registered"),
+    ("assist.household.add", "登记困难家庭", "household registered"),
+    ("assist.household.edit", "修改困难家庭信息", "household changed"),
+    ("assist.household.status", "变更救助状态", "household status changed"),
+    ("assist.reveal", "查看完整个人信息", "personal data viewed whole"),
+    ("assist.export", "导出完整个人信息", "personal data exported whole"),
+    ("assist.rekey", "更换加密密钥", "personal data sealed under a new key"),
+    ("assist.standard", "调整低保标准", "allowance standard changed"),
+    ("assist.rules", "修改救助资格规则", "eligibility rules changed"),
+    ("catalogue.save", "载入服务清单", "service catalogue loaded"),
+    ("compliance.report", "填报服务达标", "service compliance reported"),
+    (
+        "config.compliance",
+        "修改服务达标设置",
+        "compliance settings changed",
+    ),
     ("facility.edit", "修改设施", "facility changed"),
+    ("walk_network.load", "载入路网", "walking network loaded"),
+    ("circle.compute", "计算15分钟公共服务圈", "15-minute circle computed"),
+    ("circle_config.set", "设置15分钟公共服务圈", "15-minute circle configured"),
     ("measures.add", "填报细化措施", "measures entered"),
     ("measures.edit", "修改细化措施", "measures changed"),
     (
@@ -192,6 +222,11 @@ const ACTIONS: &[(&str, &str, &str)] = &[
         "measures deadline changed",
     ),
     ("publication.publish", "发布数据", "figures published"),
+    (
+        "exchange.dhis2_mapping",
+        "修改 DHIS2 交换映射",
+        "DHIS2 mapping changed",
+    ),
     (
         "publication.correct",
         "更正重新发布数据",
@@ -262,6 +297,11 @@ fn action_code(text: &str) -> String {
 /// (`source.kind`), then by its last name.
 const FIELDS: &[(&str, &str, &str)] = &[
     ("facility_type", "设施类型", "facility type"),
+    ("data_set", "数据集", "data set"),
+    ("data_element", "数据元素", "data elements"),
+    ("category_option_combo", "类别选项组合", "category option combos"),
+    ("org_unit", "组织机构", "org units"),
+    ("uid", "标识", "UID"),
     ("location.lon", "经度", "longitude"),
     ("location.lat", "纬度", "latitude"),
     ("capacity.amount", "容量", "capacity"),
@@ -387,6 +427,44 @@ const FIELDS: &[(&str, &str, &str)] = &[
     ("rows", "名次", "rows"),
     ("published_at", "发布时间", "published at"),
     ("published_by", "发布人", "published by"),
+    ("published_on", "发布日期", "published on"),
+    ("categories", "需求分类", "categories"),
+    ("keywords", "关键词", "keywords"),
+    ("name_en", "英文名称", "English name"),
+    ("cells", "指数单元格", "index cells"),
+    ("round", "调查轮次", "survey round"),
+    ("stratum", "镇(街道)", "stratum"),
+    ("mode", "答卷方式", "mode"),
+    ("received_on", "收到日期", "received on"),
+    ("issued_on", "发放日期", "issued on"),
+    ("list", "批次", "issue"),
+    ("open_link", "公开链接", "open link"),
+    ("values", "答案", "answers"),
+    ("district", "全区", "district"),
+    ("form_id", "问卷", "questionnaire"),
+    ("catalogue", "服务清单", "service catalogue"),
+    ("gap_orders", "未达标自动督办", "orders for gaps"),
+    ("order_days", "督办期限(天)", "orders' days"),
+    ("met", "是否达标", "met"),
+    ("evidence", "佐证", "evidence"),
+    ("reported_by", "填报人", "reported by"),
+    ("item", "服务项目", "service item"),
+    ("reported_at", "填报时间", "reported at"),
+    ("income_year", "家庭年收入(元)", "household income (yuan)"),
+    ("assets", "家庭金融资产(元)", "financial assets (yuan)"),
+    ("needs", "需求", "needs"),
+    ("history", "状态记录", "status history"),
+    ("members", "家庭成员", "members"),
+    ("personal.members", "家庭成员(脱敏)", "members (masked)"),
+    ("personal.address", "详细地址(脱敏)", "address (masked)"),
+    ("consent.date", "授权同意日期", "consent date"),
+    ("consent.scope", "授权同意范围", "consent scope"),
+    ("consent.how", "授权同意方式", "consent given by"),
+    ("demo", "演示数据", "demo data"),
+    ("household", "困难家庭", "household"),
+    ("what", "查看内容", "what was seen"),
+    ("standards", "低保标准", "allowance standards"),
+    ("toml", "规则文本", "rules text"),
 ];
 
 /// Fields that name who did something: shown as the person's name.
@@ -399,6 +477,7 @@ const PERSON_FIELDS: &[&str] = &[
     "proposed_by",
     "decided_by",
     "published_by",
+    "reported_by",
     "login",
     "logins",
 ];
@@ -442,6 +521,7 @@ fn code_label(code: &str, prefer: &str, en: bool) -> Option<String> {
     let preferred = match prefer {
         "value" => value_state(),
         "target" => split_state(),
+        f if f.starts_with("survey") => survey_code(code, f == "survey_response", en),
         _ => None,
     };
     preferred
@@ -477,6 +557,17 @@ fn code_label(code: &str, prefer: &str, en: bool) -> Option<String> {
                 })
         })
         .or_else(|| {
+            use youxiang_core::assist::register::{Category, HouseholdStatus};
+            of::<Category>(code, Category::label_zh, Category::label_en, en).or_else(|| {
+                of::<HouseholdStatus>(
+                    code,
+                    HouseholdStatus::label_zh,
+                    HouseholdStatus::label_en,
+                    en,
+                )
+            })
+        })
+        .or_else(|| {
             // A published set's version (`v2`).
             let n: u32 = code.strip_prefix('v')?.parse().ok()?;
             Some(if en {
@@ -495,6 +586,9 @@ fn code_label(code: &str, prefer: &str, en: bool) -> Option<String> {
                 "rejected" => ("数据被退回", "sent back"),
                 "manual" => ("专班交办", "raised by hand"),
                 "bottom_rank" => ("排名靠后", "bottom of the ranking"),
+                "compliance_gap" => ("服务未达标", "service item not met"),
+                "met" => ("达标", "met"),
+                "not_met" => ("未达标", "not met"),
                 "unread" => ("未读", "unread"),
                 "read" => ("已读", "read"),
                 "changed" => ("已更改", "changed"),
@@ -507,6 +601,24 @@ fn code_label(code: &str, prefer: &str, en: bool) -> Option<String> {
             };
             Some(if en { words.1 } else { words.0 }.to_string())
         })
+}
+
+/// The survey's fieldwork codes: a token's and a round's states, an answer's mode.
+fn survey_code(code: &str, answer: bool, en: bool) -> Option<String> {
+    let words = match code {
+        _ if answer => ("", ""),
+        "unused" => ("未使用", "unused"),
+        "used" => ("已使用", "used"),
+        "open" => ("进行中", "open"),
+        "closed" => ("已结束", "closed"),
+        _ => ("", ""),
+    };
+    if words.0.is_empty() {
+        let mode: youxiang_app::survey_fieldwork::AnswerMode =
+            serde_json::from_value(serde_json::Value::String(code.to_string())).ok()?;
+        return Some(if en { mode.label_en() } else { mode.label_zh() }.to_string());
+    }
+    Some(if en { words.1 } else { words.0 }.to_string())
 }
 
 /// What the page needs to put a stored state into words.
@@ -692,6 +804,8 @@ fn changes(old: Option<&str>, new: Option<&str>, keyed: bool, w: &Words) -> Vec<
     let skip = |k: &str| {
         // `link` is the page a message points to: the row names the message already.
         matches!(k, "id" | "created_at" | "created_by" | "link")
+            // The register's sealed personal data: ciphertext, nothing to read.
+            || k.starts_with("sealed.")
             || (keyed && matches!(k, "indicator" | "place" | "period" | "component"))
             || (k == "version" && w.family != "plan")
             // A user's row names the user already.
@@ -782,6 +896,9 @@ fn entity_text(e: &AuditEntry, w: &Words) -> String {
                     "manage" => ("管理设置", "management settings", String::new()),
                     "demo" => ("演示数据设置", "demo settings", String::new()),
                     "assess_scheme" => ("考核方案", "assessment scheme", String::new()),
+                    "dhis2_mapping" => ("DHIS2 交换映射", "DHIS2 mapping", String::new()),
+                    "survey_categories" => ("需求分类", "demand categories", String::new()),
+                    "compliance" => ("服务达标设置", "compliance settings", String::new()),
                     _ => ("设置", "settings", id.to_string()),
                 },
                 "boundary" => ("边界", "boundary", w.place(id)),
@@ -827,6 +944,30 @@ fn entity_text(e: &AuditEntry, w: &Words) -> String {
                 },
                 "unit" => ("单位", "unit", id.to_string()),
                 "facility" => ("设施", "facility", id.to_string()),
+                "walk_network" => ("路网", "walking network", String::new()),
+                "circle" => ("15分钟公共服务圈", "15-minute circle", String::new()),
+                "circle_config" => ("15分钟公共服务圈设置", "15-minute circle settings", String::new()),
+                "assist_household" => ("困难家庭", "household", id.to_string()),
+                // `household:time:suffix`.
+                "assist_reveal" => (
+                    "个人信息查看",
+                    "personal data view",
+                    id.split(':').next().unwrap_or(id).replace('*', "全部"),
+                ),
+                "assist_config" => match id {
+                    "standards" => ("低保标准", "allowance standards", String::new()),
+                    _ => ("救助资格规则", "eligibility rules", String::new()),
+                },
+                "catalogue" => ("服务清单", "service catalogue", id.to_string()),
+                // `edition|item|place|period`.
+                "compliance_report" => match id.split('|').collect::<Vec<_>>().as_slice() {
+                    [_, item, place, period] => (
+                        "服务达标填报",
+                        "compliance report",
+                        format!("{item} · {} · {}", w.place(place), w.period(period)),
+                    ),
+                    _ => ("服务达标填报", "compliance report", id.to_string()),
+                },
                 "publication" => ("公开发布", "publication", w.period(id)),
                 "year_measures" => ("细化措施", "measures", id.replace('|', " ")),
                 "year_measures_deadline" => {
@@ -835,6 +976,14 @@ fn entity_text(e: &AuditEntry, w: &Words) -> String {
                 "survey_form" => ("调查问卷", "questionnaire", id.to_string()),
                 "survey_round" => ("调查轮次", "survey round", id.to_string()),
                 "survey_answers" => ("调查答卷", "survey answers", id.to_string()),
+                "survey_results" => ("调查结果", "survey results", id.to_string()),
+                "survey_token" => (
+                    "调查邀请码",
+                    "survey invitation",
+                    id.chars().take(8).collect(),
+                ),
+                "survey_response" => ("调查答卷", "survey answer", id.to_string()),
+                "survey_fieldwork" => ("调查实施设置", "survey fieldwork", id.to_string()),
                 "profile" => ("个人设置", "profile", person(w.state, id, w.en)),
                 _ => return e.entity.clone(),
             };

@@ -439,6 +439,29 @@ struct MapPoint {
     value: [f64; 2],
 }
 
+/// The spec `static/facilities.js` draws: the district whose boundaries are the ground, the
+/// points (`status` `open`, `planned` or `closed` picks the colour) and the texts, each
+/// `(English, Chinese)`: the note without JavaScript, then the three series' names.
+pub(crate) fn map_spec<P: Serialize>(
+    district: &str,
+    points: &[P],
+    en: bool,
+    [no_js, open, planned, closed]: [(&str, &str); 4],
+) -> String {
+    let pick = |(e, z): (&str, &str)| if en { e.to_string() } else { z.to_string() };
+    serde_json::json!({
+        "district": district,
+        "points": points,
+        "text": {
+            "no_echarts": pick(no_js),
+            "failed": pick(("The town boundaries could not be loaded: ", "镇(街道)边界未能载入:")),
+            "approximate": pick(("Approximate town boundaries, not legal ones", "镇(街道)边界为示意,非法定界线")),
+            "open": pick(open), "planned": pick(planned), "closed": pick(closed),
+        },
+    })
+    .to_string()
+}
+
 #[derive(Template)]
 #[template(path = "facilities.html")]
 struct FacilitiesPage {
@@ -593,26 +616,20 @@ async fn facilities_page(
         })
         .collect();
     let unlocated = list.len() - points.len();
-    let map = serde_json::json!({
-        "district": district,
-        "points": points,
-        "text": if en {
-            serde_json::json!({
-                "no_echarts": "The map needs JavaScript; the table below lists every facility.",
-                "failed": "The town boundaries could not be loaded: ",
-                "approximate": "Approximate town boundaries, not legal ones",
-                "planned": "planned", "open": "open", "closed": "closed",
-            })
-        } else {
-            serde_json::json!({
-                "no_echarts": "地图需要浏览器脚本;下表列出全部设施。",
-                "failed": "镇(街道)边界未能载入:",
-                "approximate": "镇(街道)边界为示意,非法定界线",
-                "planned": "规划中", "open": "运行中", "closed": "已关闭",
-            })
-        },
-    })
-    .to_string();
+    let map = map_spec(
+        &district,
+        &points,
+        en,
+        [
+            (
+                "The map needs JavaScript; the table below lists every facility.",
+                "地图需要浏览器脚本;下表列出全部设施。",
+            ),
+            ("open", "运行中"),
+            ("planned", "规划中"),
+            ("closed", "已关闭"),
+        ],
+    );
     let mut export = Vec::new();
     if let Some(t) = filter.facility_type {
         export.push(format!("type={}", t.code()));

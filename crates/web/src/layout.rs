@@ -168,6 +168,8 @@ pub struct UserView {
     pub can_audit: bool,
     /// The programme office: the register of units is in its menu.
     pub is_office: bool,
+    /// Uses the register of households in difficulty (弱有众扶).
+    pub can_assist: bool,
     /// The password must be changed first: the menu is hidden (it would lead back here).
     pub restricted: bool,
 }
@@ -231,6 +233,7 @@ pub fn chrome(web: &Shared, en: bool, who: Option<&Authed>, path: &str) -> Chrom
             can_approve: a.user.role.can_approve(),
             can_audit: a.user.role.can_read_audit(),
             is_office: a.user.role.is_office(),
+            can_assist: youxiang_core::assist::rights::may_use_register(&a.user),
             restricted: a.change_due.is_some(),
         }),
         csrf: who.map(|a| a.csrf.clone()).unwrap_or_default(),

@@ -23,10 +23,14 @@ pub mod completeness;
 pub mod download;
 pub mod error;
 pub mod extract;
+pub mod assist;
+pub mod compliance;
+pub mod circle;
 pub mod facilities;
 pub mod inbox;
 pub mod indicator;
 pub mod key_targets;
+pub mod exchange;
 pub mod langmark;
 pub mod layout;
 pub mod map;
@@ -47,6 +51,9 @@ pub mod reports;
 pub mod revisions;
 pub mod session;
 pub mod status;
+pub mod survey;
+pub mod survey_entry;
+pub mod survey_public;
 pub mod targets;
 pub mod tasks;
 pub mod text;
@@ -195,7 +202,14 @@ pub fn router(app: Arc<App>, config: WebConfig) -> Router {
         .merge(my::routes())
         .merge(units::routes())
         .merge(facilities::routes())
+        .merge(circle::routes())
+        .merge(compliance::routes())
+        .merge(assist::routes())
         .merge(publication::routes())
+        .merge(exchange::routes())
+        .merge(survey::routes())
+        .merge(survey_entry::routes())
+        .merge(survey_public::routes(web.clone()))
         .merge(public::routes(web.clone()))
         .merge(ops::routes())
         .merge(assets::routes())

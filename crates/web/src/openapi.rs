@@ -48,7 +48,13 @@ pub fn document() -> utoipa::openapi::OpenApi {
         crate::yearly::YearlyDoc::openapi(),
         crate::units::UnitsDoc::openapi(),
         crate::facilities::FacilitiesDoc::openapi(),
+        crate::circle::CircleDoc::openapi(),
+        crate::compliance::ComplianceDoc::openapi(),
+        crate::assist::AssistDoc::openapi(),
         crate::publication::PublicationDoc::openapi(),
+        crate::exchange::ExchangeDoc::openapi(),
+        crate::survey::SurveyResultsDoc::openapi(),
+        crate::survey_entry::SurveyFieldworkDoc::openapi(),
         crate::public::PublicDoc::openapi(),
     ]
     .into_iter()

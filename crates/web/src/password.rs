@@ -46,7 +46,18 @@ fn open_while_due(method: &Method, path: &str) -> bool {
     ) || path.starts_with("/static/")
         || crate::ops::is_ops_path(path)
         || path == "/favicon.ico"
+        || is_public_path(path)
         || (path == "/api/v1/session" && (method == Method::GET || method == Method::DELETE))
+}
+
+/// The pages and files anyone may read without signing in (the public dashboard, open
+/// data, the survey's answer page): a signed-in user whose password is due reads them as
+/// anyone would.
+fn is_public_path(path: &str) -> bool {
+    path == "/public"
+        || path.starts_with("/public/")
+        || path.starts_with("/open/")
+        || path.starts_with("/s/")
 }
 
 /// Before every request: a session whose password must be changed reaches only the

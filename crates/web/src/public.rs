@@ -60,12 +60,14 @@ pub fn routes(web: Shared) -> Router<Shared> {
         .route("/open/v1/indicator/{code}", get(indicator_file))
         .route("/open/v1/indicator/{code}/chart.svg", get(indicator_chart))
         .route("/open/v1/place/{code}", get(place_file))
+        .route("/open/v1/survey.json", get(crate::survey::open_survey_json))
+        .route("/open/v1/survey.csv", get(crate::survey::open_survey_csv))
         .route_layer(axum::middleware::from_fn_with_state(web, limit))
 }
 
 /// Whether `path` is public (no user, no session is looked up for it).
 pub fn is_public_path(path: &str) -> bool {
-    path == "/public" || path.starts_with("/open/")
+    path == "/public" || path.starts_with("/open/") || path.starts_with("/s/")
 }
 
 // ---- rate limit ----------------------------------------------------------------------
@@ -117,7 +119,7 @@ impl RateLimit {
     }
 }
 
-async fn limit(State(web): State<Shared>, request: Request, next: Next) -> Response {
+pub(crate) async fn limit(State(web): State<Shared>, request: Request, next: Next) -> Response {
     let (parts, body) = request.into_parts();
     let ip = crate::auth::client_ip(&parts, &web.config);
     if let Err(secs) = web.public.limit.check(ip, Instant::now()) {

@@ -573,6 +573,9 @@ pub struct DomainView {
     pub task_lights: LightCounts,
     /// The 重点任务目标 page filtered to the domain.
     pub task_link: String,
+    /// 满意度: the latest published survey's index of the domain at the place, in words
+    /// (empty: no published survey covers it).
+    pub satisfaction: String,
 }
 
 pub struct ChildView {
@@ -657,6 +660,7 @@ fn overview_page(
     doing: &crate::problems::Doing,
     tracks: &Tracks,
     panels: String,
+    survey: Option<youxiang_app::survey_results::PublishedSurvey>,
 ) -> PageResult {
     let c = who.chrome(web, path);
     let period = period.filter(|p| !p.trim().is_empty());
@@ -777,6 +781,12 @@ fn overview_page(
                 task_targets: d.task_targets,
                 task_lights: d.task_lights,
                 task_link: format!("/key-targets?domain={}", d.code),
+                satisfaction: crate::survey::satisfaction_text(
+                    c.en,
+                    survey.as_ref(),
+                    &d.code,
+                    &ov.place,
+                ),
                 ..domain_orders(&c, &state, doing, &d.code, &ov.place)
             })
             .collect(),
@@ -829,6 +839,7 @@ fn domain_orders(
         task_targets: 0,
         task_lights: LightCounts::default(),
         task_link: String::new(),
+        satisfaction: String::new(),
     }
 }
 
@@ -907,6 +918,7 @@ async fn overview_html(
         &doing,
         &tracks,
         panels,
+        crate::survey::dashboard_survey(&web).await,
     )
 }
 
@@ -936,5 +948,6 @@ async fn place_html(
         &doing,
         &tracks,
         panels,
+        crate::survey::dashboard_survey(&web).await,
     )
 }

@@ -12,8 +12,11 @@ use youxiang_app::App;
 use youxiang_web::{DEMO_PASSWORD, WebConfig};
 
 mod assess;
+mod assist;
 mod charts;
 mod chinese;
+mod compliance;
+mod dhis2;
 mod drafts;
 mod english;
 mod facilities;
@@ -33,7 +36,9 @@ mod restart;
 mod review;
 mod separation;
 mod shapes;
+mod survey_fieldwork;
 mod sources_units;
+mod survey_results;
 mod targets;
 mod yearly;
 

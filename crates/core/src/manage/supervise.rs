@@ -118,6 +118,13 @@ pub enum OrderSource {
         #[serde(default)]
         unit: String,
     },
+    /// Raised when a service item of the catalogue was not met (服务未达标) at a place in
+    /// a period.
+    ComplianceGap {
+        item: String,
+        place: String,
+        period: String,
+    },
 }
 
 impl OrderSource {
@@ -135,6 +142,11 @@ impl OrderSource {
             OrderSource::BottomRank { by, month, unit } => {
                 format!("bottom_rank:{by}:{month}:{unit}")
             }
+            OrderSource::ComplianceGap {
+                item,
+                place,
+                period,
+            } => format!("compliance_gap:{item}:{place}:{period}"),
         }
     }
 
@@ -154,6 +166,11 @@ impl OrderSource {
                 let by = if by == "town" { "镇街" } else { "部门" };
                 format!("{month} {by}排名连续靠后自动立项({unit})")
             }
+            OrderSource::ComplianceGap {
+                item,
+                place,
+                period,
+            } => format!("服务未达标自动立项({item},{place},{period})"),
         }
     }
 
@@ -173,6 +190,11 @@ impl OrderSource {
             OrderSource::BottomRank { by, month, unit } => {
                 format!("bottom of the {by} ranking running to {month} ({unit})")
             }
+            OrderSource::ComplianceGap {
+                item,
+                place,
+                period,
+            } => format!("service item not met ({item}, {place}, {period})"),
         }
     }
 }

@@ -4,6 +4,7 @@
 //!
 //! Pure: forms, answers and frames are passed in; nothing is read or stored here.
 
+pub mod demand;
 pub mod expr;
 pub mod form;
 pub mod index;

@@ -826,6 +826,7 @@ pub fn sample() -> QuarterlyReport {
         rankings,
         supervision,
         survey: Some(survey),
+        compliance: None,
         trends,
         work: Default::default(),
     }

@@ -198,23 +198,43 @@ impl<D: Dialect> Write<D> {
     }
 
     /// Appends `rows` to the chain (none: the head stays), moves the head, and commits.
-    pub(crate) async fn commit(mut self, rows: Vec<NewAudit>) -> Result<()> {
+    pub(crate) async fn commit(self, rows: Vec<NewAudit>) -> Result<()> {
+        let mut chain = self.chain();
+        let entries = chain.link(rows);
+        self.commit_linked(entries, chain).await
+    }
+
+    /// The chain as this write found it, to link its rows elsewhere — on another thread
+    /// while its statements run — and commit them with [`Write::commit_linked`].
+    pub(crate) fn chain(&self) -> Appender {
+        self.appender.clone()
+    }
+
+    /// Appends `entries`, linked by `chain` from [`Write::chain`], moves the head, commits.
+    pub(crate) async fn commit_linked(
+        mut self,
+        entries: Vec<AuditEntry>,
+        chain: Appender,
+    ) -> Result<()> {
         let first = self.appender.seq + 1;
-        if !rows.is_empty() {
-            let mut rows = rows.into_iter().peekable();
-            while rows.peek().is_some() {
-                let entries = self.appender.link(rows.by_ref().take(CHUNK));
-                D::insert_audit(&mut self.tx, &entries).await?;
-            }
+        if entries.first().is_some_and(|e| e.seq != first)
+            || chain.seq != self.appender.seq + entries.len() as i64
+        {
+            return Err(StoreError::Corrupt("审计记录未接在链头之后".into()));
+        }
+        for chunk in entries.chunks(CHUNK) {
+            D::insert_audit(&mut self.tx, chunk).await?;
+        }
+        if !entries.is_empty() {
             sql("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
-                .bind(self.appender.seq)
-                .bind(self.appender.hash.as_str())
+                .bind(chain.seq)
+                .bind(chain.hash.as_str())
                 .execute(&mut self.tx)
                 .await?;
         }
         self.tx.commit().await?;
-        if self.appender.seq >= first {
-            self.own.note(first, self.appender.seq);
+        if chain.seq >= first {
+            self.own.note(first, chain.seq);
         }
         Ok(())
     }
@@ -337,6 +357,7 @@ impl<D: Dialect> AuditStore for SqlStore<D> {
              AND (CAST($4 AS TEXT) IS NULL OR action = $4) \
              AND (CAST($5 AS TIMESTAMP) IS NULL OR at >= $5) \
              AND (CAST($6 AS TIMESTAMP) IS NULL OR at < $6) \
+             AND (CAST($8 AS TEXT) IS NULL OR entity = $8) \
              ORDER BY seq DESC LIMIT $7"
         ))
         .bind(&filter.place)
@@ -346,6 +367,7 @@ impl<D: Dialect> AuditStore for SqlStore<D> {
         .bind(filter.since)
         .bind(filter.until)
         .bind(limit(filter.limit.unwrap_or(1000)))
+        .bind(&filter.entity)
         .fetch_all(&mut self.pool.acquire().await?)
         .await?;
         rows.iter().map(audit_from_row).collect()

@@ -9,7 +9,10 @@ use youxiang_core::value::{Observation, Transition, ValueKey};
 use super::{OBS_COLUMNS, On, Sql, SqlStore, Write, limit, obs_from_row, sql, sql_built};
 use crate::common::*;
 use crate::dialect::{CHUNK, Dialect, Get};
-use crate::{Result, UploadInfo, UploadRecord, ValueChange, ValueFilter, ValueStore, WriteOutcome};
+use crate::{
+    Result, StoreError, UploadInfo, UploadRecord, ValueChange, ValueFilter, ValueStore,
+    WriteOutcome,
+};
 
 /// The stored values of `keys`, by index into `keys`.
 async fn existing<'k, D: Dialect>(
@@ -130,23 +133,46 @@ impl<D: Dialect> ValueStore for SqlStore<D> {
         let found = existing(&mut w, writes.iter().map(|w| w.key())).await?;
         let at = w.at;
         let plan = plan_writes(writes, found, actor, at)?;
-        for chunk in plan.changed.chunks(CHUNK) {
+        // Values not stored yet are inserted as a stream (no conflict to look for: the
+        // write lock is held since they were looked up); changed ones updated in place.
+        let (mut fresh, mut stored) = (Vec::new(), Vec::new());
+        for (&i, c) in plan.changed.iter().zip(&plan.changes) {
+            match c.old {
+                None => fresh.push(i),
+                Some(_) => stored.push(i),
+            }
+        }
+        let changed = plan.changes.len();
+        let head = w.head_after(changed);
+        // The audit rows are made and hashed on another thread while the values are
+        // written (the chain's head is fixed: the write lock is held).
+        let linking = {
+            let (mut chain, changes) = (w.chain(), plan.changes);
+            tokio::task::spawn_blocking(move || {
+                let rows = changes.iter().map(|c| value_audit("value.write", c, None));
+                let entries = chain.link(rows);
+                (changes, entries, chain)
+            })
+        };
+        D::insert_values(w.conn(), writes, &fresh, actor, at)
+            .await
+            .map_err(unknown_codes)?;
+        for chunk in stored.chunks(CHUNK) {
             D::upsert_values(w.conn(), writes, chunk, actor, at)
                 .await
                 .map_err(unknown_codes)?;
         }
         if let Some(src) = source {
-            let head = w.head_after(plan.changes.len());
-            record_upload(&mut w, src, actor, plan.changes.len(), head).await?;
+            record_upload(&mut w, src, actor, changed, head).await?;
         }
-        let rows = plan
-            .changes
-            .iter()
-            .map(|c| value_audit("value.write", c, None))
-            .collect();
-        w.commit(rows).await?;
+        let (changes, entries, chain) = match linking.await {
+            Ok(linked) => linked,
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            Err(e) => return Err(StoreError::Invalid(format!("审计记录未能生成:{e}"))),
+        };
+        w.commit_linked(entries, chain).await?;
         Ok(WriteOutcome {
-            changes: plan.changes,
+            changes,
             unchanged: plan.unchanged,
         })
     }

@@ -78,6 +78,12 @@ pub enum SourceDto {
         month: String,
         unit: String,
     },
+    /// Raised when a service item of the catalogue was not met at a place in a period.
+    ComplianceGap {
+        item: String,
+        place: String,
+        period: String,
+    },
 }
 
 /// One successful transition.
@@ -226,6 +232,15 @@ impl From<&Order> for OrderDto {
                 OrderSource::BottomRank { by, month, unit } => {
                     SourceDto::BottomRank { by, month, unit }
                 }
+                OrderSource::ComplianceGap {
+                    item,
+                    place,
+                    period,
+                } => SourceDto::ComplianceGap {
+                    item,
+                    place,
+                    period,
+                },
             },
             lead_unit: lead_unit.clone(),
             partner_units: partner_units.clone(),
