@@ -19,7 +19,7 @@ test("the matrix explains a cell when it is opened", async () => {
   const cell = page.locator(".cm details", { hasText: /达标|未达标/ }).filter({ has: page.locator("li", { hasText: "直线估算" }) }).first();
   await cell.locator("summary").click();
   const why = await cell.locator("ul").innerText();
-  assert.match(why, /米、步行 [\d.]+ 分钟(直线估算)/);
+  assert.match(why, /米、步行 [\d.]+ 分钟\(直线估算\)/);
   assert.deepEqual(latinWords(await shownText(page)), [], "no stray Latin word on the Chinese page");
   await page.screenshot({ path: `${SHOTS}/compliance-1440.png`, fullPage: false });
   assert.ok(await noPageScroll(page), "no sideways scroll at 1440 px");

@@ -862,6 +862,22 @@ impl App {
     }
 }
 
+impl App {
+    /// Reads the key file configured for `db_url` (`YOUXIANG_ASSIST_KEYS`, else beside a
+    /// SQLite file) when it exists; returns its path. Without one the register's personal
+    /// data can be neither sealed nor opened (lists and masked pages still work).
+    pub fn use_assist_key_file(&self, db_url: &str) -> Result<Option<std::path::PathBuf>> {
+        let Some(path) = keys::key_path_for(db_url) else {
+            return Ok(None);
+        };
+        if !path.exists() {
+            return Ok(None);
+        }
+        self.set_assist_keys(Keyring::load(&path).map_err(invalid)?);
+        Ok(Some(path))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -885,21 +901,5 @@ mod tests {
         assert_eq!(merged.members[0].id_number, "330902199001011234");
         assert_eq!(merged.members[0].phone, "13900001111");
         assert_eq!(merged.address, "某路12号");
-    }
-}
-
-impl App {
-    /// Reads the key file configured for `db_url` (`YOUXIANG_ASSIST_KEYS`, else beside a
-    /// SQLite file) when it exists; returns its path. Without one the register's personal
-    /// data can be neither sealed nor opened (lists and masked pages still work).
-    pub fn use_assist_key_file(&self, db_url: &str) -> Result<Option<std::path::PathBuf>> {
-        let Some(path) = keys::key_path_for(db_url) else {
-            return Ok(None);
-        };
-        if !path.exists() {
-            return Ok(None);
-        }
-        self.set_assist_keys(Keyring::load(&path).map_err(invalid)?);
-        Ok(Some(path))
     }
 }

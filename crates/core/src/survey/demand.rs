@@ -385,7 +385,7 @@ fn keyword_matches(words: &[String], joined: &str, keyword: &str) -> bool {
     } else if k.chars().count() >= 2 {
         joined.contains(&k)
     } else {
-        words.iter().any(|w| *w == k)
+        words.contains(&k)
     }
 }
 
