@@ -2,7 +2,8 @@
 // a11y.test.mjs: the Latin words a Chinese page must not show (issue 13 point 7, issue 24
 // point 5), and the application's own Chinese an English page must not show.
 
-// Latin text a Chinese page may show: indicator, task and order codes (T08, K3, DB-2025-001),
+// Latin text a Chinese page may show: indicator, task, order and register codes (T08, K3,
+// DB-2025-001, H330902002001-0001),
 // file formats and encodings, units, and the switch to English (written in English on purpose).
 const ALLOWED = new Set([
   "PDF", "Excel", "CSV", "HTML", "Word", "docx", "xlsx", "csv", "pdf", "html", "GBK", "UTF", "BOM",
@@ -11,7 +12,7 @@ const ALLOWED = new Set([
   // Licences and data sources a map must cite by their own names.
   "MIT", "ODbL", "OpenStreetMap",
 ]);
-const CODE = /^(?:[A-Z]{1,4}\d+(?:\.\d+)*[a-z]?|[A-Z]{1,4}-\d+(?:-\d+)*)$/;
+const CODE = /^(?:[A-Z]{1,4}\d+(?:[.-]\d+)*[a-z]?|[A-Z]{1,4}-\d+(?:-\d+)*)$/;
 const FILE = /\.(?:xlsx|csv|pdf|docx|html|txt|png|jpe?g|zip|geojson|toml)$/i;
 
 /** The Latin words of `text` that are not allowed. */
