@@ -10,7 +10,7 @@ use youxiang_app::{App, Result};
 use youxiang_core::place::Level;
 
 /// The demo's open round.
-pub const DEMO_ROUND: &str = "2025年第四季度满意度回访(演示)";
+pub const DEMO_ROUND: &str = "2025年秋季满意度回访(演示)";
 /// Invitations per town.
 pub const DEMO_TOKENS_PER_TOWN: u32 = 40;
 

@@ -186,6 +186,9 @@ pub async fn load_demo_survey_results(app: &App, office: &str) -> Result<()> {
         app.set_clock(Some(super::beijing(imported, 15, 0)));
         app.import_survey_answers(office, name, csv.as_bytes(), "答卷导出(演示).csv", imported)
             .await?;
+        // Fieldwork over: the round is closed before its results are published.
+        app.set_clock(Some(super::beijing(published, 9, 0)));
+        app.close_survey_round(office, name).await?;
         app.set_clock(Some(super::beijing(published, 10, 0)));
         app.publish_survey_results(office, name, published).await?;
     }

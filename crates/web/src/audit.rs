@@ -766,7 +766,11 @@ impl Words<'_> {
         {
             return label;
         }
-        if PERSON_FIELDS.contains(&field) || (self.family == "notice" && field == "unit") {
+        // A message's envelope, and a view of personal data, name a user in the unit field.
+        if PERSON_FIELDS.contains(&field)
+            || (self.family == "notice" && field == "unit")
+            || (self.family == "assist" && field == "unit" && self.state.reporter(s).is_some())
+        {
             return person(self.state, s, self.en);
         }
         if field == "domain"
@@ -878,6 +882,10 @@ fn changes(old: Option<&str>, new: Option<&str>, keyed: bool, w: &Words) -> Vec<
             || (k == "version" && w.family != "plan")
             // A user's row names the user already.
             || (k == "login" && w.family == "user")
+            // A survey answer's content is not the trail's to show: how and when it came,
+            // and its town, are.
+            || (w.family == "survey_response"
+                && !matches!(k, "mode" | "received_on" | "round" | "stratum"))
     };
     let mut keys: Vec<&String> = before.keys().chain(after.keys()).collect();
     keys.sort();
@@ -1049,12 +1057,14 @@ fn entity_text(e: &AuditEntry, w: &Words) -> String {
                 "survey_round" => ("调查轮次", "survey round", id.to_string()),
                 "survey_answers" => ("调查答卷", "survey answers", id.to_string()),
                 "survey_results" => ("调查结果", "survey results", id.to_string()),
-                "survey_token" => (
-                    "调查邀请码",
-                    "survey invitation",
-                    id.chars().take(8).collect(),
+                // Neither the invitation's hash nor the answer's random key means anything
+                // to a reader: the round is what they name.
+                "survey_token" => ("调查邀请码", "survey invitation", String::new()),
+                "survey_response" => (
+                    "调查答卷",
+                    "survey answer",
+                    id.split('/').next().unwrap_or_default().to_string(),
                 ),
-                "survey_response" => ("调查答卷", "survey answer", id.to_string()),
                 "survey_fieldwork" => ("调查实施设置", "survey fieldwork", id.to_string()),
                 "profile" => ("个人设置", "profile", person(w.state, id, w.en)),
                 _ => return e.entity.clone(),
