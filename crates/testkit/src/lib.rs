@@ -123,7 +123,15 @@ pub fn built_once(name: &str, build: impl FnOnce(&Path)) -> PathBuf {
             for entry in entries.flatten() {
                 let n = entry.file_name();
                 let n = n.to_string_lossy();
-                if n.starts_with(&format!("{name}-")) {
+                // Another build's file, unless it is recent: a test run of another build
+                // (another checkout) may be copying it right now.
+                let stale = entry
+                    .metadata()
+                    .and_then(|m| m.modified())
+                    .ok()
+                    .and_then(|t| t.elapsed().ok())
+                    .is_some_and(|age| age > std::time::Duration::from_secs(6 * 3600));
+                if n.starts_with(&format!("{name}-")) && stale {
                     let _ = std::fs::remove_file(entry.path());
                 }
             }
