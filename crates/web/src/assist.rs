@@ -301,6 +301,7 @@ async fn api_reveal(
         (status = 401, description = "未登录", body = ErrorBody),
         (status = 403, description = "本人角色不使用困难群众名册", body = ErrorBody),
         (status = 404, description = "没有这一户,或不在本人辖区", body = ErrorBody),
+        (status = 422, description = "日期无效(应为 2025-10-15 这样的日期)", body = ErrorBody),
     ))]
 async fn api_check(
     State(web): State<Shared>,

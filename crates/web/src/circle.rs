@@ -15,7 +15,7 @@ use youxiang_app::circle::{CircleResult, OSM_CREDIT, engine_types};
 
 use crate::Shared;
 use crate::auth::Authed;
-use crate::error::{ApiResult, ErrorBody};
+use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{ApiQuery, PageUser};
 use crate::layout::{PageResult, render};
 
@@ -47,11 +47,11 @@ pub struct SitesQuery {
     /// The circle's facility type (`primary_school`, `health_station`, …).
     #[serde(rename = "type")]
     #[param(rename = "type")]
-    pub facility_type: String,
+    pub facility_type: Option<String>,
     /// A town's code (default: every town).
     pub town: Option<String>,
     /// How many sites per town (1–10, default 3).
-    pub k: Option<u8>,
+    pub k: Option<i64>,
 }
 
 #[utoipa::path(get, path = "/api/v1/circle/sites", tag = "circle", params(SitesQuery),
@@ -65,10 +65,13 @@ async fn api_circle_sites(
     who: Authed,
     ApiQuery(q): ApiQuery<SitesQuery>,
 ) -> ApiResult<Json<serde_json::Value>> {
-    let k = usize::from(q.k.unwrap_or(3).clamp(1, 10));
+    let k = usize::try_from(q.k.unwrap_or(3).clamp(1, 10)).unwrap_or(3);
+    let Some(kind) = q.facility_type.as_deref() else {
+        return Err(ApiError::NotFound("设施类型(请给出 type)".into()));
+    };
     let sites = web
         .app
-        .circle_sites(&who.user.login, &q.facility_type, q.town.as_deref(), k)
+        .circle_sites(&who.user.login, kind, q.town.as_deref(), k)
         .await?;
     let basis = web.app.circle(&who.user.login).await?.basis;
     Ok(Json(serde_json::json!({

@@ -52,23 +52,29 @@ pub fn routes() -> Router<Shared> {
 #[into_params(parameter_in = Query)]
 pub struct ComplianceQuery {
     /// The year (default: the app's day's year); outside 2000–2100 answers 404.
-    pub year: Option<i32>,
+    pub year: Option<i64>,
     /// A quarter of the year (1–4); another number answers 404.
-    pub quarter: Option<u8>,
+    pub quarter: Option<i64>,
 }
 
 fn period_of(
-    year: Option<i32>,
-    quarter: Option<u8>,
+    year: Option<i64>,
+    quarter: Option<i64>,
     today: chrono::NaiveDate,
 ) -> Result<Period, ApiError> {
-    let year = year.unwrap_or(today.year());
-    if !(2000..=2100).contains(&year) {
+    let year = year.unwrap_or(i64::from(today.year()));
+    let Some(year) = i32::try_from(year)
+        .ok()
+        .filter(|y| (2000..=2100).contains(y))
+    else {
         return Err(ApiError::NotFound(format!("年份 {year}")));
-    }
+    };
     match quarter {
         None => Period::year_of(year),
-        Some(q) => Period::quarter(year, q),
+        Some(q) => match u8::try_from(q) {
+            Ok(q) => Period::quarter(year, q),
+            Err(_) => return Err(ApiError::NotFound(format!("第 {q} 季度"))),
+        },
     }
     .map_err(|e| ApiError::NotFound(e.to_string()))
 }
@@ -272,8 +278,12 @@ async fn compliance_page(
 ) -> PageResult {
     let c = who.chrome(&web, "/compliance");
     let en = c.en;
-    let period =
-        period_of(q.year, q.quarter.filter(|q| *q > 0), web.app.today()).map_err(|e| c.error(e))?;
+    let period = period_of(
+        q.year.map(i64::from),
+        q.quarter.filter(|q| *q > 0).map(i64::from),
+        web.app.today(),
+    )
+    .map_err(|e| c.error(e))?;
     let login = who.user.login.clone();
     let m: Matrix = web
         .app

@@ -202,8 +202,7 @@ pub struct ExportParams {
     org_unit_id_scheme: Option<Dhis2IdScheme>,
     #[param(inline)]
     category_option_combo_id_scheme: Option<Dhis2IdScheme>,
-    /// `json` or `csv` (else by the `Accept` header; JSON by default).
-    #[param(pattern = "^(json|csv)$")]
+    /// `json` or `csv` (else by the `Accept` header; JSON by default; anything else: JSON).
     format: Option<String>,
 }
 
@@ -387,15 +386,15 @@ fn web_message(summary: ImportSummary) -> Response {
         ("X-CSRF-Token" = String, Header, description = "登录时返回的 csrf_token"),
     ),
     request_body(description = "DHIS2 dataValueSet:JSON,或 DHIS2 的 CSV(Content-Type: application/csv 或 text/csv;首行为表头时跳过)", content(
-        (Dhis2DataValueSet = "application/json"),
+        (serde_json::Value = "application/json"),
         (String = "application/csv"),
         (String = "text/csv"),
     )),
     responses(
-        (status = 200, description = "已导入(全部或全不,已审计);dryRun 时只检查和计数", body = Dhis2WebMessage),
+        (status = 200, description = "已导入(全部或全不,已审计);dryRun 时只检查和计数(DHIS2 的 WebMessage 与导入摘要)", body = serde_json::Value),
         (status = 401, description = "未登录", body = ErrorBody),
         (status = 403, description = "无填报权限,或 CSRF 校验失败", body = ErrorBody),
-        (status = 409, description = "有冲突(未知的数据元素、组织机构、期间,超出本人范围,数值无效,已审核……):逐项列出,未写入任何数据", body = Dhis2WebMessage),
+        (status = 409, description = "有冲突(未知的数据元素、组织机构、期间,超出本人范围,数值无效,已审核……):逐项列出,未写入任何数据(DHIS2 的 WebMessage 与导入摘要)", body = serde_json::Value),
         (status = 413, description = "请求体超过服务器的上限,未写入任何数据"),
         (status = 415, description = "Content-Type 不是 JSON 或 CSV", body = ErrorBody),
         (status = 422, description = "正文不是 dataValueSet 的 JSON 或 CSV,或参数无效", body = ErrorBody),
