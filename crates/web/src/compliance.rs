@@ -84,6 +84,7 @@ fn period_of(
         (status = 200, description = "服务达标矩阵:每个项目在其提供层级每个地点的结果(达标、未达标、无数据)及依据,各地点达标率(逐级汇总,差者在前);设施步行距离为直线估算", body = serde_json::Value),
         (status = 401, description = "未登录", body = ErrorBody),
         (status = 404, description = "尚未设定本区使用的服务清单,或年份、季度不存在", body = ErrorBody),
+        (status = 422, description = "年份或季度不是整数(或超出整数范围)", body = ErrorBody),
     ))]
 async fn api_compliance(
     State(web): State<Shared>,
@@ -102,6 +103,7 @@ async fn api_compliance(
         (status = 200, description = "服务达标 Excel:达标明细(每格及依据)、达标率", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
         (status = 401, description = "未登录", body = ErrorBody),
         (status = 404, description = "尚未设定本区使用的服务清单,或年份、季度不存在", body = ErrorBody),
+        (status = 422, description = "年份或季度不是整数(或超出整数范围)", body = ErrorBody),
     ))]
 async fn api_compliance_xlsx(
     State(web): State<Shared>,
