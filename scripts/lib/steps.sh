@@ -75,6 +75,15 @@ yx_step() {
   esac
 }
 
+# yx_failure_lines LOG: the lines of a failed step's log that say what failed (test names,
+# panics, schemathesis' failures and their reproduction commands), at most 40; else its
+# last 20 lines.
+yx_failure_lines() {
+  local lines
+  lines=$(grep -E '^(FAIL|SIGSEGV|TIMEOUT|error(\[|:)|thread .* panicked|test .* FAILED|not ok |_{3,} |- (Server error|Undocumented|Response violates|API rejected|API accepted|Unsupported|Missing)|\[[0-9]+\] |    curl )' "$1" | head -n 40) || true
+  if [ -n "$lines" ]; then echo "$lines"; else tail -n 20 "$1"; fi
+}
+
 # yx_summary: prints the table of every step; returns 1 when any step failed.
 yx_summary() {
   local name failed=0
@@ -85,6 +94,16 @@ yx_summary() {
       "${YX_STEP_SECS[$name]}" "${YX_STEP_TESTS[$name]}" "${YX_STEP_WHY[$name]:-}"
     [ "${YX_STEP_STATUS[$name]}" != failed ] || failed=1
   done
-  if [ "$failed" = 1 ]; then echo "FAILED: see the steps marked failed above"; return 1; fi
+  if [ "$failed" = 1 ]; then
+    # The end of the output is often all a reader of a CI run gets: each failed step's
+    # failure lines (or its last lines) go here, under the table.
+    for name in "${YX_STEP_NAMES[@]}"; do
+      [ "${YX_STEP_STATUS[$name]}" = failed ] || continue
+      printf '\n== what failed in %s\n' "$name"
+      yx_failure_lines "$YX_LOG_DIR/$name.log"
+    done
+    echo "FAILED: see the steps marked failed above"
+    return 1
+  fi
   echo "all steps passed"
 }
