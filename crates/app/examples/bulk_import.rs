@@ -140,5 +140,59 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let backend = url.split(':').next().unwrap_or_default();
     println!("result {backend} upload {written} {total:.3}");
     println!("result {backend} reupload {written} {repeat:.3}");
+
+    // Cold start (issue 14, point 6): the app opened afresh on the database just written
+    // (every value read from the store, the live and the official engine built), beside
+    // the live engine built from the CSV of the same numbers (read and parsed, no store).
+    drop(app);
+    let started = Instant::now();
+    let reopened = App::open(&url).await?;
+    let open = started.elapsed().as_secs_f64();
+    drop(reopened);
+    println!("cold start: App::open from the database {open:.2} s");
+    let started = Instant::now();
+    let text = std::fs::read_to_string(&csv)?;
+    let mut keys = Vec::with_capacity(written);
+    for line in text.lines().skip(1) {
+        let mut cells = line.split(',');
+        let (Some(indicator), Some(place), Some(period), Some(part), Some(number)) = (
+            cells.next(),
+            cells.next(),
+            cells.next(),
+            cells.next(),
+            cells.next(),
+        ) else {
+            return Err(format!("bad line: {line}").into());
+        };
+        let component = match part {
+            "分子" => youxiang_core::value::Component::Numerator,
+            "分母" => youxiang_core::value::Component::Denominator,
+            _ => youxiang_core::value::Component::Value,
+        };
+        let key = youxiang_core::value::ValueKey {
+            indicator: indicator.to_string(),
+            place: place.to_string(),
+            period: period.parse().map_err(|e| format!("{period}: {e:?}"))?,
+            component,
+        };
+        keys.push((key, number.parse::<f64>()?));
+    }
+    let tree = youxiang_core::place::PlaceTree::build(workload.places().to_vec())
+        .map_err(|p| format!("{} place problems", p.len()))?;
+    let (engine, refused) = youxiang_engine::Engine::from_values(
+        std::sync::Arc::new(plan.clone()),
+        std::sync::Arc::new(tree),
+        youxiang_engine::EngineConfig::default(),
+        keys,
+    );
+    let from_csv = started.elapsed().as_secs_f64();
+    drop(engine);
+    println!(
+        "cold start: engine from the CSV {from_csv:.2} s ({} refused); ratio {:.2}",
+        refused.len(),
+        open / from_csv
+    );
+    println!("result {backend} open {written} {open:.3}");
+    println!("result {backend} engine-from-csv {written} {from_csv:.3}");
     Ok(())
 }

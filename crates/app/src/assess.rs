@@ -172,6 +172,8 @@ impl App {
             .filter(crate::is_official)
             .map(|o| (o.key, o.reported_at))
             .collect();
+        // 满意度调查: the latest round published in the year by the day (aggregates only).
+        let survey = self.latest_published_survey(as_of, Some(year)).await?;
         let units = self.rank_units(by);
         let state = self.read();
         let rows = youxiang_core::completeness::completeness(
@@ -330,7 +332,9 @@ impl App {
                 tasks,
                 orders,
                 reports: reports.get(unit).cloned().unwrap_or_default(),
-                survey: None,
+                survey: survey
+                    .as_ref()
+                    .and_then(|p| survey_score(p, &state.plan, by, unit, place)),
             });
         }
         Ok(assess(&scheme, year, by, as_of, complete, &facts))
@@ -578,4 +582,40 @@ pub fn assessment_xlsx(a: &Assessment) -> Result<Vec<u8>> {
         scheme.write(i as u32, 0, line).map_err(fail)?;
     }
     book.save_to_buffer().map_err(fail)
+}
+
+/// The survey item's score of a unit (0–100): the mean of the published index cells that
+/// are not suppressed — a town's own cells, a department's domains (those of the
+/// indicators it leads) at the district; `None` (the item does not apply) without any.
+fn survey_score(
+    p: &crate::survey_results::PublishedSurvey,
+    plan: &youxiang_core::Plan,
+    by: RankBy,
+    unit: &str,
+    place: &str,
+) -> Option<f64> {
+    let values: Vec<f64> = match by {
+        RankBy::Town => p
+            .cells
+            .iter()
+            .filter(|c| c.place == place && !c.suppressed)
+            .filter_map(|c| c.index)
+            .collect(),
+        RankBy::Department => {
+            let domains: std::collections::BTreeSet<&str> = plan
+                .indicators
+                .iter()
+                .filter(|i| i.lead_unit == unit)
+                .map(|i| i.domain.as_str())
+                .collect();
+            p.cells
+                .iter()
+                .filter(|c| {
+                    c.place == p.district && !c.suppressed && domains.contains(c.domain.as_str())
+                })
+                .filter_map(|c| c.index)
+                .collect()
+        }
+    };
+    (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
 }

@@ -6,7 +6,9 @@
 //!   (name, file, SHA-256, the day it was loaded, its size). The network is built from the
 //!   bytes once per process and kept in memory by its SHA-256.
 //! - Residents: every place of the lowest level (a place without children) with a point
-//!   and a population — the places' population points.
+//!   and a population — the places' population points; or, when one is kept, the points
+//!   of an imported population grid (`population_grid`, each point counted at its nearest
+//!   lowest-level place).
 //! - Facilities: the register's open facilities with a type the engine knows
 //!   (`FacilityType::access_type`); one without a location counts at its place's point.
 //! - The coverage (`circle` record, with its inputs and day): per facility type within
@@ -18,7 +20,8 @@
 //!   every network load.
 //! - The computed indicators: the configuration may name an indicator of the plan whose
 //!   value per place is a coverage of the circle (`circle_config.indicators`); each
-//!   recompute writes them through the write path (source 系统计算).
+//!   recompute writes them as official figures through `App::write_computed` (source
+//!   系统计算, approved by `system` in one store transaction).
 //!
 //! Map data © OpenStreetMap contributors, ODbL 1.0 ([`OSM_CREDIT`]).
 
@@ -55,8 +58,7 @@ pub const STRAIGHT_LINE_LABEL: &str = "直线估算";
 pub const CIRCLE_MINUTES: f64 = 15.0;
 /// The basket's profile when none is configured.
 pub const DEFAULT_PROFILE: &str = "tdt1062-town";
-/// The source written with a computed figure.
-pub const COMPUTED_SOURCE: &str = "系统计算";
+pub use crate::computed::COMPUTED_SOURCE;
 
 /// A kept walking network (the `walk_network` record).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -201,6 +203,12 @@ pub struct CircleInputs {
     pub speed_kmh: f64,
     pub profile: String,
     pub profile_description: String,
+    /// The imported population grid the residents came from (its label, Chinese and
+    /// English); `None`: the places' population points.
+    #[serde(default)]
+    pub grid_zh: Option<String>,
+    #[serde(default)]
+    pub grid_en: Option<String>,
 }
 
 /// The computed circle (the `circle` record).
@@ -297,6 +305,10 @@ pub struct CircleRun {
     pub register_types: Vec<FacilityType>,
     pub population_year: i32,
     pub at_place_point: usize,
+    /// The kept population grid the origins came from, if any.
+    pub grid: Option<crate::population_grid::PopulationGrid>,
+    /// Grid points left out (too far from every place).
+    pub grid_left_out: usize,
 }
 
 /// Networks built from kept PBFs, by SHA-256 (content-addressed: right for every database).
@@ -491,6 +503,13 @@ pub fn compute(
             notes.push(n.clone());
         }
     }
+    if run.grid_left_out > 0 {
+        notes.push(format!(
+            "人口格网中 {} 个点距任何村(社区)超过 {} 公里,未计入",
+            run.grid_left_out,
+            crate::population_grid::MAX_ASSIGN_KM
+        ));
+    }
     if run.at_place_point > 0 {
         notes.push(format!(
             "{} 个设施未登记位置,按其所在地点的坐标计",
@@ -510,6 +529,8 @@ pub fn compute(
             speed_kmh: settings.speed_kmh,
             profile: profile.name.clone(),
             profile_description: profile.description.clone(),
+            grid_zh: run.grid.as_ref().map(|g| g.label_zh()),
+            grid_en: run.grid.as_ref().map(|g| g.label_en()),
         },
         types: report
             .types
@@ -568,7 +589,7 @@ pub fn profile_named(name: &str, run: &CircleRun) -> Result<Profile> {
 impl App {
     /// Whether `login` may load a network or configure the circle: the office or the
     /// system administrator.
-    fn may_configure_circle(&self, login: &str) -> Result<()> {
+    pub(crate) fn may_configure_circle(&self, login: &str) -> Result<()> {
         let who = self.user(login)?;
         if who.role.is_office() || who.role == youxiang_core::scope::Role::Admin {
             Ok(())
@@ -764,7 +785,22 @@ impl App {
         };
         let today = self.today();
         let tree = Arc::clone(&self.read().tree);
-        let (origins, population_year) = origins_of(&tree, chrono::Datelike::year(&today));
+        let (origins, population_year, grid, grid_left_out) = match self.grid_points().await? {
+            Some((rec, points)) => {
+                let t = Arc::clone(&tree);
+                let (o, left) = tokio::task::spawn_blocking(move || {
+                    crate::population_grid::grid_origins(&t, &points)
+                })
+                .await
+                .map_err(|e| AppError::Internal(e.to_string()))?;
+                let year = chrono::Datelike::year(&rec.as_of.unwrap_or(rec.loaded_on));
+                (o, year, Some(rec), left)
+            }
+            None => {
+                let (o, y) = origins_of(&tree, chrono::Datelike::year(&today));
+                (o, y, None, 0)
+            }
+        };
         let mut facilities = Vec::new();
         let mut register_types = Vec::new();
         let mut at_place_point = 0;
@@ -802,6 +838,8 @@ impl App {
             register_types,
             population_year,
             at_place_point,
+            grid,
+            grid_left_out,
         })
     }
 
@@ -856,7 +894,7 @@ impl App {
             (Arc::clone(&s.plan), Arc::clone(&s.tree))
         };
         let root = tree.id(&plan.place);
-        let mut writes = Vec::new();
+        let mut figures = Vec::new();
         for ci in &config.indicators {
             let Some(ind) = plan.indicator(&ci.indicator) else {
                 continue;
@@ -873,32 +911,22 @@ impl App {
                 let Some(v) = result.measure_percent(&p.place, &ci.measure) else {
                     continue;
                 };
-                writes.push(youxiang_store::ValueWrite {
-                    key: youxiang_core::value::ValueKey {
-                        indicator: ci.indicator.clone(),
-                        place: p.place.clone(),
-                        period,
-                        component: youxiang_core::value::Component::Value,
-                    },
+                figures.push(crate::computed::ComputedFigure {
+                    indicator: ci.indicator.clone(),
+                    place: p.place.clone(),
+                    period,
+                    component: youxiang_core::value::Component::Value,
                     value: v,
                     comment: format!(
                         "15分钟公共服务圈计算({},{})",
                         result.basis.label_zh(),
                         result.computed_on
                     ),
-                    source: COMPUTED_SOURCE.into(),
                 });
             }
         }
-        if writes.is_empty() {
-            return Ok(());
-        }
-        let writes = self.checked(writes)?;
-        let _guard = self.write_lock.lock().await;
-        let outcome = self.db().write_values(&writes, "system", None).await?;
-        let (_, official) = self.apply(&outcome.changes);
-        drop(_guard);
-        self.after_commit(official).await;
+        // Official at once, in one store transaction (a person's figure is kept).
+        self.write_computed(figures).await?;
         Ok(())
     }
 
@@ -921,12 +949,20 @@ impl App {
     /// the straight-line estimate — with the basis. Every place with a point, every type.
     pub async fn circle_nearest(&self, login: &str) -> Result<NearestTable> {
         self.user(login)?;
+        self.nearest_on(self.today()).await
+    }
+
+    /// The one reach estimate of the platform: place × register type → the nearest
+    /// facility open on `day`, on the kept network, else the straight-line estimate (the
+    /// circle's detour factor and walking speed). The circle's nearest table and the
+    /// evidence of 服务达标 (`App::compliance_reach`) are both this computation, so the
+    /// two pages never disagree on whether a facility is within reach.
+    pub async fn nearest_on(&self, day: NaiveDate) -> Result<NearestTable> {
         let run = self.circle_run().await?;
         let tree = Arc::clone(&self.read().tree);
         let register = self.facilities_as_stored().await?;
-        let today = self.today();
         let basis = run.basis.clone();
-        tokio::task::spawn_blocking(move || nearest_table(&run, &tree, &register, today))
+        tokio::task::spawn_blocking(move || nearest_table(&run, &tree, &register, day))
             .await
             .map_err(|e| AppError::Internal(e.to_string()))?
             .map(|rows| NearestTable { basis, rows })

@@ -3,8 +3,8 @@
 //! `compliance_report` record per edition × item × place × period (scoped like figures: a
 //! town reports its own and its villages'); the setting (`config:compliance`: which
 //! edition, whether a gap raises a 督办单); and the matrix of `core::compliance` computed
-//! from the official figures, the register of facilities (straight-line estimate, 直线估算,
-//! until a road network's reach is plugged in) and the reports; its Excel; the orders for
+//! from the official figures, the register of facilities (the circle's one reach estimate:
+//! the kept walking network, else the straight-line estimate 直线估算) and the reports; its Excel; the orders for
 //! gaps, raised once per item × place × period through the management loop's automatic
 //! orders.
 
@@ -14,8 +14,7 @@ use chrono::Duration;
 use serde::{Deserialize, Serialize};
 use youxiang_core::catalogue::{Catalogue, DeliveryLevel, Evidence, check};
 use youxiang_core::compliance::{
-    Figures, Inputs, Matrix, ReachTable, ShareOf, YesNoReport, compute, latest_within,
-    straight_line_reach,
+    Basis, Figures, Inputs, Matrix, Reach, ReachTable, ShareOf, YesNoReport, compute, latest_within,
 };
 use youxiang_core::manage::{OrderDraft, OrderSource};
 use youxiang_core::period::Period;
@@ -271,17 +270,19 @@ impl App {
         Ok(report)
     }
 
-    /// The reach of facility items: the straight-line estimate from every place's point to
-    /// the register's facilities open on `day`.
+    /// The reach of facility items: the circle's nearest table ([`App::nearest_on`]: on
+    /// the kept walking network, else the straight-line estimate) from every place's point
+    /// to the register's facilities open on `day` — one computation for both pages.
     pub async fn compliance_reach(&self, day: chrono::NaiveDate) -> Result<ReachTable> {
-        let facilities: Vec<_> = self
+        let table = self.nearest_on(day).await?;
+        let names: HashMap<String, String> = self
             .facilities_as_stored()
             .await?
             .into_iter()
-            .map(|r| r.facility)
+            .map(|r| (r.facility.code, r.facility.name))
             .collect();
         let tree = std::sync::Arc::clone(&self.read().tree);
-        Ok(straight_line_reach(&tree, &facilities, day))
+        Ok(reach_of(&tree, &table, &names))
     }
 
     /// The matrix of an edition (`None`: the district's) in a period, from the official
@@ -452,6 +453,44 @@ impl App {
 }
 
 /// Where `place` stands in the worst-first ranking of its level.
+/// The compliance's reach table of the circle's nearest table: every place with a point
+/// is located; each reachable nearest facility is its reach, with the basis.
+pub fn reach_of(
+    tree: &youxiang_core::place::PlaceTree,
+    table: &crate::circle::NearestTable,
+    names: &HashMap<String, String>,
+) -> ReachTable {
+    let basis = if table.basis.is_estimate() {
+        Basis::StraightLine
+    } else {
+        Basis::Network
+    };
+    let mut out = ReachTable::default();
+    for p in tree.places() {
+        if p.lon.is_some() && p.lat.is_some() {
+            out.located.insert(p.code.clone());
+        }
+    }
+    for r in &table.rows {
+        let (Some(minutes), Some(metres), Some(code)) = (r.minutes, r.distance_m, &r.facility)
+        else {
+            continue;
+        };
+        out.nearest.insert(
+            (r.place.clone(), r.facility_type),
+            Reach {
+                facility: code.clone(),
+                facility_name: names.get(code).cloned().unwrap_or_default(),
+                facility_type: r.facility_type,
+                metres: metres.round(),
+                minutes: (minutes * 10.0).round() / 10.0,
+                basis,
+            },
+        );
+    }
+    out
+}
+
 pub fn share_text(m: &Matrix, place: &str) -> String {
     match m.share(place, &ShareOf::All) {
         Some(s) => format!(

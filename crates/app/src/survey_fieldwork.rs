@@ -325,12 +325,23 @@ pub const MIN_FILL_SECONDS: i64 = 3;
 /// A form older than this is stale (asked again).
 pub const MAX_FILL_SECONDS: i64 = 24 * 3600;
 
-fn stamp_key() -> &'static [u8; 32] {
+/// The record kind of the server's secrets (one record per secret).
+pub const KIND_SERVER_SECRET: &str = "server_secret";
+/// The id of the bot barrier's key.
+const STAMP_SECRET: &str = "survey_stamp";
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct SecretBody {
+    /// 32 random bytes, hexadecimal.
+    key: String,
+}
+
+/// A key of this process only: used when the database cannot give its key (the form then
+/// returns only to this server, as before).
+fn process_key() -> &'static [u8; 32] {
     static KEY: OnceLock<[u8; 32]> = OnceLock::new();
     KEY.get_or_init(|| {
         let mut k = [0u8; 32];
-        // Without randomness the key is still unknown outside this process's memory only
-        // if the clock is: fall back to the time, which a robot cannot read either.
         if getrandom::fill(&mut k).is_err() {
             let t = chrono::Utc::now().timestamp_nanos_opt().unwrap_or_default();
             k[..8].copy_from_slice(&t.to_le_bytes());
@@ -339,27 +350,31 @@ fn stamp_key() -> &'static [u8; 32] {
     })
 }
 
-fn stamp_mac(round: &str, secs: i64) -> String {
-    let mut mac = hmac::Hmac::<Sha256>::new_from_slice(stamp_key()).expect("any key length");
+fn stamp_mac(key: &[u8], round: &str, secs: i64) -> String {
+    let mut mac = hmac::Hmac::<Sha256>::new_from_slice(key).expect("any key length");
     mac.update(round.as_bytes());
     mac.update(b"\n");
     mac.update(secs.to_string().as_bytes());
     hex(&mac.finalize().into_bytes()[..16])
 }
 
-/// The hidden field of a form shown at `now` (Unix seconds): the time, signed with a key
-/// of this process.
-pub fn survey_stamp(round: &str, now: i64) -> String {
-    format!("{now}.{}", stamp_mac(round, now))
+/// The hidden field of a form shown at `now` (Unix seconds): the time, signed with `key`.
+pub fn survey_stamp(key: &[u8], round: &str, now: i64) -> String {
+    format!("{now}.{}", stamp_mac(key, round, now))
 }
 
-/// Checks a form's stamp at `now`: signed by this process, filled in no less than
+/// Checks a form's stamp at `now`: signed with `key`, filled in no less than
 /// [`MIN_FILL_SECONDS`] and no more than [`MAX_FILL_SECONDS`].
-pub fn check_survey_stamp(round: &str, stamp: &str, now: i64) -> std::result::Result<(), String> {
+pub fn check_survey_stamp(
+    key: &[u8],
+    round: &str,
+    stamp: &str,
+    now: i64,
+) -> std::result::Result<(), String> {
     let bad = || "表单已失效,请重新打开问卷页面作答".to_string();
     let (secs, mac) = stamp.split_once('.').ok_or_else(bad)?;
     let secs: i64 = secs.parse().map_err(|_| bad())?;
-    let expected = stamp_mac(round, secs);
+    let expected = stamp_mac(key, round, secs);
     if expected.len() != mac.len()
         || expected
             .bytes()
@@ -377,6 +392,74 @@ pub fn check_survey_stamp(round: &str, stamp: &str, now: i64) -> std::result::Re
         return Err(bad());
     }
     Ok(())
+}
+
+impl App {
+    /// The bot barrier's key, kept once in the database (a `server_secret` record, created
+    /// on first use by whichever server asks first): every server over the database, and
+    /// the same server after a restart, accepts the forms the others showed. It guards only
+    /// the bot barrier (the audit's readers can see it), never a personal datum.
+    pub async fn survey_stamp_key(&self) -> Result<Vec<u8>> {
+        for _ in 0..2 {
+            if let Some(r) = self
+                .db()
+                .get_record(KIND_SERVER_SECRET, STAMP_SECRET)
+                .await?
+            {
+                let b: SecretBody = r.decode()?;
+                return (0..b.key.len())
+                    .step_by(2)
+                    .map(|i| {
+                        b.key
+                            .get(i..i + 2)
+                            .and_then(|h| u8::from_str_radix(h, 16).ok())
+                            .ok_or_else(|| AppError::Internal("防机器人密钥已损坏".into()))
+                    })
+                    .collect();
+            }
+            let mut k = [0u8; 32];
+            getrandom::fill(&mut k).map_err(|e| AppError::Internal(e.to_string()))?;
+            let w = RecordWrite::of(
+                KIND_SERVER_SECRET,
+                STAMP_SECRET,
+                &SecretBody { key: hex(&k) },
+                None,
+                "server_secret.create",
+            )?;
+            match self.db().put_records(&[w], "system").await {
+                Ok(_) => return Ok(k.to_vec()),
+                // Another server created it at the same time: read theirs.
+                Err(StoreError::Conflict(_)) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(AppError::Internal("防机器人密钥无法保存".into()))
+    }
+
+    async fn stamp_key_or_process(&self) -> Vec<u8> {
+        match self.survey_stamp_key().await {
+            Ok(k) => k,
+            Err(e) => {
+                eprintln!("youxiang: 防机器人密钥无法读取,暂用本进程的密钥:{e}");
+                process_key().to_vec()
+            }
+        }
+    }
+
+    /// The hidden field of a round's form shown now (`now`: Unix seconds).
+    pub async fn survey_form_stamp(&self, round: &str, now: i64) -> String {
+        survey_stamp(&self.stamp_key_or_process().await, round, now)
+    }
+
+    /// Checks a form's stamp (see [`check_survey_stamp`]) with the database's key.
+    pub async fn check_survey_form_stamp(
+        &self,
+        round: &str,
+        stamp: &str,
+        now: i64,
+    ) -> std::result::Result<(), String> {
+        check_survey_stamp(&self.stamp_key_or_process().await, round, stamp, now)
+    }
 }
 
 impl App {
@@ -953,11 +1036,22 @@ mod tests {
 
     #[test]
     fn a_stamp_holds_only_for_its_round_and_after_the_minimum_time() {
-        let s = survey_stamp("r1", 1000);
-        assert!(check_survey_stamp("r1", &s, 1000 + MIN_FILL_SECONDS).is_ok());
-        assert!(check_survey_stamp("r1", &s, 1001).is_err(), "too fast");
-        assert!(check_survey_stamp("r2", &s, 1010).is_err(), "another round");
-        assert!(check_survey_stamp("r1", "999.00", 1010).is_err(), "forged");
-        assert!(check_survey_stamp("r1", &s, 1000 + MAX_FILL_SECONDS + 1).is_err());
+        let k = [7u8; 32];
+        let s = survey_stamp(&k, "r1", 1000);
+        assert!(check_survey_stamp(&k, "r1", &s, 1000 + MIN_FILL_SECONDS).is_ok());
+        assert!(
+            check_survey_stamp(&[8u8; 32], "r1", &s, 1010).is_err(),
+            "another key"
+        );
+        assert!(check_survey_stamp(&k, "r1", &s, 1001).is_err(), "too fast");
+        assert!(
+            check_survey_stamp(&k, "r2", &s, 1010).is_err(),
+            "another round"
+        );
+        assert!(
+            check_survey_stamp(&k, "r1", "999.00", 1010).is_err(),
+            "forged"
+        );
+        assert!(check_survey_stamp(&k, "r1", &s, 1000 + MAX_FILL_SECONDS + 1).is_err());
     }
 }

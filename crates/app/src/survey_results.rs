@@ -115,6 +115,54 @@ impl App {
         }
     }
 
+    /// A round's fieldwork counts as `login` may see them (the reach of the results: the
+    /// office and viewers every stratum, a department the district's total, a town its
+    /// own strata); refused (403) to whoever sees no result.
+    pub async fn survey_fieldwork_for(
+        &self,
+        login: &str,
+        round: &str,
+    ) -> Result<crate::survey_fieldwork::FieldworkSummary> {
+        let (who, reach) = self.survey_reader(login)?;
+        let mut f = self.survey_fieldwork(round).await?;
+        match reach {
+            SurveyReach::All => {}
+            SurveyReach::District => {
+                let district = self.survey_district();
+                let name = {
+                    let s = self.read();
+                    s.tree
+                        .by_code(&district)
+                        .map(|p| p.name.clone())
+                        .unwrap_or_default()
+                };
+                let mut total = crate::survey_fieldwork::StratumFieldwork {
+                    stratum: district,
+                    name,
+                    tokens_issued: 0,
+                    tokens_used: 0,
+                    answers: Default::default(),
+                };
+                for s in &f.strata {
+                    total.tokens_issued += s.tokens_issued;
+                    total.tokens_used += s.tokens_used;
+                    for (mode, n) in &s.answers {
+                        *total.answers.entry(mode.clone()).or_default() += n;
+                    }
+                }
+                f.strata = vec![total];
+            }
+            _ => {
+                let district = self.survey_district();
+                f.strata
+                    .retain(|s| self.sees_survey_place(&who, reach, &district, &s.stratum));
+                // The open link's answers are counted for the whole round only.
+                f.open_link_answers = 0;
+            }
+        }
+        Ok(f)
+    }
+
     /// The rounds, for a reader who may see survey results.
     pub async fn survey_round_list(&self, login: &str) -> Result<Vec<Versioned<SurveyRound>>> {
         self.survey_reader(login)?;

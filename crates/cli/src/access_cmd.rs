@@ -27,6 +27,9 @@ pub enum AccessCmd {
     /// 路网: the walking network kept in the database (`network load FILE.pbf`).
     #[command(subcommand)]
     Network(crate::circle_cmd::NetworkCmd),
+    /// 人口格网: residents of the circle from an imported population grid.
+    #[command(subcommand)]
+    Population(crate::population_cmd::PopulationCmd),
     /// 15分钟公共服务圈 in the platform: coverage from the register, kept and recomputed.
     #[command(subcommand)]
     Circle(crate::circle_cmd::CircleCmd),
@@ -132,6 +135,7 @@ pub fn run(db: &str, cmd: AccessCmd) -> Result<()> {
         AccessCmd::Coverage(a) => coverage(a),
         AccessCmd::Site(a) => site(a),
         AccessCmd::Network(c) => crate::circle_cmd::run_network(db, c),
+        AccessCmd::Population(c) => crate::population_cmd::run_population(db, c),
         AccessCmd::Circle(c) => crate::circle_cmd::run_circle(db, c),
         AccessCmd::DemoPoa(a) => crate::circle_cmd::run_demo_poa(db, a),
     }

@@ -30,19 +30,49 @@ pub enum AssistCmd {
     /// Adds a new key to the key file and seals every household again under it (old keys
     /// keep opening what is not yet done: no downtime).
     Rekey(crate::assist_register_cmd::RekeyArgs),
+    /// 探访关爱: the visit plan, visits recorded, due and overdue, the 探访关爱率 (K7.2f).
+    #[command(subcommand)]
+    Visits(crate::assist_care_cmd::VisitsCmd),
+    /// 监测预警: scan the flag rules, list the flags, handle one, the rules' thresholds.
+    #[command(subcommand)]
+    Flags(crate::assist_care_cmd::FlagsCmd),
+    /// The register of resources: the government and social lists, 公益创投项目; import,
+    /// list, and compute the figures K7.3a–c again.
+    #[command(subcommand)]
+    Resources(crate::assist_dispatch_cmd::ResourcesCmd),
+    /// 公益点单/派单: propose, issue, accept, done, refuse, list (with the providers' record).
+    #[command(subcommand)]
+    Dispatch(crate::assist_dispatch_cmd::DispatchCmd),
+    /// 幸福清单: generate a period's lists, show one, record receipts and delivery, the
+    /// 送达率 per place, and compute the figure K7.4b again.
+    #[command(subcommand)]
+    List(crate::assist_list_cmd::ListCmd),
+    /// The eligibility rules as data: show them, or set them from a TOML file (with a
+    /// preview of who gains and loses eligibility first).
+    #[command(subcommand)]
+    Rules(crate::assist_list_cmd::RulesCmd),
 }
 
 #[derive(clap::Args, Debug)]
 pub struct MatchArgs {
     /// The needs: CSV (UTF-8, GBK, …) or xlsx with columns id,type,lon,lat.
-    #[arg(long)]
-    needs: PathBuf,
+    #[arg(long, required_unless_present = "from_register")]
+    needs: Option<PathBuf>,
     /// The resources: id,type,capacity,lon,lat,radius_m.
-    #[arg(long)]
-    resources: PathBuf,
+    #[arg(long, required_unless_present = "from_register")]
+    resources: Option<PathBuf>,
+    /// Match the register's needs to the register's resources instead of files (the
+    /// categories served as a filter; needs already dispatched left out).
+    #[arg(long, conflicts_with_all = ["needs", "resources", "greedy"])]
+    pub(crate) from_register: bool,
+    /// With --from-register: the households at or below this place.
+    #[arg(long, requires = "from_register")]
+    pub(crate) place: Option<String>,
+    #[command(flatten)]
+    pub(crate) actor: crate::manage_cmd::Actor,
     /// Print {"matched", "total_distance_m", "pairs", "unmatched"} as JSON.
     #[arg(long)]
-    json: bool,
+    pub(crate) json: bool,
     /// Nearest-first greedy instead of the optimum (the peer the benchmark compares with).
     #[arg(long)]
     greedy: bool,
@@ -54,11 +84,20 @@ pub struct MatchArgs {
 pub fn run(db: &str, cmd: AssistCmd) -> Result<()> {
     use crate::assist_register_cmd as reg;
     match cmd {
+        AssistCmd::Match(args) if args.from_register => {
+            crate::assist_dispatch_cmd::run_match_register(db, args)
+        }
         AssistCmd::Match(args) => run_match(args),
         AssistCmd::Household(cmd) => reg::run_household(db, cmd),
         AssistCmd::Check(args) => reg::run_check(db, args),
         AssistCmd::Standard(cmd) => reg::run_standard(db, cmd),
         AssistCmd::Rekey(args) => reg::run_rekey(db, args),
+        AssistCmd::Visits(cmd) => crate::assist_care_cmd::run_visits(db, cmd),
+        AssistCmd::Flags(cmd) => crate::assist_care_cmd::run_flags(db, cmd),
+        AssistCmd::Resources(cmd) => crate::assist_dispatch_cmd::run_resources(db, cmd),
+        AssistCmd::Dispatch(cmd) => crate::assist_dispatch_cmd::run_dispatch(db, cmd),
+        AssistCmd::List(cmd) => crate::assist_list_cmd::run_list(db, cmd),
+        AssistCmd::Rules(cmd) => crate::assist_list_cmd::run_rules(db, cmd),
     }
 }
 
@@ -75,8 +114,11 @@ fn read(path: &Path) -> Result<(Vec<u8>, String)> {
 
 fn run_match(args: MatchArgs) -> Result<()> {
     let started = Instant::now();
-    let (nb, nname) = read(&args.needs)?;
-    let (rb, rname) = read(&args.resources)?;
+    let (Some(needs_file), Some(resources_file)) = (&args.needs, &args.resources) else {
+        bail!("请给出 --needs 与 --resources,或 --from-register");
+    };
+    let (nb, nname) = read(needs_file)?;
+    let (rb, rname) = read(resources_file)?;
     let needs = youxiang_ingest::read_needs(&nb, &nname);
     let resources = youxiang_ingest::read_resources(&rb, &rname);
     let (needs, resources) = match (needs, resources) {

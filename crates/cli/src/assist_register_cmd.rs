@@ -447,5 +447,11 @@ pub(crate) async fn load_demo_register(app: &App, db: &str) -> Result<()> {
     app.use_assist_key_file(db)?;
     let n = youxiang_demo::assist::load_demo_register(app, youxiang_demo::demo_today()).await?;
     println!("困难群众名册(演示):{n} 户,个人信息已加密、默认脱敏");
+    let (v, f, h) = youxiang_demo::assist_care::load_demo_care(app).await?;
+    println!("探访关爱(演示):探访记录 {v} 条;监测预警 {f} 条,已处理 {h} 条");
+    let (r, v, o) = youxiang_demo::assist_resources::load_demo_resources(app).await?;
+    println!("帮扶资源(演示):{r} 个,公益创投项目 {v} 个,派单 {o} 张");
+    let (l, d) = youxiang_demo::assist_list::load_demo_lists(app).await?;
+    println!("幸福清单(演示):{l} 份,已送达 {d} 份");
     Ok(())
 }

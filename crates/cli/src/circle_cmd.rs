@@ -45,8 +45,13 @@ pub enum CircleCmd {
         actor: Actor,
     },
     /// Recomputes the circle now (it is recomputed after every change anyway) and prints
-    /// the time it took.
+    /// the time it took (the network built from the kept file first, untimed). With
+    /// `--close CODE`: closes that facility instead (today) and prints the time of the
+    /// register's write and the recompute it triggers.
     Recompute {
+        /// A facility's code: time closing it (the write and its recompute).
+        #[arg(long)]
+        close: Option<String>,
         #[command(flatten)]
         actor: Actor,
     },
@@ -61,6 +66,18 @@ pub enum CircleCmd {
         /// Clears the list of computed indicators.
         #[arg(long)]
         no_indicators: bool,
+        #[command(flatten)]
+        actor: Actor,
+    },
+    /// Publishes the kept coverage (the office only) as the next frozen version for the
+    /// public dashboard `/public` and the open data `/open/v1/circle.json|csv`; a
+    /// republication must say why (`--note`).
+    Publish {
+        /// The correction note (required from the second version on).
+        #[arg(long, default_value = "")]
+        note: String,
+        #[arg(long)]
+        json: bool,
         #[command(flatten)]
         actor: Actor,
     },
@@ -187,8 +204,46 @@ pub fn run_circle(db: &str, cmd: CircleCmd) -> Result<()> {
                     print_circle(&c, villages);
                 }
             }
-            CircleCmd::Recompute { actor } => {
+            CircleCmd::Publish { note, json, actor } => {
+                let p = app.publish_circle(&actor.login, &note).await?;
+                if json {
+                    println!("{}", serde_json::to_string_pretty(&p)?);
+                } else {
+                    println!(
+                        "15分钟公共服务圈已发布第 {} 版({} 计算,{}):{} 个地点;公开页面 /public,开放数据 /open/v1/circle.csv",
+                        p.version,
+                        p.computed_on,
+                        p.basis_zh,
+                        p.places.len()
+                    );
+                    if !p.credit.is_empty() {
+                        println!("{}", p.credit);
+                    }
+                }
+            }
+            CircleCmd::Recompute { close, actor } => {
                 app.circle(&actor.login).await?;
+                // The network is built from the kept file once per process: not timed.
+                app.circle_run().await?;
+                if let Some(code) = close {
+                    let f = app
+                        .facilities_as_stored()
+                        .await?
+                        .into_iter()
+                        .find(|f| f.facility.code == code)
+                        .with_context(|| format!("没有设施 {code}"))?;
+                    let mut closed = f.facility.clone();
+                    closed.status = youxiang_core::facilities::FacilityStatus::Closed;
+                    closed.closed = Some(app.today());
+                    let t = std::time::Instant::now();
+                    app.save_facility(&actor.login, closed, Some(f.version))
+                        .await?;
+                    println!(
+                        "已关闭设施 {code} 并重算,用时 {:.3} 秒(登记写入 + 重算 + 计算指标写入)",
+                        t.elapsed().as_secs_f64()
+                    );
+                    return Ok(());
+                }
                 let t = std::time::Instant::now();
                 let c = app.recompute_circle().await?;
                 println!(

@@ -3,7 +3,10 @@
 
 mod access_cmd;
 mod assess_cmd;
+mod assist_care_cmd;
 mod assist_cmd;
+mod assist_dispatch_cmd;
+mod assist_list_cmd;
 mod assist_register_cmd;
 mod backup_cmd;
 mod boundaries_cmd;
@@ -19,6 +22,7 @@ mod manage_cmd;
 mod origin;
 mod plan_cmd;
 mod plan_import_cmd;
+mod population_cmd;
 mod projects_cmd;
 mod publish_cmd;
 mod serve_cmd;

@@ -6,6 +6,8 @@ use std::process::{Command, Output};
 
 mod assess;
 mod assist;
+mod assist_dispatch;
+mod assist_list;
 mod assist_register;
 mod crash;
 mod exchange;

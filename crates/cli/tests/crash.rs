@@ -6,7 +6,9 @@
 //!
 //! The database holds the plan and the Dinghai places (no demo: quick to set up and to
 //! load); the file is the administrator's template for three periods already begun (about
-//! 2,200 rows, at most `YOUXIANG_CRASH_ROWS`), and each round kills at a later moment,
+//! 2,200 rows, at most `YOUXIANG_CRASH_ROWS`; asked for more than the default 20,000, the
+//! test adds generated towns and villages until the template holds them: 200,000 rows for
+//! `scripts/crash-test`), and each round kills at a later moment,
 //! spread over one timed upload. A re-upload of a file that was stored whole is a repeat
 //! (`app::repeat_upload`): its count is checked as well.
 
@@ -18,12 +20,48 @@ use serde_json::Value;
 use super::ok;
 use super::servers::{Session, pg_database, request, sign_in_with, start};
 
+/// The rows asked of the crash test's file by default (CI's quick run).
+const DEFAULT_ROWS: usize = 20_000;
+
 /// The rows of the crash test's file.
 fn rows() -> usize {
     std::env::var("YOUXIANG_CRASH_ROWS")
         .ok()
         .and_then(|n| n.parse().ok())
-        .unwrap_or(20_000)
+        .unwrap_or(DEFAULT_ROWS)
+}
+
+/// The places of the crash test's database: the Dinghai places, and for more rows than
+/// [`DEFAULT_ROWS`] (`scripts/crash-test 200000`) generated towns under the county
+/// (codes 330902500…, 200 villages each, codes town + 3 digits) enough for `n` rows of the
+/// template (about 11 rows a village for the three periods).
+fn places_file(dir: &Path, n: usize) -> String {
+    const DINGHAI: &str = "data/dinghai-places.csv";
+    if n <= DEFAULT_ROWS {
+        return DINGHAI.to_string();
+    }
+    let mut text = std::fs::read_to_string(DINGHAI).expect("the Dinghai places");
+    if !text.ends_with('\n') {
+        text.push('\n');
+    }
+    let villages = n / 10 + 1;
+    for t in 0..villages.div_ceil(200) {
+        let town = format!("330902{}", 500 + t);
+        let (lon, lat) = (122.0 + t as f64 * 0.001, 30.0);
+        text.push_str(&format!(
+            "{town},生成第{t}街道,town,330902,{lon:.5},{lat:.5},40000,40100,40200,40300\n"
+        ));
+        for v in 1..=200usize.min(villages - t * 200) {
+            text.push_str(&format!(
+                "{town}{v:03},生成第{t}街道第{v}村,village,{town},{:.5},{:.5},200,201,202,203\n",
+                lon + v as f64 * 0.00001,
+                lat + v as f64 * 0.00001
+            ));
+        }
+    }
+    let path = dir.join("places.csv");
+    std::fs::write(&path, text).expect("places.csv");
+    path.to_str().expect("a UTF-8 path").to_string()
 }
 
 /// The periods of the crash test's file: begun (figures for periods not begun are
@@ -134,8 +172,10 @@ fn changed(body: &str) -> (u64, u64) {
 }
 
 fn crash_rounds(db: &str, dir: &Path) {
-    // The plan and the Dinghai places, no figures (quick to set up and to load).
-    ok(&["--db", db, "init", "--places", "data/dinghai-places.csv"]);
+    // The plan and the Dinghai places (more for a large file), no figures (quick to set up
+    // and to load).
+    let n = rows();
+    ok(&["--db", db, "init", "--places", &places_file(dir, n)]);
     let set = super::with_stdin(
         &[
             "--db",
@@ -154,7 +194,6 @@ fn crash_rounds(db: &str, dir: &Path) {
         "the administrator's password: {}",
         String::from_utf8_lossy(&set.stderr)
     );
-    let n = rows();
     // One file per round (each round's numbers its own), plus one to time an upload.
     let base = values_file(db, dir, n);
     let variant = |round: usize| -> Vec<u8> {

@@ -3,7 +3,7 @@
 //! middle school, primary schools, kindergartens, a childcare centre, a 残疾人之家 and a
 //! disaster shelter near its seat; per village or community, a clinic (村卫生室 /
 //! 社区卫生服务站), a home-care point, and — for some — a 幸福食堂 or a 文化礼堂, near the
-//! village's point. Counts, names, capacities, dates and positions are invented for the
+//! village's point; then per town a care home (养老机构) and a fitness centre. Counts, names, capacities, dates and positions are invented for the
 //! demo (marked in each record's source); they are not Dinghai's facilities. Written
 //! through [`App::import_facilities`] like any import, so they are audited.
 
@@ -243,6 +243,32 @@ pub fn demo_facilities(app: &App) -> Vec<Facility> {
                 );
             }
         }
+    }
+    // Appended after the rest (their codes unchanged): per town, a care home (养老机构) and
+    // a fitness centre near its seat, so the circle's basket (TD/T 1062 asks for both
+    // within 15 minutes) is met where residents live near a seat, not nowhere.
+    for town_id in tree.ids().filter(|id| tree.get(*id).level == Level::Town) {
+        let town = tree.get(town_id);
+        let t = town.name.as_str();
+        let k = town.code.bytes().map(u64::from).sum::<u64>();
+        add(
+            &mut out,
+            town,
+            format!("{t}颐养院"),
+            ElderlyHome,
+            Some(60 + (k % 4) as u32 * 20),
+            &[],
+            Open,
+        );
+        add(
+            &mut out,
+            town,
+            format!("{t}全民健身中心"),
+            SportsGround,
+            Some(1200),
+            &[],
+            Open,
+        );
     }
     out
 }

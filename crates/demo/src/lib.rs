@@ -2,6 +2,9 @@
 //! for each role, and the labelled synthetic dataset written through the one write path.
 
 pub mod assist;
+pub mod assist_care;
+pub mod assist_list;
+pub mod assist_resources;
 pub mod boundaries;
 pub mod compliance;
 pub mod facilities;
@@ -220,6 +223,14 @@ pub async fn load_demo(app: &App) -> Result<usize> {
         let Some(place) = tree.id(&g.key.place) else {
             continue;
         };
+        if assist_care::COMPUTED_INDICATORS.contains(&g.key.indicator.as_str())
+            && g.key.period.year() >= 2025
+        {
+            continue;
+        }
+        if assist_list::computed_here(&g.key) {
+            continue;
+        }
         if Some(g.key.period) == last
             && tree.get(place).level == Level::Village
             && (skipped_villages.len() < 6 || skipped_villages.contains(&g.key.place))
@@ -647,6 +658,7 @@ pub async fn load_demo_management(app: &App) -> Result<()> {
     survey_answers::load_demo_survey_results(app, "office").await?;
     survey::load_demo_fieldwork(app, "office").await?;
     app.set_clock(None);
+    publication::load_demo_circle_publication(app).await?;
     Ok(())
 }
 

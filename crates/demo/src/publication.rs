@@ -31,3 +31,10 @@ pub async fn load_demo_publications(app: &App) -> Result<()> {
     }
     Ok(())
 }
+
+/// Publishes the demo's 15-minute circle as the office (version 1, on the demo's day), so
+/// that `/public` and `/open/v1/circle.*` show its coverage per town.
+pub async fn load_demo_circle_publication(app: &App) -> Result<()> {
+    app.publish_circle("office", "").await?;
+    Ok(())
+}

@@ -13,6 +13,7 @@ use youxiang_core::period::Period;
 
 mod boundaries;
 mod circle;
+mod circle_official;
 mod task_targets;
 mod yearly;
 

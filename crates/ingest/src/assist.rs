@@ -57,7 +57,7 @@ const NEEDS_HINT: &str = "需求文件的列:id、type、lon、lat(或 编号、
 const RESOURCES_HINT: &str = "资源文件的列:id、type、capacity、lon、lat、radius_m(或 编号、类型、容量、经度、纬度、服务半径(米))";
 
 /// The cells of one row by field, with the faults found so far.
-struct Cells<'a> {
+pub(crate) struct Cells<'a> {
     file: &'a str,
     row: &'a Row,
     layout: &'a HashMap<&'static str, (usize, crate::error::Column)>,
@@ -65,14 +65,14 @@ struct Cells<'a> {
 }
 
 impl Cells<'_> {
-    fn text(&self, key: &str) -> String {
+    pub(crate) fn text(&self, key: &str) -> String {
         self.layout
             .get(key)
             .map(|(i, _)| self.row.cell(*i).text.trim().to_string())
             .unwrap_or_default()
     }
 
-    fn fault(&mut self, key: &str, reason: impl Into<String>) {
+    pub(crate) fn fault(&mut self, key: &str, reason: impl Into<String>) {
         if let Some((i, c)) = self.layout.get(key) {
             self.errors.push(IngestError::cell(
                 self.file,
@@ -84,7 +84,7 @@ impl Cells<'_> {
         }
     }
 
-    fn required(&mut self, key: &str, what: &str) -> Option<String> {
+    pub(crate) fn required(&mut self, key: &str, what: &str) -> Option<String> {
         let t = self.text(key);
         if t.is_empty() {
             self.fault(key, format!("缺少{what}"));
@@ -95,7 +95,7 @@ impl Cells<'_> {
     }
 
     /// A number within `lo..=hi`.
-    fn number(&mut self, key: &str, what: &str, lo: f64, hi: f64) -> Option<f64> {
+    pub(crate) fn number(&mut self, key: &str, what: &str, lo: f64, hi: f64) -> Option<f64> {
         let cell = self
             .layout
             .get(key)
@@ -125,7 +125,7 @@ impl Cells<'_> {
 
 /// Reads the rows of a file as the fields say, calling `row` for each non-blank data row;
 /// then refuses duplicate ids (the later row named, with the first).
-fn read_rows<T>(
+pub(crate) fn read_rows<T>(
     bytes: &[u8],
     file: &str,
     sheet: &str,

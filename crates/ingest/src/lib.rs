@@ -25,6 +25,7 @@
 #![allow(clippy::result_large_err)]
 
 mod assist;
+mod assist_resources;
 pub mod catalogue;
 mod error;
 mod facilities;
@@ -42,6 +43,9 @@ mod values;
 pub mod xlsform;
 
 pub use assist::{NEEDS_SHEET, RESOURCES_SHEET, read_needs, read_resources};
+pub use assist_resources::{
+    REGISTER_RESOURCES_SHEET, VENTURES_SHEET, read_register_resources, read_ventures,
+};
 pub use error::{Column, IngestError, IngestWarning, column_letter};
 pub use facilities::{
     FACILITIES_SHEET, FACILITY_HEADERS, facility_row, read_facilities, write_facilities_csv,

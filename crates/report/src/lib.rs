@@ -24,12 +24,14 @@ mod font;
 mod html;
 mod pdf;
 mod raster;
+mod sheet;
 mod text;
 mod yearly;
 
 use serde::{Deserialize, Serialize};
 
 pub use font::{FontFace, FontSource, find_cjk_font};
+pub use sheet::{Sheet, SheetBlock, render_sheet_pdf};
 pub use yearly::{
     MissedTarget, UnitMeasures, YearDomain, YearMeasures, YearRow, YearlyReport,
     render_yearly_docx, render_yearly_html, render_yearly_pdf,

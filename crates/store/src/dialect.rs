@@ -86,13 +86,13 @@ pub(crate) trait Dialect: sqlx::Database<Row: Get> {
     fn delete_keys(keys: &[ValueKey]) -> Result<Query<Self>>;
     /// The statement setting the review state of the values of `keys` (at most [`CHUNK`]).
     fn set_state(keys: &[ValueKey], state: ValueState) -> Result<Query<Self>>;
-    /// Inserts or updates `writes[i]` for each `i` of `chunk` (at most [`CHUNK`]) as drafts
-    /// reported by `actor` at `at`. The error is the database's (its triggers refuse unknown
-    /// indicators and places).
+    /// Updates `writes[i]` for each `i` of `rows` (any number), values found stored under
+    /// the write lock still held, as drafts reported by `actor` at `at`. The error is the
+    /// database's (its triggers refuse unknown indicators and places).
     fn upsert_values(
         c: &mut Conn<Self>,
         writes: &[CheckedWrite],
-        chunk: &[usize],
+        rows: &[usize],
         actor: &str,
         at: NaiveDateTime,
     ) -> impl Future<Output = Result<(), sqlx::Error>> + Send;

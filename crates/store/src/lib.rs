@@ -205,6 +205,17 @@ pub struct WriteOutcome {
     pub unchanged: usize,
 }
 
+/// What [`ValueStore::write_computed`] did.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ComputedWrite {
+    /// The figures written (each now approved).
+    pub changes: Vec<ValueChange>,
+    /// Approved figures already as computed.
+    pub unchanged: usize,
+    /// Keys holding a figure of another source, left alone.
+    pub kept: Vec<ValueKey>,
+}
+
 /// Which values [`ValueStore::get_values`] returns; `None` fields do not filter.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct ValueFilter {
@@ -389,6 +400,15 @@ pub trait ValueStore: Send + Sync {
         actor: &str,
         reason: &str,
     ) -> Result<Vec<ValueChange>>;
+
+    /// Writes figures the system computed from its own registers (source
+    /// `writes[i].source()`, e.g. 系统计算) straight into the official figures, in one
+    /// transaction: a new or changed figure is stored approved, reported by `actor` (no
+    /// person reports or reviews it), replacing an earlier figure of the same source even
+    /// when approved; a stored figure of another source (a person's report) is never
+    /// touched and its key is listed in [`ComputedWrite::kept`]; an unchanged approved
+    /// figure is skipped. One audit row (`value.compute`) per change.
+    async fn write_computed(&self, writes: &[CheckedWrite], actor: &str) -> Result<ComputedWrite>;
 
     /// Changes the review state of values (all or nothing) by [`ValueState::apply`].
     /// Audited as `value.submit` / `value.approve` / `value.reject` / `value.reopen`, with

@@ -2,7 +2,9 @@
 //! serialises every audited write and keeps the chain linear; keys and changed rows travel
 //! as arrays unpacked by `UNNEST`, a handful of statements per 50,000 rows; new values and
 //! audit rows are streamed with `COPY … FROM STDIN` (text format, see [`CopyText`]) straight
-//! into their tables, the next block formatted while the server stores the last.
+//! into their tables, the next block formatted while the server stores the last; changed
+//! values are streamed likewise into a staging table of the transaction and applied by one
+//! `UPDATE … FROM`.
 
 use std::time::Duration;
 
@@ -127,41 +129,66 @@ impl Dialect for Postgres {
     async fn upsert_values(
         c: &mut PgConnection,
         writes: &[CheckedWrite],
-        chunk: &[usize],
+        rows: &[usize],
         actor: &str,
         at: NaiveDateTime,
     ) -> Result<(), sqlx::Error> {
-        let values: Vec<f64> = chunk.iter().map(|&i| writes[i].value()).collect();
-        let comments: Vec<String> = chunk
-            .iter()
-            .map(|&i| writes[i].comment().to_string())
-            .collect();
-        let sources: Vec<String> = chunk
-            .iter()
-            .map(|&i| writes[i].source().to_string())
-            .collect();
-        // No source named is stored as NULL (the plan's default applies).
-        let q = sqlx::query(
-            "INSERT INTO observations (indicator, place, period, component, value, state, \
-             reporter, reported_at, comment, source) \
-             SELECT u.indicator, u.place, u.period, u.component, u.value, 'draft', $7, $8, \
-             u.comment, NULLIF(u.source, '') FROM UNNEST($1::text[], $2::text[], $3::text[], \
-             $4::text[], $5::float8[], $6::text[], $9::text[]) \
-             AS u(indicator, place, period, component, value, comment, source) \
-             ON CONFLICT (indicator, place, period, component) DO UPDATE SET \
-             value = excluded.value, state = 'draft', reporter = excluded.reporter, \
-             reported_at = excluded.reported_at, comment = excluded.comment, \
-             source = excluded.source",
-        );
-        KeyArrays::of(chunk.iter().map(|&i| writes[i].key()))
-            .bind(q)
-            .bind(values)
-            .bind(comments)
-            .bind(actor)
-            .bind(at)
-            .bind(sources)
+        if rows.is_empty() {
+            return Ok(());
+        }
+        // The changed rows are streamed into a staging table of this transaction (`COPY`,
+        // as new values are), then one `UPDATE … FROM` joins it to the stored rows.
+        sqlx::query(
+            "CREATE TEMP TABLE yx_changed_values (indicator text, place text, period text, \
+             component text, value float8, comment text, source text) ON COMMIT DROP",
+        )
+        .execute(&mut *c)
+        .await?;
+        copy_in(
+            c,
+            "COPY yx_changed_values (indicator, place, period, component, value, comment, \
+             source) FROM STDIN",
+            rows,
+            |out, &i| {
+                let w = &writes[i];
+                let k = w.key();
+                out.text(&k.indicator)
+                    .text(&k.place)
+                    .text(&k.period.to_string())
+                    .text(k.component.as_str())
+                    .raw(&format!("{:?}", w.value()))
+                    .text(w.comment())
+                    // No source named is stored as NULL (the plan's default applies).
+                    .optional(Some(w.source()).filter(|s| !s.is_empty()))
+                    .end();
+            },
+        )
+        .await?;
+        // Statistics, so that the planner joins the two by hash rather than row by row.
+        sqlx::query("ANALYZE yx_changed_values")
             .execute(&mut *c)
             .await?;
+        let updated = sqlx::query(
+            "UPDATE observations AS o SET value = s.value, state = 'draft', reporter = $1, \
+             reported_at = $2, comment = s.comment, source = s.source \
+             FROM yx_changed_values AS s WHERE o.indicator = s.indicator \
+             AND o.place = s.place AND o.period = s.period AND o.component = s.component",
+        )
+        .bind(actor)
+        .bind(at)
+        .execute(&mut *c)
+        .await?
+        .rows_affected();
+        sqlx::query("DROP TABLE yx_changed_values")
+            .execute(&mut *c)
+            .await?;
+        // Every row was found stored under the write lock, which is still held.
+        if updated != rows.len() as u64 {
+            return Err(sqlx::Error::Protocol(format!(
+                "{} rows to update, {updated} updated",
+                rows.len()
+            )));
+        }
         Ok(())
     }
 

@@ -213,11 +213,11 @@ impl Dialect for Sqlite {
     async fn upsert_values(
         c: &mut SqliteConnection,
         writes: &[CheckedWrite],
-        chunk: &[usize],
+        rows: &[usize],
         actor: &str,
         at: NaiveDateTime,
     ) -> Result<(), sqlx::Error> {
-        write_values(c, writes, chunk, actor, at, UPSERT).await
+        write_values(c, writes, rows, actor, at, UPSERT).await
     }
 
     async fn insert_values(

@@ -26,6 +26,7 @@ use youxiang_store::{
 
 mod backup;
 mod bulk;
+mod computed;
 mod sessions;
 
 // ---------------------------------------------------------------------------------------

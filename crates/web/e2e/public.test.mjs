@@ -69,3 +69,33 @@ test("the open data and the embeddable chart are reachable from the page", async
   assert.equal(svg.headers()["content-type"], "image/svg+xml");
   await context.close();
 });
+
+test("the survey results and the 15-minute circle show once published, in both languages", async () => {
+  // The demo publishes its two survey rounds' results and the circle (version 1).
+  const context = await browser().newContext({ viewport: PHONE, locale: "zh-CN", javaScriptEnabled: false });
+  const page = await context.newPage();
+  await page.goto(`${BASE}/public`);
+  const html = await page.content();
+  assert.match(html, /<h2 id="survey">群众满意度调查<\/h2>/);
+  assert.match(html, /<h2 id="circle">15分钟公共服务圈<\/h2>/);
+  assert.match(html, /计算依据:/);
+  assert.match(html, /\d+\.\d 分/, "the index with its unit");
+  assert.match(html, /\d+\.\d%/, "coverage in per cent");
+  const csv = await page.request.get(`${BASE}/open/v1/circle.csv`);
+  assert.equal(csv.status(), 200);
+  assert.deepEqual([...(await csv.body()).subarray(0, 3)], [0xef, 0xbb, 0xbf], "UTF-8 with BOM");
+  await context.close();
+  const js = await browser().newContext({ viewport: PHONE, locale: "zh-CN", bypassCSP: true });
+  const p2 = await js.newPage();
+  await p2.goto(`${BASE}/public#circle`);
+  assert.deepEqual(await axe(p2), []);
+  assert.ok(await noPageScroll(p2), "the wide tables scroll inside their region at 390 px");
+  await p2.goto(`${BASE}/lang?to=en&back=%2Fpublic`);
+  const en = await p2.content();
+  assert.match(en, /The 15-minute public-service circle/);
+  assert.match(en, /Satisfaction survey/);
+  assert.doesNotMatch(en, /计算依据|基本服务全部可达/);
+  assert.deepEqual(await axe(p2), []);
+  await p2.goto(`${BASE}/lang?to=zh&back=%2Fpublic`);
+  await js.close();
+});

@@ -153,6 +153,11 @@ const ACTIONS: &[(&str, &str, &str)] = &[
     ("value.reject", "退回数值", "value sent back"),
     ("value.reopen", "重新打开", "value reopened"),
     ("value.quarantine", "隔离方案外数据", "value quarantined"),
+    (
+        "value.compute",
+        "系统计算数值",
+        "value computed by the system",
+    ),
     ("plan.save", "保存方案", "plan saved"),
     ("places.save", "保存地点", "places saved"),
     ("reporters.save", "保存用户", "users saved"),
@@ -250,6 +255,67 @@ const ACTIONS: &[(&str, &str, &str)] = &[
         "修改救助资格规则",
         "eligibility rules changed",
     ),
+    (
+        "assist.list.generate",
+        "生成幸福清单",
+        "happiness list generated",
+    ),
+    (
+        "assist.list.receipt",
+        "登记幸福清单已收到事项",
+        "happiness list receipt recorded",
+    ),
+    (
+        "assist.list.deliver",
+        "登记幸福清单送达",
+        "happiness list delivered",
+    ),
+    ("assist.visit.record", "记录探访", "care visit recorded"),
+    ("assist.visit.plan", "修改探访计划", "visit plan changed"),
+    ("assist.flag.raise", "发出监测预警", "flag raised"),
+    ("assist.flag.handle", "处理监测预警", "flag handled"),
+    (
+        "assist.flag.rules",
+        "修改监测预警规则",
+        "flag rules changed",
+    ),
+    (
+        "assist.declare",
+        "登记收入与医疗支出",
+        "income and medical costs declared",
+    ),
+    (
+        "assist.resource.add",
+        "登记帮扶资源",
+        "assistance resource added",
+    ),
+    (
+        "assist.resource.edit",
+        "修改帮扶资源",
+        "assistance resource changed",
+    ),
+    (
+        "assist.venture.add",
+        "登记公益创投项目",
+        "charity venture project added",
+    ),
+    (
+        "assist.venture.edit",
+        "修改公益创投项目",
+        "charity venture project changed",
+    ),
+    ("assist.order.issue", "公益派单", "assistance order issued"),
+    (
+        "assist.order.accept",
+        "登记接单",
+        "assistance order accepted",
+    ),
+    ("assist.order.done", "登记派单完成", "assistance order done"),
+    (
+        "assist.order.refuse",
+        "登记拒单",
+        "assistance order refused",
+    ),
     ("catalogue.save", "载入服务清单", "service catalogue loaded"),
     (
         "compliance.report",
@@ -264,6 +330,11 @@ const ACTIONS: &[(&str, &str, &str)] = &[
     ("facility.edit", "修改设施", "facility changed"),
     ("walk_network.load", "载入路网", "walking network loaded"),
     (
+        "population_grid.load",
+        "载入人口格网",
+        "population grid loaded",
+    ),
+    (
         "circle.compute",
         "计算15分钟公共服务圈",
         "15-minute circle computed",
@@ -272,6 +343,21 @@ const ACTIONS: &[(&str, &str, &str)] = &[
         "circle_config.set",
         "设置15分钟公共服务圈",
         "15-minute circle configured",
+    ),
+    (
+        "circle_publication.publish",
+        "发布15分钟公共服务圈",
+        "15-minute circle published",
+    ),
+    (
+        "circle_publication.correct",
+        "更正重新发布15分钟公共服务圈",
+        "15-minute circle republished with a correction",
+    ),
+    (
+        "server_secret.create",
+        "生成服务器密钥",
+        "server secret created",
     ),
     ("measures.add", "填报细化措施", "measures entered"),
     ("measures.edit", "修改细化措施", "measures changed"),
@@ -533,6 +619,79 @@ const FIELDS: &[(&str, &str, &str)] = &[
     ("what", "查看内容", "what was seen"),
     ("standards", "低保标准", "allowance standards"),
     ("toml", "规则文本", "rules text"),
+    ("generated_on", "生成日期", "generated on"),
+    ("head_masked", "户主(脱敏)", "head (masked)"),
+    ("standard", "适用标准", "standard applied"),
+    ("entitlements", "应享受的救助和服务", "entitled to"),
+    ("receipts", "已收到的待遇和服务", "received"),
+    ("delivery", "送达情况", "delivery"),
+    ("delivery.channel", "送达方式", "delivery channel"),
+    ("delivery.date", "送达日期", "delivery date"),
+    ("delivery.confirmation", "确认方式", "confirmation"),
+    ("delivery.note", "送达情况说明", "delivery note"),
+    ("delivery.by", "登记人", "recorded by"),
+    // 探访关爱 and 监测预警 (assist_visit, assist_flag, assist_declared, the plan and rules).
+    ("id", "编号", "id"),
+    ("date", "日期", "date"),
+    ("visitor", "探访人", "visitor"),
+    ("findings", "探访情况", "findings"),
+    ("needs_found", "发现的需求", "needs found"),
+    ("follow_up", "后续跟进", "follow-up"),
+    ("trigger", "触发日期", "triggered on"),
+    ("detail", "预警情况", "detail"),
+    ("raised", "预警日期", "raised on"),
+    ("assignee", "责任人", "assigned to"),
+    ("outcome", "处理结果", "outcome"),
+    ("handled_by", "处理人", "handled by"),
+    ("handled_on", "处理日期", "handled on"),
+    ("category", "困难类别", "category"),
+    ("frequency", "探访频次", "visit frequency"),
+    ("declarations", "收入申报记录", "declarations"),
+    (
+        "medical_year",
+        "近12个月医疗支出(元)",
+        "medical costs, 12 months (yuan)",
+    ),
+    (
+        "income_drop_pct",
+        "收入下降预警比例(%)",
+        "income drop threshold (%)",
+    ),
+    (
+        "medical_yuan",
+        "医疗支出预警金额(元)",
+        "medical cost threshold (yuan)",
+    ),
+    (
+        "missed_visit_days",
+        "漏访预警天数(天)",
+        "missed visit after (days)",
+    ),
+    ("review_months", "复核周期(月)", "review period (months)"),
+    (
+        "expiry_warn_days",
+        "到期复核提前天数(天)",
+        "review warning (days)",
+    ),
+    ("handle_days", "预警处理期限(天)", "days to handle a flag"),
+    // 帮扶资源, 公益创投项目 and 派单 (assist_resource, assist_venture, assist_order).
+    ("service", "服务类型", "service"),
+    ("lon", "经度(度)", "longitude (°)"),
+    ("lat", "纬度(度)", "latitude (°)"),
+    ("radius_m", "服务半径(米)", "service radius (m)"),
+    ("capacity", "每期容量(户次)", "capacity per period"),
+    ("active", "在用", "active"),
+    ("organisation", "实施机构", "organisation"),
+    ("need", "需求", "need"),
+    ("resource", "帮扶资源", "resource"),
+    ("resource_name", "提供方", "provider"),
+    ("distance_m", "距离(米)", "distance (m)"),
+    ("reason", "匹配理由", "why matched"),
+    ("issued_at", "派单时间", "issued at"),
+    ("responded_at", "响应时间", "answered at"),
+    ("done_on", "完成日期", "done on"),
+    ("refuse_reason", "拒绝原因", "refusal reason"),
+    ("replaces", "替代的派单", "replaces order"),
 ];
 
 /// Fields that name who did something: shown as the person's name.
@@ -548,6 +707,8 @@ const PERSON_FIELDS: &[&str] = &[
     "reported_by",
     "login",
     "logins",
+    "handled_by",
+    "assignee",
 ];
 
 /// What a stored state's field is called; `其他` for a field nobody has named yet (never
@@ -664,6 +825,12 @@ fn code_label(code: &str, prefer: &str, en: bool) -> Option<String> {
                 "denominator" => ("分母", "denominator"),
                 // A 民生实事 item's record state.
                 "open" => ("推进中", "in progress"),
+                // 探访关爱 and 监测预警: a visit's mode, a flag's state.
+                "flag_open" => ("待处理", "open"),
+                "flag_handled" => ("已处理", "handled"),
+                "home" => ("入户", "home visit"),
+                "phone" => ("电话", "phone call"),
+                "video" => ("视频", "video call"),
                 "done" => ("已完成", "done"),
                 _ => return None,
             };
@@ -886,6 +1053,8 @@ fn changes(old: Option<&str>, new: Option<&str>, keyed: bool, w: &Words) -> Vec<
             // and its town, are.
             || (w.family == "survey_response"
                 && !matches!(k, "mode" | "received_on" | "round" | "stratum"))
+            // A server secret is never shown.
+            || w.family == "server_secret"
     };
     let mut keys: Vec<&String> = before.keys().chain(after.keys()).collect();
     keys.sort();
@@ -1021,6 +1190,7 @@ fn entity_text(e: &AuditEntry, w: &Words) -> String {
                 "unit" => ("单位", "unit", id.to_string()),
                 "facility" => ("设施", "facility", id.to_string()),
                 "walk_network" => ("路网", "walking network", String::new()),
+                "population_grid" => ("人口格网", "population grid", String::new()),
                 "circle" => ("15分钟公共服务圈", "15-minute circle", String::new()),
                 "circle_config" => (
                     "15分钟公共服务圈设置",
@@ -1028,6 +1198,14 @@ fn entity_text(e: &AuditEntry, w: &Words) -> String {
                     String::new(),
                 ),
                 "assist_household" => ("困难家庭", "household", id.to_string()),
+                // `household@period`.
+                "assist_list" => ("幸福清单", "happiness list", id.to_string()),
+                "assist_visit" => ("探访记录", "care visit", id.to_string()),
+                "assist_flag" => ("监测预警", "monitoring flag", id.to_string()),
+                "assist_declared" => ("收入申报记录", "declarations", id.to_string()),
+                "assist_resource" => ("帮扶资源", "assistance resource", id.to_string()),
+                "assist_venture" => ("公益创投项目", "charity venture project", id.to_string()),
+                "assist_order" => ("公益派单", "assistance order", id.to_string()),
                 // `household:time:suffix`.
                 "assist_reveal" => (
                     "个人信息查看",
@@ -1036,6 +1214,8 @@ fn entity_text(e: &AuditEntry, w: &Words) -> String {
                 ),
                 "assist_config" => match id {
                     "standards" => ("低保标准", "allowance standards", String::new()),
+                    "visit_plan" => ("探访计划", "visit plan", String::new()),
+                    "flag_rules" => ("监测预警规则", "flag rules", String::new()),
                     _ => ("救助资格规则", "eligibility rules", String::new()),
                 },
                 "catalogue" => ("服务清单", "service catalogue", id.to_string()),
@@ -1066,6 +1246,12 @@ fn entity_text(e: &AuditEntry, w: &Words) -> String {
                     id.split('/').next().unwrap_or_default().to_string(),
                 ),
                 "survey_fieldwork" => ("调查实施设置", "survey fieldwork", id.to_string()),
+                "circle_publication" => (
+                    "15分钟公共服务圈发布",
+                    "15-minute circle publication",
+                    String::new(),
+                ),
+                "server_secret" => ("服务器密钥", "server secret", String::new()),
                 "profile" => ("个人设置", "profile", person(w.state, id, w.en)),
                 _ => return e.entity.clone(),
             };

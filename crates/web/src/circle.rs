@@ -28,6 +28,7 @@ pub fn routes() -> Router<Shared> {
         .route("/api/v1/circle", get(api_circle))
         .route("/api/v1/circle/sites", get(api_circle_sites))
         .route("/circle", get(circle_page))
+        .merge(crate::circle_forms::routes())
 }
 
 #[utoipa::path(get, path = "/api/v1/circle", tag = "circle",
@@ -86,6 +87,8 @@ async fn api_circle_sites(
 struct PageQuery {
     #[serde(rename = "type")]
     facility_type: Option<String>,
+    /// What a form did (after its redirect).
+    ok: Option<String>,
 }
 
 struct PlaceRow {
@@ -131,6 +134,17 @@ struct CirclePage {
     sites: Vec<SiteRow>,
     notes: Vec<String>,
     credit: String,
+    notice: String,
+    /// Where the residents came from (the places' points, or the grid with its source).
+    residents_from: String,
+    /// The office's forms (network, population grid, settings) are shown.
+    can_configure: bool,
+    profiles: Vec<(String, String)>,
+    sel_profile: String,
+    indicators_text: String,
+    /// The kept network and grid, in words (empty: none).
+    network_text: String,
+    grid_text: String,
 }
 
 /// The basket's standard in words; `None` for a profile of a file.
@@ -299,6 +313,66 @@ async fn circle_page(
         ],
     );
     let gap_population: f64 = circle.gaps.iter().map(|g| g.population).sum();
+    let can_configure =
+        who.user.role.is_office() || who.user.role == youxiang_core::scope::Role::Admin;
+    let config = web.app.circle_config().await.map_err(|e| c.error(e))?;
+    let network_text = match web.app.walk_network().await.map_err(|e| c.error(e))? {
+        Some(n) if en => format!(
+            "“{}” ({}, loaded {}; {} nodes, {} edges)",
+            n.name, n.file, n.loaded_on, n.nodes, n.edges
+        ),
+        Some(n) => format!(
+            "“{}”(文件 {},{} 载入;{} 个节点、{} 条路段)",
+            n.name, n.file, n.loaded_on, n.nodes, n.edges
+        ),
+        None => String::new(),
+    };
+    let grid = web.app.population_grid().await.map_err(|e| c.error(e))?;
+    let grid_text = match &grid {
+        Some(g) if en => format!(
+            "{}: {} points, {:.0} people",
+            g.label_en(),
+            g.points,
+            g.population
+        ),
+        Some(g) => format!(
+            "{}:{} 个人口点,共 {:.0} 人",
+            g.label_zh(),
+            g.points,
+            g.population
+        ),
+        None => String::new(),
+    };
+    let residents_from = match (&circle.inputs.grid_zh, &circle.inputs.grid_en) {
+        (Some(_), Some(g)) if en => g.clone(),
+        (Some(g), _) if !en => g.clone(),
+        _ if en => "the places' population points".into(),
+        _ => "各地点的人口点".into(),
+    };
+    let mut profiles: Vec<(String, String)> =
+        ["tdt1062-town", "tdt1062-rural", "gb50180", "register"]
+            .iter()
+            .map(|p| (p.to_string(), profile_label(p, en).unwrap_or_default()))
+            .collect();
+    if !profiles.iter().any(|(p, _)| *p == config.profile) {
+        profiles.push((config.profile.clone(), config.profile.clone()));
+    }
+    let indicators_text = config
+        .indicators
+        .iter()
+        .map(|i| {
+            if en {
+                format!("{}={}", i.indicator, i.measure)
+            } else {
+                format!(
+                    "{}={}",
+                    i.indicator,
+                    crate::circle_forms::measure_label_zh(&i.measure)
+                )
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
     let page = CirclePage {
         title: if en {
             "15-minute public-service circle".into()
@@ -376,6 +450,14 @@ async fn circle_page(
         } else {
             "© OpenStreetMap 贡献者(ODbL 1.0 许可)".into()
         },
+        notice: q.ok.unwrap_or_default(),
+        residents_from,
+        can_configure,
+        profiles,
+        sel_profile: config.profile.clone(),
+        indicators_text,
+        network_text,
+        grid_text,
         c,
     };
     Ok(render(&page))

@@ -81,7 +81,7 @@ fn period_of(
 
 #[utoipa::path(get, path = "/api/v1/compliance", tag = "compliance", params(ComplianceQuery),
     responses(
-        (status = 200, description = "服务达标矩阵:每个项目在其提供层级每个地点的结果(达标、未达标、无数据)及依据,各地点达标率(逐级汇总,差者在前);设施步行距离为直线估算", body = serde_json::Value),
+        (status = 200, description = "服务达标矩阵:每个项目在其提供层级每个地点的结果(达标、未达标、无数据)及依据,各地点达标率(逐级汇总,差者在前);设施步行距离与15分钟公共服务圈同一估算(路网,否则直线估算)", body = serde_json::Value),
         (status = 401, description = "未登录", body = ErrorBody),
         (status = 404, description = "尚未设定本区使用的服务清单,或年份、季度不存在", body = ErrorBody),
         (status = 422, description = "年份或季度不是整数(或超出整数范围)", body = ErrorBody),
@@ -343,12 +343,12 @@ async fn compliance_page(
                     .map(|s| {
                         if en {
                             format!(
-                                "{} met, {} not met, {} no data",
+                                "item × place: {} met, {} not met, {} no data",
                                 s.tally.met, s.tally.not_met, s.tally.no_data
                             )
                         } else {
                             format!(
-                                "达标 {} 项、未达标 {} 项、无数据 {} 项",
+                                "项目 × 地点:达标 {} 处、未达标 {} 处、无数据 {} 处",
                                 s.tally.met, s.tally.not_met, s.tally.no_data
                             )
                         }
@@ -368,13 +368,9 @@ async fn compliance_page(
                 .map(|p| {
                     let mut t = Tally::default();
                     let mut lines = Vec::new();
+                    // Every column rolls up the cells within its place (the district's
+                    // column: its own and all its towns' and villages').
                     for cell in m.cells_within(&tree, &i.code, p) {
-                        // The district's column holds its own cells only.
-                        if tree.by_code(p).is_some_and(|x| x.level == Level::County)
-                            && cell.place != *p
-                        {
-                            continue;
-                        }
                         t.add(cell.verdict);
                         lines.push(Line {
                             place: name_of(&cell.place),
@@ -488,7 +484,8 @@ async fn compliance_page(
             format!("服务达标 · {}", period.label_zh())
         },
         notice: q.ok.unwrap_or_default(),
-        sample: m.sample,
+        // The edition's name may say 样例 already: the note is not repeated.
+        sample: m.sample && !m.catalogue_name.contains("样例"),
         catalogue: m.catalogue_name.clone(),
         year: period.year(),
         quarter: if period.kind() == youxiang_core::period::PeriodKind::Quarter {

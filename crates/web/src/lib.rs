@@ -16,11 +16,16 @@ pub mod approvals;
 pub mod assess;
 pub mod assets;
 pub mod assist;
+pub mod assist_care;
+pub mod assist_dispatch;
+pub mod assist_list;
 pub mod audit;
 pub mod auth;
 pub mod cache;
 pub mod chart;
 pub mod circle;
+pub mod circle_forms;
+pub mod circle_public;
 pub mod completeness;
 pub mod compliance;
 pub mod download;
@@ -203,8 +208,12 @@ pub fn router(app: Arc<App>, config: WebConfig) -> Router {
         .merge(units::routes())
         .merge(facilities::routes())
         .merge(circle::routes())
+        .merge(circle_public::routes())
         .merge(compliance::routes())
         .merge(assist::routes())
+        .merge(assist_care::routes())
+        .merge(assist_dispatch::routes())
+        .merge(assist_list::routes())
         .merge(publication::routes())
         .merge(exchange::routes())
         .merge(survey::routes())

@@ -62,6 +62,14 @@ pub fn routes(web: Shared) -> Router<Shared> {
         .route("/open/v1/place/{code}", get(place_file))
         .route("/open/v1/survey.json", get(crate::survey::open_survey_json))
         .route("/open/v1/survey.csv", get(crate::survey::open_survey_csv))
+        .route(
+            "/open/v1/circle.json",
+            get(crate::circle_public::open_circle_json),
+        )
+        .route(
+            "/open/v1/circle.csv",
+            get(crate::circle_public::open_circle_csv),
+        )
         .route_layer(axum::middleware::from_fn_with_state(web, limit))
 }
 
@@ -134,6 +142,9 @@ pub(crate) async fn limit(State(web): State<Shared>, request: Request, next: Nex
 pub struct Snapshot {
     stamp: String,
     records: Vec<PublicationRecord>,
+    /// The latest published survey results and the circle's published versions, with the
+    /// domains' (code, Chinese, English) and places' names they are shown with.
+    extra: PublicExtra,
     rendered: Mutex<HashMap<String, (&'static str, Bytes)>>,
 }
 
@@ -211,9 +222,15 @@ async fn snapshot(web: &Shared) -> ApiResult<Arc<Snapshot>> {
         Some((snap, h, _)) if h == head => snap,
         kept => {
             let records = web.app.publications().await?;
+            let extra = public_extra(web).await?;
             let stamp = records
                 .iter()
                 .map(|r| format!("{}:{}", r.period, r.versions.len()))
+                .chain(extra.survey.iter().map(|p| format!("survey:{}", p.round)))
+                .chain(std::iter::once(format!(
+                    "circle:{}",
+                    extra.circle.versions.len()
+                )))
                 .collect::<Vec<_>>()
                 .join(",");
             match kept {
@@ -221,6 +238,7 @@ async fn snapshot(web: &Shared) -> ApiResult<Arc<Snapshot>> {
                 _ => Arc::new(Snapshot {
                     stamp,
                     records,
+                    extra,
                     rendered: Mutex::new(HashMap::new()),
                 }),
             }
@@ -726,6 +744,43 @@ async fn catalog(State(web): State<Shared>) -> ApiResult<Response> {
 
 // ---- the dashboard -------------------------------------------------------------------
 
+/// What `/public` shows besides the published figures.
+struct PublicExtra {
+    survey: Option<youxiang_app::survey_results::PublishedSurvey>,
+    circle: youxiang_app::circle_publication::CirclePublicationRecord,
+    domains: Vec<(String, String, String)>,
+    places: HashMap<String, String>,
+}
+
+async fn public_extra(web: &Shared) -> ApiResult<PublicExtra> {
+    let survey = web
+        .app
+        .latest_published_survey(web.app.today(), None)
+        .await?;
+    let circle = web.app.circle_publications().await?;
+    let s = web.app.read();
+    let domains = s
+        .plan
+        .domains
+        .iter()
+        .map(|d| (d.code.clone(), d.name.clone(), d.name_en.clone()))
+        .collect();
+    let places = survey
+        .iter()
+        .flat_map(|p| p.cells.iter().map(|c| c.place.clone()))
+        .filter_map(|code| {
+            let name = s.tree.by_code(&code)?.name.clone();
+            Some((code, name))
+        })
+        .collect();
+    Ok(PublicExtra {
+        survey,
+        circle,
+        domains,
+        places,
+    })
+}
+
 struct HeadlineRow {
     code: String,
     name: String,
@@ -787,6 +842,8 @@ struct PublicPage {
     periods: Vec<PeriodLink>,
     licence: &'static str,
     licence_url: &'static str,
+    survey: Option<crate::circle_public::SurveyPanel>,
+    circle: Option<crate::circle_public::CirclePanel>,
 }
 
 impl PublicPage {
@@ -1009,6 +1066,21 @@ fn dashboard(snap: &Snapshot, en: bool, demo: bool, place_name: &str) -> ApiResu
         periods,
         licence: if en { LICENCE_EN } else { LICENCE_ZH },
         licence_url: LICENCE_URL,
+        survey: snap.extra.survey.as_ref().map(|p| {
+            let places = &snap.extra.places;
+            crate::circle_public::survey_panel(
+                p,
+                &snap.extra.domains,
+                &|code: &str| {
+                    places
+                        .get(code)
+                        .cloned()
+                        .unwrap_or_else(|| code.to_string())
+                },
+                en,
+            )
+        }),
+        circle: crate::circle_public::circle_panel(&snap.extra.circle, en),
     };
     let html = page
         .render()

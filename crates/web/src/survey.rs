@@ -233,6 +233,7 @@ async fn api_publish(
         .app
         .publish_survey_results(&who.user.login, &round, today)
         .await?;
+    web.public.invalidate();
     Ok(Json(
         serde_json::to_value(p).map_err(|e| ApiError::Internal(e.to_string()))?,
     ))
@@ -608,6 +609,7 @@ async fn publish_post(
         .publish_survey_results(&who.user.login, &round, today)
         .await
         .map_err(|e| c.error(e))?;
+    web.public.invalidate();
     Ok(back_to(
         &path,
         if c.en {

@@ -159,14 +159,18 @@ async fn api_tokens(
             example = json!({"round": "2025年第一轮", "open": true, "open_link": false, "open_link_answers": 0,
                 "strata": [{"stratum": "330902002", "name": "解放街道", "tokens_issued": 40, "tokens_used": 3, "answers": {"token": 3, "paper": 1}}]})),
         (status = 401, description = "未登录", body = ErrorBody),
+        (status = 403, description = "无权查看调查结果(与结果同一范围:专班和查看者全部,部门只见全区合计,镇街只见本镇街)", body = ErrorBody),
         (status = 404, description = "没有这个调查轮次", body = ErrorBody),
     ))]
 async fn api_fieldwork(
     State(web): State<Shared>,
-    _who: Authed,
+    who: Authed,
     Path(round): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    let f = web.app.survey_fieldwork(&round).await?;
+    let f = web
+        .app
+        .survey_fieldwork_for(&who.user.login, &round)
+        .await?;
     Ok(Json(serde_json::to_value(&f).unwrap_or(Value::Null)))
 }
 
@@ -280,14 +284,22 @@ async fn round_view(web: &Shared, who: &PageUser, round: &str, e: Entry) -> Page
         .await
         .map_err(|e| c.error(e))?
         .item;
-    let summary = web
+    // Every stratum the user may enter is listed; the counts only as far as the user may
+    // read the round's results.
+    let all = web
         .app
         .survey_fieldwork(round)
         .await
         .map_err(|e| c.error(e))?;
+    let summary = web
+        .app
+        .survey_fieldwork_for(&who.user.login, round)
+        .await
+        .ok();
+    let summary_all = all;
     let strata = {
         let s = web.app.read();
-        summary
+        summary_all
             .strata
             .iter()
             .filter(|st| {
@@ -312,7 +324,7 @@ async fn round_view(web: &Shared, who: &PageUser, round: &str, e: Entry) -> Page
         round_path: pct(&r.name),
         notice: e.notice,
         errors: e.errors,
-        summary: Some(summary),
+        summary,
         strata,
         mode: e.mode,
         questions: question_views(&r.form, &e.values, &e.problems, en),

@@ -24,9 +24,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use serde::Deserialize;
-use youxiang_app::survey_fieldwork::{
-    Refused, Via, check_survey_stamp, checked_answers, survey_stamp,
-};
+use youxiang_app::survey_fieldwork::{Refused, Via, checked_answers};
 use youxiang_core::survey::expr::{CmpOp, Expr};
 use youxiang_core::survey::form::{AnswerProblem, Form as SurveyForm, QuestionType};
 
@@ -402,7 +400,7 @@ async fn answer_page(web: &Shared, en: bool, round: &str, ask: Ask<'_>) -> Respo
         token: ask.token.unwrap_or_default().to_string(),
         ask_token,
         strata,
-        stamp: survey_stamp(&r.name, now()),
+        stamp: web.app.survey_form_stamp(&r.name, now()).await,
         notice: ask.notice,
         error_count: ask.problems.len(),
         questions: if ask_token {
@@ -574,7 +572,11 @@ async fn submit(
         values,
         problems,
     };
-    if let Err(why) = check_survey_stamp(&round, &get("stamp"), now()) {
+    if let Err(why) = web
+        .app
+        .check_survey_form_stamp(&round, &get("stamp"), now())
+        .await
+    {
         return answer_page(&web, en, &round, again(why, values, Vec::new())).await;
     }
     let via = match token_ref {

@@ -13,7 +13,12 @@
 //! plan's T18 values and the shipped rules until someone changes them); a change of a
 //! standard is previewed (who gains, who loses) before it is applied.
 
+pub mod dispatch;
+pub mod happiness;
 pub mod keys;
+pub mod resources;
+pub mod visits;
+pub mod warnings;
 
 use std::sync::Arc;
 
@@ -488,6 +493,8 @@ impl App {
             w = w.note(reason.trim());
         }
         let saved = self.db().put_records(&[w], login).await?;
+        // 监测预警 and 探访关爱率 follow the change (warnings.rs).
+        self.assist_after_household_saved(&h.id).await;
         Ok(HouseholdEntry {
             household: h.masked(),
             version: saved.first().map(|r| r.version).unwrap_or(1),

@@ -361,7 +361,11 @@ impl Grid {
 }
 
 /// Finds every need–resource pair within reach.
-fn candidates(needs: &[Need], resources: &[Resource]) -> Candidates {
+fn candidates(
+    needs: &[Need],
+    resources: &[Resource],
+    allow: &dyn Fn(usize, usize) -> bool,
+) -> Candidates {
     let mut by_kind: HashMap<&str, (Vec<u32>, Vec<u32>)> = HashMap::new();
     for (i, n) in needs.iter().enumerate() {
         by_kind.entry(&n.kind).or_default().0.push(i as u32);
@@ -439,7 +443,7 @@ fn candidates(needs: &[Need], resources: &[Resource]) -> Candidates {
             // Two longitude intervals never overlap, so no need is found twice.
             for &i in &found {
                 let d = distance_mm(&needs[i as usize], r);
-                if d <= rmm {
+                if d <= rmm && allow(i as usize, j as usize) {
                     reach[i as usize] += 1;
                     if r.capacity > 0 {
                         edges.push(Edge { need: i, res: j, d });
@@ -598,11 +602,23 @@ pub fn match_optimal(
     resources: &[Resource],
     options: &MatchOptions,
 ) -> Result<Matching, Vec<MatchInputError>> {
+    match_optimal_where(needs, resources, options, &|_, _| true)
+}
+
+/// The same exact optimum over the pairs `allow(need, resource)` (input indices) admits
+/// besides type and radius — the register's eligibility (categories served) and the
+/// providers that refused a need. A pair not admitted counts as out of reach.
+pub fn match_optimal_where(
+    needs: &[Need],
+    resources: &[Resource],
+    options: &MatchOptions,
+    allow: &dyn Fn(usize, usize) -> bool,
+) -> Result<Matching, Vec<MatchInputError>> {
     let errors = check_input(needs, resources);
     if !errors.is_empty() {
         return Err(errors);
     }
-    let cand = candidates(needs, resources);
+    let cand = candidates(needs, resources, allow);
     let comps = components(needs.len(), resources.len(), &cand.edges);
     let capacity: Vec<u32> = resources.iter().map(|r| r.capacity).collect();
     let mut order: Vec<usize> = (0..comps.len()).collect();
@@ -676,7 +692,7 @@ pub fn match_greedy(
     if !errors.is_empty() {
         return Err(errors);
     }
-    let cand = candidates(needs, resources);
+    let cand = candidates(needs, resources, &|_, _| true);
     let mut edges = cand.edges.clone();
     edges.sort_unstable_by_key(|e| (e.d, e.need, e.res));
     let mut left: Vec<u32> = resources.iter().map(|r| r.capacity).collect();

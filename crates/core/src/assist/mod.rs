@@ -9,7 +9,13 @@
 //!   judged with its inputs; who gains and loses when a standard changes.
 //! * [`rights`] — who sees, edits, reveals and exports the register.
 
+pub mod dispatch;
+pub mod happiness;
 pub mod matching;
 pub mod register;
+pub mod resources;
 pub mod rights;
 pub mod rules;
+pub mod rules_edit;
+pub mod visits;
+pub mod warnings;

@@ -4,14 +4,14 @@ use std::collections::{HashMap, HashSet};
 
 use async_trait::async_trait;
 use youxiang_core::CheckedWrite;
-use youxiang_core::value::{Observation, Transition, ValueKey};
+use youxiang_core::value::{Observation, Transition, ValueKey, ValueState};
 
 use super::{OBS_COLUMNS, On, Sql, SqlStore, Write, limit, obs_from_row, sql, sql_built};
 use crate::common::*;
 use crate::dialect::{CHUNK, Dialect, Get};
 use crate::{
-    Result, StoreError, UploadInfo, UploadRecord, ValueChange, ValueFilter, ValueStore,
-    WriteOutcome,
+    ComputedWrite, Result, StoreError, UploadInfo, UploadRecord, ValueChange, ValueFilter,
+    ValueStore, WriteOutcome,
 };
 
 /// The stored values of `keys`, by index into `keys`.
@@ -83,6 +83,54 @@ fn may_change(
         (Some(i), Some(p)) => touched.contains(&(i.to_string(), p.to_string())),
         _ => true,
     }
+}
+
+/// The computed writes that change something (indices into the batch) and the outcome.
+struct ComputedPlan {
+    changed: Vec<usize>,
+    out: ComputedWrite,
+}
+
+/// Decides, given the stored values of the batch's keys (by batch index), which computed
+/// figures are written (approved, by `actor` at `at`), which are unchanged and which keys
+/// hold another source's figure. Pure.
+fn plan_computed(
+    writes: &[CheckedWrite],
+    mut existing: HashMap<usize, Observation>,
+    actor: &str,
+    at: chrono::NaiveDateTime,
+) -> ComputedPlan {
+    let mut plan = ComputedPlan {
+        changed: Vec::new(),
+        out: ComputedWrite::default(),
+    };
+    for (i, w) in writes.iter().enumerate() {
+        let old = existing.remove(&i);
+        if let Some(o) = &old {
+            if o.source != w.source() {
+                plan.out.kept.push(w.key().clone());
+                continue;
+            }
+            if o.value == w.value() && o.comment == w.comment() && o.state == ValueState::Approved {
+                plan.out.unchanged += 1;
+                continue;
+            }
+        }
+        plan.changed.push(i);
+        plan.out.changes.push(ValueChange {
+            old,
+            new: Some(Observation {
+                key: w.key().clone(),
+                value: w.value(),
+                state: ValueState::Approved,
+                reporter: actor.to_string(),
+                reported_at: at,
+                comment: w.comment().to_string(),
+                source: w.source().to_string(),
+            }),
+        });
+    }
+    plan
 }
 
 #[async_trait]
@@ -157,11 +205,9 @@ impl<D: Dialect> ValueStore for SqlStore<D> {
         D::insert_values(w.conn(), writes, &fresh, actor, at)
             .await
             .map_err(unknown_codes)?;
-        for chunk in stored.chunks(CHUNK) {
-            D::upsert_values(w.conn(), writes, chunk, actor, at)
-                .await
-                .map_err(unknown_codes)?;
-        }
+        D::upsert_values(w.conn(), writes, &stored, actor, at)
+            .await
+            .map_err(unknown_codes)?;
         if let Some(src) = source {
             record_upload(&mut w, src, actor, changed, head).await?;
         }
@@ -175,6 +221,46 @@ impl<D: Dialect> ValueStore for SqlStore<D> {
             changes,
             unchanged: plan.unchanged,
         })
+    }
+
+    async fn write_computed(&self, writes: &[CheckedWrite], actor: &str) -> Result<ComputedWrite> {
+        validate_writes(writes, actor)?;
+        let mut w = Write::begin(self, actor).await?;
+        let found = existing(&mut w, writes.iter().map(|w| w.key())).await?;
+        let at = w.at;
+        let plan = plan_computed(writes, found, actor, at);
+        let (mut fresh, mut stored) = (Vec::new(), Vec::new());
+        for (&i, c) in plan.changed.iter().zip(&plan.out.changes) {
+            match c.old {
+                None => fresh.push(i),
+                Some(_) => stored.push(i),
+            }
+        }
+        D::insert_values(w.conn(), writes, &fresh, actor, at)
+            .await
+            .map_err(unknown_codes)?;
+        D::upsert_values(w.conn(), writes, &stored, actor, at)
+            .await
+            .map_err(unknown_codes)?;
+        // Written as drafts by the dialect's statements, approved in the same transaction.
+        let keys: Vec<ValueKey> = plan
+            .changed
+            .iter()
+            .map(|&i| writes[i].key().clone())
+            .collect();
+        for chunk in keys.chunks(CHUNK) {
+            Sql::of(D::set_state(chunk, ValueState::Approved)?)
+                .execute(&mut w)
+                .await?;
+        }
+        let rows = plan
+            .out
+            .changes
+            .iter()
+            .map(|c| value_audit("value.compute", c, None))
+            .collect();
+        w.commit(rows).await?;
+        Ok(plan.out)
     }
 
     async fn quarantine_values(

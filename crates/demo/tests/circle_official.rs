@@ -1,0 +1,187 @@
+//! The circle's computed figures are official (issue 15): the Porto Alegre demo's C01 is
+//! written approved with the source 系统计算 in one store transaction (one `value.compute`
+//! audit row per change, the chain and its replay still verify), enters the official
+//! figures at once and is replaced — still approved — after a change of the register. And
+//! the imported population grid: refused whole with row-exact faults, else kept with its
+//! source and used as the circle's residents.
+
+use youxiang_app::circle::CircleConfig;
+use youxiang_app::{App, AuditFilter, ValueFilter};
+use youxiang_core::facilities::FacilityStatus;
+use youxiang_core::period::Period;
+use youxiang_core::value::{Component, ValueKey, ValueState};
+use youxiang_demo::porto_alegre::{HEXGRID_FILE, POA_ROOT, load_poa};
+
+fn c01_key(app: &App) -> ValueKey {
+    let year = chrono::Datelike::year(&app.today());
+    ValueKey {
+        indicator: "C01".into(),
+        place: POA_ROOT.into(),
+        period: Period::year_of(year).unwrap(),
+        component: Component::Value,
+    }
+}
+
+async fn c01(app: &App) -> youxiang_core::value::Observation {
+    let key = c01_key(app);
+    app.values(&ValueFilter {
+        indicator: Some("C01".into()),
+        place: Some(POA_ROOT.into()),
+        ..Default::default()
+    })
+    .await
+    .unwrap()
+    .into_iter()
+    .find(|o| o.key == key)
+    .expect("C01 at the root")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_circles_indicator_is_official_and_follows_the_register() {
+    let Some(dir) = youxiang_testkit::shared("data/osm/porto-alegre") else {
+        return;
+    };
+    let scratch = youxiang_testkit::scratch_dir("circleofficial");
+    let url = format!("sqlite://{}", scratch.path().join("poa.db").display());
+    let app = load_poa(&url, &dir, "test").await.expect("demo");
+    let key = c01_key(&app);
+    let v = c01(&app).await;
+    assert_eq!(v.state, ValueState::Approved, "official at once");
+    assert_eq!(v.source, "系统计算");
+    assert_eq!(v.reporter, "system");
+    assert_eq!(
+        app.read().official.own_value(&key),
+        Some(v.value),
+        "in the official engine"
+    );
+    // One audit row per change, of its own action; nothing submitted or approved by hand.
+    let rows = app
+        .audit_query(&AuditFilter {
+            indicator: Some("C01".into()),
+            place: Some(POA_ROOT.into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(!rows.is_empty());
+    assert!(
+        rows.iter().all(|r| r.action == "value.compute"),
+        "{:?}",
+        rows.iter().map(|r| &r.action).collect::<Vec<_>>()
+    );
+
+    // Closing the register's schools changes the basket: the figure is replaced,
+    // approved, in the official engine.
+    let closed: Vec<_> = app
+        .facilities_as_stored()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|f| f.facility.code.starts_with('S'))
+        .map(|s| {
+            let mut f = s.facility;
+            f.status = FacilityStatus::Closed;
+            f.closed = Some(app.today());
+            f
+        })
+        .collect();
+    assert!(!closed.is_empty());
+    app.import_facilities("office", closed).await.unwrap();
+    let after = c01(&app).await;
+    assert_eq!(after.state, ValueState::Approved);
+    assert_eq!(after.source, "系统计算");
+    assert_ne!(after.value, v.value, "recomputed from the changed register");
+    assert_eq!(app.read().official.own_value(&key), Some(after.value));
+    let verify = app.audit_verify().await.unwrap();
+    assert!(verify.ok, "{:?}", verify.problems);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_population_grid_is_checked_whole_kept_and_used_by_the_circle() {
+    let Some(dir) = youxiang_testkit::shared("data/osm/porto-alegre") else {
+        return;
+    };
+    let scratch = youxiang_testkit::scratch_dir("circlegrid");
+    let url = format!("sqlite://{}", scratch.path().join("g.db").display());
+    let plan = youxiang_plantext::planfile::load(youxiang_demo::porto_alegre::POA_PLAN).unwrap();
+    let grid = std::fs::read_to_string(dir.join(HEXGRID_FILE)).unwrap();
+    let cells = youxiang_demo::porto_alegre::read_hexgrid(&grid).unwrap();
+    let app = App::init(
+        &url,
+        &plan,
+        youxiang_demo::porto_alegre::poa_places(&cells),
+        "test",
+    )
+    .await
+    .unwrap();
+    app.set_circle_config("admin", CircleConfig::default())
+        .await
+        .unwrap();
+    let before = app.circle("admin").await.unwrap();
+    assert!(before.inputs.grid_zh.is_none());
+
+    // A faulty file: every fault with its line, nothing kept.
+    let bad = "lon,lat,population\n-51.2,-30.0,100\n-51.2,abc,5\n-51.2,-30.0,-3\n";
+    let e = app
+        .load_population_grid("admin", bad.into(), "g.csv", None, "测试", None)
+        .await
+        .expect_err("refused");
+    let text = e.to_string();
+    assert!(
+        text.contains("第 3 行") && text.contains("第 4 行"),
+        "{text}"
+    );
+    assert!(
+        app.population_grid().await.unwrap().is_none(),
+        "nothing kept"
+    );
+    // Without a source: refused.
+    let good: String = std::iter::once("lon,lat,population".to_string())
+        .chain(
+            cells
+                .iter()
+                .take(50)
+                .map(|c| format!("{},{},{}", c.lon, c.lat, 10.0)),
+        )
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(
+        app.load_population_grid("admin", good.clone().into(), "g.csv", None, " ", None)
+            .await
+            .is_err()
+    );
+    // A viewer may not load one.
+    assert!(
+        app.load_population_grid("viewer", good.clone().into(), "g.csv", None, "测试", None)
+            .await
+            .is_err()
+    );
+    let day = chrono::NaiveDate::from_ymd_opt(2024, 12, 31).unwrap();
+    let g = app
+        .load_population_grid(
+            "admin",
+            good.into(),
+            "g.csv",
+            Some("测试格网"),
+            "测试来源",
+            Some(day),
+        )
+        .await
+        .unwrap();
+    assert_eq!(g.points, 50);
+    assert_eq!(g.population, 500.0);
+    assert_eq!(g.source, "测试来源");
+    let c = app.circle("admin").await.unwrap();
+    assert_eq!(c.inputs.residents, 50);
+    assert_eq!(c.inputs.population, 500.0);
+    assert_eq!(c.inputs.population_year, 2024);
+    assert!(c.inputs.grid_zh.as_deref().unwrap().contains("测试来源"));
+    // Kept: it survives a reopening.
+    drop(app);
+    let app = App::open(&url).await.unwrap();
+    assert_eq!(
+        app.population_grid().await.unwrap().unwrap().sha256,
+        g.sha256
+    );
+    assert!(app.audit_verify().await.unwrap().ok);
+}
