@@ -574,7 +574,9 @@ async fn resource_post(
         if t.is_empty() {
             return Ok(None);
         }
-        t.parse::<f64>().map(Some).map_err(|_| format!("“{t}”不是数"))
+        t.parse::<f64>()
+            .map(Some)
+            .map_err(|_| format!("“{t}”不是数"))
     };
     let bad = |m: String| c.error(ApiError::invalid(m));
     let kind: ProviderKind =
