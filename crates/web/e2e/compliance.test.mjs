@@ -14,7 +14,7 @@ test("the matrix explains a cell when it is opened", async () => {
   const page = await signIn("office", { width: 1440, height: 900 });
   await page.goto(`${BASE}/compliance?year=2025`);
   assert.match(await page.locator("h1").innerText(), /服务达标/);
-  assert.match(await page.locator("main").innerText(), /样例,待区确认/);
+  assert.match(await page.locator("main").innerText(), /基本公共服务清单\(样例\)/);
   // A facility cell: opened, it names the facility's distance on the straight-line basis.
   const cell = page.locator(".cm details", { hasText: /达标|未达标/ }).filter({ has: page.locator("li", { hasText: "直线估算" }) }).first();
   await cell.locator("summary").click();

@@ -832,6 +832,17 @@ fn code_label(code: &str, prefer: &str, en: bool) -> Option<String> {
                 "phone" => ("电话", "phone call"),
                 "video" => ("视频", "video call"),
                 "done" => ("已完成", "done"),
+                // 幸福清单: a list's state, its delivery's channel and confirmation.
+                "pending" => ("待送达", "not yet delivered"),
+                "delivered" => ("已送达", "delivered"),
+                "refused" => ("拒收", "refused"),
+                "visit" => ("上门送达", "by hand"),
+                "post" => ("邮寄", "by post"),
+                "sms" => ("短信", "text message"),
+                "zlb" => ("浙里办", "Zheliban app"),
+                "signed" => ("签收", "signed for"),
+                "benefit" => ("救助待遇", "benefit"),
+                "service" => ("帮扶服务", "service"),
                 _ => return None,
             };
             Some(if en { words.1 } else { words.0 }.to_string())

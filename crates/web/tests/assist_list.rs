@@ -107,7 +107,7 @@ async fn lists_are_generated_once_scoped_masked_and_delivery_moves_the_rate() {
     } else {
         assert_eq!(st, StatusCode::OK);
         assert!(pdf.starts_with(b"%PDF"), "not a PDF");
-        let dir = youxiang_testkit::scratch_dir("assist-list-pdf");
+        let dir = youxiang_testkit::scratch_dir("assist_list_pdf");
         let path = dir.path().join("list.pdf");
         std::fs::write(&path, &pdf).unwrap();
         match std::process::Command::new("pdftotext")

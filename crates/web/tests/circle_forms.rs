@@ -26,7 +26,10 @@ async fn the_circle_forms_are_the_offices() {
         )
         .await;
     assert_eq!(st, StatusCode::SEE_OTHER, "saved, back to the page");
-    let (st, html) = office.get("/circle").await;
+    // The redirect carries the notice in `?ok=` (layout::back_to); the page shows it.
+    let (st, html) = office
+        .get("/circle?ok=%E8%AE%BE%E7%BD%AE%E5%B7%B2%E4%BF%9D%E5%AD%98")
+        .await;
     assert_eq!(st, StatusCode::OK);
     assert!(html.contains("设置已保存"), "the notice");
     assert!(
