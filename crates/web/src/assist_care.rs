@@ -316,6 +316,7 @@ async fn api_handle_flag(
         (status = 401, description = "未登录", body = ErrorBody),
         (status = 403, description = "本人角色不使用困难群众名册,或 CSRF 校验失败", body = ErrorBody),
         (status = 404, description = "没有这一户,或不在本人辖区", body = ErrorBody),
+        (status = 422, description = "请求体无效(须为 JSON,可为 {})", body = ErrorBody),
     ))]
 async fn api_scan_flags(
     State(web): State<Shared>,
