@@ -12,7 +12,6 @@ use youxiang_app::assist::warnings::FlagFilter;
 use youxiang_core::assist::register::Category;
 use youxiang_core::assist::visits::{DueState, Frequency, Rate, VisitMode};
 use youxiang_core::assist::warnings::{FlagRules, FlagState, Outcome};
-use youxiang_core::labels::Labelled;
 
 use crate::data_cmd::{open, runtime};
 use crate::manage_cmd::Actor;
@@ -460,7 +459,6 @@ pub fn run_flags(db: &str, cmd: FlagsCmd) -> Result<()> {
                     println!("已修改监测预警规则");
                 }
                 print_json(&stored)?;
-                let _ = FlagState::all();
                 Ok(())
             }
         }
