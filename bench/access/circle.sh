@@ -31,4 +31,4 @@ start=$(date +%s.%N)
 "$BIN" --db "$DB" facilities set "$CODE2" --status closed --closed 2025-10-15 --as office > /dev/null
 end=$(date +%s.%N)
 python3 -c "print(f'one facility change from the command line (process start, network build, write, recompute): {($end-$start):.3f} s')"
-"$BIN" --db "$DB" access circle show --as office | head -3
+"$BIN" --db "$DB" access circle show --as office | sed -n 1,3p

@@ -433,7 +433,7 @@ impl App {
             .collect();
         Ok(Some(youxiang_report::Compliance {
             intro: format!(
-                "按《{}》{}判定{}:设施项目以最近的运行中设施的步行距离计(直线估算,步行80米/分钟),指标项目以本期最新数值对照达标线,报告项目以填报为准;达标率=达标项÷(达标项+未达标项),地区含所辖各级,按达标率从低到高排列。{}",
+                "按《{}》{}判定{}:设施项目以最近的运行中设施的步行距离计({}),指标项目以本期最新数值对照达标线,报告项目以填报为准;达标率=达标项÷(达标项+未达标项),地区含所辖各级,按达标率从低到高排列。{}",
                 c.name,
                 quarter.label_zh(),
                 if c.sample {
@@ -441,6 +441,7 @@ impl App {
                 } else {
                     ""
                 },
+                basis_sentence_zh(m.basis),
                 if m.unleveled.is_empty() {
                     String::new()
                 } else {
@@ -465,7 +466,10 @@ pub fn reach_of(
     } else {
         Basis::Network
     };
-    let mut out = ReachTable::default();
+    let mut out = ReachTable {
+        basis,
+        ..ReachTable::default()
+    };
     for p in tree.places() {
         if p.lon.is_some() && p.lat.is_some() {
             out.located.insert(p.code.clone());
@@ -489,6 +493,29 @@ pub fn reach_of(
         );
     }
     out
+}
+
+/// How the facility items' distances were measured, in words (the matrix's page, Excel
+/// and the quarterly report's section name it).
+pub fn basis_sentence_zh(b: Basis) -> String {
+    match b {
+        Basis::Network => "沿已载入的步行路网按最短路径计,步行 80 米/分钟".into(),
+        Basis::StraightLine => format!(
+            "直线估算——未载入路网,直线距离 × {} 绕行系数,步行 80 米/分钟",
+            crate::circle::circle_settings().detour_factor
+        ),
+    }
+}
+
+/// [`basis_sentence_zh`] in English.
+pub fn basis_sentence_en(b: Basis) -> String {
+    match b {
+        Basis::Network => "along the loaded walking network, walking 80 m a minute".into(),
+        Basis::StraightLine => format!(
+            "straight-line estimate — no network loaded: straight distance × detour factor {}, walking 80 m a minute",
+            crate::circle::circle_settings().detour_factor
+        ),
+    }
 }
 
 pub fn share_text(m: &Matrix, place: &str) -> String {
@@ -520,14 +547,15 @@ pub fn matrix_xlsx(m: &Matrix, tree: &youxiang_core::place::PlaceTree) -> Result
         .map(|i| (i.code.as_str(), i.name.as_str()))
         .collect();
     let title = format!(
-        "{}{} 服务达标{}(设施步行距离为直线估算,步行 80 米/分钟)",
+        "{}{} 服务达标{}(设施步行距离:{})",
         m.catalogue_name,
         m.period.label_zh(),
         if m.sample {
             "(样例清单,待区确认)"
         } else {
             ""
-        }
+        },
+        basis_sentence_zh(m.basis)
     );
     let sheet = book.add_worksheet();
     sheet.set_name("达标明细").map_err(fail)?;

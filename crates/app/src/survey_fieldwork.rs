@@ -6,10 +6,16 @@
 //!   state `unused` → `used`). A token is drawn per stratum from the round's frame, or
 //!   handed in as a list, and shown once, when issued.
 //! - `survey_response` (id: `ROUND/` and 16 random hexadecimal digits; body:
-//!   [`ResponseBody`], state: the mode). A response carries no token, no hash and no time
-//!   finer than the day; the token is marked used in the same transaction (its expected
-//!   version: of two submissions of one token exactly one commits, the other is a
-//!   conflict).
+//!   [`ResponseBody`], state: the mode). A response carries no token and no hash of one.
+//! - An answer from the public page (an invitation's or the open link's) is not written
+//!   as a response at once: it goes into the store's pool (`youxiang_store::pool`, a
+//!   `survey_pending` record whose audit row carries only a salted commitment) in the same
+//!   transaction as the token's use (its expected version: of two submissions of one
+//!   token exactly one commits, the other is a conflict). The pool's answers of a stratum
+//!   and mode are released together once there are [`SURVEY_BATCH`] of them, or whatever
+//!   there are at the round's close: new random ids, the release's time, one audit row per
+//!   batch. So neither the responses (ids, order, times) nor the audit trail pairs an
+//!   answer with its token; until released, an answer counts only as 待汇总.
 //! - `survey_fieldwork` (id: the round; body: [`Fieldwork`]): whether an open link is
 //!   offered.
 //!
@@ -25,7 +31,7 @@ use hmac::{KeyInit, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use youxiang_core::survey::form::{Answer, AnswerProblem, Form};
-use youxiang_store::{RecordFilter, RecordWrite, StoreError};
+use youxiang_store::{PendingAnswer, RecordFilter, RecordWrite, Release, StoreError};
 
 use crate::manage::{Versioned, forbid, versioned};
 use crate::survey::{KIND_SURVEY_ROUND, SurveyRound};
@@ -40,6 +46,13 @@ pub const PUBLIC_ACTOR: &str = "公众答卷";
 
 /// At most this many tokens in one issue.
 pub const MAX_TOKENS: u32 = 20_000;
+
+/// The public page's answers of one stratum and mode are released into the round in
+/// batches of this many (all that wait at the round's close).
+pub const SURVEY_BATCH: usize = 5;
+
+/// The record kind of an answer waiting to be released (the store's pool).
+pub const KIND_SURVEY_PENDING: &str = youxiang_store::pool::PENDING_KIND;
 
 /// How an answer reached the round.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -115,12 +128,14 @@ pub struct TokenBody {
     pub issued_on: NaiveDate,
 }
 
-/// One answer as stored: no token, no hash, the day only.
+/// One answer as stored: no token, no hash. Staff's answers carry the day they were
+/// entered; the public page's none (their record's time is the batch's release).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ResponseBody {
     pub round: String,
     pub mode: AnswerMode,
-    pub received_on: NaiveDate,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub received_on: Option<NaiveDate>,
     #[serde(flatten)]
     pub answer: Answer,
 }
@@ -176,6 +191,9 @@ pub struct FieldworkSummary {
     pub strata: Vec<StratumFieldwork>,
     /// Answers from the open link (apart, never in the index).
     pub open_link_answers: usize,
+    /// Answers from the open link waiting to be released (待汇总).
+    #[serde(default)]
+    pub open_link_pending: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -184,8 +202,11 @@ pub struct StratumFieldwork {
     pub name: String,
     pub tokens_issued: usize,
     pub tokens_used: usize,
-    /// Answers by mode code (token, paper, phone).
+    /// Answers by mode code (token, paper, phone), released.
     pub answers: BTreeMap<String, usize>,
+    /// Invitations' answers waiting to be released (待汇总): counted in no index yet.
+    #[serde(default)]
+    pub pending: usize,
 }
 
 /// Who submits an answer.
@@ -517,8 +538,37 @@ impl App {
             "survey_round.close",
         )?
         .state("closed");
-        self.db().put_records(&[w], login).await?;
+        // Every answer still waiting is released with the close, whatever its group holds.
+        self.db()
+            .put_pooled(&[w], None, round, Release::All, login)
+            .await?;
         Ok(())
+    }
+
+    /// How many of the public page's answers of a round wait to be released, per stratum
+    /// and mode (counts only: a waiting answer is read by nobody).
+    pub async fn survey_pending(
+        &self,
+        round: &str,
+    ) -> Result<BTreeMap<(String, AnswerMode), usize>> {
+        #[derive(Deserialize)]
+        struct Waiting {
+            round: String,
+        }
+        let mut out = BTreeMap::new();
+        for r in self
+            .db()
+            .list_records(&RecordFilter::kind(KIND_SURVEY_PENDING))
+            .await?
+        {
+            let w: Waiting = r.decode()?;
+            let mode =
+                serde_json::from_value::<AnswerMode>(serde_json::Value::String(r.state.clone()));
+            if let (true, Ok(mode)) = (w.round == round, mode) {
+                *out.entry((r.unit.clone(), mode)).or_default() += 1;
+            }
+        }
+        Ok(out)
     }
 
     /// The strata of a round: its frame's, else the towns (the district's children).
@@ -770,18 +820,20 @@ impl App {
         if !problems.is_empty() {
             return Ok(Err(Refused::Problems(problems)));
         }
+        let staff = matches!(mode, AnswerMode::Paper | AnswerMode::Phone);
         let body = ResponseBody {
             round: round.to_string(),
             mode,
-            received_on: today,
+            received_on: staff.then_some(today),
             answer: Answer {
                 stratum: stratum.clone(),
                 values,
             },
         };
-        let id = format!("{round}/{}", random_hex(8)?);
-        let mut writes = vec![
-            RecordWrite::of(
+        let kept = if staff {
+            // Entered by staff under their login: no invitation to keep apart from.
+            let id = format!("{round}/{}", random_hex(8)?);
+            let w = RecordWrite::of(
                 KIND_SURVEY_RESPONSE,
                 &id,
                 &body,
@@ -789,11 +841,39 @@ impl App {
                 "survey_response.add",
             )?
             .unit(&stratum)
-            .state(mode.code()),
-        ];
-        writes.extend(token_write);
-        match self.db().put_records(&writes, &actor).await {
-            Ok(_) => Ok(Ok(())),
+            .state(mode.code());
+            self.db().put_records(&[w], &actor).await.map(|_| ())
+        } else {
+            // The public page's: into the pool with the token's use, released in batches.
+            let pending = PendingAnswer {
+                round: round.to_string(),
+                stratum: stratum.clone(),
+                mode: mode.code().to_string(),
+                body: serde_json::to_value(&body).map_err(|e| AppError::Internal(e.to_string()))?,
+            };
+            let writes: Vec<RecordWrite> = token_write.into_iter().collect();
+            let kept = self
+                .db()
+                .put_pooled(
+                    &writes,
+                    Some(&pending),
+                    round,
+                    Release::WhenFull(SURVEY_BATCH),
+                    &actor,
+                )
+                .await
+                .map(|_| ());
+            // A close that committed between the check above and this write released the
+            // pool before this answer reached it: release it now.
+            if kept.is_ok() && !self.survey_round_is_open(round).await? {
+                self.db()
+                    .put_pooled(&[], None, round, Release::All, &actor)
+                    .await?;
+            }
+            kept
+        };
+        match kept {
+            Ok(()) => Ok(Ok(())),
             Err(StoreError::Conflict(_)) if mode == AnswerMode::Token => {
                 Ok(Err(Refused::UsedToken))
             }
@@ -868,6 +948,7 @@ impl App {
                 tokens_issued: 0,
                 tokens_used: 0,
                 answers: BTreeMap::new(),
+                pending: 0,
             })
             .collect();
         for t in self
@@ -892,12 +973,21 @@ impl App {
                 *s.answers.entry(r.mode.code().to_string()).or_default() += 1;
             }
         }
+        let mut open_link_pending = 0;
+        for ((stratum, mode), n) in self.survey_pending(round).await? {
+            if !mode.in_index() {
+                open_link_pending += n;
+            } else if let Some(s) = strata.iter_mut().find(|s| s.stratum == stratum) {
+                s.pending += n;
+            }
+        }
         Ok(FieldworkSummary {
             round: round.to_string(),
             open: state != "closed",
             open_link: settings.open_link,
             strata,
             open_link_answers,
+            open_link_pending,
         })
     }
 }

@@ -142,10 +142,12 @@ impl App {
                     tokens_issued: 0,
                     tokens_used: 0,
                     answers: Default::default(),
+                    pending: 0,
                 };
                 for s in &f.strata {
                     total.tokens_issued += s.tokens_issued;
                     total.tokens_used += s.tokens_used;
+                    total.pending += s.pending;
                     for (mode, n) in &s.answers {
                         *total.answers.entry(mode.clone()).or_default() += n;
                     }
@@ -158,6 +160,7 @@ impl App {
                     .retain(|s| self.sees_survey_place(&who, reach, &district, &s.stratum));
                 // The open link's answers are counted for the whole round only.
                 f.open_link_answers = 0;
+                f.open_link_pending = 0;
             }
         }
         Ok(f)

@@ -58,6 +58,9 @@ pub struct MeasuresEntry {
     pub unit: String,
     /// What the unit leads: `幼有善育;指标3项、重点任务目标5项`.
     pub leads: String,
+    /// The same in English for the English page (the domains' names stay the plan's):
+    /// `Domains: 幼有善育; 3 core indicators, 5 key-task targets`.
+    pub leads_en: String,
     /// The text entered; `None`: 未填报.
     pub text: Option<String>,
     /// The version the next change must quote; `None` before the first entry.
@@ -71,9 +74,9 @@ pub struct MeasuresEntry {
     pub may_edit: bool,
 }
 
-/// The lead units of the plan, each with what it leads, in plan order (domains' leads
-/// first, then the indicators' and the key-task targets').
-pub fn lead_units(plan: &youxiang_core::Plan) -> Vec<(String, String)> {
+/// The lead units of the plan, each with what it leads in Chinese and in English, in plan
+/// order (domains' leads first, then the indicators' and the key-task targets').
+pub fn lead_units(plan: &youxiang_core::Plan) -> Vec<(String, String, String)> {
     let mut order: Vec<String> = Vec::new();
     let mut domains: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut counts: BTreeMap<String, (usize, usize)> = BTreeMap::new();
@@ -106,22 +109,32 @@ pub fn lead_units(plan: &youxiang_core::Plan) -> Vec<(String, String)> {
     order
         .into_iter()
         .map(|u| {
-            let mut parts = Vec::new();
+            let (mut parts, mut parts_en) = (Vec::new(), Vec::new());
             if let Some(d) = domains.get(&u) {
                 parts.push(format!("领域:{}", d.join("、")));
+                parts_en.push(format!("Domains: {}", d.join(", ")));
             }
             let (t, k) = counts.get(&u).copied().unwrap_or_default();
-            let mut what = Vec::new();
+            let (mut what, mut what_en) = (Vec::new(), Vec::new());
             if t > 0 {
                 what.push(format!("核心指标{t}项"));
+                what_en.push(format!(
+                    "{t} core indicator{}",
+                    if t == 1 { "" } else { "s" }
+                ));
             }
             if k > 0 {
                 what.push(format!("重点任务目标{k}项"));
+                what_en.push(format!(
+                    "{k} key-task target{}",
+                    if k == 1 { "" } else { "s" }
+                ));
             }
             if !what.is_empty() {
                 parts.push(what.join("、"));
+                parts_en.push(what_en.join(", "));
             }
-            (u, parts.join(";"))
+            (u, parts.join(";"), parts_en.join("; "))
         })
         .collect()
 }
@@ -249,7 +262,7 @@ impl App {
             .await?;
         let plan = self.read().plan.clone();
         let mut out = Vec::new();
-        for (unit, leads) in lead_units(&plan) {
+        for (unit, leads, leads_en) in lead_units(&plan) {
             let r = stored.iter().find(|r| r.id == measures_id(year, &unit));
             let body = r.map(|r| r.decode::<MeasuresBody>()).transpose()?;
             let entered_on = r.map(|r| {
@@ -262,6 +275,7 @@ impl App {
                 may_edit: permission::may_write_for_unit(&who, &unit),
                 unit,
                 leads,
+                leads_en,
                 text: body.map(|b| b.text),
                 version: r.map(|r| r.version),
                 entered_at: r.map(|r| r.updated_at),
@@ -288,7 +302,7 @@ impl App {
         self.check_report_year(year)?;
         let unit = unit.trim();
         let plan = self.read().plan.clone();
-        if !lead_units(&plan).iter().any(|(u, _)| u == unit) {
+        if !lead_units(&plan).iter().any(|(u, _, _)| u == unit) {
             return Err(AppError::NotFound(format!(
                 "牵头单位“{unit}”(方案中没有它牵头的领域或指标)"
             )));

@@ -136,11 +136,12 @@ pub async fn fieldwork(app: &App, a: FieldworkArgs) -> Result<()> {
         return Ok(());
     }
     println!(
-        "调查轮次“{}”:{},公开链接{}(公开链接答卷 {} 份,单列,不计入指数)",
+        "调查轮次“{}”:{},公开链接{}(公开链接答卷 {} 份,另有 {} 份待汇总,单列,不计入指数)",
         f.round,
         if f.open { "进行中" } else { "已结束" },
         if f.open_link { "开放" } else { "未开放" },
-        f.open_link_answers
+        f.open_link_answers,
+        f.open_link_pending
     );
     let mut t = Table::new(&[
         ("镇街编码", Align::Left),
@@ -148,6 +149,7 @@ pub async fn fieldwork(app: &App, a: FieldworkArgs) -> Result<()> {
         ("邀请码(个)", Align::Right),
         ("已使用(个)", Align::Right),
         ("邀请码答卷(份)", Align::Right),
+        ("待汇总(份)", Align::Right),
         ("纸质(份)", Align::Right),
         ("电话(份)", Align::Right),
     ]);
@@ -159,10 +161,15 @@ pub async fn fieldwork(app: &App, a: FieldworkArgs) -> Result<()> {
             s.tokens_issued.to_string(),
             s.tokens_used.to_string(),
             n("token"),
+            s.pending.to_string(),
             n("paper"),
             n("phone"),
         ]);
     }
     print!("{}", t.render());
+    println!(
+        "公众答卷先待汇总:同一镇街同一方式满 {} 份(或本轮结束)时打乱顺序一并计入,答卷无法与邀请码对应。",
+        youxiang_app::survey_fieldwork::SURVEY_BATCH
+    );
     Ok(())
 }

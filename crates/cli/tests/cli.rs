@@ -6,6 +6,7 @@ use std::process::{Command, Output};
 
 mod assess;
 mod assist;
+mod assist_care;
 mod assist_dispatch;
 mod assist_list;
 mod assist_register;
@@ -19,8 +20,14 @@ fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
+/// The `youxiang` binary the tests run: cargo's build of this checkout, or the one
+/// `YOUXIANG_TEST_BIN` names (`scripts/crash-test --release`: a release build's).
+fn bin() -> std::ffi::OsString {
+    std::env::var_os("YOUXIANG_TEST_BIN").unwrap_or_else(|| env!("CARGO_BIN_EXE_youxiang").into())
+}
+
 fn youxiang(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_youxiang"))
+    Command::new(bin())
         .args(args)
         .current_dir(repo())
         .env_remove("YOUXIANG_DB")
@@ -664,7 +671,7 @@ fn anchor_proves_the_tail(dir: &Path, db: &str) {
 
 fn with_stdin(args: &[&str], input: &str) -> Output {
     use std::io::Write;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_youxiang"))
+    let mut child = Command::new(bin())
         .args(args)
         .current_dir(repo())
         .env_remove("YOUXIANG_DB")

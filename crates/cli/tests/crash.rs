@@ -18,7 +18,7 @@ use std::time::Instant;
 use serde_json::Value;
 
 use super::ok;
-use super::servers::{Session, pg_database, request, sign_in_with, start};
+use super::servers::{Server, Session, pg_database, request, sign_in_with, start_with};
 
 /// The rows asked of the crash test's file by default (CI's quick run).
 const DEFAULT_ROWS: usize = 20_000;
@@ -217,15 +217,32 @@ fn crash_rounds(db: &str, dir: &Path) {
         out.into_bytes()
     };
 
+    // The server takes a file of this size (200,000 rows are over the default 20 MB).
+    let mb = (base.len() / (1024 * 1024) + 2).max(20).to_string();
+    let start = |db: &str| -> Server { start_with(db, &["--max-upload-mb", &mb]) };
+
     // Time one whole upload, then kill at moments spread over it (and beyond it).
     let server = start(db);
     let session = sign_in_with(server.port, "admin", PASSWORD);
     let started = Instant::now();
     let (status, body) = upload(server.port, &session, &variant(0)).expect("upload");
+    let first = started.elapsed();
+    assert_eq!(status, 200, "the first upload: {body}");
+    let rows_in_file = changed(&body).0 + changed(&body).1;
+    eprintln!("crash: {rows_in_file} rows uploaded in {first:?}");
+    // The killed uploads change every stored value, which takes longer than storing new
+    // ones (at 200,000 rows, two to three times): their kill moments are fractions of an
+    // upload that does the same.
+    let started = Instant::now();
+    let (status, body) = upload(server.port, &session, &variant(7)).expect("upload");
     let whole = started.elapsed();
     assert_eq!(status, 200, "the timed upload: {body}");
-    let rows_in_file = changed(&body).0 + changed(&body).1;
-    eprintln!("crash: {rows_in_file} rows uploaded in {whole:?}");
+    assert_eq!(
+        changed(&body),
+        (rows_in_file, 0),
+        "the timed upload changes every row"
+    );
+    eprintln!("crash: {rows_in_file} rows changed in {whole:?} (the timed upload)");
     drop(server);
 
     // Before the upload reached the store, while it is read and checked, around the
@@ -247,9 +264,13 @@ fn crash_rounds(db: &str, dir: &Path) {
         let answered = matches!(&answered, Ok((200, _)));
 
         // Restarted: all of the upload or none of it.
+        let restarted = Instant::now();
         let server = start(db);
+        let ready = restarted.elapsed();
         let session = sign_in_with(server.port, "admin", PASSWORD);
+        let reuploaded = Instant::now();
         let (status, body) = upload(server.port, &session, &file).expect("re-upload");
+        let reupload = reuploaded.elapsed();
         assert_eq!(status, 200, "round {round}: the re-upload: {body}");
         let (again, same) = changed(&body);
         assert_eq!(again + same, rows_in_file, "round {round}: every row read");
@@ -264,7 +285,8 @@ fn crash_rounds(db: &str, dir: &Path) {
             "round {round}: the upload was answered as stored, yet {again} rows were missing"
         );
         eprintln!(
-            "crash: round {round}, killed at {:.0} %: {}",
+            "crash: round {round}, killed at {:.0} %: {} (restart to ready {ready:.1?}, \
+             re-upload {again} changed + {same} unchanged in {reupload:.1?})",
             fraction * 100.0,
             if again == 0 {
                 "all stored"
@@ -280,8 +302,13 @@ fn crash_rounds(db: &str, dir: &Path) {
             assert_eq!(a, b, "round {round}: {path} differs from a rebuild");
         }
         drop((server, fresh));
+        let verified = Instant::now();
         let verify = ok(&["--db", db, "audit", "verify"]);
         assert!(verify.contains("审计链完整"), "round {round}: {verify}");
+        eprintln!(
+            "crash: round {round}: audit verify passed in {:.1?}",
+            verified.elapsed()
+        );
     }
 }
 

@@ -49,10 +49,16 @@ fn free_port() -> u16 {
 
 /// `youxiang --db DB serve` on a free port, once `/readyz` answers 200.
 pub fn start(db: &str) -> Server {
+    start_with(db, &[])
+}
+
+/// [`start`] with more arguments of `serve`.
+pub fn start_with(db: &str, more: &[&str]) -> Server {
     let port = free_port();
-    let child = Command::new(env!("CARGO_BIN_EXE_youxiang"))
+    let child = Command::new(super::bin())
         .args(["--db", db, "serve", "--addr", &format!("127.0.0.1:{port}")])
         .args(["--log-level", "warn"])
+        .args(more)
         .env_remove("YOUXIANG_DB")
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())

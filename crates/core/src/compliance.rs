@@ -73,12 +73,13 @@ impl Verdict {
 }
 
 /// How a walking distance was measured.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Basis {
     /// 路网: along a walking network.
     Network,
     /// 直线估算: the great-circle distance walked at 80 m/min.
+    #[default]
     StraightLine,
 }
 
@@ -117,6 +118,8 @@ pub struct ReachTable {
     /// Places with a point (a place without one has no reach: 无数据).
     pub located: HashSet<String>,
     pub nearest: HashMap<(String, FacilityType), Reach>,
+    /// How every distance of the table was measured.
+    pub basis: Basis,
 }
 
 impl ReachTable {
@@ -388,6 +391,9 @@ pub struct Matrix {
     /// Every place's shares (all items, per aspect, per domain), worst first within a
     /// level; the district first, then towns, then villages.
     pub shares: Vec<Share>,
+    /// How the facility items' walking distances were measured (named on every page and
+    /// export of the matrix).
+    pub basis: Basis,
 }
 
 /// What [`compute`] reads.
@@ -655,6 +661,7 @@ pub fn compute(inputs: &Inputs<'_>) -> Matrix {
         unleveled,
         cells,
         shares,
+        basis: inputs.reach.basis,
     }
 }
 

@@ -145,6 +145,7 @@ pub fn demo_households(app: &App, today: NaiveDate) -> Vec<Household> {
             status: HouseholdStatus::Applying,
             reason: "本人申请(演示)".to_string(),
             by: "mzj".to_string(),
+            review_due: None,
         }];
         let status = match rng.below(20) {
             0 => HouseholdStatus::Applying,
@@ -158,6 +159,7 @@ pub fn demo_households(app: &App, today: NaiveDate) -> Vec<Household> {
                 status: HouseholdStatus::Active,
                 reason: "经济状况核对通过,审批纳入(演示)".to_string(),
                 by: "mzj".to_string(),
+                review_due: None,
             });
         }
         match status {
@@ -166,12 +168,14 @@ pub fn demo_households(app: &App, today: NaiveDate) -> Vec<Household> {
                 status,
                 reason: "未按期复核,暂停发放(演示)".to_string(),
                 by: "mzj".to_string(),
+                review_due: None,
             }),
             HouseholdStatus::Exited => history.push(StatusChange {
                 date: registered + chrono::Duration::days(50),
                 status,
                 reason: "家庭收入超过标准,退出保障(演示)".to_string(),
                 by: "mzj".to_string(),
+                review_due: None,
             }),
             _ => {}
         }

@@ -112,8 +112,16 @@ pub async fn load_demo_care(app: &App) -> Result<(usize, usize, usize)> {
             .await?;
     }
     for e in active.iter().skip(11).step_by(53).take(3) {
-        app.declare_assist_medical(ACTOR, &e.household.id, 38_000.0)
-            .await?;
+        // Two costs each, itemised (the note sealed as health data).
+        let today = app.today();
+        for (days, amount, note) in [
+            (95, 26_000.0, "住院治疗(演示)"),
+            (20, 12_000.0, "门诊复查(演示)"),
+        ] {
+            let date = today - chrono::Duration::days(days);
+            app.record_assist_medical(ACTOR, &e.household.id, amount, date, note)
+                .await?;
+        }
     }
     let flags = app.assist_flags(ACTOR, &FlagFilter::default()).await?;
     raised = raised.max(flags.len());

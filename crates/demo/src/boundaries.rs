@@ -197,6 +197,17 @@ fn decode_ring(text: &str, offset: [i64; 2], scale: f64) -> LineString<f64> {
 pub fn approximate_towns(
     outline: &MultiPolygon<f64>,
 ) -> Vec<(&'static str, &'static str, MultiPolygon<f64>)> {
+    approximate_towns_with(outline, &[])
+}
+
+/// [`approximate_towns`] with more seeds: `(town code, [lon, lat])` — the points of the
+/// towns' villages, so that each village's point (and what is drawn near it) lies in its
+/// own town's area. A point off the outline's land, or of a town not in [`TOWN_SEEDS`],
+/// is left out.
+pub fn approximate_towns_with(
+    outline: &MultiPolygon<f64>,
+    more: &[(String, [f64; 2])],
+) -> Vec<(&'static str, &'static str, MultiPolygon<f64>)> {
     // Distances are judged on a plane where a degree of longitude is as long as it is at
     // the district's latitude.
     let centre = outline
@@ -220,7 +231,20 @@ pub fn approximate_towns(
                 .iter()
                 .map(move |p| (t, Point::from(to_plane(Coord { x: p[0], y: p[1] }))))
         })
-        .collect();
+        .chain(more.iter().filter_map(|(code, p)| {
+            let t = TOWN_SEEDS.iter().position(|(c, _, _)| c == code)?;
+            let at = Point::new(p[0], p[1]);
+            outline
+                .contains(&at)
+                .then(|| (t, Point::from(to_plane(Coord { x: p[0], y: p[1] }))))
+        }))
+        .fold(Vec::new(), |mut out: Vec<(usize, Point<f64>)>, (t, p)| {
+            // Two seeds at one spot have no Voronoi cells: the first is kept.
+            if !out.iter().any(|(_, q)| distance2(*q, p) < 1e-14) {
+                out.push((t, p));
+            }
+            out
+        });
     let mut areas: Vec<Vec<Polygon<f64>>> = vec![Vec::new(); TOWN_SEEDS.len()];
     for island in outline.map_coords(to_plane) {
         let inside: Vec<&(usize, Point<f64>)> =
@@ -364,7 +388,24 @@ pub async fn load_demo_boundaries(app: &App) -> Result<std::result::Result<Impor
         Ok(o) => o,
         Err(why) => return Ok(Err(why.to_string())),
     };
-    let towns = approximate_towns(&outline);
+    // The villages' points seed their towns' areas too (a town's seat alone leaves some of
+    // its villages in a neighbour's area).
+    let villages: Vec<(String, [f64; 2])> = {
+        let state = app.read();
+        let tree = &state.tree;
+        tree.ids()
+            .filter_map(|id| {
+                let p = tree.get(id);
+                let (lon, lat) = p.lon.zip(p.lat)?;
+                let town = tree
+                    .ancestors(id)
+                    .map(|a| tree.get(a))
+                    .find(|a| a.level == youxiang_core::place::Level::Town)?;
+                Some((town.code.clone(), [lon, lat]))
+            })
+            .collect()
+    };
+    let towns = approximate_towns_with(&outline, &villages);
     let bytes = serde_json::to_vec(&towns_geojson(&towns))
         .map_err(|e| AppError::Internal(format!("示意边界:{e}")))?;
     let options = ImportOptions {

@@ -15,7 +15,8 @@ use youxiang_core::place::Level;
 /// Every demo facility's source.
 pub const DEMO_FACILITY_SOURCE: &str = "演示数据(合成,非真实设施)";
 
-/// A small deterministic offset (degrees, ±0.006 ≈ ±600 m) from a place's point.
+/// A small deterministic offset (degrees, ±0.0025 ≈ ±250 m) from a place's point: small
+/// enough that a village's facilities stay within its town's area on the map.
 fn jitter(seed: u64, salt: u64) -> (f64, f64) {
     let mut x = seed
         .wrapping_mul(6364136223846793005)
@@ -25,7 +26,7 @@ fn jitter(seed: u64, salt: u64) -> (f64, f64) {
     x ^= x >> 33;
     let a = (x & 0xffff) as f64 / 65535.0 - 0.5;
     let b = ((x >> 16) & 0xffff) as f64 / 65535.0 - 0.5;
-    (a * 0.012, b * 0.012)
+    (a * 0.005, b * 0.005)
 }
 
 fn round6(x: f64) -> f64 {

@@ -185,3 +185,97 @@ async fn a_population_grid_is_checked_whole_kept_and_used_by_the_circle() {
     );
     assert!(app.audit_verify().await.unwrap().ok);
 }
+
+/// Issue 15 point 4: the circle's coverage, once a plan indicator is computed from it, is an
+/// indicator like any other at the district — targeted (C01's targets), lit against the
+/// schedule (the plan's baseline is the start of the first year), ranked (its lead unit's
+/// monthly ranking scores it) and supervised (a red light raises a 督办单 by the daily
+/// sweep). A town is not lit in the first year: it has no start-of-year figure (README).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_circles_indicator_is_lit_ranked_and_supervised() {
+    use youxiang_app::manage::RankBy;
+    use youxiang_core::eval::Light;
+    use youxiang_core::manage::OrderSource;
+
+    let Some(dir) = youxiang_testkit::shared("data/osm/porto-alegre") else {
+        return;
+    };
+    let scratch = youxiang_testkit::scratch_dir("circlesupervised");
+    let url = format!("sqlite://{}", scratch.path().join("poa.db").display());
+    let app = load_poa(&url, &dir, "test").await.expect("demo");
+    // C01 measures the primary schools' coverage here (the register's basket would shrink
+    // to the types still open once the schools close).
+    let mut circle = app.circle_config().await.unwrap();
+    circle.indicators = vec![youxiang_app::circle::ComputedIndicator {
+        indicator: "C01".into(),
+        measure: "primary_school".into(),
+    }];
+    app.set_circle_config("office", circle).await.unwrap();
+    let today = app.today();
+    let year = chrono::Datelike::year(&today);
+    let light = |app: &App| {
+        let state = app.read();
+        let s = state
+            .official
+            .status("C01", POA_ROOT, year)
+            .expect("a status");
+        (s.light, s.expected)
+    };
+    let (lit, expected) = light(&app);
+    assert_ne!(lit, Light::Grey, "C01 is lit at the district");
+    assert!(expected.is_some(), "judged against the plan's target");
+
+    // Closing every school empties the basket: C01 turns red.
+    let schools: Vec<_> = app
+        .facilities_as_stored()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|f| f.facility.code.starts_with('S'))
+        .map(|s| {
+            let mut f = s.facility;
+            f.status = FacilityStatus::Closed;
+            f.closed = Some(today);
+            f
+        })
+        .collect();
+    app.import_facilities("office", schools).await.unwrap();
+    assert_eq!(c01(&app).await.value, 0.0);
+    assert_eq!(light(&app).0, Light::Red);
+
+    // Ranked: the lead unit's row in December scores C01, red.
+    let month = Period::month(year, 12).unwrap();
+    let ranking = app
+        .ranking(RankBy::Department, month)
+        .await
+        .expect("ranking");
+    let scored: Vec<_> = ranking
+        .ranking
+        .rows
+        .iter()
+        .flat_map(|r| r.scores.iter())
+        .filter(|s| s.indicator == "C01")
+        .collect();
+    assert_eq!(scored.len(), 1, "{:?}", ranking.ranking.rows);
+    assert_eq!(scored[0].light, Light::Red);
+
+    // Supervised: with automatic red-light orders on, the sweep raises one, once.
+    let mut config = app.manage_config().await.unwrap();
+    config.auto_red_light = true;
+    app.set_manage_config("office", &config).await.unwrap();
+    app.sweep(today).await.expect("sweep");
+    let orders = app
+        .orders("office", &Default::default(), today)
+        .await
+        .unwrap();
+    let red = orders
+        .iter()
+        .filter(|o| {
+            matches!(&o.item.source, OrderSource::RedLight { indicator, place, .. }
+                if indicator == "C01" && place == POA_ROOT)
+        })
+        .count();
+    assert_eq!(red, 1);
+    let again = app.sweep(today).await.expect("sweep");
+    assert!(again.raised.is_empty(), "{:?}", again.raised);
+}

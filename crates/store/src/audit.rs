@@ -29,6 +29,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use youxiang_core::value::Observation;
 
+use crate::pool::PoolTrail;
 use crate::records::{AuditedRecord, Record};
 
 /// The `prev_hash` of the first row.
@@ -317,6 +318,8 @@ impl Verifier {
 pub(crate) struct Replayer {
     latest: std::collections::HashMap<String, Option<Observation>>,
     records: std::collections::HashMap<String, RecordTrail>,
+    /// The survey answers' pool: pending answers and released batches (`pool.rs`).
+    pool: PoolTrail,
     problems: Vec<String>,
 }
 
@@ -355,6 +358,11 @@ fn is_record_row(e: &AuditEntry) -> bool {
 
 impl Replayer {
     pub fn feed(&mut self, e: &AuditEntry) {
+        if PoolTrail::is_pool_row(&e.action) {
+            self.pool
+                .feed(e.seq, &e.action, &e.entity, e.new.as_deref());
+            return;
+        }
         if is_record_row(e) {
             self.feed_record(e);
             return;
@@ -423,12 +431,17 @@ impl Replayer {
         records: impl IntoIterator<Item = Record>,
     ) -> Vec<String> {
         let mut problems = std::mem::take(&mut self.problems);
+        let mut pool = std::mem::take(&mut self.pool);
         let mut push = |p: String| {
             if problems.len() < MAX_PROBLEMS {
                 problems.push(p);
             }
         };
         for r in records {
+            // A pending survey answer, or one a batch released: the pool's to check.
+            let Some(r) = pool.take(r) else {
+                continue;
+            };
             let entity = format!("{}:{}", r.kind, r.id);
             match self.records.remove(&entity) {
                 None => push(format!(
@@ -479,6 +492,9 @@ impl Replayer {
             push(format!(
                 "数据 {entity} 有审计写入记录,但表中不存在(被绕过应用删除)"
             ));
+        }
+        for p in pool.finish() {
+            push(p);
         }
         problems
     }

@@ -30,9 +30,11 @@ pub mod backup;
 mod common;
 mod dialect;
 mod flow;
+pub mod pool;
 mod postgres;
 pub mod records;
 mod sqlite;
+mod sqlite_rows;
 
 use std::sync::Arc;
 
@@ -47,6 +49,7 @@ use youxiang_core::{CheckedWrite, Plan};
 
 pub use audit::{AuditEntry, AuditFilter, AuditReport};
 pub use flow::SqlStore;
+pub use pool::{PendingAnswer, Release, ReleasedBatch};
 pub use postgres::PgStore;
 pub use records::{AttachmentMeta, Record, RecordFilter, RecordWrite};
 pub use sqlite::SqliteStore;
@@ -465,6 +468,18 @@ pub trait RecordStore: Send + Sync {
         files: &[NewAttachment],
         actor: &str,
     ) -> Result<Vec<Record>>;
+    /// Survey answers held back ([`pool`], issue 17): `writes` (an invitation's use, a
+    /// round's close) and the answer `pending` kept in the pool, all or nothing, then the
+    /// pool's groups of `round` that `release` names released as shuffled batches. Returns
+    /// the batches released.
+    async fn put_pooled(
+        &self,
+        writes: &[RecordWrite],
+        pending: Option<&PendingAnswer>,
+        round: &str,
+        release: Release,
+        actor: &str,
+    ) -> Result<Vec<ReleasedBatch>>;
     /// One record.
     async fn get_record(&self, kind: &str, id: &str) -> Result<Option<Record>>;
     /// Records matching the filter, by id.

@@ -1,11 +1,13 @@
 //! The SQLite dialect: one file in WAL mode with foreign keys on; writes take the write
 //! lock at once (`BEGIN IMMEDIATE`) and wait for it up to the busy timeout.
 //!
-//! Rows are written with multi-row `INSERT … VALUES` of bound parameters (numbers bound as
-//! binary doubles: SQLite's decimal parser is not exact at the extremes — 1e-300 came back
-//! as 9.999999999999999e-301 through JSON). The keys to look up travel as one JSON text per
-//! 50,000, unpacked by `json_each` and joined on the primary key.
+//! Values and audit rows are written by one prepared statement stepped once a row
+//! (`sqlite_rows`, as SQLite's own `.import` does), places with multi-row `INSERT … VALUES`;
+//! numbers are bound as binary doubles (SQLite's decimal parser is not exact at the
+//! extremes — 1e-300 came back as 9.999999999999999e-301 through JSON). The keys to look up
+//! travel as one JSON text per 50,000, unpacked by `json_each` and joined on the primary key.
 
+use std::ffi::CStr;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -20,6 +22,7 @@ use crate::audit::AuditEntry;
 use crate::common::{level_text, state_from};
 use crate::dialect::{Dialect, Get, Param, Query, runners, sqlite_time};
 use crate::flow::{SqlStore, to_json};
+use crate::sqlite_rows::{Arg, run_per_row};
 use crate::{Backend, Result, StoreError};
 
 /// The embedded default backend.
@@ -102,46 +105,51 @@ fn keys_json<'k>(keys: impl Iterator<Item = &'k ValueKey>) -> Result<String> {
 const KEYS_IN: &str = "(indicator, place, period, component) IN (SELECT j.value->>0, \
      j.value->>1, j.value->>2, j.value->>3 FROM json_each($1) AS j)";
 
-/// What `upsert_values` adds to the insert of `write_values`.
-const UPSERT: &str = " ON CONFLICT (indicator, place, period, component) DO UPDATE SET \
-     value = excluded.value, state = 'draft', reporter = excluded.reporter, \
-     reported_at = excluded.reported_at, comment = excluded.comment, source = excluded.source";
+/// A value not stored yet, as a draft (parameters in the order of `write_values`).
+const INSERT_VALUE: &CStr = c"INSERT INTO observations (indicator, place, period, component, \
+    value, comment, state, reporter, reported_at, source) \
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'draft', ?7, ?8, ?9)";
 
-/// Inserts `writes[i]` for each `i` of `rows` as drafts by `actor` at `at`, each statement
-/// ended by `conflict` (an upsert's clause, or nothing for values not stored yet).
+/// A value, stored or not, as a draft (parameters in the order of `write_values`).
+const UPSERT_VALUE: &CStr = c"INSERT INTO observations (indicator, place, period, component, \
+    value, comment, state, reporter, reported_at, source) \
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'draft', ?7, ?8, ?9) \
+    ON CONFLICT (indicator, place, period, component) DO UPDATE SET \
+    value = excluded.value, state = 'draft', reporter = excluded.reporter, \
+    reported_at = excluded.reported_at, comment = excluded.comment, source = excluded.source";
+
+/// An audit row, linked already.
+const INSERT_AUDIT: &CStr = c"INSERT INTO audit (seq, at, actor, action, entity, place, \
+    indicator, period, old, new, reason, prev_hash, hash, origin) \
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
+
+/// Writes `writes[i]` for each `i` of `rows` as drafts by `actor` at `at` by `sql`
+/// ([`INSERT_VALUE`] or [`UPSERT_VALUE`]), one row at a time.
 async fn write_values(
     c: &mut SqliteConnection,
     writes: &[CheckedWrite],
     rows: &[usize],
     actor: &str,
     at: NaiveDateTime,
-    conflict: &'static str,
+    sql: &CStr,
 ) -> Result<(), sqlx::Error> {
-    // 10 parameters a row: 3,000 rows a statement, within SQLite's limit of 32,766.
     let reported_at = sqlite_time(&at);
-    for rows in rows.chunks(3000) {
-        let mut qb = QueryBuilder::<Sqlite>::new(
-            "INSERT INTO observations (indicator, place, period, component, value, comment, \
-             state, reporter, reported_at, source) ",
-        );
-        qb.push_values(rows, |mut b, &i| {
-            let w = &writes[i];
-            b.push_bind(w.key().indicator.as_str())
-                .push_bind(w.key().place.as_str())
-                .push_bind(w.key().period.to_string())
-                .push_bind(w.key().component.as_str())
-                .push_bind(w.value())
-                .push_bind(w.comment())
-                .push_bind("draft")
-                .push_bind(actor)
-                .push_bind(reported_at.as_str())
-                // No source named is stored as NULL (the plan's default applies).
-                .push_bind(Some(w.source()).filter(|s| !s.is_empty()));
-        });
-        qb.push(conflict);
-        qb.build().execute(&mut *c).await?;
-    }
-    Ok(())
+    run_per_row(c, sql, rows, |&i| {
+        let (w, k) = (&writes[i], writes[i].key());
+        [
+            Arg::from(k.indicator.as_str()),
+            k.place.as_str().into(),
+            k.period.to_string().into(),
+            k.component.as_str().into(),
+            Arg::Real(w.value()),
+            w.comment().into(),
+            actor.into(),
+            reported_at.as_str().into(),
+            // No source named is stored as NULL (the plan's default applies).
+            Some(w.source()).filter(|s| !s.is_empty()).into(),
+        ]
+    })
+    .await
 }
 
 impl Dialect for Sqlite {
@@ -217,7 +225,7 @@ impl Dialect for Sqlite {
         actor: &str,
         at: NaiveDateTime,
     ) -> Result<(), sqlx::Error> {
-        write_values(c, writes, rows, actor, at, UPSERT).await
+        write_values(c, writes, rows, actor, at, UPSERT_VALUE).await
     }
 
     async fn insert_values(
@@ -227,7 +235,7 @@ impl Dialect for Sqlite {
         actor: &str,
         at: NaiveDateTime,
     ) -> Result<(), sqlx::Error> {
-        write_values(c, writes, rows, actor, at, "").await
+        write_values(c, writes, rows, actor, at, INSERT_VALUE).await
     }
 
     async fn upsert_places(
@@ -284,30 +292,25 @@ impl Dialect for Sqlite {
     }
 
     async fn insert_audit(c: &mut SqliteConnection, entries: &[AuditEntry]) -> Result<()> {
-        // 14 parameters a row: 2,000 rows a statement, within SQLite's limit of 32,766.
-        for chunk in entries.chunks(2000) {
-            let mut qb = QueryBuilder::<Sqlite>::new(
-                "INSERT INTO audit (seq, at, actor, action, entity, place, indicator, period, \
-                 old, new, reason, prev_hash, hash, origin) ",
-            );
-            qb.push_values(chunk, |mut b, e| {
-                b.push_bind(e.seq)
-                    .push_bind(sqlite_time(&e.at))
-                    .push_bind(e.actor.as_str())
-                    .push_bind(e.action.as_str())
-                    .push_bind(e.entity.as_str())
-                    .push_bind(e.place.as_deref())
-                    .push_bind(e.indicator.as_deref())
-                    .push_bind(e.period.as_deref())
-                    .push_bind(e.old.as_deref())
-                    .push_bind(e.new.as_deref())
-                    .push_bind(e.reason.as_deref())
-                    .push_bind(e.prev_hash.as_str())
-                    .push_bind(e.hash.as_str())
-                    .push_bind(e.origin.as_deref());
-            });
-            qb.build().execute(&mut *c).await?;
-        }
+        run_per_row(c, INSERT_AUDIT, entries, |e| {
+            [
+                Arg::Int(e.seq),
+                sqlite_time(&e.at).into(),
+                e.actor.as_str().into(),
+                e.action.as_str().into(),
+                e.entity.as_str().into(),
+                e.place.as_deref().into(),
+                e.indicator.as_deref().into(),
+                e.period.as_deref().into(),
+                e.old.as_deref().into(),
+                e.new.as_deref().into(),
+                e.reason.as_deref().into(),
+                e.prev_hash.as_str().into(),
+                e.hash.as_str().into(),
+                e.origin.as_deref().into(),
+            ]
+        })
+        .await?;
         Ok(())
     }
 }

@@ -1,11 +1,11 @@
 //! A batch of values written as a stream (a module of the one test binary `store`): new
-//! values go by `COPY` on PostgreSQL and multi-row inserts on SQLite, changed ones by
+//! values go by `COPY` on PostgreSQL and a prepared statement a row on SQLite, changed ones by
 //! upsert, the audit rows hashed beside them — on both backends every text and number comes
 //! back as written, the chain verifies, and a batch mixing new and changed values keeps
 //! both right.
 
 use youxiang_core::CheckedWrite;
-use youxiang_store::{AuditFilter, ValueFilter};
+use youxiang_store::{AuditFilter, StoreError, ValueFilter};
 
 use super::{Ctx, both, key, known_codes, known_plan_and_tree};
 
@@ -89,6 +89,40 @@ async fn a_batch_streams_in_and_reads_back_as_written() {
             rows.iter()
                 .any(|r| r.new.as_deref().is_some_and(|n| n.contains("换\\n行")))
         );
+    })
+    .await;
+}
+
+/// A batch longer than SQLite's writer holds the connection at a time (20,000 rows) that
+/// the database refuses at its very last row (a place it does not know, the write checked
+/// against a stale place tree) leaves nothing: no value, no audit row, the chain as it
+/// was; the same batch without that row then goes in whole.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_long_batch_refused_at_its_last_row_leaves_nothing() {
+    both("bulk_refused", |ctx: Ctx| async move {
+        let db = &ctx.db;
+        let before = db.audit_verify().await.expect("verify");
+        let mut batch = writes(11_000, "2023", 0.0);
+        batch.extend(writes(11_000, "2024", 0.0));
+        let (plan, tree) = known_plan_and_tree(&["zz".to_string()]);
+        let stale = CheckedWrite::check(&plan, &tree, key("T01", "zz", "2024"), 1.0, "".into());
+        batch.push(stale.expect("sound against the stale tree"));
+        match db.write_values(&batch, "批量", None).await {
+            Err(StoreError::Invalid(m)) => assert!(m.contains("地点未登记"), "{m}"),
+            other => panic!("expected the unknown place refused, got {other:?}"),
+        }
+        assert!(db.load_values().await.expect("load").is_empty());
+        let after = db.audit_verify().await.expect("verify");
+        assert!(after.ok, "{:?}", after.problems);
+        assert_eq!((after.rows, after.head_seq), (before.rows, before.head_seq));
+
+        batch.pop();
+        let out = db.write_values(&batch, "批量", None).await.expect("write");
+        assert_eq!((out.changes.len(), out.unchanged), (22_000, 0));
+        assert_eq!(db.load_values().await.expect("load").len(), 22_000);
+        let after = db.audit_verify().await.expect("verify");
+        assert!(after.ok, "{:?}", after.problems);
+        assert_eq!(after.rows, before.rows + 22_000);
     })
     .await;
 }

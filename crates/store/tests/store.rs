@@ -27,6 +27,7 @@ use youxiang_store::{
 mod backup;
 mod bulk;
 mod computed;
+mod pool;
 mod sessions;
 
 // ---------------------------------------------------------------------------------------

@@ -18,9 +18,10 @@ import { createRequire } from "node:module";
 import { appChinese, latinWords, shownText } from "./words.mjs";
 
 const AXE = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
-// Every role the demo has a user for: programme office, lead department, town, village,
-// viewer, and the three administrators kept apart.
-const LOGINS = ["office", "wjj", `town-${TOWN}`, `village-${TOWN}001`, "viewer", "admin",
+// Every role the demo has a user for: programme office, lead department, the 区民政局
+// (the assistance pages' full rights), town, village, viewer, and the three administrators
+// kept apart.
+const LOGINS = ["office", "wjj", "mzj", `town-${TOWN}`, `village-${TOWN}001`, "viewer", "admin",
   "security", "auditor"];
 // Every page of the router (crates/web/src/*.rs), one line each: a path, or a detail page
 // as the first link on its list page whose path matches. A page a role cannot see (403) or
@@ -50,6 +51,34 @@ const PAGES = [
   "/problems",
   { from: "/problems", link: /^\/problems\/note$/ },
   "/password",
+  "/key-targets",
+  "/projects",
+  "/livelihood",
+  "/facilities",
+  "/circle",
+  "/compliance",
+  "/assess",
+  "/reports/yearly",
+  "/units",
+  "/publish",
+  "/survey",
+  { from: "/survey", link: /^\/survey\/round\/[^/]+$/ },
+  "/survey/categories",
+  "/survey/fieldwork",
+  { from: "/survey/fieldwork", link: /^\/survey\/fieldwork\/[^/]+$/ },
+  `/s/${encodeURIComponent("2025年秋季满意度回访(演示)")}`,
+  // 困难群众 and its pages (a household, a 幸福清单), as each role's rights allow.
+  "/assist",
+  { from: "/assist", link: /^\/assist\/H[^/]+$/ },
+  "/assist/new",
+  "/assist/standards",
+  "/assist/lists",
+  { from: "/assist/lists", link: /^\/assist\/lists\/[^/]+$/ },
+  "/assist/dispatch",
+  "/assist/resources",
+  "/assist/visits",
+  "/assist/flags",
+  "/assist/rules",
 ];
 
 const browser = useBrowser();

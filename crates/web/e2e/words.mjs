@@ -4,10 +4,11 @@
 
 // Latin text a Chinese page may show: indicator, task, order and register codes (T08, K3,
 // DB-2025-001, H330902002001-0001),
-// file formats and encodings, units, and the switch to English (written in English on purpose).
+// file formats and encodings, units (a file's size limit in MB too), and the switch to English
+// (written in English on purpose).
 const ALLOWED = new Set([
   "PDF", "Excel", "CSV", "HTML", "Word", "docx", "xlsx", "csv", "pdf", "html", "GBK", "UTF", "BOM",
-  "km", "m", "kg", "g", "ml", "h", "min",
+  "km", "m", "kg", "g", "ml", "h", "min", "KB", "MB",
   "English",
   // Licences and data sources a map must cite by their own names.
   "MIT", "ODbL", "OpenStreetMap",

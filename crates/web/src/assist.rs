@@ -16,6 +16,7 @@ use axum::{Form, Json, Router};
 use chrono::NaiveDate;
 use serde::Deserialize;
 use utoipa::{IntoParams, OpenApi, ToSchema};
+use youxiang_app::assist::warnings::MedicalCosts;
 use youxiang_app::assist::{HouseholdEntry, HouseholdFilter};
 use youxiang_core::assist::register::{
     Category, Consent, Household, HouseholdStatus, MemberInfo, Personal, PersonalMember,
@@ -30,6 +31,7 @@ use crate::download::file_response;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{ApiQuery, JsonBody, PageUser, Writer};
 use crate::layout::{Chrome, Fields, PageResult, back_to, check_form, field, render};
+use crate::text::labels;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -42,9 +44,11 @@ use crate::layout::{Chrome, Fields, PageResult, back_to, check_form, field, rend
         api_households_csv,
         api_standards,
         api_standard_preview,
-        api_standard_apply
+        api_standard_apply,
+        api_medical,
+        api_medical_add
     ),
-    components(schemas(AssistRevealIn, AssistStandardIn))
+    components(schemas(AssistRevealIn, AssistStandardIn, AssistMedicalIn))
 )]
 pub struct AssistDoc;
 
@@ -58,6 +62,10 @@ pub fn routes() -> Router<Shared> {
         )
         .route("/api/v1/assist/households/{id}/reveal", post(api_reveal))
         .route("/api/v1/assist/households/{id}/check", get(api_check))
+        .route(
+            "/api/v1/assist/households/{id}/medical",
+            get(api_medical).post(api_medical_add),
+        )
         .route(
             "/api/v1/assist/standards",
             get(api_standards).post(api_standard_apply),
@@ -75,6 +83,7 @@ pub fn routes() -> Router<Shared> {
         .route("/assist/{id}", get(household_page))
         .route("/assist/{id}/reveal", post(reveal_post))
         .route("/assist/{id}/status", post(status_post))
+        .route("/assist/{id}/medical", post(medical_post))
 }
 
 /// The list's filters.
@@ -115,6 +124,20 @@ pub struct AssistCheckQuery {
 pub struct AssistRevealIn {
     /// At least four characters; kept in the audit trail.
     pub reason: String,
+}
+
+/// One medical cost of a household.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AssistMedicalIn {
+    /// 元, more than 0 and at most 10,000,000.
+    pub amount: f64,
+    /// The day it was paid (not after today).
+    #[schema(value_type = String, format = Date)]
+    pub date: NaiveDate,
+    /// A note (health data: sealed, masked as `***` unless revealed); at most 500 characters.
+    #[serde(default)]
+    pub note: String,
 }
 
 /// A 低保 standard to preview or set.
@@ -227,7 +250,7 @@ async fn api_household(
 }
 
 #[utoipa::path(put, path = "/api/v1/assist/households/{id}", tag = "assist",
-    request_body(content = serde_json::Value, description = "一户:{place, categories, income_year, assets, needs, status, consent, members: [{relation}], personal: {address, members: [{name, id_number, phone, health}]}, version(修改时为读到的版本), reason(状态记录的原因)};保持脱敏形式的个人信息栏目沿用原值"),
+    request_body(content = serde_json::Value, description = "一户:{place, categories, income_year, assets, needs, status, consent, members: [{relation}], personal: {address, members: [{name, id_number, phone, health}]}, version(修改时为读到的版本), reason(状态记录的原因), review_due(转为在册救助时的复核到期日,默认12个月后)};保持脱敏形式的个人信息栏目沿用原值"),
     params(
         ("id" = String, Path, description = "户编号"),
         ("X-CSRF-Token" = String, Header, description = "登录时返回的 csrf_token"),
@@ -252,9 +275,22 @@ async fn api_put_household(
         .and_then(|r| r.as_str())
         .unwrap_or("登记")
         .to_string();
+    let review_due = match body.get("review_due") {
+        None | Some(serde_json::Value::Null) => None,
+        Some(v) => Some(
+            v.as_str()
+                .and_then(|t| t.trim().parse::<NaiveDate>().ok())
+                .ok_or_else(|| {
+                    ApiError::invalid(format!(
+                        "复核到期日(review_due):{v}不是日期,应为 2026-10-15 这样的日期"
+                    ))
+                })?,
+        ),
+    };
     if let Some(o) = body.as_object_mut() {
         o.remove("version");
         o.remove("reason");
+        o.remove("review_due");
         o.remove("key");
         o.insert("id".into(), serde_json::Value::String(id));
         o.entry("status").or_insert(serde_json::json!("applying"));
@@ -263,9 +299,54 @@ async fn api_put_household(
         .map_err(|e| ApiError::invalid(format!("户信息无法读取:{e}")))?;
     let saved = web
         .app
-        .save_household(&who.user.login, h, version, &reason)
+        .save_household_review(&who.user.login, h, version, &reason, review_due)
         .await?;
     Ok(Json(entry_json(&saved)))
+}
+
+#[utoipa::path(get, path = "/api/v1/assist/households/{id}/medical", tag = "assist",
+    params(("id" = String, Path, description = "户编号")),
+    responses(
+        (status = 200, description = "这一户的医疗支出(说明脱敏为 ***):{household, costs: [{date, amount, note, by, recorded}], twelve_months(近12个月合计,元), threshold(大额医疗支出预警线,元)}", body = serde_json::Value),
+        (status = 401, description = "未登录", body = ErrorBody),
+        (status = 403, description = "本人角色不使用困难群众名册", body = ErrorBody),
+        (status = 404, description = "没有这一户,或不在本人辖区", body = ErrorBody),
+    ))]
+async fn api_medical(
+    State(web): State<Shared>,
+    who: Authed,
+    Path(id): Path<String>,
+) -> ApiResult<Json<MedicalCosts>> {
+    Ok(Json(
+        web.app.assist_medical_costs(&who.user.login, &id).await?,
+    ))
+}
+
+#[utoipa::path(post, path = "/api/v1/assist/households/{id}/medical", tag = "assist",
+    request_body = AssistMedicalIn,
+    params(
+        ("id" = String, Path, description = "户编号"),
+        ("X-CSRF-Token" = String, Header, description = "登录时返回的 csrf_token"),
+    ),
+    responses(
+        (status = 200, description = "已登记(说明加密保存,已审计;近12个月合计超过预警线即发出大额医疗支出预警),返回这一户的医疗支出(说明脱敏)", body = serde_json::Value),
+        (status = 401, description = "未登录", body = ErrorBody),
+        (status = 403, description = "本人角色不使用困难群众名册或只读,或 CSRF 校验失败", body = ErrorBody),
+        (status = 404, description = "没有这一户,或不在本人辖区", body = ErrorBody),
+        (status = 409, description = "版本冲突(他人同时登记),请重试", body = ErrorBody),
+        (status = 422, description = "请求体不是所述 JSON,或内容有误(逐项列出栏目:金额 amount、日期 date、说明 note)", body = ErrorBody),
+    ))]
+async fn api_medical_add(
+    State(web): State<Shared>,
+    who: Writer,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<AssistMedicalIn>,
+) -> ApiResult<Json<MedicalCosts>> {
+    Ok(Json(
+        web.app
+            .record_assist_medical(&who.user.login, &id, body.amount, body.date, &body.note)
+            .await?,
+    ))
 }
 
 #[utoipa::path(post, path = "/api/v1/assist/households/{id}/reveal", tag = "assist",
@@ -410,18 +491,6 @@ async fn api_standard_apply(
 
 fn tr(c: &Chrome, zh: &str, en: &str) -> String {
     if c.en { en } else { zh }.to_string()
-}
-
-fn labels<T: Labelled>(en: bool) -> Vec<(&'static str, String)> {
-    T::all()
-        .iter()
-        .map(|v| {
-            (
-                v.code(),
-                if en { v.label_en() } else { v.label_zh() }.to_string(),
-            )
-        })
-        .collect()
 }
 
 fn category_names(c: &Chrome, cats: &[Category]) -> String {
@@ -591,6 +660,10 @@ struct HouseholdPage {
     statuses: Vec<(&'static str, String)>,
     can_reveal: bool,
     can_edit: bool,
+    /// The medical costs: date, amount, note (masked unless revealed), recorded by.
+    medical: Vec<(String, String, String, String)>,
+    medical_sum: String,
+    today: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -604,7 +677,7 @@ async fn household_view(
     who: &PageUser,
     c: Chrome,
     id: &str,
-    whole: Option<Household>,
+    whole: Option<(Household, MedicalCosts)>,
     notice: String,
 ) -> PageResult {
     let login = &who.user.login;
@@ -619,7 +692,16 @@ async fn household_view(
         .await
         .map_err(|e| c.error(e))?;
     let revealed = whole.is_some();
-    let h = whole.unwrap_or(e.household);
+    let (h, medical) = match whole {
+        Some(w) => w,
+        None => (
+            e.household,
+            web.app
+                .assist_medical_costs(login, id)
+                .await
+                .map_err(|e| c.error(e))?,
+        ),
+    };
     let en = c.en;
     let mut facts = vec![
         (tr(&c, "地点", "Place"), place_name(web, &h.place)),
@@ -651,6 +733,28 @@ async fn household_view(
             },
         ),
     ];
+    if h.status == HouseholdStatus::Active {
+        let rules = web
+            .app
+            .assist_flag_rules()
+            .await
+            .map_err(|e| c.error(e))?
+            .rules;
+        if let Some(d) = youxiang_app::assist::warnings::household_review_due(&rules, &h.history) {
+            let set = h.history.last().is_some_and(|x| x.review_due.is_some());
+            facts.push((
+                tr(&c, "复核到期日", "Review due"),
+                match (set, en) {
+                    (true, _) => d.to_string(),
+                    (false, false) => format!("{d}(按上次认定后{}个月)", rules.review_months),
+                    (false, true) => format!(
+                        "{d} ({} months after the last decision)",
+                        rules.review_months
+                    ),
+                },
+            ));
+        }
+    }
     if h.demo {
         facts.push((tr(&c, "数据", "Data"), tr(&c, "演示", "demo")));
     }
@@ -658,7 +762,17 @@ async fn household_view(
     let history = h
         .history
         .iter()
-        .map(|x| format!("{} {}:{}", x.date, status_name(&c, x.status), x.reason))
+        .map(|x| {
+            let mut t = format!("{} {}:{}", x.date, status_name(&c, x.status), x.reason);
+            if let Some(d) = x.review_due {
+                t.push_str(&if en {
+                    format!(" (review by {d})")
+                } else {
+                    format!("(复核到期日 {d})")
+                });
+            }
+            t
+        })
         .collect();
     let standard = match &check.standard {
         Some(s) => format!(
@@ -702,6 +816,36 @@ async fn household_view(
         statuses: labels::<HouseholdStatus>(en),
         can_reveal: web.app.may_reveal_at(login, &h.place),
         can_edit: true,
+        medical: medical
+            .costs
+            .iter()
+            .map(|m| {
+                (
+                    m.date.to_string(),
+                    yuan(m.amount),
+                    m.note.clone(),
+                    web.app
+                        .read()
+                        .reporter(&m.by)
+                        .map(|r| r.name.clone())
+                        .unwrap_or_else(|| m.by.clone()),
+                )
+            })
+            .collect(),
+        medical_sum: if en {
+            format!(
+                "Last 12 months: {} (flagged above {})",
+                yuan(medical.twelve_months),
+                yuan(medical.threshold)
+            )
+        } else {
+            format!(
+                "近12个月合计 {}(超过 {} 发出大额医疗支出预警)",
+                yuan(medical.twelve_months),
+                yuan(medical.threshold)
+            )
+        },
+        today: web.app.today().to_string(),
         c,
     };
     Ok(render(&page))
@@ -728,7 +872,7 @@ async fn reveal_post(
     let reason = field(&form, "reason").unwrap_or("");
     let whole = web
         .app
-        .reveal_household(&who.user.login, &id, reason)
+        .reveal_household_medical(&who.user.login, &id, reason)
         .await
         .map_err(|e| c.error(e))?;
     household_view(&web, &who, c, &id, Some(whole), String::new()).await
@@ -756,6 +900,14 @@ async fn status_post(
     if reason.is_empty() {
         return Err(c.error(ApiError::invalid("请写明状态变更的原因")));
     }
+    let review_due = match get("review_due") {
+        t if t.is_empty() => None,
+        t => Some(t.parse::<NaiveDate>().map_err(|_| {
+            c.error(ApiError::invalid(format!(
+                "复核到期日(review_due):“{t}”不是日期,应为 2026-10-15 这样的日期"
+            )))
+        })?),
+    };
     let mut h = web
         .app
         .assist_household(&who.user.login, &id)
@@ -764,12 +916,43 @@ async fn status_post(
         .household;
     h.status = status;
     web.app
-        .save_household(&who.user.login, h, Some(version), &reason)
+        .save_household_review(&who.user.login, h, Some(version), &reason, review_due)
         .await
         .map_err(|e| c.error(e))?;
     Ok(back_to(
         &format!("/assist/{}", crate::download::pct(&id)),
         &tr(&c, "已保存", "Saved"),
+    ))
+}
+
+async fn medical_post(
+    State(web): State<Shared>,
+    who: PageUser,
+    Path(id): Path<String>,
+    Form(form): Form<Fields>,
+) -> Result<Response, Response> {
+    let c = who.chrome(&web, &format!("/assist/{id}"));
+    check_form(&c, &who, &form)?;
+    let get = |k: &str| field(&form, k).unwrap_or("").trim().to_string();
+    let amount: f64 = get("amount").parse().map_err(|_| {
+        c.error(ApiError::invalid(format!(
+            "金额(amount):“{}”不是数字,请填写元数,如 1200.50",
+            get("amount")
+        )))
+    })?;
+    let date: NaiveDate = get("date").parse().map_err(|_| {
+        c.error(ApiError::invalid(format!(
+            "日期(date):“{}”不是日期,应为 2025-10-15 这样的日期",
+            get("date")
+        )))
+    })?;
+    web.app
+        .record_assist_medical(&who.user.login, &id, amount, date, &get("note"))
+        .await
+        .map_err(|e| c.error(e))?;
+    Ok(back_to(
+        &format!("/assist/{}", crate::download::pct(&id)),
+        &tr(&c, "已登记医疗支出", "Medical cost recorded"),
     ))
 }
 

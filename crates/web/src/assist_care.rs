@@ -387,6 +387,7 @@ struct VisitsPage {
     modes: Vec<(&'static str, String)>,
     plan: Vec<(String, String)>,
     pick: String,
+    can_rules: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -550,6 +551,7 @@ async fn visits_page(
             .collect(),
         plan,
         pick: q.household.unwrap_or_default(),
+        can_rules: web.app.may_set_assist_rules(login),
         c,
     };
     Ok(render(&page))
@@ -627,6 +629,8 @@ struct FlagsPage {
     outcomes: Vec<(&'static str, String)>,
     rows: Vec<FlagRow>,
     counts: Vec<(String, usize, usize)>,
+    can_rules: bool,
+    rules: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -749,6 +753,17 @@ async fn flags_page(
             .collect(),
         rows,
         counts,
+        can_rules: web.app.may_set_assist_rules(&who.user.login),
+        rules: if en {
+            String::new()
+        } else {
+            web.app
+                .assist_flag_rules()
+                .await
+                .map_err(|e| c.error(e))?
+                .rules
+                .summary_zh()
+        },
         c,
     };
     Ok(render(&page))

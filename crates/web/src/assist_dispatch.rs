@@ -15,7 +15,7 @@ use axum::routing::{get, post};
 use axum::{Form, Json, Router};
 use chrono::NaiveDate;
 use serde::Deserialize;
-use utoipa::{IntoParams, OpenApi};
+use utoipa::{IntoParams, OpenApi, ToSchema};
 use youxiang_core::assist::dispatch::{OrderAction, OrderState};
 use youxiang_core::assist::register::Category;
 use youxiang_core::assist::resources::{AssistResource, Proposal, ProviderKind};
@@ -24,23 +24,31 @@ use youxiang_core::place::Level;
 
 use crate::Shared;
 use crate::auth::Authed;
+use crate::download::file_response;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{ApiQuery, JsonBody, PageUser, Writer};
 use crate::layout::{Chrome, Fields, PageResult, back_to, check_form, field, render};
-use crate::uploads::read_upload;
+use crate::uploads::{multipart_error, read_upload};
 
 #[derive(OpenApi)]
-#[openapi(paths(
-    api_resources,
-    api_add_resources,
-    api_import_resources,
-    api_resource,
-    api_match,
-    api_orders,
-    api_issue_orders,
-    api_order,
-    api_act_order
-))]
+#[openapi(
+    paths(
+        api_resources,
+        api_add_resources,
+        api_import_resources,
+        api_resource,
+        api_match,
+        api_orders,
+        api_issue_orders,
+        api_order,
+        api_act_order,
+        api_order_done,
+        api_order_file,
+        api_put_resource,
+        api_add_venture
+    ),
+    components(schemas(OrderDoneForm))
+)]
 pub struct AssistDispatchDoc;
 
 pub fn routes() -> Router<Shared> {
@@ -53,7 +61,11 @@ pub fn routes() -> Router<Shared> {
             "/api/v1/assist/resources/import",
             post(api_import_resources),
         )
-        .route("/api/v1/assist/resources/{id}", get(api_resource))
+        .route(
+            "/api/v1/assist/resources/{id}",
+            get(api_resource).put(api_put_resource),
+        )
+        .route("/api/v1/assist/ventures", post(api_add_venture))
         .route("/api/v1/assist/match", get(api_match))
         .route(
             "/api/v1/assist/orders",
@@ -63,10 +75,17 @@ pub fn routes() -> Router<Shared> {
             "/api/v1/assist/orders/{id}",
             get(api_order).post(api_act_order),
         )
+        .route("/api/v1/assist/orders/{id}/done", post(api_order_done))
+        .route(
+            "/api/v1/assist/orders/{id}/files/{sha256}",
+            get(api_order_file),
+        )
         .route("/assist/resources", get(resources_page).post(resource_post))
         .route("/assist/resources/import", post(resources_import_post))
+        .route("/assist/resources/ventures", post(venture_post))
         .route("/assist/dispatch", get(dispatch_page).post(issue_post))
         .route("/assist/dispatch/{id}", post(order_post))
+        .route("/assist/dispatch/{id}/done", post(order_done_post))
 }
 
 /// A place filter.
@@ -364,6 +383,201 @@ async fn api_act_order(
     Ok(Json(serde_json::to_value(out).unwrap_or_default()))
 }
 
+/// An order done, with its evidence files.
+#[derive(Debug, ToSchema)]
+#[allow(dead_code)]
+pub struct OrderDoneForm {
+    /// 完成日期, e.g. 2025-10-15 (not before the order, not after today).
+    #[schema(format = Date)]
+    pub date: String,
+    /// 完成凭证: what was done (text, required).
+    pub evidence: String,
+    /// The version read (optional).
+    pub version: Option<i64>,
+    /// Evidence files: photos (JPG, PNG) or PDF, judged by their content; at most 3, each
+    /// at most 5 MB (repeat the field for several; none is fine).
+    #[schema(value_type = Option<Vec<String>>, format = Binary)]
+    pub file: Option<Vec<Vec<u8>>>,
+}
+
+/// A done form's fields and files (multipart).
+struct DoneForm {
+    fields: std::collections::HashMap<String, String>,
+    files: Vec<(String, Vec<u8>)>,
+}
+
+impl DoneForm {
+    fn get(&self, k: &str) -> String {
+        self.fields
+            .get(k)
+            .map(|v| v.trim().to_string())
+            .unwrap_or_default()
+    }
+}
+
+async fn read_done_form(mut mp: Multipart, body_limit: usize) -> ApiResult<DoneForm> {
+    let mut out = DoneForm {
+        fields: Default::default(),
+        files: Vec::new(),
+    };
+    while let Some(field) = mp
+        .next_field()
+        .await
+        .map_err(|e| multipart_error(e, body_limit))?
+    {
+        let name = field.name().unwrap_or_default().to_string();
+        if name == "file" {
+            // A browser sends an empty part with `filename=""` when no file was chosen.
+            let file_name = field.file_name().unwrap_or_default().to_string();
+            let bytes = field
+                .bytes()
+                .await
+                .map_err(|e| multipart_error(e, body_limit))?;
+            if !bytes.is_empty() {
+                out.files.push((file_name, bytes.to_vec()));
+            }
+        } else {
+            let text = field
+                .text()
+                .await
+                .map_err(|e| multipart_error(e, body_limit))?;
+            out.fields.insert(name, text);
+        }
+    }
+    Ok(out)
+}
+
+#[utoipa::path(post, path = "/api/v1/assist/orders/{id}/done", tag = "assist",
+    params(
+        ("id" = String, Path, description = "派单编号"),
+        ("X-CSRF-Token" = String, Header, description = "登录时返回的 csrf_token"),
+    ),
+    request_body(content = OrderDoneForm, content_type = "multipart/form-data"),
+    responses(
+        (status = 200, description = "已登记完成(证明材料与派单同一事务保存,已审计):{order, reissued, unmet}", body = serde_json::Value),
+        (status = 400, description = "不是 multipart/form-data 请求"),
+        (status = 401, description = "未登录", body = ErrorBody),
+        (status = 403, description = "本人角色只读或不使用困难群众名册,或 CSRF 校验失败", body = ErrorBody),
+        (status = 404, description = "没有这张派单,或不在本人辖区", body = ErrorBody),
+        (status = 409, description = "已被他人修改", body = ErrorBody),
+        (status = 413, description = "上传内容超过服务器的上限,未写入", body = ErrorBody),
+        (status = 422, description = "当前状态不能登记完成,缺少日期或凭证,或证明材料不是照片/PDF、超过5 MB、多于3个(逐项列出)", body = ErrorBody),
+    ))]
+async fn api_order_done(
+    State(web): State<Shared>,
+    who: Writer,
+    Path(id): Path<String>,
+    mp: Multipart,
+) -> ApiResult<Json<serde_json::Value>> {
+    // Unknown orders answer 404 before the body is judged.
+    web.app.assist_order(&who.user.login, &id).await?;
+    let form = read_done_form(mp, web.config.body_limit).await?;
+    let action = action_of("done", &form.get("date"), &form.get("evidence"), "")?;
+    let version = form.get("version").parse::<i64>().ok();
+    let out = web
+        .app
+        .act_on_assist_order_with_files(&who.user.login, &id, action, version, form.files)
+        .await?;
+    Ok(Json(serde_json::to_value(out).unwrap_or_default()))
+}
+
+#[utoipa::path(get, path = "/api/v1/assist/orders/{id}/files/{sha256}", tag = "assist",
+    params(
+        ("id" = String, Path, description = "派单编号"),
+        ("sha256" = String, Path, description = "证明材料的 SHA-256(64 位十六进制)"),
+    ),
+    responses(
+        (status = 200, description = "证明材料(照片或 PDF)", content_type = "application/octet-stream"),
+        (status = 401, description = "未登录", body = ErrorBody),
+        (status = 403, description = "本人角色不使用困难群众名册", body = ErrorBody),
+        (status = 404, description = "没有这张派单或这个文件,或不在本人辖区", body = ErrorBody),
+    ))]
+async fn api_order_file(
+    State(web): State<Shared>,
+    who: Authed,
+    Path((id, sha)): Path<(String, String)>,
+) -> ApiResult<Response> {
+    let (name, mime, bytes) = web
+        .app
+        .assist_order_file(&who.user.login, &id, &sha)
+        .await?;
+    let kind = if mime == "application/pdf" || mime.starts_with("image/") {
+        "inline"
+    } else {
+        "attachment"
+    };
+    Ok(file_response(&mime, kind, &name, bytes))
+}
+
+#[utoipa::path(put, path = "/api/v1/assist/resources/{id}", tag = "assist",
+    request_body(content = serde_json::Value, description = "修改一个资源:{name, kind(department|charity|volunteers|enterprise|station), service, place, lon, lat, radius_m, capacity, frequency, categories, active, version(读到的版本,必填)}"),
+    params(
+        ("id" = String, Path, description = "资源编号"),
+        ("X-CSRF-Token" = String, Header, description = "登录时返回的 csrf_token"),
+    ),
+    responses(
+        (status = 200, description = "已保存(已审计,随即重新计算 K7.3a–c),返回这个资源", body = serde_json::Value),
+        (status = 401, description = "未登录", body = ErrorBody),
+        (status = 403, description = "本人只读,资源或新地点不在本人辖区(区级资源只可查看),政府救助责任清单只由区民政局登记,或 CSRF 校验失败", body = ErrorBody),
+        (status = 404, description = "没有这个资源,或不在本人辖区", body = ErrorBody),
+        (status = 409, description = "已被他人修改", body = ErrorBody),
+        (status = 422, description = "请求体不是所述 JSON,缺少 version,或内容有误(逐项列出)", body = ErrorBody),
+    ))]
+async fn api_put_resource(
+    State(web): State<Shared>,
+    who: Writer,
+    Path(id): Path<String>,
+    JsonBody(mut body): JsonBody<serde_json::Value>,
+) -> ApiResult<Json<serde_json::Value>> {
+    // Unknown (or another town's) resources answer 404 before the body is judged.
+    web.app.assist_resource(&who.user.login, &id).await?;
+    let version = body
+        .get("version")
+        .and_then(serde_json::Value::as_i64)
+        .ok_or_else(|| ApiError::invalid("缺少 version(读到的版本)"))?;
+    if let Some(o) = body.as_object_mut() {
+        o.remove("version");
+        o.remove("list");
+        o.insert("id".into(), serde_json::Value::String(id));
+    }
+    let r: AssistResource =
+        serde_json::from_value(body).map_err(|e| ApiError::invalid(format!("资源无法读取:{e}")))?;
+    let saved = web
+        .app
+        .save_assist_resource(&who.user.login, r, Some(version))
+        .await?;
+    Ok(Json(serde_json::to_value(saved).unwrap_or_default()))
+}
+
+#[utoipa::path(post, path = "/api/v1/assist/ventures", tag = "assist",
+    request_body(content = serde_json::Value, description = "一个公益创投项目:{id, name, organisation, place, year, status(running|closed|stopped)};修改时另带 version(读到的版本)"),
+    params(("X-CSRF-Token" = String, Header, description = "登录时返回的 csrf_token")),
+    responses(
+        (status = 200, description = "已登记(已审计,随即重新计算 K7.3b),返回这个项目", body = serde_json::Value),
+        (status = 401, description = "未登录", body = ErrorBody),
+        (status = 403, description = "本人只读,或地点不在本人辖区,或 CSRF 校验失败", body = ErrorBody),
+        (status = 404, description = "要修改的项目不存在,或不在本人辖区", body = ErrorBody),
+        (status = 409, description = "已被他人修改", body = ErrorBody),
+        (status = 422, description = "请求体不是所述 JSON,或内容有误(逐项列出)", body = ErrorBody),
+    ))]
+async fn api_add_venture(
+    State(web): State<Shared>,
+    who: Writer,
+    JsonBody(mut body): JsonBody<serde_json::Value>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let version = body.get("version").and_then(serde_json::Value::as_i64);
+    if let Some(o) = body.as_object_mut() {
+        o.remove("version");
+    }
+    let p: youxiang_core::assist::resources::VentureProject = serde_json::from_value(body)
+        .map_err(|e| ApiError::invalid(format!("公益创投项目无法读取:{e}")))?;
+    let saved = web
+        .app
+        .save_assist_venture(&who.user.login, p, version)
+        .await?;
+    Ok(Json(serde_json::to_value(saved).unwrap_or_default()))
+}
+
 fn action_of(action: &str, date: &str, evidence: &str, reason: &str) -> ApiResult<OrderAction> {
     match action.trim() {
         "accept" => Ok(OrderAction::Accept),
@@ -374,7 +588,7 @@ fn action_of(action: &str, date: &str, evidence: &str, reason: &str) -> ApiResul
             let date: NaiveDate = date
                 .trim()
                 .parse()
-                .map_err(|_| ApiError::invalid("请填写完成日期(如 2025-10-15)"))?;
+                .map_err(|_| ApiError::invalid("完成日期(date):请填写日期(如 2025-10-15)"))?;
             Ok(OrderAction::Done {
                 date,
                 evidence: evidence.to_string(),
@@ -426,6 +640,27 @@ struct ResourceRow {
     radius: String,
     categories: String,
     active: String,
+    /// Whether the reader may change it (its own places).
+    editable: bool,
+}
+
+/// The resource form's values (empty for a new one).
+#[derive(Default)]
+struct ResourceForm {
+    id: String,
+    name: String,
+    kind: String,
+    service: String,
+    place: String,
+    lon: String,
+    lat: String,
+    radius_m: String,
+    capacity: String,
+    frequency: String,
+    categories: Vec<String>,
+    active: bool,
+    /// The version read when editing; 0 for a new one.
+    version: i64,
 }
 
 struct VentureRow {
@@ -445,14 +680,22 @@ struct ResourcesPage {
     rows: Vec<ResourceRow>,
     ventures: Vec<VentureRow>,
     kinds: Vec<(&'static str, String)>,
-    categories: Vec<(&'static str, String)>,
+    /// Code, label, ticked.
+    categories: Vec<(&'static str, String, bool)>,
     towns: Vec<(String, String)>,
+    form: ResourceForm,
+    statuses: Vec<(&'static str, String)>,
+    this_year: i32,
+    /// Where a 公益创投项目 may be registered: the district (its 民政) and the towns.
+    venture_places: Vec<(String, String)>,
 }
 
 #[derive(Debug, Deserialize)]
 struct PageQuery {
     place: Option<String>,
     ok: Option<String>,
+    /// `/assist/resources?edit=R-001`: the form filled with that resource.
+    edit: Option<String>,
 }
 
 fn labels<T: Labelled>(en: bool) -> Vec<(&'static str, String)> {
@@ -485,11 +728,42 @@ async fn resources_page(
         .map_err(|e| c.error(e))?;
     let names = place_names(&web);
     let en = c.en;
+    let form = match q.edit.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => ResourceForm {
+            active: true,
+            ..Default::default()
+        },
+        Some(id) => {
+            let e = web
+                .app
+                .assist_resource(&who.user.login, id)
+                .await
+                .map_err(|e| c.error(e))?;
+            let r = e.resource;
+            let opt = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
+            ResourceForm {
+                id: r.id,
+                name: r.name,
+                kind: r.kind.code().to_string(),
+                service: r.service,
+                place: r.place,
+                lon: opt(r.lon),
+                lat: opt(r.lat),
+                radius_m: r.radius_m.to_string(),
+                capacity: r.capacity.to_string(),
+                frequency: r.frequency,
+                categories: r.categories.iter().map(|x| x.code().to_string()).collect(),
+                active: r.active,
+                version: e.version,
+            }
+        }
+    };
     let rows = list
         .iter()
         .map(|e| {
             let r = &e.resource;
             ResourceRow {
+                editable: web.app.may_edit_assist_at(&who.user.login, &r.place),
                 id: r.id.clone(),
                 name: r.name.clone(),
                 list: if en {
@@ -553,8 +827,26 @@ async fn resources_page(
         rows,
         ventures,
         kinds: labels::<ProviderKind>(en),
-        categories: labels::<Category>(en),
-        towns: towns(&web),
+        categories: labels::<Category>(en)
+            .into_iter()
+            .map(|(code, label)| (code, label, form.categories.iter().any(|x| x == code)))
+            .collect(),
+        towns: resource_places(&web, &who.user.login, &form.place),
+        form,
+        statuses: labels::<youxiang_core::assist::resources::ProjectStatus>(en),
+        this_year: chrono::Datelike::year(&web.app.today()),
+        venture_places: {
+            let district = web.app.read().plan.place.clone();
+            let mut v = resource_places(&web, &who.user.login, "");
+            if web.app.may_edit_assist_at(&who.user.login, &district) {
+                let name = place_names(&web)
+                    .get(&district)
+                    .cloned()
+                    .unwrap_or_else(|| district.clone());
+                v.insert(0, (district, name));
+            }
+            v
+        },
         c,
     };
     Ok(render(&page))
@@ -590,6 +882,7 @@ async fn resource_post(
         .filter(|(k, _)| k == "categories")
         .filter_map(|(_, v)| v.parse().ok())
         .collect();
+    let version = get("version").parse::<i64>().ok().filter(|v| *v > 0);
     let r = AssistResource {
         id: get("id"),
         name: get("name"),
@@ -602,14 +895,70 @@ async fn resource_post(
         capacity: num("capacity").map_err(bad)?.unwrap_or(0.0).max(0.0) as u32,
         frequency: get("frequency"),
         categories,
-        active: true,
+        // A new resource serves at once; an edit says whether it still does.
+        active: version.is_none() || get("active") == "on",
         demo: false,
     };
     web.app
-        .save_assist_resource(&who.user.login, r, None)
+        .save_assist_resource(&who.user.login, r, version)
         .await
         .map_err(|e| c.error(e))?;
-    Ok(back_to("/assist/resources", &tr(&c, "已登记", "Saved")))
+    Ok(back_to("/assist/resources", &tr(&c, "已保存", "Saved")))
+}
+
+/// The places a resource may be registered at by `login`: the towns in its places, and
+/// the place being edited when it is none of them (a village).
+fn resource_places(web: &Shared, login: &str, current: &str) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = towns(web)
+        .into_iter()
+        .filter(|(code, _)| web.app.may_edit_assist_at(login, code))
+        .collect();
+    if !current.is_empty() && !out.iter().any(|(code, _)| code == current) {
+        let name = place_names(web)
+            .get(current)
+            .cloned()
+            .unwrap_or_else(|| current.to_string());
+        out.insert(0, (current.to_string(), name));
+    }
+    out
+}
+
+async fn venture_post(
+    State(web): State<Shared>,
+    who: PageUser,
+    Form(form): Form<Fields>,
+) -> Result<Response, Response> {
+    let c = who.chrome(&web, "/assist/resources");
+    check_form(&c, &who, &form)?;
+    let get = |k: &str| field(&form, k).unwrap_or("").trim().to_string();
+    let year: i32 = get("year").parse().map_err(|_| {
+        c.error(ApiError::invalid(format!(
+            "立项年份(year):“{}”不是年份,应为 2024 这样的四位数",
+            get("year")
+        )))
+    })?;
+    let status = get("status")
+        .parse()
+        .map_err(|e: youxiang_core::labels::ParseLabelError| {
+            c.error(ApiError::invalid(format!("状态(status):{e}")))
+        })?;
+    let p = youxiang_core::assist::resources::VentureProject {
+        id: get("id"),
+        name: get("name"),
+        organisation: get("organisation"),
+        place: get("place"),
+        year,
+        status,
+        demo: false,
+    };
+    web.app
+        .save_assist_venture(&who.user.login, p, None)
+        .await
+        .map_err(|e| c.error(e))?;
+    Ok(back_to(
+        "/assist/resources",
+        &tr(&c, "已登记公益创投项目", "Project saved"),
+    ))
 }
 
 async fn resources_import_post(
@@ -666,6 +1015,8 @@ struct OrderRow {
     due: String,
     overdue: bool,
     detail: String,
+    /// Evidence files: link, name and size.
+    files: Vec<(String, String)>,
     version: i64,
 }
 
@@ -783,6 +1134,20 @@ async fn dispatch_page(
                 due: e.due.map(|d| d.to_string()).unwrap_or_default(),
                 overdue: e.overdue,
                 detail,
+                files: o
+                    .files
+                    .iter()
+                    .map(|f| {
+                        (
+                            format!(
+                                "/api/v1/assist/orders/{}/files/{}",
+                                crate::download::pct(&o.id),
+                                f.sha256
+                            ),
+                            format!("{}({:.1} KB)", f.name, f.size as f64 / 1024.0),
+                        )
+                    })
+                    .collect(),
                 version: e.version,
             }
         })
@@ -842,6 +1207,36 @@ async fn issue_post(
             format!("{n} orders issued")
         } else {
             format!("已派单 {n} 张")
+        },
+    ))
+}
+
+async fn order_done_post(
+    State(web): State<Shared>,
+    who: PageUser,
+    Path(id): Path<String>,
+    mp: Multipart,
+) -> Result<Response, Response> {
+    let c = who.chrome(&web, "/assist/dispatch");
+    let form = read_done_form(mp, web.config.body_limit)
+        .await
+        .map_err(|e| c.error(e))?;
+    let csrf = form.fields.get("csrf").cloned();
+    who.check_csrf(csrf.as_deref()).map_err(|e| c.error(e))?;
+    let action =
+        action_of("done", &form.get("date"), &form.get("evidence"), "").map_err(|e| c.error(e))?;
+    let version = form.get("version").parse::<i64>().ok();
+    let n = form.files.len();
+    web.app
+        .act_on_assist_order_with_files(&who.user.login, &id, action, version, form.files)
+        .await
+        .map_err(|e| c.error(e))?;
+    Ok(back_to(
+        "/assist/dispatch",
+        &if c.en {
+            format!("Saved as done ({n} evidence file(s))")
+        } else {
+            format!("已登记完成(证明材料 {n} 个)")
         },
     ))
 }

@@ -2,9 +2,10 @@
 //! lists of a period with the 送达率 per place), `POST /api/v1/assist/lists/generate`,
 //! `GET /api/v1/assist/lists/{id}`, `GET /api/v1/assist/lists/{id}/pdf`, `POST
 //! /api/v1/assist/lists/{id}/delivery`, `POST /api/v1/assist/lists/{id}/receipts`, `GET|POST
-//! /api/v1/assist/rules` (+ `/preview`); the pages `/assist/lists`, `/assist/lists/{id}`
-//! (printable, with the delivery and receipt forms), `/assist/lists/{id}.pdf` and
-//! `/assist/rules`. Personal data is masked everywhere (the head's masked name only);
+//! /api/v1/assist/rules` (+ `/preview`, the rules as TOML); the pages `/assist/lists`,
+//! `/assist/lists/{id}` (printable, with the delivery and receipt forms) and
+//! `/assist/lists/{id}.pdf` (the rules' form is `assist_settings.rs`). Personal data is
+//! masked everywhere (the head's masked name only);
 //! the printable page shows the head's name and address whole only after a stated reason
 //! (audited, as on the household's page).
 
@@ -65,7 +66,6 @@ pub fn routes() -> Router<Shared> {
         .route("/assist/lists/{id}/reveal", post(reveal_post))
         .route("/assist/lists/{id}/deliver", post(deliver_post))
         .route("/assist/lists/{id}/receipt", post(receipt_post))
-        .route("/assist/rules", get(rules_page).post(rules_post))
 }
 
 /// The lists' filters.
@@ -380,11 +380,11 @@ async fn api_rules_save(
 
 // ---- pages ----
 
-fn tr(c: &Chrome, zh: &str, en: &str) -> String {
+pub(crate) fn tr(c: &Chrome, zh: &str, en: &str) -> String {
     if c.en { en } else { zh }.to_string()
 }
 
-fn place_name(web: &Shared, code: &str) -> String {
+pub(crate) fn place_name(web: &Shared, code: &str) -> String {
     let s = web.app.read();
     s.tree
         .id(code)
@@ -571,7 +571,7 @@ struct ListPage {
     revealed: bool,
 }
 
-fn labels<T: Labelled>(en: bool) -> Vec<(&'static str, String)> {
+pub(crate) fn labels<T: Labelled>(en: bool) -> Vec<(&'static str, String)> {
     T::all()
         .iter()
         .map(|v| {
@@ -873,128 +873,4 @@ fn sheet_of(web: &Shared, l: &HappinessList) -> youxiang_app::assist::happiness:
         ],
         signature: vec!["舟山市定海区民政局".to_string()],
     }
-}
-
-#[derive(Template)]
-#[template(path = "assist_rules.html")]
-struct RulesPage {
-    c: Chrome,
-    title: String,
-    notice: String,
-    toml: String,
-    version: i64,
-    problems: Vec<String>,
-    previewed: bool,
-    households: usize,
-    changes: Vec<(String, String, String, String)>,
-}
-
-async fn rules_view(
-    web: &Shared,
-    who: &PageUser,
-    c: Chrome,
-    form: Option<(String, i64)>,
-    notice: String,
-) -> PageResult {
-    let login = &who.user.login;
-    if !web.app.may_set_assist_rules(login) {
-        return Err(c.error(ApiError::Forbidden(vec![tr(
-            &c,
-            "无权修改救助资格规则",
-            "Not allowed to change the eligibility rules",
-        )])));
-    }
-    let current = web.app.assist_rules().await.map_err(|e| c.error(e))?;
-    let (toml, version) = form.unwrap_or((current.toml.clone(), current.version));
-    let mut page = RulesPage {
-        title: tr(&c, "救助资格规则", "Eligibility rules"),
-        notice,
-        toml: toml.clone(),
-        version,
-        problems: vec![],
-        previewed: false,
-        households: 0,
-        changes: vec![],
-        c,
-    };
-    if toml != current.toml {
-        let mut names: std::collections::HashMap<String, String> = current
-            .rules
-            .rules
-            .iter()
-            .map(|r| (r.code.clone(), r.name.clone()))
-            .collect();
-        if let Ok(set) = youxiang_core::assist::rules_edit::read_rules(&toml) {
-            names.extend(set.rules.into_iter().map(|r| (r.code, r.name)));
-        }
-        let named = |codes: &[String]| {
-            codes
-                .iter()
-                .map(|x| names.get(x).cloned().unwrap_or_else(|| x.clone()))
-                .collect::<Vec<_>>()
-                .join("、")
-        };
-        match web.app.preview_assist_rules(login, &toml).await {
-            Ok(p) => {
-                page.previewed = true;
-                page.households = p.households;
-                page.changes = p
-                    .changes
-                    .iter()
-                    .map(|x| {
-                        (
-                            x.household.clone(),
-                            place_name(web, &x.place),
-                            named(&x.gains),
-                            named(&x.loses),
-                        )
-                    })
-                    .collect();
-            }
-            Err(youxiang_app::AppError::Invalid(p)) => page.problems = p,
-            Err(e) => return Err(page.c.error(e)),
-        }
-    }
-    Ok(render(&page))
-}
-
-async fn rules_page(
-    State(web): State<Shared>,
-    who: PageUser,
-    Query(q): Query<PageQuery>,
-) -> PageResult {
-    let c = who.chrome(&web, "/assist/rules");
-    rules_view(&web, &who, c, None, q.ok.unwrap_or_default()).await
-}
-
-async fn rules_post(
-    State(web): State<Shared>,
-    who: PageUser,
-    Form(form): Form<Fields>,
-) -> Result<Response, Response> {
-    let c = who.chrome(&web, "/assist/rules");
-    check_form(&c, &who, &form)?;
-    let toml = field(&form, "toml").unwrap_or("").replace("\r\n", "\n");
-    let version: i64 = field(&form, "version")
-        .unwrap_or("0")
-        .trim()
-        .parse()
-        .unwrap_or(0);
-    if field(&form, "do") == Some("save") {
-        let login = &who.user.login;
-        let p = web
-            .app
-            .preview_assist_rules(login, &toml)
-            .await
-            .map_err(|e| c.error(e))?;
-        web.app
-            .save_assist_rules(login, &toml, version)
-            .await
-            .map_err(|e| c.error(e))?;
-        return Ok(back_to(
-            "/assist/rules",
-            &format!("已保存:资格变化 {} 户", p.changes.len()),
-        ));
-    }
-    rules_view(&web, &who, c, Some((toml, version)), String::new()).await
 }

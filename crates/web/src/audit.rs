@@ -195,6 +195,16 @@ const ACTIONS: &[(&str, &str, &str)] = &[
         "survey answer received",
     ),
     (
+        "survey_pending.add",
+        "收到调查答卷(待汇总)",
+        "survey answer held for a batch",
+    ),
+    (
+        "survey_batch.release",
+        "汇总调查答卷",
+        "survey answers released in a batch",
+    ),
+    (
         "survey_fieldwork.edit",
         "设置调查公开链接",
         "survey open link set",
@@ -589,6 +599,8 @@ const FIELDS: &[(&str, &str, &str)] = &[
     ("round", "调查轮次", "survey round"),
     ("stratum", "镇(街道)", "stratum"),
     ("mode", "答卷方式", "mode"),
+    ("commitment", "内容承诺值(加盐摘要)", "salted digest"),
+    ("count", "份数", "count"),
     ("received_on", "收到日期", "received on"),
     ("issued_on", "发放日期", "issued on"),
     ("list", "批次", "issue"),
@@ -652,6 +664,9 @@ const FIELDS: &[(&str, &str, &str)] = &[
         "近12个月医疗支出(元)",
         "medical costs, 12 months (yuan)",
     ),
+    ("medical", "医疗支出记录", "medical costs"),
+    ("amount", "金额(元)", "amount (yuan)"),
+    ("recorded", "登记日期", "recorded on"),
     (
         "income_drop_pct",
         "收入下降预警比例(%)",
@@ -750,7 +765,9 @@ fn code_label(code: &str, prefer: &str, en: bool) -> Option<String> {
     let preferred = match prefer {
         "value" => value_state(),
         "target" => split_state(),
-        f if f.starts_with("survey") => survey_code(code, f == "survey_response", en),
+        f if f.starts_with("survey") => {
+            survey_code(code, matches!(f, "survey_response" | "survey_batch"), en)
+        }
         _ => None,
     };
     preferred
@@ -908,7 +925,11 @@ impl Words<'_> {
             }
             .into(),
             Value::Number(n) => {
-                let unit = if last == "value" { self.unit } else { "" };
+                let unit = match last {
+                    "value" => self.unit,
+                    "count" if self.family == "survey_batch" && !self.en => "份",
+                    _ => "",
+                };
                 num(n.as_f64(), unit)
             }
             Value::String(s) => self.text(last, s),
@@ -960,7 +981,9 @@ impl Words<'_> {
                 d.name.clone()
             };
         }
-        if matches!(field, "place" | "parent") {
+        if matches!(field, "place" | "parent")
+            || (field == "stratum" && self.family.starts_with("survey"))
+        {
             return self.place(s);
         }
         if matches!(field, "period" | "week") {
@@ -1064,6 +1087,8 @@ fn changes(old: Option<&str>, new: Option<&str>, keyed: bool, w: &Words) -> Vec<
             // and its town, are.
             || (w.family == "survey_response"
                 && !matches!(k, "mode" | "received_on" | "round" | "stratum"))
+            // A batch's ids (random keys, the count says how many) mean nothing to a reader.
+            || (w.family == "survey_batch" && matches!(k, "pending" | "answers"))
             // A server secret is never shown.
             || w.family == "server_secret"
     };
@@ -1257,6 +1282,17 @@ fn entity_text(e: &AuditEntry, w: &Words) -> String {
                     id.split('/').next().unwrap_or_default().to_string(),
                 ),
                 "survey_fieldwork" => ("调查实施设置", "survey fieldwork", id.to_string()),
+                // The pool of the public page's answers: the round is what they name.
+                "survey_pending" => (
+                    "待汇总调查答卷",
+                    "survey answer held",
+                    id.split('/').next().unwrap_or_default().to_string(),
+                ),
+                "survey_batch" => (
+                    "调查答卷汇总批次",
+                    "survey answer batch",
+                    id.split('/').next().unwrap_or_default().to_string(),
+                ),
                 "circle_publication" => (
                     "15分钟公共服务圈发布",
                     "15-minute circle publication",

@@ -220,6 +220,9 @@ struct CompliancePage {
     notice: String,
     sample: bool,
     catalogue: String,
+    /// How the facility items' distances were measured (路网, else 直线估算), in words.
+    basis: String,
+    estimate: bool,
     year: i32,
     quarter: u8,
     quarters: Vec<u8>,
@@ -486,6 +489,12 @@ async fn compliance_page(
         notice: q.ok.unwrap_or_default(),
         // The edition's name may say 样例 already: the note is not repeated.
         sample: m.sample && !m.catalogue_name.contains("样例"),
+        basis: if en {
+            youxiang_app::compliance::basis_sentence_en(m.basis)
+        } else {
+            youxiang_app::compliance::basis_sentence_zh(m.basis)
+        },
+        estimate: m.basis == youxiang_core::compliance::Basis::StraightLine,
         catalogue: m.catalogue_name.clone(),
         year: period.year(),
         quarter: if period.kind() == youxiang_core::period::PeriodKind::Quarter {

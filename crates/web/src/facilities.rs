@@ -26,6 +26,7 @@ use crate::download::file_response;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{ApiQuery, JsonBody, PageUser, Writer};
 use crate::layout::{Fields, PageResult, back_to, check_form, field, render};
+use crate::text::labels;
 use crate::uploads::read_upload;
 
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
@@ -416,7 +417,12 @@ struct PageQuery {
     place: Option<String>,
     edit: Option<String>,
     ok: Option<String>,
+    /// The table's page, from 1.
+    page: Option<usize>,
 }
+
+/// Rows of the table per page (the map shows every facility of the filter).
+const PAGE_ROWS: usize = 100;
 
 struct Row {
     code: String,
@@ -469,6 +475,13 @@ struct FacilitiesPage {
     title: String,
     notice: String,
     rows: Vec<Row>,
+    /// Facilities of the filter, the table's page of them and the neighbouring pages' links.
+    total: usize,
+    page_no: usize,
+    pages: usize,
+    first: usize,
+    prev: Option<String>,
+    next: Option<String>,
     types: Vec<(&'static str, String)>,
     statuses: Vec<(&'static str, String)>,
     units: Vec<(&'static str, String)>,
@@ -504,18 +517,6 @@ struct FormView {
     version: String,
 }
 
-fn labels<T: Labelled>(en: bool) -> Vec<(&'static str, String)> {
-    T::all()
-        .iter()
-        .map(|v| {
-            (
-                v.code(),
-                if en { v.label_en() } else { v.label_zh() }.to_string(),
-            )
-        })
-        .collect()
-}
-
 async fn facilities_page(
     State(web): State<Shared>,
     who: PageUser,
@@ -523,8 +524,12 @@ async fn facilities_page(
 ) -> PageResult {
     let c = who.chrome(&web, "/facilities");
     let en = c.en;
-    let filter =
-        filter_of(q.facility_type.as_deref(), q.place.as_deref()).map_err(|e| c.error(e))?;
+    // A town's or a village's user opens on their own town (全部 in the filter shows all).
+    let place = match &q.place {
+        Some(p) => Some(p.clone()),
+        None => own_town(&web, &who.user),
+    };
+    let filter = filter_of(q.facility_type.as_deref(), place.as_deref()).map_err(|e| c.error(e))?;
     let list = web
         .app
         .facilities(&who.user.login, &filter)
@@ -638,6 +643,20 @@ async fn facilities_page(
         export.push(format!("place={p}"));
     }
     let can_edit = !places.is_empty();
+    let pages = list.len().div_ceil(PAGE_ROWS).max(1);
+    let page_no = q.page.unwrap_or(1).clamp(1, pages);
+    let page_link = |n: usize| {
+        let mut query = vec![format!("page={n}")];
+        if let Some(t) = filter.facility_type {
+            query.push(format!("type={}", t.code()));
+        }
+        query.push(format!("place={}", filter.place.as_deref().unwrap_or("")));
+        format!("/facilities?{}", query.join("&"))
+    };
+    let prev = (page_no > 1).then(|| page_link(page_no - 1));
+    let next = (page_no < pages).then(|| page_link(page_no + 1));
+    let total = list.len();
+    let first = (page_no - 1) * PAGE_ROWS;
     let page = FacilitiesPage {
         title: if en {
             "Facilities".into()
@@ -645,8 +664,16 @@ async fn facilities_page(
             "设施名录".into()
         },
         notice: q.ok.unwrap_or_default(),
+        total,
+        page_no,
+        pages,
+        first: first + 1,
+        prev,
+        next,
         rows: list
             .iter()
+            .skip(first)
+            .take(PAGE_ROWS)
             .map(|r| {
                 let f = &r.facility;
                 Row {
@@ -706,6 +733,25 @@ async fn facilities_page(
         c,
     };
     Ok(render(&page))
+}
+
+/// The town of a user whose scope is one town or one place within a town; `None` for
+/// those who see the whole district.
+fn own_town(web: &Shared, user: &youxiang_core::scope::Reporter) -> Option<String> {
+    if user.role.sees_all_units() {
+        return None;
+    }
+    let [code] = user.scope.places.as_slice() else {
+        return None;
+    };
+    let state = web.app.read();
+    let tree = &state.tree;
+    let id = tree.id(code)?;
+    std::iter::once(id)
+        .chain(tree.ancestors(id))
+        .map(|p| tree.get(p))
+        .find(|p| p.level == Level::Town)
+        .map(|p| p.code.clone())
 }
 
 async fn facilities_post(

@@ -19,6 +19,7 @@ pub mod assist;
 pub mod assist_care;
 pub mod assist_dispatch;
 pub mod assist_list;
+pub mod assist_settings;
 pub mod audit;
 pub mod auth;
 pub mod cache;
@@ -214,6 +215,7 @@ pub fn router(app: Arc<App>, config: WebConfig) -> Router {
         .merge(assist_care::routes())
         .merge(assist_dispatch::routes())
         .merge(assist_list::routes())
+        .merge(assist_settings::routes())
         .merge(publication::routes())
         .merge(exchange::routes())
         .merge(survey::routes())

@@ -55,6 +55,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
         crate::assist_care::AssistCareDoc::openapi(),
         crate::assist_dispatch::AssistDispatchDoc::openapi(),
         crate::assist_list::AssistListDoc::openapi(),
+        crate::assist_settings::AssistSettingsDoc::openapi(),
         crate::publication::PublicationDoc::openapi(),
         crate::exchange::ExchangeDoc::openapi(),
         crate::survey::SurveyResultsDoc::openapi(),

@@ -75,8 +75,12 @@ pub struct SurveyRoundOut {
     pub title: String,
     /// The day it opened (Beijing).
     pub opened_on: String,
-    /// Answers imported or entered (persons).
+    /// Answers imported or entered (persons), those of the public page once released.
     pub answers: usize,
+    /// The public page's invitation answers waiting to be released (待汇总; persons): not
+    /// in `answers` nor in the index until their town has enough of them or the round
+    /// closes.
+    pub pending: usize,
     /// The day its results were published, if they were.
     pub published_on: Option<String>,
 }
@@ -136,7 +140,16 @@ async fn rounds_of(web: &Shared, login: &str) -> Result<Vec<SurveyRoundOut>, Api
     let mut out = Vec::new();
     for r in rounds {
         let answers = web.app.survey_answers(&r.item.name).await?.len();
+        let pending = web
+            .app
+            .survey_pending(&r.item.name)
+            .await?
+            .into_iter()
+            .filter(|((_, mode), _)| mode.in_index())
+            .map(|(_, n)| n)
+            .sum();
         out.push(SurveyRoundOut {
+            pending,
             published_on: published
                 .iter()
                 .find(|p| p.round == r.item.name)
@@ -401,6 +414,9 @@ struct RoundPage {
     texts: Vec<TextTable>,
     can_publish: bool,
     published_on: String,
+    /// Invitation answers of the strata this reader sees that wait to be released.
+    pending: usize,
+    batch: usize,
 }
 
 fn one(x: Option<f64>) -> String {
@@ -568,7 +584,15 @@ async fn round_page(
         .map_err(|e| c.error(e))?
         .map(|p| p.published_on.to_string())
         .unwrap_or_default();
+    let pending = web
+        .app
+        .survey_fieldwork_for(&login, &round)
+        .await
+        .map(|f| f.strata.iter().map(|s| s.pending).sum())
+        .unwrap_or(0);
     let page = RoundPage {
+        pending,
+        batch: youxiang_app::survey_fieldwork::SURVEY_BATCH,
         title: if en {
             format!("Survey results: {round}")
         } else {

@@ -15,7 +15,9 @@ use axum::{Form, Json, Router};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use utoipa::{OpenApi, ToSchema};
-use youxiang_app::survey_fieldwork::{AnswerMode, FieldworkSummary, Refused, TokenDraw, Via};
+use youxiang_app::survey_fieldwork::{
+    AnswerMode, FieldworkSummary, Refused, SURVEY_BATCH, TokenDraw, Via,
+};
 use youxiang_core::survey::form::AnswerProblem;
 
 use crate::Shared;
@@ -155,9 +157,9 @@ async fn api_tokens(
 #[utoipa::path(get, path = "/api/v1/survey/rounds/{round}/fieldwork", tag = "survey",
     params(("round" = String, Path, description = "调查轮次名称")),
     responses(
-        (status = 200, description = "各镇街的邀请码发放、使用和各方式答卷数;公开链接答卷单列", body = serde_json::Value,
-            example = json!({"round": "2025年第一轮", "open": true, "open_link": false, "open_link_answers": 0,
-                "strata": [{"stratum": "330902002", "name": "解放街道", "tokens_issued": 40, "tokens_used": 3, "answers": {"token": 3, "paper": 1}}]})),
+        (status = 200, description = "各镇街的邀请码发放、使用和各方式答卷数(已汇总计入的);pending:邀请码答卷待汇总份数(同一镇街满 5 份或本轮结束时打乱顺序一并计入,此前不计入指数);公开链接答卷单列(open_link_pending 为其待汇总份数)", body = serde_json::Value,
+            example = json!({"round": "2025年第一轮", "open": true, "open_link": false, "open_link_answers": 0, "open_link_pending": 0,
+                "strata": [{"stratum": "330902002", "name": "解放街道", "tokens_issued": 40, "tokens_used": 8, "answers": {"token": 5, "paper": 1}, "pending": 3}]})),
         (status = 401, description = "未登录", body = ErrorBody),
         (status = 403, description = "无权查看调查结果(与结果同一范围:专班和查看者全部,部门只见全区合计,镇街只见本镇街)", body = ErrorBody),
         (status = 404, description = "没有这个调查轮次", body = ErrorBody),
@@ -225,6 +227,8 @@ struct FieldworkPage {
     office: bool,
     /// Rounds, for the list page: `(name, path, form title, open)`.
     rounds: Vec<(String, String, String, bool)>,
+    /// The public page's answers are released in batches of this many.
+    batch: usize,
 }
 
 async fn rounds_page(State(web): State<Shared>, who: PageUser) -> PageResult {
@@ -262,6 +266,7 @@ async fn rounds_page(State(web): State<Shared>, who: PageUser) -> PageResult {
         questions: Vec::new(),
         office: who.user.role.is_office(),
         rounds,
+        batch: SURVEY_BATCH,
     }))
 }
 
@@ -330,6 +335,7 @@ async fn round_view(web: &Shared, who: &PageUser, round: &str, e: Entry) -> Page
         questions: question_views(&r.form, &e.values, &e.problems, en),
         office: who.user.role.is_office(),
         rounds: Vec::new(),
+        batch: SURVEY_BATCH,
         en,
         c,
     });

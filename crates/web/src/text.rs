@@ -5,6 +5,7 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::Serialize;
 use youxiang_core::eval::Light;
+use youxiang_core::labels::Labelled;
 use youxiang_core::period::Period;
 
 use crate::error::{ApiError, ApiResult};
@@ -47,6 +48,20 @@ pub fn code_of<T: Serialize>(v: &T) -> String {
         .ok()
         .and_then(|v| v.as_str().map(str::to_string))
         .unwrap_or_default()
+}
+
+/// Every value of a closed set as a form's choices: its code and its label in the page's
+/// language, in display order.
+pub fn labels<T: Labelled>(en: bool) -> Vec<(&'static str, String)> {
+    T::all()
+        .iter()
+        .map(|v| {
+            (
+                v.code(),
+                if en { v.label_en() } else { v.label_zh() }.to_string(),
+            )
+        })
+        .collect()
 }
 
 /// The value whose code (or Chinese or English label) is `s`: core's `FromStr`.

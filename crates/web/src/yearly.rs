@@ -318,7 +318,7 @@ async fn yearly_page(
             when: e.entered_at.map(show_minute).unwrap_or_default(),
             version: e.version.map(|v| v.to_string()).unwrap_or_default(),
             unit: e.unit,
-            leads: e.leads,
+            leads: if c.en { e.leads_en } else { e.leads },
             late: e.late,
             may_edit: e.may_edit,
         })

@@ -49,8 +49,23 @@ async fn the_matrix_the_reports_scope_and_orders_once() {
     assert_eq!(st, StatusCode::NOT_FOUND);
     let (st, _) = viewer.get("/api/v1/compliance?year=2025&quarter=7").await;
     assert_eq!(st, StatusCode::NOT_FOUND);
-    let (st, _) = viewer.get("/compliance?year=2025").await;
-    assert_eq!(st, StatusCode::OK);
+    // The page names the basis of every distance (no network in the demo: 直线估算).
+    assert_eq!(m["basis"], "straight_line", "{m}");
+    let resp = viewer
+        .with(
+            viewer
+                .http
+                .get(format!("{}/compliance?year=2025", viewer.base)),
+        )
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(resp.status(), StatusCode::OK);
+    let text = resp.text().await.unwrap_or_default();
+    assert!(
+        text.contains("设施步行距离") && text.contains("直线估算——未载入路网"),
+        "the basis is named on the page"
+    );
 
     // Yes/no reports: a town its own; another town's is forbidden; a viewer none.
     let town = s.signed_in(&format!("town-{TOWN}")).await;

@@ -155,3 +155,52 @@ async fn an_import_is_all_or_nothing_and_names_each_fault() {
     let (st, _) = office.get("/api/v1/facilities.xlsx").await;
     assert_eq!(st, StatusCode::OK);
 }
+
+/// The page opens a town's user on their own town (全部 in the filter shows all) and pages
+/// its table by 100, the map keeping every facility of the filter.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_page_opens_on_the_users_town_and_pages_its_table() {
+    let s = start().await;
+    youxiang_demo::facilities::load_demo_facilities(&s.app)
+        .await
+        .expect("facilities");
+    let town = s.signed_in(&format!("town-{TOWN}")).await;
+    let page = |c: &Client, path: &str| {
+        let req = c.with(c.http.get(format!("{}{path}", c.base)));
+        async move {
+            let resp = req.send().await.expect("send");
+            (resp.status(), resp.text().await.unwrap_or_default())
+        }
+    };
+    let (_, all) = town.get("/api/v1/facilities").await;
+    let all = all["facilities"].as_array().unwrap().len();
+    let (_, own) = town.get(&format!("/api/v1/facilities?place={TOWN}")).await;
+    let own = own["facilities"].as_array().unwrap().len();
+    assert!(all > 200 && own < 100, "{all} {own}");
+    let (st, text) = page(&town, "/facilities").await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(
+        text.contains(&format!("共 {own} 个设施<")),
+        "own town first"
+    );
+    assert!(text.contains(&format!("value=\"{TOWN}\" selected")));
+    // 全部: every facility, 100 a page, the next page linked.
+    let (_, text) = page(&town, "/facilities?place=").await;
+    let pages = all.div_ceil(100);
+    assert!(
+        text.contains(&format!("共 {all} 个设施,显示第 1–100 个(第 1/{pages} 页)")),
+        "paged"
+    );
+    assert!(text.contains("rel=\"next\""));
+    let (_, text) = page(&town, &format!("/facilities?place=&page={pages}")).await;
+    let first = (pages - 1) * 100 + 1;
+    assert!(
+        text.contains(&format!("显示第 {first}–{all} 个(第 {pages}/{pages} 页)")),
+        "the last page"
+    );
+    assert!(text.contains("rel=\"prev\"") && !text.contains("rel=\"next\""));
+    // The office sees the district.
+    let office = s.signed_in("office").await;
+    let (_, text) = page(&office, "/facilities").await;
+    assert!(text.contains(&format!("共 {all} 个设施")));
+}

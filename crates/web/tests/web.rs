@@ -15,7 +15,9 @@ mod assess;
 mod assist;
 mod assist_care;
 mod assist_dispatch;
+mod assist_gaps;
 mod assist_list;
+mod assist_settings;
 mod charts;
 mod chinese;
 mod circle_forms;
@@ -42,6 +44,7 @@ mod review;
 mod separation;
 mod shapes;
 mod sources_units;
+mod stale_sessions;
 mod survey_fieldwork;
 mod survey_results;
 mod targets;
@@ -1021,6 +1024,13 @@ impl Browser {
     }
 
     async fn post_form(&mut self, path: &str, form: &[(&str, &str)]) -> (StatusCode, String) {
+        let resp = self.post_form_answer(path, form).await;
+        let st = resp.status();
+        (st, resp.text().await.unwrap_or_default())
+    }
+
+    /// Posts a form with the browser's cookies (keeping those it sets): the answer, unread.
+    async fn post_form_answer(&mut self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
         let resp = self
             .http
             .post(format!("{}{path}", self.base))
@@ -1030,8 +1040,32 @@ impl Browser {
             .await
             .expect("post");
         self.keep(&resp);
+        resp
+    }
+
+    /// Posts a form and, when it answers a redirect, reads the page its `Location` names (as
+    /// a browser does): the post's status and the body of the page it led to (the post's
+    /// own body when it did not redirect).
+    async fn post_form_follow(
+        &mut self,
+        path: &str,
+        form: &[(&str, &str)],
+    ) -> (StatusCode, String) {
+        let resp = self.post_form_answer(path, form).await;
         let st = resp.status();
-        (st, resp.text().await.unwrap_or_default())
+        let location = resp
+            .headers()
+            .get("location")
+            .and_then(|l| l.to_str().ok())
+            .map(String::from);
+        match location {
+            Some(to) if st.is_redirection() => {
+                let (got, body) = self.get(&to).await;
+                assert_eq!(got, StatusCode::OK, "{path} led to {to}: {body}");
+                (st, body)
+            }
+            _ => (st, resp.text().await.unwrap_or_default()),
+        }
     }
 }
 

@@ -34,6 +34,95 @@ pub const ORDER_ACTIONS: [&str; 4] = [
     "assist.order.refuse",
 ];
 
+/// At most this many evidence files per order.
+pub const EVIDENCE_MAX_FILES: usize = 3;
+/// Each evidence file at most this many bytes (5 MB).
+pub const EVIDENCE_MAX_BYTES: usize = 5 * 1024 * 1024;
+
+/// The type of an evidence file judged by its content (never by the name or what the
+/// browser said): a photo (JPEG, PNG) or a PDF; `None` for anything else.
+pub fn evidence_mime(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some("image/jpeg")
+    } else if bytes.starts_with(&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A]) {
+        Some("image/png")
+    } else if bytes.starts_with(b"%PDF-") {
+        Some("application/pdf")
+    } else {
+        None
+    }
+}
+
+/// Every problem of the evidence files (name, bytes), each naming the file; the files to
+/// keep and their references when there is none.
+fn evidence_files(
+    files: Vec<(String, Vec<u8>)>,
+) -> std::result::Result<
+    (
+        Vec<youxiang_store::NewAttachment>,
+        Vec<youxiang_core::manage::AttachmentRef>,
+    ),
+    Vec<String>,
+> {
+    let mut problems = Vec::new();
+    if files.len() > EVIDENCE_MAX_FILES {
+        problems.push(format!(
+            "证明材料(file):最多{EVIDENCE_MAX_FILES}个文件,收到{}个",
+            files.len()
+        ));
+    }
+    let mut kept = Vec::new();
+    let mut refs = Vec::new();
+    for (name, bytes) in files {
+        let name = name
+            .rsplit(['/', '\\'])
+            .next()
+            .unwrap_or(&name)
+            .trim()
+            .replace('\0', "");
+        let name = if name.is_empty() {
+            "证明材料".to_string()
+        } else {
+            name
+        };
+        if name.len() > 255 {
+            problems.push("证明材料(file):文件名过长(最长255字节)".to_string());
+            continue;
+        }
+        if bytes.len() > EVIDENCE_MAX_BYTES {
+            problems.push(format!(
+                "证明材料(file):“{name}”有{:.1} MB,超过每个文件{} MB的上限",
+                bytes.len() as f64 / 1024.0 / 1024.0,
+                EVIDENCE_MAX_BYTES / 1024 / 1024
+            ));
+            continue;
+        }
+        let Some(mime) = evidence_mime(&bytes) else {
+            problems.push(format!(
+                "证明材料(file):“{name}”不是照片或PDF(只收JPG、PNG照片和PDF文件)"
+            ));
+            continue;
+        };
+        let sha256 = youxiang_store::attachment_id(&bytes);
+        refs.push(youxiang_core::manage::AttachmentRef {
+            id: sha256.clone(),
+            name: name.clone(),
+            size: bytes.len() as u64,
+            sha256,
+        });
+        kept.push(youxiang_store::NewAttachment {
+            name,
+            mime: mime.to_string(),
+            bytes,
+        });
+    }
+    if problems.is_empty() {
+        Ok((kept, refs))
+    } else {
+        Err(problems)
+    }
+}
+
 /// An order as stored: its version, due day and whether it is overdue today.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct OrderEntry {
@@ -85,20 +174,32 @@ impl App {
         }
     }
 
-    /// The whole proposal (every household, every resource): needs with an open or done
-    /// order are left out; refused pairs excluded; open orders hold their capacity.
-    async fn dispatch_whole_proposal(&self, only: Option<&HashSet<String>>) -> Result<Proposal> {
+    /// The proposal: needs with an open or done order are left out; refused pairs
+    /// excluded; open orders hold their capacity. For a reader who sees the whole district
+    /// (`for_who` `None`, or the office and the 民政 department) every household and every
+    /// resource; for a town's or a village's worker only the households in its places and
+    /// only the resources it sees ([`App::resource_visible`]: its own and the district's,
+    /// never another town's).
+    async fn dispatch_whole_proposal(
+        &self,
+        only: Option<&HashSet<String>>,
+        for_who: Option<&youxiang_core::scope::Reporter>,
+    ) -> Result<Proposal> {
+        let tree = Arc::clone(&self.read().tree);
+        let local = for_who.filter(|w| !youxiang_core::assist::rights::may_set_rules(w));
         let households: Vec<Household> = self
             .stored_households()
             .await?
             .into_iter()
             .map(|(e, _)| e.household)
+            .filter(|h| local.is_none_or(|w| Self::in_scope(w, &tree, &h.place)))
             .collect();
         let resources: Vec<AssistResource> = self
             .assist_stored_resources()
             .await?
             .into_iter()
             .map(|e| e.resource)
+            .filter(|r| local.is_none_or(|w| Self::resource_visible(w, &tree, &r.place)))
             .collect();
         let orders = self.dispatch_stored_orders().await?;
         let mut served: HashSet<String> = HashSet::new();
@@ -141,7 +242,7 @@ impl App {
             Self::in_scope(&who, &tree, p)
                 && root.is_none_or(|root| tree.id(p).is_some_and(|id| tree.is_within(id, root)))
         };
-        let mut p = self.dispatch_whole_proposal(None).await?;
+        let mut p = self.dispatch_whole_proposal(None, Some(&who)).await?;
         p.pairs.retain(|x| keep(&x.place));
         p.unmatched.retain(|x| keep(&x.place));
         p.total_distance_m = p.pairs.iter().map(|x| x.distance_m).sum();
@@ -178,6 +279,7 @@ impl App {
             responded_at: None,
             done_on: None,
             evidence: String::new(),
+            files: Vec::new(),
             refuse_reason: String::new(),
             replaces,
             demo: false,
@@ -273,11 +375,43 @@ impl App {
         action: OrderAction,
         expected_version: Option<i64>,
     ) -> Result<OrderOutcome> {
+        self.act_on_assist_order_with_files(login, id, action, expected_version, Vec::new())
+            .await
+    }
+
+    /// [`App::act_on_assist_order`] with evidence files (name, bytes) for a done order:
+    /// photos (JPEG, PNG) or PDF judged by their content, at most
+    /// [`EVIDENCE_MAX_FILES`], each at most [`EVIDENCE_MAX_BYTES`]; kept with the order in
+    /// one transaction (the store's attachments, audited).
+    pub async fn act_on_assist_order_with_files(
+        &self,
+        login: &str,
+        id: &str,
+        action: OrderAction,
+        expected_version: Option<i64>,
+        files: Vec<(String, Vec<u8>)>,
+    ) -> Result<OrderOutcome> {
         let entry = self.assist_order(login, id).await?;
+        let who = self.register_user(login)?;
         let mut order = entry.order;
-        order
-            .apply(&action, self.dispatch_dispatch_now())
-            .map_err(|e| AppError::Invalid(vec![e.to_string()]))?;
+        let mut problems = Vec::new();
+        if !files.is_empty() && !matches!(action, OrderAction::Done { .. }) {
+            problems.push("证明材料(file):只有登记完成时可以附文件".to_string());
+        }
+        if let Err(e) = order.apply(&action, self.dispatch_dispatch_now()) {
+            problems.push(e.to_string());
+        }
+        let (kept, refs) = match evidence_files(files) {
+            Ok(f) => f,
+            Err(p) => {
+                problems.extend(p);
+                (Vec::new(), Vec::new())
+            }
+        };
+        if !problems.is_empty() {
+            return Err(AppError::Invalid(problems));
+        }
+        order.files.extend(refs);
         let (audit, note) = match &action {
             OrderAction::Accept => (ORDER_ACTIONS[1], "接单".to_string()),
             OrderAction::Done { date, evidence } => {
@@ -296,11 +430,15 @@ impl App {
         .state(order.state.code())
         .due(order.due())
         .note(note);
-        let saved = self.db().put_records(&[w], login).await?;
+        let saved = self.db().put_records_with_files(&[w], &kept, login).await?;
         let version = saved
             .first()
             .map(|r| r.version)
             .unwrap_or(entry.version + 1);
+        if order.state == OrderState::Done {
+            // The service received shows on the household's 幸福清单 of that period.
+            self.happiness_note_done_order(login, &order).await;
+        }
         let mut outcome = OrderOutcome {
             order: self.dispatch_order_entry(order.clone(), version),
             reissued: None,
@@ -308,7 +446,9 @@ impl App {
         };
         if order.state == OrderState::Refused {
             let only: HashSet<String> = std::iter::once(order.need.clone()).collect();
-            let p = self.dispatch_whole_proposal(Some(&only)).await?;
+            let p = self
+                .dispatch_whole_proposal(Some(&only), Some(&who))
+                .await?;
             if let Some(pair) = p.pairs.first() {
                 let mut next = self.dispatch_new_order(
                     self.dispatch_next_order_id().await?,
@@ -323,6 +463,30 @@ impl App {
             }
         }
         Ok(outcome)
+    }
+
+    /// An evidence file of an order `login` may see: its name, type and bytes (not found
+    /// otherwise).
+    pub async fn assist_order_file(
+        &self,
+        login: &str,
+        id: &str,
+        sha256: &str,
+    ) -> Result<(String, String, Vec<u8>)> {
+        let entry = self.assist_order(login, id).await?;
+        let not_found = || AppError::NotFound(format!("派单“{id}”没有文件“{sha256}”"));
+        let file = entry
+            .order
+            .files
+            .iter()
+            .find(|f| f.sha256.eq_ignore_ascii_case(sha256))
+            .ok_or_else(not_found)?;
+        let (meta, bytes) = self
+            .db()
+            .get_attachment(&file.sha256)
+            .await?
+            .ok_or_else(not_found)?;
+        Ok((file.name.clone(), meta.mime, bytes))
     }
 
     /// Per provider: orders by state, overdue, mean response hours (over the orders

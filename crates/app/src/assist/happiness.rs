@@ -15,6 +15,7 @@ use std::sync::Arc;
 
 use chrono::NaiveDate;
 use serde::Serialize;
+use youxiang_core::assist::dispatch::{Order, OrderState};
 use youxiang_core::assist::happiness::{
     Delivery, DoneOrder, HappinessList, Rate, Receipt, entitlements, list_id, list_period,
     regenerate,
@@ -47,8 +48,19 @@ pub fn render_list_pdf(sheet: &Sheet) -> Result<Vec<u8>> {
 
 /// The lists' record kind.
 pub const KIND_LIST: &str = "assist_list";
-/// The dispatch's orders (helper D's records), read when present.
-pub const KIND_ORDER: &str = "assist_order";
+/// The dispatch's orders.
+pub use super::dispatch::KIND_ORDER;
+
+/// A done order as the lists show it (`None` unless done).
+fn done_order(o: &Order) -> Option<DoneOrder> {
+    (o.state == OrderState::Done).then_some(())?;
+    Some(DoneOrder {
+        id: o.id.clone(),
+        service: o.service.clone(),
+        provider: o.resource_name.clone(),
+        date: o.done_on?,
+    })
+}
 /// The figure the lists feed.
 pub const INDICATOR: &str = "K7.4b";
 
@@ -98,13 +110,6 @@ pub struct RulesPreview {
     pub changes: Vec<EligibilityChange>,
 }
 
-fn s(v: &serde_json::Value, keys: &[&str]) -> String {
-    keys.iter()
-        .find_map(|k| v.get(*k).and_then(|x| x.as_str()))
-        .unwrap_or_default()
-        .to_string()
-}
-
 impl App {
     fn happiness_user(&self, login: &str) -> Result<Reporter> {
         let who = self.user(login)?;
@@ -136,8 +141,8 @@ impl App {
         Ok(out)
     }
 
-    /// The dispatch's orders done for each household within `p` (none when the kind is
-    /// not used; read tolerantly, by field name).
+    /// The dispatch's orders (`assist_order`, `core::assist::dispatch::Order`) done for
+    /// each household within `p`.
     async fn happiness_done_orders(&self, p: &Period) -> Result<BTreeMap<String, Vec<DoneOrder>>> {
         let mut out: BTreeMap<String, Vec<DoneOrder>> = BTreeMap::new();
         for r in self
@@ -145,37 +150,56 @@ impl App {
             .list_records(&RecordFilter::kind(KIND_ORDER))
             .await?
         {
-            let b = &r.body;
-            let state = if r.state.is_empty() {
-                s(b, &["state", "status"])
-            } else {
-                r.state.clone()
-            };
-            if state != "done" {
-                continue;
+            let order: Order = r.decode()?;
+            if let Some(done) = done_order(&order)
+                && done.date >= p.start()
+                && done.date <= p.end()
+            {
+                out.entry(order.household.clone()).or_default().push(done);
             }
-            let date = s(b, &["done_on", "done_date", "date"])
-                .get(..10)
-                .and_then(|d| d.parse::<NaiveDate>().ok());
-            let Some(date) = date else { continue };
-            if date < p.start() || date > p.end() {
-                continue;
-            }
-            let household = s(b, &["household"]);
-            if household.is_empty() {
-                continue;
-            }
-            out.entry(household).or_default().push(DoneOrder {
-                id: r.id.clone(),
-                service: s(b, &["service", "service_type", "type", "need_type"]),
-                provider: s(
-                    b,
-                    &["provider_name", "provider", "resource_name", "resource"],
-                ),
-                date,
-            });
         }
         Ok(out)
+    }
+
+    /// Puts an order just done on its household's stored lists whose period holds the day
+    /// it was done (its entitlement and its receipt: delivered); lists not yet generated
+    /// get it when generated. A failure is logged, the order stands.
+    pub(crate) async fn happiness_note_done_order(&self, login: &str, order: &Order) {
+        if let Err(e) = self.happiness_put_done_order(login, order).await {
+            eprintln!("派单完成后更新幸福清单失败:{e}");
+        }
+    }
+
+    async fn happiness_put_done_order(&self, login: &str, order: &Order) -> Result<()> {
+        let Some(done) = done_order(order) else {
+            return Ok(());
+        };
+        let mut writes = Vec::new();
+        for e in self.stored_happiness_lists().await? {
+            if e.list.household != order.household {
+                continue;
+            }
+            let Ok(p) = list_period(&e.list.period) else {
+                continue;
+            };
+            if done.date < p.start() || done.date > p.end() {
+                continue;
+            }
+            let mut list = e.list;
+            if !done.put_on(&mut list) {
+                continue;
+            }
+            writes.push(
+                RecordWrite::of(KIND_LIST, &list.id, &list, Some(e.version), LIST_ACTIONS[1])?
+                    .unit(&list.place)
+                    .state(list.state())
+                    .note(format!("派单{}完成:{}", order.id, order.service)),
+            );
+        }
+        if !writes.is_empty() {
+            self.db().put_records(&writes, login).await?;
+        }
+        Ok(())
     }
 
     /// Generates (or generates again) the lists of `period` for every household in 救助
@@ -243,7 +267,10 @@ impl App {
                     &p,
                     orders.get(&h.id).map(Vec::as_slice).unwrap_or(&[]),
                 ),
-                receipts: vec![],
+                receipts: orders
+                    .get(&h.id)
+                    .map(|o| o.iter().map(DoneOrder::receipt).collect())
+                    .unwrap_or_default(),
                 delivery: None,
                 demo: h.demo,
             };

@@ -400,6 +400,17 @@ impl App {
     /// The household with its personal data whole, for `login` holding the right, after
     /// stating `reason`; the view is audited (`assist.reveal`, with the reason).
     pub async fn reveal_household(&self, login: &str, id: &str, reason: &str) -> Result<Household> {
+        Ok(self.reveal_household_medical(login, id, reason).await?.0)
+    }
+
+    /// [`App::reveal_household`] with the household's medical costs, their notes whole (one
+    /// audited view of both).
+    pub async fn reveal_household_medical(
+        &self,
+        login: &str,
+        id: &str,
+        reason: &str,
+    ) -> Result<(Household, warnings::MedicalCosts)> {
         let who = self.register_user(login)?;
         let (entry, sealed) = self.household_entry(&who, id).await?;
         if !self.may_reveal_at(login, &entry.household.place) {
@@ -407,11 +418,14 @@ impl App {
         }
         let reason = Self::check_reason(reason)?;
         let personal = self.open_sealed(&sealed, id)?;
+        let medical = self
+            .medical_costs_of(id, Some(self.keyring()?.as_ref()))
+            .await?;
         self.note_reveal(login, id, &reason, "完整个人信息", ACTIONS[3])
             .await?;
         let mut h = entry.household;
         h.personal = personal;
-        Ok(h)
+        Ok((h, medical))
     }
 
     /// Adds a household (`expected_version: None`) or changes one (the version read). A
@@ -423,6 +437,22 @@ impl App {
         household: Household,
         expected_version: Option<i64>,
         reason: &str,
+    ) -> Result<HouseholdEntry> {
+        self.save_household_review(login, household, expected_version, reason, None)
+            .await
+    }
+
+    /// [`App::save_household`] with the review-due date (复核到期日) of a change into
+    /// 在册救助: `None` sets the default (the change + the flag rules' review period); a
+    /// date must lie after today and within five years. Ignored when the status does not
+    /// change to 在册救助.
+    pub async fn save_household_review(
+        &self,
+        login: &str,
+        household: Household,
+        expected_version: Option<i64>,
+        reason: &str,
+        review_due: Option<NaiveDate>,
     ) -> Result<HouseholdEntry> {
         let who = self.register_user(login)?;
         let mut h = household;
@@ -440,6 +470,29 @@ impl App {
             return Err(forbid(&who, &format!("登记{}的困难家庭", h.place)));
         }
         let today = self.today();
+        if let Some(d) = review_due {
+            let latest = today
+                .checked_add_months(chrono::Months::new(60))
+                .unwrap_or(today);
+            if d <= today || d > latest {
+                return Err(invalid(format!(
+                    "复核到期日(review_due):{d}应晚于今天{today},且不超过{latest}"
+                )));
+            }
+        }
+        let due = if h.status == HouseholdStatus::Active {
+            Some(match review_due {
+                Some(d) => d,
+                None => {
+                    let months = self.assist_flag_rules().await?.rules.review_months;
+                    today
+                        .checked_add_months(chrono::Months::new(months))
+                        .unwrap_or(today)
+                }
+            })
+        } else {
+            None
+        };
         match &before {
             Some((entry, sealed)) => {
                 let stored = self.open_sealed(sealed, &h.id)?;
@@ -452,6 +505,7 @@ impl App {
                         status: h.status,
                         reason: reason.trim().to_string(),
                         by: login.to_string(),
+                        review_due: due,
                     });
                 }
             }
@@ -465,6 +519,7 @@ impl App {
                         status: h.status,
                         reason: reason.trim().to_string(),
                         by: login.to_string(),
+                        review_due: due,
                     });
                 }
             }
@@ -534,6 +589,7 @@ impl App {
                     status: h.status,
                     reason: "导入".to_string(),
                     by: login.to_string(),
+                    review_due: None,
                 });
             }
             problems.extend(h.problems().into_iter().map(|p| format!("{at}:{p}")));
@@ -666,6 +722,8 @@ impl App {
         for chunk in writes.chunks(200) {
             self.db().put_records(chunk, login).await?;
         }
+        // The medical costs' notes (health data) are sealed too.
+        self.rekey_medical(login, &current).await?;
         Ok(writes.len())
     }
 

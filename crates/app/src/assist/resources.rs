@@ -69,6 +69,29 @@ pub(crate) fn town_of(tree: &PlaceTree, place: &str) -> Option<String> {
 }
 
 impl App {
+    /// Whether `who` sees (and the matching may use for `who`'s households) a resource at
+    /// `place`: one in `who`'s places, or one standing above them — the district's, which
+    /// serve every town within their radius. Another town's is not seen. Changing a
+    /// resource needs its place within `who`'s places ([`App::in_scope`]).
+    pub(crate) fn resource_visible(
+        who: &youxiang_core::scope::Reporter,
+        tree: &PlaceTree,
+        place: &str,
+    ) -> bool {
+        Self::in_scope(who, tree, place)
+            || (matches!(
+                who.role,
+                youxiang_core::scope::Role::TownReporter
+                    | youxiang_core::scope::Role::VillageReporter
+            ) && tree.id(place).is_some_and(|p| {
+                who.scope
+                    .places
+                    .iter()
+                    .filter_map(|c| tree.id(c))
+                    .any(|root| root != p && tree.is_within(root, p))
+            }))
+    }
+
     pub fn resources_user(&self, login: &str) -> Result<youxiang_core::scope::Reporter> {
         let who = self.user(login)?;
         if !rights::may_use_register(&who) {
@@ -130,7 +153,7 @@ impl App {
             .assist_stored_resources()
             .await?
             .into_iter()
-            .filter(|e| Self::in_scope(&who, &tree, &e.resource.place))
+            .filter(|e| Self::resource_visible(&who, &tree, &e.resource.place))
             .filter(|e| {
                 root.is_none_or(|root| {
                     tree.id(&e.resource.place)
@@ -151,7 +174,7 @@ impl App {
             .await?
             .ok_or_else(not_found)?;
         let resource: AssistResource = r.decode()?;
-        if !Self::in_scope(&who, &tree, &resource.place) {
+        if !Self::resource_visible(&who, &tree, &resource.place) {
             return Err(not_found());
         }
         Ok(ResourceEntry {
@@ -209,6 +232,10 @@ impl App {
         let tree = Arc::clone(&self.read().tree);
         if let Some(_v) = expected_version {
             let before = self.assist_resource(login, &resource.id).await?;
+            // A district resource a town sees is not the town's to change.
+            if !Self::in_scope(&who, &tree, &before.resource.place) {
+                return Err(forbid(&who, &format!("修改帮扶资源“{}”", resource.id)));
+            }
             resource.demo = before.resource.demo;
         } else if self
             .db()
@@ -350,6 +377,83 @@ impl App {
         }
         self.recompute_resource_figures().await?;
         Ok(writes.len())
+    }
+
+    /// One 公益创投项目 (not found outside the reader's places).
+    pub async fn assist_venture(&self, login: &str, id: &str) -> Result<VentureEntry> {
+        let who = self.resources_user(login)?;
+        let tree = Arc::clone(&self.read().tree);
+        let not_found = || AppError::NotFound(format!("公益创投项目“{id}”不存在"));
+        let r = self
+            .db()
+            .get_record(KIND_VENTURE, id)
+            .await?
+            .ok_or_else(not_found)?;
+        let project: VentureProject = r.decode()?;
+        if !Self::in_scope(&who, &tree, &project.place) {
+            return Err(not_found());
+        }
+        Ok(VentureEntry {
+            project,
+            version: r.version,
+        })
+    }
+
+    /// Adds a 公益创投项目 (`expected_version: None`) or changes one (the version read), in
+    /// the reader's places; then computes the figures again.
+    pub async fn save_assist_venture(
+        &self,
+        login: &str,
+        mut project: VentureProject,
+        expected_version: Option<i64>,
+    ) -> Result<VentureEntry> {
+        let who = self.resources_user(login)?;
+        project.id = project.id.trim().to_string();
+        project.place = project.place.trim().to_string();
+        let tree = Arc::clone(&self.read().tree);
+        if expected_version.is_some() {
+            let before = self.assist_venture(login, &project.id).await?;
+            project.demo = before.project.demo;
+        } else if self
+            .db()
+            .get_record(KIND_VENTURE, &project.id)
+            .await?
+            .is_some()
+        {
+            return Err(invalid(format!("项目编号“{}”已存在", project.id)));
+        }
+        let mut problems = project.problems();
+        if tree.id(&project.place).is_none() {
+            problems.push(format!("地点“{}”不在地点表中", project.place));
+        } else if !Self::in_scope(&who, &tree, &project.place) {
+            return Err(forbid(
+                &who,
+                &format!("登记{}的公益创投项目", project.place),
+            ));
+        }
+        if !problems.is_empty() {
+            return Err(AppError::Invalid(problems));
+        }
+        let action = if expected_version.is_some() {
+            RESOURCE_ACTIONS[3]
+        } else {
+            RESOURCE_ACTIONS[2]
+        };
+        let w = RecordWrite::of(
+            KIND_VENTURE,
+            &project.id,
+            &project,
+            expected_version,
+            action,
+        )?
+        .unit(&project.place)
+        .state(youxiang_core::labels::Labelled::code(project.status));
+        let saved = self.db().put_records(&[w], login).await?;
+        self.recompute_resource_figures().await?;
+        Ok(VentureEntry {
+            project,
+            version: saved.first().map(|r| r.version).unwrap_or(1),
+        })
     }
 
     /// Reads a 公益创投项目 file and imports it (row- and column-exact faults).

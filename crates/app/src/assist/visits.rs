@@ -159,6 +159,55 @@ impl App {
         Ok(plan)
     }
 
+    /// Replaces the whole visit plan (the office and the 民政 department), quoting the
+    /// plan's version read; one audited write (`assist.visit.plan`) whose note lists every
+    /// category's frequency.
+    pub async fn save_assist_visit_plan(
+        &self,
+        login: &str,
+        mut plan: VisitPlan,
+        expected_version: i64,
+    ) -> Result<StoredVisitPlan> {
+        let who = self.user(login)?;
+        if !rights::may_set_rules(&who) {
+            return Err(forbid(&who, "修改探访计划"));
+        }
+        let problems = plan.problems();
+        if !problems.is_empty() {
+            return Err(AppError::Invalid(problems));
+        }
+        let current = self.assist_visit_plan().await?;
+        if current.version != expected_version {
+            return Err(AppError::Store(youxiang_store::StoreError::Conflict(
+                "探访计划已被他人修改,请刷新后再改".to_string(),
+            )));
+        }
+        plan.rows.sort_by_key(|r| r.category);
+        let note = plan
+            .rows
+            .iter()
+            .map(|r| format!("{}:{}", r.category.label_zh(), r.frequency.label_zh()))
+            .collect::<Vec<_>>()
+            .join(";");
+        let w = RecordWrite::of(
+            KIND_CONFIG,
+            PLAN_ID,
+            &plan,
+            (expected_version > 0).then_some(expected_version),
+            VISIT_ACTIONS[1],
+        )?
+        .note(if note.is_empty() {
+            "不安排探访".to_string()
+        } else {
+            note
+        });
+        let saved = self.db().put_records(&[w], login).await?;
+        Ok(StoredVisitPlan {
+            plan,
+            version: saved.first().map(|r| r.version).unwrap_or(1),
+        })
+    }
+
     /// Every stored visit, by date.
     pub(crate) async fn stored_visits(&self) -> Result<Vec<Visit>> {
         let mut out: Vec<Visit> = Vec::new();

@@ -22,7 +22,7 @@ use youxiang_core::place::PlaceTree;
 use youxiang_core::scope::Role;
 use youxiang_store::{RecordFilter, RecordWrite};
 
-use super::{HouseholdEntry, KIND_CONFIG};
+use super::{HouseholdEntry, KIND_CONFIG, Sealed};
 use crate::manage::forbid;
 use crate::{App, AppError, Result};
 
@@ -72,6 +72,69 @@ pub struct FlagFilter {
 struct Declared {
     household: String,
     declarations: Vec<Declaration>,
+    /// The medical costs recorded one by one (their notes sealed: health data).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    medical: Vec<StoredMedical>,
+}
+
+/// A medical cost as stored: the amount and date in the clear (the flag reads them), the
+/// note — health data — sealed like the register's personal part, masked beside it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct StoredMedical {
+    date: NaiveDate,
+    amount: f64,
+    /// `***` when there is a note, else empty.
+    note: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    sealed: Option<Sealed>,
+    by: String,
+    recorded: NaiveDate,
+}
+
+/// One medical cost of a household (元, the day it was paid, a note — masked unless
+/// revealed).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MedicalCost {
+    pub date: NaiveDate,
+    /// 元.
+    pub amount: f64,
+    /// `***` (masked) or the note whole after a reveal; empty when none.
+    pub note: String,
+    pub by: String,
+    pub recorded: NaiveDate,
+}
+
+/// A household's medical costs and their sum over the twelve months to the day.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MedicalCosts {
+    pub household: String,
+    /// Newest first.
+    pub costs: Vec<MedicalCost>,
+    /// The costs dated within the twelve months to the day, 元 (what 大额医疗支出 reads).
+    pub twelve_months: f64,
+    /// The threshold of 大额医疗支出, 元.
+    pub threshold: f64,
+}
+
+/// The most one medical cost may be, 元 (a typing slip, not a cost).
+pub const MEDICAL_MAX_YUAN: f64 = 10_000_000.0;
+
+/// The sum of the costs dated within the twelve months to `today` (after the same day a
+/// year before, not after today).
+fn twelve_months(costs: &[StoredMedical], today: NaiveDate) -> f64 {
+    let from = today
+        .checked_sub_months(chrono::Months::new(12))
+        .unwrap_or(today);
+    costs
+        .iter()
+        .filter(|c| c.date > from && c.date <= today)
+        .map(|c| c.amount)
+        .sum()
+}
+
+/// The seal of a household's medical notes is bound to this id.
+fn medical_seal_id(household: &str) -> String {
+    format!("{household}:medical")
 }
 
 /// The responsible worker of a household at `place`: the village's reporter, else the
@@ -132,13 +195,19 @@ impl App {
         if !problems.is_empty() {
             return Err(AppError::Invalid(problems));
         }
+        if self.assist_flag_rules().await?.version != expected_version {
+            return Err(AppError::Store(youxiang_store::StoreError::Conflict(
+                "监测预警规则已被他人修改,请刷新后再改".to_string(),
+            )));
+        }
         let w = RecordWrite::of(
             KIND_CONFIG,
             RULES_ID,
             &rules,
             (expected_version > 0).then_some(expected_version),
             FLAG_ACTIONS[2],
-        )?;
+        )?
+        .note(rules.summary_zh());
         let saved = self.db().put_records(&[w], login).await?;
         Ok(StoredFlagRules {
             rules,
@@ -154,6 +223,7 @@ impl App {
                     Declared {
                         household: household.to_string(),
                         declarations: Vec::new(),
+                        medical: Vec::new(),
                     },
                     None,
                 ),
@@ -188,6 +258,158 @@ impl App {
         self.db().put_records(&[w], login).await?;
         self.scan_assist_flags_for(Some(household)).await?;
         Ok(())
+    }
+
+    /// Records one medical cost of a household (元, the day paid, a note sealed as health
+    /// data), by a worker of its place; the twelve months' sum becomes a declaration and the
+    /// household is scanned at once (大额医疗支出). Every problem named by its field.
+    pub async fn record_assist_medical(
+        &self,
+        login: &str,
+        household: &str,
+        amount: f64,
+        date: NaiveDate,
+        note: &str,
+    ) -> Result<MedicalCosts> {
+        let who = self.register_user(login)?;
+        let (entry, _) = self.household_entry(&who, household).await?;
+        let today = self.today();
+        let note = note.trim();
+        let mut problems = Vec::new();
+        if !(amount.is_finite() && amount > 0.0 && amount <= MEDICAL_MAX_YUAN) {
+            problems.push(format!(
+                "金额(amount):医疗支出应为大于0且不超过{MEDICAL_MAX_YUAN:.0}元的数"
+            ));
+        }
+        if date > today {
+            problems.push(format!("日期(date):{date}晚于今天{today}"));
+        }
+        if date < NaiveDate::from_ymd_opt(2000, 1, 1).unwrap_or(date) {
+            problems.push(format!("日期(date):{date}早于2000年"));
+        }
+        if note.chars().count() > 500 {
+            problems.push("说明(note):不超过500字".to_string());
+        }
+        if !problems.is_empty() {
+            return Err(AppError::Invalid(problems));
+        }
+        let sealed = if note.is_empty() {
+            None
+        } else {
+            let ring = self.keyring()?;
+            Some(
+                ring.seal(note.as_bytes(), &medical_seal_id(household))
+                    .map_err(AppError::Internal)?,
+            )
+        };
+        let (mut d, version) = self.declared(household).await?;
+        d.medical.push(StoredMedical {
+            date,
+            amount,
+            note: if note.is_empty() {
+                String::new()
+            } else {
+                "***".to_string()
+            },
+            sealed,
+            by: login.to_string(),
+            recorded: today,
+        });
+        let sum = twelve_months(&d.medical, today);
+        d.declarations.push(Declaration {
+            date: today,
+            income_year: entry.household.income_year,
+            medical_year: Some(sum),
+        });
+        let w = RecordWrite::of(KIND_DECLARED, household, &d, version, FLAG_ACTIONS[3])?
+            .unit(&entry.household.place)
+            .note(format!(
+                "医疗支出{amount:.2}元({date}),近12个月合计{sum:.2}元"
+            ));
+        self.db().put_records(&[w], login).await?;
+        self.scan_assist_flags_for(Some(household)).await?;
+        self.assist_medical_costs(login, household).await
+    }
+
+    /// A household's medical costs, their notes masked (not found outside the reader's
+    /// places).
+    pub async fn assist_medical_costs(&self, login: &str, household: &str) -> Result<MedicalCosts> {
+        let who = self.register_user(login)?;
+        self.household_entry(&who, household).await?;
+        self.medical_costs_of(household, None).await
+    }
+
+    /// The costs with their notes whole (`ring` given) or masked.
+    pub(crate) async fn medical_costs_of(
+        &self,
+        household: &str,
+        ring: Option<&super::Keyring>,
+    ) -> Result<MedicalCosts> {
+        let (d, _) = self.declared(household).await?;
+        let today = self.today();
+        let mut costs = Vec::new();
+        for m in &d.medical {
+            let note = match (ring, &m.sealed) {
+                (Some(ring), Some(sealed)) => {
+                    let bytes = ring
+                        .open(sealed, &medical_seal_id(household))
+                        .map_err(super::invalid)?;
+                    String::from_utf8_lossy(&bytes).into_owned()
+                }
+                _ => m.note.clone(),
+            };
+            costs.push(MedicalCost {
+                date: m.date,
+                amount: m.amount,
+                note,
+                by: m.by.clone(),
+                recorded: m.recorded,
+            });
+        }
+        costs.sort_by_key(|c| std::cmp::Reverse((c.date, c.recorded)));
+        Ok(MedicalCosts {
+            household: household.to_string(),
+            twelve_months: twelve_months(&d.medical, today),
+            threshold: self.assist_flag_rules().await?.rules.medical_yuan,
+            costs,
+        })
+    }
+
+    /// Seals again under the current key every medical note sealed under an older one
+    /// (part of `assist_rekey`); the number of households' records written.
+    pub(crate) async fn rekey_medical(&self, login: &str, current: &str) -> Result<usize> {
+        let ring = self.keyring()?;
+        let mut writes = Vec::new();
+        for r in self
+            .db()
+            .list_records(&RecordFilter::kind(KIND_DECLARED))
+            .await?
+        {
+            let mut d: Declared = r.decode()?;
+            let seal_id = medical_seal_id(&d.household);
+            let mut changed = false;
+            for m in &mut d.medical {
+                if let Some(sealed) = &m.sealed
+                    && sealed.key != current
+                {
+                    let plain = ring.open(sealed, &seal_id).map_err(super::invalid)?;
+                    m.sealed = Some(ring.seal(&plain, &seal_id).map_err(AppError::Internal)?);
+                    changed = true;
+                }
+            }
+            if changed {
+                let mut w =
+                    RecordWrite::of(KIND_DECLARED, &r.id, &d, Some(r.version), super::ACTIONS[5])?;
+                if !r.unit.is_empty() {
+                    w = w.unit(&r.unit);
+                }
+                writes.push(w.note(format!("医疗支出说明 → {current}")));
+            }
+        }
+        for chunk in writes.chunks(200) {
+            self.db().put_records(chunk, login).await?;
+        }
+        Ok(writes.len())
     }
 
     async fn stored_flags(&self) -> Result<Vec<(Flag, i64)>> {
@@ -240,7 +462,11 @@ impl App {
                 d.declarations.push(Declaration {
                     date,
                     income_year: h.income_year,
-                    medical_year: last.and_then(|l| l.medical_year),
+                    medical_year: if d.medical.is_empty() {
+                        last.and_then(|l| l.medical_year)
+                    } else {
+                        Some(twelve_months(&d.medical, today))
+                    },
                 });
                 writes.push(
                     RecordWrite::of(KIND_DECLARED, &h.id, &d, version, FLAG_ACTIONS[3])?
@@ -258,6 +484,7 @@ impl App {
                     .map(|p| p.deadline)
                     .collect(),
                 last_review: h.history.last().map(|c| c.date),
+                review_due: h.history.last().and_then(|c| c.review_due),
             };
             let assignee = assignee_for(&reporters, &tree, &h.place);
             for f in evaluate(&rules, &input, today) {
@@ -445,6 +672,17 @@ impl App {
 /// review period).
 pub fn review_due(rules: &FlagRules, last: Option<NaiveDate>) -> Option<NaiveDate> {
     last.and_then(|d| d.checked_add_months(chrono::Months::new(rules.review_months)))
+}
+
+/// The day a household is due for review: the date set with its last status change, else
+/// that change + the review period.
+pub fn household_review_due(
+    rules: &FlagRules,
+    history: &[youxiang_core::assist::register::StatusChange],
+) -> Option<NaiveDate> {
+    let last = history.last()?;
+    last.review_due
+        .or_else(|| review_due(rules, Some(last.date)))
 }
 
 impl App {

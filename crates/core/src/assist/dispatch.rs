@@ -85,6 +85,9 @@ pub struct Order {
     pub done_on: Option<NaiveDate>,
     #[serde(default)]
     pub evidence: String,
+    /// Files attached as evidence when done (photos, PDF; kept by the store's attachments).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub files: Vec<crate::manage::AttachmentRef>,
     #[serde(default)]
     pub refuse_reason: String,
     /// The order this one replaces (after a refusal).
@@ -292,6 +295,7 @@ mod tests {
             responded_at: None,
             done_on: None,
             evidence: String::new(),
+            files: Vec::new(),
             refuse_reason: String::new(),
             replaces: None,
             demo: false,

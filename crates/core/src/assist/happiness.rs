@@ -361,17 +361,51 @@ pub fn entitlements(
             formula: "登记的帮扶需求".to_string(),
         });
     }
-    for o in orders {
-        out.push(Entitlement {
+    out.extend(orders.iter().map(DoneOrder::entitlement));
+    out
+}
+
+impl DoneOrder {
+    /// The service the order gave, as an entitlement (`order:ID`).
+    pub fn entitlement(&self) -> Entitlement {
+        Entitlement {
             kind: ItemKind::Service,
-            code: format!("order:{}", o.id),
-            name: o.service.clone(),
+            code: format!("order:{}", self.id),
+            name: self.service.clone(),
             monthly: None,
             amount: None,
-            formula: format!("派单 {}:{} {} 完成", o.id, o.provider, o.date),
-        });
+            formula: format!("派单 {}:{} {} 完成", self.id, self.provider, self.date),
+        }
     }
-    out
+
+    /// The service as received (delivered on the day the order was done).
+    pub fn receipt(&self) -> Receipt {
+        Receipt {
+            kind: ItemKind::Service,
+            what: self.service.clone(),
+            date: self.date,
+            amount: None,
+            provider: self.provider.clone(),
+            by: format!("派单{}", self.id),
+        }
+    }
+
+    /// Puts the order on `list` — its entitlement and its receipt, each once; whether the
+    /// list changed.
+    pub fn put_on(&self, list: &mut HappinessList) -> bool {
+        let mut changed = false;
+        let e = self.entitlement();
+        if !list.entitlements.iter().any(|x| x.code == e.code) {
+            list.entitlements.push(e);
+            changed = true;
+        }
+        let r = self.receipt();
+        if !list.receipts.contains(&r) {
+            list.receipts.push(r);
+            changed = true;
+        }
+        changed
+    }
 }
 
 /// 低保金 per month: (standard ÷ 12 − income per head per month) × members, at least 0.
@@ -388,12 +422,21 @@ fn round2(x: f64) -> f64 {
 pub fn regenerate(old: Option<&HappinessList>, fresh: HappinessList) -> HappinessList {
     match old {
         None => fresh,
-        Some(o) => HappinessList {
-            generated_on: o.generated_on,
-            receipts: o.receipts.clone(),
-            delivery: o.delivery.clone(),
-            ..fresh
-        },
+        Some(o) => {
+            // The receipts recorded stay; a done order's receipt is added once.
+            let mut receipts = o.receipts.clone();
+            for r in &fresh.receipts {
+                if !receipts.contains(r) {
+                    receipts.push(r.clone());
+                }
+            }
+            HappinessList {
+                generated_on: o.generated_on,
+                receipts,
+                delivery: o.delivery.clone(),
+                ..fresh
+            }
+        }
     }
 }
 

@@ -118,6 +118,10 @@ pub struct StatusChange {
     pub reason: String,
     #[serde(default)]
     pub by: String,
+    /// 复核到期日: the day the status is to be reviewed by (set when a household enters
+    /// 在册救助; by default the change + the review period of the flag rules).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review_due: Option<NaiveDate>,
 }
 
 /// The household's consent to the processing of its data (授权同意).

@@ -137,7 +137,21 @@ impl Basis {
             Basis::Tekun => "特困供养标准",
         }
     }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Basis::Dibao => "allowance standard",
+            Basis::Edge => "near-allowance line",
+            Basis::Tekun => "destitute support",
+        }
+    }
 }
+
+crate::labelled!(Basis, "比较依据", {
+    Dibao => "dibao" | "低保",
+    Edge => "edge" | "低保边缘",
+    Tekun => "tekun" | "特困",
+});
 
 /// One clause of an eligibility rule.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -497,6 +497,7 @@ mod tests {
                 status: HouseholdStatus::Active,
                 reason: "认定".into(),
                 by: String::new(),
+                review_due: None,
             }],
             consent: None,
             members: vec![MemberInfo::default()],
@@ -588,6 +589,7 @@ mod tests {
             status: HouseholdStatus::Exited,
             reason: "退出".into(),
             by: String::new(),
+            review_due: None,
         });
         let s = schedule(&plan, &gone, &refs, 2025, d(2025, 10, 15));
         assert_eq!(s.periods.len(), 1);

@@ -74,27 +74,63 @@ impl Default for FlagRules {
 }
 
 impl FlagRules {
+    /// The thresholds in words, with their units (the audit's note, the pages' summary).
+    pub fn summary_zh(&self) -> String {
+        format!(
+            "收入下降超过{}%;近12个月医疗支出超过{}元;探访逾期超过{}天;复核周期{}个月,到期前{}天提醒;处理期限{}天",
+            self.income_drop_pct,
+            self.medical_yuan,
+            self.missed_visit_days,
+            self.review_months,
+            self.expiry_warn_days,
+            self.handle_days
+        )
+    }
+
     /// Every problem at once.
     pub fn problems(&self) -> Vec<String> {
+        self.field_problems().into_iter().map(|(_, p)| p).collect()
+    }
+
+    /// Every problem at once, each with its field's name (the serde name: the API's key
+    /// and the form's input).
+    pub fn field_problems(&self) -> Vec<(&'static str, String)> {
         let mut out = Vec::new();
-        if !(self.income_drop_pct.is_finite() && (0.0..=100.0).contains(&self.income_drop_pct)) {
-            out.push("收入下降比例应在0至100之间".to_string());
-        }
-        if !(self.medical_yuan.is_finite() && self.medical_yuan >= 0.0) {
-            out.push("医疗支出阈值应为不小于0的数".to_string());
-        }
-        if self.missed_visit_days < 0 {
-            out.push("漏访天数不能为负".to_string());
-        }
-        if !(1..=60).contains(&self.review_months) {
-            out.push("复核周期应在1至60个月之间".to_string());
-        }
-        if self.expiry_warn_days < 0 {
-            out.push("到期提醒天数不能为负".to_string());
-        }
-        if !(1..=365).contains(&self.handle_days) {
-            out.push("处理期限应在1至365天之间".to_string());
-        }
+        let mut bad = |field: &'static str, ok: bool, text: &str| {
+            if !ok {
+                out.push((field, text.to_string()));
+            }
+        };
+        bad(
+            "income_drop_pct",
+            self.income_drop_pct.is_finite() && (0.0..=100.0).contains(&self.income_drop_pct),
+            "收入下降比例应在0至100之间",
+        );
+        bad(
+            "medical_yuan",
+            self.medical_yuan.is_finite() && self.medical_yuan >= 0.0,
+            "医疗支出阈值应为不小于0的数",
+        );
+        bad(
+            "missed_visit_days",
+            self.missed_visit_days >= 0,
+            "漏访天数不能为负",
+        );
+        bad(
+            "review_months",
+            (1..=60).contains(&self.review_months),
+            "复核周期应在1至60个月之间",
+        );
+        bad(
+            "expiry_warn_days",
+            self.expiry_warn_days >= 0,
+            "到期提醒天数不能为负",
+        );
+        bad(
+            "handle_days",
+            (1..=365).contains(&self.handle_days),
+            "处理期限应在1至365天之间",
+        );
         out
     }
 }
@@ -227,6 +263,9 @@ pub struct FlagInput {
     pub overdue_deadlines: Vec<NaiveDate>,
     /// The date of its last status change (the last review).
     pub last_review: Option<NaiveDate>,
+    /// The review-due date set with that change (复核到期日), when one was; else the last
+    /// review + the rules' review period.
+    pub review_due: Option<NaiveDate>,
 }
 
 /// A finding of the rules: the flag to raise unless already raised.
@@ -284,7 +323,9 @@ pub fn evaluate(rules: &FlagRules, input: &FlagInput, today: NaiveDate) -> Vec<F
         }
     }
     if let Some(last) = input.last_review
-        && let Some(due) = last.checked_add_months(Months::new(rules.review_months))
+        && let Some(due) = input
+            .review_due
+            .or_else(|| last.checked_add_months(Months::new(rules.review_months)))
         && (due - today).num_days() <= rules.expiry_warn_days
     {
         out.push(Finding {
@@ -396,6 +437,7 @@ mod tests {
             declarations: vec![],
             overdue_deadlines: vec![],
             last_review: Some(d(2025, 3, 1)),
+            review_due: None,
         }
     }
 

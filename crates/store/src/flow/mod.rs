@@ -10,6 +10,7 @@
 
 mod accounts;
 mod plans;
+mod pool;
 mod records;
 mod sessions;
 mod sync;

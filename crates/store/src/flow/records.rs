@@ -48,6 +48,73 @@ fn attachment_meta(
     }
 }
 
+/// Inserts or changes `writes` in the write `w`, each checked against its stored version;
+/// their audit rows and the records as written are pushed onto `audits` and `written`.
+pub(super) async fn write_records<D: Dialect>(
+    w: &mut Write<D>,
+    writes: &[RecordWrite],
+    actor: &str,
+    audits: &mut Vec<crate::audit::NewAudit>,
+    written: &mut Vec<Record>,
+) -> Result<()> {
+    let at = w.at;
+    for rw in writes {
+        let stored = sql_built(format!(
+            "SELECT {RECORD_COLUMNS} FROM records WHERE kind = $1 AND id = $2{}",
+            D::FOR_UPDATE
+        ))
+        .bind(&rw.kind)
+        .bind(&rw.id)
+        .fetch_optional(&mut *w)
+        .await?
+        .as_ref()
+        .map(record_from_row)
+        .transpose()?;
+        let version = check_version(rw, stored.as_ref().map(|s| s.version))?;
+        let (created_at, created_by) = match &stored {
+            Some(s) => (s.created_at, s.created_by.clone()),
+            None => (at, actor.to_string()),
+        };
+        sql(
+            "INSERT INTO records (kind, id, unit, state, due, body, version, created_at, \
+             created_by, updated_at, updated_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, \
+             $9, $10, $11) ON CONFLICT (kind, id) DO UPDATE SET unit = excluded.unit, \
+             state = excluded.state, due = excluded.due, body = excluded.body, \
+             version = excluded.version, updated_at = excluded.updated_at, \
+             updated_by = excluded.updated_by",
+        )
+        .bind(&rw.kind)
+        .bind(&rw.id)
+        .bind(&rw.unit)
+        .bind(&rw.state)
+        .bind(rw.due)
+        .bind(rw.body.to_string())
+        .bind(version)
+        .bind(created_at)
+        .bind(&created_by)
+        .bind(at)
+        .bind(actor)
+        .execute(&mut *w)
+        .await?;
+        let record = Record {
+            kind: rw.kind.clone(),
+            id: rw.id.clone(),
+            unit: rw.unit.clone(),
+            state: rw.state.clone(),
+            due: rw.due,
+            body: rw.body.clone(),
+            version,
+            created_at,
+            created_by,
+            updated_at: at,
+            updated_by: actor.to_string(),
+        };
+        audits.push(record_audit(rw, stored.as_ref(), &record));
+        written.push(record);
+    }
+    Ok(())
+}
+
 #[async_trait]
 impl<D: Dialect> RecordStore for SqlStore<D> {
     async fn put_records_with_files(
@@ -65,7 +132,6 @@ impl<D: Dialect> RecordStore for SqlStore<D> {
         // `FOR UPDATE`: writers of records are serialised, so a version read here cannot
         // change before the commit (SQLite's write lock does the same).
         let mut w = Write::begin(self, actor).await?;
-        let at = w.at;
         let mut audits = Vec::with_capacity(writes.len());
         let mut written = Vec::with_capacity(writes.len());
         for f in files {
@@ -74,62 +140,20 @@ impl<D: Dialect> RecordStore for SqlStore<D> {
                 audits.push(attachment_audit(&meta));
             }
         }
-        for rw in writes {
-            let stored = sql_built(format!(
-                "SELECT {RECORD_COLUMNS} FROM records WHERE kind = $1 AND id = $2{}",
-                D::FOR_UPDATE
-            ))
-            .bind(&rw.kind)
-            .bind(&rw.id)
-            .fetch_optional(&mut w)
-            .await?
-            .as_ref()
-            .map(record_from_row)
-            .transpose()?;
-            let version = check_version(rw, stored.as_ref().map(|s| s.version))?;
-            let (created_at, created_by) = match &stored {
-                Some(s) => (s.created_at, s.created_by.clone()),
-                None => (at, actor.to_string()),
-            };
-            sql(
-                "INSERT INTO records (kind, id, unit, state, due, body, version, created_at, \
-                 created_by, updated_at, updated_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, \
-                 $9, $10, $11) ON CONFLICT (kind, id) DO UPDATE SET unit = excluded.unit, \
-                 state = excluded.state, due = excluded.due, body = excluded.body, \
-                 version = excluded.version, updated_at = excluded.updated_at, \
-                 updated_by = excluded.updated_by",
-            )
-            .bind(&rw.kind)
-            .bind(&rw.id)
-            .bind(&rw.unit)
-            .bind(&rw.state)
-            .bind(rw.due)
-            .bind(rw.body.to_string())
-            .bind(version)
-            .bind(created_at)
-            .bind(&created_by)
-            .bind(at)
-            .bind(actor)
-            .execute(&mut w)
-            .await?;
-            let record = Record {
-                kind: rw.kind.clone(),
-                id: rw.id.clone(),
-                unit: rw.unit.clone(),
-                state: rw.state.clone(),
-                due: rw.due,
-                body: rw.body.clone(),
-                version,
-                created_at,
-                created_by,
-                updated_at: at,
-                updated_by: actor.to_string(),
-            };
-            audits.push(record_audit(rw, stored.as_ref(), &record));
-            written.push(record);
-        }
+        write_records(&mut w, writes, actor, &mut audits, &mut written).await?;
         w.commit(audits).await?;
         Ok(written)
+    }
+
+    async fn put_pooled(
+        &self,
+        writes: &[RecordWrite],
+        pending: Option<&crate::pool::PendingAnswer>,
+        round: &str,
+        release: crate::pool::Release,
+        actor: &str,
+    ) -> Result<Vec<crate::pool::ReleasedBatch>> {
+        super::pool::put_pooled(self, writes, pending, round, release, actor).await
     }
 
     async fn get_record(&self, kind: &str, id: &str) -> Result<Option<Record>> {
