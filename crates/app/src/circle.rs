@@ -21,7 +21,9 @@
 //! - The computed indicators: the configuration may name an indicator of the plan whose
 //!   value per place is a coverage of the circle (`circle_config.indicators`); each
 //!   recompute writes them as official figures through `App::write_computed` (source
-//!   系统计算, approved by `system` in one store transaction).
+//!   系统计算, approved by `system` in one store transaction), for the day's year and for
+//!   the previous year's end (the coverage on 31 December reconstructed from the
+//!   register's opening and closing dates: every place's start-of-year figure).
 //!
 //! Map data © OpenStreetMap contributors, ODbL 1.0 ([`OSM_CREDIT`]).
 
@@ -433,6 +435,16 @@ fn roll_up(
         .collect()
 }
 
+/// The engine of a run: on its network (the snap index built once per engine), else the
+/// straight-line estimate.
+fn engine_of(run: &CircleRun, settings: Settings) -> Result<Engine<'_>> {
+    match &run.network {
+        Some(n) => Engine::with_network(n, settings),
+        None => Engine::straight_line(settings),
+    }
+    .map_err(|e| AppError::Invalid(vec![e.to_string()]))
+}
+
 /// Computes the circle for a run under `profile` (the basket) on `day`. Pure but for the
 /// engine's threads.
 pub fn compute(
@@ -441,12 +453,19 @@ pub fn compute(
     profile: &Profile,
     day: NaiveDate,
 ) -> Result<CircleResult> {
-    let settings = circle_settings();
-    let engine = match &run.network {
-        Some(n) => Engine::with_network(n, settings.clone()),
-        None => Engine::straight_line(settings.clone()),
-    }
-    .map_err(|e| AppError::Invalid(vec![e.to_string()]))?;
+    compute_with(&engine_of(run, circle_settings())?, run, tree, profile, day)
+}
+
+/// [`compute`] with an engine already built (on the run's network, or straight-line), so
+/// several runs on one network share its snap index.
+fn compute_with(
+    engine: &Engine<'_>,
+    run: &CircleRun,
+    tree: &PlaceTree,
+    profile: &Profile,
+    day: NaiveDate,
+) -> Result<CircleResult> {
+    let settings = &engine.settings;
     let types = engine_types();
     let codes: Vec<String> = types.iter().map(|(c, _)| c.clone()).collect();
     let per_type = Profile::circle(CIRCLE_MINUTES, &codes);
@@ -765,8 +784,25 @@ impl App {
         Ok(())
     }
 
-    /// Gathers the run's inputs: the network (if kept), the residents, the open facilities.
+    /// Gathers the run's inputs for today: the network (if kept), the residents, the open
+    /// facilities.
     pub async fn circle_run(&self) -> Result<CircleRun> {
+        self.circle_run_on(self.today()).await
+    }
+
+    /// Gathers the run's inputs as they stood on `day`: the network (if kept), the
+    /// residents (the places' population of `day`'s year, or the kept grid), the facilities
+    /// the register has open on `day` by their status dates (`Facility::is_open_on`).
+    pub async fn circle_run_on(&self, day: NaiveDate) -> Result<CircleRun> {
+        self.circle_runs_on(&[day])
+            .await?
+            .pop()
+            .ok_or_else(|| AppError::Internal("15分钟公共服务圈:没有计算日期".into()))
+    }
+
+    /// [`App::circle_run_on`] for several days, reading the network, the grid and the
+    /// register once (the runs share the network).
+    async fn circle_runs_on(&self, days: &[NaiveDate]) -> Result<Vec<CircleRun>> {
         let (basis, network) = match self.walk_network().await? {
             Some(rec) => (
                 Basis::Network {
@@ -783,9 +819,8 @@ impl App {
                 None,
             ),
         };
-        let today = self.today();
         let tree = Arc::clone(&self.read().tree);
-        let (origins, population_year, grid, grid_left_out) = match self.grid_points().await? {
+        let grid = match self.grid_points().await? {
             Some((rec, points)) => {
                 let t = Arc::clone(&tree);
                 let (o, left) = tokio::task::spawn_blocking(move || {
@@ -794,68 +829,107 @@ impl App {
                 .await
                 .map_err(|e| AppError::Internal(e.to_string()))?;
                 let year = chrono::Datelike::year(&rec.as_of.unwrap_or(rec.loaded_on));
-                (o, year, Some(rec), left)
+                Some((rec, o, year, left))
             }
-            None => {
-                let (o, y) = origins_of(&tree, chrono::Datelike::year(&today));
-                (o, y, None, 0)
-            }
+            None => None,
         };
-        let mut facilities = Vec::new();
-        let mut register_types = Vec::new();
-        let mut at_place_point = 0;
-        for r in self.facilities_as_stored().await? {
-            let f = r.facility;
-            if !f.is_open_on(today) || f.facility_type.access_type().is_none() {
-                continue;
-            }
-            let (lon, lat) = match f.location {
-                Some(l) => (l.lon, l.lat),
-                None => match tree.by_code(&f.place).and_then(|p| p.lon.zip(p.lat)) {
-                    Some(pt) => {
-                        at_place_point += 1;
-                        pt
-                    }
-                    None => continue,
-                },
+        let register = self.facilities_as_stored().await?;
+        let mut runs = Vec::with_capacity(days.len());
+        for &day in days {
+            let (origins, population_year, grid, grid_left_out) = match &grid {
+                Some((rec, o, year, left)) => (o.clone(), *year, Some(rec.clone()), *left),
+                None => {
+                    let (o, y) = origins_of(&tree, chrono::Datelike::year(&day));
+                    (o, y, None, 0)
+                }
             };
-            register_types.push(f.facility_type);
-            facilities.push(AccessFacility {
-                id: f.code,
-                facility_type: f.facility_type.access_type().unwrap_or_default().into(),
-                name: f.name,
-                lon,
-                lat,
-                capacity: f.capacity.map(|c| f64::from(c.amount)),
-                source: f.source,
+            let mut facilities = Vec::new();
+            let mut register_types = Vec::new();
+            let mut at_place_point = 0;
+            for r in &register {
+                let f = &r.facility;
+                let Some(access_type) = f.facility_type.access_type() else {
+                    continue;
+                };
+                if !f.is_open_on(day) {
+                    continue;
+                }
+                let (lon, lat) = match f.location {
+                    Some(l) => (l.lon, l.lat),
+                    None => match tree.by_code(&f.place).and_then(|p| p.lon.zip(p.lat)) {
+                        Some(pt) => {
+                            at_place_point += 1;
+                            pt
+                        }
+                        None => continue,
+                    },
+                };
+                register_types.push(f.facility_type);
+                facilities.push(AccessFacility {
+                    id: f.code.clone(),
+                    facility_type: access_type.into(),
+                    name: f.name.clone(),
+                    lon,
+                    lat,
+                    capacity: f.capacity.map(|c| f64::from(c.amount)),
+                    source: f.source.clone(),
+                });
+            }
+            runs.push(CircleRun {
+                basis: basis.clone(),
+                network: network.clone(),
+                origins,
+                facilities,
+                register_types,
+                population_year,
+                at_place_point,
+                grid,
+                grid_left_out,
             });
         }
-        Ok(CircleRun {
-            basis,
-            network,
-            origins,
-            facilities,
-            register_types,
-            population_year,
-            at_place_point,
-            grid,
-            grid_left_out,
-        })
+        Ok(runs)
     }
 
     /// Recomputes the circle from the kept network (or the straight-line estimate), the
     /// places and the register, keeps it (`circle` record, audited as `circle.compute` by
     /// 系统) when it changed, and writes the computed indicators. Called after every change
     /// of the register and every network load.
+    ///
+    /// With computed indicators, the coverage as it stood at the end of the previous year
+    /// (31 December: the facilities open that day by the register's status dates, the
+    /// residents of that year) is computed too, on the same engine, and written for that
+    /// year — the start-of-year figure a place's schedule light needs, so a town is lit,
+    /// ranked and supervised from the first year of the indicator.
     pub async fn recompute_circle(&self) -> Result<CircleResult> {
-        let run = self.circle_run().await?;
         let config = self.circle_config().await?;
-        let profile = profile_named(&config.profile, &run)?;
-        let tree = Arc::clone(&self.read().tree);
         let day = self.today();
-        let result = tokio::task::spawn_blocking(move || compute(&run, &tree, &profile, day))
-            .await
-            .map_err(|e| AppError::Internal(e.to_string()))??;
+        let (tree, baseline_year) = {
+            let s = self.read();
+            (Arc::clone(&s.tree), s.plan.baseline_year)
+        };
+        let year_end =
+            NaiveDate::from_ymd_opt(chrono::Datelike::year(&day) - 1, 12, 31).filter(|d| {
+                !config.indicators.is_empty() && chrono::Datelike::year(d) >= baseline_year
+            });
+        let days: Vec<NaiveDate> = std::iter::once(day).chain(year_end).collect();
+        let mut runs = self.circle_runs_on(&days).await?.into_iter();
+        let run = runs
+            .next()
+            .ok_or_else(|| AppError::Internal("15分钟公共服务圈:没有计算日期".into()))?;
+        let before = runs.next().zip(year_end);
+        let profile = profile_named(&config.profile, &run)?;
+        let (result, year_end_result) = tokio::task::spawn_blocking(move || {
+            // One engine (one snap index of the network) for both days; the same basket.
+            let engine = engine_of(&run, circle_settings())?;
+            let now = compute_with(&engine, &run, &tree, &profile, day)?;
+            let then = match &before {
+                Some((b, d)) => Some(compute_with(&engine, b, &tree, &profile, *d)?),
+                None => None,
+            };
+            Ok::<_, AppError>((now, then))
+        })
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))??;
         let stored = self.db().get_record(KIND_CIRCLE, CURRENT).await?;
         let same = stored
             .as_ref()
@@ -871,28 +945,63 @@ impl App {
             .note(COMPUTED_SOURCE);
             self.db().put_records(&[w], "system").await?;
         }
-        self.write_circle_indicators(&config, &result).await?;
+        self.write_circle_indicators(&config, &result, year_end_result.as_ref())
+            .await?;
         Ok(result)
     }
 
-    /// Writes the configured indicators' values from `result` for the day's year, at every
-    /// place of the indicator's reporting level that has residents (unchanged values are
-    /// left alone by the store).
+    /// Writes the configured indicators' values from `result` for the day's year and, when
+    /// given, from `year_end` (the previous year's 31 December, reconstructed from the
+    /// register's dates) for that year, at every place of the indicator's reporting level
+    /// that has residents, in one store transaction (unchanged values are left alone by the
+    /// store; a year outside the plan's years is not written).
     async fn write_circle_indicators(
         &self,
         config: &CircleConfig,
         result: &CircleResult,
+        year_end: Option<&CircleResult>,
     ) -> Result<()> {
         if config.indicators.is_empty() {
             return Ok(());
         }
+        let mut figures = Vec::new();
+        if let Some(before) = year_end {
+            let comment = format!(
+                "15分钟公共服务圈计算({},按设施登记的启用与停用日期推算{}年末)",
+                before.basis.label_zh(),
+                chrono::Datelike::year(&before.computed_on)
+            );
+            figures.extend(self.circle_figures(config, before, &comment)?);
+        }
+        let comment = format!(
+            "15分钟公共服务圈计算({},{})",
+            result.basis.label_zh(),
+            result.computed_on
+        );
+        figures.extend(self.circle_figures(config, result, &comment)?);
+        // Official at once, in one store transaction (a person's figure is kept).
+        self.write_computed(figures).await?;
+        Ok(())
+    }
+
+    /// The configured indicators' figures of `result` for the year of its day (none when
+    /// that year is outside the plan's years).
+    fn circle_figures(
+        &self,
+        config: &CircleConfig,
+        result: &CircleResult,
+        comment: &str,
+    ) -> Result<Vec<crate::computed::ComputedFigure>> {
         let year = chrono::Datelike::year(&result.computed_on);
-        let period = youxiang_core::period::Period::year_of(year)
-            .map_err(|e| AppError::Invalid(vec![e.to_string()]))?;
         let (plan, tree) = {
             let s = self.read();
             (Arc::clone(&s.plan), Arc::clone(&s.tree))
         };
+        if !(plan.baseline_year..=plan.final_year()).contains(&year) {
+            return Ok(Vec::new());
+        }
+        let period = youxiang_core::period::Period::year_of(year)
+            .map_err(|e| AppError::Invalid(vec![e.to_string()]))?;
         let root = tree.id(&plan.place);
         let mut figures = Vec::new();
         for ci in &config.indicators {
@@ -917,17 +1026,11 @@ impl App {
                     period,
                     component: youxiang_core::value::Component::Value,
                     value: v,
-                    comment: format!(
-                        "15分钟公共服务圈计算({},{})",
-                        result.basis.label_zh(),
-                        result.computed_on
-                    ),
+                    comment: comment.to_string(),
                 });
             }
         }
-        // Official at once, in one store transaction (a person's figure is kept).
-        self.write_computed(figures).await?;
-        Ok(())
+        Ok(figures)
     }
 
     /// The kept circle; computed (not kept) when none is kept yet.
@@ -1009,11 +1112,7 @@ fn nearest_table(
         horizon_minutes: Some(f64::INFINITY),
         ..circle_settings()
     };
-    let engine = match &run.network {
-        Some(n) => Engine::with_network(n, settings),
-        None => Engine::straight_line(settings),
-    }
-    .map_err(|e| AppError::Invalid(vec![e.to_string()]))?;
+    let engine = engine_of(run, settings)?;
     let origins: Vec<Origin> = tree
         .places()
         .iter()
@@ -1083,11 +1182,7 @@ fn sites(
     only: Option<&str>,
     k: usize,
 ) -> Result<Vec<TownSites>> {
-    let engine = match &run.network {
-        Some(n) => Engine::with_network(n, circle_settings()),
-        None => Engine::straight_line(circle_settings()),
-    }
-    .map_err(|e| AppError::Invalid(vec![e.to_string()]))?;
+    let engine = engine_of(run, circle_settings())?;
     let rule = youxiang_access::Rule::within_min(kind, kind, CIRCLE_MINUTES);
     let town_of = |code: &str| -> Option<PlaceId> {
         let id = tree.id(code)?;

@@ -23,17 +23,22 @@ fn c01_key(app: &App) -> ValueKey {
 }
 
 async fn c01(app: &App) -> youxiang_core::value::Observation {
-    let key = c01_key(app);
+    let year = chrono::Datelike::year(&app.today());
+    c01_at(app, POA_ROOT, year).await.expect("C01 at the root")
+}
+
+/// C01's yearly figure at `place` for `year`, if written.
+async fn c01_at(app: &App, place: &str, year: i32) -> Option<youxiang_core::value::Observation> {
+    let period = Period::year_of(year).unwrap();
     app.values(&ValueFilter {
         indicator: Some("C01".into()),
-        place: Some(POA_ROOT.into()),
+        place: Some(place.into()),
         ..Default::default()
     })
     .await
     .unwrap()
     .into_iter()
-    .find(|o| o.key == key)
-    .expect("C01 at the root")
+    .find(|o| o.key.period == period && o.key.component == Component::Value)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -187,10 +192,12 @@ async fn a_population_grid_is_checked_whole_kept_and_used_by_the_circle() {
 }
 
 /// Issue 15 point 4: the circle's coverage, once a plan indicator is computed from it, is an
-/// indicator like any other at the district — targeted (C01's targets), lit against the
-/// schedule (the plan's baseline is the start of the first year), ranked (its lead unit's
-/// monthly ranking scores it) and supervised (a red light raises a 督办单 by the daily
-/// sweep). A town is not lit in the first year: it has no start-of-year figure (README).
+/// indicator like any other — targeted (C01's targets), lit against the schedule, ranked
+/// (its lead unit's and the towns' monthly rankings score it) and supervised (a red light
+/// raises a 督办单 by the daily sweep) — at the district and at a town from the first year
+/// of the computed indicator: each recompute also writes the previous year-end figure
+/// (facilities open on 31 December by the register's dates), every place's start of year.
+/// A facility opened during the year moves the year's figure, not the year-end one.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_circles_indicator_is_lit_ranked_and_supervised() {
     use youxiang_app::manage::RankBy;
@@ -225,6 +232,85 @@ async fn the_circles_indicator_is_lit_ranked_and_supervised() {
     assert_ne!(lit, Light::Grey, "C01 is lit at the district");
     assert!(expected.is_some(), "judged against the plan's target");
 
+    // A town with residents beyond every school's 15 minutes: lit in this first year,
+    // against the previous year-end figure reconstructed from the register.
+    let circle = app.circle("office").await.unwrap();
+    let gap = circle
+        .gaps
+        .iter()
+        .find(|g| g.missing.iter().any(|m| m == "primary_school"))
+        .expect("a resident point without a school")
+        .clone();
+    let town = {
+        let state = app.read();
+        let id = state.tree.id(&gap.place).unwrap();
+        let t = state
+            .tree
+            .ancestors(id)
+            .find(|a| state.tree.get(*a).level == youxiang_core::place::Level::Town)
+            .expect("the village's town");
+        state.tree.get(t).code.clone()
+    };
+    let town_name = app.read().tree.by_code(&town).unwrap().name.clone();
+    let town_light = |app: &App| {
+        let state = app.read();
+        let s = state.official.status("C01", &town, year).expect("a status");
+        (s.light, s.expected)
+    };
+    let (lit, expected) = town_light(&app);
+    assert_ne!(lit, Light::Grey, "C01 is lit at the town {town}");
+    assert!(expected.is_some());
+    let year_end = c01_at(&app, &town, year - 1)
+        .await
+        .expect("the year-end figure");
+    assert_eq!(year_end.state, ValueState::Approved);
+    assert_eq!(year_end.source, "系统计算");
+    assert!(
+        year_end
+            .comment
+            .contains(&format!("按设施登记的启用与停用日期推算{}年末", year - 1)),
+        "{}",
+        year_end.comment
+    );
+    let village_now = c01_at(&app, &gap.place, year).await.unwrap().value;
+    let village_then = c01_at(&app, &gap.place, year - 1).await.unwrap().value;
+    assert!(village_now < 100.0, "{village_now}");
+
+    // A school opened during the year at that resident point: this year's figure rises
+    // (village and town), the previous year-end figure does not move.
+    let town_now = c01_at(&app, &town, year).await.unwrap().value;
+    let opened = chrono::NaiveDate::from_ymd_opt(year, 6, 1).unwrap();
+    assert!(opened <= today);
+    let school = youxiang_core::facilities::Facility {
+        code: "SNEW1".into(),
+        name: "新建小学(测试)".into(),
+        facility_type: youxiang_core::facilities::FacilityType::PrimarySchool,
+        place: gap.place.clone(),
+        location: Some(youxiang_core::facilities::Location {
+            lon: gap.lon,
+            lat: gap.lat,
+        }),
+        capacity: None,
+        status: FacilityStatus::Open,
+        opened: Some(opened),
+        closed: None,
+        items: Vec::new(),
+        source: "测试".into(),
+        note: String::new(),
+    };
+    app.import_facilities("office", vec![school]).await.unwrap();
+    assert_eq!(c01_at(&app, &gap.place, year).await.unwrap().value, 100.0);
+    assert!(c01_at(&app, &town, year).await.unwrap().value > town_now);
+    assert_eq!(
+        c01_at(&app, &gap.place, year - 1).await.unwrap().value,
+        village_then,
+        "the year-end figure stands"
+    );
+    assert_eq!(
+        c01_at(&app, &town, year - 1).await.unwrap().value,
+        year_end.value
+    );
+
     // Closing every school empties the basket: C01 turns red.
     let schools: Vec<_> = app
         .facilities_as_stored()
@@ -242,6 +328,13 @@ async fn the_circles_indicator_is_lit_ranked_and_supervised() {
     app.import_facilities("office", schools).await.unwrap();
     assert_eq!(c01(&app).await.value, 0.0);
     assert_eq!(light(&app).0, Light::Red);
+    assert_eq!(c01_at(&app, &town, year).await.unwrap().value, 0.0);
+    assert_eq!(town_light(&app).0, Light::Red, "red at the town too");
+    // They were open on 31 December: the year-end figure stands.
+    assert_eq!(
+        c01_at(&app, &town, year - 1).await.unwrap().value,
+        year_end.value
+    );
 
     // Ranked: the lead unit's row in December scores C01, red.
     let month = Period::month(year, 12).unwrap();
@@ -258,6 +351,13 @@ async fn the_circles_indicator_is_lit_ranked_and_supervised() {
         .collect();
     assert_eq!(scored.len(), 1, "{:?}", ranking.ranking.rows);
     assert_eq!(scored[0].light, Light::Red);
+    // The towns' ranking scores it too, red at the town.
+    let towns = app.ranking(RankBy::Town, month).await.expect("ranking");
+    let row = towns.ranking.row(&town_name).expect("the town's row");
+    let scored: Vec<_> = row.scores.iter().filter(|s| s.indicator == "C01").collect();
+    assert_eq!(scored.len(), 1, "{row:?}");
+    assert_eq!(scored[0].light, Light::Red);
+    assert!(row.rank.is_some(), "{row:?}");
 
     // Supervised: with automatic red-light orders on, the sweep raises one, once.
     let mut config = app.manage_config().await.unwrap();
@@ -276,6 +376,14 @@ async fn the_circles_indicator_is_lit_ranked_and_supervised() {
         })
         .count();
     assert_eq!(red, 1);
+    let red_town = orders
+        .iter()
+        .filter(|o| {
+            matches!(&o.item.source, OrderSource::RedLight { indicator, place, .. }
+                if indicator == "C01" && *place == town)
+        })
+        .count();
+    assert_eq!(red_town, 1, "a red-light order for the town {town}");
     let again = app.sweep(today).await.expect("sweep");
     assert!(again.raised.is_empty(), "{:?}", again.raised);
 }

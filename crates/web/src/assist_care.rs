@@ -485,7 +485,10 @@ async fn visits_page(
                 .cloned()
                 .unwrap_or_else(|| s.place.clone()),
             frequency: freq.clone(),
-            period: p.label.clone(),
+            period: match s.frequency {
+                Some(f) if en => f.period_label_en(p.start),
+                _ => p.label.clone(),
+            },
             deadline: p.deadline.to_string(),
             state: if en {
                 p.state.label_en()

@@ -28,6 +28,7 @@ use crate::download::file_response;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{ApiQuery, JsonBody, PageUser, Writer};
 use crate::layout::{Chrome, Fields, PageResult, back_to, check_form, field, render};
+use crate::text::labels;
 use crate::uploads::{multipart_error, read_upload};
 
 #[derive(OpenApi)]
@@ -698,18 +699,6 @@ struct PageQuery {
     edit: Option<String>,
 }
 
-fn labels<T: Labelled>(en: bool) -> Vec<(&'static str, String)> {
-    T::all()
-        .iter()
-        .map(|v| {
-            (
-                v.code(),
-                if en { v.label_en() } else { v.label_zh() }.to_string(),
-            )
-        })
-        .collect()
-}
-
 async fn resources_page(
     State(web): State<Shared>,
     who: PageUser,
@@ -740,7 +729,14 @@ async fn resources_page(
                 .await
                 .map_err(|e| c.error(e))?;
             let r = e.resource;
-            let opt = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
+            // Six decimals of a degree are about 0.1 m: enough, and no float noise.
+            let opt = |v: Option<f64>| {
+                v.map(|x| {
+                    let s = format!("{x:.6}");
+                    s.trim_end_matches('0').trim_end_matches('.').to_string()
+                })
+                .unwrap_or_default()
+            };
             ResourceForm {
                 id: r.id,
                 name: r.name,

@@ -23,7 +23,6 @@ use youxiang_core::assist::happiness::{
 };
 use youxiang_core::assist::register::Household;
 use youxiang_core::assist::rules::yuan;
-use youxiang_core::labels::Labelled;
 use youxiang_core::period::Period;
 
 use crate::Shared;
@@ -32,6 +31,7 @@ use crate::download::file_response;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{ApiQuery, JsonBody, PageUser, Writer};
 use crate::layout::{Chrome, Fields, PageResult, back_to, check_form, field, render};
+use crate::text::labels;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -569,18 +569,6 @@ struct ListPage {
     kinds: Vec<(&'static str, String)>,
     can_reveal: bool,
     revealed: bool,
-}
-
-pub(crate) fn labels<T: Labelled>(en: bool) -> Vec<(&'static str, String)> {
-    T::all()
-        .iter()
-        .map(|v| {
-            (
-                v.code(),
-                if en { v.label_en() } else { v.label_zh() }.to_string(),
-            )
-        })
-        .collect()
 }
 
 fn money(v: Option<f64>) -> String {

@@ -30,11 +30,12 @@ use youxiang_core::assist::warnings::FlagRules;
 use youxiang_core::labels::Labelled;
 
 use crate::Shared;
-use crate::assist_list::{labels, place_name, tr};
+use crate::assist_list::{place_name, tr};
 use crate::auth::Authed;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{JsonBody, PageUser, Writer};
 use crate::layout::{Chrome, Fields, PageResult, back_to, check_form, field, render};
+use crate::text::labels;
 
 #[derive(OpenApi)]
 #[openapi(

@@ -1088,7 +1088,9 @@ fn changes(old: Option<&str>, new: Option<&str>, keyed: bool, w: &Words) -> Vec<
             || (w.family == "survey_response"
                 && !matches!(k, "mode" | "received_on" | "round" | "stratum"))
             // A batch's ids (random keys, the count says how many) mean nothing to a reader.
-            || (w.family == "survey_batch" && matches!(k, "pending" | "answers"))
+            || (w.family == "survey_batch" && matches!(k, "pending" | "answers" | "sha256"))
+            // A waiting answer's salted digest is for `audit verify`, not for a reader.
+            || (w.family == "survey_pending" && k == "commitment")
             // A server secret is never shown.
             || w.family == "server_secret"
     };

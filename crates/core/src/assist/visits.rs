@@ -99,6 +99,18 @@ impl Frequency {
             Frequency::Yearly => format!("{y}年"),
         }
     }
+
+    /// The period's English name: `Oct 2025`, `2025 Q4`, `2025 H2`, `2025`.
+    pub fn period_label_en(self, start: NaiveDate) -> String {
+        let y = start.year();
+        match self {
+            Frequency::Monthly => start.format("%b %Y").to_string(),
+            Frequency::Quarterly => format!("{y} Q{}", start.month0() / 3 + 1),
+            Frequency::HalfYearly if start.month() <= 6 => format!("{y} H1"),
+            Frequency::HalfYearly => format!("{y} H2"),
+            Frequency::Yearly => format!("{y}"),
+        }
+    }
 }
 
 crate::labelled!(Frequency, "探访频次", {
@@ -541,6 +553,18 @@ mod tests {
         assert_eq!(
             Frequency::Quarterly.period_label(d(2025, 7, 1)),
             "2025年第3季度"
+        );
+        assert_eq!(
+            Frequency::Quarterly.period_label_en(d(2025, 7, 1)),
+            "2025 Q3"
+        );
+        assert_eq!(
+            Frequency::Monthly.period_label_en(d(2025, 10, 1)),
+            "Oct 2025"
+        );
+        assert_eq!(
+            Frequency::HalfYearly.period_label_en(d(2025, 7, 1)),
+            "2025 H2"
         );
     }
 
