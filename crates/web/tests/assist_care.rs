@@ -9,7 +9,7 @@ use youxiang_app::assist::Keyring;
 use youxiang_core::assist::register::find_unmasked;
 use youxiang_core::value::{Component, ValueState};
 
-async fn with_register() -> Server {
+pub(super) async fn with_register() -> Server {
     let s = start().await;
     s.app.set_assist_keys(Keyring::generate().expect("key"));
     youxiang_demo::assist::load_demo_register(&s.app, youxiang_demo::demo_today())
@@ -18,7 +18,7 @@ async fn with_register() -> Server {
     s
 }
 
-async fn page(c: &Client, path: &str) -> (StatusCode, String) {
+pub(super) async fn page(c: &Client, path: &str) -> (StatusCode, String) {
     let resp = c
         .with(c.http.get(format!("{}{path}", c.base)))
         .send()
@@ -27,7 +27,7 @@ async fn page(c: &Client, path: &str) -> (StatusCode, String) {
     (resp.status(), resp.text().await.unwrap_or_default())
 }
 
-async fn form(c: &Client, path: &str, fields: &[(&str, &str)]) -> (StatusCode, String) {
+pub(super) async fn form(c: &Client, path: &str, fields: &[(&str, &str)]) -> (StatusCode, String) {
     let mut all: Vec<(&str, &str)> = fields.to_vec();
     let csrf = c.csrf.clone().unwrap_or_default();
     all.push(("csrf", &csrf));
@@ -40,7 +40,7 @@ async fn form(c: &Client, path: &str, fields: &[(&str, &str)]) -> (StatusCode, S
     (resp.status(), resp.text().await.unwrap_or_default())
 }
 
-async fn put(c: &Client, path: &str, body: Value) -> (StatusCode, Value) {
+pub(super) async fn put(c: &Client, path: &str, body: Value) -> (StatusCode, Value) {
     let resp = c
         .with(c.http.put(format!("{}{path}", c.base)))
         .json(&body)

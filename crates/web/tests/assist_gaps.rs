@@ -6,47 +6,15 @@
 //! a done order delivered on the household's 幸福清单. Every write: another town's id 404,
 //! a viewer 403, a bad value 422 naming the field.
 
+use super::assist_care::{form, page, with_register};
 use super::*;
-use youxiang_app::assist::Keyring;
 use youxiang_core::assist::register::find_unmasked;
-
-async fn with_register() -> Server {
-    let s = start().await;
-    s.app.set_assist_keys(Keyring::generate().expect("key"));
-    youxiang_demo::assist::load_demo_register(&s.app, youxiang_demo::demo_today())
-        .await
-        .expect("register");
-    s
-}
-
 async fn with_resources() -> Server {
     let s = with_register().await;
     youxiang_demo::assist_resources::load_demo_resources(&s.app)
         .await
         .expect("resources");
     s
-}
-
-async fn page(c: &Client, path: &str) -> (StatusCode, String) {
-    let resp = c
-        .with(c.http.get(format!("{}{path}", c.base)))
-        .send()
-        .await
-        .expect("send");
-    (resp.status(), resp.text().await.unwrap_or_default())
-}
-
-async fn form(c: &Client, path: &str, fields: &[(&str, &str)]) -> (StatusCode, String) {
-    let mut all: Vec<(&str, &str)> = fields.to_vec();
-    let csrf = c.csrf.clone().unwrap_or_default();
-    all.push(("csrf", &csrf));
-    let resp = c
-        .with(c.http.post(format!("{}{path}", c.base)))
-        .form(&all)
-        .send()
-        .await
-        .expect("send");
-    (resp.status(), resp.text().await.unwrap_or_default())
 }
 
 async fn send(c: &Client, rb: reqwest::RequestBuilder) -> (StatusCode, Value) {

@@ -4,29 +4,11 @@
 //! flag rules (form and API); a bad value named by rule, clause and field; a viewer or a
 //! town refused (403), a form without its CSRF token refused, every save audited.
 
+use super::assist_care::{page, put, with_register};
 use super::*;
-use youxiang_app::assist::Keyring;
 use youxiang_core::assist::rules::{Basis, Clause, RuleSet};
 use youxiang_core::assist::rules_edit::parts;
 use youxiang_core::labels::Labelled;
-
-async fn with_register() -> Server {
-    let s = start().await;
-    s.app.set_assist_keys(Keyring::generate().expect("key"));
-    youxiang_demo::assist::load_demo_register(&s.app, youxiang_demo::demo_today())
-        .await
-        .expect("register");
-    s
-}
-
-async fn page(c: &Client, path: &str) -> (StatusCode, String) {
-    let resp = c
-        .with(c.http.get(format!("{}{path}", c.base)))
-        .send()
-        .await
-        .expect("send");
-    (resp.status(), resp.text().await.unwrap_or_default())
-}
 
 /// Posts a form with the session's CSRF field (`csrf: false` leaves it out).
 async fn form(
@@ -46,18 +28,6 @@ async fn form(
     let resp = rb.send().await.expect("send");
     (resp.status(), resp.text().await.unwrap_or_default())
 }
-
-async fn put(c: &Client, path: &str, body: Value) -> (StatusCode, Value) {
-    let resp = c
-        .with(c.http.put(format!("{}{path}", c.base)))
-        .json(&body)
-        .send()
-        .await
-        .expect("send");
-    let status = resp.status();
-    (status, resp.json().await.unwrap_or(Value::Null))
-}
-
 /// The page's text outside its tags (what a reader sees).
 fn text_of(html: &str) -> String {
     let body = html.split("<main").nth(1).unwrap_or(html);
